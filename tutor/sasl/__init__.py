@@ -1,0 +1,1 @@
+"""SASL mechanisms, one pure module each; see MECHANISMS for the registry."""

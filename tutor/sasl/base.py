@@ -1,0 +1,96 @@
+"""Shared SASL types: credentials, teaching steps, server outcomes and the mechanism interfaces.
+
+Mechanisms work on raw bytes only: no base64, no `334`, no SMTP framing (ARCHITECTURE.md convention 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who logs in. The secret is a password, or a bearer token for the OAuth mechanisms."""
+
+    authcid: str
+    secret: str = field(repr=False)
+    authzid: str = ""
+
+    def __repr__(self) -> str:  # convention 14: never show the secret
+        return f"Credentials(authcid={self.authcid!r}, secret='***', authzid={self.authzid!r})"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One teaching step: a label key, the value it produced, and an optional note key with params.
+
+    `label` and `note` are keys into tutor/data/*.toml (see tutor.explain); `value` is bytes or text.
+    `secret` marks values that reveal a password (so displays and transcripts can mask them).
+    """
+
+    label: str
+    value: bytes | str
+    note: str | None = None
+    params: dict = field(default_factory=dict)
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    """What a server-side credential check concluded (convention 7: a small frozen result)."""
+
+    success: bool
+    authcid: str = ""
+    authzid: str = ""
+    reason: str = ""            # key of why it failed, e.g. "no-such-user", "bad-password", "authzid-denied"
+
+
+# A server's way to learn a user's secret; returns None for an unknown user.
+SecretLookup = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """Server outcome: send this (raw, not yet base64) challenge and wait for the client's answer."""
+
+    data: bytes
+    steps: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True)
+class Done:
+    """Server outcome: the exchange is over with this result."""
+
+    result: AuthResult
+    steps: tuple[Step, ...] = ()
+
+
+ServerOutcome = Challenge | Done
+
+
+class ClientMechanism(Protocol):
+    """Client side of one exchange. Stages are explicit: using it out of order raises LocalProtocolError."""
+
+    name: str
+
+    def initial_response(self) -> bytes | None:
+        """Bytes for `AUTH MECH <initial-response>`, or None for a server-first mechanism."""
+
+    def respond(self, challenge: bytes) -> bytes:
+        """Answer a (decoded) server challenge."""
+
+    def steps(self) -> list[Step]:
+        """Every intermediate value computed so far, in order, for teaching."""
+
+
+class ServerMechanism(Protocol):
+    """Server side of one exchange."""
+
+    name: str
+
+    def start(self, initial: bytes | None) -> ServerOutcome:
+        """Begin, with the client's decoded initial response (None if it sent none)."""
+
+    def receive(self, response: bytes) -> ServerOutcome:
+        """Take the client's decoded answer to the last challenge."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 from importlib import resources
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -47,3 +48,20 @@ def text(key: str, **params: Any) -> str:
         extra = " ".join(f"{k}={v}" for k, v in params.items())
         return f"{key} {extra}".strip()
     return value.strip().format_map(_Missing(params))
+
+
+@dataclass(frozen=True)
+class Note:
+    """A tutor note as code emits it: a key into the data files, its params, and who is speaking.
+
+    `source` is "tutor" (advice to the learner) or "server" (the simulator's reasoning, shown with
+    `:server on`). `secret` marks notes that reveal a password, so transcripts can redact them.
+    """
+
+    key: str
+    params: dict = field(default_factory=dict)
+    source: str = "tutor"
+    secret: bool = False
+
+    def text(self) -> str:
+        return text(self.key, **self.params)

@@ -1,0 +1,82 @@
+"""Bytes as a learner types and reads them: `\\0`, `\\x01`, `\\n` escapes in, visible escapes and hex dumps out."""
+
+from __future__ import annotations
+
+from tutor.errors import InputError
+
+_SIMPLE = {"0": 0, "a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, "e": 27, "\\": 92}
+_SHOWN = {0: "\\0", 9: "\\t", 10: "\\n", 13: "\\r", 92: "\\\\"}
+
+
+def parse(text: str) -> bytes:
+    """Text with backslash escapes (`\\0`, `\\x01`, `\\n`, `\\\\`...) to bytes; other characters as UTF-8."""
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch != "\\":
+            out += ch.encode("utf-8")
+            i += 1
+            continue
+        if i + 1 >= len(text):
+            raise InputError("a lone backslash ends the text; write \\\\ for a backslash")
+        code = text[i + 1]
+        if code == "x":
+            digits = text[i + 2:i + 4]
+            if len(digits) != 2 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+                raise InputError(f"bad escape \\x{digits}: \\x needs two hex digits, e.g. \\x01")
+            out.append(int(digits, 16))
+            i += 4
+        elif code in _SIMPLE:
+            out.append(_SIMPLE[code])
+            i += 2
+        else:
+            raise InputError(f"unknown escape \\{code}: use \\0 \\n \\r \\t \\xHH or \\\\")
+    return bytes(out)
+
+
+def show(data: bytes) -> str:
+    """Bytes as readable text: printable ASCII as is, everything else as an escape (`\\0`, `\\n`, `\\x02`).
+
+    Valid UTF-8 beyond ASCII is shown as its characters, so `Jürgen` stays readable.
+    """
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError:
+        decoded = None
+    if decoded is not None:
+        return "".join(_show_char(c) for c in decoded)
+    return "".join(_show_byte(b) for b in data)
+
+
+def _show_char(c: str) -> str:
+    code = ord(c)
+    if code < 128:
+        return _show_byte(code)
+    if not c.isprintable():
+        return "".join(_show_byte(b) for b in c.encode("utf-8"))
+    return c
+
+
+def _show_byte(b: int) -> str:
+    if b in _SHOWN:
+        return _SHOWN[b]
+    if 32 <= b < 127:
+        return chr(b)
+    return f"\\x{b:02x}"
+
+
+def is_printable(data: bytes) -> bool:
+    """True when every byte is printable ASCII (space to tilde)."""
+    return all(32 <= b < 127 for b in data)
+
+
+def hexdump(data: bytes, width: int = 16) -> list[str]:
+    """Classic offset / hex / ASCII lines."""
+    lines = []
+    for start in range(0, len(data), width):
+        chunk = data[start:start + width]
+        hexes = " ".join(f"{b:02x}" for b in chunk).ljust(width * 3 - 1)
+        ascii_ = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"{start:08x}  {hexes}  |{ascii_}|")
+    return lines

@@ -1,0 +1,1 @@
+"""The SMTP wire protocol as sans-IO state machines: bytes in, events out (see ../ARCHITECTURE.md)."""

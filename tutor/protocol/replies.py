@@ -1,0 +1,120 @@
+"""SMTP replies: multi-line parsing (RFC 5321 §4.2.1), enhanced status codes (RFC 2034/3463), serialising."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tutor.protocol.framing import REPLY_LINE_LIMIT, LineReader, LineTooLong
+
+_ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s|$)")
+_REPLY_LINE = re.compile(rb"^(\d{3})([ -]?)(.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A complete server reply: code, its text lines (without code), and the enhanced code if present."""
+
+    code: int
+    lines: tuple[str, ...] = ("",)
+    enhanced: str | None = None
+    raw: bytes = field(default=b"", compare=False)
+
+    @property
+    def text(self) -> str:
+        """All text lines joined by newlines."""
+        return "\n".join(self.lines)
+
+    @property
+    def kind(self) -> str:
+        """positive / intermediate / transient / permanent, by the first digit (RFC 5321 §4.2.1)."""
+        return {2: "positive", 3: "intermediate", 4: "transient", 5: "permanent"}.get(self.code // 100, "invalid")
+
+    def to_bytes(self) -> bytes:
+        """The wire form: `250-first` ... `250 last`, each ended by CRLF."""
+        out = []
+        for index, line in enumerate(self.lines):
+            sep = " " if index == len(self.lines) - 1 else "-"
+            out.append(f"{self.code:03d}{sep}{line}".encode("utf-8") + b"\r\n")
+        return b"".join(out)
+
+
+def make(code: int, *lines: str, enhanced: str | None = None) -> Reply:
+    """Build a reply; with `enhanced`, each line's text starts with it (RFC 2034 §3)."""
+    texts = lines or ("",)
+    if enhanced:
+        texts = tuple(f"{enhanced} {t}".rstrip() if t else enhanced for t in texts)
+    return Reply(code, tuple(texts), enhanced)
+
+
+def enhanced_code(text: str, code: int) -> str | None:
+    """The enhanced status code at the start of a reply text, when its class matches the reply's."""
+    match = _ENHANCED.match(text)
+    if match and int(match.group(1)) == code // 100:
+        return f"{match.group(1)}.{match.group(2)}.{match.group(3)}"
+    return None
+
+
+@dataclass(frozen=True)
+class MalformedReply:
+    """A line that is not `DDD[ -]text`; kept so the learner sees exactly what arrived."""
+
+    raw: bytes
+    why: str
+
+
+class ReplyParser:
+    """Accumulates reply lines into Reply events (sans-IO)."""
+
+    def __init__(self, limit: int = REPLY_LINE_LIMIT * 24) -> None:
+        # Real servers send long lines (e.g. a 334 carrying a big XOAUTH2 error); be lenient as a client.
+        self._reader = LineReader(limit)
+        self._code: int | None = None
+        self._lines: list[str] = []
+        self._raw = bytearray()
+
+    def receive_data(self, data: bytes) -> None:
+        self._reader.receive_data(data)
+
+    @property
+    def eof(self) -> bool:
+        return self._reader.eof
+
+    @property
+    def reader(self) -> LineReader:
+        return self._reader
+
+    def next_reply(self) -> Reply | MalformedReply | None:
+        """The next complete reply, a MalformedReply, or None when more data is needed."""
+        while True:
+            item = self._reader.next_line()
+            if item is None:
+                return None
+            if isinstance(item, LineTooLong):
+                return MalformedReply(b"", f"reply line longer than {item.limit} octets")
+            result = self._take(item.data)
+            if result is not None:
+                return result
+
+    def _take(self, line: bytes) -> Reply | MalformedReply | None:
+        match = _REPLY_LINE.match(line)
+        if not match or (match.group(2) == b"" and match.group(3)):
+            self._reset()
+            return MalformedReply(line, "not an SMTP reply line (expected three digits, then space or '-')")
+        code = int(match.group(1))
+        if self._code is not None and code != self._code:
+            self._reset()
+            return MalformedReply(line, f"reply code changed from {self._code} to {code} inside a multi-line reply")
+        self._code = code
+        self._lines.append(match.group(3).decode("utf-8", "replace"))
+        self._raw += line + b"\r\n"
+        if match.group(2) == b"-":
+            return None
+        reply = Reply(code, tuple(self._lines), enhanced_code(self._lines[0], code), bytes(self._raw))
+        self._reset()
+        return reply
+
+    def _reset(self) -> None:
+        self._code = None
+        self._lines = []
+        self._raw = bytearray()

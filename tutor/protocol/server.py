@@ -1,0 +1,158 @@
+"""The server side of the SMTP wire as a sans-IO state machine: bytes in, events out; replies in, bytes out.
+
+It frames lines, knows what a line means in the current state (command, AUTH response, message text) and
+moves the state when a reply is sent. Policy (who may log in, what is accepted) is the caller's: tutor.sim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tutor.protocol import commands
+from tutor.protocol.framing import AUTH_LINE_LIMIT, COMMAND_LINE_LIMIT, TEXT_LINE_LIMIT, Line, LineReader, LineTooLong
+from tutor.protocol.replies import Reply
+from tutor.protocol.states import State, is_legal
+
+
+@dataclass(frozen=True)
+class CommandReceived:
+    command: commands.Command
+    legal: bool                 # per tutor.protocol.states.LEGAL in the state it arrived in
+    bare_lf: bool = False
+
+
+@dataclass(frozen=True)
+class AuthResponseReceived:
+    line: bytes                 # still base64 (or "*"); decode with tutor.protocol.auth.decode_response
+
+
+@dataclass(frozen=True)
+class MessageReceived:
+    data: bytes                 # dot-unstuffed (RFC 5321 §4.5.2), lines ended by CRLF
+    long_lines: int = 0         # lines over the 1000-octet text limit (RFC 5321 §4.5.3.1.6)
+
+
+@dataclass(frozen=True)
+class LineTooLongReceived:
+    limit: int
+    length: int
+    in_auth: bool
+
+
+@dataclass(frozen=True)
+class ConnectionClosed:
+    """The client closed its side."""
+
+
+ServerEvent = CommandReceived | AuthResponseReceived | MessageReceived | LineTooLongReceived | ConnectionClosed
+
+
+class ServerConnection:
+    """Sans-IO SMTP server endpoint: `receive_data`, `next_event`, `send(reply)`."""
+
+    def __init__(self) -> None:
+        self.state = State.GREETING
+        self.authenticated = False
+        self.tls = False
+        self._reader = LineReader(AUTH_LINE_LIMIT)
+        self._last: ServerEvent | None = None
+        self._message = bytearray()
+        self._long_lines = 0
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes from the client; b"" when it closed."""
+        if self.state is State.TLS_PENDING:
+            return   # RFC 3207 §4.2 / STARTTLS injection: nothing sent before the handshake may be used
+        self._reader.receive_data(data)
+
+    def next_event(self) -> ServerEvent | None:
+        """The next event, or None when more data is needed."""
+        while True:
+            item = self._reader.next_line()
+            if item is None:
+                return ConnectionClosed() if self._reader.eof and self.state is not State.CLOSED else None
+            event = self._interpret(item)
+            if event is not None:
+                self._last = event
+                return event
+
+    def _interpret(self, item: Line | LineTooLong) -> ServerEvent | None:
+        if self.state is State.DATA:
+            return self._message_line(item)
+        if isinstance(item, LineTooLong):
+            return LineTooLongReceived(item.limit, item.length, self.state is State.AUTH)
+        if self.state is State.AUTH:
+            return AuthResponseReceived(item.data)
+        command = commands.parse(item.data)
+        if command.verb != "AUTH" and len(item.data) + 2 > COMMAND_LINE_LIMIT:
+            return LineTooLongReceived(COMMAND_LINE_LIMIT, len(item.data) + 2, False)
+        return CommandReceived(command, is_legal(self.state, command.verb), item.bare_lf)
+
+    def _message_line(self, item: Line | LineTooLong) -> ServerEvent | None:
+        if isinstance(item, LineTooLong):
+            self._long_lines += 1
+            return None
+        if item.data == b".":
+            event = MessageReceived(bytes(self._message), self._long_lines)
+            self._message.clear()
+            self._long_lines = 0
+            return event
+        data = item.data[1:] if item.data.startswith(b".") else item.data   # RFC 5321 §4.5.2 dot-unstuffing
+        if len(item.data) + 2 > TEXT_LINE_LIMIT:
+            self._long_lines += 1
+        self._message += data + b"\r\n"
+        return None
+
+    def send(self, reply: Reply) -> bytes:
+        """Serialise a reply and move the state according to what it answers."""
+        self._advance(reply)
+        return reply.to_bytes()
+
+    def _advance(self, reply: Reply) -> None:
+        code, last = reply.code, self._last
+        if code == 421 or (code == 221 and isinstance(last, CommandReceived) and last.command.verb == "QUIT"):
+            self.state = State.CLOSED
+        elif self.state is State.GREETING:
+            self.state = State.INITIAL if code == 220 else State.CLOSED
+        elif isinstance(last, CommandReceived):
+            self._after_command(last.command.verb, code)
+        elif isinstance(last, AuthResponseReceived) and self.state is State.AUTH:
+            self._after_auth(code)
+        elif isinstance(last, MessageReceived):
+            self.state = State.READY
+        elif isinstance(last, LineTooLongReceived) and self.state is State.AUTH:
+            self.state = State.READY
+        self._reader.limit = TEXT_LINE_LIMIT if self.state is State.DATA else AUTH_LINE_LIMIT
+
+    def _after_command(self, verb: str, code: int) -> None:
+        ok = 200 <= code < 300
+        if verb in ("EHLO", "HELO") and ok:
+            self.state = State.READY          # RFC 5321 §4.1.4: EHLO also resets a transaction
+        elif verb == "RSET" and ok and self.state in (State.MAIL, State.RCPT):
+            self.state = State.READY
+        elif verb == "MAIL" and ok:
+            self.state = State.MAIL
+        elif verb == "RCPT" and ok:
+            self.state = State.RCPT
+        elif verb == "DATA" and code == 354:
+            self.state = State.DATA
+        elif verb == "AUTH":
+            self._after_auth(code)
+        elif verb == "STARTTLS" and code == 220:
+            self.state = State.TLS_PENDING
+            self._reader.discard_pending()     # STARTTLS injection defence
+
+    def _after_auth(self, code: int) -> None:
+        if code == 334:
+            self.state = State.AUTH
+            return
+        self.state = State.READY
+        if code == 235:
+            self.authenticated = True
+
+    def tls_established(self) -> None:
+        """RFC 3207 §4.2: after the handshake the session is reset; the client must EHLO again."""
+        self.tls = True
+        self.authenticated = False
+        self.state = State.INITIAL
+        self._reader = LineReader(AUTH_LINE_LIMIT)

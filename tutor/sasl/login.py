@@ -1,0 +1,142 @@
+"""The obsolete LOGIN mechanism (draft-murchison-sasl-login-00, MS-XLOGIN): prompt wordings, client and server."""
+
+from __future__ import annotations
+
+import hmac
+
+from tutor.errors import InputError, LocalProtocolError
+from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLookup, ServerOutcome, Step
+
+NAME = "LOGIN"
+
+# Server prompts (user name prompt, password prompt), raw bytes before base64.
+PROMPTS: dict[str, tuple[bytes, bytes]] = {
+    "draft": (b"User Name\x00", b"Password\x00"),   # draft §2.2 words; §2.3 example carries the trailing NUL
+    "common": (b"Username:", b"Password:"),         # MS-XLOGIN; what Outlook and most servers send
+}
+DEFAULT_WORDING = "common"
+
+
+def _wording_mismatch(stage: str, challenge: bytes) -> bool:
+    """Does the prompt's wording ask for the other field than the one its position asks for?"""
+    words = challenge.lower()
+    if stage == "username":
+        return b"pass" in words
+    return b"user" in words and b"pass" not in words
+
+
+class LoginClient:
+    """Client side: answer the first challenge with the user name and the second with the password.
+
+    Draft §2.1: "The contents of both challenges SHOULD be ignored" -- we answer by position, never by wording
+    (cpython bpo-27820: smtplib once sent the password to the user name challenge).
+    """
+
+    name = NAME
+
+    def __init__(self, credentials: Credentials, initial_response: bool = False) -> None:
+        self._creds = credentials
+        self._use_initial = initial_response
+        self._stage = "username"          # what the next answer is: "username", "password", "done"
+        self._steps: list[Step] = []
+
+    def initial_response(self) -> bytes | None:
+        """None (draft form), or the user name for `AUTH LOGIN <username>` (MS-XLOGIN) if asked for."""
+        if not self._use_initial:
+            return None
+        if self._stage != "username":
+            raise LocalProtocolError(f"LOGIN initial response must come first; expected {self._expected()}")
+        self._steps.append(Step("sasl.step.login.initial", self._creds.authcid, "sasl.note.login.initial-response"))
+        return self._answer()
+
+    def respond(self, challenge: bytes) -> bytes:
+        """Answer a challenge by its position in the exchange."""
+        if self._stage == "done":
+            raise LocalProtocolError(
+                "LOGIN has already sent the user name and the password; "
+                "expected the server's final reply (235 or 535), not a third challenge")
+        position = 1 if self._stage == "username" else 2
+        mismatch = _wording_mismatch(self._stage, challenge)
+        note = "sasl.note.login.wording-mismatch" if mismatch else "sasl.note.login.by-position"
+        self._steps.append(Step("sasl.step.login.challenge", challenge, note, {"position": position, "answer": self._stage}))
+        return self._answer()
+
+    def _answer(self) -> bytes:
+        if self._stage == "username":
+            self._stage = "password"
+            self._steps.append(Step("sasl.step.login.username", self._creds.authcid, "sasl.note.login.not-encrypted"))
+            return self._creds.authcid.encode("utf-8")
+        self._stage = "done"
+        self._steps.append(Step("sasl.step.login.password", self._creds.secret, "sasl.note.login.not-encrypted", secret=True))
+        return self._creds.secret.encode("utf-8")
+
+    def _expected(self) -> str:
+        return {"username": "the user name", "password": "the password", "done": "the server's final reply"}[self._stage]
+
+    def steps(self) -> list[Step]:
+        return list(self._steps)
+
+
+def _prompts(wording: str | tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+    if isinstance(wording, tuple):
+        return wording
+    try:
+        return PROMPTS[wording]
+    except KeyError:
+        raise InputError(f"unknown LOGIN wording {wording!r}; known: {', '.join(sorted(PROMPTS))}") from None
+
+
+class LoginServer:
+    """Server side: prompt for the user name, then the password, then check them."""
+
+    name = NAME
+
+    def __init__(self, lookup: SecretLookup, wording: str | tuple[bytes, bytes] = DEFAULT_WORDING) -> None:
+        self._lookup = lookup
+        self._user_prompt, self._pass_prompt = _prompts(wording)
+        self._stage = "start"             # "start", "username", "password", "done"
+        self._username = b""
+
+    def start(self, initial: bytes | None) -> ServerOutcome:
+        if self._stage != "start":
+            raise LocalProtocolError(f"LOGIN server already started; expected {self._expected()}")
+        self._stage = "username"
+        if initial is None:
+            return Challenge(self._user_prompt, (Step("sasl.step.login.prompt", self._user_prompt, "sasl.note.login.prompt-username"),))
+        return self.receive(initial)      # MS-XLOGIN: `AUTH LOGIN <username>`
+
+    def receive(self, response: bytes) -> ServerOutcome:
+        if self._stage == "username":
+            self._username = response
+            self._stage = "password"
+            return Challenge(self._pass_prompt, (
+                Step("sasl.step.server.username", response),
+                Step("sasl.step.login.prompt", self._pass_prompt, "sasl.note.login.prompt-password"),
+            ))
+        if self._stage == "password":
+            self._stage = "done"
+            result, trail = check(self._username, response, self._lookup)
+            return Done(result, tuple(trail))
+        raise LocalProtocolError(f"LOGIN server got a response out of turn; expected {self._expected()}")
+
+    def _expected(self) -> str:
+        return {"start": "start()", "username": "the user name", "password": "the password",
+                "done": "nothing: the exchange is over"}[self._stage]
+
+
+def check(username: bytes, password: bytes, lookup: SecretLookup) -> tuple[AuthResult, list[Step]]:
+    """Verify a LOGIN user name and password as a server would, with its reasoning as steps."""
+    try:
+        user, secret_given = username.decode("utf-8"), password.decode("utf-8")
+    except UnicodeDecodeError:
+        return AuthResult(False, reason="malformed"), [Step("sasl.step.server.malformed", username, "sasl.note.login.not-utf8")]
+    trail = [Step("sasl.step.server.password", secret_given, secret=True)]
+    secret = lookup(user)
+    if secret is None:
+        trail.append(Step("sasl.step.server.lookup", user, "sasl.note.server.no-such-user", {"authcid": user}))
+        return AuthResult(False, user, reason="no-such-user"), trail
+    same = hmac.compare_digest(password, secret.encode("utf-8"))
+    trail.append(Step("sasl.step.server.compare", "match" if same else "no match", "sasl.note.server.constant-time"))
+    if not same:
+        return AuthResult(False, user, reason="bad-password"), trail
+    return AuthResult(True, user, user), trail

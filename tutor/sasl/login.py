@@ -46,8 +46,7 @@ class LoginClient:
             return None
         if self._stage != "username":
             raise LocalProtocolError(f"LOGIN initial response must come first; expected {self._expected()}")
-        self._steps.append(Step("sasl.step.login.initial", self._creds.authcid, "sasl.note.login.initial-response"))
-        return self._answer()
+        return self._answer("sasl.note.login.initial-response")
 
     def respond(self, challenge: bytes) -> bytes:
         """Answer a challenge by its position in the exchange."""
@@ -61,10 +60,10 @@ class LoginClient:
         self._steps.append(Step("sasl.step.login.challenge", challenge, note, {"position": position, "answer": self._stage}))
         return self._answer()
 
-    def _answer(self) -> bytes:
+    def _answer(self, note: str = "sasl.note.login.not-encrypted") -> bytes:
         if self._stage == "username":
             self._stage = "password"
-            self._steps.append(Step("sasl.step.login.username", self._creds.authcid, "sasl.note.login.not-encrypted"))
+            self._steps.append(Step("sasl.step.login.username", self._creds.authcid, note))
             return self._creds.authcid.encode("utf-8")
         self._stage = "done"
         self._steps.append(Step("sasl.step.login.password", self._creds.secret, "sasl.note.login.not-encrypted", secret=True))

@@ -3,6 +3,10 @@
 #
 # Installs (Debian, apt) : swaks curl msmtp gsasl tcpdump tshark openssl
 #                          postfix dovecot-core libsasl2-modules ca-certificates
+#   plus swaks's Perl helpers, which are only "Recommends" and so NOT pulled in by
+#   --no-install-recommends: libnet-ssleay-perl (without it every swaks -tls/--tlsc
+#   fails: "TLS not available: requires Net::SSLeay"), libio-socket-inet6-perl (::1),
+#   libauthen-sasl-perl (swaks DIGEST-MD5).
 #
 # * Idempotent and quick: if every package is already installed ("ii" in dpkg) it
 #   does nothing — no `apt-get update`, no network. Otherwise it runs
@@ -23,7 +27,8 @@
 #            -> install only that subset (lab-mta.sh uses this)
 set -euo pipefail
 
-ALL_PACKAGES=(swaks curl msmtp gsasl tcpdump tshark openssl ca-certificates
+ALL_PACKAGES=(swaks libnet-ssleay-perl libio-socket-inet6-perl libauthen-sasl-perl
+              curl msmtp gsasl tcpdump tshark openssl ca-certificates
               postfix dovecot-core libsasl2-modules)
 if [[ -n "${PEERS_ONLY:-}" ]]; then
     read -r -a PACKAGES <<<"$PEERS_ONLY"

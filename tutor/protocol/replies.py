@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from tutor.protocol.framing import REPLY_LINE_LIMIT, LineReader, LineTooLong
 
-_ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s|$)")
-_REPLY_LINE = re.compile(rb"^(\d{3})([ -]?)(.*)$", re.DOTALL)
+_ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s|$)", re.ASCII)
+_REPLY_LINE = re.compile(rb"^([0-9]{3})([ -]?)(.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True)

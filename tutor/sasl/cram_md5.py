@@ -102,7 +102,8 @@ def make_challenge(rng_digits: str, timestamp: int, host: str) -> bytes:
     challenge = f"<{rng_digits}.{int(timestamp)}@{host}>".encode("ascii")
     problems = check_challenge(challenge)
     if problems:
-        raise InputError(f"CRAM-MD5 challenge {challenge!r} is not conformant: {', '.join(p.removeprefix(P) for p in problems)}")
+        names = ", ".join(p.removeprefix(P) for p in problems)
+        raise InputError(f"CRAM-MD5 challenge {challenge!r} is not conformant: {names}")
     return challenge
 
 
@@ -128,7 +129,8 @@ def steps(user: str, secret: str | bytes, challenge: bytes) -> list[Step]:
     key = raw
     if len(raw) > BLOCK:  # RFC 2195 §2 / RFC 2104 §2: keys longer than the block are hashed first
         key = hashlib.md5(raw).digest()
-        out.append(Step("sasl.step.cram.long-secret", key, "sasl.note.cram.long-secret", {"octets": len(raw)}, secret=True))
+        out.append(Step("sasl.step.cram.long-secret", key, "sasl.note.cram.long-secret", {"octets": len(raw)},
+                        secret=True))
     padded = key.ljust(BLOCK, b"\x00")
     out.append(Step("sasl.step.cram.key", padded, "sasl.note.cram.key-padding", {"octets": len(key)}, secret=True))
     inner = hashlib.md5(bytes(b ^ IPAD for b in padded) + challenge).digest()
@@ -189,7 +191,8 @@ class CramClient:
         The challenge is not validated: the draft says the client "MUST NOT interpret or attempt to validate" it.
         """
         if self._answered:
-            raise LocalProtocolError("CRAM-MD5 has one challenge and it was already answered; expected the server's final reply")
+            raise LocalProtocolError(
+                "CRAM-MD5 has one challenge and it was already answered; expected the server's final reply")
         self._answered = True
         self._steps = steps(self._creds.authcid, self._creds.secret, challenge)
         return response(self._creds.authcid, self._creds.secret, challenge)

@@ -57,7 +57,8 @@ class LoginClient:
         position = 1 if self._stage == "username" else 2
         mismatch = _wording_mismatch(self._stage, challenge)
         note = "sasl.note.login.wording-mismatch" if mismatch else "sasl.note.login.by-position"
-        self._steps.append(Step("sasl.step.login.challenge", challenge, note, {"position": position, "answer": self._stage}))
+        params = {"position": position, "answer": self._stage}
+        self._steps.append(Step("sasl.step.login.challenge", challenge, note, params))
         return self._answer()
 
     def _answer(self, note: str = "sasl.note.login.not-encrypted") -> bytes:
@@ -66,11 +67,12 @@ class LoginClient:
             self._steps.append(Step("sasl.step.login.username", self._creds.authcid, note))
             return self._creds.authcid.encode("utf-8")
         self._stage = "done"
-        self._steps.append(Step("sasl.step.login.password", self._creds.secret, "sasl.note.login.not-encrypted", secret=True))
+        self._steps.append(Step("sasl.step.login.password", self._creds.secret, note, secret=True))
         return self._creds.secret.encode("utf-8")
 
     def _expected(self) -> str:
-        return {"username": "the user name", "password": "the password", "done": "the server's final reply"}[self._stage]
+        wanted = {"username": "the user name", "password": "the password", "done": "the server's final reply"}
+        return wanted[self._stage]
 
     def steps(self) -> list[Step]:
         return list(self._steps)
@@ -101,7 +103,8 @@ class LoginServer:
             raise LocalProtocolError(f"LOGIN server already started; expected {self._expected()}")
         self._stage = "username"
         if initial is None:
-            return Challenge(self._user_prompt, (Step("sasl.step.login.prompt", self._user_prompt, "sasl.note.login.prompt-username"),))
+            prompt = Step("sasl.step.login.prompt", self._user_prompt, "sasl.note.login.prompt-username")
+            return Challenge(self._user_prompt, (prompt,))
         return self.receive(initial)      # MS-XLOGIN: `AUTH LOGIN <username>`
 
     def receive(self, response: bytes) -> ServerOutcome:
@@ -128,7 +131,8 @@ def check(username: bytes, password: bytes, lookup: SecretLookup) -> tuple[AuthR
     try:
         user, secret_given = username.decode("utf-8"), password.decode("utf-8")
     except UnicodeDecodeError:
-        return AuthResult(False, reason="malformed"), [Step("sasl.step.server.malformed", username, "sasl.note.login.not-utf8")]
+        bad = Step("sasl.step.server.malformed", username, "sasl.note.login.not-utf8")
+        return AuthResult(False, reason="malformed"), [bad]
     trail = [Step("sasl.step.server.password", secret_given, secret=True)]
     secret = lookup(user)
     if secret is None:

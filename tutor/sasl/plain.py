@@ -63,7 +63,8 @@ def steps(authcid: str, password: str, authzid: str = "") -> list[Step]:
         Step("sasl.step.plain.authzid", authzid, authz_note, {"authcid": authcid}),
         Step("sasl.step.plain.authcid", authcid),
         Step("sasl.step.plain.password", password, secret=True),
-        Step("sasl.step.plain.message", message, "sasl.note.plain.no-protection", {"octets": len(message)}, secret=True),
+        Step("sasl.step.plain.message", message, "sasl.note.plain.no-protection", {"octets": len(message)},
+             secret=True),
     ]
 
 
@@ -79,7 +80,8 @@ class PlainClient:
 
     def _message(self) -> bytes:
         if self._sent:
-            raise LocalProtocolError("PLAIN sends a single message and it was already sent; expected the server's final reply")
+            raise LocalProtocolError(
+                "PLAIN sends a single message and it was already sent; expected the server's final reply")
         c = self._creds
         blob = build(c.authcid, c.secret, c.authzid)
         self._steps = steps(c.authcid, c.secret, c.authzid)
@@ -137,7 +139,8 @@ def check(blob: bytes, lookup: SecretLookup, allow_authzid: AuthzPolicy | None =
     try:
         f = parse(blob)
     except InputError as exc:
-        return AuthResult(False, reason="malformed"), [Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)})]
+        bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)})
+        return AuthResult(False, reason="malformed"), [bad]
     trail = [
         Step("sasl.step.server.authzid", f.authzid),
         Step("sasl.step.server.authcid", f.authcid),
@@ -156,7 +159,8 @@ def _check_password(f: PlainFields, lookup: SecretLookup, trail: list[Step]) -> 
     """None if the password is right; otherwise the failure."""
     secret = lookup(f.authcid)
     if secret is None:
-        trail.append(Step("sasl.step.server.lookup", f.authcid, "sasl.note.server.no-such-user", {"authcid": f.authcid}))
+        params = {"authcid": f.authcid}
+        trail.append(Step("sasl.step.server.lookup", f.authcid, "sasl.note.server.no-such-user", params))
         return AuthResult(False, f.authcid, f.authzid, "no-such-user")
     same = hmac.compare_digest(f.password.encode("utf-8"), secret.encode("utf-8"))
     trail.append(Step("sasl.step.server.compare", "match" if same else "no match", "sasl.note.server.constant-time"))
@@ -166,7 +170,8 @@ def _check_password(f: PlainFields, lookup: SecretLookup, trail: list[Step]) -> 
 def _check_authzid(f: PlainFields, allow: AuthzPolicy | None, trail: list[Step]) -> AuthResult:
     """RFC 4616 §2: after the credentials verify, may authcid act as authzid?"""
     if not f.authzid or f.authzid == f.authcid:
-        trail.append(Step("sasl.step.server.authorize", f.authcid, "sasl.note.server.authzid-self", {"authcid": f.authcid}))
+        params = {"authcid": f.authcid}
+        trail.append(Step("sasl.step.server.authorize", f.authcid, "sasl.note.server.authzid-self", params))
         return AuthResult(True, f.authcid, f.authcid)
     if allow is not None and allow(f.authcid, f.authzid):
         trail.append(Step("sasl.step.server.authorize", f.authzid, "sasl.note.server.authzid-allowed",

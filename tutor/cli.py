@@ -1,0 +1,88 @@
+"""Command-line front: the REPL (default), `serve`, `lesson`, `trace`, `connect` and the one-shot helpers."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from tutor import __version__
+from tutor.errors import TutorError
+
+# Sub-commands that live in their own modules: name -> module with register(subparsers) and run(args).
+SUBCOMMAND_MODULES = {
+    "serve": "tutor.cli_serve",
+    "connect": "tutor.cli_connect",
+    "lesson": "tutor.cli_lesson",
+    "trace": "tutor.cli_trace",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tutor.helpers.registry import HELPERS
+
+    parser = argparse.ArgumentParser(
+        prog="smtp-tutor",
+        description="Learn SMTP AUTH by doing it by hand. With no command: an interactive shell on the built-in "
+                    "simulated server.")
+    parser.add_argument("--version", action="version", version=f"smtp-tutor {__version__}")
+    _add_repl_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, helper in HELPERS.items():
+        p = sub.add_parser(name, help=helper.summary, description=helper.summary)
+        helper.configure(p)
+        p.add_argument("--quiet", "-q", action="store_true", help="print only the result")
+        p.add_argument("--json", action="store_true", help="print a JSON object")
+    for name, module_name in SUBCOMMAND_MODULES.items():
+        module = _optional(module_name)
+        if module is not None:
+            module.register(sub)
+    return parser
+
+
+def _optional(module_name: str):
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
+
+
+def _add_repl_options(parser: argparse.ArgumentParser) -> None:
+    module = _optional("tutor.cli_repl")
+    if module is not None:
+        module.add_repl_options(parser)
+
+
+def run_helper(args: argparse.Namespace) -> int:
+    from tutor.helpers.registry import HELPERS
+    from tutor.helpers.render import render_json, render_text
+    from tutor.helpers.result import Context
+
+    result = HELPERS[args.command].run(args, Context())
+    print(render_json(result) if args.json else render_text(result, args.quiet))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            return _optional("tutor.cli_repl").run(args)
+        module_name = SUBCOMMAND_MODULES.get(args.command)
+        if module_name:
+            return importlib.import_module(module_name).run(args)
+        return run_helper(args)
+    except TutorError as exc:
+        print(f"smtp-tutor: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("smtp-tutor: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

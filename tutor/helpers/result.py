@@ -1,0 +1,72 @@
+"""What a helper returns: labelled steps, the result, warnings, and JSON-ready data; and what it may ask for."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from tutor import escapes, explain
+from tutor.errors import InputError
+from tutor.sasl.base import Step
+
+
+@dataclass(frozen=True)
+class ResultStep:
+    """One line of working: a label, the value shown, and an optional explanation."""
+
+    label: str
+    value: str
+    note: str = ""
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    """A helper's answer: steps first, then the result; `data` is what --json prints."""
+
+    title: str
+    steps: tuple[ResultStep, ...] = ()
+    result: str = ""
+    warnings: tuple[str, ...] = ()
+    data: dict = field(default_factory=dict)
+
+
+def _no_tty_password(prompt: str) -> str:
+    raise InputError("a password is needed: give it as an argument, or run in a terminal to be asked for it")
+
+
+def ask_password_default(prompt: str) -> str:
+    """Ask without echo on a terminal, so the password stays out of shell history."""
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        if not line:
+            _no_tty_password(prompt)
+        return line.rstrip("\r\n")
+    try:
+        return getpass.getpass(prompt)
+    except (EOFError, KeyboardInterrupt):
+        raise InputError("no password given") from None
+
+
+@dataclass
+class Context:
+    """What a helper may use besides its arguments."""
+
+    ask_password: Callable[[str], str] = ask_password_default
+    last_challenge: bytes | None = None      # the REPL's last 334 challenge, decoded
+
+
+def show_value(value: bytes | str) -> str:
+    """A step value for display: bytes with escapes made visible."""
+    return escapes.show(value) if isinstance(value, bytes) else value
+
+
+def from_sasl(steps: Iterable[Step]) -> tuple[ResultStep, ...]:
+    """Turn a mechanism's teaching steps (keys) into words."""
+    out = []
+    for step in steps:
+        note = explain.text(step.note, **step.params) if step.note else ""
+        out.append(ResultStep(explain.text(step.label, **step.params), show_value(step.value), note, step.secret))
+    return tuple(out)

@@ -1,0 +1,109 @@
+"""Recognises what a decoded SASL payload is (PLAIN blob, LOGIN prompt, CRAM-MD5 challenge or response...)
+and splits it into labelled fields; shared by the decode helper, the REPL's inline notes and the tracer."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from tutor.errors import InputError
+from tutor.sasl import cram_md5, login, plain
+
+_CRAM_RESPONSE = re.compile(rb"^(.+) ([0-9a-fA-F]{32})$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One labelled part of a payload; `label` is a key under `identify.field.*` in tutor/data."""
+
+    label: str
+    value: bytes | str
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class Identified:
+    """What a payload is: `kind` is a key under `identify.kind.*`; `problems` are note keys."""
+
+    kind: str
+    fields: tuple[Field, ...] = ()
+    problems: tuple[str, ...] = ()
+    mechanism: str = ""
+
+
+def identify(data: bytes, mechanism: str = "", from_server: bool | None = None) -> Identified:
+    """Best guess at what `data` is. `mechanism` (from the AUTH command) and direction sharpen the guess."""
+    mech = mechanism.upper()
+    for test in (_empty, _login_prompt, _cram_challenge, _plain, _cram_response, _xoauth2, _json_error):
+        found = test(data, mech, from_server)
+        if found is not None:
+            return found
+    if mech == "LOGIN" and from_server is not True:
+        return Identified("login-value", (Field("value", data, True),), mechanism="LOGIN")
+    return Identified("unknown", (Field("bytes", data),), mechanism=mech)
+
+
+def _empty(data: bytes, mech: str, from_server: bool | None) -> Identified | None:
+    if data:
+        return None
+    return Identified("empty-challenge" if from_server else "empty", mechanism=mech)
+
+
+def _login_prompt(data: bytes, mech: str, from_server: bool | None) -> Identified | None:
+    if from_server is False:
+        return None
+    for wording, prompts in login.PROMPTS.items():
+        for which, prompt in zip(("username", "password"), prompts):
+            if data.lower() == prompt.lower():
+                return Identified(f"login-prompt-{which}", (Field("prompt", data),),
+                                  ("identify.problem.draft-nul",) if data.endswith(b"\0") else (), "LOGIN")
+    return None
+
+
+def _cram_challenge(data: bytes, mech: str, from_server: bool | None) -> Identified | None:
+    if from_server is False or not data.startswith(b"<"):
+        return None
+    return Identified("cram-challenge", (Field("challenge", data),), tuple(cram_md5.check_challenge(data)), "CRAM-MD5")
+
+
+def _plain(data: bytes, mech: str, from_server: bool | None) -> Identified | None:
+    if from_server or data.count(b"\0") != 2 or mech not in ("", "PLAIN"):
+        return None
+    try:
+        fields = plain.parse(data)
+    except InputError:
+        return None
+    return Identified("plain-message", (Field("authzid", fields.authzid), Field("authcid", fields.authcid),
+                                        Field("password", fields.password, True)), mechanism="PLAIN")
+
+
+def _cram_response(data: bytes, mech: str, from_server: bool | None) -> Identified | None:
+    if from_server or mech not in ("", "CRAM-MD5"):
+        return None
+    match = _CRAM_RESPONSE.match(data)
+    if not match:
+        return None
+    return Identified("cram-response", (Field("user", match.group(1).decode("utf-8", "replace")),
+                                        Field("digest", match.group(2).decode("ascii"))), mechanism="CRAM-MD5")
+
+
+def _xoauth2(data: bytes, mech: str, from_server: bool | None) -> Identified | None:
+    if from_server or not data.startswith(b"user=") or b"\x01auth=" not in data:
+        return None
+    user, _, rest = data[5:].partition(b"\x01")
+    token = rest.removeprefix(b"auth=").rstrip(b"\x01")
+    return Identified("xoauth2", (Field("user", user.decode("utf-8", "replace")),
+                                  Field("token", token.decode("utf-8", "replace"), True)), mechanism="XOAUTH2")
+
+
+def _json_error(data: bytes, mech: str, from_server: bool | None) -> Identified | None:
+    if from_server is False or not data.lstrip().startswith(b"{"):
+        return None
+    try:
+        obj = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    return Identified("oauth-error", tuple(Field(str(k), str(v)) for k, v in obj.items()), mechanism=mech)

@@ -97,11 +97,15 @@ ensure_installed() {
     PEERS_ONLY="postfix dovecot-core openssl ca-certificates" "$SCRIPT_DIR/ci-install-peers.sh"
 }
 
-pid_alive() {  # pid_alive FILE -> true when FILE holds the pid of a live process
-    local f=$1 pid
+pid_alive() {  # pid_alive FILE -> true when FILE holds the pid of a live (non-zombie) process
+    local f=$1 pid state
     [[ -s $f ]] || return 1
     pid=$(tr -dc '0-9' <"$f")
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+    # A daemon that exited stays a zombie until PID 1 reaps it; on this kind of machine
+    # PID 1 reaps only now and then, so a zombie counts as dead.
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+    [[ $state != Z ]]
 }
 
 postfix_running() { pid_alive "$PF_QUEUE/pid/master.pid"; }

@@ -72,8 +72,9 @@ def parse_challenge(text: str) -> bytes:
     if stripped.startswith("<"):
         return escapes.parse(stripped)
     data = b64.decode(stripped)
-    if not data:
-        raise InputError("the challenge is empty: CRAM-MD5 needs the server's <...> challenge")
+    if not data.startswith(b"<"):
+        raise InputError(f"not a CRAM-MD5 challenge: it decodes to '{escapes.show(data)}', expected "
+                         "<digits.timestamp@host> (RFC 2195 §2)")
     return data
 
 

@@ -103,8 +103,9 @@ class ReplyParser:
             return MalformedReply(line, "not an SMTP reply line (expected three digits, then space or '-')")
         code = int(match.group(1))
         if self._code is not None and code != self._code:
+            previous = self._code
             self._reset()
-            return MalformedReply(line, f"reply code changed from {self._code} to {code} inside a multi-line reply")
+            return MalformedReply(line, f"reply code changed from {previous} to {code} inside a multi-line reply")
         self._code = code
         self._lines.append(match.group(3).decode("utf-8", "replace"))
         self._raw += line + b"\r\n"

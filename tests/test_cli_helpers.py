@@ -1,0 +1,124 @@
+"""The one-shot helper commands through the real entry point (`python -m tutor`), RFC vectors from PROTOCOL.md."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ENV = {**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"}
+
+
+def tutor(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tutor", *args], capture_output=True, text=True, input=stdin,
+                          env=ENV, timeout=30)
+
+
+RFC2195_CHALLENGE = "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+"
+ARTICLE_CHALLENGE = "PDIzODkxLjEwMTU5ODM0OTNAcGlvbmVlci5ob3N0LXNlcnZlLm5ldApaAj4="
+
+
+@pytest.mark.parametrize("args, expected", [
+    # RFC 2195 §2 example
+    (["cram", "tim", "tanstaaftanstaaf", RFC2195_CHALLENGE], "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"),
+    (["cram", "tim", "tanstaaftanstaaf", "<1896.697170952@postoffice.reston.mci.net>"],
+     "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"),
+    # draft-ietf-sasl-crammd5-09 vector
+    (["cram", "joe", "tanstaaftanstaaf", "<1896.697170952@postoffice.example.net>"],
+     "am9lIDNkYmM4OGYwNjI0Nzc2YTczN2IzOTA5M2Y2ZWI2NDI3"),
+    # RFC 4616 §4 inputs
+    (["plain", "tim", "tanstaaftanstaaf"], "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"),
+    (["plain", "Kurt", "xipj3plmq", "--authzid", "Ursel"], "VXJzZWwAS3VydAB4aXBqM3BsbXE="),
+    # RFC 4954 §4 example
+    (["plain", "test", "1234", "--authzid", "test"], "dGVzdAB0ZXN0ADEyMzQ="),
+    # LOGIN draft §2.3 example: user tim -> dGlt, password -> dGFuc3RhYWZ0YW5zdGFhZg==
+    (["login", "tim", "tanstaaftanstaaf"], "dGlt\ndGFuc3RhYWZ0YW5zdGFhZg=="),
+    (["b64", "encode", r"\0tim\0tanstaaftanstaaf"], "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"),
+    (["b64", "decode", "VXNlcm5hbWU6"], "Username:"),
+    (["b64", "decode", "VXNlciBOYW1lAA=="], r"User Name\0"),
+])
+def test_quiet_results_match_rfc_vectors(args, expected):
+    done = tutor(*args, "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
+
+
+def test_cram_shows_steps_then_result():
+    done = tutor("cram", "tim", "tanstaaftanstaaf", RFC2195_CHALLENGE)
+    assert done.returncode == 0
+    lines = done.stdout.strip().splitlines()
+    assert "<1896.697170952@postoffice.reston.mci.net>" in done.stdout
+    assert "b913a602c7eda7a495b4e6e7334d3890" in done.stdout
+    assert lines[-1] == "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"
+
+
+def test_article_challenge_is_flagged_but_hmac_uses_exact_bytes():
+    done = tutor("cram", "tim", "tanstaaftanstaaf", ARTICLE_CHALLENGE, "--json")
+    assert done.returncode == 0
+    data = json.loads(done.stdout)
+    assert data["challenge"] == r"<23891.1015983493@pioneer.host-serve.net\nZ\x02>"
+    assert any("control characters" in w for w in data["warnings"])
+    import hashlib, hmac   # independent oracle: the HMAC over the exact decoded bytes
+    raw = b"<23891.1015983493@pioneer.host-serve.net\nZ\x02>"
+    assert data["digest"] == hmac.new(b"tanstaaftanstaaf", raw, hashlib.md5).hexdigest()
+
+
+def test_b64_decode_shows_escapes_and_hex_dump():
+    done = tutor("b64", "decode", ARTICLE_CHALLENGE)
+    assert r"pioneer.host-serve.net\nZ\x02>" in done.stdout
+    assert "0a 5a 02 3e" in done.stdout          # hex dump of the stray bytes
+
+
+@pytest.mark.parametrize("text, kind, field", [
+    ("334 VXNlcm5hbWU6", "login-prompt-username", None),
+    ("AUTH PLAIN dGVzdAB0ZXN0ADEyMzQ=", "plain-message", ("authcid", "test")),
+    ("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw", "cram-response",
+     ("digest", "b913a602c7eda7a495b4e6e7334d3890")),
+    ("AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "plain-message", ("password", "tanstaaftanstaaf")),
+    ("warning: SASL LOGIN authentication failed: UGFzc3dvcmQ6", "login-prompt-password", None),
+    ("334 " + RFC2195_CHALLENGE, "cram-challenge", None),
+])
+def test_decode_recognises(text, kind, field):
+    done = tutor("decode", text, "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["kind"] == kind
+    if field:
+        assert data["fields"][field[0]] == field[1]
+
+
+def test_explain_code():
+    done = tutor("explain", "535", "5.7.8")
+    assert done.returncode == 0
+    assert "credentials invalid" in done.stdout.lower() and "RFC 4954" in done.stdout
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["b64", "decode", "=AAA"], "'=' padding"),
+    (["b64", "decode", "AB!D"], "alphabet"),
+    (["b64", "encode", "bad\\q"], "unknown escape"),
+    (["decode", ""], "nothing to decode"),
+    (["cram", "tim", "pw", "bm90IGEgY2hhbGxlbmdl"], "not a CRAM-MD5 challenge"),
+    (["explain", "999"], "200-599"),
+    (["plain", "a\\0", "x"], None),
+])
+def test_bad_input_is_one_line_exit_2(args, fragment):
+    done = tutor(*args)
+    if fragment is None:
+        assert "Traceback" not in done.stderr
+        return
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and fragment in done.stderr
+
+
+def test_password_is_asked_when_omitted_and_not_echoed_from_stdin():
+    done = tutor("plain", "tim", "--quiet", stdin="tanstaaftanstaaf\n")
+    assert done.returncode == 0
+    assert done.stdout.strip() == "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"
+
+
+def test_missing_password_without_input_is_clean_error():
+    done = tutor("login", "tim", stdin="")
+    assert done.returncode == 2 and "password" in done.stderr and "Traceback" not in done.stderr

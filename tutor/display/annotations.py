@@ -1,0 +1,135 @@
+"""Inline decoding of AUTH lines and one-line reply meanings, as Notes (pure: no I/O, no terminal).
+
+`334 VXNlcm5hbWU6` gets "Username:", a client base64 line what it encodes, PLAIN its three fields,
+a CRAM-MD5 response its user and digest; every reply a one-line meaning (`:explain` has the long form).
+"""
+
+from __future__ import annotations
+
+from tutor import escapes
+from tutor.errors import InputError
+from tutor.explain import Note
+from tutor.protocol import auth as framing
+from tutor.protocol import capabilities, commands
+from tutor.protocol.client import AUTH_RESPONSE, COMMAND, Sent
+from tutor.protocol.replies import Reply
+
+HIDDEN = "***"
+A = "repl.ann."
+
+
+def meaning(code: int, enhanced: str | None = None) -> str:
+    """The one-line meaning of a reply code (tutor.protocol.codes), or its class when that is unknown."""
+    try:
+        from tutor.protocol import codes
+        text = codes.one_line(code, enhanced)
+    except (ImportError, AttributeError, KeyError, InputError):
+        text = ""
+    return text or Note(A + f"class-{code // 100}").text()
+
+
+class Annotations:
+    """The Annotator the session calls; `reveal=False` hides passwords (live servers, over shoulders)."""
+
+    def __init__(self, reveal: bool = True) -> None:
+        self.reveal = reveal
+
+    # ---- client lines ----------------------------------------------------------------------------
+    def client(self, line: bytes, kind: str, auth) -> list[Note]:
+        if kind == "message":
+            return message_line(line)
+        if kind == AUTH_RESPONSE:
+            return self.response(line, auth.mechanism, auth.responses + 1)
+        command = commands.parse(line)
+        parsed = commands.parse_auth(command.argument) if command.verb == "AUTH" else None
+        if parsed is None or parsed.initial_response is None:
+            return []
+        if parsed.initial_response == framing.EMPTY_RESPONSE:
+            return [Note(A + "empty-initial")]
+        return self.response(parsed.initial_response.encode("utf-8", "replace"), parsed.mechanism, 1)
+
+    def response(self, line: bytes, mechanism: str | None, position: int) -> list[Note]:
+        """A client AUTH message (base64, `*` or empty), decoded by what the mechanism puts there."""
+        decoded = framing.decode_response(line)
+        if decoded.cancelled:
+            return [Note(A + "cancel")]
+        if decoded.data is None:
+            return [Note(A + "bad-base64", {"error": decoded.error})]
+        if decoded.data == b"":
+            return [Note(A + "empty-response")]
+        return self._by_mechanism(decoded.data, (mechanism or "").upper(), position)
+
+    def _by_mechanism(self, data: bytes, mechanism: str, position: int) -> list[Note]:
+        if mechanism == "PLAIN":
+            return self._plain(data)
+        if mechanism == "LOGIN":
+            if position >= 2:
+                return [Note(A + "login-password", {"text": self._secret(escapes.show(data))}, secret=True)]
+            return [Note(A + "login-user", {"text": escapes.show(data)})]
+        if mechanism == "CRAM-MD5":
+            return _cram(data)
+        return [Note(A + "decodes", {"text": escapes.show(data)}, secret=True)]
+
+    def _plain(self, data: bytes) -> list[Note]:
+        from tutor.sasl import plain
+        try:
+            fields = plain.parse(data)
+        except InputError as exc:
+            return [Note(A + "decodes", {"text": escapes.show(data)}, secret=True), Note(A + "plain-bad", {"error": str(exc)})]
+        params = {"authzid": fields.authzid, "authcid": fields.authcid, "password": self._secret(fields.password)}
+        key = "plain-authzid" if fields.authzid else "plain"
+        return [Note(A + key, params, secret=True)]
+
+    def _secret(self, value: str) -> str:
+        return value if self.reveal else HIDDEN
+
+    # ---- server replies --------------------------------------------------------------------------
+    def reply(self, reply: Reply, answers: Sent, auth) -> list[Note]:
+        notes = [Note(A + "meaning", {"code": reply.code, "meaning": meaning(reply.code, reply.enhanced)})]
+        verb = answers.command.verb if answers.command is not None else ""
+        if reply.code == 334 and (answers.kind == AUTH_RESPONSE or verb == "AUTH"):
+            notes += challenge(reply.lines[0], auth.mechanism)
+        elif verb == "EHLO" and 200 <= reply.code < 300:
+            notes += advertised(reply)
+        return notes
+
+
+def challenge(text: str, mechanism: str | None) -> list[Note]:
+    """A 334 challenge decoded, with what the mechanism expects back."""
+    decoded = framing.decode_challenge(text)
+    if decoded.data is None:
+        return [Note(A + "challenge-bad", {"error": decoded.error})]
+    if decoded.data == b"":
+        return [Note(A + "challenge-empty")]
+    shown = escapes.show(decoded.data)
+    if (mechanism or "").upper() == "CRAM-MD5":
+        return [Note(A + "challenge-cram", {"text": shown})]
+    return [Note(A + "challenge", {"text": shown})]
+
+
+def _cram(data: bytes) -> list[Note]:
+    from tutor.sasl import cram_md5
+    try:
+        user, digest = cram_md5.parse_response(data)
+    except InputError as exc:
+        return [Note(A + "decodes", {"text": escapes.show(data)}), Note(A + "cram-bad", {"error": str(exc)})]
+    return [Note(A + "cram-response", {"user": user, "digest": digest})]
+
+
+def advertised(reply: Reply) -> list[Note]:
+    """What an EHLO reply says about AUTH and STARTTLS."""
+    caps = capabilities.parse(reply)
+    if caps.auth_mechanisms:
+        return [Note(A + "offers", {"mechanisms": " ".join(caps.auth_mechanisms)})]
+    if caps.supports("STARTTLS"):
+        return [Note(A + "no-auth-starttls")]
+    return [Note(A + "no-auth")]
+
+
+def message_line(line: bytes) -> list[Note]:
+    """Dot-stuffing (RFC 5321 §4.5.2) and the end-of-message dot."""
+    if line == b".":
+        return [Note(A + "end-of-message")]
+    if line.startswith(b"."):
+        return [Note(A + "dot-stuffed", {"wire": escapes.show(b"." + line)})]
+    return []

@@ -1,0 +1,240 @@
+"""The one pump between a Transport and a ClientConnection: send a line, collect its replies, record it all.
+
+Every line that crosses the wire and every note shown goes into a Transcript (AUTH responses and initial
+responses marked secret). The caller gets display items back, in the order a learner should read them.
+Reading waits at most `timeout` seconds for an expected reply, so a silent live server gives a tutor line,
+never a hang; the in-memory simulator answers at once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from tutor import escapes
+from tutor.errors import TransportError
+from tutor.explain import Note
+from tutor.protocol import auth as auth_framing
+from tutor.protocol import commands
+from tutor.protocol.client import AUTH_RESPONSE, COMMAND, BadReply, ClientConnection, ReplyReceived, Sent, ServerClosed
+from tutor.protocol.replies import Reply
+from tutor.protocol.states import State
+from tutor.trace.transcript import Entry, Transcript
+from tutor.transport.base import ReadTimeout, TlsInfo, Transport
+
+CLIENT, SERVER, NOTE, SIM, DETAIL, ERROR = "C", "S", "note", "sim", "detail", "error"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to show: a wire line (C/S), a tutor note, a simulator note, a detail or an error.
+
+    `typed` marks the echo of a line the learner typed (an interactive terminal already shows it).
+    """
+
+    kind: str
+    text: str
+    secret: bool = False
+    key: str = ""
+    typed: bool = False
+
+
+@dataclass
+class AuthView:
+    """What the session knows of the AUTH exchange in progress (or the last one)."""
+
+    mechanism: str | None = None
+    responses: int = 0                   # client messages sent so far, the initial response included
+    last_challenge: bytes | None = None  # the last 334 challenge, decoded
+    active: bool = False
+
+
+class Annotator(Protocol):
+    """Turns lines into explanatory notes (tutor.display.annotations implements it)."""
+
+    def client(self, line: bytes, kind: str, auth: AuthView) -> list[Note]: ...
+
+    def reply(self, reply: Reply, answers: Sent, auth: AuthView) -> list[Note]: ...
+
+
+@dataclass
+class Session:
+    """A connection in use: the transport, the client state machine, the transcript it feeds."""
+
+    transport: Transport
+    transcript: Transcript = field(default_factory=Transcript)
+    annotator: Annotator | None = None
+    timeout: float = 10.0
+    clock: Callable[[], float] = time.time
+
+    def __post_init__(self) -> None:
+        self.client = ClientConnection()
+        self.auth = AuthView()
+        self.tls_info: TlsInfo | None = None
+        self.closed = False
+        if not self.transcript.target:
+            self.transcript.target = self.transport.description
+
+    # ---- what the REPL shows about the connection ------------------------------------------------
+    @property
+    def state(self) -> State:
+        return self.client.state
+
+    @property
+    def target(self) -> str:
+        return self.transport.description
+
+    @property
+    def last_reply(self) -> Reply | None:
+        return self.client.last_reply
+
+    # ---- driving ---------------------------------------------------------------------------------
+    def open(self) -> list[Item]:
+        """Read the greeting (and what the server thought while making it)."""
+        items = self._server_notes()
+        return items + self._collect(1)
+
+    def send(self, line: bytes, *, typed: bool = True) -> list[Item]:
+        """Send one line as the client state says it is (command, AUTH response, message text)."""
+        if self.closed:
+            return [self._note(Note("repl.note.not-connected"), ERROR)]
+        kind = self.client.line_kind()
+        problem = self.client.sequence_problem(line)
+        wire = self.client.send_line(line)
+        items = [self._line(CLIENT, wire[:-2], self._is_secret(line, kind), typed)]
+        if problem:
+            items.append(self._note(Note(problem)))
+        if self.annotator is not None:
+            items += [self._note(n) for n in self.annotator.client(line, kind, self.auth)]
+        self._track_sent(line, kind)
+        try:
+            self.transport.send(wire)
+        except TransportError as exc:
+            return items + self._lost(str(exc))
+        expected = 0 if kind == "message" and line != b"." else 1
+        return items + self._server_notes() + self._collect(expected)
+
+    def start_tls(self) -> list[Item]:
+        """Do the TLS handshake now (after a 220 to STARTTLS)."""
+        if self.closed:
+            return [self._note(Note("repl.note.not-connected"), ERROR)]
+        try:
+            info = self.transport.start_tls()
+        except TransportError as exc:
+            return self._lost(str(exc), "repl.note.tls-failed")
+        dropped = self.client.tls_established()
+        self.tls_info = info
+        summary = info.summary() if info is not None else "?"
+        items = [self._note(Note("repl.note.tls-up", {"summary": summary}))]
+        if dropped:
+            items.append(self._note(Note("repl.note.tls-dropped", {"octets": len(dropped)})))
+        return items + self._server_notes() + self._drain()
+
+    def close(self, key: str = "repl.note.closed-by-us") -> list[Item]:
+        """Close our side without a word to the server."""
+        if self.closed:
+            return []
+        self.transport.close()
+        self.closed = True
+        return [self._note(Note(key, {"target": self.target}))]
+
+    # ---- reading ---------------------------------------------------------------------------------
+    def _collect(self, expected: int) -> list[Item]:
+        """Read until `expected` replies arrived, then take whatever else is already there."""
+        items: list[Item] = []
+        got = 0
+        while not self.closed:
+            try:
+                data = self.transport.receive(self.timeout if got < expected else 0.0)
+            except ReadTimeout:
+                if got < expected:
+                    items.append(self._note(Note("repl.note.timeout", {"seconds": f"{self.timeout:g}"})))
+                break
+            except TransportError as exc:
+                return items + self._lost(str(exc))
+            self.client.receive_data(data)
+            more, replies = self._events()
+            items += more
+            got += replies
+        return items
+
+    def _drain(self) -> list[Item]:
+        return self._collect(0)
+
+    def _events(self) -> tuple[list[Item], int]:
+        items: list[Item] = []
+        replies = 0
+        while (event := self.client.next_event()) is not None:
+            if isinstance(event, ReplyReceived):
+                replies += 1
+                items += self._on_reply(event)
+            elif isinstance(event, BadReply):
+                items.append(self._line(SERVER, event.malformed.raw))
+                items.append(self._note(Note("repl.note.bad-reply", {"why": event.malformed.why})))
+            elif isinstance(event, ServerClosed):
+                items += self.close("repl.note.server-closed")
+        return items, replies
+
+    def _on_reply(self, event: ReplyReceived) -> list[Item]:
+        reply = event.reply
+        raw = reply.raw or reply.to_bytes()
+        items = [self._line(SERVER, part) for part in raw.split(b"\r\n") if part]
+        if self.annotator is not None:
+            items += [self._note(n) for n in self.annotator.reply(reply, event.answers, self.auth)]
+        self._track_reply(reply, event.answers)
+        command = event.answers.command
+        if command is not None and command.verb == "STARTTLS" and reply.code == 220:
+            items += self.start_tls()
+        return items
+
+    def _lost(self, why: str, key: str = "repl.note.transport-error") -> list[Item]:
+        items = [self._note(Note(key, {"error": why}), ERROR)]
+        return items + self.close("repl.note.connection-lost")
+
+    def _server_notes(self) -> list[Item]:
+        return [self._note(n, SIM) for n in self.transport.notes()]
+
+    # ---- the AUTH exchange -----------------------------------------------------------------------
+    @staticmethod
+    def _is_secret(line: bytes, kind: str) -> bool:
+        """AUTH responses and initial responses carry credentials (RFC 4954 §4); `*` does not."""
+        if kind == AUTH_RESPONSE:
+            return line.strip() != auth_framing.CANCEL
+        if kind == COMMAND:
+            command = commands.parse(line)
+            parsed = commands.parse_auth(command.argument) if command.verb == "AUTH" else None
+            return parsed is not None and parsed.initial_response is not None
+        return False
+
+    def _track_sent(self, line: bytes, kind: str) -> None:
+        if kind == AUTH_RESPONSE:
+            self.auth.responses += 1
+            return
+        command = commands.parse(line) if kind == COMMAND else None
+        if command is None or command.verb != "AUTH":
+            return
+        parsed = commands.parse_auth(command.argument)
+        mechanism = parsed.mechanism if parsed else None
+        self.auth = AuthView(mechanism, int(bool(parsed and parsed.initial_response)), None, True)
+
+    def _track_reply(self, reply: Reply, answers: Sent) -> None:
+        about_auth = answers.kind == AUTH_RESPONSE or (answers.command is not None and answers.command.verb == "AUTH")
+        if not about_auth:
+            return
+        if reply.code == 334:
+            self.auth.last_challenge = auth_framing.decode_challenge(reply.lines[0]).data
+        else:
+            self.auth.active = False
+
+    # ---- recording -------------------------------------------------------------------------------
+    def _line(self, direction: str, data: bytes, secret: bool = False, typed: bool = False) -> Item:
+        self.transcript.add(Entry(direction, data, self.clock(), self.client.tls, secret))
+        return Item(direction, escapes.show(data), secret, typed=typed)
+
+    def _note(self, note: Note, kind: str | None = None) -> Item:
+        text = note.text()
+        self.transcript.add(Entry("note", t=self.clock(), secret=note.secret, key=note.key, text=text,
+                                  source=note.source))
+        shown = kind or (SIM if note.source == "server" else NOTE)
+        return Item(shown, text, note.secret, note.key)

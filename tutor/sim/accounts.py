@@ -1,0 +1,92 @@
+"""The simulated server's user accounts: name -> password, built in, from `--user NAME:PASSWORD` or a users file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from tutor.errors import InputError
+
+# RFC 2195 §2's example user (so the RFC replays exactly under the fixed-challenge profile), and a simple one.
+DEFAULT_USERS = {"tim": "tanstaaftanstaaf", "demo": "demo"}
+
+
+class Accounts:
+    """User names and their passwords; `lookup` is the SecretLookup the SASL server mechanisms call."""
+
+    def __init__(self, users: Mapping[str, str] | None = None) -> None:
+        self._users = dict(DEFAULT_USERS if users is None else users)
+
+    def lookup(self, name: str) -> str | None:
+        """The password of `name` (exact, case-sensitive match), or None for an unknown user."""
+        return self._users.get(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._users)
+
+    def __len__(self) -> int:
+        return len(self._users)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._users
+
+    def __repr__(self) -> str:  # ARCHITECTURE.md convention 14: never show a password
+        return f"Accounts({', '.join(f'{n}:***' for n in self._users)})"
+
+    @classmethod
+    def default(cls) -> "Accounts":
+        """tim / tanstaaftanstaaf and demo / demo."""
+        return cls(DEFAULT_USERS)
+
+    @classmethod
+    def from_specs(cls, specs: Iterable[str]) -> "Accounts":
+        """From `NAME:PASSWORD` strings (the password may itself contain ':'); InputError on a bad one."""
+        users: dict[str, str] = {}
+        for spec in specs:
+            _add(users, spec, f"--user {_shown(spec)}")
+        if not users:
+            raise InputError("no users given")
+        return cls(users)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "Accounts":
+        """From a file of `name:password` lines; blank lines and lines starting with '#' are skipped."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise InputError(f"cannot read users file {path}: {reason}") from None
+        users: dict[str, str] = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip() == "" or line.lstrip().startswith("#"):
+                continue
+            _add(users, line, f"users file {path} line {number}")
+        if not users:
+            raise InputError(f"users file {path} has no users (expected lines of name:password)")
+        return cls(users)
+
+    def merged(self, other: "Accounts") -> "Accounts":
+        """These accounts plus `other`'s (other wins on a shared name)."""
+        return Accounts({**self._users, **other._users})
+
+
+def _add(users: dict[str, str], spec: str, where: str) -> None:
+    name, colon, password = spec.partition(":")
+    if not colon:
+        raise InputError(f"{where}: expected NAME:PASSWORD")
+    if not name or name != name.strip() or any(c.isspace() for c in name):
+        raise InputError(f"{where}: the user name must be non-empty and have no spaces")
+    if not password:  # RFC 4616 §2: passwd = 1*SAFE
+        raise InputError(f"{where}: the password must not be empty")
+    if "\x00" in spec:  # RFC 4616 §2: NUL cannot appear inside a field
+        raise InputError(f"{where}: NUL characters are not allowed")
+    if name in users:
+        raise InputError(f"{where}: user {name!r} is given twice")
+    users[name] = password
+
+
+def _shown(spec: str) -> str:
+    """A spec as it may appear in an error message: the password masked."""
+    name, colon, _ = spec.partition(":")
+    return f"{name}:***" if colon else "(no ':' in it)"

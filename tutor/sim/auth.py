@@ -1,0 +1,176 @@
+"""The simulated server's side of one AUTH exchange (RFC 4954 §4): mechanism choice, 334 challenges, verdicts.
+
+The SASL work is done by tutor.sasl's server mechanisms; this module frames it for SMTP (base64, `=`, `*`,
+the reply codes of RFC 4954 §6) and says, as notes, what the server decoded and decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from tutor.escapes import show
+from tutor.explain import text
+from tutor.protocol import b64
+from tutor.protocol.auth import DecodedResponse, decode_initial, decode_response
+from tutor.protocol.commands import parse_auth
+from tutor.protocol.replies import make
+from tutor.sasl import MECHANISMS
+from tutor.sasl.base import Challenge, SecretLookup, ServerMechanism, ServerOutcome
+from tutor.sim.challenges import ChallengeFactory
+from tutor.sim.output import MASK, Collector
+from tutor.sim.profiles import Profile
+
+CONTINUE, SUCCESS, FAILURE, ERROR = "continue", "success", "failure", "error"
+PASSWORD_MECHANISMS = ("PLAIN", "LOGIN")   # mechanisms that send the password recoverably
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a step of the exchange ended: CONTINUE (334 sent), SUCCESS (235), FAILURE (535) or ERROR (501/504)."""
+
+    kind: str
+    user: str = ""
+
+
+class AuthHandler:
+    """Runs AUTH exchanges for one session, one at a time. `reply(key, **params)` sends a tutor.sim.replies reply."""
+
+    def __init__(self, profile: Profile, lookup: SecretLookup, challenges: ChallengeFactory,
+                 emit: Collector, reply: Callable[..., None], send: Callable) -> None:
+        self._profile = profile
+        self._lookup = lookup
+        self._challenges = challenges
+        self._emit = emit
+        self._reply = reply
+        self._send = send
+        self._mech: ServerMechanism | None = None
+        self._name = ""
+        self._responses = 0      # client messages so far in this exchange (the initial response counts)
+
+    @property
+    def next_is_secret(self) -> bool:
+        """Will the client's next AUTH line carry a password (PLAIN's message, LOGIN's second answer)?"""
+        return self._name == "PLAIN" or (self._name == "LOGIN" and self._responses == 1)
+
+    @staticmethod
+    def masked_command(argument: str) -> str | None:
+        """How to log `AUTH <argument>` with secrets hidden; None if it reveals no password."""
+        parsed = parse_auth(argument)
+        if parsed is None or parsed.initial_response is None or parsed.mechanism != "PLAIN":
+            return None
+        return f"AUTH {argument.split()[0]} {MASK}"
+
+    def start(self, argument: str, tls: bool) -> Outcome:
+        """Handle `AUTH mechanism [initial-response]` once its place in the session was checked."""
+        parsed = parse_auth(argument)
+        if parsed is None:
+            self._reply("auth-syntax")
+            return Outcome(ERROR)
+        typed, offered = argument.split()[0], self._profile.offered(tls)
+        name = parsed.mechanism
+        if not typed.isascii() or name not in offered or name not in MECHANISMS:
+            # RFC 4954 §4: an unsupported mechanism gets 504 (5.5.4)
+            self._emit.note("sim.auth.unknown-mechanism", mechanism=typed, offered=" ".join(offered) or "none")
+            self._reply("auth-unknown-mech")
+            return Outcome(ERROR)
+        if typed != name:
+            self._emit.note("sim.auth.case", typed=typed, mechanism=name)   # RFC 4954 §8: case-insensitive
+        self._emit.note("sim.auth.mechanism", mechanism=name, summary=text(MECHANISMS[name].summary_key))
+        self._name, self._responses = name, 0
+        self._mech = MECHANISMS[name].server(self._lookup, **self._options(name))
+        initial = None
+        if parsed.initial_response is not None:
+            decoded = decode_initial(parsed.initial_response)
+            if parsed.initial_response == "=":
+                self._emit.note("sim.auth.empty-initial")   # RFC 4954 §4: "=" is a zero-length initial response
+            else:
+                self._emit.note("sim.auth.initial")
+            initial = self._decoded(decoded)
+            if initial is None:
+                return Outcome(ERROR)
+        return self._handle(self._mech.start(initial))
+
+    def respond(self, line: bytes) -> Outcome:
+        """Handle the client's answer to a 334 challenge."""
+        if self._mech is None:   # pragma: no cover - the protocol core only reports AUTH lines inside AUTH
+            self._reply("bad-sequence")
+            return Outcome(ERROR)
+        data = self._decoded(decode_response(line))
+        if data is None:
+            return Outcome(ERROR)
+        return self._handle(self._mech.receive(data))
+
+    def line_too_long(self) -> None:
+        """RFC 4954 §4: an AUTH line over 12288 octets gets 500 5.5.6 and the exchange is over."""
+        self._finish()
+        self._reply("auth-line-too-long")
+
+    def _options(self, name: str) -> dict:
+        if name == "LOGIN":
+            return {"wording": self._profile.login_wording}
+        if name == "CRAM-MD5":
+            return {"challenge_factory": self._challenges}
+        return {}
+
+    def _decoded(self, decoded: DecodedResponse) -> bytes | None:
+        """The decoded bytes, or None after replying 501 to a cancel (RFC 4954 §4) or to undecodable base64."""
+        if decoded.cancelled:
+            self._emit.note("sim.auth.cancelled")
+            self._finish()
+            self._reply("auth-cancelled")
+            return None
+        if decoded.data is None:
+            self._emit.note("sim.auth.bad-base64", error=decoded.error)
+            self._finish()
+            self._reply("auth-bad-base64")
+            return None
+        secret = self.next_is_secret
+        self._responses += 1
+        self._emit.note("sim.auth.decoded", secret=secret, octets=len(decoded.data), shown=show(decoded.data))
+        return decoded.data
+
+    def _handle(self, outcome: ServerOutcome) -> Outcome:
+        self._emit.steps(outcome.steps)
+        if isinstance(outcome, Challenge):
+            return self._challenge(outcome.data)
+        result, name = outcome.result, self._name
+        self._finish()
+        if result.success:
+            user = result.authzid or result.authcid
+            if name in PASSWORD_MECHANISMS:
+                self._emit.note("sim.auth.password-in-clear")
+            self._emit.note("sim.auth.success", user=user)
+            self._reply("auth-ok")
+            return Outcome(SUCCESS, user)
+        if result.reason == "initial-response-not-allowed":
+            self._reply("auth-ir-not-allowed", mechanism=name)   # RFC 4954 §4: 501 (5.7.0)
+            return Outcome(ERROR)
+        self._emit.note("sim.auth.failed", reason=text(f"sasl.reason.{result.reason}"))
+        self._reply("auth-failed")   # RFC 4954 §6: 535 5.7.8
+        return Outcome(FAILURE)
+
+    def _challenge(self, data: bytes) -> Outcome:
+        text = b64.encode(data) if data else ""
+        if data:
+            self._emit.note("sim.auth.challenge", shown=show(data), base64=text)
+        else:
+            self._emit.note("sim.auth.empty-challenge")   # RFC 4954 §4: the line is "334 " with its space
+        if self._name == "CRAM-MD5":
+            self._cram_note(data)
+        self._send(make(334, text))   # RFC 4954 §4: the challenge text is only the base64, no enhanced code
+        return Outcome(CONTINUE)
+
+    def _cram_note(self, data: bytes) -> None:
+        kind = self._profile.challenge
+        if kind == "fixed":
+            self._emit.note("sim.cram.fixed")
+        elif kind == "glitchy":
+            self._emit.note("sim.cram.glitchy", shown=show(data))
+        else:
+            self._emit.note("sim.cram.fresh")
+
+    def _finish(self) -> None:
+        self._mech = None
+        self._name = ""
+        self._responses = 0

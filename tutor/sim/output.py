@@ -1,0 +1,80 @@
+"""What one step of the simulated server produces (bytes, notes, transcript lines) and the collector that builds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tutor.escapes import show
+from tutor.explain import Note, text
+from tutor.protocol.replies import Reply
+from tutor.sasl.base import Step
+
+MASK = "*** (masked, use --show-secrets)"
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One line of the exchange as a log shows it: who sent it ("C" or "S"), and its text.
+
+    `masked` is the text to show instead when secrets are hidden (None: the line reveals no password).
+    """
+
+    direction: str
+    text: str
+    masked: str | None = None
+
+    def shown(self, show_secrets: bool = False) -> str:
+        return self.text if show_secrets or self.masked is None else self.masked
+
+
+@dataclass(frozen=True)
+class Output:
+    """What the transport must do after one call into SimServer.
+
+    data: bytes to send to the client; notes: the server's reasoning (Note, source="server", secret=True where
+    it reveals a password); close: close after sending; start_tls: do the server side of the TLS handshake
+    now, after sending data; transcript: the lines received and sent, for logs.
+    """
+
+    data: bytes = b""
+    notes: tuple[Note, ...] = ()
+    close: bool = False
+    start_tls: bool = False
+    transcript: tuple[TranscriptLine, ...] = ()
+
+
+class Collector:
+    """Accumulates one Output while the server handles events."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.notes: list[Note] = []
+        self.transcript: list[TranscriptLine] = []
+        self.close = False
+        self.start_tls = False
+
+    def note(self, key: str, secret: bool = False, **params: object) -> None:
+        self.notes.append(Note(key, dict(params), source="server", secret=secret))
+
+    def steps(self, steps: tuple[Step, ...] | list[Step]) -> None:
+        """A SASL mechanism's steps as notes: the labelled value, then the step's own note."""
+        for step in steps:
+            value = show(step.value) if isinstance(step.value, bytes) else str(step.value)
+            self.note("sim.step", secret=step.secret, label=text(step.label), value=value)
+            if step.note:
+                self.note(step.note, secret=step.secret, **step.params)
+
+    def client(self, text: str, masked: str | None = None) -> None:
+        self.transcript.append(TranscriptLine("C", text, masked))
+
+    def sent(self, reply: Reply, wire: bytes) -> None:
+        self.data += wire
+        for line in wire.decode("utf-8", "replace").split("\r\n")[:-1]:
+            self.transcript.append(TranscriptLine("S", line))
+
+    def take(self) -> Output:
+        """The Output so far; the collector is reset."""
+        out = Output(bytes(self.data), tuple(self.notes), self.close, self.start_tls, tuple(self.transcript))
+        self.__init__()
+        return out
+

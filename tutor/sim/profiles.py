@@ -1,0 +1,72 @@
+"""Teaching profiles of the simulated server: what it advertises, its wording, its challenges and its limits.
+
+PROFILES is a plain dict (ARCHITECTURE.md convention 6); summaries live in tutor/data/sim.toml `[profile]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tutor import explain
+
+ALL_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+MODERN_EHLO = ("PIPELINING", "SIZE {size}", "8BITMIME", "ENHANCEDSTATUSCODES", "STARTTLS", "AUTH")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How one simulated server behaves.
+
+    `ehlo` lists the EHLO extension lines in order; the tokens `AUTH` and `AUTH=` stand for the mechanism
+    list (standard and pre-RFC 2554 forms) and are left out when nothing is offered; `STARTTLS` is left out
+    inside TLS or when the transport cannot do TLS.
+    """
+
+    name: str
+    mechanisms: tuple[str, ...] = ALL_MECHANISMS          # offered inside TLS
+    clear_mechanisms: tuple[str, ...] = ALL_MECHANISMS    # offered without TLS
+    auth_requires_tls: bool = False                       # AUTH before STARTTLS -> 530 5.7.0
+    ehlo: tuple[str, ...] = MODERN_EHLO
+    ehlo_greeting: str = "{host} Hello {client}"
+    enhanced_codes: bool = True                           # RFC 2034: only if ENHANCEDSTATUSCODES is advertised
+    texts: dict[str, str] = field(default_factory=dict)   # reply text overrides by tutor.sim.replies key
+    login_wording: str = "common"                         # tutor.sasl.login.PROMPTS key
+    challenge: str = "random"                             # "random" | "fixed" | "glitchy" (tutor.sim.challenges)
+    ehlo_notes: tuple[str, ...] = ()                      # extra sim.* note keys after EHLO
+    max_auth_failures: int = 3                            # RFC 4954 §9: SHOULD allow at least 3 before dropping
+    max_bad_commands: int = 10
+    max_recipients: int = 100
+    max_message_size: int = 10 * 1024 * 1024
+
+    @property
+    def summary(self) -> str:
+        """One line for `serve --list-profiles` and the REPL."""
+        return explain.text(f"sim.profile.{self.name}")
+
+    def offered(self, tls: bool) -> tuple[str, ...]:
+        """The mechanisms advertised (and accepted) with or without TLS."""
+        return self.mechanisms if tls else self.clear_mechanisms
+
+    def advertises(self, keyword: str) -> bool:
+        return keyword in self.ehlo
+
+
+_LEGACY_EHLO = ("AUTH=", "AUTH", "PIPELINING", "8BITMIME")
+_LEGACY_TEXTS = {"auth-ok": "Go Ahead", "auth-failed": "auth failure"}
+_LEGACY_MECHS = ("LOGIN", "CRAM-MD5")
+
+PROFILES: dict[str, Profile] = {
+    "lab": Profile("lab", ehlo_notes=("sim.ehlo.lab-clear",)),
+    "strict": Profile("strict", clear_mechanisms=(), auth_requires_tls=True),
+    "legacy-2002": Profile(
+        "legacy-2002", mechanisms=_LEGACY_MECHS, clear_mechanisms=_LEGACY_MECHS, ehlo=_LEGACY_EHLO,
+        ehlo_greeting="{host}", enhanced_codes=False, texts=_LEGACY_TEXTS, ehlo_notes=("sim.ehlo.legacy",)),
+    "glitchy-cram": Profile(
+        "glitchy-cram", mechanisms=_LEGACY_MECHS, clear_mechanisms=_LEGACY_MECHS, ehlo=_LEGACY_EHLO,
+        ehlo_greeting="{host}", enhanced_codes=False, texts=_LEGACY_TEXTS, challenge="glitchy",
+        ehlo_notes=("sim.ehlo.legacy",)),
+    "fixed-challenge": Profile("fixed-challenge", challenge="fixed", ehlo_notes=("sim.ehlo.lab-clear",)),
+    "draft-login": Profile("draft-login", login_wording="draft", ehlo_notes=("sim.ehlo.lab-clear",)),
+}
+
+DEFAULT_PROFILE = "lab"

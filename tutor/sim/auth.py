@@ -21,13 +21,14 @@ from tutor.sim.challenges import ChallengeFactory
 from tutor.sim.output import MASK, Collector
 from tutor.sim.profiles import Profile
 
-CONTINUE, SUCCESS, FAILURE, ERROR = "continue", "success", "failure", "error"
+CONTINUE, SUCCESS, FAILURE, CANCELLED, ERROR = "continue", "success", "failure", "cancelled", "error"
 PASSWORD_MECHANISMS = ("PLAIN", "LOGIN")   # mechanisms that send the password recoverably
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a step of the exchange ended: CONTINUE (334 sent), SUCCESS (235), FAILURE (535) or ERROR (501/504)."""
+    """How a step of the exchange ended: CONTINUE (334 sent), SUCCESS (235), FAILURE (535), CANCELLED (501 to
+    the client's `*`) or ERROR (501/504: a malformed or refused command)."""
 
     kind: str
     user: str = ""
@@ -88,7 +89,7 @@ class AuthHandler:
                 self._emit.note("sim.auth.initial")
             initial = self._decoded(decoded)
             if initial is None:
-                return Outcome(ERROR)
+                return Outcome(CANCELLED if decoded.cancelled else ERROR)
         return self._handle(self._mech.start(initial))
 
     def respond(self, line: bytes) -> Outcome:
@@ -96,9 +97,10 @@ class AuthHandler:
         if self._mech is None:   # pragma: no cover - the protocol core only reports AUTH lines inside AUTH
             self._reply("bad-sequence")
             return Outcome(ERROR)
-        data = self._decoded(decode_response(line))
+        decoded = decode_response(line)
+        data = self._decoded(decoded)
         if data is None:
-            return Outcome(ERROR)
+            return Outcome(CANCELLED if decoded.cancelled else ERROR)
         return self._handle(self._mech.receive(data))
 
     def line_too_long(self) -> None:

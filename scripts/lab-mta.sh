@@ -33,14 +33,16 @@
 #   * Config files are regenerated on every start (cheap); TLS keys and the sink are kept.
 #
 # State dir: $LAB_MTA_DIR, default /var/tmp/smtp-tutor-lab (stable: tests look there).
-#   lab.env   written by `start` once all three ports answer 220, removed by `stop`.
+#   lab.env   written by `start` once all three ports answer 220, removed by `stop`
+#             ($LAB_MTA_ENV overrides this path, for the script and for the tests).
 #             Shell-style KEY=value lines (value in double quotes when it holds a space);
 #             tests read $LAB_MTA_ENV or /var/tmp/smtp-tutor-lab/lab.env.
 #   tls/ca.pem  the CA to trust (LAB_CAFILE)      sink/  delivered mail (LAB_SINK)
 #   log/postfix.log log/dovecot.log              postfix/ dovecot/ spool/ data/  internals
 #
 # Ports can be changed with LAB_PORT_PLAIN / LAB_PORT_STARTTLS / LAB_PORT_TLS in the
-# environment of `start`. Needs root (re-executes itself with sudo -n if not root).
+# environment of `start` (and `status`/`stop`, which probe the same ports);
+# LAB_START_TIMEOUT (default 30 s) bounds the wait for the 220 banners. Needs root (re-executes itself with sudo -n if not root).
 # Installs postfix/dovecot/openssl via ci-install-peers.sh when missing.
 set -euo pipefail
 
@@ -62,7 +64,7 @@ DC_RUN=$DC_DIR/run
 TLS_DIR=$STATE/tls
 SINK=$STATE/sink
 LOG_DIR=$STATE/log
-ENV_FILE=$STATE/lab.env
+ENV_FILE=${LAB_MTA_ENV:-$STATE/lab.env}
 SINK_USER=nobody
 SINK_GROUP=nogroup
 
@@ -81,7 +83,7 @@ esac
 
 if [[ $EUID -ne 0 ]]; then
     command -v sudo >/dev/null || die "must run as root (Postfix master needs it)"
-    exec sudo -n env LAB_MTA_DIR="$STATE" LAB_PORT_PLAIN="$PORT_PLAIN" \
+    exec sudo -n env LAB_MTA_DIR="$STATE" LAB_MTA_ENV="$ENV_FILE" LAB_PORT_PLAIN="$PORT_PLAIN" \
         LAB_PORT_STARTTLS="$PORT_STARTTLS" LAB_PORT_TLS="$PORT_TLS" \
         LAB_START_TIMEOUT="$START_TIMEOUT" "$0" "$@"
 fi
@@ -94,22 +96,25 @@ ensure_installed() {
         return 0
     fi
     log "postfix/dovecot/openssl missing: running ci-install-peers.sh"
-    PEERS_ONLY="postfix dovecot-core openssl ca-certificates" "$SCRIPT_DIR/ci-install-peers.sh"
+    PEERS_ONLY="postfix dovecot-core openssl ca-certificates" "$SCRIPT_DIR/ci-install-peers.sh" 9>&-
 }
 
-pid_alive() {  # pid_alive FILE -> true when FILE holds the pid of a live (non-zombie) process
-    local f=$1 pid state
+# pid_alive FILE COMM -> true when FILE holds the pid of a live, non-zombie process
+# whose name is COMM (so a stale pid file whose pid got reused is not "ours").
+pid_alive() {
+    local f=$1 comm=$2 pid state
     [[ -s $f ]] || return 1
     pid=$(tr -dc '0-9' <"$f")
     [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$comm" ]] || return 1
     # A daemon that exited stays a zombie until PID 1 reaps it; on this kind of machine
     # PID 1 reaps only now and then, so a zombie counts as dead.
     state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
     [[ $state != Z ]]
 }
 
-postfix_running() { pid_alive "$PF_QUEUE/pid/master.pid"; }
-dovecot_running() { pid_alive "$DC_RUN/master.pid"; }
+postfix_running() { pid_alive "$PF_QUEUE/pid/master.pid" master; }
+dovecot_running() { pid_alive "$DC_RUN/master.pid" dovecot; }
 
 # banner PORT MODE -> prints the first server line (MODE plain: TCP; tls: implicit TLS,
 # certificate verified against our CA for host "localhost"). Bounded by timeout.
@@ -348,6 +353,10 @@ postlog    unix-dgram n  -       n       -       1       postlogd
 labsink    unix  -       n       n       -       -       pipe
   flags=OR user=$SINK_USER:$SINK_GROUP argv=$STATE/bin/sink-deliver $SINK \${queue_id} \${recipient}
 EOF
+    # Postfix will not read a main.cf modified in the last ~2 s: it sleeps in 0.3 s
+    # steps until the file looks "settled" (guard against half-written files).
+    # Back-date the freshly written files so `postfix check`/`start` don't stall 2.5 s.
+    touch -d "@$(( $(date +%s) - 10 ))" "$PF_CONF/main.cf" "$PF_CONF/master.cf"
 }
 
 write_env() {
@@ -408,12 +417,18 @@ cmd_start() {
     # and must pass.
     "$POSTFIX" -c "$PF_CONF" check || die "postfix check failed for $PF_CONF"
 
+    # The daemons must not inherit our stdin/stdout/stderr: a caller that captures our
+    # output (subprocess.run(capture_output=True), `... | tee`) would otherwise wait
+    # for EOF until the daemons exit. Nor the lock fd 9: it would keep the lock held.
+    local startlog=$LOG_DIR/daemon-start.log
     log "starting dovecot (auth only)"
-    "$DOVECOT" -c "$DC_CONF" || die "dovecot failed to start; see $LOG_DIR/dovecot.log"
+    "$DOVECOT" -c "$DC_CONF" </dev/null >>"$startlog" 2>&1 9>&- \
+        || { tail -n 20 "$startlog" "$LOG_DIR/dovecot.log" >&2 2>/dev/null || true;
+             die "dovecot failed to start; see $startlog and $LOG_DIR/dovecot.log"; }
     log "starting postfix"
-    "$POSTFIX" -c "$PF_CONF" start 2>>"$LOG_DIR/postfix-start.log" \
-        || { tail -n 20 "$LOG_DIR/postfix-start.log" "$LOG_DIR/postfix.log" >&2 2>/dev/null || true;
-             die "postfix failed to start; see $LOG_DIR/postfix.log"; }
+    "$POSTFIX" -c "$PF_CONF" start </dev/null >>"$startlog" 2>&1 9>&- \
+        || { tail -n 20 "$startlog" "$LOG_DIR/postfix.log" >&2 2>/dev/null || true;
+             die "postfix failed to start; see $startlog and $LOG_DIR/postfix.log"; }
 
     local deadline=$((SECONDS + START_TIMEOUT))
     until all_ready; do
@@ -484,6 +499,11 @@ cmd_status() {
     if [[ -s $ENV_FILE ]]; then echo "env file:  $ENV_FILE"; else echo "env file:  (none: not started)"; fi
     return $rc
 }
+
+# One start/stop at a time (parallel test workers may all call `start`).
+install -d -m 0755 "$STATE"
+exec 9>"$STATE/.lock"
+flock -w 60 9 || die "could not lock $STATE/.lock within 60 s"
 
 case "${1:-}" in
     start)   cmd_start ;;

@@ -78,6 +78,15 @@ def test_b64_decode_shows_escapes_and_hex_dump():
     ("AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "plain-message", ("password", "tanstaaftanstaaf")),
     ("warning: SASL LOGIN authentication failed: UGFzc3dvcmQ6", "login-prompt-password", None),
     ("334 " + RFC2195_CHALLENGE, "cram-challenge", None),
+    # RFC 5802 §5 in SMTP framing (PROTOCOL.md §2.7)
+    ("AUTH SCRAM-SHA-1 biwsbj11c2VyLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdM", "scram-client-first", ("user", "user")),
+    ("334 dj1ybUY5cHFWOFM3c3VBb1pXamE0ZEpSa0ZzS1E9", "scram-server-final",
+     ("server-signature", "rmF9pqV8S7suAoZWja4dJRkFsKQ=")),
+    # Google's XOAUTH2 example and RFC 7628 §4.1
+    ("dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==",
+     "xoauth2", ("user", "someuser@example.com")),
+    ("bixhPXVzZXJAZXhhbXBsZS5jb20sAWhvc3Q9c2VydmVyLmV4YW1wbGUuY29tAXBvcnQ9MTQzAWF1dGg9QmVhcmVyIHZGOWRmdDRxbVRjMk52YjNS"
+     "bGNrQmhiSFJoZG1semRHRXVZMjl0Q2c9PQEB", "oauthbearer", ("host", "server.example.com")),
 ])
 def test_decode_recognises(text, kind, field):
     done = tutor("decode", text, "--json")

@@ -102,7 +102,9 @@ class Session:
         kind = self.client.line_kind()
         problem = self.client.sequence_problem(line)
         wire = self.client.send_line(line)
-        items = [self._line(CLIENT, wire[:-2], self._is_secret(line, kind), typed)]
+        secret = self._is_secret(line, kind)
+        items = [self._line(CLIENT, wire[:-2], secret, typed),
+                 Item(DETAIL, Note("repl.verbose.sent", {"octets": len(wire), "wire": escapes.show(wire)}).text(), secret)]
         if problem:
             items.append(self._note(Note(problem)))
         if self.annotator is not None:

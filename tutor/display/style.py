@@ -14,6 +14,7 @@ CLIENT, SERVER, NOTE, SIM = Tutor.Client, Tutor.Server, Tutor.Note, Tutor.Sim
 DETAIL, ERROR, WARNING = Tutor.Detail, Tutor.Error, Tutor.Warning
 HEADING, STEP, RESULT, ECHO = Tutor.Heading, Tutor.Step, Tutor.Result, Tutor.Echo
 PREFIX = Tutor.Prefix        # PREFIX.Client, PREFIX.Server ... the `C:` / `S:` / `#` marks
+TOOLBAR = Tutor.Toolbar      # inside prompt_toolkit's reversed bottom toolbar: emphasis only, no colour
 
 
 class TutorStyle(Style):
@@ -53,4 +54,7 @@ class TutorStyle(Style):
         PREFIX.Note: "bold ansimagenta",
         PREFIX.Sim: "bold ansicyan",
         PREFIX.Error: "bold ansired",
+        TOOLBAR.Good: "bold",
+        TOOLBAR.Warn: "bold underline",
+        TOOLBAR.Target: "bold",
     }

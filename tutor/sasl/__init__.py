@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from tutor.errors import InputError
-from tutor.sasl import cram_md5, login, plain
+from tutor.sasl import cram_md5, login, oauthbearer, plain, scram, xoauth2
 from tutor.sasl.base import ClientMechanism, Credentials, SecretLookup, ServerMechanism
 
 
@@ -20,6 +20,7 @@ class MechanismInfo:
     client: Callable[..., ClientMechanism]              # client(Credentials, **options)
     server: Callable[..., ServerMechanism]              # server(lookup: SecretLookup, **options)
     summary_key: str                                    # tutor.explain key for a one-line summary
+    bearer: bool = False                                # is the secret an OAuth bearer token (replayable)?
 
 
 MECHANISMS: dict[str, MechanismInfo] = {}
@@ -37,6 +38,10 @@ def register(info: MechanismInfo) -> MechanismInfo:
 register(MechanismInfo("PLAIN", True, True, plain.PlainClient, plain.PlainServer, "sasl.mech.plain"))
 register(MechanismInfo("LOGIN", False, True, login.LoginClient, login.LoginServer, "sasl.mech.login"))
 register(MechanismInfo("CRAM-MD5", False, False, cram_md5.CramClient, cram_md5.CramServer, "sasl.mech.cram-md5"))
+register(MechanismInfo("SCRAM-SHA-1", True, False, scram.sha1_client, scram.sha1_server, "scram.mech.sha-1"))
+register(MechanismInfo("SCRAM-SHA-256", True, False, scram.sha256_client, scram.sha256_server, "scram.mech.sha-256"))
+register(MechanismInfo("XOAUTH2", True, True, xoauth2.XOauth2Client, xoauth2.lab_server, "oauth.mech.xoauth2", bearer=True))
+register(MechanismInfo("OAUTHBEARER", True, True, oauthbearer.OAuthBearerClient, oauthbearer.lab_server, "oauth.mech.oauthbearer", bearer=True))
 
 
 def get(name: str) -> MechanismInfo:

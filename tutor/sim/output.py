@@ -60,6 +60,7 @@ class Collector:
         """A SASL mechanism's steps as notes: the labelled value, then the step's own note."""
         for step in steps:
             value = show(step.value) if isinstance(step.value, bytes) else str(step.value)
+            value = value or "(empty)"
             self.note("sim.step", secret=step.secret, label=text(step.label), value=value)
             if step.note:
                 self.note(step.note, secret=step.secret, **step.params)

@@ -6,13 +6,16 @@ File format (one JSON object per line):
   {"type": "line", "t": ..., "dir": "C", "data": "dGltAHRpbQB0YW5zdGFhZnRhbnN0YWFm", "tls": false, "secret": true}
   {"type": "note", "t": ..., "source": "tutor", "key": "sim.auth.decoded", "text": "..."}
 `data` is the line without CRLF, bytes shown with tutor.escapes.show (so `\\0`, `\\x02` are visible).
-Lines marked secret (credentials) are replaced by "*** (redacted)" when saved redacted.
+Lines marked secret (credentials) are replaced by "*** (redacted)" when saved redacted (an AUTH command keeps
+its `AUTH MECH ` part). Optional, for files holding several sessions (a recorded `serve`): more header
+objects, and a "session" key on headers and lines; readers that ignore it see one long session.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +26,16 @@ from tutor.errors import InputError
 
 REDACTED = "*** (redacted)"
 VERSION = 1
+
+
+_AUTH_PREFIX = re.compile(rb"^(AUTH[ \t]+[^ \t]+[ \t]+)", re.IGNORECASE)
+
+
+def redacted(data: bytes) -> str:
+    """A secret line as saved redacted: `AUTH PLAIN *** (redacted)` keeps the command, anything else is all
+    hidden, so a reader still sees which mechanism carried the credentials."""
+    match = _AUTH_PREFIX.match(data)
+    return escapes.show(match.group(1)) + REDACTED if match else REDACTED
 
 
 @dataclass(frozen=True)
@@ -43,7 +56,7 @@ class Entry:
             shown = REDACTED if (self.secret and redact) else self.text
             return {"type": "note", "t": self.t, "source": self.source, "key": self.key, "text": shown,
                     **({"secret": True} if self.secret else {})}
-        shown = REDACTED if (self.secret and redact) else escapes.show(self.data)
+        shown = redacted(self.data) if (self.secret and redact) else escapes.show(self.data)
         out = {"type": "line", "t": self.t, "dir": self.direction, "data": shown, "tls": self.tls}
         if self.secret:
             out["secret"] = True
@@ -80,32 +93,89 @@ class Transcript:
         return target
 
 
-def parse_lines(lines: Iterable[str], name: str = "transcript") -> Transcript:
-    """Read JSON Lines written by Transcript.save; one-line InputError naming the bad line."""
-    transcript = Transcript(started=0.0)
+def entries(lines: Iterable[str | bytes], name: str = "transcript") -> Iterator[dict | Entry | InputError]:
+    """Stream a JSON Lines transcript: a header dict, an Entry per line or note, or an InputError for a bad
+    line (the caller decides whether to stop). Several headers in one file start several sessions."""
     for number, raw in enumerate(lines, 1):
         if not raw.strip():
             continue
         try:
             obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name}:{number}: not JSON ({exc.msg})") from None
-        kind = obj.get("type") if isinstance(obj, dict) else None
-        if kind == "header":
-            transcript.target = str(obj.get("target", ""))
-            transcript.started = float(obj.get("started", 0.0))
-        elif kind == "line" and obj.get("dir") in ("C", "S"):
-            data = str(obj.get("data", ""))
-            raw_bytes = data.encode("utf-8") if data == REDACTED else escapes.parse(data)
-            transcript.add(Entry(obj["dir"], raw_bytes, float(obj.get("t", 0.0)), bool(obj.get("tls")),
-                                 bool(obj.get("secret"))))
-        elif kind == "note":
-            transcript.add(Entry("note", t=float(obj.get("t", 0.0)), key=str(obj.get("key", "")),
-                                 text=str(obj.get("text", "")), source=str(obj.get("source", "")),
-                                 secret=bool(obj.get("secret"))))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            yield InputError(f"{name}:{number}: not JSON ({getattr(exc, 'msg', exc)})")
+            continue
+        try:
+            yield entry_from_json(obj)
+        except (InputError, TypeError, ValueError) as exc:
+            yield InputError(f"{name}:{number}: {exc}")
+
+
+def entry_from_json(obj: object) -> dict | Entry:
+    kind = obj.get("type") if isinstance(obj, dict) else None
+    if kind == "header":
+        return obj
+    if kind == "line" and obj.get("dir") in ("C", "S"):
+        data = str(obj.get("data", ""))
+        raw_bytes = data.encode("utf-8") if data.endswith(REDACTED) else escapes.parse(data)
+        return Entry(obj["dir"], raw_bytes, float(obj.get("t", 0.0)), bool(obj.get("tls")), bool(obj.get("secret")))
+    if kind == "note":
+        return Entry("note", t=float(obj.get("t", 0.0)), key=str(obj.get("key", "")), text=str(obj.get("text", "")),
+                     source=str(obj.get("source", "")), secret=bool(obj.get("secret")))
+    raise InputError("unknown entry (expected type header, line or note)")
+
+
+def parse_lines(lines: Iterable[str], name: str = "transcript") -> Transcript:
+    """Read JSON Lines written by Transcript.save; one-line InputError naming the bad line."""
+    transcript = Transcript(started=0.0)
+    for item in entries(lines, name):
+        if isinstance(item, InputError):
+            raise item
+        if isinstance(item, dict):
+            transcript.target = str(item.get("target", ""))
+            transcript.started = float(item.get("started", 0.0))
         else:
-            raise InputError(f"{name}:{number}: unknown entry (expected type header, line or note)")
+            transcript.add(item)
     return transcript
+
+
+class Recorder:
+    """Writes entries as they happen (for `--record FILE` and `serve`): JSON Lines, the file created 0600,
+    flushed after every entry so a crash loses nothing; `session()` starts a new session in the same file."""
+
+    def __init__(self, path: str | os.PathLike, redact: bool = True) -> None:
+        self.path = Path(path).expanduser()
+        self.redact = redact
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.chmod(self.path, 0o600)
+            self._out = os.fdopen(fd, "w", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write transcript {self.path}: {exc.strerror or exc}") from None
+
+    def session(self, target: str = "", session: str = "", started: float | None = None) -> None:
+        header = {"type": "header", "version": VERSION, "target": target,
+                  "started": time.time() if started is None else started, "redacted": self.redact}
+        self._write({**header, **({"session": session} if session else {})})
+
+    def add(self, entry: Entry, session: str = "") -> None:
+        obj = entry.to_json(self.redact)
+        self._write({**obj, "session": session} if session else obj)
+
+    def _write(self, obj: dict) -> None:
+        try:
+            self._out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            self._out.flush()
+        except OSError as exc:
+            raise InputError(f"cannot write transcript {self.path}: {exc.strerror or exc}") from None
+
+    def close(self) -> None:
+        self._out.close()
+
+    def __enter__(self) -> "Recorder":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def load(path: str | os.PathLike) -> Transcript:

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""Benchmark `smtp-tutor serve` against aiosmtpd with an equivalent authenticator, in the same run.
+
+N concurrent clients each loop: connect, EHLO, AUTH (PLAIN / LOGIN / CRAM-MD5), QUIT. Reported: sessions
+per second, p50/p99 session latency, and serve/aiosmtpd ratio. Then 1,000 idle connections are held open
+and checked with NOOP. Each server runs in its own process; the load generator is this process (asyncio).
+
+    python scripts/bench_serve.py                      # 50 and 200 clients, 2 s per cell, 1000 idle
+    python scripts/bench_serve.py --duration 5 --concurrency 50 200 500 --idle 1000 --markdown
+
+Needs aiosmtpd (a test dependency: pip install aiosmtpd). Results go in docs/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import hmac
+import os
+import re
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+USER, PASSWORD = "tim", "tanstaaftanstaaf"
+MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+
+# ---- the aiosmtpd side (run as a child process: `bench_serve.py _aiosmtpd`) ------------------------------
+
+
+def run_aiosmtpd() -> None:
+    """aiosmtpd with an authenticator equivalent to serve's: PLAIN and LOGIN built in, CRAM-MD5 as a handler method."""
+    import random
+
+    from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
+
+    users = {USER: PASSWORD}
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        if isinstance(auth_data, LoginPassword):
+            secret = users.get(auth_data.login.decode("utf-8", "replace"))
+            ok = secret is not None and hmac.compare_digest(secret.encode(), auth_data.password)
+            return AuthResult(success=ok)
+        return AuthResult(success=False)
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            return "250 2.0.0 Ok"
+
+        async def auth_CRAM__MD5(self, server, args):
+            challenge = f"<{random.randrange(1000, 10**10)}.{int(time.time())}@bench.example>".encode()
+            response = await server.challenge_auth(challenge)
+            if response is MISSING:
+                return AuthResult(success=False, handled=True)
+            user, _, digest = response.rpartition(b" ")
+            secret = users.get(user.decode("utf-8", "replace"))
+            expected = hmac.new(secret.encode(), challenge, hashlib.md5).hexdigest().encode() if secret else b""
+            return AuthResult(success=bool(secret) and hmac.compare_digest(expected, digest), auth_data=user)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        handler = Handler()
+        server = await loop.create_server(
+            lambda: SMTP(handler, authenticator=authenticator, auth_require_tls=False, hostname="bench.example"),
+            "127.0.0.1", 0, backlog=1024)
+        print(f"aiosmtpd listening on 127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
+        stop = asyncio.Event()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+
+    asyncio.run(main())
+
+
+# ---- starting the servers ----------------------------------------------------------------------------
+
+
+def start(kind: str, state_dir: str) -> tuple[subprocess.Popen, int]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=state_dir)
+    if kind == "serve":
+        command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--quiet", "--max-clients", "5000"]
+    else:
+        command = [sys.executable, __file__, "_aiosmtpd"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    match = re.search(r"127\.0\.0\.1:(\d+)", line)
+    if not match:
+        process.kill()
+        raise SystemExit(f"bench: {kind} did not start: {line.strip()} {process.stderr.read().strip()}")
+    return process, int(match.group(1))
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+# ---- the load --------------------------------------------------------------------------------------
+
+
+async def read_reply(reader: asyncio.StreamReader) -> bytes:
+    """A whole reply; returns its last line."""
+    while True:
+        line = await reader.readline()
+        if not line:
+            raise ConnectionError("server closed")
+        if line[3:4] != b"-":
+            return line
+
+
+def b64(data: bytes) -> bytes:
+    return base64.b64encode(data)
+
+
+async def expect(reader: asyncio.StreamReader, code: bytes) -> bytes:
+    line = await read_reply(reader)
+    if not line.startswith(code):
+        raise RuntimeError(f"expected {code!r}, got {line!r}")
+    return line
+
+
+async def authenticate(reader, writer, mechanism: str) -> None:
+    if mechanism == "PLAIN":
+        writer.write(b"AUTH PLAIN " + b64(f"\0{USER}\0{PASSWORD}".encode()) + b"\r\n")
+    elif mechanism == "LOGIN":
+        writer.write(b"AUTH LOGIN\r\n")
+        await expect(reader, b"334")
+        writer.write(b64(USER.encode()) + b"\r\n")
+        await expect(reader, b"334")
+        writer.write(b64(PASSWORD.encode()) + b"\r\n")
+    else:
+        writer.write(b"AUTH CRAM-MD5\r\n")
+        challenge = base64.b64decode((await expect(reader, b"334"))[4:].strip())
+        digest = hmac.new(PASSWORD.encode(), challenge, hashlib.md5).hexdigest()
+        writer.write(b64(f"{USER} {digest}".encode()) + b"\r\n")
+    await expect(reader, b"235")
+
+
+async def session(port: int, mechanism: str) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        await expect(reader, b"220")
+        writer.write(b"EHLO bench.example\r\n")
+        await expect(reader, b"250")
+        await authenticate(reader, writer, mechanism)
+        writer.write(b"QUIT\r\n")
+        await expect(reader, b"221")
+    finally:
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except OSError:
+            pass
+
+
+async def load(port: int, mechanism: str, concurrency: int, duration: float) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    deadline = time.perf_counter() + duration
+
+    async def worker() -> None:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                await asyncio.wait_for(session(port, mechanism), 30)
+            except Exception as exc:   # noqa: BLE001 - counted and reported
+                errors.append(type(exc).__name__)
+                continue
+            latencies.append(time.perf_counter() - started)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    pick = (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000) if latencies else (lambda q: 0.0)
+    return {"rate": len(latencies) / elapsed, "p50": pick(0.50), "p99": pick(0.99), "errors": len(errors),
+            "sessions": len(latencies)}
+
+
+async def idle(port: int, count: int, hold: float) -> dict:
+    """Open `count` connections, hold them `hold` seconds, then check each with NOOP and QUIT."""
+    opened, errors = [], 0
+    for start in range(0, count, 100):   # connect in batches so the listen backlog is not the test
+        batch = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port) for _ in range(start, min(count, start + 100))),
+                                     return_exceptions=True)
+        for item in batch:
+            if isinstance(item, Exception):
+                errors += 1
+            else:
+                opened.append(item)
+    greeted = await asyncio.gather(*(expect(r, b"220") for r, _w in opened), return_exceptions=True)
+    errors += sum(isinstance(g, Exception) for g in greeted)
+    await asyncio.sleep(hold)
+
+    async def check(reader, writer) -> None:
+        writer.write(b"NOOP\r\n")
+        await expect(reader, b"250")
+        writer.write(b"QUIT\r\n")
+        await expect(reader, b"221")
+        writer.close()
+
+    checked = await asyncio.gather(*(asyncio.wait_for(check(r, w), 30) for r, w in opened), return_exceptions=True)
+    errors += sum(isinstance(c, Exception) for c in checked)
+    return {"held": len(opened) - sum(isinstance(c, Exception) for c in checked), "errors": errors}
+
+
+# ---- the run -----------------------------------------------------------------------------------------
+
+
+def raise_fd_limit(need: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < need:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(need, hard) if hard != resource.RLIM_INFINITY else need, hard))
+
+
+def main() -> int:
+    if sys.argv[1:2] == ["_aiosmtpd"]:
+        run_aiosmtpd()
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--mechanisms", nargs="+", default=list(MECHANISMS), choices=MECHANISMS)
+    parser.add_argument("--duration", type=float, default=2.0, help="seconds per cell (default 2)")
+    parser.add_argument("--idle", type=int, default=1000, help="idle connections to hold (0 = skip)")
+    parser.add_argument("--hold", type=float, default=2.0, help="seconds to hold them")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table for docs/PERFORMANCE.md")
+    args = parser.parse_args()
+    raise_fd_limit(2 * args.idle + 4 * max(args.concurrency) + 256)   # children inherit the raised limit
+    try:
+        import aiosmtpd  # noqa: F401
+    except ImportError:
+        raise SystemExit("bench: aiosmtpd is needed (pip install aiosmtpd)")
+    with tempfile.TemporaryDirectory() as state:
+        results = run_all(args, state)
+    report(results, args)
+    return 0
+
+
+def run_all(args, state: str) -> dict:
+    results: dict = {"load": {}, "idle": {}}
+    for kind in ("serve", "aiosmtpd"):
+        process, port = start(kind, state)
+        try:
+            asyncio.run(load(port, "PLAIN", 10, 0.3))   # warm up
+            for concurrency in args.concurrency:
+                for mechanism in args.mechanisms:
+                    cell = asyncio.run(load(port, mechanism, concurrency, args.duration))
+                    results["load"][(kind, concurrency, mechanism)] = cell
+                    print(f"{kind:9} c={concurrency:<4} {mechanism:8} {cell['rate']:8.0f} sessions/s  "
+                          f"p50 {cell['p50']:6.1f} ms  p99 {cell['p99']:6.1f} ms  errors {cell['errors']}",
+                          file=sys.stderr, flush=True)
+            if args.idle:
+                results["idle"][kind] = asyncio.run(idle(port, args.idle, args.hold))
+                print(f"{kind:9} idle {results['idle'][kind]}", file=sys.stderr, flush=True)
+        finally:
+            stop(process)
+    return results
+
+
+def report(results: dict, args) -> None:
+    rows = ["| clients | mechanism | serve sessions/s | serve p50 / p99 ms | aiosmtpd sessions/s | aiosmtpd p50 / p99 ms "
+            "| ratio | errors (serve / aiosmtpd) |", "|---|---|---|---|---|---|---|---|"]
+    for concurrency in args.concurrency:
+        for mechanism in args.mechanisms:
+            s, a = results["load"][("serve", concurrency, mechanism)], results["load"][("aiosmtpd", concurrency, mechanism)]
+            ratio = s["rate"] / a["rate"] if a["rate"] else float("inf")
+            rows.append(f"| {concurrency} | {mechanism} | {s['rate']:.0f} | {s['p50']:.1f} / {s['p99']:.1f} | "
+                        f"{a['rate']:.0f} | {a['p50']:.1f} / {a['p99']:.1f} | {ratio:.2f} | {s['errors']} / {a['errors']} |")
+    for kind, cell in results["idle"].items():
+        rows.append(f"\n{kind}: {cell['held']} of {args.idle} idle connections held {args.hold:.0f} s and answered NOOP; "
+                    f"errors {cell['errors']}")
+    print("\n".join(rows) if args.markdown else "\n".join(rows).replace("|", " ").strip())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

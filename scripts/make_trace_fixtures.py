@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Regenerate tests/data/trace/: real swaks, curl, smtplib and openssl s_client output, a Postfix log excerpt
+and a tcpdump pcap, made against the lab Postfix (scripts/lab-mta.sh start) and `smtp-tutor serve`.
+
+Run as root (tcpdump) from the repository root: python scripts/make_trace_fixtures.py
+The tests only read the files; they never need this script, the lab or the tools.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "tests" / "data" / "trace"
+LAB_ENV = Path(os.environ.get("LAB_MTA_ENV", "/var/tmp/smtp-tutor-lab/lab.env"))
+SIM_PORT = 12525
+
+
+def lab() -> dict[str, str]:
+    env = {}
+    for line in LAB_ENV.read_text().splitlines():
+        key, _, value = line.partition("=")
+        env[key] = value.strip('"')
+    return env
+
+
+def save(name: str, command: list[str], stdin: bytes | None = None) -> None:
+    """Run a tool and keep what it printed (stdout and stderr, as a user would paste it)."""
+    result = subprocess.run(command, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    (OUT / name).write_bytes(result.stdout)
+    shown = shlex.join(command) if command[0] != sys.executable else "python smtplib script"
+    print(f"{name}: {shown} -> exit {result.returncode}")
+
+
+def smtplib_script(port: int, mech: str, user: str, password: str, level: int = 1) -> list[str]:
+    code = f"""
+import smtplib
+s = smtplib.SMTP()
+s.set_debuglevel({level})
+s.connect('127.0.0.1', {port})
+s.ehlo('client.example')
+s.user, s.password = {user!r}, {password!r}
+try:
+    s.auth({mech!r}, getattr(s, 'auth_' + {mech!r}.lower().replace('-', '_')), initial_response_ok=False)
+except smtplib.SMTPAuthenticationError as exc:
+    print('failed:', exc.smtp_code)
+s.quit()
+"""
+    return [sys.executable, "-c", code]
+
+
+def openssl_pty(port: int, cafile: str) -> bytes:
+    """openssl s_client in a pseudo-terminal, so the typed lines are echoed as in a pasted session."""
+    import io
+    import pexpect
+    seen = io.BytesIO()
+    child = pexpect.spawn("openssl", ["s_client", "-connect", f"127.0.0.1:{port}", "-starttls", "smtp", "-crlf",
+                                      "-ign_eof", "-CAfile", cafile], timeout=15)
+    child.logfile_read = seen
+    child.expect(b"Verify return code")
+    child.expect(b"---\r\n")
+    time.sleep(0.5)
+    for line, wait in ((b"EHLO laptop.example", b"250 "), (b"AUTH PLAIN AGFsaWNlAHdvbmRlcmxhbmQ=", b"235 "),
+                       (b"QUIT", b"221 ")):
+        child.sendline(line)
+        child.expect(wait)
+        child.expect(b"\r\n")
+    child.expect(pexpect.EOF)
+    return seen.getvalue().replace(b"\r\n", b"\n")
+
+
+def wait_port(port: int) -> None:
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on {port}")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    env = lab()
+    plain, starttls, cafile = env["LAB_PORT_PLAIN"], env["LAB_PORT_STARTTLS"], env["LAB_CAFILE"]
+    serve = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", str(SIM_PORT), "--seed", "7"],
+                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    dump = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "-w", str(OUT / "lab_auth.pcap"),
+                             f"tcp port {plain} or tcp port {starttls}"], stderr=subprocess.DEVNULL)
+    try:
+        wait_port(SIM_PORT)
+        time.sleep(1.5)
+        lab_fixtures(plain, starttls, cafile)
+        sim_fixtures()
+        time.sleep(1)
+    finally:
+        dump.send_signal(signal.SIGINT)
+        dump.wait(10)
+        serve.send_signal(signal.SIGINT)
+        serve.wait(10)
+    log = Path(env["LAB_MTA_DIR"]) / "log" / "postfix.log"
+    lines = [line for line in log.read_text().splitlines() if "smtpd[" in line][-40:]
+    (OUT / "postfix_lab.log").write_text("\n".join(lines) + "\n")
+
+
+def lab_fixtures(plain: str, starttls: str, cafile: str) -> None:
+    swaks = ["swaks", "--server", f"127.0.0.1:{plain}", "--quit-after", "AUTH", "--ehlo", "laptop.example"]
+    save("swaks_plain_lab.txt", swaks + ["--auth", "PLAIN", "--auth-user", "demo", "--auth-password", "demo"])
+    save("swaks_login_bad_lab.txt", swaks + ["--auth", "LOGIN", "--auth-user", "tim", "--auth-password", "wrong"])
+    save("swaks_cram_lab.txt", swaks + ["--auth", "CRAM-MD5", "--auth-user", "alice", "--auth-password", "wonderland"])
+    save("swaks_starttls_lab.txt", ["swaks", "--server", f"127.0.0.1:{starttls}", "-tls", "--quit-after", "AUTH",
+                                    "--ehlo", "laptop.example", "--auth", "LOGIN", "--auth-user", "tim",
+                                    "--auth-password", "tanstaaftanstaaf"])
+    save("curl_login_lab.txt", ["curl", "-v", "-s", f"smtp://127.0.0.1:{plain}", "--user", "demo:demo",
+                                "--login-options", "AUTH=LOGIN", "--mail-from", "demo@example.com",
+                                "--mail-rcpt", "x@example.com", "-T", "-"], stdin=b"Subject: hi\r\n\r\nhello\r\n")
+    save("smtplib_cram_lab.txt", smtplib_script(int(plain), "CRAM-MD5", "alice", "wonderland", level=2))
+    save("smtplib_plain_bad_lab.txt", smtplib_script(int(plain), "PLAIN", "tim", "not-the-password"))
+    (OUT / "openssl_starttls_lab.txt").write_bytes(openssl_pty(int(starttls), cafile))
+    print("openssl_starttls_lab.txt: openssl s_client -starttls smtp in a pty")
+
+
+def sim_fixtures() -> None:
+    swaks = ["swaks", "--server", f"127.0.0.1:{SIM_PORT}", "--quit-after", "AUTH", "--ehlo", "laptop.example"]
+    save("swaks_login_sim.txt", swaks + ["--auth", "LOGIN", "--auth-user", "tim", "--auth-password",
+                                         "tanstaaftanstaaf"])
+    save("curl_plain_sim.txt", ["curl", "-v", "-s", f"smtp://127.0.0.1:{SIM_PORT}", "--user", "demo:demo",
+                                "--login-options", "AUTH=PLAIN", "--mail-from", "demo@example.com",
+                                "--mail-rcpt", "x@example.com", "-T", "-"], stdin=b"Subject: hi\r\n\r\nhello\r\n")
+    save("smtplib_login_sim.txt", smtplib_script(SIM_PORT, "LOGIN", "demo", "demo"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""The real `smtp-tutor` in a pseudo-terminal: log in by hand with LOGIN (base64 from :b64 encode) and with
+CRAM-MD5 (:cram), reaching 235; then fail once with a wrong password (535). Nothing secret in history."""
+
+import os
+import sys
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+B64 = r"=> ([A-Za-z0-9+/=]+)\r?\n"
+PASSWORD = "tanstaaftanstaaf"
+
+
+@pytest.fixture
+def tutor(tmp_path):
+    env = dict(os.environ, TERM="xterm", NO_COLOR="1", XDG_STATE_HOME=str(tmp_path), PROMPT_TOOLKIT_NO_CPR="1",
+               COLUMNS="200", LINES="50")
+    child = pexpect.spawn(sys.executable, ["-m", "tutor"], env=env, timeout=10, encoding="utf-8",
+                          dimensions=(50, 200))
+    yield child
+    if child.isalive():
+        child.terminate(force=True)
+
+
+def say(child, line, expect):
+    child.sendline(line)
+    child.expect(expect)
+    return child.match
+
+
+def encode(child, text):
+    return say(child, f":b64 encode {text}", B64).group(1)
+
+
+def login_with_login(child, password):
+    say(child, "EHLO laptop.example", "offers AUTH PLAIN LOGIN CRAM-MD5")
+    say(child, "AUTH LOGIN", '"Username:"')
+    say(child, encode(child, "tim"), '"Password:"')
+    return say(child, encode(child, password), r"S: (\d{3}) ").group(1)
+
+
+def test_log_in_by_hand_then_fail_once(tutor, tmp_path):
+    tutor.expect(r"S: 220 ")
+    tutor.expect("Connected to the built-in simulator")
+    tutor.expect("C:")
+
+    assert login_with_login(tutor, PASSWORD) == "235"
+
+    say(tutor, ":connect sim", r"S: 220 ")
+    say(tutor, "EHLO laptop.example", "offers AUTH")
+    say(tutor, "AUTH CRAM-MD5", "CRAM-MD5 challenge")
+    response = say(tutor, f":cram tim {PASSWORD}", B64).group(1)
+    assert say(tutor, response, r"S: (\d{3}) ").group(1) == "235"
+
+    say(tutor, ":connect sim", r"S: 220 ")
+    assert login_with_login(tutor, "wrong-password") == "535"
+    tutor.expect("C:")
+
+    tutor.sendcontrol("d")
+    tutor.expect(pexpect.EOF)
+    tutor.close()
+    assert tutor.exitstatus == 0
+
+    stored = (tmp_path / "smtp-tutor" / "history").read_text()
+    assert "EHLO laptop.example" in stored and ":cram tim" in stored
+    for secret in (PASSWORD, "dGFuc3RhYWZ0YW5zdGFhZg==", "wrong-password", response):
+        assert secret not in stored
+
+
+def test_ctrl_c_keeps_the_repl_alive(tutor):
+    tutor.expect("C:")
+    tutor.send("EHLO half-typed")
+    tutor.sendcontrol("c")
+    say(tutor, "NOOP", r"S: 250 ")
+    say(tutor, ":frobnicate", "unknown command :frobnicate")
+    tutor.sendcontrol("d")
+    tutor.expect(pexpect.EOF)
+    tutor.close()
+    assert tutor.exitstatus == 0
+    assert "Traceback" not in (tutor.before or "")

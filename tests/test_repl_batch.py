@@ -1,0 +1,102 @@
+"""Batch mode: script or pipe in, plain transcript out, exit status 1 when a line could not be run."""
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+
+from tutor import cli_repl
+from tutor.repl import batch
+from tutor.repl.shell import Shell
+
+
+def run_lines(lines, **shell_options):
+    out = io.StringIO()
+    code = batch.run(Shell(**shell_options), lines, out.write)
+    return code, out.getvalue()
+
+
+def args(**over):
+    base = dict(profile="lab", script=None, batch=False, no_color=False, record=None)
+    return argparse.Namespace(**{**base, **over})
+
+
+def test_login_by_hand_prints_a_plain_transcript():
+    code, text = run_lines(["EHLO laptop.example\n", "AUTH LOGIN\n", "dGlt\n", "dGFuc3RhYWZ0YW5zdGFhZg==\n"])
+    assert code == 0
+    lines = text.splitlines()
+    assert lines[0].startswith("S: 220 ")
+    assert "C: AUTH LOGIN" in lines and "S: 334 VXNlcm5hbWU6" in lines
+    assert '   # the server asks: "Username:"' in lines
+    assert lines[-2] == "S: 235 2.7.0 Authentication successful"
+    assert "\x1b" not in text
+
+
+def test_message_mode_in_batch():
+    script = ["EHLO x", "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "MAIL FROM:<tim@example.org>",
+              "RCPT TO:<a@example.net>", "DATA", "Subject: hi", "", ".dot", ".", "QUIT"]
+    code, text = run_lines(script)
+    assert code == 0
+    assert "C: ..dot" in text and "C: " in text.splitlines() and "S: 221 " in text
+
+
+def test_a_failing_line_makes_the_exit_status_non_zero_but_the_rest_runs():
+    code, text = run_lines([":nosuch", "EHLO x"])
+    assert code == 1
+    assert "> :nosuch" in text and "!  unknown command :nosuch" in text and "C: EHLO x" in text
+
+
+def test_helper_error_and_missing_password_fail():
+    assert run_lines([":b64 decode ====="])[0] == 1
+    code, text = run_lines([":plain tim"])
+    assert code == 1 and "batch mode cannot ask" in text
+
+
+def test_quit_stops_the_script():
+    code, text = run_lines([":quit", "EHLO never"])
+    assert code == 0 and "EHLO never" not in text and "C: QUIT" in text
+
+
+def test_autopilot_runs_straight_through():
+    code, text = run_lines(["EHLO x", ":auth LOGIN tim tanstaaftanstaaf"])
+    assert code == 0
+    assert "C: dGlt" in text and "C: dGFuc3RhYWZ0YW5zdGFhZg==" in text and "S: 235 2.7.0" in text
+
+
+def test_script_option_and_record(tmp_path, capsys):
+    script = tmp_path / "lesson.txt"
+    script.write_text("EHLO x\nAUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\n")
+    record = tmp_path / "rec.jsonl"
+    assert cli_repl.run(args(script=str(script), record=str(record))) == 0
+    assert "S: 235" in capsys.readouterr().out
+    entries = [json.loads(line) for line in record.read_text().splitlines()]
+    assert entries[0]["type"] == "header" and entries[0]["redacted"]
+    assert "tanstaaf" not in record.read_text()
+
+
+def test_stdin_that_is_not_a_terminal_means_batch(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("EHLO x\n"))
+    assert cli_repl.run(args()) == 0
+    assert "C: EHLO x" in capsys.readouterr().out
+
+
+def test_unknown_profile_fails():
+    code, text = run_lines(["EHLO x"], profile="nosuch")
+    assert code == 1 and "unknown profile nosuch" in text
+
+
+def test_fast_path_only_takes_repl_options():
+    assert cli_repl.fast_path(["b64", "encode", "x"]) is None
+    assert cli_repl.fast_path(["--help"]) is None
+
+
+def test_the_real_program_in_a_pipe(tmp_path):
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path))
+    env.pop("NO_COLOR", None)
+    done = subprocess.run([sys.executable, "-m", "tutor"], input="EHLO x\n:explain 535\n:bogus\n", text=True,
+                          capture_output=True, env=env, timeout=60)
+    assert done.returncode == 1
+    assert done.stdout.startswith("S: 220 ") and "C: EHLO x" in done.stdout and "\x1b" not in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr

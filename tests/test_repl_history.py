@@ -1,0 +1,94 @@
+"""History never holds a password or an AUTH answer; it lives in the XDG state directory."""
+
+import base64
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from tutor.repl import commands, history
+from tutor.repl.app import ReplApp
+from tutor.repl.history import SafeHistory, safe_form
+from tutor.repl.shell import Shell
+
+PASSWORD = "tanstaaftanstaaf"
+
+
+def test_state_dir_follows_xdg(tmp_path):
+    assert history.history_path({"XDG_STATE_HOME": str(tmp_path)}) == tmp_path / "smtp-tutor" / "history"
+    home = Path.home() / ".local" / "state" / "smtp-tutor"
+    assert history.state_dir({}) == home
+    assert history.state_dir({"XDG_STATE_HOME": "relative/dir"}) == home   # the spec: relative paths are invalid
+
+
+def form(line, in_auth=False, secrets=()):
+    return safe_form(line, in_auth=in_auth, secrets=set(secrets), redact_command=commands.redact)
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("EHLO laptop.example", "EHLO laptop.example"),
+    ("AUTH LOGIN", "AUTH LOGIN"),
+    ("AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "AUTH PLAIN"),
+    ("auth plain AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "auth plain"),
+    (":plain tim tanstaaftanstaaf", ":plain tim"),
+    (":plain tim", ":plain tim"),
+    (":plain --authzid bob tim tanstaaftanstaaf", ":plain --authzid bob tim"),
+    (":login tim 'pass word'", ":login tim"),
+    (":cram tim tanstaaftanstaaf", ":cram tim"),
+    (":auth PLAIN tim tanstaaftanstaaf", ":auth PLAIN tim"),
+    (":auth LOGIN tim tanstaaftanstaaf --initial", ":auth LOGIN tim --initial"),
+    (":b64 encode tim", ":b64 encode tim"),
+    (":plain tim 'unclosed", None),
+    ("", None),
+])
+def test_safe_forms(line, expected):
+    assert form(line) == expected
+
+
+def test_lines_inside_an_auth_exchange_are_never_kept():
+    assert form("dGlt", in_auth=True) is None
+    assert form("*", in_auth=True) is None
+    assert form(":b64 encode tim", in_auth=True) == ":b64 encode tim"      # tutor commands are not AUTH answers
+
+
+def test_lines_with_a_known_secret_are_dropped():
+    assert form(f"NOOP {PASSWORD}", secrets={PASSWORD}) is None
+    assert form(":b64 encode \\0tim\\0" + PASSWORD, secrets={PASSWORD}) is None
+    assert form("EHLO demo.example", secrets={"ab"}) == "EHLO demo.example"   # short secrets: whole words only
+    assert form("NOOP ab", secrets={"ab"}) is None
+
+
+def test_safe_history_file_is_private_and_filtered(tmp_path):
+    path = tmp_path / "state" / "smtp-tutor" / "history"
+    hist = SafeHistory(path, lambda line: None if "secret" in line else line.upper())
+    hist.append_string("ehlo x")
+    hist.append_string("secret line")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    assert list(hist.get_strings()) == ["EHLO X"]
+    assert "secret" not in path.read_text()
+
+
+def test_no_password_reaches_the_history_file(tmp_path, monkeypatch):
+    """A whole session in the terminal app: LOGIN by hand, PLAIN with an argument, an asked password,
+    the autopilot; the history file keeps the commands and none of the secrets."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    typed = [
+        "EHLO laptop.example", "AUTH LOGIN", "dGlt", base64.b64encode(PASSWORD.encode()).decode(),
+        f":plain tim {PASSWORD}", ":login tim", "asked-secret-1",
+        f":auth PLAIN demo demo", "", "RSET", f"NOOP {PASSWORD}", "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm",
+    ]
+    with create_pipe_input() as pipe:
+        app = ReplApp(Shell(), input=pipe, output=DummyOutput())
+        pipe.send_text("".join(line + "\r" for line in typed) + "\x04")
+        assert app.run() == 0
+    stored = (tmp_path / "smtp-tutor" / "history").read_text()
+    kept = [line[1:] for line in stored.splitlines() if line.startswith("+")]
+    assert kept == ["EHLO laptop.example", "AUTH LOGIN", ":plain tim", ":login tim", ":auth PLAIN demo", "RSET",
+                    "AUTH PLAIN"]
+    for secret in (PASSWORD, "asked-secret-1", "dGlt", "dGFuc3RhYWZ0YW5zdGFhZg==", "AHRpbQB0YW5zdGFhZnRhbnN0YWFm",
+                   "AGRlbW8AZGVtbw=="):
+        assert secret not in stored

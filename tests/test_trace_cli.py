@@ -1,0 +1,173 @@
+"""`smtp-tutor trace`: formats, masking, --reveal, --password/--wordlist/--hashcat, stdin, bad input, exit codes."""
+
+import io
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+import trace_pcapgen as gen
+from tutor.cli import main
+from tutor.trace.transcript import Entry, Recorder, Transcript
+
+DATA = Path(__file__).parent / "data" / "trace"
+RFC2195 = ("S: 220 mx ESMTP\nC: EHLO x\nS: 250 AUTH CRAM-MD5\nC: AUTH CRAM-MD5\n"
+           "S: 334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\n"
+           "C: dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\nS: 235 2.7.0 ok\n")
+
+
+def trace(capsys, *argv):
+    code = main(["trace", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_text_listing_masks_passwords_everywhere(capsys):
+    code, out, err = trace(capsys, str(DATA / "swaks_plain_lab.txt"))
+    assert code == 0 and err == ""
+    assert "AGRlbW8AZGVtbw==" not in out          # the base64 would give the password away too
+    assert "password '********'" in out and "'demo': ********" in out
+    assert "\x1b[" not in out                      # not a terminal: no colour
+
+
+def test_reveal_shows_them(capsys):
+    _, out, _ = trace(capsys, "--reveal", str(DATA / "swaks_plain_lab.txt"))
+    assert "AUTH PLAIN AGRlbW8AZGVtbw==" in out and "password 'demo'" in out
+
+
+def test_summary_one_line_per_session(capsys):
+    code, out, _ = trace(capsys, "--summary", str(DATA / "lab_auth.pcap"))
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 8
+    assert lines[0].endswith("PLAIN demo success password in clear: ********")
+
+
+def test_json_is_one_object_per_session(capsys):
+    _, out, _ = trace(capsys, "--format", "json", str(DATA / "swaks_login_bad_lab.txt"))
+    objs = [json.loads(line) for line in out.splitlines()]
+    assert len(objs) == 1
+    attempt = objs[0]["attempts"][0]
+    assert (attempt["mechanism"], attempt["user"], attempt["result"], attempt["password"]) == \
+        ("LOGIN", "tim", "failure", "********")
+    assert "d3Jvbmc=" not in out and objs[0]["rows"]
+
+
+def test_markdown_and_html(capsys):
+    _, md, _ = trace(capsys, "--format", "md", str(DATA / "swaks_cram_lab.txt"))
+    assert md.startswith("# smtp-tutor trace") and "### Findings" in md
+    _, html, _ = trace(capsys, "--format", "html", str(DATA / "swaks_cram_lab.txt"))
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert "&lt;" in html and "<pre" in html and ".trace" in html
+
+
+def test_colour_on_request(capsys):
+    _, out, _ = trace(capsys, "--color", "always", str(DATA / "swaks_cram_lab.txt"))
+    assert "\x1b[" in out
+
+
+def test_password_verifies_a_cram_exchange(capsys):
+    _, out, _ = trace(capsys, "--password", "wonderland", str(DATA / "swaks_cram_lab.txt"))
+    assert "password of 'alice' confirmed: ********" in out
+    _, out, _ = trace(capsys, "--password", "nope", "--summary", str(DATA / "swaks_cram_lab.txt"))
+    assert "open to an offline dictionary attack" in out
+
+
+def test_wordlist_and_reveal(capsys, tmp_path):
+    words = tmp_path / "w.txt"
+    words.write_text("alice\nsecret\nwonderland\n")
+    _, out, _ = trace(capsys, "--wordlist", str(words), "--reveal", "--summary", str(DATA / "smtplib_cram_lab.txt"))
+    assert "CRAM-MD5 alice success CRAM-MD5 cracked: wonderland" in out
+
+
+def test_hashcat_output(capsys, tmp_path):
+    capture = tmp_path / "rfc.txt"
+    capture.write_text(RFC2195)
+    code, out, _ = trace(capsys, "--hashcat", str(capture))
+    assert code == 0 and out == ("$cram_md5$PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+"
+                                 "$dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\n")
+
+
+def test_standard_input(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(RFC2195.encode())))
+    code, out, _ = trace(capsys, "--summary", "-")
+    assert code == 0 and "<stdin>" in out and "CRAM-MD5 tim success" in out
+
+
+def test_log_line_from_the_issue_is_decoded(capsys, tmp_path):
+    log = tmp_path / "mail.log"
+    log.write_text("Mar  3 10:00:01 mail postfix/submission/smtpd[4242]: warning: unknown[203.0.113.9]: "
+                   "SASL LOGIN authentication failed: UGFzc3dvcmQ6\n")
+    code, out, _ = trace(capsys, str(log))
+    assert code == 0
+    assert "'Password:': a LOGIN prompt asking for the password" in out
+
+
+def test_unknown_format_garbage_and_missing_file_exit_2(capsys, tmp_path):
+    garbage = tmp_path / "junk.bin"
+    garbage.write_bytes(bytes(range(256)) * 4)
+    text = tmp_path / "prose.txt"
+    text.write_text("Dear diary,\ntoday nothing happened.\n")
+    code, out, err = trace(capsys, str(garbage), str(text), str(tmp_path / "missing"))
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert "junk.bin: binary data that is neither pcap nor pcapng" in lines[0]
+    assert "prose.txt: not a format the tracer reads" in lines[1]
+    assert "missing: cannot read: No such file or directory" in lines[2]
+    assert lines[-1].endswith("nothing could be read") and "Traceback" not in err
+
+
+def test_a_bad_file_does_not_stop_the_good_one(capsys, tmp_path):
+    bad = tmp_path / "cut.pcap"
+    bad.write_bytes(gen.pcap(gen.wrap(gen.conversation([("S", b"220 x\r\n")]), 1))[:-5])
+    code, out, err = trace(capsys, "--summary", str(bad), str(DATA / "swaks_plain_lab.txt"))
+    assert code == 0 and "PLAIN demo success" in out
+    assert "cut.pcap: truncated: the file ends inside packet record" in err
+
+
+def test_truncated_pcap_alone_still_reports_what_it_read(capsys, tmp_path):
+    packets = gen.wrap(gen.conversation([("S", b"220 x\r\n"), ("C", b"EHLO y\r\n"), ("S", b"250 AUTH PLAIN\r\n"),
+                                         ("C", b"AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n")], close=False), 1)
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(gen.pcap(packets + packets[-1:])[:-3])
+    code, out, err = trace(capsys, "--summary", str(cut))
+    assert code == 0 and "PLAIN tim unanswered" in out and err.count("\n") == 1
+
+
+def test_recorded_transcript_round_trip_is_0600_and_redacted(capsys, tmp_path):
+    path = tmp_path / "session.jsonl"
+    with Recorder(path) as rec:
+        rec.session("sim:lab")
+        for direction, data, secret in [("S", b"220 sim ESMTP", False), ("C", b"EHLO me", False),
+                                        ("S", b"250 AUTH PLAIN", False),
+                                        ("C", b"AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm", True),
+                                        ("S", b"235 2.7.0 ok", False)]:
+            rec.add(Entry(direction, data, 1.0, False, secret))
+        rec.add(Entry("note", t=1.0, key="sim.x", text="the server checked tim's password", source="server"))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    saved = path.read_text()
+    assert "AHRpbQB0" not in saved and '"AUTH PLAIN *** (redacted)"' in saved
+    code, out, _ = trace(capsys, str(path))
+    assert code == 0 and "the credentials were redacted" in out and "the server checked" in out
+
+
+def test_unredacted_transcript_gives_the_password(capsys, tmp_path):
+    transcript = Transcript(target="sim:lab")
+    for entry in [Entry("S", b"220 sim"), Entry("C", b"EHLO me"), Entry("S", b"250 AUTH LOGIN"),
+                  Entry("C", b"AUTH LOGIN"), Entry("S", b"334 VXNlcm5hbWU6"), Entry("C", b"dGlt"),
+                  Entry("S", b"334 UGFzc3dvcmQ6"), Entry("C", b"dGFuc3RhYWZ0YW5zdGFhZg==", secret=True),
+                  Entry("S", b"235 ok")]:
+        transcript.add(entry)
+    path = transcript.save(tmp_path / "t.jsonl", redact=False)
+    code, out, _ = trace(capsys, "--summary", "--reveal", str(path))
+    assert "LOGIN tim success password in clear: tanstaaftanstaaf" in out
+
+
+def test_bad_json_line_is_reported_and_skipped(capsys, tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"type": "header", "version": 1, "target": "x"}\n{"type": "line", "dir": "S", "data": "220 x"}\n'
+                    '{not json\n{"type": "line", "dir": "C", "data": "EHLO y"}\n')
+    code, out, err = trace(capsys, str(path))
+    assert code == 0 and "C: EHLO y" in out and "t.jsonl:3: not a transcript entry" in err

@@ -1,0 +1,133 @@
+"""Live: swaks, curl and smtplib against `serve` (and the lab Postfix when it runs), their output and a
+tcpdump capture traced back: the tracer must name the user, mechanism, result and the PLAIN/LOGIN password."""
+
+import os
+import shutil
+import signal
+import smtplib
+import subprocess
+import time
+from contextlib import redirect_stderr
+from io import StringIO
+from pathlib import Path
+
+import pytest
+
+from peers import WAIT, ServerThread, need
+from tutor.trace import crack
+from tutor.trace.pipeline import trace_bytes
+
+pytestmark = pytest.mark.interop
+LAB_ENV = Path(os.environ.get("LAB_MTA_ENV", "/var/tmp/smtp-tutor-lab/lab.env"))
+
+
+def swaks(port: int, mechanism: str, user: str, password: str) -> bytes:
+    command = [need("swaks"), "--server", f"127.0.0.1:{port}", "--quit-after", "AUTH", "--auth", mechanism,
+               "--auth-user", user, "--auth-password", password, "--timeout", "10"]
+    return subprocess.run(command, capture_output=True, timeout=WAIT * 3, check=False).stdout
+
+
+def curl(port: int, mechanism: str, user: str, password: str) -> bytes:
+    command = [need("curl"), "-v", "-s", f"smtp://127.0.0.1:{port}", "--user", f"{user}:{password}",
+               "--login-options", f"AUTH={mechanism}", "--mail-from", f"{user}@example.org",
+               "--mail-rcpt", "a@example.net", "-T", "-", "--max-time", "10"]
+    done = subprocess.run(command, input=b"Subject: t\r\n\r\nhi\r\n", capture_output=True, timeout=WAIT * 3)
+    return done.stderr
+
+
+def smtplib_debug(port: int, mechanism: str, user: str, password: str) -> bytes:
+    err = StringIO()
+    with redirect_stderr(err):
+        client = smtplib.SMTP(timeout=WAIT)
+        client.set_debuglevel(1)
+        client.connect("127.0.0.1", port)
+        client.ehlo("laptop.example")
+        client.user, client.password = user, password
+        method = getattr(client, "auth_" + mechanism.lower().replace("-", "_"))
+        try:
+            client.auth(mechanism, method, initial_response_ok=False)
+        except smtplib.SMTPAuthenticationError:
+            pass
+        client.quit()
+    return err.getvalue().encode()
+
+
+def logins(data: bytes):
+    return [(a.mechanism, a.user, a.result, a.password) for r in trace_bytes(data, "live") for a in r.attempts]
+
+
+TOOLS = {"swaks": swaks, "curl": curl, "smtplib": smtplib_debug}
+CASES = [("PLAIN", "demo", "demo", "success"), ("LOGIN", "tim", "tanstaaftanstaaf", "success"),
+         ("LOGIN", "tim", "wrong", "failure")]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("mechanism,user,password,result", CASES)
+def test_tool_against_the_simulator(tool, mechanism, user, password, result):
+    with ServerThread() as server:
+        output = TOOLS[tool](server.port, mechanism, user, password)
+    assert logins(output) == [(mechanism, user, result, password)]
+
+
+@pytest.mark.parametrize("tool", ["swaks", "smtplib"])
+def test_cram_md5_against_the_simulator_verifies_offline(tool):
+    with ServerThread() as server:
+        output = TOOLS[tool](server.port, "CRAM-MD5", "tim", "tanstaaftanstaaf")
+    (report,) = trace_bytes(output, "live")
+    (attempt,) = report.attempts
+    assert (attempt.user, attempt.result) == ("tim", "success")
+    assert crack.verify(attempt, b"tanstaaftanstaaf")
+
+
+def _lab() -> dict[str, str]:
+    if not LAB_ENV.exists():
+        pytest.skip("the lab MTA is not running (scripts/lab-mta.sh start)")
+    return dict(line.split("=", 1) for line in LAB_ENV.read_text().splitlines() if "=" in line)
+
+
+@pytest.mark.labmta
+@pytest.mark.parametrize("tool", TOOLS)
+def test_tool_against_the_lab_postfix(tool):
+    port = int(_lab()["LAB_PORT_PLAIN"].strip('"'))
+    output = TOOLS[tool](port, "LOGIN", "alice", "wonderland")
+    assert logins(output) == [("LOGIN", "alice", "success", "wonderland")]
+
+
+@pytest.fixture
+def tcpdump(tmp_path):
+    """Start tcpdump on loopback; yields (port filter setter, pcap path)."""
+    binary = need("tcpdump")
+    if os.geteuid() != 0:
+        pytest.skip("capturing with tcpdump needs root")
+    path = tmp_path / "live.pcap"
+    procs = []
+
+    def start(port: int) -> None:
+        proc = subprocess.Popen([binary, "-i", "lo", "-U", "-w", str(path), f"tcp port {port}"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        procs.append(proc)
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline and not path.exists():
+            time.sleep(0.05)
+        time.sleep(0.5)                      # tcpdump writes the header before it is really listening
+
+    yield start, path
+    for proc in procs:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(WAIT)
+
+
+def test_tcpdump_capture_of_the_simulator(tcpdump):
+    start, path = tcpdump
+    with ServerThread() as server:
+        start(server.port)
+        smtplib_debug(server.port, "PLAIN", "demo", "demo")
+        smtplib_debug(server.port, "LOGIN", "tim", "wrong")
+        smtplib_debug(server.port, "CRAM-MD5", "tim", "tanstaaftanstaaf")
+        time.sleep(0.5)
+    subprocess.run(["sync"], check=False)
+    time.sleep(0.3)
+    reports = trace_bytes(path.read_bytes(), "live.pcap")
+    seen = [(a.mechanism, a.user, a.result, a.password) for r in reports for a in r.attempts]
+    assert seen == [("PLAIN", "demo", "success", "demo"), ("LOGIN", "tim", "failure", "wrong"),
+                    ("CRAM-MD5", "tim", "success", None)]

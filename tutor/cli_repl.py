@@ -1,0 +1,98 @@
+"""The REPL's command-line face: its options, and choosing the terminal app or batch mode."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from tutor import explain
+from tutor.errors import InputError
+
+T = explain.text
+
+
+def add_repl_options(parser: argparse.ArgumentParser) -> None:
+    """--profile, --script FILE, --no-color, --record FILE, --batch."""
+    parser.add_argument("--profile", default="lab", help=T("repl.option.profile"))
+    parser.add_argument("--script", metavar="FILE", help=T("repl.option.script"))
+    parser.add_argument("--no-color", "--no-colour", dest="no_color", action="store_true", help=T("repl.option.no-color"))
+    parser.add_argument("--record", metavar="FILE", help=T("repl.option.record"))
+    parser.add_argument("--batch", action="store_true", help=T("repl.option.batch"))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """`smtp-tutor repl`: the same as no command."""
+    parser = subparsers.add_parser("repl", help=T("repl.option.repl"), description=T("repl.option.repl"))
+    add_repl_options(parser)
+
+
+def run_default(args: argparse.Namespace) -> int:
+    return run(args)
+
+
+def use_color(args: argparse.Namespace, stream=None) -> bool:
+    """Colour unless --no-color, NO_COLOR (any non-empty value, no-color.org) or output is not a terminal."""
+    stream = sys.stdout if stream is None else stream
+    return not (getattr(args, "no_color", False) or os.environ.get("NO_COLOR") or not stream.isatty())
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the REPL: the terminal app on a terminal, batch mode for --script, --batch or pipes."""
+    from tutor.repl.shell import Shell
+
+    profile = getattr(args, "profile", None) or "lab"
+    script = getattr(args, "script", None)
+    record = getattr(args, "record", None)
+    interactive = not (script or getattr(args, "batch", False)) and sys.stdin.isatty() and sys.stdout.isatty()
+    shell = Shell(profile=profile, interactive=interactive, record=record)
+    if interactive:
+        from tutor.repl.app import ReplApp
+        return ReplApp(shell, color=use_color(args)).run()
+    from tutor.repl import batch
+    if script is None:
+        return batch.run(shell, sys.stdin)
+    try:
+        with open(script, encoding="utf-8") as handle:
+            return batch.run(shell, handle)
+    except OSError as exc:
+        raise InputError(f"cannot read {script}: {exc.strerror or exc}") from None
+
+
+def repl_parser() -> argparse.ArgumentParser:
+    """A parser with only the REPL options (no helpers, no sub-commands: nothing slow to import)."""
+    parser = argparse.ArgumentParser(prog="smtp-tutor", add_help=False)
+    add_repl_options(parser)
+    return parser
+
+
+def fast_path(argv: list[str]) -> int | None:
+    """Run the REPL when `argv` holds nothing but REPL options, else None (the full CLI must parse it).
+
+    The full parser imports every helper and sub-command module; the REPL needs none of them before its
+    first prompt (docs/PERFORMANCE.md, "REPL start-up").
+    """
+    if any(a in ("-h", "--help", "--version") for a in argv):
+        return None
+    parsed, rest = repl_parser().parse_known_args(argv)
+    if rest:
+        return None
+    return run(parsed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tutor.cli_repl [REPL options]`: the REPL without the rest of the CLI."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = fast_path(args)
+    except InputError as exc:
+        print(f"smtp-tutor: {exc}", file=sys.stderr)
+        return 2
+    if code is None:
+        from tutor.cli import main as full_main
+        return full_main(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,152 @@
+"""`smtp-tutor serve`: the simulated server on a real socket, so students can point their own clients at it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import signal
+import sys
+
+from tutor.errors import InputError, TransportError, TutorError
+from tutor.escapes import parse as parse_escapes
+from tutor.sim import DEFAULT_PROFILE, PROFILES, Accounts, MaildirSink, SimServer, Sink
+from tutor.sim.server import DEFAULT_HOSTNAME
+from tutor.transport.asyncio_server import ServeConfig, SimService
+
+MEMORY_SINK_LIMIT = 1000   # messages kept in memory when there is no --maildir
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the `serve` subcommand."""
+    p = subparsers.add_parser(
+        "serve", help="run the simulated SMTP server on a socket (for swaks, Thunderbird, scripts)",
+        description="Run the simulated SMTP submission server on a real socket. It accepts mail from logged-in "
+                    "users and relays nothing. Built-in users: tim/tanstaaftanstaaf and demo/demo.")
+    configure(p)
+    return p
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """The serve options (also used by `python -m tutor.cli_serve`)."""
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=2525, help="port for plain SMTP with STARTTLS (default 2525; 0 = any)")
+    p.add_argument("--profile", default=DEFAULT_PROFILE, choices=list(PROFILES), metavar="NAME",
+                   help=f"teaching profile (default {DEFAULT_PROFILE}; see --list-profiles)")
+    p.add_argument("--list-profiles", action="store_true", help="list the profiles and exit")
+    p.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
+                   help="an account (repeatable); replaces the built-in ones")
+    p.add_argument("--users", metavar="FILE", help="a file of name:password lines; replaces the built-in accounts")
+    p.add_argument("--maildir", metavar="DIR", help="store accepted messages in this Maildir (default: memory)")
+    p.add_argument("--tls-cert", metavar="FILE", help="TLS certificate (PEM); default: a self-signed lab certificate")
+    p.add_argument("--tls-key", metavar="FILE", help="TLS private key (PEM) for --tls-cert")
+    p.add_argument("--implicit-tls-port", type=int, metavar="PORT", help="also listen with implicit TLS (like 465)")
+    p.add_argument("--max-clients", type=int, default=100, metavar="N", help="concurrent clients (default 100)")
+    p.add_argument("--hostname", default=DEFAULT_HOSTNAME, help="the name the server gives itself")
+    p.add_argument("--seed", type=int, metavar="N", help="seed the CRAM-MD5 challenge digits (repeatable runs)")
+    p.add_argument("--fixed-challenge", metavar="TEXT",
+                   help="always send this CRAM-MD5 challenge (escapes like \\n allowed)")
+    p.add_argument("--show-secrets", action="store_true", help="show passwords in the session log")
+    p.add_argument("--quiet", action="store_true", help="log no sessions, only the listening line")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until Ctrl-C. Bad input raises TutorError (the caller prints it as one line, exit 2)."""
+    if args.list_profiles:
+        width = max(len(name) for name in PROFILES)
+        for name, profile in PROFILES.items():
+            print(f"{name:<{width}}  {profile.summary}")
+        return 0
+    service, banner_extra = _build(args)
+    try:
+        asyncio.run(_serve(service, args, banner_extra))
+    except KeyboardInterrupt:
+        pass
+    print("smtp-tutor serve: stopped", file=sys.stderr)
+    return 0
+
+
+def _build(args: argparse.Namespace) -> tuple[SimService, str]:
+    if args.max_clients < 1:
+        raise InputError("--max-clients must be at least 1")
+    accounts = _accounts(args)
+    sink = MaildirSink(args.maildir) if args.maildir else Sink(limit=MEMORY_SINK_LIMIT)
+    tls, tls_text = _tls(args)
+    rng = random.Random(args.seed) if args.seed is not None else None
+    fixed = parse_escapes(args.fixed_challenge) if args.fixed_challenge else None
+
+    def factory(tls_available: bool) -> SimServer:
+        return SimServer(args.profile, accounts, rng=rng, sink=sink, hostname=args.hostname,
+                         starttls=tls_available, fixed_challenge=fixed)
+
+    factory(tls is not None)   # fail early (one line) on a bad --hostname or profile
+    log = None if args.quiet else _print_line
+    config = ServeConfig(args.host, args.port, args.implicit_tls_port, tls, args.max_clients,
+                         show_secrets=args.show_secrets, log=log)
+    users = ", ".join(accounts.names[:5]) + (", ..." if len(accounts) > 5 else "")
+    return SimService(factory, config), f"{tls_text}; users: {users}"
+
+
+def _accounts(args: argparse.Namespace) -> Accounts | None:
+    accounts = None
+    if args.users:
+        accounts = Accounts.from_file(args.users)
+    if args.user:
+        given = Accounts.from_specs(args.user)
+        accounts = given if accounts is None else accounts.merged(given)
+    return accounts if accounts is not None else Accounts.default()
+
+
+def _tls(args: argparse.Namespace):
+    """(SSLContext or None, words for the banner). Without --tls-cert: the lab certificate, made on first use."""
+    from tutor.transport import tlscert
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise InputError("--tls-cert and --tls-key go together")
+    if args.tls_cert:
+        return tlscert.server_context(args.tls_cert, args.tls_key), f"TLS certificate {args.tls_cert}"
+    try:
+        cert, key = tlscert.lab_cert()
+    except TransportError as exc:
+        if args.implicit_tls_port is not None:
+            raise
+        print(f"smtp-tutor serve: {exc}", file=sys.stderr)
+        return None, "no TLS (STARTTLS not offered)"
+    return tlscert.server_context(cert, key), f"self-signed lab certificate {cert}"
+
+
+async def _serve(service: SimService, args: argparse.Namespace, extra: str) -> None:
+    addresses = await service.start()
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    except (NotImplementedError, RuntimeError):   # pragma: no cover - not on every platform
+        pass
+    plain = [f"{h}:{p}" for h, p, kind in addresses if kind == "plain"]
+    implicit = [f"{h}:{p}" for h, p, kind in addresses if kind == "implicit-tls"]
+    where = " and ".join(plain) + (f", implicit TLS on {' and '.join(implicit)}" if implicit else "")
+    print(f"smtp-tutor serve: profile {args.profile} listening on {where} ({extra}); Ctrl-C stops", flush=True)
+    try:
+        await service.serve_forever()
+    except asyncio.CancelledError:
+        pass
+
+
+def _print_line(text: str) -> None:
+    print(text, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tutor.cli_serve ...`: serve without the rest of the command line front."""
+    parser = argparse.ArgumentParser(prog="smtp-tutor serve")
+    configure(parser)
+    try:
+        return run(parser.parse_args(argv))
+    except TutorError as exc:
+        print(f"smtp-tutor serve: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

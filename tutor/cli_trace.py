@@ -1,0 +1,127 @@
+"""`smtp-tutor trace FILE...`: read captured SMTP sessions (any format tutor.trace reads, `-` for standard
+input), annotate every line, and report per session what a passive listener learned."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import TextIO
+
+from tutor import explain
+from tutor.errors import InputError
+from tutor.trace import crack, render
+from tutor.trace.importers.detect import FORMATS, detect
+from tutor.trace.pipeline import reports
+from tutor.trace.records import Bad
+from tutor.trace.report import SessionReport
+from tutor.trace.source import open_source
+
+PROG = "smtp-tutor trace"
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the `trace` subcommand."""
+    t = explain.text
+    p = subparsers.add_parser("trace", help=t("trace.cli.help"), description=t("trace.cli.help"))
+    p.add_argument("files", nargs="+", metavar="FILE", help=t("trace.cli.files"))
+    p.add_argument("--format", choices=("text", "md", "html", "json"), default="text", help=t("trace.cli.format"))
+    p.add_argument("--summary", action="store_true", help=t("trace.cli.summary"))
+    p.add_argument("--reveal", action="store_true", help=t("trace.cli.reveal"))
+    p.add_argument("--password", metavar="P", help=t("trace.cli.password"))
+    p.add_argument("--wordlist", metavar="FILE", help=t("trace.cli.wordlist"))
+    p.add_argument("--hashcat", action="store_true", help=t("trace.cli.hashcat"))
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help=t("trace.cli.color"))
+    p.add_argument("--input-format", choices=sorted(FORMATS), help=t("trace.cli.input-format"))
+    return p
+
+
+class Writer:
+    """Writes reports in the chosen format as they come (nothing is held back)."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO) -> None:
+        self.args, self.out = args, out
+        self.opts = render.Options(reveal=args.reveal)
+        self.color = args.format == "text" and (args.color == "always" or (
+            args.color == "auto" and out.isatty() and "NO_COLOR" not in os.environ))
+        if args.format == "html" and not args.hashcat:
+            from tutor.display.trace_render import html_head
+            out.write(html_head("smtp-tutor trace: " + ", ".join(args.files)))
+        elif args.format == "md" and not args.hashcat:
+            out.write(f"# smtp-tutor trace: {', '.join(args.files)}\n\n")
+
+    def session(self, report: SessionReport) -> None:
+        args, opts = self.args, self.opts
+        if args.hashcat:
+            for line in render.hashcat_lines(report):
+                self.out.write(line + "\n")
+        elif args.format == "json":
+            self.out.write(json.dumps(render.as_dict(report, opts, rows=not args.summary), ensure_ascii=False) + "\n")
+        elif args.format == "md":
+            lines = [f"- {render.plain(render.summary(report, opts))}"] if args.summary else render.markdown(report, opts)
+            self.out.write("\n".join(lines) + "\n")
+        else:
+            self._styled([render.summary(report, opts)] if args.summary else render.listing(report, opts))
+
+    def _styled(self, lines) -> None:
+        if self.args.format == "html":
+            from tutor.display.trace_render import write_html_session
+            write_html_session(lines, self.out)
+        elif self.color:
+            from tutor.display.trace_render import write_terminal
+            write_terminal(lines, self.out)
+        else:
+            self.out.write("".join(render.plain(line) + "\n" for line in lines))
+
+    def close(self) -> None:
+        if self.args.format == "html" and not self.args.hashcat:
+            from tutor.display.trace_render import HTML_TAIL
+            self.out.write(HTML_TAIL)
+        self.out.flush()
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:
+    """Report every session of one input; True when something could be read from it."""
+    bad: list[Bad] = []
+
+    def on_bad(record: Bad) -> None:
+        bad.append(record)
+        _error(record.message)
+
+    count = 0
+    src = open_source(path)
+    try:
+        fmt = args.input_format or detect(src.head, src.name)
+        keep = not (args.summary or args.hashcat)
+        for report in reports(FORMATS[fmt](src), on_bad, keep_rows=keep, source=fmt):
+            for attempt in report.attempts:
+                crack.apply(attempt, args.password, args.wordlist)
+            writer.session(report)
+            count += 1
+    finally:
+        src.close()
+    if count == 0:
+        _error(explain.text("trace.cli.no-sessions", name=src.name))
+    return count > 0 or not bad
+
+
+def run(args: argparse.Namespace) -> int:
+    """Trace every file; exit 2 only when nothing at all could be read."""
+    writer = Writer(args, sys.stdout)
+    readable = False
+    for path in args.files:
+        try:
+            readable |= trace_file(path, args, writer)
+        except InputError as exc:
+            _error(str(exc))
+        except (ValueError, IndexError, KeyError, OverflowError, MemoryError) as exc:   # never a traceback
+            _error(f"{path}: unreadable input ({type(exc).__name__}: {exc})")
+    writer.close()
+    if not readable:
+        _error(explain.text("trace.cli.nothing-read"))
+    return 0 if readable else 2

@@ -1,0 +1,134 @@
+"""Plays a lesson's solutions through a Session, with the explanations: for teachers to project, and for CI
+to prove every lesson runs to the end. The caller makes the session (simulator or live) and does the I/O:
+`show(kind, text)` prints, `pause()` waits between steps (False stops the demo)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from tutor import explain
+from tutor.course.runner import PASS, LessonRunner, Say
+from tutor.course.view import view_of
+from tutor.errors import InputError, TutorError
+
+Show = Callable[[str, str], None]
+
+
+@dataclass
+class DemoResult:
+    """Which steps the demo passed and which it did not; `ok` only when every step passed."""
+
+    passed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    stopped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.stopped
+
+
+def _emit(show: Show, says: list[Say] | tuple[Say, ...]) -> None:
+    for say in says:
+        show(say.kind, say.text)
+
+
+def _emit_items(show: Show, items: list[Any], live: bool) -> None:
+    """Session items (wire lines and notes); credentials hidden on a live server."""
+    for item in items:
+        text = "***" if live and getattr(item, "secret", False) else item.text
+        show(item.kind, text)
+
+
+def split_helper(line: str) -> tuple[str, list[str]]:
+    """`:b64 encode tim` -> ("b64", ["encode", "tim"]); InputError for unbalanced quotes."""
+    try:
+        words = shlex.split(line[1:])
+    except ValueError as exc:
+        raise InputError(f"cannot split {line!r}: {exc}") from None
+    if not words:
+        raise InputError("an empty helper command")
+    return words[0], words[1:]
+
+
+def run_helper(name: str, args: list[str], session: Any, show: Show) -> None:
+    """Run one of tutor.helpers' commands as the REPL would, showing its working."""
+    from tutor.helpers.registry import HELPERS
+    from tutor.helpers.render import render_lines
+    from tutor.helpers.result import Context
+
+    helper = HELPERS.get(name)
+    if helper is None:
+        raise InputError(f"no helper called :{name}")
+    parser = argparse.ArgumentParser(prog=f":{name}", add_help=False, exit_on_error=False)
+    helper.configure(parser)
+    try:
+        namespace = parser.parse_args(args)
+    except (argparse.ArgumentError, SystemExit) as exc:
+        raise InputError(f":{name}: {exc}") from None
+
+    def no_password(prompt: str) -> str:
+        raise InputError("the demo cannot ask for a password: give it on the helper's line")
+
+    result = helper.run(namespace, Context(ask_password=no_password, last_challenge=session.auth.last_challenge))
+    for kind, text in render_lines(result):
+        show("helper", text)
+
+
+def play_line(runner: LessonRunner, session: Any, template_index: int, show: Show):
+    """Play one solution line (a wire line or a `:helper`) and return the runner's verdict."""
+    before = view_of(session)
+    line = runner.solution_line(template_index, before)
+    if line.startswith(":"):
+        name, args = split_helper(line)
+        show("C", line)
+        run_helper(name, args, session, show)
+        return runner.helper(name, args, view_of(session))
+    items = session.send(line.encode("utf-8"), typed=False)
+    _emit_items(show, items, before.live)
+    return runner.line(line.encode("utf-8"), before, view_of(session))
+
+
+def play_step(runner: LessonRunner, session: Any, show: Show) -> bool:
+    """Play the current step's solution; True when the step passed (on its last line, as it should)."""
+    step = runner.step
+    if step.reading:
+        _emit(show, runner.next())
+        return True
+    count = len(runner.solution_templates())
+    for index in range(count):
+        try:
+            verdict = play_line(runner, session, index, show)
+        except TutorError as exc:
+            show("error", str(exc))
+            return False
+        _emit(show, verdict.says)
+        if verdict.status == PASS:
+            return index == count - 1
+    return False
+
+
+def play(lesson: Any, session: Any, show: Show, *, pause: Callable[[], bool] | None = None,
+         runner: LessonRunner | None = None) -> DemoResult:
+    """Play every step's solution in order; a step that does not pass is reported and skipped."""
+    first = view_of(session)
+    runner = runner or LessonRunner(lesson, live=first.live, target=getattr(session, "target", ""))
+    _emit(show, runner.start(first))
+    result = DemoResult()
+    while not runner.finished:
+        step, index = runner.step, runner.index
+        if play_step(runner, session, show) and step.id in runner.passed:
+            result.passed.append(step.id)
+        else:
+            result.failed.append(step.id)
+            show("error", explain.text("course.cli.demo-step-failed", title=step.title))
+            if runner.finished or runner.index < index:
+                break          # the runner went back (the server ended an exchange): no way on from here
+            if runner.index == index:
+                _emit(show, runner.next())
+        if not runner.finished and pause is not None and not pause():
+            result.stopped = True
+            break
+    return result

@@ -1,0 +1,99 @@
+"""Finds and reads the lesson files (lessons/NN-slug.toml), strictly: every problem is one `file:step: what`
+line (LessonError for the first), never a traceback. Finds the lessons in a source checkout (repo/lessons),
+in an installed package (tutor/lessons), or where $SMTP_TUTOR_LESSONS points."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+from tutor.course.model import Lesson
+from tutor.course.schema import Problems, parse_lesson
+from tutor.errors import LessonError
+
+ENV = "SMTP_TUTOR_LESSONS"
+
+
+def lessons_dir() -> Path:
+    """Where the lessons are: $SMTP_TUTOR_LESSONS, the checkout's lessons/, or the package's tutor/lessons/."""
+    if os.environ.get(ENV):
+        return Path(os.environ[ENV])
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "lessons").is_dir() and (checkout / "pyproject.toml").is_file():
+        return checkout / "lessons"
+    packaged = Path(str(resources.files("tutor").joinpath("lessons")))
+    if packaged.is_dir():
+        return packaged
+    raise LessonError(f"no lessons found: looked in {checkout / 'lessons'} and {packaged} (set ${ENV} to a folder)")
+
+
+def shown_path(path: Path) -> str:
+    """The path as errors show it: relative to the current directory when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read(path: str | os.PathLike) -> tuple[Lesson | None, list[str]]:
+    """The lesson in a file and its problems as `file:where: what` lines (the lesson is None if unreadable)."""
+    file = Path(path)
+    name = shown_path(file)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return None, [f"{name}:lesson: cannot read the file ({exc.strerror or exc})"]
+    except UnicodeDecodeError as exc:
+        return None, [f"{name}:lesson: not UTF-8 text (bad byte at offset {exc.start})"]
+    except tomllib.TOMLDecodeError as exc:
+        return None, [f"{name}:toml: {exc}"]
+    problems = Problems()
+    lesson = parse_lesson(data, file.stem, str(file), problems)
+    return lesson, [f"{name}:{line}" for line in problems.lines]
+
+
+def check_file(path: str | os.PathLike) -> list[str]:
+    """Every problem in one lesson file, prerequisites checked against the lessons next to it."""
+    lesson, problems = read(path)
+    if lesson is not None:
+        siblings = {p.stem for p in Path(path).parent.glob("*.toml")}
+        name = shown_path(Path(path))
+        problems += [f"{name}:lesson: prerequisite {p!r} is not a lesson in {shown_path(Path(path).parent)}"
+                     for p in lesson.prerequisites if p not in siblings]
+    return problems
+
+
+def load_file(path: str | os.PathLike) -> Lesson:
+    """The lesson in a file; LessonError with the first problem (and how many more) otherwise."""
+    lesson, problems = read(path)
+    if problems or lesson is None:
+        more = f" (and {len(problems) - 1} more: smtp-tutor lesson --check {path})" if len(problems) > 1 else ""
+        raise LessonError(problems[0] + more)
+    return lesson
+
+
+def load_all(directory: str | os.PathLike | None = None) -> list[Lesson]:
+    """Every lesson in the folder, in number order; LessonError at the first bad file."""
+    folder = Path(directory) if directory is not None else lessons_dir()
+    lessons = [load_file(p) for p in sorted(folder.glob("*.toml"))]
+    ids = {lesson.id for lesson in lessons}
+    for lesson in lessons:
+        for item in lesson.prerequisites:
+            if item not in ids:
+                raise LessonError(f"{shown_path(Path(lesson.path))}:lesson: prerequisite {item!r} is not a lesson")
+    return sorted(lessons, key=lambda lesson: (lesson.number, lesson.id))
+
+
+def find(name: str, lessons: list[Lesson] | None = None) -> Lesson:
+    """A lesson by id (`05-cram-md5`), slug (`cram-md5`) or number (`5`); a file path works too."""
+    if name.endswith(".toml") and Path(name).is_file():
+        return load_file(name)
+    lessons = load_all() if lessons is None else lessons
+    wanted = name.strip().lower()
+    for lesson in lessons:
+        if wanted in lesson.names():
+            return lesson
+    known = ", ".join(lesson.slug for lesson in lessons)
+    raise LessonError(f"no lesson called {name!r} (known: {known})")

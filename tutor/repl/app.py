@@ -1,0 +1,135 @@
+"""The terminal front end: a prompt_toolkit prompt loop over the Shell, with lexer, completion, toolbar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prompt_toolkit import PromptSession, print_formatted_text
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.layout.processors import Processor, Transformation, TransformationInput
+from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.output import ColorDepth
+from prompt_toolkit.styles import style_from_pygments_cls
+
+from tutor import explain
+from tutor.display.format import classname, formatted_lines, plain_lines
+from tutor.display.lexer import SmtpInputLexer
+from tutor.display.style import PREFIX, TutorStyle
+from tutor.repl import keys, toolbar
+from tutor.repl.completer import TutorCompleter
+from tutor.repl.history import SafeHistory, history_path
+from tutor.repl.shell import Shell
+
+T = explain.text
+
+
+class _NoEcho(Processor):
+    """Shows nothing of what is typed (a password prompt, like getpass)."""
+
+    def apply_transformation(self, transformation_input: TransformationInput) -> Transformation:
+        return Transformation([], source_to_display=lambda i: 0, display_to_source=lambda i: 0)
+
+
+class ReplApp:
+    """The interactive REPL; `input`/`output` let tests drive it headless (create_pipe_input, DummyOutput)."""
+
+    def __init__(self, shell: Shell, *, color: bool = True, input: Any = None, output: Any = None,
+                 history_file: str | None = None) -> None:
+        self.shell = shell
+        self.color = color
+        self.output = output
+        self.style = style_from_pygments_cls(TutorStyle)
+        depth = None if color else ColorDepth.MONOCHROME
+        common = dict(input=input, output=output, style=self.style, include_default_pygments_style=False,
+                      color_depth=depth)
+        self.prompt = PromptSession(
+            history=SafeHistory(history_file or history_path(), shell.history_form),
+            lexer=PygmentsLexer(SmtpInputLexer), completer=TutorCompleter(shell.view),
+            complete_while_typing=True, auto_suggest=AutoSuggestFromHistory(),
+            bottom_toolbar=lambda: toolbar.fragments(shell.view()), key_bindings=keys.bindings(), **common)
+        self._common = common
+        self._secret_prompt: PromptSession | None = None   # made on first use: start-up time matters
+        self._pause_prompt: PromptSession | None = None
+
+    # ---- what the shell calls --------------------------------------------------------------------
+    def print_items(self, items: list) -> None:
+        items = [i for i in items if not i.typed]   # the terminal already shows what was typed
+        if not items:
+            return
+        if self.color:
+            text: Any = FormattedText(formatted_lines(items))
+        else:
+            text = plain_lines(items)
+        print_formatted_text(text, end="", style=self.style, output=self.output,
+                             include_default_pygments_style=False)
+
+    def ask_password(self, prompt: str) -> str:
+        if self._secret_prompt is None:
+            self._secret_prompt = PromptSession(input_processors=[_NoEcho()], **self._common)
+        return self._secret_prompt.prompt(prompt)
+
+    def pause(self, prompt: str) -> None:
+        if self._pause_prompt is None:
+            self._pause_prompt = PromptSession(**self._common)
+        self._pause_prompt.prompt(prompt)
+
+    def message(self) -> FormattedText:
+        return FormattedText([(classname(PREFIX.Client), T(f"repl.prompt.{self.shell.prompt_kind()}"))])
+
+    # ---- start-up --------------------------------------------------------------------------------
+    def _start_later(self) -> None:
+        """pre_run of the first prompt: connect once the prompt is drawn, print the greeting above it.
+
+        The prompt takes input at once (keys typed meanwhile wait); loading the simulator, the mechanisms
+        and the code tables happens after the first frame, as a live server's greeting would arrive.
+        """
+        from prompt_toolkit.application import get_app
+
+        get_app().create_background_task(self._start_task())
+
+    async def _start_task(self) -> None:
+        from prompt_toolkit.application import run_in_terminal
+
+        shell, items = self.shell, []
+        out, shell.out = shell.out, items.extend
+        try:
+            shell.ensure_started()
+            if shell.session is not None and not shell.session.closed:
+                shell.info(T("repl.welcome", target=shell.session.target))
+        finally:
+            shell.out = out
+        await run_in_terminal(lambda: self.print_items(items))
+        _warm_up()
+
+    # ---- the loop --------------------------------------------------------------------------------
+    def run(self) -> int:
+        shell = self.shell
+        shell.out, shell.ask_password, shell.pause = self.print_items, self.ask_password, self.pause
+        shell.starting = True
+        first = True
+        while not shell.quit_requested:
+            try:
+                pre_run = self._start_later if first and shell.starting else None
+                first = False
+                line = self.prompt.prompt(self.message, pre_run=pre_run)
+            except KeyboardInterrupt:
+                shell.interrupted()
+                continue
+            except EOFError:
+                break
+            try:
+                shell.handle(line)
+            except (KeyboardInterrupt, EOFError):
+                shell.info(T("repl.cancelled"), "note")
+        shell.finish()
+        return 0
+
+
+def _warm_up() -> None:
+    """Load the command registry (helpers, mechanisms, code tables) while the learner reads the greeting."""
+    try:
+        from tutor.repl import commands
+        commands.ensure_loaded()
+    except Exception:  # pragma: no cover - the first real use reports the problem as a tutor line
+        pass

@@ -1,0 +1,125 @@
+"""`:auth MECH USER [PASS]`: the AUTH exchange done for the learner, one explained step at a time.
+
+Before each line it shows what the mechanism computed and waits for Enter (`shell.pause`); Ctrl-C there
+cancels with `*` (RFC 4954 §4). In batch mode `pause` returns at once, so it runs straight through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tutor import escapes, explain
+from tutor.errors import InputError, TutorError
+from tutor.protocol import auth as framing
+from tutor.protocol.states import State
+from tutor.session import ERROR, NOTE, Item
+
+T = explain.text
+
+
+def run(shell: Any, mechanism: str, user: str, password: str | None, *, authzid: str = "",
+        initial: bool | None = None) -> bool:
+    """Log in with `mechanism`; True when the exchange ran (even if the server said no)."""
+    from tutor.sasl import Credentials, get
+
+    session = shell.session
+    if session is None or session.closed:
+        raise InputError(T("repl.err.no-session"))
+    info = get(mechanism)
+    if password is None:
+        password = shell.ask_secret(T("repl.prompt.password", user=user))
+    options = {"initial_response": True} if initial and info.name == "LOGIN" else {}
+    client = info.client(Credentials(user, password, authzid), **options)
+    _warnings(shell, session, info.name)
+    shell.note("repl.autopilot.start", mechanism=info.name, user=user)
+    use_initial = info.client_first if initial is None else initial
+    try:
+        return _exchange(shell, session, client, info.name, use_initial, user)
+    except KeyboardInterrupt:
+        _cancel(shell, session)
+        return True
+
+
+def _warnings(shell: Any, session: Any, name: str) -> None:
+    caps = session.client.capabilities
+    if session.state is not State.READY:
+        shell.note("repl.note.not-ready", state=session.state.value)
+    elif caps.auth_mechanisms and not caps.offers(name):
+        shell.note("repl.note.not-offered", mechanism=name)
+
+
+def _exchange(shell: Any, session: Any, client: Any, name: str, use_initial: bool, user: str) -> bool:
+    initial = client.initial_response() if use_initial else None
+    line = framing.auth_command(name, initial)
+    shown = _explain(shell, client, 0)
+    shell.note("repl.autopilot.auth-line", n=1, line=_mask_line(shell, line, initial))
+    shell.pause(T("repl.prompt.pause"))
+    shell.send(line, typed=False)
+    step = 2
+    while session.state is State.AUTH and not session.closed:
+        challenge = session.auth.last_challenge
+        if challenge is None:
+            shell.send(framing.CANCEL.decode(), typed=False)
+            break
+        try:
+            answer = client.respond(challenge)
+        except TutorError as exc:
+            shell.emit([Item(ERROR, T("repl.autopilot.stopped", error=str(exc)))])
+            shell.send(framing.CANCEL.decode(), typed=False)
+            break
+        shown = _explain(shell, client, shown)
+        _announce(shell, step, answer, session.auth.responses)
+        shell.pause(T("repl.prompt.pause"))
+        shell.send(framing.encode_response(answer).decode("ascii"), typed=False)
+        step += 1
+    _verdict(shell, session, name, user)
+    return True
+
+
+def _explain(shell: Any, client: Any, shown: int) -> int:
+    """The mechanism's new teaching steps as notes; secret values hidden on live servers."""
+    steps = client.steps()
+    reveal = shell.session.transport.is_simulator
+    items = []
+    for step in steps[shown:]:
+        value = escapes.show(step.value) if isinstance(step.value, bytes) else str(step.value)
+        value = value or '""'
+        if step.secret and not reveal:
+            value = T("repl.autopilot.hidden")
+        label = T(step.label, **step.params)
+        items.append(Item(NOTE, T("repl.autopilot.step", label=label, value=value), step.secret, step.label))
+        if step.note:
+            items.append(Item(NOTE, "  " + T(step.note, **step.params), step.secret, step.note))
+    shell.emit(items)
+    return len(steps)
+
+
+def _announce(shell: Any, n: int, answer: bytes, sent_before: int) -> None:
+    reveal = shell.session.transport.is_simulator
+    mechanism = (shell.session.auth.mechanism or "").upper()
+    secret = mechanism == "PLAIN" or (mechanism == "LOGIN" and sent_before >= 1)
+    if secret and not reveal:
+        shell.note("repl.autopilot.answer-secret", n=n)
+    else:
+        text = T("repl.autopilot.answer", n=n, text=escapes.show(answer))
+        shell.emit([Item(NOTE, text, secret=secret, key="repl.autopilot.answer")])
+
+
+def _mask_line(shell: Any, line: str, initial: bytes | None) -> str:
+    if initial is None or shell.session.transport.is_simulator:
+        return line
+    return " ".join(line.split()[:2] + [T("repl.autopilot.hidden")])
+
+
+def _verdict(shell: Any, session: Any, name: str, user: str) -> None:
+    reply = session.last_reply
+    if reply is not None and reply.code == 235:
+        shell.note("repl.autopilot.success", user=user, mechanism=name)
+    elif reply is not None and reply.code != 334:
+        shell.note("repl.autopilot.failure", code=reply.code)
+
+
+def _cancel(shell: Any, session: Any) -> None:
+    if not session.closed and session.state is State.AUTH:
+        shell.send(framing.CANCEL.decode(), typed=False)
+    shell.note("repl.autopilot.cancelled")

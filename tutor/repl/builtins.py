@@ -1,0 +1,228 @@
+"""The built-in `:` commands: help, auth, connect, disconnect, starttls, server, verbose, trace, history, quit."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from tutor import explain
+from tutor.errors import InputError
+from tutor.protocol.states import State
+from tutor.repl import commands as reg
+from tutor.repl.commands import ArgumentParser, from_data, parse, register
+
+T = explain.text
+KNOWN_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+
+
+def _session(shell: Any):
+    if shell.session is None or shell.session.closed:
+        raise InputError(T("repl.err.no-session"))
+    return shell.session
+
+
+# ---- :help -------------------------------------------------------------------------------------------
+def run_help(shell: Any, text: str) -> bool:
+    if text:
+        command = reg.get(text.split()[0])
+        if command is None:
+            raise InputError(T("repl.err.unknown-command", name=text.split()[0].lstrip(":")))
+        shell.info(":" + command.syntax, "heading")
+        shell.info(command.help)
+        return True
+    lines = [T("repl.help.intro")]
+    lines += ["  " + T("repl.help.line", syntax=c.syntax, summary=c.summary) for c in map(reg.get, reg.names())]
+    lines.append(T("repl.help.footer"))
+    shell.info("\n".join(lines))
+    return True
+
+
+def complete_help(view: Any, done: list[str]) -> list[str]:
+    return reg.names() if not done else []
+
+
+# ---- :auth (the autopilot) ---------------------------------------------------------------------------
+def _auth_parser() -> ArgumentParser:
+    parser = ArgumentParser("auth")
+    parser.add_argument("mechanism")
+    parser.add_argument("user")
+    parser.add_argument("password", nargs="?")
+    parser.add_argument("--authzid", default="")
+    parser.add_argument("--initial", dest="initial", action="store_true", default=None)
+    parser.add_argument("--no-initial", dest="initial", action="store_false")
+    return parser
+
+
+def run_auth(shell: Any, text: str) -> bool:
+    from tutor.repl import autopilot
+
+    args = parse(_auth_parser(), text)
+    if args.password is not None:
+        shell.remember_secret(args.password)
+    return autopilot.run(shell, args.mechanism, args.user, args.password, authzid=args.authzid, initial=args.initial)
+
+
+def complete_auth(view: Any, done: list[str]) -> list[str]:
+    if not done:
+        return list(view.advertised or KNOWN_MECHANISMS)
+    return ["--authzid", "--initial", "--no-initial"] if len(done) >= 2 else []
+
+
+# ---- :connect / :disconnect / :starttls --------------------------------------------------------------
+def _connect_parser() -> ArgumentParser:
+    parser = ArgumentParser("connect")
+    parser.add_argument("target", nargs="?")
+    tls = parser.add_mutually_exclusive_group()
+    tls.add_argument("--starttls", action="store_true")
+    tls.add_argument("--tls", action="store_true")
+    parser.add_argument("--insecure", action="store_true")
+    parser.add_argument("--cafile")
+    parser.add_argument("--timeout", type=float, default=10.0)
+    return parser
+
+
+def profile_names() -> list[str]:
+    try:
+        from tutor.sim.profiles import PROFILES
+    except ImportError:
+        return ["lab"]
+    return list(PROFILES)
+
+
+def run_connect(shell: Any, text: str) -> bool:
+    args = parse(_connect_parser(), text)
+    if args.target is None:
+        if shell.reconnect is None:
+            raise InputError(T("repl.err.usage", syntax=":" + T("repl.cmd.connect.syntax")))
+        return shell.reconnect() is not False
+    target = args.target
+    if target == "sim" or target.startswith("sim:"):
+        profile = target.partition(":")[2] or "lab"
+        opener = lambda: _open_sim(shell, profile)  # noqa: E731
+    else:
+        opener = lambda: _open_live(shell, target, args)  # noqa: E731
+    ok = opener() is not False
+    shell.reconnect = opener      # only reached when it worked: a failure raised InputError
+    return ok
+
+
+def _open_sim(shell: Any, profile: str) -> bool:
+    known = profile_names()
+    if profile not in known:
+        raise InputError(T("repl.err.unknown-profile", name=profile, known=", ".join(known)))
+    from tutor.transport import memory
+
+    shell.connect(memory.connect(profile))
+    return True
+
+
+def split_host(target: str, tls: bool) -> tuple[str, int]:
+    """HOST, HOST:PORT, [v6]:PORT; port 465 with implicit TLS, else 587 (RFC 8314 §3.3, RFC 6409)."""
+    default = 465 if tls else 587
+    if target.startswith("["):
+        host, _, rest = target[1:].partition("]")
+        port = rest.lstrip(":")
+    elif target.count(":") == 1:
+        host, _, port = target.partition(":")
+    else:
+        host, port = target, ""
+    if port and not port.isdigit():
+        raise InputError(f"bad port {port!r} in {target!r}")
+    return host, int(port) if port else default
+
+
+def _open_live(shell: Any, target: str, args: Any) -> bool:
+    try:
+        tcp = importlib.import_module("tutor.transport.tcp")
+    except ModuleNotFoundError as exc:
+        if exc.name != "tutor.transport.tcp":
+            raise
+        raise InputError(T("repl.err.live-unavailable")) from None
+    host, port = split_host(target, args.tls)
+    transport = tcp.connect(host, port, starttls=args.starttls, tls=args.tls, insecure=args.insecure,
+                            cafile=args.cafile, timeout=args.timeout)
+    shell.connect(transport)
+    return True
+
+
+def complete_connect(view: Any, done: list[str]) -> list[str]:
+    targets = ["sim"] + [f"sim:{p}" for p in profile_names()] if not done else []
+    return targets + ["--starttls", "--tls", "--insecure", "--cafile", "--timeout"]
+
+
+def run_disconnect(shell: Any, text: str) -> bool:
+    shell.emit(_session(shell).close())
+    return True
+
+
+def run_starttls(shell: Any, text: str) -> bool:
+    session = _session(shell)
+    if session.state is State.TLS_PENDING:
+        shell.emit(session.start_tls())
+        return True
+    return shell.send("STARTTLS", typed=False)
+
+
+# ---- settings, trace, history, quit ------------------------------------------------------------------
+def _on_off(value: str, current: bool) -> bool:
+    word = value.strip().lower()
+    if word == "":
+        return not current
+    if word not in ("on", "off"):
+        raise InputError(T("repl.err.on-off"))
+    return word == "on"
+
+
+def _setting(attribute: str):
+    def run(shell: Any, text: str) -> bool:
+        setattr(shell, attribute, _on_off(text, getattr(shell, attribute)))
+        shell.note("repl.help.state",
+                   server=T("repl.verbose.on" if shell.show_server else "repl.verbose.off"),
+                   verbose=T("repl.verbose.on" if shell.verbose else "repl.verbose.off"))
+        return True
+    return run
+
+
+def run_trace(shell: Any, text: str) -> bool:
+    parser = ArgumentParser("trace")
+    parser.add_argument("action", choices=("save",))
+    parser.add_argument("file")
+    parser.add_argument("--reveal", action="store_true")
+    args = parse(parser, text)
+    path = shell.transcript.save(args.file, redact=not args.reveal)
+    shell.note("repl.verbose.trace-saved", path=path, entries=len(shell.transcript.entries),
+               redacted=T("repl.verbose.revealed" if args.reveal else "repl.verbose.redacted"))
+    return True
+
+
+def run_history(shell: Any, text: str) -> bool:
+    typed = shell.typed[:-1]   # not this :history line itself
+    if not typed:
+        shell.info(T("repl.verbose.history-empty"))
+    else:
+        shell.info("\n".join(f"{n:4d}  {line}" for n, line in enumerate(typed, 1)))
+    return True
+
+
+def run_quit(shell: Any, text: str) -> bool:
+    session = shell.session
+    if session is not None and not session.closed and session.state not in (State.DATA, State.CLOSED):
+        shell.send("QUIT", typed=False)
+    shell.quit_requested = True
+    return True
+
+
+def _on_off_words(view: Any, done: list[str]) -> list[str]:
+    return ["on", "off"] if not done else []
+
+
+register(from_data("help", run_help, complete=complete_help))
+register(from_data("auth", run_auth, complete=complete_auth, redact=reg.redactor(_auth_parser, (2,))))
+register(from_data("connect", run_connect, complete=complete_connect))
+register(from_data("disconnect", run_disconnect))
+register(from_data("starttls", run_starttls))
+register(from_data("server", _setting("show_server"), complete=_on_off_words))
+register(from_data("verbose", _setting("verbose"), complete=_on_off_words))
+register(from_data("trace", run_trace, complete=lambda view, done: ["save"] if not done else ["--reveal"]))
+register(from_data("history", run_history))
+register(from_data("quit", run_quit))

@@ -1,0 +1,83 @@
+"""Command history in the user's XDG state directory, never holding a password or an AUTH answer.
+
+Kept out: lines typed inside an AUTH exchange, the initial response of `AUTH MECH ir`, helper password
+arguments (`:plain tim PASSWORD` is kept as `:plain tim`, which asks again) and any line containing a
+password the tutor has seen in this session.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+from prompt_toolkit.history import FileHistory
+
+from tutor.protocol import commands as smtp
+
+APP_DIR = "smtp-tutor"
+MIN_SECRET = 3     # shorter "passwords" would match half of every line; they are matched as whole words
+
+
+def state_dir(env: Mapping[str, str] | None = None) -> Path:
+    """$XDG_STATE_HOME/smtp-tutor, else ~/.local/state/smtp-tutor (XDG Base Directory spec)."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_STATE_HOME", "").strip()
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "state"
+    return root / APP_DIR
+
+
+def history_path(env: Mapping[str, str] | None = None) -> Path:
+    return state_dir(env) / "history"
+
+
+def contains_secret(line: str, secrets: Iterable[str]) -> bool:
+    """True when a known password (or other secret) appears in the line."""
+    tokens = set(line.split())
+    return any(s in line if len(s) >= MIN_SECRET else s in tokens for s in secrets if s)
+
+
+def without_initial_response(line: str) -> str:
+    """`AUTH PLAIN dGlt...` -> `AUTH PLAIN`: the initial response carries credentials (RFC 4954 §4)."""
+    command = smtp.parse(line.encode("utf-8", "replace"))
+    if command.verb != "AUTH":
+        return line
+    parsed = smtp.parse_auth(command.argument)
+    if parsed is None or parsed.initial_response is None:
+        return line
+    verb = line.strip().split()[0]
+    return f"{verb} {line.strip().split()[1]}"
+
+
+def safe_form(line: str, *, in_auth: bool, secrets: Iterable[str],
+              redact_command: Callable[[str], str | None]) -> str | None:
+    """What may be stored for a typed line; None to store nothing."""
+    if not line.strip():
+        return None
+    if line.startswith(":") and not line.startswith("::"):
+        redacted = redact_command(line[1:])
+        if redacted is None:
+            return None
+        line = ":" + redacted
+    elif in_auth:
+        return None
+    else:
+        line = without_initial_response(line)
+    return None if contains_secret(line, secrets) else line
+
+
+class SafeHistory(FileHistory):
+    """A FileHistory (0600, in a 0700 directory) that stores only what `keep` returns for each line."""
+
+    def __init__(self, path: str | os.PathLike, keep: Callable[[str], str | None]) -> None:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not target.exists():
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
+        super().__init__(str(target))
+        self._keep = keep
+
+    def append_string(self, string: str) -> None:
+        safe = self._keep(string)
+        if safe:
+            super().append_string(safe)

@@ -1,0 +1,175 @@
+"""The REPL's state and line handler, shared by the terminal app and batch mode (no prompt_toolkit here).
+
+A front end sets `out` (show items), `ask_password` (ask without echo) and `pause` (wait for Enter),
+then calls `start()`, `handle(line)` per line, `interrupted()` on Ctrl-C and `finish()` at the end.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Iterable
+
+from tutor import explain
+from tutor.errors import InputError, TutorError
+from tutor.explain import Note
+from tutor.protocol.client import AUTH_RESPONSE
+from tutor.protocol.states import State
+from tutor.repl import commands, history
+from tutor.repl.view import OFFLINE, ReplView
+from tutor.session import DETAIL, ERROR, NOTE, SIM, Item
+from tutor.trace.transcript import Transcript
+
+HIDDEN_KINDS = {SIM: "show_server", DETAIL: "verbose"}
+
+
+def _no_password(prompt: str) -> str:
+    raise InputError(explain.text("repl.batch-no-password"))
+
+
+class Shell:
+    """One learner's REPL: the connection, the settings, the secrets seen, what was typed."""
+
+    def __init__(self, *, profile: str = "lab", interactive: bool = False, record: str | None = None,
+                 out: Callable[[list[Item]], None] | None = None) -> None:
+        self.profile = profile
+        self.interactive = interactive
+        self.record = record
+        self.out: Callable[[list[Item]], None] = out or (lambda items: None)
+        self.ask_password: Callable[[str], str] = _no_password
+        self.pause: Callable[[str], None] = lambda text: None
+        self.session: Any = None   # a tutor.session.Session once connected
+        self.transcript = Transcript()
+        self.show_server = False
+        self.verbose = False
+        self.secrets: set[str] = set()
+        self.typed: list[str] = []
+        self.failed = False
+        self.quit_requested = False
+        self.reconnect: Callable[[], Any] | None = None
+        self.starting = False      # True while the start-up connection is still to be made
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Connect to the simulator with the chosen profile and show its greeting."""
+        self.starting = False
+        self.handle(f":connect sim:{self.profile}", record=False)
+
+    def ensure_started(self) -> None:
+        """The terminal app shows its first prompt before connecting; a line typed meanwhile waits for it."""
+        if self.starting:
+            self.start()
+
+    def finish(self) -> None:
+        if self.record:
+            try:
+                self.transcript.save(self.record)
+            except TutorError as exc:
+                self.error(str(exc))
+
+    def connect(self, transport: Any) -> None:
+        """Use a new transport: close the old session, read the greeting."""
+        from tutor.display.annotations import Annotations
+        from tutor.session import Session
+
+        if self.session is not None:
+            self.emit(self.session.close())
+        self.transcript.target = self.transcript.target or transport.description
+        self.session = Session(transport, self.transcript, Annotations(reveal=transport.is_simulator),
+                               timeout=float(os.environ.get("SMTP_TUTOR_TIMEOUT", "10")))
+        self.emit(self.session.open())
+
+    # ---- lines -----------------------------------------------------------------------------------
+    def handle(self, line: str, *, record: bool = True) -> bool:
+        """Run one typed line; False (and `failed` set) when it could not be run. Never raises TutorError."""
+        self.ensure_started()
+        if record:
+            safe = self.history_form(line)
+            if safe:
+                self.typed.append(safe)
+        try:
+            if line.startswith(":") and not line.startswith("::"):
+                ok = commands.dispatch(self, line[1:])
+            else:
+                ok = self.send(line[1:] if line.startswith("::") else line)
+        except TutorError as exc:
+            ok = self.error(str(exc))
+        except (KeyboardInterrupt, EOFError):
+            raise
+        except Exception as exc:  # never a traceback in front of a learner
+            if os.environ.get("SMTP_TUTOR_DEBUG"):
+                raise
+            ok = self.error(explain.text("repl.internal-error", error=f"{type(exc).__name__}: {exc}"))
+        if not ok:
+            self.failed = True
+        return ok
+
+    def send(self, line: str, *, typed: bool = True) -> bool:
+        """A line for the server, sent as typed (with CRLF); an empty line only where it means something."""
+        session = self.session
+        if session is None or session.closed:
+            return self.error(explain.text("repl.note.not-connected"))
+        if not line and session.client.line_kind() == "command":
+            return True
+        self.emit(session.send(line.encode("utf-8"), typed=typed))
+        return True
+
+    def interrupted(self) -> None:
+        """Ctrl-C at the prompt: in message mode abandon the message, else just a fresh line."""
+        if self.session is not None and not self.session.closed and self.session.state is State.DATA:
+            self.emit(self.session.close("repl.note.message-aborted"))
+
+    # ---- output ----------------------------------------------------------------------------------
+    def emit(self, items: Iterable[Item]) -> None:
+        shown = [i for i in items if i.kind not in HIDDEN_KINDS or getattr(self, HIDDEN_KINDS[i.kind])]
+        if shown:
+            self.out(shown)
+
+    def note(self, key: str, kind: str = NOTE, **params: Any) -> None:
+        self.emit([Item(kind, Note(key, params).text(), key=key)])
+
+    def info(self, text: str, kind: str = "info") -> None:
+        self.emit([Item(kind, text)])
+
+    def error(self, text: str) -> bool:
+        self.emit([Item(ERROR, text)])
+        return False
+
+    def show_lines(self, lines: list[tuple[str, str]]) -> None:
+        """A helper's rendered lines (heading, label, step, note, warning, result)."""
+        kinds = {"label": "step", "note": "step"}
+        self.emit([Item(kinds.get(kind, kind), text) for kind, text in lines])
+
+    # ---- secrets and history ---------------------------------------------------------------------
+    def remember_secret(self, value: object) -> None:
+        if isinstance(value, str) and value.strip():
+            self.secrets.add(value)
+
+    def ask_secret(self, prompt: str) -> str:
+        """Ask for a password through the front end, and remember it so history never stores it."""
+        value = self.ask_password(prompt)
+        self.remember_secret(value)
+        return value
+
+    def history_form(self, line: str) -> str | None:
+        in_auth = self.session is not None and self.session.client.line_kind() == AUTH_RESPONSE
+        return history.safe_form(line, in_auth=in_auth, secrets=self.secrets, redact_command=commands.redact)
+
+    # ---- what the narrow parts see ---------------------------------------------------------------
+    @property
+    def last_challenge(self) -> bytes | None:
+        return self.session.auth.last_challenge if self.session is not None else None
+
+    def view(self) -> ReplView:
+        s = self.session
+        if s is None or s.closed:
+            return ReplView(target=s.target if s else "")
+        client, reply = s.client, s.last_reply
+        last = f"{reply.code} {reply.enhanced or ''}".strip() if reply else ""
+        return ReplView(s.target, True, client.state, client.line_kind(),
+                        s.tls_info.version if (client.tls and s.tls_info) else "",
+                        client.authenticated, s.auth.mechanism or "", last, client.capabilities.auth_mechanisms)
+
+    def prompt_kind(self) -> str:
+        if self.session is None:
+            return "command" if self.starting else OFFLINE
+        return self.view().line_kind

@@ -1,0 +1,145 @@
+"""What XOAUTH2 and OAUTHBEARER share: one token message, a JSON error challenge, and the client's required answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+from tutor.errors import InputError, LocalProtocolError
+from tutor.sasl.base import AuthResult, Challenge, Done, ServerOutcome, Step
+
+TokenCheck = Callable[[str, str], bool]      # (user, token) -> is this a valid token for that user?
+N = "oauth.note."
+FIELDS = ("status", "scope", "schemes", "openid-configuration")     # error fields with words of their own
+STATUSES = ("invalid_token", "invalid_request", "insufficient_scope", "401", "400")
+
+
+def error_json(obj: dict) -> bytes:
+    """A compact JSON error challenge, as servers send it: {"status":"...",...}."""
+    return json.dumps(obj, separators=(",", ":")).encode("utf-8")
+
+
+def parse_error(data: bytes) -> dict:
+    """The JSON object of an error challenge; InputError if it is not one."""
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise InputError(f"an OAuth error challenge is a JSON object; got {data[:40]!r}") from None
+    if not isinstance(obj, dict):
+        raise InputError("an OAuth error challenge is a JSON object ({...})")
+    return obj
+
+
+def error_steps(data: bytes) -> list[Step]:
+    """The decoded error challenge, and one step per field with what it means."""
+    obj = parse_error(data)
+    out = [Step("oauth.step.error", data, N + "error")]
+    for name, value in obj.items():
+        note = "oauth.field." + (name if name in FIELDS else "other")
+        if name == "status" and value in STATUSES:
+            note = "oauth.status." + value
+        out.append(Step("oauth.step.error-field", str(value), note, {"field": name, "value": value}))
+    return out
+
+
+class BearerClient:
+    """Client side: the token message first; after an error challenge, the mechanism's required answer."""
+
+    name = ""
+    ACK = b""                     # what the client must send after an error challenge
+    ACK_NOTE = ""
+
+    def __init__(self) -> None:
+        self._stage = "first"     # "first" -> "sent" -> "done"
+        self._steps: list[Step] = []
+        self.error: dict | None = None
+
+    def message(self) -> tuple[bytes, list[Step]]:  # pragma: no cover - each mechanism defines it
+        raise NotImplementedError
+
+    def initial_response(self) -> bytes:
+        if self._stage != "first":
+            raise LocalProtocolError(f"{self.name} sends its token message once; expected {self._expected()}")
+        blob, trail = self.message()
+        self._steps += trail
+        self._stage = "sent"
+        return blob
+
+    def respond(self, challenge: bytes) -> bytes:
+        if self._stage == "first" and challenge == b"":
+            return self.initial_response()     # client-first: the server's empty challenge asks for the message
+        if self._stage != "sent":
+            raise LocalProtocolError(f"{self.name} client got a challenge out of turn; expected {self._expected()}")
+        self._stage = "done"
+        try:
+            self._steps += error_steps(challenge)
+            self.error = parse_error(challenge)
+        except InputError as exc:
+            self._steps.append(Step("oauth.step.error", challenge, N + "error-not-json", {"error": str(exc)}))
+        self._steps.append(Step("oauth.step.ack", self.ACK, self.ACK_NOTE))
+        return self.ACK
+
+    def _expected(self) -> str:
+        return {"first": "initial_response() or an empty challenge", "sent": "the server's reply or error challenge",
+                "done": "the server's final reply"}[self._stage]
+
+    def steps(self) -> list[Step]:
+        return list(self._steps)
+
+
+class BearerServer:
+    """Server side: check the token; a bad one gets a JSON error challenge, then failure after the client's answer."""
+
+    name = ""
+    ACK = b""
+    ACK_NOTE = ""
+    DEFAULT_ERROR: dict = {}
+
+    def __init__(self, token_check: TokenCheck, error: dict | None = None) -> None:
+        self._check = token_check
+        self._error = error_json(self.DEFAULT_ERROR if error is None else error)
+        self._stage = "start"     # "start" -> "wait" (empty challenge sent) -> "error" (JSON sent) -> "done"
+        self._user = ""
+
+    def parse(self, blob: bytes) -> tuple[str, str, list[Step]]:  # pragma: no cover - each mechanism defines it
+        raise NotImplementedError
+
+    def start(self, initial: bytes | None) -> ServerOutcome:
+        if self._stage != "start":
+            raise LocalProtocolError(f"{self.name} server already started; expected {self._expected()}")
+        if initial is None:
+            self._stage = "wait"
+            return Challenge(b"", (Step("sasl.step.server.empty-challenge", b"", N + "empty-challenge"),))
+        return self._message(initial)
+
+    def receive(self, response: bytes) -> ServerOutcome:
+        if self._stage == "wait":
+            return self._message(response)
+        if self._stage == "error":
+            return self._after_error(response)
+        raise LocalProtocolError(f"{self.name} server got a response out of turn; expected {self._expected()}")
+
+    def _expected(self) -> str:
+        return {"start": "start()", "wait": "receive(token message)", "error": "receive(the client's answer)",
+                "done": "nothing: the exchange is over"}[self._stage]
+
+    def _message(self, blob: bytes) -> ServerOutcome:
+        try:
+            self._user, token, trail = self.parse(blob)
+        except InputError as exc:
+            self._stage = "done"
+            bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)})
+            return Done(AuthResult(False, reason="malformed"), (bad,))
+        if self._check(self._user, token):
+            self._stage = "done"
+            trail.append(Step("oauth.step.token-check", "valid", N + "token-valid", {"user": self._user}))
+            return Done(AuthResult(True, self._user, self._user), tuple(trail))
+        self._stage = "error"
+        trail.append(Step("oauth.step.token-check", "invalid", N + "token-invalid", {"user": self._user}))
+        trail.append(Step("oauth.step.error", self._error, N + "error-sent"))
+        return Challenge(self._error, tuple(trail))
+
+    def _after_error(self, response: bytes) -> Done:
+        self._stage = "done"
+        note = self.ACK_NOTE if response == self.ACK else self.ACK_NOTE + "-wrong"
+        return Done(AuthResult(False, self._user, reason="invalid-token"), (Step("oauth.step.ack", response, note),))

@@ -1,0 +1,213 @@
+"""The SCRAM server (RFC 5802 §5): server-first, proof check from StoredKey, server-final `v=` sent as a 334."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Callable
+
+from tutor.errors import InputError, LocalProtocolError
+from tutor.sasl import gs2
+from tutor.sasl.base import AuthResult, Challenge, Done, SecretLookup, ServerOutcome, Step
+from tutor.sasl.saslprep import SASLprepError
+from tutor.sasl.scram_keys import hash_name as canonical_hash
+from tutor.sasl.scram_keys import (
+    MIN_ITERATIONS, SALT_OCTETS, ScramKeys, auth_message, digest_size, ladder, ladder_steps, normalize,
+    recover_client_key, server_signature, stored_from_client_key,
+)
+from tutor.sasl.scram_wire import b64decode, b64encode, check_nonce, make_nonce, parse_message, server_first
+
+# user -> (salt, iterations, StoredKey, ServerKey) or None: what a real server keeps instead of the password.
+StoredLookup = Callable[[str], "ScramKeys | tuple[bytes, int, bytes, bytes] | None"]
+AuthzPolicy = Callable[[str, str], bool]
+N = "scram.note.server."
+
+
+class ScramServer:
+    """Server side. Give `lookup` (user -> plaintext password) or `stored` (user -> ScramKeys), not both.
+
+    Stages: "start" -> "first" (after an empty challenge) -> "final" -> "ack" (v= sent as a 334) -> "done".
+    """
+
+    def __init__(self, lookup: SecretLookup | None = None, hash_name: str = "SHA-256", s_nonce: str | None = None,
+                 salt: bytes | None = None, iterations: int = MIN_ITERATIONS, *, stored: StoredLookup | None = None,
+                 allow_authzid: AuthzPolicy | None = None) -> None:
+        if (lookup is None) == (stored is None):
+            raise LocalProtocolError("a SCRAM server needs exactly one of lookup= (passwords) or stored= (keys)")
+        if iterations < 1:
+            raise InputError(f"the SCRAM iteration count must be at least 1, got {iterations}")
+        self.hash = canonical_hash(hash_name)
+        self.name = "SCRAM-" + self.hash
+        self._lookup, self._stored, self._allow = lookup, stored, allow_authzid
+        self._s_nonce = check_nonce(s_nonce, "server") if s_nonce is not None else make_nonce()
+        self._salt, self._iterations = salt, iterations
+        self._stage = "start"
+        self._user = self._authzid = self._header = self._bare = self._first = self._nonce = ""
+        self._keys: ScramKeys | None = None
+        self._known = False
+        self._success: AuthResult | None = None
+
+    def start(self, initial: bytes | None) -> ServerOutcome:
+        if self._stage != "start":
+            raise LocalProtocolError(f"{self.name} server already started; expected {self._expected()}")
+        if initial is None:
+            self._stage = "first"
+            return Challenge(b"", (Step("sasl.step.server.empty-challenge", b"", N + "empty-challenge"),))
+        return self._client_first(initial)
+
+    def receive(self, response: bytes) -> ServerOutcome:
+        handler = {"first": self._client_first, "final": self._client_final, "ack": self._ack}.get(self._stage)
+        if handler is None:
+            raise LocalProtocolError(f"{self.name} server got a response out of turn; expected {self._expected()}")
+        return handler(response)
+
+    def _expected(self) -> str:
+        return {"start": "start()", "first": "receive(client-first)", "final": "receive(client-final)",
+                "ack": "receive(b'') (the client's empty answer to v=)", "done": "nothing: the exchange is over"
+                }[self._stage]
+
+    def _fail(self, reason: str, trail: list[Step], error: str) -> Done:
+        """Failure: SMTP answers 535 (or 501), so the e= value is only noted, not sent (RFC 5802 §5.1 makes the
+        server-final message optional on failure)."""
+        self._stage = "done"
+        trail.append(Step("scram.step.server-error-value", f"e={error}", N + "error-not-sent", {"error": error}))
+        return Done(AuthResult(False, self._user, self._authzid, reason), tuple(trail))
+
+    def _client_first(self, data: bytes) -> ServerOutcome:
+        trail = [Step("scram.step.client-first", data, N + "client-first")]
+        try:
+            attrs = parse_message(data)
+        except gs2.EncodingError as exc:   # RFC 5802 §5.1: bad =XX in the user name: the server MUST fail
+            trail.append(Step("sasl.step.server.malformed", data, "sasl.note.server.malformed", {"error": str(exc)}))
+            return self._fail("invalid-username-encoding", trail, "invalid-username-encoding")
+        except InputError as exc:
+            trail.append(Step("sasl.step.server.malformed", data, "sasl.note.server.malformed", {"error": str(exc)}))
+            return self._fail("malformed", trail, "invalid-encoding")
+        refusal = self._refuse_first(attrs, trail)
+        if refusal is not None:
+            return refusal
+        self._user, self._authzid = attrs["n"], attrs.get("a", "")
+        self._header, self._bare = attrs["gs2-header"], attrs["bare"]
+        self._nonce = attrs["r"] + self._s_nonce
+        trail += self._find_keys()
+        keys = self._keys
+        self._first = server_first(self._nonce, keys.salt, keys.iterations)
+        trail.append(Step("scram.step.server-first-made", self._first.encode("utf-8"), N + "server-first",
+                          {"c_nonce": attrs["r"], "s_nonce": self._s_nonce, "iterations": keys.iterations}))
+        self._stage = "final"
+        return Challenge(self._first.encode("utf-8"), tuple(trail))
+
+    def _refuse_first(self, attrs: dict[str, str], trail: list[Step]) -> Done | None:
+        if attrs["kind"] != "client-first":
+            kind = attrs["kind"]
+            trail.append(Step("sasl.step.server.malformed", kind, N + "not-client-first", {"value": kind}))
+            return self._fail("malformed", trail, "other-error")
+        if attrs["gs2"] == "p":  # RFC 5802 §6: "p" with an unsupported channel binding type: the server MUST fail
+            trail.append(Step("scram.step.gs2-header", attrs["gs2-header"], N + "no-channel-binding",
+                              {"cb_name": attrs.get("cb-name", "")}))
+            return self._fail("channel-binding-not-supported", trail, "channel-binding-not-supported")
+        if "m" in attrs:         # RFC 5802 §5.1: a reserved m= MUST cause authentication failure
+            trail.append(Step("scram.step.client-first", attrs["m"], N + "mandatory-extension"))
+            return self._fail("malformed", trail, "extensions-not-supported")
+        note = N + ("gs2-y" if attrs["gs2"] == "y" else "gs2-n")
+        trail.append(Step("scram.step.gs2-header", attrs["gs2-header"], note))
+        return None
+
+    def _find_keys(self) -> list[Step]:
+        """Set self._keys for the user: from the stored record, derived from the password, or made up."""
+        trail = [Step("sasl.step.server.lookup", self._user)]
+        if self._stored is not None:
+            record = self._stored(self._user)
+            if record is not None:
+                self._keys, self._known = ScramKeys(*record), True
+                self._check_record()
+                trail.append(Step("scram.step.stored-record", repr(self._keys), N + "stored-record"))
+                return trail
+        else:
+            trail += self._derive(self._lookup(self._user))
+            if self._known:
+                return trail
+        size = digest_size(self.hash)   # unknown user: go on with made-up keys so outsiders learn nothing yet
+        salt = self._salt if self._salt is not None else secrets.token_bytes(SALT_OCTETS)
+        self._keys = ScramKeys(salt, self._iterations, secrets.token_bytes(size), secrets.token_bytes(size))
+        trail.append(Step("scram.step.fake-salt", b64encode(salt), N + "unknown-user", {"user": self._user}))
+        return trail
+
+    def _derive(self, password: str | None) -> list[Step]:
+        if password is None:
+            return []
+        try:
+            normalized = normalize(password)
+        except SASLprepError as exc:
+            return [Step("scram.step.normalized", str(exc), N + "saslprep-failed", {"error": str(exc)})]
+        salt = self._salt if self._salt is not None else secrets.token_bytes(SALT_OCTETS)
+        keys = ladder(self.hash, normalized, salt, self._iterations)
+        self._keys, self._known = ScramKeys(salt, self._iterations, keys.stored_key, keys.server_key), True
+        trail = [Step("scram.step.normalized", normalized, N + "from-plaintext", secret=True)]
+        return trail + ladder_steps(keys, salt, self._iterations)
+
+    def _check_record(self) -> None:
+        size = digest_size(self.hash)
+        if len(self._keys.stored_key) != size or len(self._keys.server_key) != size:
+            raise LocalProtocolError(f"the stored SCRAM keys for {self._user!r} are not {self.hash} keys "
+                                     f"({size} octets each)")
+
+    def _client_final(self, data: bytes) -> ServerOutcome:
+        trail = [Step("scram.step.client-final", data, N + "client-final")]
+        try:
+            attrs = parse_message(data)
+            if attrs["kind"] != "client-final":
+                raise InputError(f"expected the client-final message, got a {attrs['kind']} message")
+        except InputError as exc:
+            trail.append(Step("sasl.step.server.malformed", data, "sasl.note.server.malformed", {"error": str(exc)}))
+            return self._fail("malformed", trail, "invalid-encoding")
+        if b64decode(attrs["c"], "channel binding c=") != self._header.encode("utf-8"):
+            trail.append(Step("scram.step.channel-binding", attrs["c"], N + "cb-mismatch",
+                              {"expected": b64encode(self._header.encode("utf-8"))}))
+            return self._fail("channel-bindings-dont-match", trail, "channel-bindings-dont-match")
+        if attrs["r"] != self._nonce:  # RFC 5802 §5.1: the server MUST verify the nonce is the one it sent
+            trail.append(Step("scram.step.nonce", attrs["r"], N + "nonce-mismatch", {"expected": self._nonce}))
+            return self._fail("malformed", trail, "other-error")
+        return self._check_proof(attrs, trail)
+
+    def _check_proof(self, attrs: dict[str, str], trail: list[Step]) -> ServerOutcome:
+        keys, h = self._keys, self.hash
+        message = auth_message(self._bare, self._first, attrs["without-proof"])
+        proof = b64decode(attrs["p"], "proof p=")
+        client_key = recover_client_key(h, keys.stored_key, message, proof)
+        same = client_key is not None and hmac.compare_digest(stored_from_client_key(h, client_key), keys.stored_key)
+        trail += [
+            Step("scram.step.auth-message", message, N + "auth-message", {"octets": len(message)}),
+            Step("scram.step.client-proof", attrs["p"], N + "proof"),
+            Step("scram.step.client-key", b64encode(client_key or b""), N + "recovered-client-key", secret=True),
+            Step("sasl.step.server.compare", "match" if same else "no match", N + "compare-stored-key"),
+        ]
+        if not self._known:
+            trail.append(Step("sasl.step.server.lookup", self._user, "sasl.note.server.no-such-user",
+                              {"authcid": self._user}))
+            return self._fail("no-such-user", trail, "unknown-user")
+        if not same:
+            return self._fail("bad-password", trail, "invalid-proof")
+        return self._authorize(message, trail)
+
+    def _authorize(self, message: bytes, trail: list[Step]) -> ServerOutcome:
+        """RFC 5802 §5 (erratum 2640): may the authenticated user act as the requested authzid?"""
+        user, authzid = self._user, self._authzid
+        if authzid and authzid != user and not (self._allow is not None and self._allow(user, authzid)):
+            trail.append(Step("sasl.step.server.authorize", authzid, "sasl.note.server.authzid-denied",
+                              {"authcid": user, "authzid": authzid}))
+            return self._fail("authzid-denied", trail, "other-error")
+        self._success = AuthResult(True, user, authzid or user)
+        signature = b64encode(server_signature(self.hash, self._keys.server_key, message))
+        final = f"v={signature}".encode("utf-8")
+        trail += [Step("scram.step.server-signature", signature, N + "server-signature"),
+                  Step("scram.step.server-final", final, N + "server-final")]
+        self._stage = "ack"
+        return Challenge(final, tuple(trail))  # RFC 4954 §4 + RFC 4422 §5: additional data goes as a 334
+
+    def _ack(self, data: bytes) -> Done:
+        self._stage = "done"
+        if data:   # RFC 4954 §4: the client answers the final challenge with an empty response
+            trail = [Step("sasl.step.server.malformed", data, N + "ack-not-empty")]
+            return Done(AuthResult(False, self._user, self._authzid, "malformed"), tuple(trail))
+        return Done(self._success, (Step("scram.step.ack", b"", N + "ack"),))

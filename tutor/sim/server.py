@@ -1,0 +1,380 @@
+"""The simulated SMTP submission server (sans-IO): policy and explanations over tutor.protocol's ServerConnection.
+
+Bytes in, an Output out (bytes to send, notes on what the server did and why, transcript lines, whether to
+close or start TLS). The same object serves the REPL in memory and `smtp-tutor serve` on a socket.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Callable
+
+from tutor.errors import InputError
+from tutor.escapes import show
+from tutor.protocol.commands import Command
+from tutor.protocol.framing import COMMAND_LINE_LIMIT
+from tutor.protocol.replies import Reply, make
+from tutor.protocol.server import (AuthResponseReceived, CommandReceived, ConnectionClosed, LineTooLongReceived,
+                                   MessageReceived, ServerConnection, ServerEvent)
+from tutor.protocol.states import EXPECTED, State
+from tutor.sim import challenges, replies
+from tutor.sim.accounts import Accounts
+from tutor.sim.auth import CANCELLED, ERROR, FAILURE, SUCCESS, AuthHandler, Outcome
+from tutor.sim.mail import MailHandler, Session
+from tutor.sim.output import MASK, Collector, Output
+from tutor.sim.profiles import PROFILES, Profile
+from tutor.sim.sink import Sink
+
+DEFAULT_HOSTNAME = "sim.smtp-tutor.test"
+_ECHO_LIMIT = 64
+
+
+def get_profile(name: str) -> Profile:
+    """The profile called `name`; InputError listing the known ones otherwise."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise InputError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}") from None
+
+
+class SimServer:
+    """One simulated SMTP session. Call connect() once, then receive(bytes) for everything the client sends.
+
+    Deterministic when asked: `rng` and `clock` make the CRAM-MD5 challenges (ARCHITECTURE.md convention 9),
+    `fixed_challenge` pins them. `starttls=False` when the transport cannot do TLS (STARTTLS then gets 454).
+    """
+
+    def __init__(self, profile: Profile | str = "lab", accounts: Accounts | None = None, *,
+                 rng: random.Random | None = None, clock: Callable[[], float] | None = None,
+                 sink: Sink | None = None, hostname: str = DEFAULT_HOSTNAME, starttls: bool = True,
+                 fixed_challenge: bytes | None = None) -> None:
+        self.profile = profile if isinstance(profile, Profile) else get_profile(profile)
+        self.accounts = accounts if accounts is not None else Accounts.default()
+        self.sink = sink if sink is not None else Sink()
+        self.hostname = hostname
+        self.user: str | None = None
+        self._clock = clock or time.time
+        self._starttls = starttls
+        self._conn = ServerConnection()
+        self._emit = Collector()
+        factory = challenges.factory(self.profile.challenge, rng=rng or random.SystemRandom(), clock=self._clock,
+                                     host=hostname, fixed=fixed_challenge)
+        self._auth = AuthHandler(self.profile, self.accounts.lookup, factory, self._emit, self._reply, self._send)
+        self._mail = MailHandler(self.profile, self.sink, self._emit, self._reply, hostname, self._clock)
+        self._helo = ""
+        self._esmtp = False
+        self._auth_failures = 0
+        self._bad_commands = 0
+
+    # ---- what the REPL and the transports look at ------------------------------------------------------
+
+    @property
+    def state(self) -> State:
+        return self._conn.state
+
+    @property
+    def authenticated(self) -> bool:
+        return self._conn.authenticated
+
+    @property
+    def tls(self) -> bool:
+        return self._conn.tls
+
+    @property
+    def closed(self) -> bool:
+        return self._conn.state is State.CLOSED
+
+    # ---- the transport's calls -------------------------------------------------------------------------
+
+    def connect(self) -> Output:
+        """The greeting (RFC 5321 §4.3.1: 220)."""
+        if self.tls:
+            self._emit.note("sim.connect.implicit-tls")
+        self._emit.note("sim.connect.greeting", profile=self.profile.name, summary=self.profile.summary)
+        self._reply("greeting")
+        return self._emit.take()
+
+    def receive(self, data: bytes) -> Output:
+        """Bytes from the client (b"" when it closed its side); every complete line is answered."""
+        if self.closed:
+            return Output(close=True)
+        self._conn.receive_data(data)
+        while not (self._emit.close or self._emit.start_tls):
+            event = self._conn.next_event()
+            if event is None:
+                break
+            self._dispatch(event)
+        return self._emit.take()
+
+    def tls_established(self) -> Output:
+        """Call after the transport's TLS handshake. Before connect(): implicit TLS (RFC 8314 §3.3).
+
+        After STARTTLS, RFC 3207 §4.2: the server MUST discard what it learnt from the client before TLS, so
+        the EHLO, any login and any transaction are forgotten. Returns the notes on it (no bytes to send).
+        """
+        if self._conn.state is State.GREETING:
+            self._conn.tls = True
+            return self._emit.take()
+        self._conn.tls_established()
+        self._forget_session()
+        self._emit.note("sim.tls.established")
+        return self._emit.take()
+
+    def timeout(self) -> Output:
+        """The client was idle too long: 421 and close (RFC 5321 §4.5.3.2.7)."""
+        return self._closing("timeout", "sim.close.timeout")
+
+    def busy(self) -> Output:
+        """Instead of the greeting when the transport has too many clients: 421 and close."""
+        return self._closing("busy", "sim.close.busy")
+
+    def shutdown(self) -> Output:
+        """The server is stopping: 421 and close (RFC 5321 §3.8)."""
+        return self._closing("shutdown", "sim.close.shutdown")
+
+    def _closing(self, key: str, note: str) -> Output:
+        if not self.closed:
+            self._emit.note(note)
+            self._reply(key)
+        self._emit.close = True
+        return self._emit.take()
+
+    # ---- events ----------------------------------------------------------------------------------------
+
+    def _dispatch(self, event: ServerEvent) -> None:
+        if isinstance(event, CommandReceived):
+            self._command(event)
+        elif isinstance(event, AuthResponseReceived):
+            self._auth_response(event)
+        elif isinstance(event, MessageReceived):
+            self._emit.client(f"<message text: {len(event.data)} octets>")
+            self._emit.client(".")
+            self._mail.message(event, self._session())
+        elif isinstance(event, LineTooLongReceived):
+            self._too_long(event)
+        elif isinstance(event, ConnectionClosed):
+            self._emit.note("sim.close.client" if self.state is not State.DATA else "sim.close.client-in-data")
+            self._conn.state = State.CLOSED
+            self._emit.close = True
+
+    def _command(self, event: CommandReceived) -> None:
+        command = event.command
+        masked = AuthHandler.masked_command(command.argument) if command.verb == "AUTH" else None
+        self._emit.client(command.raw.decode("utf-8", "replace"), masked)
+        if event.bare_lf:
+            self._emit.note("sim.command.bare-lf")
+        handler = _HANDLERS.get(command.verb)
+        if handler is None:
+            self._emit.note("sim.command.unknown", verb=_echo(command.verb))
+            self._reply("unknown")
+            self._bad_command()
+        elif not event.legal:
+            self._out_of_sequence(command)
+        elif handler(self, command) is False:
+            self._bad_command()
+
+    def _out_of_sequence(self, command: Command) -> None:
+        """RFC 5321 §4.1.4 / RFC 4954 §4: a command in the wrong place gets 503; the note says what fits."""
+        state, verb = self.state, command.verb
+        if state is State.INITIAL:
+            key = "need-ehlo"
+        elif verb == "AUTH":
+            key = "auth-in-transaction"
+        else:
+            key = {"MAIL": "nested-mail", "RCPT": "need-mail", "DATA": "need-rcpt"}.get(verb, "bad-sequence")
+        self._emit.note(EXPECTED[state], source_verb=verb)
+        self._reply(key)
+        if verb == "AUTH" and not self.closed:
+            # tutor.protocol.server moves any non-334 answer to AUTH to READY; a refused AUTH changes nothing
+            self._conn.state = state
+        self._bad_command()
+
+    def _auth_response(self, event: AuthResponseReceived) -> None:
+        masked = MASK if self._auth.next_is_secret else None
+        self._emit.client(event.line.decode("utf-8", "replace"), masked)
+        self._auth_outcome(self._auth.respond(event.line))
+
+    def _auth_outcome(self, outcome: Outcome) -> None:
+        if outcome.kind == SUCCESS:
+            self.user = outcome.user
+        elif outcome.kind == FAILURE:
+            self._auth_failures += 1
+            if self._auth_failures >= self.profile.max_auth_failures:
+                self._emit.note("sim.auth.too-many", count=self._auth_failures)
+                self._reply("too-many-auth")
+        elif outcome.kind == ERROR:
+            self._bad_command()
+        # CONTINUE: a 334 was sent; CANCELLED: the client's right (RFC 4954 §4), counted as neither
+
+    def _too_long(self, event: LineTooLongReceived) -> None:
+        self._emit.client(f"<a line of {event.length} octets, over the {event.limit}-octet limit>")
+        if event.in_auth:
+            self._emit.note("sim.auth.line-too-long", length=event.length)
+            self._auth.line_too_long()
+        elif event.limit == COMMAND_LINE_LIMIT:
+            self._emit.note("sim.command.too-long", length=event.length)
+            self._reply("long-line", limit=COMMAND_LINE_LIMIT)
+        else:   # over 12288 outside an exchange: only an AUTH line with an initial response may be that long
+            self._emit.note("sim.auth.line-too-long", length=event.length)
+            self._reply("auth-line-too-long")
+        self._bad_command()
+
+    def _bad_command(self) -> None:
+        self._bad_commands += 1
+        if self._bad_commands >= self.profile.max_bad_commands and not self.closed:
+            self._emit.note("sim.command.too-many-errors", count=self._bad_commands)
+            self._reply("too-many-errors")
+
+    # ---- sending ---------------------------------------------------------------------------------------
+
+    def _reply(self, key: str, **params: object) -> None:
+        p = self.profile
+        self._send(replies.build(key, p.texts, p.enhanced_codes, host=self.hostname, profile=p.name, **params))
+
+    def _send(self, reply: Reply) -> None:
+        self._emit.sent(reply, self._conn.send(reply))
+        if reply.code == 421 or self.closed:
+            self._emit.close = True
+
+    def _session(self) -> Session:
+        return Session(self.user, self.tls, self._helo, self._esmtp)
+
+    def _forget_session(self) -> None:
+        self._helo, self._esmtp, self.user = "", False, None
+        self._mail.reset()
+
+    # ---- command handlers: return False when the command was malformed (counts as a bad command) -------
+
+    def _ehlo(self, command: Command) -> bool:
+        if not command.argument:
+            self._reply("syntax-ehlo", verb=command.verb)
+            return False
+        in_transaction = self._mail.tx is not None
+        self._helo, self._esmtp = command.argument.split()[0], command.verb == "EHLO"
+        self._mail.reset()   # RFC 5321 §4.1.4: EHLO/HELO also reset a transaction in progress
+        if in_transaction:
+            self._emit.note("sim.ehlo.reset")
+        if command.verb == "HELO":
+            self._emit.note("sim.ehlo.helo")
+            self._reply("helo")
+            return True
+        greeting = self.profile.ehlo_greeting.format(host=self.hostname, client=_echo(self._helo))
+        self._send(make(250, greeting, *self._extensions()))   # RFC 2034 §3: no enhanced codes on EHLO
+        self._ehlo_notes()
+        return True
+
+    def _extensions(self) -> list[str]:
+        offered = " ".join(self.profile.offered(self.tls))
+        lines = []
+        for item in self.profile.ehlo:
+            if item in ("AUTH", "AUTH=") and not offered:
+                continue
+            if item == "STARTTLS" and (self.tls or not self._starttls):
+                continue
+            lines.append(f"AUTH={offered}" if item == "AUTH=" else f"AUTH {offered}" if item == "AUTH"
+                         else item.format(size=self.profile.max_message_size))
+        return lines
+
+    def _ehlo_notes(self) -> None:
+        offered = self.profile.offered(self.tls)
+        if offered:
+            self._emit.note("sim.ehlo.offered", mechanisms=" ".join(offered))
+        elif self.profile.auth_requires_tls and not self.tls:
+            self._emit.note("sim.ehlo.no-auth-before-tls")
+        for key in self.profile.ehlo_notes:
+            if not (key == "sim.ehlo.lab-clear" and self.tls):
+                self._emit.note(key)
+        if self.tls and self.profile.auth_requires_tls:
+            self._emit.note("sim.ehlo.after-tls")
+
+    def _auth(self, command: Command) -> bool:
+        if self.authenticated:
+            self._emit.note("sim.auth.twice", user=self.user or "")
+            self._reply("auth-twice")   # RFC 4954 §4: after a successful AUTH, further AUTH MUST get 503
+            return False
+        if self.profile.auth_requires_tls and not self.tls:
+            self._emit.note("sim.auth.need-tls")
+            self._reply("starttls-first")
+            return True
+        self._auth_outcome(self._auth.start(command.argument, self.tls))
+        return True
+
+    def _mail_from(self, command: Command) -> bool:
+        return self._mail.mail(command, self._session())
+
+    def _rcpt(self, command: Command) -> bool:
+        return self._mail.rcpt(command)
+
+    def _data(self, command: Command) -> bool:
+        return self._mail.data(command)
+
+    def _rset(self, command: Command) -> bool:
+        if command.argument:
+            self._reply("syntax-noarg", verb="RSET")
+            return False
+        self._mail.reset()
+        self._emit.note("sim.rset", user=self.user or "")
+        self._reply("ok")
+        return True
+
+    def _noop(self, command: Command) -> bool:
+        self._reply("ok")
+        return True
+
+    def _help(self, command: Command) -> bool:
+        self._reply("help")
+        return True
+
+    def _vrfy(self, command: Command) -> bool:
+        if not command.argument:
+            self._reply("syntax-ehlo", verb="VRFY")
+            return False
+        self._emit.note("sim.vrfy")
+        self._reply("vrfy")   # RFC 5321 §3.5.3: 252 when the server will not say
+        return True
+
+    def _expn(self, command: Command) -> bool:
+        self._reply("expn")
+        return True
+
+    def _quit(self, command: Command) -> bool:
+        self._emit.note("sim.quit")
+        self._reply("bye")
+        self._emit.close = True
+        return True
+
+    def _starttls(self, command: Command) -> bool:
+        if not self.profile.advertises("STARTTLS"):
+            self._reply("not-implemented", verb="STARTTLS")
+            return False
+        if self.tls:
+            self._reply("tls-active")
+            return False
+        if command.argument:   # RFC 3207 §4: "501 Syntax error (no parameters allowed)"
+            self._reply("syntax-noarg", verb="STARTTLS")
+            return False
+        if not self._starttls:
+            self._emit.note("sim.tls.unavailable")
+            self._reply("starttls-unavailable")
+            return True
+        self._emit.note("sim.tls.ready")
+        self._reply("starttls-ready")
+        self._mail.reset()
+        self._emit.start_tls = True
+        return True
+
+
+# Verb -> handler: one plain dict (ARCHITECTURE.md convention 6).
+_HANDLERS: dict[str, Callable[[SimServer, Command], bool]] = {
+    "EHLO": SimServer._ehlo, "HELO": SimServer._ehlo, "AUTH": SimServer._auth, "MAIL": SimServer._mail_from,
+    "RCPT": SimServer._rcpt, "DATA": SimServer._data, "RSET": SimServer._rset, "NOOP": SimServer._noop,
+    "HELP": SimServer._help, "VRFY": SimServer._vrfy, "EXPN": SimServer._expn, "QUIT": SimServer._quit,
+    "STARTTLS": SimServer._starttls,
+}
+
+
+def _echo(text: str) -> str:
+    """Client text safe to put in a reply line: printable ASCII only, at most 64 characters."""
+    shown = show(text.encode("utf-8", "replace"))
+    return "".join(c if " " <= c <= "~" else "?" for c in shown)[:_ECHO_LIMIT]

@@ -1,0 +1,175 @@
+"""Notes for single lines of an observed session: decoded AUTH payloads, 334 challenges, reply codes, EHLO.
+
+Identification of decoded payloads is shared with the decode helper (tutor.sasl.identify); this module only
+adds what a listener can conclude from a payload's position in the exchange (LOGIN's user name vs password).
+"""
+
+from __future__ import annotations
+
+from tutor import escapes, explain
+from tutor.errors import InputError
+from tutor.explain import Note
+from tutor.protocol import auth, b64, codes
+from tutor.protocol.capabilities import Capabilities
+from tutor.protocol.replies import Reply
+from tutor.sasl import MECHANISMS, cram_md5
+from tutor.sasl.identify import identify
+from tutor.trace.report import Attempt
+from tutor.trace.transcript import REDACTED
+
+REDACTED_BYTES = REDACTED.encode("utf-8")
+
+
+def note(key: str, secret: bool = False, **params) -> Note:
+    return Note(f"trace.{key}", params, secret=secret)
+
+
+def is_redacted(data: bytes) -> bool:
+    return data.endswith(REDACTED_BYTES)
+
+
+def initial_response(attempt: Attempt, text: str, notes: list[Note]) -> bool:
+    """The `ir` of `AUTH MECH ir`: decode (RFC 4954 §4, "=" is empty) and read it; True if it holds a secret."""
+    if is_redacted(text.encode("utf-8", "replace")):
+        attempt.redacted = True
+        notes.append(note("note.redacted"))
+        return False
+    decoded = auth.decode_initial(text)
+    if decoded.data is None:
+        notes.append(note("problem.bad-base64", error=decoded.error))   # RFC 4954 §4: server MUST answer 501
+        return False
+    if decoded.data == b"":
+        notes.append(note("note.empty-initial"))
+    return client_payload(attempt, decoded.data, 0, notes)
+
+
+def auth_response(attempt: Attempt, line: bytes, index: int, notes: list[Note]) -> bool:
+    """A client line inside an AUTH exchange: `*` cancels, else strict base64; True if it holds a secret."""
+    if is_redacted(line):
+        attempt.redacted = True
+        notes.append(note("note.redacted"))
+        return False
+    decoded = auth.decode_response(line)
+    if decoded.cancelled:                          # RFC 4954 §4: the server MUST reply 501
+        attempt.result = "cancelled"
+        notes.append(note("note.cancel"))
+        return False
+    if decoded.data is None:
+        notes.append(note("problem.bad-base64", error=decoded.error))
+        return False
+    return client_payload(attempt, decoded.data, index, notes)
+
+
+def client_payload(attempt: Attempt, data: bytes, index: int, notes: list[Note]) -> bool:
+    """Read a decoded client payload into the attempt; True when it carries a password or token."""
+    mech = attempt.mechanism
+    if mech == "LOGIN":
+        return _login(attempt, data, index, notes)
+    if mech.startswith("SCRAM-") and index == 0:
+        return _scram_first(attempt, data, notes)
+    found = identify(data, mech, from_server=False)
+    fields = {f.label: (escapes.show(f.value) if isinstance(f.value, bytes) else f.value) for f in found.fields}
+    if found.kind == "plain-message":
+        attempt.user, attempt.authzid, attempt.password = fields["authcid"], fields["authzid"], fields["password"]
+        notes.append(note("note.plain", True, **fields))
+        return True
+    if found.kind == "cram-response":
+        attempt.user, attempt.response = fields["user"], data
+        notes.append(note("note.cram-response", **fields))
+        return False
+    if found.kind == "xoauth2":
+        attempt.user = fields["user"]
+        notes.append(note("note.xoauth2", True, **fields))
+        return True
+    notes.append(note("note.decoded", shown=escapes.show(data), kind=_kind(found.kind)))
+    return False
+
+
+def _login(attempt: Attempt, data: bytes, index: int, notes: list[Note]) -> bool:
+    """LOGIN answers by position, not by the prompt's words (draft-murchison-sasl-login §2.1)."""
+    text = escapes.show(data)
+    if index == 0:
+        attempt.user = text
+        notes.append(note("note.login-user", user=text))
+        return False
+    if index == 1:
+        attempt.password = text
+        notes.append(note("note.login-password", True, password=text))
+        return True
+    notes.append(note("problem.login-extra", shown=text))
+    return False
+
+
+def _scram_first(attempt: Attempt, data: bytes, notes: list[Note]) -> bool:
+    """SCRAM client-first `gs2-header n=user,r=nonce` (RFC 5802 §7): the user name is in clear."""
+    text = data.decode("utf-8", "replace")
+    for part in text.split(","):
+        if part.startswith("n="):
+            attempt.user = part[2:].replace("=2C", ",").replace("=3D", "=")
+    notes.append(note("note.scram-first", shown=escapes.show(data), user=attempt.user))
+    return False
+
+
+def challenge(attempt: Attempt, reply: Reply, notes: list[Note]) -> None:
+    """A 334 reply: its text is the base64 challenge (RFC 4954 §4), `334 ` alone is an empty one."""
+    decoded = auth.decode_challenge(reply.lines[-1])
+    if decoded.data is None:       # RFC 4954 §4: a client that cannot decode a challenge MUST cancel with "*"
+        notes.append(note("problem.bad-challenge", error=decoded.error))
+        return
+    found = identify(decoded.data, attempt.mechanism, from_server=True)
+    shown = escapes.show(decoded.data)
+    if attempt.mechanism == "CRAM-MD5" or (found.kind == "cram-challenge" and not attempt.mechanism):
+        attempt.challenge = decoded.data           # the digest is over these exact octets, odd or not
+        attempt.challenge_problems = tuple(cram_md5.check_challenge(decoded.data))
+        notes.append(note("note.cram-challenge", shown=shown))
+        chars = " ".join(escapes.show(bytes([b])) for b in decoded.data if b < 32 or b == 127)
+        notes.extend(Note(p, {"chars": chars}) for p in attempt.challenge_problems)
+        return
+    notes.append(note("note.challenge", shown=shown, kind=_kind(found.kind)))
+    notes.extend(Note(p) for p in found.problems)
+
+
+def log_payload(mechanism: str, payload: str, notes: list[Note]) -> None:
+    """Base64 quoted in a log line (e.g. `SASL LOGIN authentication failed: UGFzc3dvcmQ6`), decoded."""
+    try:
+        data = b64.decode(payload)
+    except InputError as exc:
+        notes.append(note("problem.bad-base64", error=str(exc)))
+        return
+    found = identify(data, mechanism)
+    notes.append(note("note.log-payload", shown=escapes.show(data), kind=_kind(found.kind)))
+
+
+def _kind(kind: str) -> str:
+    return explain.text(f"identify.kind.{kind}")
+
+
+def reply_meaning(reply: Reply) -> Note | None:
+    """What the reply code means (tutor.protocol.codes); None when the code is outside 200-599."""
+    try:
+        return Note("trace.note.code", {"meaning": codes.one_line(reply.code, reply.enhanced)})
+    except InputError as exc:
+        return note("problem.bad-code", error=str(exc))
+
+
+def ehlo(caps: Capabilities, tls: bool) -> list[Note]:
+    """The mechanisms offered, and a warning when password-revealing ones are offered without TLS."""
+    if not caps.auth_mechanisms:
+        return []
+    out = [note("note.offered", mechanisms=" ".join(caps.auth_mechanisms))]
+    clear = [m for m in caps.auth_mechanisms if m in MECHANISMS and MECHANISMS[m].plaintext]
+    if clear and not tls:   # RFC 4954 §4/§14: plaintext mechanisms should need TLS
+        out.append(note("problem.plaintext-offered", mechanisms=" ".join(clear)))
+    if caps.legacy_auth_line:
+        out.append(note("note.legacy-auth"))
+    return out
+
+
+def finish(attempt: Attempt, reply: Reply, notes: list[Note]) -> None:
+    """The final reply of an AUTH exchange: 235 success (RFC 4954 §6), 501 after `*` cancelled, else failure."""
+    attempt.code = reply.code
+    if reply.code == 235:
+        attempt.result = "success"
+    elif not (attempt.result == "cancelled" and reply.code == 501):
+        attempt.result = "failure"
+    notes.append(note(f"note.auth-{attempt.result}", mechanism=attempt.mechanism, user=attempt.user or "?"))

@@ -1,0 +1,78 @@
+"""Findings per session: mechanism, user, result, and what a passive listener learned from the capture."""
+
+from __future__ import annotations
+
+from tutor.explain import Note
+from tutor.trace.annotate import note
+from tutor.trace.report import Attempt, SessionReport
+
+CLEAR_MECHANISMS = ("PLAIN", "LOGIN")
+
+
+def findings(report: SessionReport) -> list[Note]:
+    """What the session shows, in words (keys under `trace.finding.*`)."""
+    out: list[Note] = []
+    if not report.attempts:
+        out.append(note("finding.no-auth-encrypted" if report.encrypted else "finding.no-auth"))
+    for attempt in report.attempts:
+        out.extend(attempt_findings(attempt))
+    if report.encrypted and report.attempts:
+        out.append(note("finding.encrypted-after"))
+    return out
+
+
+def attempt_findings(attempt: Attempt) -> list[Note]:
+    out = [note("finding.attempt", mechanism=attempt.mechanism or "?", user=attempt.user or "?",
+                result=attempt.result)]
+    if attempt.logged:
+        return out
+    if attempt.tls:
+        out.append(note("finding.inside-tls"))
+    if attempt.mechanism in CLEAR_MECHANISMS:
+        out.extend(_clear(attempt))
+    elif attempt.mechanism == "CRAM-MD5":
+        out.extend(_cram(attempt))
+    elif attempt.mechanism == "XOAUTH2" and not attempt.tls:
+        out.append(note("finding.token-clear", user=attempt.user or "?"))
+    elif attempt.user and not attempt.tls:
+        out.append(note("finding.user-clear", user=attempt.user))
+    return out
+
+
+def _clear(attempt: Attempt) -> list[Note]:
+    if attempt.password is not None:
+        key = "finding.password-in-record" if attempt.tls else "finding.password-clear"
+        return [note(key, True, mechanism=attempt.mechanism, user=attempt.user or "?", password=attempt.password)]
+    if attempt.redacted:
+        return [note("finding.password-redacted")]
+    return []
+
+
+def _cram(attempt: Attempt) -> list[Note]:
+    out = []
+    if attempt.crackable and not attempt.tls:
+        out.append(note("finding.cram-offline", user=attempt.user or "?"))
+    if attempt.cracked is not None:
+        out.append(note("finding.cram-cracked", True, user=attempt.user or "?", password=attempt.cracked))
+    elif attempt.crack_tried:
+        out.append(note("finding.cram-not-found", tried=attempt.crack_tried))
+    if attempt.challenge_problems:
+        out.append(note("finding.cram-glitch"))
+    return out
+
+
+def leak(attempt: Attempt) -> str:
+    """A short key under `trace.summary.*` for the one-line summary."""
+    if attempt.logged:
+        return "nothing"
+    if attempt.tls:
+        return "inside-tls"
+    if attempt.mechanism in CLEAR_MECHANISMS and attempt.password is not None:
+        return "password"
+    if attempt.cracked is not None:
+        return "cracked"
+    if attempt.crackable:
+        return "offline"
+    if attempt.mechanism == "XOAUTH2" and attempt.user:
+        return "token"
+    return "user" if attempt.user else "nothing"

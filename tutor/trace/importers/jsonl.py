@@ -1,0 +1,58 @@
+"""The tutor's own JSON Lines transcripts (tutor.trace.transcript): lines with TLS state and secret marks,
+and the notes that were shown. A bad line is reported and skipped; the rest is still read."""
+
+from __future__ import annotations
+
+import json
+from typing import Iterator
+
+from tutor.errors import InputError
+from tutor.trace.records import Bad, Begin, End, Mark, Record, Wire
+from tutor.trace.source import Source
+from tutor.trace.transcript import entry_from_json
+
+
+def score(lines: list[bytes]) -> int:
+    total = 0
+    for line in lines[:20]:
+        try:
+            obj = json.loads(line)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        total += 10 if isinstance(obj, dict) and obj.get("type") in ("header", "line", "note") else 0
+    return total
+
+
+def read(src: Source) -> Iterator[Record]:
+    current, count, opened = "", 0, set()
+    for number, raw in enumerate(src.lines(), 1):
+        if not raw.strip():
+            continue
+        where = f"{src.name}:{number}"
+        try:
+            obj = json.loads(raw)
+            entry = entry_from_json(obj)
+        except (ValueError, UnicodeDecodeError, TypeError, InputError) as exc:
+            yield Bad(where, f"{where}: not a transcript entry ({getattr(exc, 'msg', exc)})")
+            continue
+        session = str(obj.get("session", ""))
+        if isinstance(entry, dict):
+            count += 1
+            current = f"{src.name}#{session or count}"
+            if current in opened:
+                yield End(current)
+            opened.add(current)
+            label = f"{src.name}: {entry.get('target') or 'session'} {session}".rstrip()
+            yield Begin(current, label, "tutor")
+            continue
+        sid = f"{src.name}#{session}" if session else (current or f"{src.name}#1")
+        if sid not in opened:
+            opened.add(sid)
+            yield Begin(sid, f"{src.name}: session {session or 1}", "tutor")
+        if entry.direction == "note":
+            params = {"source": entry.source, **({"secret": True} if entry.secret else {})}
+            yield Mark(sid, "trace.mark.recorded", where, params, entry.text)
+        else:
+            yield Wire(sid, entry.direction, entry.data, where, entry.t or None, entry.tls, entry.secret)
+    for sid in opened:
+        yield End(sid)

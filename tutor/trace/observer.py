@@ -1,0 +1,271 @@
+"""Observer mode: both directions of one captured session fed, in order, into the protocol core.
+
+The client side of the core (tutor.protocol.client.ClientConnection) pairs each reply with what it answers
+and tracks the state; the observer feeds it the client's lines as if typed and the server's lines as
+received, checks every command against the legality table (tutor.protocol.states) when its reply arrives
+(so pipelined commands are judged in the state they were meant for), and collects rows and AUTH attempts.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from tutor import escapes
+from tutor.explain import Note
+from tutor.protocol import commands
+from tutor.protocol.client import AUTH_RESPONSE, COMMAND, GREETING, BadReply, ClientConnection, ReplyReceived
+from tutor.protocol.replies import Reply
+from tutor.protocol.states import EXPECTED, State, is_legal
+from tutor.trace import annotate
+from tutor.trace.annotate import note
+from tutor.trace.records import Logged, Mark
+from tutor.trace.report import Attempt, Row, SessionReport
+
+MAX_ROWS = 5000            # rows kept per session; the rest are counted (bounded memory)
+MESSAGE_ROWS = 8           # message text lines shown before the rest are counted
+
+
+class Observer:
+    """One session seen from outside: `line()` for each wire line, `mark()` for events, `finish()` at the end."""
+
+    def __init__(self, sid: str, label: str, source: str = "", keep_rows: bool = True) -> None:
+        self.report = SessionReport(sid, label, source)
+        self._keep = keep_rows
+        self._conn = ClientConnection()
+        self._pending: deque[Row | None] = deque([None])   # mirrors the connection's queue of what replies answer
+        self._reply_rows: list[Row] = []
+        self._attempt: Attempt | None = None
+        self._payloads = 0
+        self._authed = False
+        self._tls = False
+        self._message_lines = 0
+        self._server_seen = False
+        self.done = False                                  # encrypted from here on: feed nothing more
+
+    # ---- input --------------------------------------------------------------------------------------
+    def line(self, direction: str, data: bytes, where: str = "", t: float | None = None,
+             tls: bool = False, secret: bool = False) -> None:
+        """One line without CRLF, "C" from the client or "S" from the server."""
+        if self.done:
+            return
+        self.report.lines += 1
+        if tls and not self._tls and self._conn.state is not State.TLS_PENDING:
+            self._tls = True                               # the whole capture is inside TLS (e.g. port 465)
+        if direction == "S":
+            self._server(data, where, t)
+        else:
+            self._client(data, where, t, secret)
+
+    def mark(self, mark: Mark) -> None:
+        """An event around the lines; TLS marks move the state (RFC 3207 §4.2: the session starts again)."""
+        if mark.key == "trace.mark.mid-session":
+            self._skip_to_ready()
+            return
+        if mark.key == "trace.mark.no-greeting" and not self._server_seen:
+            self._missing_greeting()
+            return
+        if mark.key == "trace.mark.tls-started":
+            self._tls_started()
+        elif mark.key == "trace.mark.encrypted":
+            self.report.encrypted = True
+            self.done = True
+        self._add(Row("mark", mark.text, mark.where, kind="mark", tls=self._tls, secret=bool(mark.params.get("secret")),
+                      notes=[] if mark.text else [Note(mark.key, dict(mark.params))]))
+
+    def logged(self, event: Logged) -> None:
+        """A log line about AUTH: read as an attempt, with its base64 decoded."""
+        row = Row("log", event.line, event.where, kind="log")
+        if event.mechanism or event.result:
+            attempt = Attempt(event.mechanism, event.where, user=event.user, result=event.result or "unanswered",
+                              logged=True)
+            self.report.attempts.append(attempt)
+            row.notes.append(note(f"note.log-{event.result or 'auth'}", mechanism=event.mechanism or "?",
+                                  user=event.user or "?"))
+        if event.payload:
+            annotate.log_payload(event.mechanism, event.payload, row.notes)
+        self._add(row)
+
+    def finish(self) -> SessionReport:
+        """The report; an exchange still open at the end stays `unanswered`."""
+        if self._message_lines > MESSAGE_ROWS:
+            self._add(Row("mark", "", kind="mark", notes=[note("note.message-lines", count=self._message_lines)]))
+        return self.report
+
+    @property
+    def state(self) -> State:
+        return self._conn.state
+
+    # ---- client side ---------------------------------------------------------------------------------
+    def _client(self, data: bytes, where: str, t: float | None, secret: bool) -> None:
+        if self._conn.state is State.GREETING and not self._server_seen:
+            self._missing_greeting()
+        if self._conn.state is State.TLS_PENDING:          # lines after STARTTLS shown decrypted
+            self._tls_started()
+            self._add(Row("mark", "", where, kind="mark", tls=True, notes=[note("mark.handshake-not-shown")]))
+        kind = self._conn.line_kind()
+        row = Row("C", self._text(data), where, t, self._tls, "data" if kind == "message" else "command")
+        if kind == "message":
+            self._message(data, row)
+            return
+        self._conn.send_line(data)
+        self._pending.append(row)
+        if kind == AUTH_RESPONSE:
+            row.kind = "auth"
+            self._auth_response(data, row)
+        else:
+            self._command(commands.parse(data), row)
+        self._add(row)
+
+    def _missing_greeting(self) -> None:
+        """The capture starts after the greeting (smtplib, openssl -starttls): pretend a 220 came."""
+        self._conn.receive_data(b"220 greeting not in the capture\r\n")
+        self._conn.next_event()
+        self._pending.popleft()
+        self._add(Row("mark", "", kind="mark", notes=[note("mark.no-greeting")]))
+
+    def _skip_to_ready(self) -> None:
+        """The capture holds only an AUTH exchange (a hashcat line): greeting and EHLO assumed, not shown."""
+        self._server_seen = True
+        for line in (b"220 assumed\r\n", b"EHLO assumed", b"250 assumed\r\n"):
+            if line.endswith(b"\r\n"):
+                self._conn.receive_data(line)
+                self._conn.next_event()
+                self._pending.popleft()
+            else:
+                self._conn.send_line(line)
+                self._pending.append(None)
+
+    def _command(self, command: commands.Command, row: Row) -> None:
+        if command.verb == "AUTH":
+            self._auth_command(command, row)
+        elif command.verb == "STARTTLS":
+            row.notes.append(note("note.starttls"))
+        elif command.verb == "MAIL":
+            path = commands.parse_path(command.argument)
+            if path is not None and "AUTH" in path.params:
+                row.notes.append(note("note.mail-auth", value=path.params["AUTH"]))
+        elif command.verb and not command.known:
+            row.notes.append(Note("sequence.unknown-verb"))
+
+    def _auth_command(self, command: commands.Command, row: Row) -> None:
+        parsed = commands.parse_auth(command.argument)
+        if parsed is None:
+            row.notes.append(note("problem.auth-no-mechanism"))
+            return
+        self._attempt = Attempt(parsed.mechanism, row.where, self._tls)
+        self._payloads = 0
+        self.report.attempts.append(self._attempt)
+        caps = self._conn.capabilities
+        if caps.auth_mechanisms and not caps.offers(parsed.mechanism):
+            row.notes.append(note("problem.not-offered", mechanism=parsed.mechanism))
+        if parsed.initial_response is not None and annotate.is_redacted(command.raw):
+            self._attempt.redacted = True
+            self._payloads = 1
+            row.notes.append(note("note.redacted"))
+        elif parsed.initial_response is not None:
+            row.keep = len(command.raw) - len(parsed.initial_response)
+            row.secret = annotate.initial_response(self._attempt, parsed.initial_response, row.notes)
+            self._payloads = 1
+        else:
+            row.notes.append(note("note.auth-start", mechanism=parsed.mechanism))
+
+    def _auth_response(self, data: bytes, row: Row) -> None:
+        if self._attempt is None:
+            return
+        row.secret = annotate.auth_response(self._attempt, data, self._payloads, row.notes)
+        self._payloads += 1
+
+    def _message(self, data: bytes, row: Row) -> None:
+        self._conn.send_line(data)
+        if data == b".":
+            self._pending.append(row)
+            row.notes.append(note("note.message-end", count=self._message_lines))
+            self._add(row)
+            return
+        self._message_lines += 1
+        if self._message_lines <= MESSAGE_ROWS:
+            self._add(row)
+
+    # ---- server side ---------------------------------------------------------------------------------
+    def _server(self, data: bytes, where: str, t: float | None) -> None:
+        if self._conn.state is State.DATA:                 # the tool did not show the message (curl -v)
+            self._conn.send_message_line(b".")
+            self._pending.append(None)
+            self._add(Row("mark", "", where, kind="mark", tls=self._tls, notes=[note("mark.message-hidden")]))
+        self._server_seen = True
+        row = Row("S", self._text(data), where, t, self._tls, "reply")
+        self._reply_rows.append(row)
+        self._add(row)
+        self._conn.receive_data(data + b"\r\n")
+        while (event := self._conn.next_event()) is not None:
+            if isinstance(event, ReplyReceived):
+                self._reply(event, self._reply_rows[-1])
+            elif isinstance(event, BadReply):
+                row.kind = "bad"
+                row.notes.append(note("problem.bad-reply", why=event.malformed.why))
+            self._reply_rows = []
+
+    def _reply(self, event: ReplyReceived, row: Row) -> None:
+        answered = self._pending.popleft() if event.answers.kind != "unsolicited" and self._pending else None
+        kind, reply = event.answers.kind, event.reply
+        if kind == COMMAND and event.answers.command is not None:
+            self._check_sequence(event, answered)
+            self._after_command(event.answers.command.verb, event, row)
+        elif kind == AUTH_RESPONSE and self._attempt is not None:
+            self._auth_reply(reply, row)
+        elif kind == "unsolicited":
+            row.notes.append(note("problem.unsolicited"))
+        elif kind == GREETING and reply.code != 220:
+            row.notes.append(note("note.greeting-refused"))
+        if self._keep and reply.code != 334:
+            meaning = annotate.reply_meaning(reply)
+            if meaning is not None:
+                row.notes.insert(0, meaning)
+        self._authed = self._conn.authenticated
+
+    def _check_sequence(self, event: ReplyReceived, answered: Row | None) -> None:
+        """Strict: the legality table (tutor.protocol.states) in the state the command was meant for."""
+        verb = event.answers.command.verb
+        target = answered.notes if answered is not None else self.report.problems
+        if verb == "AUTH" and self._authed and event.state_before is State.READY:
+            target.append(Note("sequence.auth-twice"))     # RFC 4954 §4: AUTH after success gets 503
+        elif verb in commands.VERBS and not is_legal(event.state_before, verb):
+            target.append(note("problem.sequence", verb=verb, state=event.state_before.value))
+            target.append(Note(EXPECTED[event.state_before]))
+
+    def _after_command(self, verb: str, event: ReplyReceived, row: Row) -> None:
+        reply = event.reply
+        if verb == "EHLO" and reply.code == 250:
+            self.report.advertised = self._conn.capabilities.auth_mechanisms
+            row.notes.extend(annotate.ehlo(self._conn.capabilities, self._tls))
+        elif verb == "AUTH" and self._attempt is not None:
+            self._auth_reply(reply, row)
+        elif verb == "STARTTLS" and reply.code == 220:
+            self.report.starttls = True
+            row.notes.append(note("note.starttls-accepted"))
+
+    def _auth_reply(self, reply: Reply, row: Row) -> None:
+        if reply.code == 334:
+            row.kind = "auth"
+            annotate.challenge(self._attempt, reply, row.notes)
+            return
+        annotate.finish(self._attempt, reply, row.notes)
+        self._attempt = None
+
+    # ---- helpers -------------------------------------------------------------------------------------
+    def _tls_started(self) -> None:
+        self._conn.tls_established()                       # RFC 3207 §4.2: forget the capabilities, EHLO again
+        self._pending.clear()
+        self._tls = True
+        self.report.starttls = True
+
+    def _text(self, data: bytes) -> str:
+        return escapes.show(data) if self._keep else ""
+
+    def _add(self, row: Row) -> None:
+        if not self._keep:
+            return
+        if len(self.report.rows) >= MAX_ROWS:
+            self.report.dropped_rows += 1
+            return
+        self.report.rows.append(row)

@@ -1,0 +1,65 @@
+"""From records to session reports: one Observer per open session, a report as soon as a session ends."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Iterator
+
+from tutor.trace.observer import Observer
+from tutor.trace.records import Bad, Begin, End, Logged, Mark, Record, Wire
+from tutor.trace.report import SessionReport
+
+
+def reports(records: Iterable[Record], on_bad: Callable[[Bad], None], keep_rows: bool = True,
+            source: str = "") -> Iterator[SessionReport]:
+    """Session reports in the order the sessions end; memory holds only the sessions still open."""
+    open_: dict[str, Observer] = {}
+    for record in records:
+        kind = type(record)
+        if kind is Wire:
+            observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
+            observer.line(record.direction, record.data, record.where, record.t, record.tls, record.secret)
+        elif kind is Begin:
+            if record.session in open_:
+                yield from _finish(open_.pop(record.session))
+            _open(open_, record.session, record.label, record.source or source, keep_rows)
+        elif kind is End:
+            if record.session in open_:
+                yield from _finish(open_.pop(record.session))
+        elif kind is Mark:
+            observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
+            observer.mark(record)
+        elif kind is Logged:
+            observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
+            observer.logged(record)
+        elif kind is Bad:
+            on_bad(record)
+    for observer in open_.values():
+        yield from _finish(observer)
+
+
+def _finish(observer: Observer) -> Iterator[SessionReport]:
+    report = observer.finish()
+    if not report.empty:
+        yield report
+
+
+def _open(open_: dict[str, Observer], sid: str, label: str, source: str, keep_rows: bool) -> Observer:
+    observer = Observer(sid, label, source, keep_rows)
+    open_[sid] = observer
+    return observer
+
+
+def trace_source(src, fmt: str | None = None, on_bad: Callable[[Bad], None] | None = None,
+                 keep_rows: bool = True) -> Iterator[SessionReport]:
+    """Detect the format of a tutor.trace.source.Source (unless given) and report its sessions."""
+    from tutor.trace.importers.detect import FORMATS, detect
+    name = fmt or detect(src.head, src.name)
+    yield from reports(FORMATS[name](src), on_bad or (lambda bad: None), keep_rows, name)
+
+
+def trace_bytes(data: bytes, name: str = "input", fmt: str | None = None,
+                on_bad: Callable[[Bad], None] | None = None, keep_rows: bool = True) -> list[SessionReport]:
+    """All session reports of an in-memory capture (for tests and the REPL)."""
+    import io
+    from tutor.trace.source import Source
+    return list(trace_source(Source(name, io.BytesIO(data)), fmt, on_bad, keep_rows))

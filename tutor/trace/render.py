@@ -1,0 +1,148 @@
+"""Session reports as styled lines (plain text, and the input of the colour/HTML formatters in
+tutor.display.trace_render), Markdown, JSON objects, one-line summaries and hashcat lines.
+
+A styled line is a list of (kind, text) fragments; kinds: heading, prefix-client, prefix-server, prefix-note,
+client, server, auth, data, log, mark, note, problem, finding, leak. Passwords are masked unless `reveal` (ARCHITECTURE.md conv. 14).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from tutor import explain
+from tutor.explain import Note
+from tutor.trace import crack, findings
+from tutor.trace.report import SECRET_PARAMS, Row, SessionReport
+
+MASK = "********"
+Fragment = tuple[str, str]
+Line = list[Fragment]
+_ROW_KIND = {"command": "client", "reply": "server", "auth": "auth", "data": "data", "mark": "mark",
+             "log": "log", "bad": "problem"}
+
+
+@dataclass(frozen=True)
+class Options:
+    reveal: bool = False
+
+
+def note_text(note: Note, reveal: bool) -> str:
+    if note.secret and not reveal:
+        return explain.text(note.key, **{k: (MASK if k in SECRET_PARAMS else v) for k, v in note.params.items()})
+    return note.text()
+
+
+def _note_kind(note: Note) -> str:
+    if ".problem." in note.key or note.key.startswith(("sasl.problem.", "sequence.")):
+        return "problem"
+    return "note"
+
+
+def row_text(row: Row, reveal: bool) -> str:
+    if row.secret and not reveal:
+        return row.text[:row.keep] + explain.text("trace.render.masked-line")
+    return row.text
+
+
+def _direction(row: Row) -> str:
+    if row.direction in ("C", "S"):
+        return f"{row.direction}{'~' if row.tls else ':'} "
+    return "-- " if row.direction == "mark" else "log "
+
+
+def listing(report: SessionReport, opts: Options) -> Iterator[Line]:
+    """The annotated listing of one session, then its findings."""
+    yield [("heading", explain.text("trace.render.heading", label=report.label, source=report.source))]
+    for row in report.rows:
+        text = row_text(row, opts.reveal)
+        if row.direction == "mark":
+            words = [text] if text else [note_text(n, opts.reveal) for n in row.notes]
+            yield [("prefix-note", "  -- "), ("mark", " ".join(words))]
+            continue
+        prefix = "prefix-server" if row.direction == "S" else "prefix-client" if row.direction == "C" else "prefix-note"
+        yield [(prefix, "  " + _direction(row)), (_ROW_KIND.get(row.kind, "client"), text)]
+        for note in row.notes:
+            yield [("note", "       ↳ "), (_note_kind(note), note_text(note, opts.reveal))]
+    if report.dropped_rows:
+        yield [("mark", "  -- " + explain.text("trace.render.dropped", count=report.dropped_rows))]
+    for note in report.problems:
+        yield [("problem", "  ! " + note_text(note, opts.reveal))]
+    yield [("heading", explain.text("trace.render.findings"))]
+    for note in findings.findings(report):
+        kind = "leak" if note.key.startswith("trace.finding.password") or note.key.endswith("cracked") else "finding"
+        yield [("finding", "  • "), (kind, note_text(note, opts.reveal))]
+    yield []
+
+
+def plain(line: Line) -> str:
+    return "".join(text for _, text in line)
+
+
+def summary(report: SessionReport, opts: Options) -> Line:
+    """One line: where, then each attempt's mechanism, user, result and what leaked."""
+    parts: Line = [("heading", report.label), ("note", "  ")]
+    if not report.attempts:
+        parts.append(("note", explain.text("trace.summary.no-auth-encrypted" if report.encrypted
+                                           else "trace.summary.no-auth")))
+    for index, attempt in enumerate(report.attempts):
+        if index:
+            parts.append(("note", "; "))
+        leak = findings.leak(attempt)
+        secret = attempt.cracked if attempt.cracked is not None else attempt.password
+        shown = (secret if opts.reveal else MASK) if secret is not None else ""
+        parts += [("client", f"{attempt.mechanism or '?'} {attempt.user or '?'} "),
+                  ("finding" if attempt.result == "success" else "problem", attempt.result),
+                  ("leak" if leak in ("password", "cracked", "offline", "token") else "note",
+                   " " + explain.text(f"trace.summary.{leak}", password=shown))]
+    return parts
+
+
+def hashcat_lines(report: SessionReport) -> Iterator[str]:
+    for attempt in report.attempts:
+        line = crack.hashcat_line(attempt)
+        if line is not None:
+            yield line
+
+
+def as_dict(report: SessionReport, opts: Options, rows: bool = True) -> dict:
+    """A JSON-ready object for one session (rows left out for --summary)."""
+    out = {"session": report.id, "label": report.label, "source": report.source, "mechanism": report.mechanism,
+           "user": report.user, "result": report.result, "advertised": list(report.advertised),
+           "starttls": report.starttls, "encrypted_after_starttls": report.encrypted,
+           "attempts": [_attempt_dict(a, opts) for a in report.attempts],
+           "findings": [note_text(n, opts.reveal) for n in findings.findings(report)]}
+    if rows:
+        out["rows"] = [{"dir": r.direction, "line": row_text(r, opts.reveal), "where": r.where, "tls": r.tls,
+                        "notes": [note_text(n, opts.reveal) for n in r.notes]} for r in report.rows]
+    return out
+
+
+def _attempt_dict(attempt, opts: Options) -> dict:
+    def secret(value: str | None) -> str | None:
+        return value if value is None or opts.reveal else MASK
+    return {"mechanism": attempt.mechanism, "user": attempt.user, "authzid": attempt.authzid,
+            "result": attempt.result, "code": attempt.code, "tls": attempt.tls,
+            "password": secret(attempt.password), "cracked": secret(attempt.cracked),
+            "leak": findings.leak(attempt), "hashcat": crack.hashcat_line(attempt)}
+
+
+def markdown(report: SessionReport, opts: Options) -> Iterator[str]:
+    """A Markdown section: the listing as a bullet list with notes nested, then the findings."""
+    yield f"## {_md(report.label)}\n"
+    for row in report.rows:
+        text = row_text(row, opts.reveal)
+        if row.direction == "mark":
+            yield f"- *{_md(text or ' '.join(note_text(n, opts.reveal) for n in row.notes))}*"
+            continue
+        yield f"- **{_direction(row).strip()}** `{text.replace('`', 'ˋ')}`" if text else f"- **{_direction(row).strip()}**"
+        for note in row.notes:
+            yield f"  - {_md(note_text(note, opts.reveal))}"
+    yield f"\n### {explain.text('trace.render.findings').strip(' :')}\n"
+    for note in findings.findings(report):
+        yield f"- {_md(note_text(note, opts.reveal))}"
+    yield ""
+
+
+def _md(text: str) -> str:
+    return text.replace("*", "\\*").replace("_", "\\_").replace("<", "&lt;")

@@ -1,0 +1,111 @@
+"""TLS for `serve`: the server-side SSLContext, and a self-signed lab certificate made on first use.
+
+No private key ships with the package: the lab key is made on the user's machine with the `openssl`
+command (or the `cryptography` package, if it happens to be installed) and kept in the XDG state directory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import ssl
+import subprocess
+from pathlib import Path
+
+from tutor.errors import TransportError
+
+CERT_NAME, KEY_NAME = "lab-cert.pem", "lab-key.pem"
+SUBJECT = "/CN=localhost/O=smtp-auth-tutor lab (self-signed)"
+ALT_NAMES = "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"
+DAYS = 825
+
+
+def state_dir() -> Path:
+    """$XDG_STATE_HOME/smtp-tutor, or ~/.local/state/smtp-tutor."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "smtp-tutor"
+
+
+def lab_cert(directory: Path | None = None) -> tuple[Path, Path]:
+    """The lab certificate and key, made now if they do not exist yet. TransportError if they cannot be made."""
+    directory = directory or state_dir()
+    cert, key = directory / CERT_NAME, directory / KEY_NAME
+    if cert.is_file() and key.is_file():
+        return cert, key
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TransportError(f"cannot make {directory} for the lab TLS certificate: {exc.strerror}") from None
+    tmp_cert, tmp_key = directory / f".{CERT_NAME}.{os.getpid()}", directory / f".{KEY_NAME}.{os.getpid()}"
+    try:
+        _make(tmp_cert, tmp_key)
+        os.chmod(tmp_key, 0o600)
+        os.replace(tmp_key, key)
+        os.replace(tmp_cert, cert)
+    finally:
+        for leftover in (tmp_cert, tmp_key):
+            leftover.unlink(missing_ok=True)
+    return cert, key
+
+
+def _make(cert: Path, key: Path) -> None:
+    openssl = shutil.which("openssl")
+    if openssl:
+        _make_with_openssl(openssl, cert, key)
+        return
+    try:
+        import cryptography  # noqa: F401  (optional; never a dependency)
+    except ImportError:
+        raise TransportError("no TLS certificate: openssl was not found to make a lab certificate; "
+                             "give --tls-cert FILE --tls-key FILE to offer STARTTLS") from None
+    _make_with_cryptography(cert, key)
+
+
+def _make_with_openssl(openssl: str, cert: Path, key: Path) -> None:
+    command = [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+               "-keyout", str(key), "-out", str(cert), "-days", str(DAYS), "-subj", SUBJECT, "-addext", ALT_NAMES]
+    old = os.umask(0o077)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise TransportError(f"cannot run openssl to make the lab certificate: {exc}") from None
+    finally:
+        os.umask(old)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise TransportError(f"openssl could not make the lab certificate: {last}")
+
+
+def _make_with_cryptography(cert: Path, key: Path) -> None:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    alt = x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    built = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
+             .serial_number(x509.random_serial_number()).not_valid_before(now)
+             .not_valid_after(now + datetime.timedelta(days=DAYS)).add_extension(alt, critical=False)
+             .sign(private, hashes.SHA256()))
+    key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    cert.write_bytes(built.public_bytes(serialization.Encoding.PEM))
+
+
+def server_context(cert: str | Path, key: str | Path) -> ssl.SSLContext:
+    """A server-side context with this certificate and key; TransportError (one line) if they cannot be used."""
+    for what, path in (("certificate", cert), ("key", key)):
+        if not Path(path).is_file():
+            raise TransportError(f"TLS {what} file not found: {path}")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(str(cert), str(key))
+    except (ssl.SSLError, OSError) as exc:
+        raise TransportError(f"cannot use TLS certificate {cert} with key {key}: {exc}") from None
+    return context

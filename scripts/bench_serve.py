@@ -39,7 +39,9 @@ MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 def run_aiosmtpd() -> None:
     """aiosmtpd with an authenticator equivalent to serve's: PLAIN and LOGIN built in, CRAM-MD5 as a handler method."""
     import random
+    import warnings
 
+    warnings.simplefilter("ignore", DeprecationWarning)   # aiosmtpd 1.4 warns about Session.login_data per login
     from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
 
     users = {USER: PASSWORD}
@@ -88,12 +90,14 @@ def start(kind: str, state_dir: str) -> tuple[subprocess.Popen, int]:
         command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--quiet", "--max-clients", "5000"]
     else:
         command = [sys.executable, __file__, "_aiosmtpd"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    errors = open(os.path.join(state_dir, f"{kind}.stderr"), "w+")   # a file: a full pipe would stall the server
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
     line = process.stdout.readline()
     match = re.search(r"127\.0\.0\.1:(\d+)", line)
     if not match:
         process.kill()
-        raise SystemExit(f"bench: {kind} did not start: {line.strip()} {process.stderr.read().strip()}")
+        errors.seek(0)
+        raise SystemExit(f"bench: {kind} did not start: {line.strip()} {errors.read().strip()}")
     return process, int(match.group(1))
 
 

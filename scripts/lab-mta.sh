@@ -42,8 +42,19 @@
 #
 # Ports can be changed with LAB_PORT_PLAIN / LAB_PORT_STARTTLS / LAB_PORT_TLS in the
 # environment of `start` (and `status`/`stop`, which probe the same ports);
-# LAB_START_TIMEOUT (default 30 s) bounds the wait for the 220 banners. Needs root (re-executes itself with sudo -n if not root).
-# Installs postfix/dovecot/openssl via ci-install-peers.sh when missing.
+# LAB_START_TIMEOUT (default 30 s) bounds the wait for the 220 banners.
+# Needs root (re-executes itself with sudo -n if not root). Installs postfix/dovecot/
+# openssl via ci-install-peers.sh when missing. start/stop are serialised by flock.
+#
+# Pitfalls this script handles (keep them in mind when editing):
+#   * Postfix sleeps up to ~2.5 s when main.cf was modified in the last 2 s -> we back-date
+#     the generated files.
+#   * The daemons must not inherit our stdout/stderr (callers capturing output would hang)
+#     nor the lock fd.
+#   * PID 1 on these machines reaps orphans only now and then: a stopped master can linger
+#     as a zombie, so "running" means alive, not a zombie, and named master/dovecot.
+#   * Postfix's reply to a failed Dovecot auth is "535 5.7.8 Error: authentication
+#     failed: (reason unavailable)" — that is the real text, not a bug here.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -125,15 +136,17 @@ banner() {
             -servername localhost -verify_hostname localhost -verify_return_error \
             -CAfile "$TLS_DIR/ca.pem" 2>/dev/null | head -n1 | tr -d '\r' || true
     else
+        # shellcheck disable=SC2016  # $0/$1 are expanded by the inner bash
         timeout 5 bash -c '
             exec 3<>"/dev/tcp/$0/$1" || exit 1
             IFS= read -r line <&3 || exit 1
             printf "QUIT\r\n" >&3
-            printf "%s\n" "${line%$'"'"'\r'"'"'}"' "$LAB_HOST" "$port" 2>/dev/null || true
+            printf "%s\n" "$line"' "$LAB_HOST" "$port" 2>/dev/null | tr -d '\r' || true
     fi
 }
 
 port_in_use() {  # something already accepts connections on 127.0.0.1:PORT
+    # shellcheck disable=SC2016  # $0/$1 are expanded by the inner bash
     timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$LAB_HOST" "$1" 2>/dev/null
 }
 
@@ -437,7 +450,8 @@ cmd_start() {
             log "starttls: $(banner "$PORT_STARTTLS" plain)"
             log "tls:      $(banner "$PORT_TLS" tls)"
             tail -n 20 "$LOG_DIR/postfix.log" "$LOG_DIR/dovecot.log" >&2 2>/dev/null || true
-            die "not all ports answered 220 within ${START_TIMEOUT}s"
+            cmd_stop   # leave nothing half-up behind; the logs stay
+            die "not all ports answered 220 within ${START_TIMEOUT}s (logs: $LOG_DIR)"
         fi
         sleep 0.2
     done

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Benchmark `smtp-tutor trace --summary` against tshark on a capture of many AUTH sessions.
+
+The capture is SYNTHESISED by default (Ethernet/IPv4/TCP packets written with struct, as tcpdump would
+write a loopback capture: handshake, one segment per SMTP line, an ACK for each, FIN/ACK close), mixing
+PLAIN, LOGIN and CRAM-MD5 sessions with a short message each. `--capture` instead records real sessions
+(smtplib against `smtp-tutor serve`) with tcpdump on loopback (needs root and tcpdump).
+
+Both programs run on the same file in the same run; wall time and peak RSS (ru_maxrss of the child) are
+printed, plus the tracer's peak RSS at 1/4, 1x and 4x the sessions, to show memory does not grow with them.
+
+Usage: python scripts/bench_trace.py [--sessions 2000] [--capture] [--keep FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+USERS = [("tim", "tanstaaftanstaaf"), ("demo", "demo"), ("alice", "wonderland")]
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.b64encode(data)
+
+
+def session_lines(n: int) -> list[tuple[str, bytes]]:
+    """One SMTP session: greeting, EHLO, AUTH (PLAIN, LOGIN or CRAM-MD5), a message, QUIT."""
+    user, password = USERS[n % 3]
+    lines = [("S", b"220 mx.example.net ESMTP smtp-auth-tutor bench\r\n"), ("C", b"EHLO client%d.example\r\n" % n),
+             ("S", b"250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-ENHANCEDSTATUSCODES\r\n"
+                   b"250-8BITMIME\r\n250-AUTH PLAIN LOGIN CRAM-MD5\r\n250 SMTPUTF8\r\n")]
+    mech = ("PLAIN", "LOGIN", "CRAM-MD5")[n % 3]
+    ok = n % 5 != 0
+    secret = password.encode() if ok else b"wrong"
+    if mech == "PLAIN":
+        lines.append(("C", b"AUTH PLAIN " + _b64(b"\0" + user.encode() + b"\0" + secret) + b"\r\n"))
+    elif mech == "LOGIN":
+        lines += [("C", b"AUTH LOGIN\r\n"), ("S", b"334 VXNlcm5hbWU6\r\n"), ("C", _b64(user.encode()) + b"\r\n"),
+                  ("S", b"334 UGFzc3dvcmQ6\r\n"), ("C", _b64(secret) + b"\r\n")]
+    else:
+        challenge = b"<%d.%d@mx.example.net>" % (1000000 + n, 1700000000 + n)
+        digest = hmac.new(secret, challenge, hashlib.md5).hexdigest().encode()
+        lines += [("C", b"AUTH CRAM-MD5\r\n"), ("S", b"334 " + _b64(challenge) + b"\r\n"),
+                  ("C", _b64(user.encode() + b" " + digest) + b"\r\n")]
+    if not ok:
+        return lines + [("S", b"535 5.7.8 Authentication credentials invalid\r\n"), ("C", b"QUIT\r\n"),
+                        ("S", b"221 2.0.0 Bye\r\n")]
+    return lines + [("S", b"235 2.7.0 Authentication successful\r\n"), ("C", b"MAIL FROM:<%s@example.org>\r\n" %
+                                                                            user.encode()),
+                    ("S", b"250 2.1.0 Ok\r\n"), ("C", b"RCPT TO:<friend@example.net>\r\n"), ("S", b"250 2.1.5 Ok\r\n"),
+                    ("C", b"DATA\r\n"), ("S", b"354 End data with <CR><LF>.<CR><LF>\r\n"),
+                    ("C", b"Subject: bench %d\r\n\r\nHello from session %d.\r\n.\r\n" % (n, n)),
+                    ("S", b"250 2.0.0 Ok: queued\r\n"), ("C", b"QUIT\r\n"), ("S", b"221 2.0.0 Bye\r\n")]
+
+
+class Writer:
+    """Writes a libpcap file of Ethernet/IPv4/TCP packets."""
+
+    def __init__(self, path: Path) -> None:
+        self.out = open(path, "wb")
+        self.out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+        self.t = 1_700_000_000.0
+
+    def packet(self, src: tuple, dst: tuple, seq: int, ack: int, flags: int, payload: bytes = b"") -> None:
+        tcp = struct.pack(">HHIIBBHHH", src[1], dst[1], seq, ack, 0x50, flags, 65535, 0, 0)
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 40 + len(payload), 0, 0x4000, 64, 6, 0, src[0], dst[0])
+        frame = b"\0\0\0\0\0\0\0\0\0\0\0\0\x08\x00" + ip + tcp + payload
+        self.t += 0.0001
+        sec = int(self.t)
+        self.out.write(struct.pack("<IIII", sec, int((self.t - sec) * 1e6), len(frame), len(frame)) + frame)
+
+    def session(self, n: int) -> None:
+        client = (bytes([127, 0, (n >> 8) & 0xFF, n & 0xFF or 1]), 20000 + n % 40000)
+        server = (bytes([127, 0, 0, 1]), 25)
+        seq = {"C": 1000, "S": 90000}
+        ends = {"C": (client, server), "S": (server, client)}
+        other = {"C": "S", "S": "C"}
+        self.packet(client, server, 999, 0, 0x02)
+        self.packet(server, client, 89999, 1000, 0x12)
+        self.packet(client, server, 1000, 90000, 0x10)
+        for side, payload in session_lines(n):
+            src, dst = ends[side]
+            self.packet(src, dst, seq[side], seq[other[side]], 0x18, payload)
+            seq[side] += len(payload)
+            self.packet(dst, src, seq[other[side]], seq[side], 0x10)            # the ACK
+        self.packet(server, client, seq["S"], seq["C"], 0x11)
+        self.packet(client, server, seq["C"], seq["S"] + 1, 0x11)
+        self.packet(server, client, seq["S"] + 1, seq["C"] + 1, 0x10)
+
+    def close(self) -> None:
+        self.out.close()
+
+
+def synthesise(path: Path, sessions: int) -> None:
+    writer = Writer(path)
+    for n in range(sessions):
+        writer.session(n)
+    writer.close()
+
+
+def capture(path: Path, sessions: int) -> None:
+    """Real sessions: smtplib against `smtp-tutor serve` on loopback, recorded by tcpdump."""
+    import signal
+    import smtplib
+    port = 12599
+    serve = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", str(port), "--quiet"], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    dump = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "-w", str(path), f"tcp port {port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2)
+    try:
+        for n in range(sessions):
+            user, password = (("tim", "tanstaaftanstaaf"), ("demo", "demo"))[n % 2]
+            with smtplib.SMTP("127.0.0.1", port) as client:
+                client.login(user, password if n % 5 else "wrong") if n % 5 else _try_login(client, user)
+                client.sendmail(f"{user}@example.org", ["friend@example.net"], f"Subject: {n}\r\n\r\nhi\r\n") \
+                    if n % 5 else None
+    finally:
+        time.sleep(1)
+        dump.send_signal(signal.SIGINT)
+        dump.wait(10)
+        serve.send_signal(signal.SIGINT)
+        serve.wait(10)
+
+
+def _try_login(client, user: str) -> None:
+    import smtplib
+    try:
+        client.login(user, "wrong")
+    except smtplib.SMTPAuthenticationError:
+        pass
+
+
+def measure(command: list[str]) -> tuple[float, int, bytes]:
+    """Wall seconds, peak RSS in KiB (this child only) and its standard output."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        data = out.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"{command[0]} failed with exit {proc.returncode}")
+    return elapsed, usage.ru_maxrss, data
+
+
+def tracer(path: Path) -> list[str]:
+    return [sys.executable, "-m", "tutor", "trace", "--summary", "--color", "never", str(path)]
+
+
+def tshark(path: Path) -> list[str]:
+    return ["tshark", "-r", str(path), "-Y", 'smtp.req.command == "AUTH"', "-T", "fields", "-e", "tcp.stream",
+            "-e", "smtp.req.parameter"]
+
+
+def best_of(command: list[str], runs: int) -> tuple[float, int, bytes]:
+    results = [measure(command) for _ in range(runs)]
+    return min(r[0] for r in results), max(r[1] for r in results), results[0][2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=2000)
+    parser.add_argument("--capture", action="store_true", help="record real sessions with tcpdump instead")
+    parser.add_argument("--runs", type=int, default=3, help="take the best wall time of this many runs")
+    parser.add_argument("--keep", metavar="FILE", help="keep the main capture here")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-trace-"))
+    main_pcap = Path(args.keep) if args.keep else work / f"auth-{args.sessions}.pcap"
+    made = time.perf_counter()
+    (capture if args.capture else synthesise)(main_pcap, args.sessions)
+    made = time.perf_counter() - made
+    size = main_pcap.stat().st_size
+    print(f"capture: {main_pcap} ({'tcpdump on loopback' if args.capture else 'synthesised'}), "
+          f"{args.sessions} sessions, {size / 1e6:.2f} MB, made in {made:.2f} s; {os.cpu_count()} CPUs")
+    t_time, t_rss, t_out = best_of(tracer(main_pcap), args.runs)
+    t_sessions = len(t_out.splitlines())
+    print(f"smtp-tutor trace --summary : {t_time:6.2f} s  peak RSS {t_rss / 1024:6.1f} MiB  {t_sessions} sessions")
+    if shutil.which("tshark"):
+        s_time, s_rss, s_out = best_of(tshark(main_pcap), args.runs)
+        print(f"tshark -Y AUTH             : {s_time:6.2f} s  peak RSS {s_rss / 1024:6.1f} MiB  "
+              f"{len(s_out.splitlines())} AUTH lines")
+        print(f"ratio tracer/tshark        : {t_time / s_time:6.2f} (below 1 = faster than tshark)")
+    else:
+        print("tshark not installed: no comparison (apt-get install tshark)")
+    if not args.capture:
+        for factor in (4, 16):
+            n = max(1, args.sessions // factor) if factor == 4 else args.sessions * 4
+            extra = work / f"auth-{n}.pcap"
+            synthesise(extra, n)
+            e_time, e_rss, e_out = measure(tracer(extra))
+            print(f"  memory check: {n:6d} sessions, {extra.stat().st_size / 1e6:6.2f} MB: {e_time:6.2f} s, "
+                  f"peak RSS {e_rss / 1024:6.1f} MiB, {len(e_out.splitlines())} sessions")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

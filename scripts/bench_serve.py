@@ -5,7 +5,7 @@ N concurrent clients each loop: connect, EHLO, AUTH (PLAIN / LOGIN / CRAM-MD5), 
 per second, p50/p99 session latency, and serve/aiosmtpd ratio. Then 1,000 idle connections are held open
 and checked with NOOP. Each server runs in its own process; the load generator is this process (asyncio).
 
-    python scripts/bench_serve.py                      # 50 and 200 clients, 2 s per cell, 1000 idle
+    python scripts/bench_serve.py                      # 50 and 200 clients, 3 x 1 s per cell, 1000 idle
     python scripts/bench_serve.py --duration 5 --concurrency 50 200 500 --idle 1000 --markdown
 
 Needs aiosmtpd (a test dependency: pip install aiosmtpd). Results go in docs/PERFORMANCE.md.
@@ -22,7 +22,6 @@ import os
 import re
 import resource
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,21 +35,20 @@ MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 # ---- the aiosmtpd side (run as a child process: `bench_serve.py _aiosmtpd`) ------------------------------
 
 
-def run_aiosmtpd() -> None:
-    """aiosmtpd with an authenticator equivalent to serve's: PLAIN and LOGIN built in, CRAM-MD5 as a handler method."""
+def aiosmtpd_parts():
+    """aiosmtpd's handler and authenticator, equivalent to serve's: PLAIN and LOGIN built in, CRAM-MD5 a handler method."""
     import random
     import warnings
 
     warnings.simplefilter("ignore", DeprecationWarning)   # aiosmtpd 1.4 warns about Session.login_data per login
-    from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
+    from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
 
     users = {USER: PASSWORD}
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         if isinstance(auth_data, LoginPassword):
             secret = users.get(auth_data.login.decode("utf-8", "replace"))
-            ok = secret is not None and hmac.compare_digest(secret.encode(), auth_data.password)
-            return AuthResult(success=ok)
+            return AuthResult(success=secret is not None and hmac.compare_digest(secret.encode(), auth_data.password))
         return AuthResult(success=False)
 
     class Handler:
@@ -67,9 +65,17 @@ def run_aiosmtpd() -> None:
             expected = hmac.new(secret.encode(), challenge, hashlib.md5).hexdigest().encode() if secret else b""
             return AuthResult(success=bool(secret) and hmac.compare_digest(expected, digest), auth_data=user)
 
+    return Handler(), authenticator
+
+
+def run_aiosmtpd() -> None:
+    """The aiosmtpd child process: listen on a free port, say which, run until SIGTERM."""
+    from aiosmtpd.smtp import SMTP
+
+    handler, authenticator = aiosmtpd_parts()
+
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        handler = Handler()
         server = await loop.create_server(
             lambda: SMTP(handler, authenticator=authenticator, auth_require_tls=False, hostname="bench.example"),
             "127.0.0.1", 0, backlog=1024)
@@ -234,14 +240,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--mechanisms", nargs="+", default=list(MECHANISMS), choices=MECHANISMS)
-    parser.add_argument("--duration", type=float, default=2.0, help="seconds per cell (default 2)")
+    parser.add_argument("--duration", type=float, default=1.0, help="seconds per run (default 1)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per server and cell, alternating (median kept)")
     parser.add_argument("--idle", type=int, default=1000, help="idle connections to hold (0 = skip)")
     parser.add_argument("--hold", type=float, default=2.0, help="seconds to hold them")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table for docs/PERFORMANCE.md")
     args = parser.parse_args()
     raise_fd_limit(2 * args.idle + 4 * max(args.concurrency) + 256)   # children inherit the raised limit
     try:
-        import aiosmtpd  # noqa: F401
+        import aiosmtpd  # noqa: F401  (only checking it is there)
     except ImportError:
         raise SystemExit("bench: aiosmtpd is needed (pip install aiosmtpd)")
     with tempfile.TemporaryDirectory() as state:
@@ -251,39 +258,68 @@ def main() -> int:
 
 
 def run_all(args, state: str) -> dict:
+    """Both servers up at once; each cell runs them alternately `repeat` times and keeps the median run."""
     results: dict = {"load": {}, "idle": {}}
-    for kind in ("serve", "aiosmtpd"):
-        process, port = start(kind, state)
-        try:
+    servers = {kind: start(kind, state) for kind in ("serve", "aiosmtpd")}
+    try:
+        pin(servers)
+        for _kind, (_process, port) in servers.items():
             asyncio.run(load(port, "PLAIN", 10, 0.3))   # warm up
-            for concurrency in args.concurrency:
-                for mechanism in args.mechanisms:
-                    cell = asyncio.run(load(port, mechanism, concurrency, args.duration))
+        for concurrency in args.concurrency:
+            for mechanism in args.mechanisms:
+                runs: dict[str, list[dict]] = {kind: [] for kind in servers}
+                for attempt in range(args.repeat):
+                    order = list(servers) if attempt % 2 == 0 else list(reversed(servers))
+                    for kind in order:
+                        runs[kind].append(asyncio.run(load(servers[kind][1], mechanism, concurrency, args.duration)))
+                for kind, cells in runs.items():
+                    cell = sorted(cells, key=lambda c: c["rate"])[len(cells) // 2]
+                    cell["errors"] = sum(c["errors"] for c in cells)
                     results["load"][(kind, concurrency, mechanism)] = cell
                     print(f"{kind:9} c={concurrency:<4} {mechanism:8} {cell['rate']:8.0f} sessions/s  "
                           f"p50 {cell['p50']:6.1f} ms  p99 {cell['p99']:6.1f} ms  errors {cell['errors']}",
                           file=sys.stderr, flush=True)
-            if args.idle:
+        if args.idle:
+            for kind, (_process, port) in servers.items():
                 results["idle"][kind] = asyncio.run(idle(port, args.idle, args.hold))
                 print(f"{kind:9} idle {results['idle'][kind]}", file=sys.stderr, flush=True)
-        finally:
+    finally:
+        for process, _port in servers.values():
             stop(process)
     return results
 
 
+def pin(servers: dict) -> None:
+    """With 2+ CPUs: the servers share the last CPU, this load generator gets the others (less noise)."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cpus) < 2:
+        return
+    for process, _port in servers.values():
+        os.sched_setaffinity(process.pid, {cpus[-1]})
+    os.sched_setaffinity(0, set(cpus[:-1]))
+
+
 def report(results: dict, args) -> None:
-    rows = ["| clients | mechanism | serve sessions/s | serve p50 / p99 ms | aiosmtpd sessions/s | aiosmtpd p50 / p99 ms "
-            "| ratio | errors (serve / aiosmtpd) |", "|---|---|---|---|---|---|---|---|"]
+    header = ("clients", "mechanism", "serve sessions/s", "serve p50 / p99 ms", "aiosmtpd sessions/s",
+              "aiosmtpd p50 / p99 ms", "ratio", "errors (serve / aiosmtpd)")
+    rows = []
     for concurrency in args.concurrency:
         for mechanism in args.mechanisms:
             s, a = results["load"][("serve", concurrency, mechanism)], results["load"][("aiosmtpd", concurrency, mechanism)]
             ratio = s["rate"] / a["rate"] if a["rate"] else float("inf")
-            rows.append(f"| {concurrency} | {mechanism} | {s['rate']:.0f} | {s['p50']:.1f} / {s['p99']:.1f} | "
-                        f"{a['rate']:.0f} | {a['p50']:.1f} / {a['p99']:.1f} | {ratio:.2f} | {s['errors']} / {a['errors']} |")
+            rows.append((str(concurrency), mechanism, f"{s['rate']:.0f}", f"{s['p50']:.1f} / {s['p99']:.1f}",
+                         f"{a['rate']:.0f}", f"{a['p50']:.1f} / {a['p99']:.1f}", f"{ratio:.2f}",
+                         f"{s['errors']} / {a['errors']}"))
+    if args.markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+    else:
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
     for kind, cell in results["idle"].items():
-        rows.append(f"\n{kind}: {cell['held']} of {args.idle} idle connections held {args.hold:.0f} s and answered NOOP; "
-                    f"errors {cell['errors']}")
-    print("\n".join(rows) if args.markdown else "\n".join(rows).replace("|", " ").strip())
+        lines.append(f"{kind}: {cell['held']} of {args.idle} idle connections held {args.hold:g} s, then answered "
+                     f"NOOP and QUIT; errors {cell['errors']}")
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CAPTURE_PORT = 12599
 USERS = [("tim", "tanstaaftanstaaf"), ("demo", "demo"), ("alice", "wonderland")]
 
 
@@ -113,8 +114,7 @@ def synthesise(path: Path, sessions: int) -> None:
 def capture(path: Path, sessions: int) -> None:
     """Real sessions: smtplib against `smtp-tutor serve` on loopback, recorded by tcpdump."""
     import signal
-    import smtplib
-    port = 12599
+    port = CAPTURE_PORT
     serve = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", str(port), "--quiet"], cwd=ROOT,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     dump = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "-w", str(path), f"tcp port {port}"],
@@ -122,11 +122,7 @@ def capture(path: Path, sessions: int) -> None:
     time.sleep(2)
     try:
         for n in range(sessions):
-            user, password = (("tim", "tanstaaftanstaaf"), ("demo", "demo"))[n % 2]
-            with smtplib.SMTP("127.0.0.1", port) as client:
-                client.login(user, password if n % 5 else "wrong") if n % 5 else _try_login(client, user)
-                client.sendmail(f"{user}@example.org", ["friend@example.net"], f"Subject: {n}\r\n\r\nhi\r\n") \
-                    if n % 5 else None
+            _one_session(port, n)
     finally:
         time.sleep(1)
         dump.send_signal(signal.SIGINT)
@@ -135,12 +131,22 @@ def capture(path: Path, sessions: int) -> None:
         serve.wait(10)
 
 
-def _try_login(client, user: str) -> None:
+def _one_session(port: int, n: int) -> None:
+    """One smtplib session: PLAIN, LOGIN or CRAM-MD5, every fifth with a wrong password."""
     import smtplib
+    mechanism = ("PLAIN", "LOGIN", "CRAM-MD5")[n % 3]
+    client = smtplib.SMTP("127.0.0.1", port)
+    client.ehlo("bench.example")
+    client.user, client.password = ("tim", "tanstaaftanstaaf" if n % 5 else "wrong")
     try:
-        client.login(user, "wrong")
-    except smtplib.SMTPAuthenticationError:
+        client.auth(mechanism, getattr(client, "auth_" + mechanism.lower().replace("-", "_")))
+        client.sendmail("tim@example.org", ["friend@example.net"], f"Subject: {n}\r\n\r\nhi\r\n")
+    except smtplib.SMTPException:
         pass
+    try:
+        client.quit()
+    except smtplib.SMTPException:
+        client.close()
 
 
 def measure(command: list[str]) -> tuple[float, int, bytes]:
@@ -162,8 +168,10 @@ def tracer(path: Path) -> list[str]:
     return [sys.executable, "-m", "tutor", "trace", "--summary", "--color", "never", str(path)]
 
 
-def tshark(path: Path) -> list[str]:
-    return ["tshark", "-r", str(path), "-Y", 'smtp.req.command == "AUTH"', "-T", "fields", "-e", "tcp.stream",
+def tshark(path: Path, port: int | None = None) -> list[str]:
+    """tshark finds SMTP by port only: a capture on another port needs `-d` (decode as)."""
+    decode = ["-d", f"tcp.port=={port},smtp"] if port else []
+    return ["tshark", "-r", str(path), *decode, "-Y", 'smtp.req.command == "AUTH"', "-T", "fields", "-e", "tcp.stream",
             "-e", "smtp.req.parameter"]
 
 
@@ -191,7 +199,7 @@ def main() -> None:
     t_sessions = len(t_out.splitlines())
     print(f"smtp-tutor trace --summary : {t_time:6.2f} s  peak RSS {t_rss / 1024:6.1f} MiB  {t_sessions} sessions")
     if shutil.which("tshark"):
-        s_time, s_rss, s_out = best_of(tshark(main_pcap), args.runs)
+        s_time, s_rss, s_out = best_of(tshark(main_pcap, CAPTURE_PORT if args.capture else None), args.runs)
         print(f"tshark -Y AUTH             : {s_time:6.2f} s  peak RSS {s_rss / 1024:6.1f} MiB  "
               f"{len(s_out.splitlines())} AUTH lines")
         print(f"ratio tracer/tshark        : {t_time / s_time:6.2f} (below 1 = faster than tshark)")

@@ -8,7 +8,7 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
-B64 = r"=> ([A-Za-z0-9+/=]+)\r?\n"
+B64 = r"=> ([A-Za-z0-9+/=]+)\s"
 PASSWORD = "tanstaaftanstaaf"
 
 
@@ -18,6 +18,7 @@ def tutor(tmp_path):
                COLUMNS="200", LINES="50")
     child = pexpect.spawn(sys.executable, ["-m", "tutor"], env=env, timeout=10, encoding="utf-8",
                           dimensions=(50, 200))
+    child.logfile_read = open(tmp_path / "pty.log", "w")
     yield child
     if child.isalive():
         child.terminate(force=True)
@@ -63,7 +64,7 @@ def test_log_in_by_hand_then_fail_once(tutor, tmp_path):
     assert tutor.exitstatus == 0
 
     stored = (tmp_path / "smtp-tutor" / "history").read_text()
-    assert "EHLO laptop.example" in stored and ":cram tim" in stored
+    assert "EHLO laptop.example" in stored and ":connect sim" in stored    # lines typed inside AUTH: never kept
     for secret in (PASSWORD, "dGFuc3RhYWZ0YW5zdGFhZg==", "wrong-password", response):
         assert secret not in stored
 
@@ -74,6 +75,10 @@ def test_ctrl_c_keeps_the_repl_alive(tutor):
     tutor.sendcontrol("c")
     say(tutor, "NOOP", r"S: 250 ")
     say(tutor, ":frobnicate", "unknown command :frobnicate")
+    say(tutor, ":login tim", "Password for tim")
+    say(tutor, "no-echo-secret", B64)                      # asked without echo, then the result
+    assert "no-echo-secret" not in tutor.before
+    tutor.expect("C:")
     tutor.sendcontrol("d")
     tutor.expect(pexpect.EOF)
     tutor.close()

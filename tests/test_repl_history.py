@@ -51,7 +51,7 @@ def test_safe_forms(line, expected):
 def test_lines_inside_an_auth_exchange_are_never_kept():
     assert form("dGlt", in_auth=True) is None
     assert form("*", in_auth=True) is None
-    assert form(":b64 encode tim", in_auth=True) == ":b64 encode tim"      # tutor commands are not AUTH answers
+    assert form(f":b64 encode {PASSWORD}", in_auth=True) is None          # how a learner makes the answer
 
 
 def test_lines_with_a_known_secret_are_dropped():
@@ -59,6 +59,29 @@ def test_lines_with_a_known_secret_are_dropped():
     assert form(":b64 encode \\0tim\\0" + PASSWORD, secrets={PASSWORD}) is None
     assert form("EHLO demo.example", secrets={"ab"}) == "EHLO demo.example"   # short secrets: whole words only
     assert form("NOOP ab", secrets={"ab"}) is None
+
+
+def test_a_password_learnt_later_is_scrubbed_from_the_file(tmp_path):
+    path = tmp_path / "history"
+    hist = SafeHistory(path, lambda line: line)
+    for line in ("EHLO x", f":b64 encode {PASSWORD}", "NOOP"):
+        hist.append_string(line)
+    assert hist.scrub({PASSWORD}) == 1
+    assert PASSWORD not in path.read_text()
+    assert list(hist.get_strings()) == ["EHLO x", "NOOP"]
+    assert list(SafeHistory(path, lambda line: line).load_history_strings()) == ["NOOP", "EHLO x"]
+
+
+def test_a_password_sent_by_hand_becomes_known():
+    shell = Shell()
+    shell.start()
+    shell.handle(f":b64 encode {PASSWORD}")             # typed before the learner used it as a password
+    for line in ("EHLO x", "AUTH LOGIN", "dGlt", "dGFuc3RhYWZ0YW5zdGFhZg=="):
+        shell.handle(line)
+    assert PASSWORD in shell.secrets and "dGFuc3RhYWZ0YW5zdGFhZg==" in shell.secrets
+    assert shell.typed == ["EHLO x", "AUTH LOGIN"]
+    shell.handle("AUTH PLAIN AGRlbW8AZGVtbw==")          # demo / demo
+    assert "demo" in shell.secrets
 
 
 def test_safe_history_file_is_private_and_filtered(tmp_path):
@@ -77,7 +100,8 @@ def test_no_password_reaches_the_history_file(tmp_path, monkeypatch):
     the autopilot; the history file keeps the commands and none of the secrets."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     typed = [
-        "EHLO laptop.example", "AUTH LOGIN", "dGlt", base64.b64encode(PASSWORD.encode()).decode(),
+        f":b64 encode {PASSWORD}", "EHLO laptop.example", "AUTH LOGIN", ":b64 encode tim", "dGlt",
+        base64.b64encode(PASSWORD.encode()).decode(),
         f":plain tim {PASSWORD}", ":login tim", "asked-secret-1",
         f":auth PLAIN demo demo", "", "RSET", f"NOOP {PASSWORD}", "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm",
     ]
@@ -87,8 +111,8 @@ def test_no_password_reaches_the_history_file(tmp_path, monkeypatch):
         assert app.run() == 0
     stored = (tmp_path / "smtp-tutor" / "history").read_text()
     kept = [line[1:] for line in stored.splitlines() if line.startswith("+")]
-    assert kept == ["EHLO laptop.example", "AUTH LOGIN", ":plain tim", ":login tim", ":auth PLAIN demo", "RSET",
-                    "AUTH PLAIN"]
+    # ":auth PLAIN demo" went too: demo's password is "demo", known once sent
+    assert kept == ["EHLO laptop.example", "AUTH LOGIN", ":plain tim", ":login tim", "RSET", "AUTH PLAIN"]
     for secret in (PASSWORD, "asked-secret-1", "dGlt", "dGFuc3RhYWZ0YW5zdGFhZg==", "AHRpbQB0YW5zdGFhZnRhbnN0YWFm",
                    "AGRlbW8AZGVtbw=="):
         assert secret not in stored

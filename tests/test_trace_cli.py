@@ -7,7 +7,6 @@ import stat
 import sys
 from pathlib import Path
 
-import pytest
 
 import trace_pcapgen as gen
 from tutor.cli import main

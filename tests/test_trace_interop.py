@@ -2,7 +2,6 @@
 tcpdump capture traced back: the tracer must name the user, mechanism, result and the PLAIN/LOGIN password."""
 
 import os
-import shutil
 import signal
 import smtplib
 import subprocess

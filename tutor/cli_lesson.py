@@ -1,24 +1,22 @@
 """The `smtp-tutor lesson` command: list lessons, --check lesson files, play a --demo, or take a lesson on the
-simulator or a live server (--connect). The REPL runs it when there is one; else a plain line loop does."""
+simulator or a live server (--connect) in the REPL (batch mode when the input is not a terminal)."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import sys
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any
 
 from tutor import explain
 from tutor.course import loader
 from tutor.course.facts import Credentials
 from tutor.course.model import Lesson
 from tutor.course.progress import Progress
-from tutor.course.runner import LessonRunner
 from tutor.errors import InputError
 
-PREFIX = {"C": "C: ", "S": "S: ", "note": "   note: ", "sim": "   server: ", "detail": "   ", "error": "!! ",
-          "helper": "   ", "lesson": "== ", "step": "\n-- ", "task": ">> ", "fail": "✗ ", "hint": "? ",
-          "solution": "? ", "note-course": "   "}
+HIDDEN = ("detail", "sim")   # the demo shows wire lines, notes and lessons; not the simulator's own thoughts
 
 
 def _t(key: str, **params: object) -> str:
@@ -42,16 +40,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--cafile", metavar="FILE", help="with --connect: trust the CA certificates in FILE")
 
 
-def show_line(kind: str, text: str, out: Any = None) -> None:
-    """Print one Say or session item with a prefix that says what it is."""
-    out = out or sys.stdout
-    prefix = PREFIX.get(kind, "")
-    lines = text.splitlines() or [""]
-    print(prefix + lines[0], file=out)
-    for line in lines[1:]:
-        print(" " * len(prefix.lstrip("\n")) + line, file=out)
-
-
 def check_files(paths: list[str]) -> int:
     """Print every problem as `file:step: what is wrong`; 0 when all files are good."""
     bad = 0
@@ -62,8 +50,8 @@ def check_files(paths: list[str]) -> int:
         if problems:
             bad += 1
         else:
-            lesson = loader.load_file(path)
-            print(_t("check-ok", path=loader.shown_path(__import__("pathlib").Path(path)), steps=len(lesson.steps)))
+            steps = len(loader.load_file(path).steps)
+            print(_t("check-ok", path=loader.shown_path(Path(path)), steps=steps))
     return 1 if bad else 0
 
 
@@ -71,7 +59,7 @@ def list_lessons(progress: Progress) -> int:
     print(_t("list-heading", path=progress.path))
     for lesson in loader.load_all():
         done, started = progress.completed(lesson.id), bool(progress.passed(lesson.id))
-        mark = _t("mark-done") if done else _t("mark-started") if started else _t("mark-new")
+        mark = _t("mark-" + ("done" if done else "started" if started else "new"))
         print(_t("list-line", mark=mark, number=lesson.number, slug=lesson.slug, title=lesson.title,
                  minutes=lesson.minutes, level=lesson.level))
     return 0
@@ -88,20 +76,31 @@ def ask_password(user: str, target: str) -> str:
     return line.rstrip("\r\n")
 
 
-def open_session(lesson: Lesson, args: argparse.Namespace) -> tuple[Any, list, Credentials | None]:
-    """The simulator session the lesson wants, or a live one with the learner's credentials."""
+def live_options(args: argparse.Namespace) -> tuple[str, int, dict]:
+    """(host, port, transport options) from --connect and the TLS flags."""
     from tutor import lesson_sessions
 
-    if not args.connect:
-        session, items = lesson_sessions.sim_session(lesson)
-        return session, items, None
     if not args.user:
         raise InputError(_t("need-user"))
     host, port = lesson_sessions.parse_target(args.connect, 465 if args.tls else 587)
-    creds = Credentials(args.user, ask_password(args.user, f"{host}:{port}"))
-    session, items = lesson_sessions.live_session(host, port, starttls=args.starttls, tls=args.tls,
-                                                  insecure=args.insecure, cafile=args.cafile)
-    return session, items, creds
+    return host, port, {"starttls": args.starttls, "tls": args.tls, "insecure": args.insecure,
+                        "cafile": args.cafile}
+
+
+# ---- the demo ---------------------------------------------------------------------------------------------
+def _printer(live: bool):
+    from tutor.course.demo import HELPER_PREFIX
+    from tutor.display.format import plain_lines
+    from tutor.repl.lesson_commands import SAY_KINDS
+    from tutor.session import Item
+
+    def show(kind: str, text: str) -> None:
+        if kind in HIDDEN:
+            return
+        shown = kind.removeprefix(HELPER_PREFIX) if kind.startswith(HELPER_PREFIX) else SAY_KINDS.get(kind, kind)
+        sys.stdout.write(plain_lines([Item(shown, text)]))
+        sys.stdout.flush()
+    return show
 
 
 def _pause() -> bool:
@@ -112,14 +111,26 @@ def _pause() -> bool:
     return answer.strip().lower() not in ("q", "quit")
 
 
-def run_demo(lesson: Lesson, session: Any, items: list, creds: Credentials | None, pause: bool) -> int:
+def run_demo(lesson: Lesson, args: argparse.Namespace) -> int:
+    """Play the lesson's solutions; 0 only when every step passed."""
+    from tutor import lesson_sessions
     from tutor.course import demo
+    from tutor.course.runner import LessonRunner
+    from tutor.display.annotations import Annotations
 
-    for item in items:
-        show_line(item.kind, item.text)
+    creds = None
+    if args.connect:
+        host, port, options = live_options(args)
+        creds = Credentials(args.user, ask_password(args.user, f"{host}:{port}"))
+        session, greeting = lesson_sessions.live_session(host, port, annotator=Annotations(reveal=False), **options)
+    else:
+        session, greeting = lesson_sessions.sim_session(lesson, annotator=Annotations())
+    show = _printer(creds is not None)
+    for item in greeting:
+        show(item.kind, item.text)
     runner = LessonRunner(lesson, creds, live=creds is not None, target=session.target)
-    interactive = pause and sys.stdin.isatty() and sys.stdout.isatty()
-    result = demo.play(lesson, session, show_line, pause=_pause if interactive else None, runner=runner)
+    interactive = not args.no_pause and sys.stdin.isatty() and sys.stdout.isatty()
+    result = demo.play(lesson, session, show, pause=_pause if interactive else None, runner=runner)
     session.close()
     if result.ok:
         print(_t("demo-result-ok", number=lesson.number, title=lesson.title))
@@ -129,33 +140,50 @@ def run_demo(lesson: Lesson, session: Any, items: list, creds: Credentials | Non
     return 1
 
 
+# ---- a lesson in the REPL ---------------------------------------------------------------------------------
+def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
+    """The REPL with the lesson started; batch mode (lines from stdin) when stdin is not a terminal.
+
+    Exit status: 0 when the lesson was finished with every step passed, 1 otherwise.
+    """
+    from tutor import lesson_sessions
+    from tutor.cli_repl import use_color
+    from tutor.repl import lesson_commands
+    from tutor.repl.shell import Shell
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    shell = Shell(profile=lesson.sim.profile, interactive=interactive)
+    creds, opener = None, None
+    if args.connect:
+        host, port, options = live_options(args)
+        creds = Credentials(args.user, ask_password(args.user, f"{host}:{port}"))
+        opener = lambda: shell.connect(lesson_sessions.live_transport(host, port, **options))  # noqa: E731
+    started: list = []
+
+    def start() -> None:
+        shell.starting = False
+        if opener is not None:
+            opener()
+            shell.reconnect = opener
+        started.append(lesson_commands.begin(shell, lesson, creds=creds, keep=opener is not None))
+
+    shell.start = start
+    if interactive:
+        from tutor.repl.app import ReplApp
+        ReplApp(shell, color=use_color(args)).run()
+    else:
+        from tutor.repl import batch
+        batch.run(shell, sys.stdin)
+    runner = started[0].runner if started else None
+    return 0 if runner is not None and runner.finished and runner.all_passed else 1
+
+
 def run(args: argparse.Namespace) -> int:
     if args.check:
         return check_files(args.check)
-    progress = Progress()
     if args.list or not args.name:
-        return list_lessons(progress)
+        return list_lessons(Progress())
     lesson = loader.find(args.name)
-    session, items, creds = open_session(lesson, args)
     if args.demo:
-        return run_demo(lesson, session, items, creds, pause=not args.no_pause)
-    runner = LessonRunner(lesson, creds, live=creds is not None, target=session.target, progress=progress)
-    return _interactive(lesson, session, items, runner)
-
-
-def _interactive(lesson: Lesson, session: Any, items: list, runner: LessonRunner) -> int:
-    """The REPL with the lesson started when the REPL offers it; else the plain line loop."""
-    hook = _repl_entry()
-    if hook is not None and sys.stdin.isatty():
-        return hook(session=session, greeting=items, lesson=lesson, runner=runner)
-    from tutor.lesson_loop import loop
-    return loop(lesson, session, items, runner, show_line)
-
-
-def _repl_entry() -> Callable[..., int] | None:
-    """tutor.cli_repl.run_session(session=, greeting=, lesson=, runner=) if the REPL has it."""
-    try:
-        from tutor import cli_repl
-    except ImportError:
-        return None
-    return getattr(cli_repl, "run_session", None)
+        return run_demo(lesson, args)
+    return run_interactive(lesson, args)

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import random
-import signal
 import sys
 
 from tutor.errors import InputError, TransportError, TutorError
-from tutor.escapes import parse as parse_escapes
-from tutor.sim import DEFAULT_PROFILE, PROFILES, Accounts, MaildirSink, SimServer, Sink
-from tutor.sim.server import DEFAULT_HOSTNAME
-from tutor.transport.asyncio_server import ServeConfig, SimService
+from tutor.sim.profiles import DEFAULT_HOSTNAME, DEFAULT_PROFILE, PROFILES
+
+# The server itself (asyncio, the simulator, TLS) is imported in run(), so `smtp-tutor --help` stays fast.
 
 MEMORY_SINK_LIMIT = 1000   # messages kept in memory when there is no --maildir
 
@@ -57,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
         for name, profile in PROFILES.items():
             print(f"{name:<{width}}  {profile.summary}")
         return 0
+    import asyncio
+
     service, banner_extra = _build(args)
     try:
         asyncio.run(_serve(service, args, banner_extra))
@@ -66,7 +64,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _build(args: argparse.Namespace) -> tuple[SimService, str]:
+def _build(args: argparse.Namespace):
+    """(SimService, words for the banner) from the options; TutorError on bad input."""
+    import random
+
+    from tutor.escapes import parse as parse_escapes
+    from tutor.sim import MaildirSink, SimServer, Sink
+    from tutor.transport.asyncio_server import ServeConfig, SimService
+
     if args.max_clients < 1:
         raise InputError("--max-clients must be at least 1")
     accounts = _accounts(args)
@@ -87,7 +92,9 @@ def _build(args: argparse.Namespace) -> tuple[SimService, str]:
     return SimService(factory, config), f"{tls_text}; users: {users}"
 
 
-def _accounts(args: argparse.Namespace) -> Accounts | None:
+def _accounts(args: argparse.Namespace):
+    from tutor.sim import Accounts
+
     accounts = None
     if args.users:
         accounts = Accounts.from_file(args.users)
@@ -115,7 +122,10 @@ def _tls(args: argparse.Namespace):
     return tlscert.server_context(cert, key), f"self-signed lab certificate {cert}"
 
 
-async def _serve(service: SimService, args: argparse.Namespace, extra: str) -> None:
+async def _serve(service, args: argparse.Namespace, extra: str) -> None:
+    import asyncio
+    import signal
+
     addresses = await service.start()
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()

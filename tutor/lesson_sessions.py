@@ -24,11 +24,16 @@ def sim_server(lesson: Lesson) -> Any:
                      fixed_challenge=sim.challenge)
 
 
-def sim_session(lesson: Lesson, annotator: Any = None) -> tuple[Session, list]:
-    """A fresh simulator session for the lesson, and the items of its greeting."""
+def sim_transport(lesson: Lesson) -> Any:
+    """An in-memory transport to a fresh simulator set up for the lesson (its greeting waiting)."""
     from tutor.transport.memory import MemoryTransport
 
-    session = Session(MemoryTransport(sim_server(lesson), lesson.sim.profile), annotator=annotator)
+    return MemoryTransport(sim_server(lesson), lesson.sim.profile)
+
+
+def sim_session(lesson: Lesson, annotator: Any = None) -> tuple[Session, list]:
+    """A fresh simulator session for the lesson, and the items of its greeting."""
+    session = Session(sim_transport(lesson), annotator=annotator)
     return session, session.open()
 
 
@@ -51,15 +56,21 @@ def parse_target(text: str, default_port: int) -> tuple[str, int]:
     return host, port
 
 
-def live_session(host: str, port: int, *, starttls: bool = False, tls: bool = False, insecure: bool = False,
-                 cafile: str | None = None, timeout: float = 10.0, annotator: Any = None) -> tuple[Session, list]:
-    """A session on a real server through tutor.transport.tcp, and the items of its greeting."""
+def live_transport(host: str, port: int, *, starttls: bool = False, tls: bool = False, insecure: bool = False,
+                   cafile: str | None = None, timeout: float = 10.0) -> Any:
+    """A connection to a real server through tutor.transport.tcp."""
     try:
         from tutor.transport import tcp
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "tutor.transport.tcp":
+            raise
         raise TransportError("live servers need the TCP transport (tutor.transport.tcp), "
                              "which this build does not have yet") from None
-    transport = tcp.connect(host, port, starttls=starttls, tls=tls, insecure=insecure, cafile=cafile,
-                            timeout=timeout)
-    session = Session(transport, annotator=annotator, timeout=timeout)
+    return tcp.connect(host, port, starttls=starttls, tls=tls, insecure=insecure, cafile=cafile, timeout=timeout)
+
+
+def live_session(host: str, port: int, *, annotator: Any = None, timeout: float = 10.0,
+                 **options: Any) -> tuple[Session, list]:
+    """A session on a real server, and the items of its greeting (options as for live_transport)."""
+    session = Session(live_transport(host, port, timeout=timeout, **options), annotator=annotator, timeout=timeout)
     return session, session.open()

@@ -1,6 +1,9 @@
 """Plays a lesson's solutions through a Session, with the explanations: for teachers to project, and for CI
 to prove every lesson runs to the end. The caller makes the session (simulator or live) and does the I/O:
-`show(kind, text)` prints, `pause()` waits between steps (False stops the demo)."""
+`show(kind, text)` prints, `pause()` waits between steps (False stops the demo).
+
+Kinds given to `show`: the runner's Say kinds, tutor.session item kinds (C, S, note, sim, detail, error),
+"echo" for a helper line played, and "helper-<display kind>" for a helper's output."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from tutor.course.view import view_of
 from tutor.errors import InputError, TutorError
 
 Show = Callable[[str, str], None]
+HELPER_KINDS = {"label": "step", "note": "step"}   # a helper's rendered lines as display kinds (as the REPL)
+HELPER_PREFIX = "helper-"                           # show() gets them as helper-heading, helper-step...
 
 
 @dataclass
@@ -74,7 +79,7 @@ def run_helper(name: str, args: list[str], session: Any, show: Show) -> None:
 
     result = helper.run(namespace, Context(ask_password=no_password, last_challenge=session.auth.last_challenge))
     for kind, text in render_lines(result):
-        show("helper", text)
+        show(HELPER_PREFIX + HELPER_KINDS.get(kind, kind), text)
 
 
 def play_line(runner: LessonRunner, session: Any, template_index: int, show: Show):
@@ -83,7 +88,7 @@ def play_line(runner: LessonRunner, session: Any, template_index: int, show: Sho
     line = runner.solution_line(template_index, before)
     if line.startswith(":"):
         name, args = split_helper(line)
-        show("C", line)
+        show("echo", runner.solution_line(template_index, before, real=False))
         run_helper(name, args, session, show)
         return runner.helper(name, args, view_of(session))
     items = session.send(line.encode("utf-8"), typed=False)

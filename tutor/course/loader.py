@@ -87,7 +87,8 @@ def load_all(directory: str | os.PathLike | None = None) -> list[Lesson]:
 
 
 def find(name: str, lessons: list[Lesson] | None = None) -> Lesson:
-    """A lesson by id (`05-cram-md5`), slug (`cram-md5`) or number (`5`); a file path works too."""
+    """A lesson by id (`05-cram-md5`), slug (`cram-md5`), number (`5`), a part of one slug only (`cram`), or
+    the path of a lesson file."""
     if name.endswith(".toml") and Path(name).is_file():
         return load_file(name)
     lessons = load_all() if lessons is None else lessons
@@ -95,5 +96,8 @@ def find(name: str, lessons: list[Lesson] | None = None) -> Lesson:
     for lesson in lessons:
         if wanted in lesson.names():
             return lesson
+    partial = [lesson for lesson in lessons if wanted and wanted in lesson.slug]
+    if len(partial) == 1:
+        return partial[0]
     known = ", ".join(lesson.slug for lesson in lessons)
     raise LessonError(f"no lesson called {name!r} (known: {known})")

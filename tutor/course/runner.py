@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from tutor import explain
 from tutor.course import facts
-from tutor.course.checkbase import NOTHING, WIRE, Fail, Pass, Wait
+from tutor.course.checkbase import HELPER, NOTHING, WIRE, Fail, Pass, Wait
 from tutor.course.checks import CHECKS
 from tutor.course.facts import Credentials
 from tutor.course.model import Lesson, Step
@@ -213,10 +213,17 @@ class LessonRunner:
             self.progress.save()
 
     def _advance(self) -> list[Say]:
-        if self.index + 1 >= len(self.lesson.steps):
+        """To the next step; tutor-only steps already passed (after a rewind) are not asked again."""
+        index = self.index + 1
+        while index < len(self.lesson.steps) and self._done_offline(self.lesson.steps[index]):
+            index += 1
+        if index >= len(self.lesson.steps):
             return self._finish()
-        self._go(self.index + 1)
+        self._go(index)
         return self.show_step()
+
+    def _done_offline(self, step: Step) -> bool:
+        return step.id in self.passed and CHECKS[step.check.kind].target in (HELPER, NOTHING)
 
     def _finish(self) -> list[Say]:
         self.finished = True

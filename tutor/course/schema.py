@@ -21,6 +21,7 @@ SIM_KEYS = ("profile", "accounts", "user", "challenge", "seed", "clock")
 STEP_KEYS = ("id", "title", "say", "task", "check", "explain", "explain_live", "hints", "fail", "solution",
              "reply", "reply_live")
 TEXT_KEYS = ("title", "say", "task", "explain", "explain_live")
+PASS_PARAMS = ("guess",)                                                                # Pass params
 FAIL_PARAMS = ("typed", "wanted", "got", "error", "mechanism", "offered", "position", "guess")   # Fail params
 
 
@@ -40,7 +41,7 @@ def _unknown(table: dict, known: tuple[str, ...], where: str, out: Problems) -> 
             out.add(where, f"unknown key {key!r} (known: {', '.join(known)})")
 
 
-def _text(table: dict, key: str, where: str, out: Problems, required: bool = True) -> str:
+def _text(table: dict, key: str, where: str, out: Problems, required: bool = True, extra: tuple[str, ...] = ()) -> str:
     value = table.get(key)
     if value is None:
         if required:
@@ -49,7 +50,7 @@ def _text(table: dict, key: str, where: str, out: Problems, required: bool = Tru
     if not isinstance(value, str) or (required and not value.strip()):
         out.add(where, f"{key} must be a non-empty string")
         return ""
-    _template(value, key, where, out)
+    _template(value, key, where, out, extra)
     return value
 
 
@@ -174,7 +175,8 @@ def parse_step(table: dict, where: str, out: Problems) -> Step:
     check = parse_check(table.get("check"), where, out)
     kind = CHECKS.get(check.kind)
     reading = kind is not None and kind.target == NOTHING
-    texts = {key: _text(table, key, where, out, required=key in ("title", "say") or (key == "task" and not reading))
+    texts = {key: _text(table, key, where, out, required=key in ("title", "say") or (key == "task" and not reading),
+                        extra=PASS_PARAMS if key.startswith("explain") else ())
              for key in TEXT_KEYS}
     hints = _strings(table.get("hints", []), "hints", where, out) if table.get("hints", []) != [] else ()
     for hint in hints:

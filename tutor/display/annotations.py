@@ -94,6 +94,31 @@ class Annotations:
         return notes
 
 
+def revealed_secret(line: bytes, kind: str, auth) -> str | None:
+    """The password a client line gives away (PLAIN's third field, LOGIN's second answer), else None."""
+    mechanism, position, text = (auth.mechanism or "").upper(), auth.responses + 1, line
+    if kind == COMMAND:
+        command = commands.parse(line)
+        parsed = commands.parse_auth(command.argument) if command.verb == "AUTH" else None
+        if parsed is None or parsed.initial_response is None:
+            return None
+        mechanism, position, text = parsed.mechanism, 1, parsed.initial_response.encode("utf-8", "replace")
+    elif kind != AUTH_RESPONSE:
+        return None
+    data = framing.decode_response(text).data
+    if not data:
+        return None
+    if mechanism == "LOGIN" and position >= 2:
+        return data.decode("utf-8", "replace")
+    if mechanism == "PLAIN":
+        from tutor.sasl import plain
+        try:
+            return plain.parse(data).password
+        except InputError:
+            return None
+    return None
+
+
 def challenge(text: str, mechanism: str | None) -> list[Note]:
     """A 334 challenge decoded, with what the mechanism expects back."""
     decoded = framing.decode_challenge(text)

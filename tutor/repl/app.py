@@ -43,8 +43,10 @@ class ReplApp:
         depth = None if color else ColorDepth.MONOCHROME
         common = dict(input=input, output=output, style=self.style, include_default_pygments_style=False,
                       color_depth=depth)
+        self.history = SafeHistory(history_file or history_path(), shell.history_form)
+        shell.on_secret = self.history.scrub
         self.prompt = PromptSession(
-            history=SafeHistory(history_file or history_path(), shell.history_form),
+            history=self.history,
             lexer=PygmentsLexer(SmtpInputLexer), completer=TutorCompleter(shell.view),
             complete_while_typing=True, auto_suggest=AutoSuggestFromHistory(),
             bottom_toolbar=lambda: toolbar.fragments(shell.view()), key_bindings=keys.bindings(), **common)
@@ -75,7 +77,9 @@ class ReplApp:
         self._pause_prompt.prompt(prompt)
 
     def message(self) -> FormattedText:
-        return FormattedText([(classname(PREFIX.Client), T(f"repl.prompt.{self.shell.prompt_kind()}"))])
+        tag = self.shell.prompt_tag()
+        prompt = [(classname(PREFIX.Client), T(f"repl.prompt.{self.shell.prompt_kind()}"))]
+        return FormattedText(([(classname(PREFIX.Note), f"[{tag}] ")] if tag else []) + prompt)
 
     # ---- start-up --------------------------------------------------------------------------------
     def _start_later(self) -> None:

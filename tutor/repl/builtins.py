@@ -141,7 +141,7 @@ def _open_live(shell: Any, target: str, args: Any) -> bool:
     host, port = split_host(target, args.tls)
     transport = tcp.connect(host, port, starttls=args.starttls, tls=args.tls, insecure=args.insecure,
                             cafile=args.cafile, timeout=args.timeout)
-    shell.connect(transport)
+    shell.connect(transport, timeout=args.timeout)
     return True
 
 

@@ -34,6 +34,8 @@ class ReplCommand:
 
 
 COMMANDS: dict[str, ReplCommand] = {}
+# Modules that register more commands when imported; loaded with the built-ins, skipped when absent.
+EXTENSIONS: list[str] = ["tutor.repl.lesson_commands"]
 _builtins_loaded = _helpers_loaded = False
 _lock = threading.RLock()
 
@@ -61,7 +63,19 @@ def ensure_loaded(helpers: bool = True) -> dict[str, ReplCommand]:
         if helpers and not _helpers_loaded:
             _helpers_loaded = True
             _register_helpers()
+            _load_extensions()
     return COMMANDS
+
+
+def _load_extensions() -> None:
+    import importlib
+
+    for module in EXTENSIONS:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
 
 
 def get(name: str) -> ReplCommand | None:
@@ -220,4 +234,7 @@ def run_helper(shell: Any, helper: Any, parser: ArgumentParser, text: str) -> bo
             shell.remember_secret(step.value)
             shell.remember_secret(result.result)
     shell.show_lines(render_lines(result))
+    lesson = getattr(shell, "lesson", None)
+    if lesson is not None:
+        lesson.after_helper(shell, helper.name, words(text))
     return True

@@ -1,8 +1,9 @@
 """Command history in the user's XDG state directory, never holding a password or an AUTH answer.
 
-Kept out: lines typed inside an AUTH exchange, the initial response of `AUTH MECH ir`, helper password
-arguments (`:plain tim PASSWORD` is kept as `:plain tim`, which asks again) and any line containing a
-password the tutor has seen in this session.
+Kept out: every line typed inside an AUTH exchange (answers, and helpers such as `:b64 encode PASSWORD`
+used to make them), the initial response of `AUTH MECH ir`, helper password arguments (`:plain tim PASSWORD`
+is kept as `:plain tim`, which asks again) and any line containing a password the tutor has seen in this
+session. When a password becomes known later (sent by hand), lines already stored that hold it are removed.
 """
 
 from __future__ import annotations
@@ -52,15 +53,13 @@ def without_initial_response(line: str) -> str:
 def safe_form(line: str, *, in_auth: bool, secrets: Iterable[str],
               redact_command: Callable[[str], str | None]) -> str | None:
     """What may be stored for a typed line; None to store nothing."""
-    if not line.strip():
+    if not line.strip() or in_auth:
         return None
     if line.startswith(":") and not line.startswith("::"):
         redacted = redact_command(line[1:])
         if redacted is None:
             return None
         line = ":" + redacted
-    elif in_auth:
-        return None
     else:
         line = without_initial_response(line)
     return None if contains_secret(line, secrets) else line
@@ -81,3 +80,18 @@ class SafeHistory(FileHistory):
         safe = self._keep(string)
         if safe:
             super().append_string(safe)
+
+    def scrub(self, secrets: Iterable[str]) -> int:
+        """Remove stored lines that contain any of `secrets` (file and memory); returns how many went."""
+        secrets = [s for s in secrets if s]
+        stored = list(self.load_history_strings())[::-1]          # oldest first, from the file
+        kept = [s for s in stored if not contains_secret(s, secrets)]
+        self._loaded_strings = [s for s in self._loaded_strings if not contains_secret(s, secrets)]
+        if len(kept) != len(stored):
+            tmp = Path(str(self.filename) + ".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                for entry in kept:
+                    out.write("\n# kept\n" + "".join(f"+{part}\n" for part in entry.split("\n")))
+            os.replace(tmp, self.filename)
+        return len(stored) - len(kept)

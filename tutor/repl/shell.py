@@ -27,7 +27,14 @@ def _no_password(prompt: str) -> str:
 
 
 class Shell:
-    """One learner's REPL: the connection, the settings, the secrets seen, what was typed."""
+    """One learner's REPL: the connection, the settings, the secrets seen, what was typed.
+
+    `lesson` is an optional lesson control (tutor.repl.lesson_commands): the shell calls its hooks
+    `before_send`/`after_send` around every line sent, `after_helper` after a helper command, and shows
+    its `status()` in the toolbar and `prompt_tag()` in the prompt.
+    """
+
+    LESSON_HOOKS = True
 
     def __init__(self, *, profile: str = "lab", interactive: bool = False, record: str | None = None,
                  out: Callable[[list[Item]], None] | None = None) -> None:
@@ -47,6 +54,8 @@ class Shell:
         self.quit_requested = False
         self.reconnect: Callable[[], Any] | None = None
         self.starting = False      # True while the start-up connection is still to be made
+        self.on_secret: Callable[[set[str]], Any] | None = None   # the app scrubs its history file
+        self.lesson: Any = None
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -66,8 +75,8 @@ class Shell:
             except TutorError as exc:
                 self.error(str(exc))
 
-    def connect(self, transport: Any) -> None:
-        """Use a new transport: close the old session, read the greeting."""
+    def connect(self, transport: Any, timeout: float | None = None) -> None:
+        """Use a new transport: close the old session, read the greeting (waiting at most `timeout` s)."""
         from tutor.display.annotations import Annotations
         from tutor.session import Session
 
@@ -75,7 +84,7 @@ class Shell:
             self.emit(self.session.close())
         self.transcript.target = self.transcript.target or transport.description
         self.session = Session(transport, self.transcript, Annotations(reveal=transport.is_simulator),
-                               timeout=float(os.environ.get("SMTP_TUTOR_TIMEOUT", "10")))
+                               timeout=timeout or float(os.environ.get("SMTP_TUTOR_TIMEOUT", "10")))
         self.emit(self.session.open())
 
     # ---- lines -----------------------------------------------------------------------------------
@@ -108,9 +117,20 @@ class Shell:
         session = self.session
         if session is None or session.closed:
             return self.error(explain.text("repl.note.not-connected"))
-        if not line and session.client.line_kind() == "command":
+        kind = session.client.line_kind()
+        if not line and kind == "command":
             return True
-        self.emit(session.send(line.encode("utf-8"), typed=typed))
+        from tutor.display.annotations import revealed_secret
+
+        data = line.encode("utf-8")
+        password = revealed_secret(data, kind, session.auth)
+        lesson = self.lesson
+        before = lesson.before_send(self) if lesson is not None else None
+        self.emit(session.send(data, typed=typed))
+        if password:
+            self.remember_secret(password)
+        if lesson is not None:
+            lesson.after_send(self, line, before)
         return True
 
     def interrupted(self) -> None:
@@ -141,8 +161,16 @@ class Shell:
 
     # ---- secrets and history ---------------------------------------------------------------------
     def remember_secret(self, value: object) -> None:
-        if isinstance(value, str) and value.strip():
-            self.secrets.add(value)
+        """Keep a password (and its base64) out of history, including lines already stored."""
+        if not isinstance(value, str) or not value.strip() or value in self.secrets:
+            return
+        from tutor.protocol import b64
+
+        new = {value, b64.encode(value.encode("utf-8"))}
+        self.secrets |= new
+        self.typed = [t for t in self.typed if not history.contains_secret(t, new)]
+        if self.on_secret is not None:
+            self.on_secret(self.secrets)
 
     def ask_secret(self, prompt: str) -> str:
         """Ask for a password through the front end, and remember it so history never stores it."""
@@ -167,7 +195,12 @@ class Shell:
         last = f"{reply.code} {reply.enhanced or ''}".strip() if reply else ""
         return ReplView(s.target, True, client.state, client.line_kind(),
                         s.tls_info.version if (client.tls and s.tls_info) else "",
-                        client.authenticated, s.auth.mechanism or "", last, client.capabilities.auth_mechanisms)
+                        client.authenticated, s.auth.mechanism or "", last, client.capabilities.auth_mechanisms,
+                        self.lesson.status() if self.lesson is not None else "")
+
+    def prompt_tag(self) -> str:
+        """A lesson's short tag for the prompt (`L5 2/6`), or ""."""
+        return self.lesson.prompt_tag() if self.lesson is not None else ""
 
     def prompt_kind(self) -> str:
         if self.session is None:

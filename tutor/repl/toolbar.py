@@ -35,6 +35,8 @@ def _fields(view: ReplView) -> list[tuple[str, str]]:
         out.append(("", T("repl.toolbar.auth-no")))
     if view.last_reply:
         out.append(("", T("repl.toolbar.last", reply=view.last_reply)))
+    if view.lesson:
+        out.append((TARGET, view.lesson))
     return out
 
 

@@ -22,6 +22,7 @@ class ReplView:
     mechanism: str = ""                  # of the AUTH exchange in progress or done
     last_reply: str = ""                 # e.g. "235 2.7.0"
     advertised: tuple[str, ...] = ()     # AUTH mechanisms from the last EHLO
+    lesson: str = ""                     # the running lesson's status line, if any
 
     @property
     def tls(self) -> bool:

@@ -1,10 +1,25 @@
-"""The simulated SMTP submission server: teaching profiles, accounts, deterministic challenges, notes."""
+"""The simulated SMTP submission server: teaching profiles, accounts, deterministic challenges, notes.
 
-from tutor.sim.accounts import Accounts
-from tutor.sim.output import Output, TranscriptLine
-from tutor.sim.profiles import DEFAULT_PROFILE, PROFILES, Profile
-from tutor.sim.server import SimServer, get_profile
-from tutor.sim.sink import MaildirSink, Message, Sink
+Names are loaded on first use (PEP 562), so `tutor.sim.profiles` can be read without the whole server.
+"""
 
-__all__ = ["Accounts", "DEFAULT_PROFILE", "MaildirSink", "Message", "Output", "PROFILES", "Profile", "SimServer",
-           "Sink", "TranscriptLine", "get_profile"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Accounts": "tutor.sim.accounts", "Output": "tutor.sim.output", "TranscriptLine": "tutor.sim.output",
+    "DEFAULT_PROFILE": "tutor.sim.profiles", "PROFILES": "tutor.sim.profiles", "Profile": "tutor.sim.profiles",
+    "SimServer": "tutor.sim.server", "get_profile": "tutor.sim.server", "MaildirSink": "tutor.sim.sink",
+    "Message": "tutor.sim.sink", "Sink": "tutor.sim.sink",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tutor.sim' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

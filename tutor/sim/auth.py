@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from tutor.escapes import show
 from tutor.explain import text
 from tutor.protocol import b64
 from tutor.protocol.auth import DecodedResponse, decode_initial, decode_response
@@ -18,7 +17,7 @@ from tutor.protocol.replies import make
 from tutor.sasl import MECHANISMS
 from tutor.sasl.base import Challenge, SecretLookup, ServerMechanism, ServerOutcome
 from tutor.sim.challenges import ChallengeFactory
-from tutor.sim.output import MASK, Collector
+from tutor.sim.output import MASK, Collector, show
 from tutor.sim.profiles import Profile
 
 CONTINUE, SUCCESS, FAILURE, CANCELLED, ERROR = "continue", "success", "failure", "cancelled", "error"
@@ -153,14 +152,14 @@ class AuthHandler:
         return Outcome(FAILURE)
 
     def _challenge(self, data: bytes) -> Outcome:
-        text = b64.encode(data) if data else ""
+        encoded = b64.encode(data) if data else ""
         if data:
-            self._emit.note("sim.auth.challenge", shown=show(data), base64=text)
+            self._emit.note("sim.auth.challenge", shown=show(data), base64=encoded)
         else:
             self._emit.note("sim.auth.empty-challenge")   # RFC 4954 §4: the line is "334 " with its space
         if self._name == "CRAM-MD5":
             self._cram_note(data)
-        self._send(make(334, text))   # RFC 4954 §4: the challenge text is only the base64, no enhanced code
+        self._send(make(334, encoded))   # RFC 4954 §4: the challenge text is only the base64, no enhanced code
         return Outcome(CONTINUE)
 
     def _cram_note(self, data: bytes) -> None:

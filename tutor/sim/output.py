@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from tutor.escapes import show
+from tutor import escapes
 from tutor.explain import Note, text
 from tutor.protocol.replies import Reply
 from tutor.sasl.base import Step
@@ -60,8 +61,7 @@ class Collector:
         """A SASL mechanism's steps as notes: the labelled value, then the step's own note."""
         for step in steps:
             value = show(step.value) if isinstance(step.value, bytes) else str(step.value)
-            value = value or "(empty)"
-            self.note("sim.step", secret=step.secret, label=text(step.label), value=value)
+            self.note("sim.step", secret=step.secret, label=_label(step.label), value=value or "(empty)")
             if step.note:
                 self.note(step.note, secret=step.secret, **step.params)
 
@@ -79,3 +79,17 @@ class Collector:
         self.__init__()
         return out
 
+
+
+def show(data: bytes) -> str:
+    """Bytes as a student reads them (tutor.escapes.show), with a fast path for plain printable ASCII."""
+    if data.isascii():
+        decoded = data.decode("ascii")
+        if decoded.isprintable() and "\\" not in decoded:
+            return decoded
+    return escapes.show(data)
+
+
+@lru_cache(maxsize=256)
+def _label(key: str) -> str:
+    return text(key)

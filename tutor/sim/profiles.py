@@ -6,9 +6,11 @@ PROFILES is a plain dict (ARCHITECTURE.md convention 6); summaries live in tutor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from tutor import explain
 
+DEFAULT_HOSTNAME = "sim.smtp-tutor.test"
 ALL_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 MODERN_EHLO = ("PIPELINING", "SIZE {size}", "8BITMIME", "ENHANCEDSTATUSCODES", "STARTTLS", "AUTH")
 
@@ -41,7 +43,7 @@ class Profile:
     @property
     def summary(self) -> str:
         """One line for `serve --list-profiles` and the REPL."""
-        return explain.text(f"sim.profile.{self.name}")
+        return _summary(self.name)
 
     def offered(self, tls: bool) -> tuple[str, ...]:
         """The mechanisms advertised (and accepted) with or without TLS."""
@@ -49,6 +51,11 @@ class Profile:
 
     def advertises(self, keyword: str) -> bool:
         return keyword in self.ehlo
+
+
+@lru_cache(maxsize=None)
+def _summary(name: str) -> str:
+    return explain.text(f"sim.profile.{name}")
 
 
 _LEGACY_EHLO = ("AUTH=", "AUTH", "PIPELINING", "8BITMIME")

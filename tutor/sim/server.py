@@ -11,7 +11,6 @@ import time
 from typing import Callable
 
 from tutor.errors import InputError
-from tutor.escapes import show
 from tutor.protocol.commands import Command
 from tutor.protocol.framing import COMMAND_LINE_LIMIT
 from tutor.protocol.replies import Reply, make
@@ -20,13 +19,12 @@ from tutor.protocol.server import (AuthResponseReceived, CommandReceived, Connec
 from tutor.protocol.states import EXPECTED, State
 from tutor.sim import challenges, replies
 from tutor.sim.accounts import Accounts
-from tutor.sim.auth import CANCELLED, ERROR, FAILURE, SUCCESS, AuthHandler, Outcome
+from tutor.sim.auth import ERROR, FAILURE, SUCCESS, AuthHandler, Outcome
 from tutor.sim.mail import MailHandler, Session
-from tutor.sim.output import MASK, Collector, Output
-from tutor.sim.profiles import PROFILES, Profile
+from tutor.sim.output import MASK, Collector, Output, show
+from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile
 from tutor.sim.sink import Sink
 
-DEFAULT_HOSTNAME = "sim.smtp-tutor.test"
 _ECHO_LIMIT = 64
 
 

@@ -13,6 +13,9 @@ _ETHERTYPE_IP = {0x0800: 4, 0x86DD: 6}
 _IPV6_EXTENSIONS = {0, 43, 60}
 TCP = 6
 FIN, SYN, RST = 0x01, 0x02, 0x04
+_CONTROL = FIN | SYN | RST
+_IPV4 = struct.Struct(">BxHxxHxB")
+_TCP = struct.Struct(">HHIIH")
 
 
 class Segment(NamedTuple):
@@ -49,7 +52,9 @@ def _network(linktype: int, data: bytes) -> tuple[int, int] | None:
 
 
 def segment(linktype: int, data: bytes) -> Segment | None:
-    """The TCP segment in a packet, or None (not TCP over IP, a fragment, or too short to read)."""
+    """The TCP segment in a packet, or None (not TCP over IP, a fragment, a bare ACK, or too short to read)."""
+    if linktype == 1 and data[12:14] == b"\x08\x00":       # the common case first: Ethernet, IPv4
+        return _ipv4(data, 14)
     found = _network(linktype, data)
     if found is None:
         return None
@@ -64,8 +69,8 @@ def segment(linktype: int, data: bytes) -> Segment | None:
 def _ipv4(data: bytes, offset: int) -> Segment | None:
     if len(data) < offset + 20:
         return None
-    ihl = (data[offset] & 0x0F) * 4
-    total, frag, proto = struct.unpack_from(">H2xHxB", data, offset + 2)
+    first, total, frag, proto = _IPV4.unpack_from(data, offset)
+    ihl = (first & 0x0F) * 4
     if proto != TCP or frag & 0x3FFF or ihl < 20:       # fragments (MF or offset) are not reassembled
         return None
     return _tcp(data, offset + ihl, offset + total, data[offset + 12:offset + 16], data[offset + 16:offset + 20])
@@ -93,7 +98,9 @@ def _ipv6(data: bytes, offset: int) -> Segment | None:
 def _tcp(data: bytes, pos: int, end: int, src: bytes, dst: bytes) -> Segment | None:
     if len(data) < pos + 20:
         return None
-    sport, dport, seq, _, off_flags = struct.unpack_from(">HHIIH", data, pos)
+    sport, dport, seq, _, off_flags = _TCP.unpack_from(data, pos)
     start = pos + (off_flags >> 12) * 4
+    if end <= start and not off_flags & _CONTROL:        # a bare ACK: nothing for the tracer
+        return None
     payload = data[start:end]
     return Segment(src, dst, sport, dport, seq, off_flags & 0x3F, payload, max(0, end - max(start, len(data))))

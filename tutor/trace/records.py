@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Wire:
     """One line that crossed the wire: "C" from the client, "S" from the server; `data` without CRLF."""
 
@@ -18,7 +18,7 @@ class Wire:
     secret: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Mark:
     """Something that happened around the lines: TLS started, the rest is encrypted, bytes missing, a note.
 
@@ -33,7 +33,7 @@ class Mark:
     text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Logged:
     """A mail-server log line about an AUTH exchange (Postfix, Dovecot); `payload` is base64 found in it."""
 
@@ -46,7 +46,7 @@ class Logged:
     payload: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Begin:
     """A session starts; `label` names it (file and number, or the TCP endpoints)."""
 
@@ -55,14 +55,14 @@ class Begin:
     source: str = ""              # the input format, e.g. "swaks", "pcap"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class End:
     """A session is over (connection closed); its report can be made and its memory freed."""
 
     session: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Bad:
     """A part of the input that could not be read; `message` is one line for standard error."""
 

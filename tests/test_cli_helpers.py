@@ -131,3 +131,16 @@ def test_password_is_asked_when_omitted_and_not_echoed_from_stdin():
 def test_missing_password_without_input_is_clean_error():
     done = tutor("login", "tim", stdin="")
     assert done.returncode == 2 and "password" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_knows_every_helper_without_importing_the_registry():
+    from tutor.cli import HELPER_NAMES
+    from tutor.helpers.registry import HELPERS
+    assert tuple(HELPERS) == HELPER_NAMES
+
+
+def test_top_level_help_lists_every_command():
+    done = tutor("--help")
+    assert done.returncode == 0
+    for name in ("b64", "plain", "login", "cram", "decode", "explain", "serve", "trace", "lesson"):
+        assert f"\n    {name} " in done.stdout

@@ -12,14 +12,26 @@ from tutor.errors import TutorError
 
 # Sub-commands that live in their own modules: name -> module with register(subparsers) and run(args).
 SUBCOMMAND_MODULES = {
+    "repl": "tutor.cli_repl",
     "serve": "tutor.cli_serve",
     "connect": "tutor.cli_connect",
     "lesson": "tutor.cli_lesson",
     "trace": "tutor.cli_trace",
 }
+# The names in tutor.helpers.registry.HELPERS, known here without importing it (a test keeps them equal).
+HELPER_NAMES = ("b64", "plain", "login", "cram", "decode", "explain")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen_command(argv: list[str]) -> str | None:
+    """The sub-command named on the line, when the first bare word is one; only it need be imported."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in SUBCOMMAND_MODULES or word in HELPER_NAMES else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; with `only`, just that sub-command is registered (start-up stays fast)."""
     from tutor.helpers.registry import HELPERS
 
     parser = argparse.ArgumentParser(
@@ -30,11 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_repl_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, helper in HELPERS.items():
+        if only is not None and name != only:
+            continue
         p = sub.add_parser(name, help=helper.summary, description=helper.summary)
         helper.configure(p)
         p.add_argument("--quiet", "-q", action="store_true", help="print only the result")
         p.add_argument("--json", action="store_true", help="print a JSON object")
     for name, module_name in SUBCOMMAND_MODULES.items():
+        if only is not None and name != only:
+            continue
         module = _optional(module_name)
         if module is not None:
             module.register(sub)
@@ -69,7 +85,12 @@ def run_helper(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
-        parser = build_parser()
+        repl = _optional("tutor.cli_repl")
+        if repl is not None and _chosen_command(argv) is None:
+            code = repl.fast_path(argv)       # the REPL needs no helper or sub-command module to start
+            if code is not None:
+                return code
+        parser = build_parser(_chosen_command(argv))
         args = parser.parse_args(argv)
         if args.command is None:
             return _optional("tutor.cli_repl").run(args)

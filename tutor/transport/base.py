@@ -14,18 +14,35 @@ class ReadTimeout(TransportError):
 
 @dataclass(frozen=True)
 class TlsInfo:
-    """What a finished TLS handshake established, in words a learner can read."""
+    """What a finished TLS handshake established, in words a learner can read.
+
+    `subject`, `issuer` and `not_after` describe the server's certificate (empty when unknown);
+    `discarded` counts clear-text octets thrown away before the handshake (RFC 3207 §4.2).
+    """
 
     version: str
     cipher: str = ""
     verified: bool = False
     peer: str = ""
     simulated: bool = False
+    subject: str = ""
+    issuer: str = ""
+    not_after: str = ""
+    discarded: int = 0
 
     def summary(self) -> str:
-        parts = [self.version, self.cipher, "certificate verified" if self.verified else "certificate NOT verified"]
+        from tutor.explain import text
+
+        parts = [self.version, self.cipher, text("transport.tls.verified" if self.verified else "transport.tls.not-verified")]
+        if self.subject:
+            parts.append(text("transport.tls.subject", subject=self.subject))
+        if self.issuer:
+            key = "transport.tls.self-issued" if self.issuer == self.subject else "transport.tls.issuer"
+            parts.append(text(key, issuer=self.issuer))
+        if self.not_after:
+            parts.append(text("transport.tls.expires", not_after=self.not_after))
         if self.simulated:
-            parts.append("simulated: no real encryption in memory")
+            parts.append(text("transport.tls.simulated"))
         return ", ".join(p for p in parts if p)
 
 

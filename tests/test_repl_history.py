@@ -103,7 +103,7 @@ def test_no_password_reaches_the_history_file(tmp_path, monkeypatch):
         f":b64 encode {PASSWORD}", "EHLO laptop.example", "AUTH LOGIN", ":b64 encode tim", "dGlt",
         base64.b64encode(PASSWORD.encode()).decode(),
         f":plain tim {PASSWORD}", ":login tim", "asked-secret-1",
-        f":auth PLAIN demo demo", "", "RSET", f"NOOP {PASSWORD}", "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm",
+        ":auth PLAIN demo demo", "", "RSET", f"NOOP {PASSWORD}", "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm",
     ]
     with create_pipe_input() as pipe:
         app = ReplApp(Shell(), input=pipe, output=DummyOutput())

@@ -74,6 +74,18 @@ def test_a_session_over_tcp_with_transcript_and_masked_password():
     assert "[session 1]    " in log   # the server's notes
 
 
+def test_the_log_shows_control_characters_escaped():
+    with ServerThread() as server:
+        client = Line.connect(server.port)
+        client.reply()
+        client.say(b"EHLO \x1b[2Jevil\rhost")
+        client.say(b"QUIT")
+        client.close()
+    log = "\n".join(server.log)
+    assert "\x1b" not in log and "\r" not in log
+    assert "C: EHLO \\x1b[2Jevil\\rhost" in log
+
+
 def test_show_secrets_logs_the_password():
     with ServerThread(show_secrets=True) as server:
         client = Line.connect(server.port)

@@ -45,6 +45,7 @@ def test_list_profiles(capsys):
     (["--tls-cert", "/nonexistent/c.pem", "--tls-key", "/nonexistent/k.pem"], "TLS certificate file not found"),
     (["--tls-cert", "/nonexistent/c.pem"], "--tls-cert and --tls-key go together"),
     (["--max-clients", "0"], "--max-clients must be at least 1"),
+    (["--hostname", "bad host"], "--hostname 'bad host': use letters, digits, dots and hyphens only"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, capsys):
     assert main(args + ["--port", "0"]) == 2

@@ -1,10 +1,8 @@
 """The session pump over the in-memory simulator: replies collected, notes placed, transcript recorded."""
 
-import pytest
-
 from tutor.errors import TransportError
 from tutor.protocol.states import State
-from tutor.session import CLIENT, DETAIL, ERROR, NOTE, SERVER, SIM, Session
+from tutor.session import CLIENT, DETAIL, ERROR, SERVER, SIM, Session
 from tutor.display.annotations import Annotations
 from tutor.sim import SimServer
 from tutor.sim.sink import Sink

@@ -56,12 +56,9 @@ def check_files(paths: list[str]) -> int:
 
 
 def list_lessons(progress: Progress) -> int:
-    print(_t("list-heading", path=progress.path))
-    for lesson in loader.load_all():
-        done, started = progress.completed(lesson.id), bool(progress.passed(lesson.id))
-        mark = _t("mark-" + ("done" if done else "started" if started else "new"))
-        print(_t("list-line", mark=mark, number=lesson.number, slug=lesson.slug, title=lesson.title,
-                 minutes=lesson.minutes, level=lesson.level))
+    from tutor.course.progress import listing
+
+    print("\n".join(listing(progress, loader.load_all())))
     return 0
 
 

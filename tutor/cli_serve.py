@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from tutor.errors import InputError, TransportError, TutorError
@@ -74,6 +75,8 @@ def _build(args: argparse.Namespace):
 
     if args.max_clients < 1:
         raise InputError("--max-clients must be at least 1")
+    if not re.fullmatch(r"[A-Za-z0-9.-]+", args.hostname):   # it goes into replies and CRAM-MD5 challenges
+        raise InputError(f"--hostname {args.hostname!r}: use letters, digits, dots and hyphens only")
     accounts = _accounts(args)
     sink = MaildirSink(args.maildir) if args.maildir else Sink(limit=MEMORY_SINK_LIMIT)
     tls, tls_text = _tls(args)
@@ -84,7 +87,6 @@ def _build(args: argparse.Namespace):
         return SimServer(args.profile, accounts, rng=rng, sink=sink, hostname=args.hostname,
                          starttls=tls_available, fixed_challenge=fixed)
 
-    factory(tls is not None)   # fail early (one line) on a bad --hostname or profile
     log = None if args.quiet else _print_line
     config = ServeConfig(args.host, args.port, args.implicit_tls_port, tls, args.max_clients,
                          show_secrets=args.show_secrets, log=log)

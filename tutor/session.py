@@ -71,7 +71,9 @@ class Session:
     def __post_init__(self) -> None:
         self.client = ClientConnection()
         self.auth = AuthView()
-        self.tls_info: TlsInfo | None = None
+        # Implicit TLS (RFC 8314 §3.3): the transport finished the handshake before the greeting.
+        self.tls_info: TlsInfo | None = getattr(self.transport, "tls_info", None)
+        self.client.tls = self.tls_info is not None
         self.closed = False
         if not self.transcript.target:
             self.transcript.target = self.transport.description
@@ -93,6 +95,8 @@ class Session:
     def open(self) -> list[Item]:
         """Read the greeting (and what the server thought while making it)."""
         items = self._server_notes()
+        if self.tls_info is not None and not self.transport.is_simulator:
+            items.append(self._note(Note("transport.tls.implicit-up", {"summary": self.tls_info.summary()})))
         return items + self._collect(1)
 
     def send(self, line: bytes, *, typed: bool = True) -> list[Item]:
@@ -129,8 +133,9 @@ class Session:
         self.tls_info = info
         summary = info.summary() if info is not None else "?"
         items = [self._note(Note("repl.note.tls-up", {"summary": summary}))]
-        if dropped:
-            items.append(self._note(Note("repl.note.tls-dropped", {"octets": len(dropped)})))
+        octets = len(dropped) + getattr(info, "discarded", 0)   # the parser's and the socket's clear text
+        if octets:
+            items.append(self._note(Note("repl.note.tls-dropped", {"octets": octets})))
         return items + self._server_notes() + self._drain()
 
     def close(self, key: str = "repl.note.closed-by-us") -> list[Item]:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tutor import explain
+from tutor.course import facts
 from tutor.course.runner import PASS, LessonRunner, Say
-from tutor.course.view import view_of
+from tutor.course.view import View, view_of
 from tutor.errors import InputError, TutorError
 
 Show = Callable[[str, str], None]
@@ -115,11 +116,27 @@ def play_step(runner: LessonRunner, session: Any, show: Show) -> bool:
     return False
 
 
+def scrubbed(show: Show, runner: LessonRunner) -> Show:
+    """On a live server: `show` with the learner's password (plain and in base64) replaced by ***."""
+    if not runner.live or not runner.creds.password:
+        return show
+    found = facts.values(runner.creds, View())
+    secrets = sorted({found[name] for name, secret in facts.FIELDS.items() if secret and found.get(name)},
+                     key=len, reverse=True)
+
+    def show_scrubbed(kind: str, text: str) -> None:
+        for secret in secrets:
+            text = text.replace(secret, "***")
+        show(kind, text)
+    return show_scrubbed
+
+
 def play(lesson: Any, session: Any, show: Show, *, pause: Callable[[], bool] | None = None,
          runner: LessonRunner | None = None) -> DemoResult:
     """Play every step's solution in order; a step that does not pass is reported and skipped."""
     first = view_of(session)
     runner = runner or LessonRunner(lesson, live=first.live, target=getattr(session, "target", ""))
+    show = scrubbed(show, runner)
     _emit(show, runner.start(first))
     result = DemoResult()
     while not runner.finished:

@@ -10,6 +10,9 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Iterable
+
+from tutor import explain
 
 VERSION = 1
 
@@ -81,3 +84,14 @@ class Progress:
         except OSError as exc:
             return f"cannot save progress to {self.path}: {exc.strerror or exc}"
         return ""
+
+
+def listing(progress: Progress, lessons: Iterable) -> list[str]:
+    """The lessons, one line each, marked done / started / new (words in tutor/data/course.toml)."""
+    lines = [explain.text("course.cli.list-heading", path=progress.path)]
+    for lesson in lessons:
+        state = "done" if progress.completed(lesson.id) else "started" if progress.passed(lesson.id) else "new"
+        mark = explain.text(f"course.cli.mark-{state}").ljust(1)
+        lines.append(explain.text("course.cli.list-line", mark=mark, number=lesson.number, slug=lesson.slug,
+                                  title=lesson.title, minutes=lesson.minutes, level=lesson.level))
+    return lines

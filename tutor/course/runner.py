@@ -148,7 +148,7 @@ class LessonRunner:
         if isinstance(outcome, Fail):
             return Verdict(FAIL, tuple(self._failed(step, attempt, outcome)), step.id)
         if attempt.after.closed:
-            return Verdict(WAIT, (Say("fail", self._fail_text(step, Fail("closed"))),), step.id)
+            return Verdict(WAIT, (Say("fail", self.fail_text(step, Fail("closed"))),), step.id)
         return Verdict(WAIT, step_id=step.id)
 
     def _reply_problem(self, step: Step, attempt: Attempt) -> Fail | None:
@@ -172,13 +172,13 @@ class LessonRunner:
         return says + self._advance()
 
     def _failed(self, step: Step, attempt: Attempt, outcome: Fail) -> list[Say]:
-        says = [Say("fail", self._fail_text(step, outcome, attempt.after))]
+        says = [Say("fail", self.fail_text(step, outcome, attempt.after))]
         self._failures += 1
         if self._failures == 1 and (step.hints or step.solution):
             says.append(Say("info", _t("hint-offer")))
         return says + self._rewind(step, attempt)
 
-    def _fail_text(self, step: Step, outcome: Fail, view: View | None = None) -> str:
+    def fail_text(self, step: Step, outcome: Fail, view: View | None = None) -> str:
         """The step's own words for this failure, else the check kind's, else the common ones."""
         template = step.fail.get(outcome.key)
         for key in (f"course.fail.{step.check.kind}.{outcome.key}", f"course.fail.common.{outcome.key}"):
@@ -255,6 +255,7 @@ class LessonRunner:
         self.passed.clear()
         if self.progress is not None:
             self.progress.reset(self.lesson.id)
+            self.progress.save()
         self._go(0)
         return self.start()
 

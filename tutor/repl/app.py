@@ -100,7 +100,8 @@ class ReplApp:
         try:
             shell.ensure_started()
             if shell.session is not None and not shell.session.closed:
-                shell.info(T("repl.welcome", target=shell.session.target))
+                welcome = "repl.welcome" if shell.session.transport.is_simulator else "transport.cli.welcome"
+                shell.info(T(welcome, target=shell.session.target))
         finally:
             shell.out = out
         await run_in_terminal(lambda: self.print_items(items))

@@ -7,6 +7,7 @@ A command's `run(shell, argument_text)` returns False (or raises TutorError) whe
 from __future__ import annotations
 
 import argparse
+import importlib
 import shlex
 import threading
 from dataclasses import dataclass, field
@@ -59,7 +60,7 @@ def ensure_loaded(helpers: bool = True) -> dict[str, ReplCommand]:
     with _lock:
         if not _builtins_loaded:
             _builtins_loaded = True
-            from tutor.repl import builtins  # noqa: F401  (registers on import)
+            importlib.import_module("tutor.repl.builtins")      # registers on import
         if helpers and not _helpers_loaded:
             _helpers_loaded = True
             _register_helpers()
@@ -68,8 +69,6 @@ def ensure_loaded(helpers: bool = True) -> dict[str, ReplCommand]:
 
 
 def _load_extensions() -> None:
-    import importlib
-
     for module in EXTENSIONS:
         try:
             importlib.import_module(module)

@@ -1,13 +1,12 @@
 """`:lesson list|start NAME|hint|next|back|restart|quit`: a guided lesson inside the REPL.
 
-While a lesson runs, `shell.lesson` holds a LessonControl and every line the learner sends (and every
-helper they run) is checked by it. The Shell calls its hooks when it supports them (class attribute
-`LESSON_HOOKS`); until then `attach()` wraps the shell's `send`, the helper commands and `view` itself.
+While a lesson runs, `shell.lesson` holds a LessonControl: the Shell calls its `before_send`/`after_send`
+around every line sent and `after_helper` after every helper command, so each is checked; it shows
+`status()` in the toolbar and `prompt_tag()` in the prompt.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import shlex
 from typing import Any, Callable
 
@@ -76,6 +75,8 @@ def begin(shell: Any, lesson: Lesson, *, creds: Credentials | None = None, keep:
     """Start `lesson`: on a fresh simulator set up for it, or (`keep`) on the shell's current connection."""
     from tutor import lesson_sessions
 
+    if creds is not None and creds.password:
+        shell.remember_secret(creds.password)     # kept out of history and transcripts like any password
     reopen = shell.reconnect
     if not keep:
         def reopen() -> bool:
@@ -96,47 +97,8 @@ def begin(shell: Any, lesson: Lesson, *, creds: Credentials | None = None, keep:
 
 
 def attach(shell: Any, control: LessonControl | None) -> None:
+    """Make `control` the shell's running lesson (None: no lesson); the shell then calls its hooks."""
     shell.lesson = control
-    if control is not None and not getattr(type(shell), "LESSON_HOOKS", False):
-        _install_fallback(shell)
-
-
-def _install_fallback(shell: Any) -> None:
-    """Until the Shell calls the hooks itself: wrap its send, the helper commands and its view."""
-    if getattr(shell, "_lesson_fallback", False):
-        return
-    shell._lesson_fallback = True
-    send, view = shell.send, shell.view
-
-    def checked_send(line: str, *, typed: bool = True) -> bool:
-        control = getattr(shell, "lesson", None)
-        before = control.before_send(shell) if control is not None else None
-        ok = send(line, typed=typed)
-        if control is not None:
-            control.after_send(shell, line, before)
-        return ok
-
-    def lesson_view() -> Any:
-        shown, control = view(), getattr(shell, "lesson", None)
-        if control is None or not shown.connected:
-            return shown
-        return dataclasses.replace(shown, target=f"{shown.target} | {control.status()}")
-
-    shell.send, shell.view = checked_send, lesson_view
-    for name, command in list(commands.ensure_loaded().items()):
-        if "helper" in command.data and not command.data.get("lesson-checked"):
-            commands.register(dataclasses.replace(command, run=_checked_helper(command),
-                                                  data={**command.data, "lesson-checked": True}))
-
-
-def _checked_helper(command: commands.ReplCommand) -> commands.Runner:
-    def run(shell: Any, text: str) -> bool | None:
-        ok = command.run(shell, text)
-        control = getattr(shell, "lesson", None)
-        if control is not None and ok is not False and not getattr(type(shell), "LESSON_HOOKS", False):
-            control.after_helper(shell, command.name, commands.words(text))
-        return ok
-    return run
 
 
 # ---- the :lesson command --------------------------------------------------------------------------------
@@ -148,14 +110,9 @@ def _control(shell: Any) -> LessonControl:
 
 
 def _list(shell: Any) -> None:
-    progress = Progress()
-    lines = [explain.text("course.cli.list-heading", path=progress.path)]
-    for lesson in loader.load_all():
-        done, started = progress.completed(lesson.id), bool(progress.passed(lesson.id))
-        mark = explain.text("course.cli.mark-" + ("done" if done else "started" if started else "new"))
-        lines.append(explain.text("course.cli.list-line", mark=mark, number=lesson.number, slug=lesson.slug,
-                                  title=lesson.title, minutes=lesson.minutes, level=lesson.level))
-    shell.info("\n".join(lines))
+    from tutor.course.progress import listing
+
+    shell.info("\n".join(listing(Progress(), loader.load_all())))
 
 
 def _start(shell: Any, words: list[str]) -> None:

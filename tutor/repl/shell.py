@@ -196,7 +196,8 @@ class Shell:
         return ReplView(s.target, True, client.state, client.line_kind(),
                         s.tls_info.version if (client.tls and s.tls_info) else "",
                         client.authenticated, s.auth.mechanism or "", last, client.capabilities.auth_mechanisms,
-                        self.lesson.status() if self.lesson is not None else "")
+                        self.lesson.status() if self.lesson is not None else "",
+                        insecure=bool(getattr(s.transport, "insecure", False)))
 
     def prompt_tag(self) -> str:
         """A lesson's short tag for the prompt (`L5 2/6`), or ""."""

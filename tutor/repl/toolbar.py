@@ -21,6 +21,8 @@ def _fields(view: ReplView) -> list[tuple[str, str]]:
     if not view.connected:
         return [(WARN, T("repl.toolbar.offline")), ("", T("repl.toolbar.help"))]
     out = [(TARGET, T("repl.toolbar.target", target=view.target))]
+    if view.insecure:
+        out.append((WARN, T("repl.toolbar.insecure")))
     if view.tls:
         out.append((GOOD, T("repl.toolbar.tls-on", version=view.tls_version)))
     else:

@@ -23,6 +23,7 @@ class ReplView:
     last_reply: str = ""                 # e.g. "235 2.7.0"
     advertised: tuple[str, ...] = ()     # AUTH mechanisms from the last EHLO
     lesson: str = ""                     # the running lesson's status line, if any
+    insecure: bool = False               # a live server whose certificate is not checked (--insecure)
 
     @property
     def tls(self) -> bool:

@@ -17,7 +17,7 @@ from tutor.protocol.replies import make
 from tutor.sasl import MECHANISMS
 from tutor.sasl.base import Challenge, SecretLookup, ServerMechanism, ServerOutcome
 from tutor.sim.challenges import ChallengeFactory
-from tutor.sim.output import MASK, Collector, show
+from tutor.sim.output import MASK, Collector, clean, show
 from tutor.sim.profiles import Profile
 
 CONTINUE, SUCCESS, FAILURE, CANCELLED, ERROR = "continue", "success", "failure", "cancelled", "error"
@@ -71,11 +71,11 @@ class AuthHandler:
         name = parsed.mechanism
         if not typed.isascii() or name not in offered or name not in MECHANISMS:
             # RFC 4954 §4: an unsupported mechanism gets 504 (5.5.4)
-            self._emit.note("sim.auth.unknown-mechanism", mechanism=typed, offered=" ".join(offered) or "none")
+            self._emit.note("sim.auth.unknown-mechanism", mechanism=clean(typed), offered=" ".join(offered) or "none")
             self._reply("auth-unknown-mech")
             return Outcome(ERROR)
         if typed != name:
-            self._emit.note("sim.auth.case", typed=typed, mechanism=name)   # RFC 4954 §8: case-insensitive
+            self._emit.note("sim.auth.case", typed=clean(typed), mechanism=name)   # RFC 4954 §8: case-insensitive
         self._emit.note("sim.auth.mechanism", mechanism=name, summary=text(MECHANISMS[name].summary_key))
         self._name, self._responses = name, 0
         self._mech = MECHANISMS[name].server(self._lookup, **self._options(name))

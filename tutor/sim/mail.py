@@ -13,7 +13,7 @@ from typing import Callable
 
 from tutor.protocol.commands import Command, parse_path
 from tutor.protocol.server import MessageReceived
-from tutor.sim.output import Collector
+from tutor.sim.output import Collector, clean, echo
 from tutor.sim.profiles import Profile
 from tutor.sim.sink import Message, Sink
 
@@ -72,7 +72,7 @@ class MailHandler:
             verdict = self._mail_param(key, value)
             if verdict != "ok":
                 return verdict == "refused"
-        self._emit.note("sim.mail.sender", address=path.address or "(empty: a bounce)")
+        self._emit.note("sim.mail.sender", address=clean(path.address) or "(empty: a bounce)")
         self.tx = Transaction(path.address)
         self._reply("sender-ok")
         return True
@@ -80,7 +80,7 @@ class MailHandler:
     def _mail_param(self, key: str, value: str) -> str:
         """"ok", "refused" (a well-formed parameter we say no to) or "bad" (after replying)."""
         if key == "AUTH":   # RFC 4954 §5: a server offering AUTH MUST accept the parameter
-            self._emit.note("sim.mail.auth-param", value=value)
+            self._emit.note("sim.mail.auth-param", value=clean(value))
             return "ok"
         if key == "BODY" and value.upper() in _BODY_VALUES:
             return "ok"
@@ -89,7 +89,7 @@ class MailHandler:
                 return "ok"
             self._reply("too-big", limit=self._profile.max_message_size)
             return "refused"
-        self._reply("bad-param", param=f"{key}={value}" if value else key)
+        self._reply("bad-param", param=echo(f"{key}={value}" if value else key))
         return "bad"
 
     def rcpt(self, command: Command) -> bool:
@@ -98,14 +98,14 @@ class MailHandler:
             self._reply("syntax-rcpt")
             return False
         if path.params:
-            self._reply("bad-param", param=" ".join(path.params))
+            self._reply("bad-param", param=echo(" ".join(path.params)))
             return False
         assert self.tx is not None
         if len(self.tx.rcpts) >= self._profile.max_recipients:
             self._reply("too-many-rcpts")
             return True
         self.tx.rcpts.append(path.address)
-        self._emit.note("sim.rcpt.accepted", address=path.address)
+        self._emit.note("sim.rcpt.accepted", address=clean(path.address))
         self._reply("rcpt-ok")
         return True
 
@@ -149,6 +149,7 @@ class MailHandler:
             proto += ("S" if session.tls else "") + ("A" if session.user else "")
         queue_id = self._sink.next_id()
         who = f" (authenticated as {session.user})" if session.user else ""
-        received = (f"Received: from {session.helo or 'unknown'} by {self._hostname} with {proto}{who} "
+        received = (f"Received: from {echo(session.helo) or 'unknown'} by {self._hostname} with {proto}{who} "
                     f"id {queue_id}; {formatdate(self._clock())}\r\n")
         return Message(queue_id, tx.mail_from, tuple(tx.rcpts), data, session.user, received.encode("utf-8"))
+

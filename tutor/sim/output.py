@@ -60,10 +60,11 @@ class Collector:
     def steps(self, steps: tuple[Step, ...] | list[Step]) -> None:
         """A SASL mechanism's steps as notes: the labelled value, then the step's own note."""
         for step in steps:
-            value = show(step.value) if isinstance(step.value, bytes) else str(step.value)
+            value = show(step.value if isinstance(step.value, bytes) else str(step.value).encode("utf-8"))
             self.note("sim.step", secret=step.secret, label=_label(step.label), value=value or "(empty)")
             if step.note:
-                self.note(step.note, secret=step.secret, **step.params)
+                params = {k: clean(v) if isinstance(v, str) else v for k, v in step.params.items()}
+                self.note(step.note, secret=step.secret, **params)
 
     def client(self, text: str, masked: str | None = None) -> None:
         self.transcript.append(TranscriptLine("C", text, masked))
@@ -88,6 +89,16 @@ def show(data: bytes) -> str:
         if decoded.isprintable() and "\\" not in decoded:
             return decoded
     return escapes.show(data)
+
+
+def clean(text: str) -> str:
+    """Text that came from the client, with control characters made visible (safe for a terminal)."""
+    return show(text.encode("utf-8", "replace"))
+
+
+def echo(text: str, limit: int = 64) -> str:
+    """Client text safe to put in a reply line: printable ASCII only ('?' for the rest), at most `limit` long."""
+    return "".join(c if " " <= c <= "~" else "?" for c in clean(text))[:limit]
 
 
 @lru_cache(maxsize=256)

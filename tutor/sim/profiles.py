@@ -31,7 +31,7 @@ class Profile:
     ehlo: tuple[str, ...] = MODERN_EHLO
     ehlo_greeting: str = "{host} Hello {client}"
     enhanced_codes: bool = True                           # RFC 2034: only if ENHANCEDSTATUSCODES is advertised
-    texts: dict[str, str] = field(default_factory=dict)   # reply text overrides by tutor.sim.replies key
+    texts: dict[str, str] = field(default_factory=dict, hash=False)   # reply text overrides (tutor.sim.replies keys)
     login_wording: str = "common"                         # tutor.sasl.login.PROMPTS key
     challenge: str = "random"                             # "random" | "fixed" | "glitchy" (tutor.sim.challenges)
     ehlo_notes: tuple[str, ...] = ()                      # extra sim.* note keys after EHLO

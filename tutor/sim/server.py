@@ -21,11 +21,10 @@ from tutor.sim import challenges, replies
 from tutor.sim.accounts import Accounts
 from tutor.sim.auth import ERROR, FAILURE, SUCCESS, AuthHandler, Outcome
 from tutor.sim.mail import MailHandler, Session
-from tutor.sim.output import MASK, Collector, Output, show
+from tutor.sim.output import MASK, Collector, Output, echo, show
 from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile
 from tutor.sim.sink import Sink
 
-_ECHO_LIMIT = 64
 
 
 def get_profile(name: str) -> Profile:
@@ -159,12 +158,12 @@ class SimServer:
     def _command(self, event: CommandReceived) -> None:
         command = event.command
         masked = AuthHandler.masked_command(command.argument) if command.verb == "AUTH" else None
-        self._emit.client(command.raw.decode("utf-8", "replace"), masked)
+        self._emit.client(show(command.raw), masked)
         if event.bare_lf:
             self._emit.note("sim.command.bare-lf")
         handler = _HANDLERS.get(command.verb)
         if handler is None:
-            self._emit.note("sim.command.unknown", verb=_echo(command.verb))
+            self._emit.note("sim.command.unknown", verb=echo(command.verb))
             self._reply("unknown")
             self._bad_command()
         elif not event.legal:
@@ -181,7 +180,7 @@ class SimServer:
             key = "auth-in-transaction"
         else:
             key = {"MAIL": "nested-mail", "RCPT": "need-mail", "DATA": "need-rcpt"}.get(verb, "bad-sequence")
-        self._emit.note(EXPECTED[state], source_verb=verb)
+        self._emit.note(EXPECTED[state])
         self._reply(key)
         if verb == "AUTH" and not self.closed:
             # tutor.protocol.server moves any non-334 answer to AUTH to READY; a refused AUTH changes nothing
@@ -190,7 +189,7 @@ class SimServer:
 
     def _auth_response(self, event: AuthResponseReceived) -> None:
         masked = MASK if self._auth.next_is_secret else None
-        self._emit.client(event.line.decode("utf-8", "replace"), masked)
+        self._emit.client(show(event.line), masked)
         self._auth_outcome(self._auth.respond(event.line))
 
     def _auth_outcome(self, outcome: Outcome) -> None:
@@ -257,7 +256,7 @@ class SimServer:
             self._emit.note("sim.ehlo.helo")
             self._reply("helo")
             return True
-        greeting = self.profile.ehlo_greeting.format(host=self.hostname, client=_echo(self._helo))
+        greeting = self.profile.ehlo_greeting.format(host=self.hostname, client=echo(self._helo))
         self._send(make(250, greeting, *self._extensions()))   # RFC 2034 §3: no enhanced codes on EHLO
         self._ehlo_notes()
         return True
@@ -371,8 +370,3 @@ _HANDLERS: dict[str, Callable[[SimServer, Command], bool]] = {
     "STARTTLS": SimServer._starttls,
 }
 
-
-def _echo(text: str) -> str:
-    """Client text safe to put in a reply line: printable ASCII only, at most 64 characters."""
-    shown = show(text.encode("utf-8", "replace"))
-    return "".join(c if " " <= c <= "~" else "?" for c in shown)[:_ECHO_LIMIT]

@@ -237,7 +237,7 @@ class SimService:
 
     def log_line(self, number: int, text: str) -> None:
         if self.config.log is not None:
-            self.config.log(f"[session {number}] {text}")
+            self.config.log(f"[session {number}] {_safe(text)}")
 
     def log_output(self, number: int, out: Output) -> None:
         """The annotated transcript: C:/S: lines and the server's notes, passwords masked unless asked."""
@@ -246,7 +246,14 @@ class SimService:
             return
         show = self.config.show_secrets
         for line in out.transcript:
-            log(f"[session {number}] {line.direction}: {line.shown(show)}")
+            log(f"[session {number}] {line.direction}: {_safe(line.shown(show))}")
         for note in out.notes:
             text = SECRET_NOTE if note.secret and not show else note.text()
-            log(f"[session {number}]    {text}")
+            log(f"[session {number}]    {_safe(text)}")
+
+
+def _safe(text: str) -> str:
+    """One log line whatever a client sent: control characters (terminal escapes too) shown as escapes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -1,0 +1,159 @@
+"""`smtp-tutor connect HOST[:PORT]`: the REPL (or batch mode) on a live server, with TLS checked and secrets masked."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from tutor import explain
+from tutor.errors import InputError, TutorError
+from tutor.transport import address
+
+T = explain.text
+PASSWORD_ENV = "SMTP_TUTOR_PASSWORD"
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the `connect` subcommand."""
+    p = subparsers.add_parser("connect", help=T("transport.cli.help"), description=T("transport.cli.description"))
+    configure(p)
+    return p
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("target", metavar="HOST[:PORT]", help=T("transport.cli.target"))
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--starttls", action="store_true", help=T("transport.cli.starttls"))
+    mode.add_argument("--tls", action="store_true", help=T("transport.cli.tls"))
+    p.add_argument("--insecure", action="store_true", help=T("transport.cli.insecure"))
+    p.add_argument("--cafile", metavar="FILE", help=T("transport.cli.cafile"))
+    p.add_argument("--allow-cleartext", action="store_true", help=T("transport.cli.allow-cleartext"))
+    p.add_argument("--show-secrets", action="store_true", help=T("transport.cli.show-secrets"))
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help=T("transport.cli.timeout"))
+    p.add_argument("--script", metavar="FILE", help=T("transport.cli.script"))
+    p.add_argument("--record", metavar="FILE", help=T("transport.cli.record"))
+    p.add_argument("--batch", action="store_true", help=T("transport.cli.batch"))
+    p.add_argument("--no-color", "--no-colour", dest="no_color", action="store_true", help=T("transport.cli.no-color"))
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """How to reach the server and how careful to be with credentials."""
+
+    where: address.Address
+    starttls: bool = False
+    tls: bool = False
+    insecure: bool = False
+    cafile: str | None = None
+    timeout: float = 10.0
+    allow_cleartext: bool = False
+    show_secrets: bool = False
+
+    def connect(self) -> Any:
+        from tutor.transport import tcp
+
+        return tcp.connect(self.where.host, self.where.port, starttls=self.starttls, tls=self.tls,
+                           insecure=self.insecure, cafile=self.cafile, timeout=self.timeout)
+
+
+def options(args: argparse.Namespace) -> LiveOptions:
+    """Check the arguments before anything touches the network: InputError (one line, exit 2) if bad."""
+    from tutor.transport import tls
+
+    where = address.parse(args.target, starttls=args.starttls, tls=args.tls)
+    if not args.timeout > 0:
+        raise InputError(T("transport.error.bad-timeout", seconds=args.timeout))
+    if args.cafile:
+        tls.client_context(cafile=args.cafile)   # a missing or unreadable CA file is bad input
+    return LiveOptions(where, args.starttls, args.tls, args.insecure, args.cafile, args.timeout,
+                       args.allow_cleartext, args.show_secrets)
+
+
+def _make_shell(live: LiveOptions, **shell_options: Any) -> Any:
+    """A REPL Shell that starts on the live server instead of the simulator (built lazily: fast --help)."""
+    from tutor import live as policy
+    from tutor.repl.shell import Shell
+
+    class LiveShell(Shell):
+        """Starts on `live`; guards clear-text credentials; masks them unless --show-secrets."""
+
+        def __init__(self, **kw: Any) -> None:
+            super().__init__(**kw)
+            self.live = live
+            self.allow_cleartext = live.allow_cleartext
+            self.show_secrets = live.show_secrets
+            self.confirm = _terminal_confirm if self.interactive else None
+            if not self.interactive:
+                self.ask_password = _env_password
+
+        def start(self) -> None:
+            self.starting = False
+            self.reconnect = self.open_live
+            if not self.handle(":connect", record=False) and not self.interactive:
+                self.quit_requested = True   # batch mode: nothing after a failed connect can work
+
+        def open_live(self) -> bool:
+            self.connect(self.live.connect(), timeout=self.live.timeout)
+            return True
+
+        def send(self, line: str, *, typed: bool = True) -> bool:
+            session = self.session
+            if session is not None and not session.closed:
+                policy.guard_cleartext(self, session, line)
+            return super().send(line, typed=typed)
+
+        def emit(self, items: Iterable[Any]) -> None:
+            session = self.session
+            if not self.show_secrets and session is not None and not session.transport.is_simulator:
+                items = policy.mask(items)
+            super().emit(items)
+
+        def finish(self) -> None:
+            if self.record:
+                try:
+                    self.transcript.save(self.record, redact=not self.show_secrets)
+                except TutorError as exc:
+                    self.error(str(exc))
+
+    return LiveShell(**shell_options)
+
+
+def _env_password(prompt: str) -> str:
+    value = os.environ.get(PASSWORD_ENV)
+    if value:
+        return value
+    raise InputError(T("repl.batch-no-password") + f" (or set {PASSWORD_ENV})")
+
+
+def _terminal_confirm(prompt: str) -> bool:
+    from prompt_toolkit import prompt as ask
+
+    try:
+        return ask(prompt).strip().lower() in ("y", "yes")
+    except (EOFError, KeyboardInterrupt):
+        return False
+
+
+def run(args: argparse.Namespace) -> int:
+    """The REPL on the live server: the terminal app on a terminal, batch mode for --script, --batch or pipes."""
+    live = options(args)
+    script = getattr(args, "script", None)
+    lines: Iterable[str] = sys.stdin
+    if script is not None:
+        try:
+            with open(script, encoding="utf-8") as handle:
+                lines = handle.readlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {script}: {getattr(exc, 'strerror', None) or exc}") from None
+    interactive = not (script or args.batch) and sys.stdin.isatty() and sys.stdout.isatty()
+    shell = _make_shell(live, interactive=interactive, record=args.record)
+    if interactive:
+        from tutor.cli_repl import use_color
+        from tutor.repl.app import ReplApp
+        return ReplApp(shell, color=use_color(args)).run()
+    from tutor.repl import batch
+    return batch.run(shell, lines)
+

@@ -1,0 +1,71 @@
+"""What changes when the server is real: the clear-text credentials guard, and masking credentials in what is shown.
+
+Both work on a REPL shell and its session through narrow attributes (`allow_cleartext`, `confirm`,
+`session.transport.cleartext_exposed`), so any front end can use them; nothing here does I/O itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Iterable
+
+from tutor import explain
+from tutor.errors import InputError
+from tutor.protocol import commands
+from tutor.protocol.client import COMMAND
+from tutor.session import CLIENT, NOTE, Item
+from tutor.trace.transcript import redacted
+
+T = explain.text
+CLEARTEXT_MECHANISMS = {"PLAIN": "what-plain", "LOGIN": "what-login"}
+# Notes marked secret that hide the password themselves when the annotator does not reveal (live servers).
+SAFE_SECRET_NOTES = {"repl.ann.plain", "repl.ann.plain-authzid", "repl.ann.login-password"}
+
+
+def exposed_mechanism(session: Any, line: str) -> str | None:
+    """PLAIN or LOGIN when `line` starts that exchange on a connection anyone on the path can read, else None."""
+    transport = session.transport
+    if not getattr(transport, "cleartext_exposed", False) or session.client.line_kind() != COMMAND:
+        return None
+    command = commands.parse(line.encode("utf-8", "replace"))
+    if command.verb != "AUTH":
+        return None
+    parsed = commands.parse_auth(command.argument)
+    mechanism = parsed.mechanism.upper() if parsed is not None else ""
+    return mechanism if mechanism in CLEARTEXT_MECHANISMS else None
+
+
+def guard_cleartext(shell: Any, session: Any, line: str) -> None:
+    """Warn, explain what a sniffer would see, and ask before PLAIN/LOGIN in clear text to a remote host.
+
+    Returns when the line may be sent; raises InputError (one line, nothing sent) when it may not:
+    the learner said no, or there is no one to ask (batch mode without --allow-cleartext).
+    """
+    mechanism = exposed_mechanism(session, line)
+    if mechanism is None or getattr(shell, "allow_cleartext", False):
+        return
+    host = session.transport.address.host
+    shell.note("transport.cleartext.warning", "warning", host=host, mechanism=mechanism,
+               what=T(f"transport.cleartext.{CLEARTEXT_MECHANISMS[mechanism]}"))
+    confirm = getattr(shell, "confirm", None)
+    if confirm is None:
+        raise InputError(T("transport.cleartext.refused", mechanism=mechanism, host=host))
+    if not confirm(T("transport.cleartext.prompt")):
+        raise InputError(T("transport.cleartext.declined"))
+
+
+def mask(items: Iterable[Item]) -> list[Item]:
+    """Items with credentials hidden: secret client lines keep only `AUTH MECH`, secret notes say masked."""
+    out = []
+    for item in items:
+        if item.secret and item.kind == CLIENT:
+            item = replace(item, text=redacted(item.text.encode("utf-8", "replace")))
+        elif item.secret and item.kind not in (CLIENT, "S") and not _already_masked(item):
+            item = replace(item, kind=item.kind or NOTE, text=T("transport.live.masked"))
+        out.append(item)
+    return out
+
+
+def _already_masked(item: Item) -> bool:
+    """The annotator and the autopilot hide the password themselves when the server is real."""
+    return item.key in SAFE_SECRET_NOTES or T("repl.autopilot.hidden") in item.text

@@ -62,6 +62,11 @@ class Shell:
         """Connect to the simulator with the chosen profile and show its greeting."""
         self.starting = False
         self.handle(f":connect sim:{self.profile}", record=False)
+        if self.record and self.transcript.recorder is None:
+            try:        # streamed as it happens, so a crash or Ctrl-C loses nothing already recorded
+                self.transcript.record_to(self.record)
+            except TutorError as exc:
+                self.error(str(exc))
 
     def ensure_started(self) -> None:
         """The terminal app shows its first prompt before connecting; a line typed meanwhile waits for it."""
@@ -69,11 +74,9 @@ class Shell:
             self.start()
 
     def finish(self) -> None:
-        if self.record:
-            try:
-                self.transcript.save(self.record)
-            except TutorError as exc:
-                self.error(str(exc))
+        if self.transcript.recorder is not None:
+            self.transcript.recorder.close()
+            self.transcript.recorder = None
 
     def connect(self, transport: Any, timeout: float | None = None) -> None:
         """Use a new transport: close the old session, read the greeting (waiting at most `timeout` s)."""

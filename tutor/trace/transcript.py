@@ -70,9 +70,21 @@ class Transcript:
     target: str = ""
     started: float = field(default_factory=time.time)
     entries: list[Entry] = field(default_factory=list)
+    recorder: "Recorder | None" = None     # when set, every entry is also written to disk as it happens
 
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)
+        if self.recorder is not None:
+            self.recorder.add(entry)
+
+    def record_to(self, path: str | os.PathLike, redact: bool = True) -> "Recorder":
+        """Stream this transcript to a file from now on (what it holds so far is written first)."""
+        recorder = Recorder(path, redact)
+        recorder.session(self.target, started=self.started)
+        for entry in self.entries:
+            recorder.add(entry)
+        self.recorder = recorder
+        return recorder
 
     def lines(self) -> Iterator[Entry]:
         return (e for e in self.entries if e.direction in ("C", "S"))

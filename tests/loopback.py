@@ -55,11 +55,10 @@ def _openssl(*args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def _leaf(d: Path, name: str, names: str, *dates: str) -> tuple[Path, Path]:
+def _leaf(d: Path, name: str, cn: str, names: str, *dates: str) -> tuple[Path, Path]:
     """A key and a certificate signed by the test CA; `dates` = (start, end) as YYYYMMDDHHMMSSZ, or ()."""
     key, csr, cert = d / f"{name}-key.pem", d / f"{name}.csr", d / f"{name}.pem"
-    _openssl("req", "-new", *EC, "-keyout", str(key), "-out", str(csr), "-subj", "/CN=" + names.split(",")[0][21:],
-             "-addext", names)
+    _openssl("req", "-new", *EC, "-keyout", str(key), "-out", str(csr), "-subj", "/CN=" + cn, "-addext", names)
     validity = ["-startdate", dates[0], "-enddate", dates[1]] if dates else ["-days", "30"]
     _openssl("ca", "-batch", "-config", str(d / "ca.cnf"), "-keyfile", str(d / "ca-key.pem"), "-cert",
              str(d / "ca.pem"), "-in", str(csr), "-out", str(cert), "-notext", *validity)
@@ -75,9 +74,9 @@ def make_certs(d: Path) -> Certs:
     self_cert, self_key = d / "self.pem", d / "self-key.pem"
     _openssl("req", "-x509", *EC, "-keyout", str(self_key), "-out", str(self_cert), "-days", "30",
              "-subj", "/CN=localhost", "-addext", LOCAL_NAMES)
-    return Certs(d / "ca.pem", _leaf(d, "good", LOCAL_NAMES),
-                 _leaf(d, "other", "subjectAltName=DNS:other.example"),
-                 _leaf(d, "expired", LOCAL_NAMES, "20200101000000Z", "20200102000000Z"),
+    return Certs(d / "ca.pem", _leaf(d, "good", "localhost", LOCAL_NAMES),
+                 _leaf(d, "other", "other.example", "subjectAltName=DNS:other.example"),
+                 _leaf(d, "expired", "localhost", LOCAL_NAMES, "20200101000000Z", "20200102000000Z"),
                  (self_cert, self_key))
 
 

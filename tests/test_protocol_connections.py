@@ -142,3 +142,26 @@ def test_decode_response_cancel_and_errors():
     assert auth.decode_response(b"*").cancelled
     assert auth.decode_response(b"=AAA").error
     assert auth.decode_initial("=").data == b""
+
+
+def test_refused_auth_inside_a_transaction_keeps_the_transaction():
+    pair = Pair()
+    pair.say(b"EHLO x"); pair.reply(make(250, "test"))
+    pair.say(b"MAIL FROM:<a@example.org>"); pair.reply(make(250, "ok"))
+    event = pair.say(b"AUTH PLAIN")
+    assert not event.legal                                        # RFC 4954 §4: not during a transaction
+    pair.reply(make(503, "Bad sequence of commands", enhanced="5.5.1"))
+    assert pair.server.state is State.MAIL
+
+
+def test_message_size_is_bounded_in_memory():
+    client, server = ClientConnection(), ServerConnection(max_message_size=100)
+    client.receive_data(server.send(make(220, "x")))
+    client.next_event()
+    for line, reply in ((b"EHLO x", make(250, "x")), (b"MAIL FROM:<a@b>", make(250, "ok")),
+                        (b"RCPT TO:<c@d>", make(250, "ok")), (b"DATA", make(354, "go"))):
+        server.receive_data(client.send_line(line)); server.next_event()
+        client.receive_data(server.send(reply)); client.next_event()
+    server.receive_data(b"".join(client.send_message_line(b"x" * 50) for _ in range(10)) + client.send_message_line(b"."))
+    event = server.next_event()
+    assert isinstance(event, MessageReceived) and event.oversize and len(event.data) <= 100

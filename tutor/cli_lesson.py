@@ -141,7 +141,8 @@ def run_demo(lesson: Lesson, args: argparse.Namespace) -> int:
 def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
     """The REPL with the lesson started; batch mode (lines from stdin) when stdin is not a terminal.
 
-    Exit status: 0 when the lesson was finished with every step passed, 1 otherwise.
+    Exit status in batch mode: 0 only when the lesson was finished with every step passed (scripts and tests
+    rely on it); at a terminal 0, since leaving a lesson half-way is the learner's right.
     """
     from tutor import lesson_sessions
     from tutor.cli_repl import use_color
@@ -167,10 +168,9 @@ def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
     shell.start = start
     if interactive:
         from tutor.repl.app import ReplApp
-        ReplApp(shell, color=use_color(args)).run()
-    else:
-        from tutor.repl import batch
-        batch.run(shell, sys.stdin)
+        return ReplApp(shell, color=use_color(args)).run()
+    from tutor.repl import batch
+    batch.run(shell, sys.stdin)
     runner = started[0].runner if started else None
     return 0 if runner is not None and runner.finished and runner.all_passed else 1
 

@@ -30,6 +30,7 @@ class AuthResponseReceived:
 class MessageReceived:
     data: bytes                 # dot-unstuffed (RFC 5321 §4.5.2), lines ended by CRLF
     long_lines: int = 0         # lines over the 1000-octet text limit (RFC 5321 §4.5.3.1.6)
+    oversize: bool = False      # over max_message_size: the rest was dropped, `data` is only its start
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ ServerEvent = CommandReceived | AuthResponseReceived | MessageReceived | LineToo
 class ServerConnection:
     """Sans-IO SMTP server endpoint: `receive_data`, `next_event`, `send(reply)`."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_message_size: int = 64 * 1024 * 1024) -> None:
+        self.max_message_size = max_message_size     # bounds memory: text past it is counted, not kept
         self.state = State.GREETING
         self.authenticated = False
         self.tls = False
@@ -58,6 +60,7 @@ class ServerConnection:
         self._last: ServerEvent | None = None
         self._message = bytearray()
         self._long_lines = 0
+        self._oversize = False
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes from the client; b"" when it closed."""
@@ -93,14 +96,18 @@ class ServerConnection:
             self._long_lines += 1
             return None
         if item.data == b".":
-            event = MessageReceived(bytes(self._message), self._long_lines)
+            event = MessageReceived(bytes(self._message), self._long_lines, self._oversize)
             self._message.clear()
             self._long_lines = 0
+            self._oversize = False
             return event
         data = item.data[1:] if item.data.startswith(b".") else item.data   # RFC 5321 §4.5.2 dot-unstuffing
         if len(item.data) + 2 > TEXT_LINE_LIMIT:
             self._long_lines += 1
-        self._message += data + b"\r\n"
+        if len(self._message) + len(data) + 2 > self.max_message_size:
+            self._oversize = True
+        else:
+            self._message += data + b"\r\n"
         return None
 
     def send(self, reply: Reply) -> bytes:
@@ -136,7 +143,7 @@ class ServerConnection:
             self.state = State.RCPT
         elif verb == "DATA" and code == 354:
             self.state = State.DATA
-        elif verb == "AUTH":
+        elif verb == "AUTH" and self.state is State.READY:   # a refused out-of-sequence AUTH changes nothing
             self._after_auth(code)
         elif verb == "STARTTLS" and code == 220:
             self.state = State.TLS_PENDING

@@ -127,7 +127,7 @@ class MailHandler:
             self._emit.note("sim.data.long-lines", count=event.long_lines)
             self._reply("long-text-line", limit=1000)
             return
-        if len(event.data) > self._profile.max_message_size:
+        if event.oversize or len(event.data) > self._profile.max_message_size:
             self._reply("too-big", limit=self._profile.max_message_size)
             return
         message = self._make(tx, event.data, session)

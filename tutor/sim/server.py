@@ -53,7 +53,7 @@ class SimServer:
         self.user: str | None = None
         self._clock = clock or time.time
         self._starttls = starttls
-        self._conn = ServerConnection()
+        self._conn = ServerConnection(max_message_size=self.profile.max_message_size + 1)
         self._emit = Collector()
         factory = challenges.factory(self.profile.challenge, rng=rng or random.SystemRandom(), clock=self._clock,
                                      host=hostname, fixed=fixed_challenge)
@@ -182,9 +182,6 @@ class SimServer:
             key = {"MAIL": "nested-mail", "RCPT": "need-mail", "DATA": "need-rcpt"}.get(verb, "bad-sequence")
         self._emit.note(EXPECTED[state])
         self._reply(key)
-        if verb == "AUTH" and not self.closed:
-            # tutor.protocol.server moves any non-334 answer to AUTH to READY; a refused AUTH changes nothing
-            self._conn.state = state
         self._bad_command()
 
     def _auth_response(self, event: AuthResponseReceived) -> None:

@@ -33,6 +33,8 @@ def default_port(*, starttls: bool = False, tls: bool = False) -> int:
 def parse(target: str, *, starttls: bool = False, tls: bool = False) -> Address:
     """`host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 literal; InputError (one line) otherwise."""
     text = target.strip()
+    if "://" in text:
+        raise _bad(target, "url")
     if text.startswith("["):
         host, sep, rest = text[1:].partition("]")
         if not sep or (rest and not rest.startswith(":")):

@@ -164,3 +164,37 @@ def test_cli_list_shows_progress(tmp_path):
     result = tutor("lesson", "--list", env={"XDG_DATA_HOME": str(tmp_path)})
     assert result.returncode == 0
     assert "cram-md5" in result.stdout and str(tmp_path) in result.stdout
+
+
+def test_course_code_imports_no_transport_session_or_ui():
+    """tutor/course is sans-IO: sockets, the session and the REPL stay at the edge (cli_lesson, lesson_sessions)."""
+    import ast
+
+    forbidden = ("tutor.transport", "tutor.session", "tutor.repl", "tutor.display", "tutor.cli")
+    for path in sorted((ROOT / "tutor" / "course").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert not name.startswith(forbidden), f"{path.name} imports {name}"
+
+
+@pytest.mark.parametrize("text, port, expected", [
+    ("mail.example.org", 587, ("mail.example.org", 587)),
+    ("mail.example.org:2525", 587, ("mail.example.org", 2525)),
+    ("[::1]:465", 587, ("::1", 465)),
+    ("::1", 587, ("::1", 587)),
+])
+def test_connect_targets(text, port, expected):
+    from tutor.lesson_sessions import parse_target
+
+    assert parse_target(text, port) == expected
+
+
+@pytest.mark.parametrize("text", ["host:port", ":25", "host:70000"])
+def test_bad_connect_targets_are_one_line(text):
+    from tutor.errors import InputError
+    from tutor.lesson_sessions import parse_target
+
+    with pytest.raises(InputError, match="--connect wants HOST or HOST:PORT"):
+        parse_target(text, 587)

@@ -122,3 +122,26 @@ def test_batch_lesson_from_stdin_exits_0_only_when_complete(tmp_path):
     half = subprocess.run([sys.executable, "-m", "tutor", "lesson", "auth-login"], input="EHLO me\nQUIT\n",
                           text=True, capture_output=True, cwd=ROOT, env=env, timeout=60)
     assert half.returncode == 1 and "Traceback" not in half.stderr
+
+
+def test_start_here_keeps_the_current_connection():
+    shell, out = make_shell()
+    shell.handle("EHLO laptop.example")
+    session = shell.session
+    assert shell.handle(":lesson start auth-plain --here")
+    assert shell.session is session and shell.session.target == "sim:lab"
+    assert shell.lesson.runner.step.id == "ehlo"
+
+
+def test_a_live_password_is_kept_out_of_history(monkeypatch):
+    shell, out = make_shell()
+    shell.ask_password = lambda prompt: "s3cret-pass"
+    assert shell.handle(":lesson start auth-login --here --user alice")
+    assert "s3cret-pass" in shell.secrets
+    assert shell.lesson.runner.creds.user == "alice"
+
+
+def test_user_without_here_is_refused():
+    shell, out = make_shell()
+    assert not shell.handle(":lesson start auth-login --user alice")
+    assert "--here" in [i.text for i in out if i.kind == "error"][0]

@@ -62,7 +62,7 @@ def test_smtplib_starttls_then_login(tls):
             assert not client.has_extn("auth")
             assert client.starttls(context=insecure())[0] == 220
             client.ehlo()
-            assert client.esmtp_features["auth"].split() == ["PLAIN", "LOGIN", "CRAM-MD5"]
+            assert client.esmtp_features["auth"].split()[:3] == ["PLAIN", "LOGIN", "CRAM-MD5"]
             assert client.login("tim", "tanstaaftanstaaf")[0] == 235
             client.sendmail("tim@example.org", ["a@example.net"], MESSAGE)
     assert b" with ESMTPSA " in server.sink.messages[0].received

@@ -6,6 +6,7 @@ Skipped when the lab is not running, except under CI (CI=true), where that is a 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -38,9 +39,7 @@ def lab() -> dict[str, str]:
         key, sep, value = line.partition("=")
         if sep and not key.startswith("#"):
             env[key.strip()] = value.strip().strip('"')
-    try:
-        import tutor.transport.tcp  # noqa: F401
-    except ModuleNotFoundError:
+    if importlib.util.find_spec("tutor.transport.tcp") is None:
         _unavailable("tutor.transport.tcp is not there yet")
     return env
 

@@ -36,7 +36,8 @@ def listening_port(process: subprocess.Popen) -> int:
 def test_list_profiles(capsys):
     assert main(["--list-profiles"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert names == ["lab", "strict", "legacy-2002", "glitchy-cram", "fixed-challenge", "draft-login"]
+    assert names == ["lab", "strict", "legacy-2002", "glitchy-cram", "fixed-challenge", "draft-login", "modern",
+                     "fixed-scram", "impostor"]
 
 
 @pytest.mark.parametrize("args,message", [

@@ -51,7 +51,8 @@ def test_out_of_sequence_line_is_sent_with_a_note():
 def test_login_by_hand_tracks_the_exchange():
     session, _ = open_session()
     session.send(b"EHLO laptop.example")
-    assert session.client.capabilities.auth_mechanisms == ("PLAIN", "LOGIN", "CRAM-MD5")
+    assert session.client.capabilities.auth_mechanisms == ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
+                                                          "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER")
     items = session.send(b"AUTH LOGIN")
     assert session.auth.mechanism == "LOGIN" and session.auth.last_challenge == b"Username:"
     assert server_lines(items) == ["334 VXNlcm5hbWU6"]

@@ -27,8 +27,9 @@ class Digits(random.Random):
         return 23891
 
 
-def test_the_six_profiles_exist_with_one_line_summaries():
-    assert list(PROFILES) == ["lab", "strict", "legacy-2002", "glitchy-cram", "fixed-challenge", "draft-login"]
+def test_the_profiles_exist_with_one_line_summaries():
+    assert list(PROFILES) == ["lab", "strict", "legacy-2002", "glitchy-cram", "fixed-challenge", "draft-login",
+                              "modern", "fixed-scram", "impostor"]
     for name, profile in PROFILES.items():
         assert profile.name == name
         assert profile.summary and "\n" not in profile.summary and not profile.summary.startswith("sim.")
@@ -38,7 +39,7 @@ def test_lab_offers_everything_in_clear_and_says_real_servers_dont():
     talk = Talk("lab")
     assert talk.send("EHLO client.example") == [
         "250-sim.smtp-tutor.test Hello client.example", "250-PIPELINING", "250-SIZE 10485760", "250-8BITMIME",
-        "250-ENHANCEDSTATUSCODES", "250-STARTTLS", "250 AUTH PLAIN LOGIN CRAM-MD5"]
+        "250-ENHANCEDSTATUSCODES", "250-STARTTLS", "250 AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER"]
     assert "sim.ehlo.lab-clear" in talk.notes()
 
 
@@ -50,7 +51,7 @@ def test_strict_offers_auth_only_inside_tls():
     assert talk("MAIL FROM:<tim@example.org>") == "530 5.7.0 Must issue a STARTTLS command first"
     assert talk("STARTTLS") == "220 2.0.0 Ready to start TLS"
     talk.server.tls_established()
-    assert talk.send("EHLO client.example")[-1] == "250 AUTH PLAIN LOGIN CRAM-MD5"
+    assert talk.send("EHLO client.example")[-1] == "250 AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER"
     assert talk(f"AUTH PLAIN {TIM_PLAIN}") == "235 2.7.0 Authentication successful"
     assert talk("MAIL FROM:<tim@example.org>") == "250 2.1.0 Ok"
 

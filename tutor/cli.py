@@ -19,7 +19,7 @@ SUBCOMMAND_MODULES = {
     "trace": "tutor.cli_trace",
 }
 # The names in tutor.helpers.registry.HELPERS, known here without importing it (a test keeps them equal).
-HELPER_NAMES = ("b64", "plain", "login", "cram", "decode", "explain")
+HELPER_NAMES = ("b64", "plain", "login", "cram", "scram", "xoauth2", "oauthbearer", "token", "decode", "explain")
 
 
 def _chosen_command(argv: list[str]) -> str | None:

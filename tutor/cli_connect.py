@@ -80,11 +80,21 @@ def _make_shell(live: LiveOptions, **shell_options: Any) -> Any:
     class LiveShell(Shell):
         """Starts on `live`; guards clear-text credentials; masks them unless --show-secrets."""
 
+        show_secrets = live.show_secrets
+
+        @property
+        def out(self) -> Any:
+            return self._out
+
+        @out.setter
+        def out(self, show: Any) -> None:
+            """Whatever front end sets `out` (batch mode echoes script lines through it) gets masked items."""
+            self._out = show if self.show_secrets else (lambda items: show(policy.mask(items)))
+
         def __init__(self, **kw: Any) -> None:
             super().__init__(**kw)
             self.live = live
             self.allow_cleartext = live.allow_cleartext
-            self.show_secrets = live.show_secrets
             self.confirm = _terminal_confirm if self.interactive else None
             if not self.interactive:
                 self.ask_password = _env_password
@@ -104,12 +114,6 @@ def _make_shell(live: LiveOptions, **shell_options: Any) -> Any:
             if session is not None and not session.closed:
                 policy.guard_cleartext(self, session, line)
             return super().send(line, typed=typed)
-
-        def emit(self, items: Iterable[Any]) -> None:
-            session = self.session
-            if not self.show_secrets and session is not None and not session.transport.is_simulator:
-                items = policy.mask(items)
-            super().emit(items)
 
         def finish(self) -> None:
             if self.record:

@@ -40,6 +40,11 @@ def show(data: bytes) -> str:
 
     Valid UTF-8 beyond ASCII is shown as its characters, so `Jürgen` stays readable.
     """
+    if data.isascii():   # fast path for the usual wire line: printable ASCII, perhaps ending in CRLF
+        text = data.decode("ascii")
+        body, crlf = (text[:-2], "\\r\\n") if text.endswith("\r\n") else (text, "")
+        if body.isprintable() and "\\" not in body:
+            return body + crlf
     try:
         decoded = data.decode("utf-8")
     except UnicodeDecodeError:

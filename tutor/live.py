@@ -13,12 +13,14 @@ from tutor import explain
 from tutor.errors import InputError
 from tutor.protocol import commands
 from tutor.protocol.client import COMMAND
+from tutor.repl import commands as repl_commands
 from tutor.session import CLIENT, NOTE, Item
 from tutor.trace.transcript import redacted
 
 T = explain.text
 CLEARTEXT_MECHANISMS = {"PLAIN": "what-plain", "LOGIN": "what-login"}
 # Notes marked secret that hide the password themselves when the annotator does not reveal (live servers).
+ECHO = "echo"   # a script line shown back in batch mode
 SAFE_SECRET_NOTES = {"repl.ann.plain", "repl.ann.plain-authzid", "repl.ann.login-password"}
 
 
@@ -50,15 +52,18 @@ def guard_cleartext(shell: Any, session: Any, line: str) -> None:
     confirm = getattr(shell, "confirm", None)
     if confirm is None:
         raise InputError(T("transport.cleartext.refused", mechanism=mechanism, host=host))
-    if not confirm(T("transport.cleartext.prompt")):
+    if not confirm(T("transport.cleartext.prompt") + " "):
         raise InputError(T("transport.cleartext.declined"))
 
 
 def mask(items: Iterable[Item]) -> list[Item]:
-    """Items with credentials hidden: secret client lines keep only `AUTH MECH`, secret notes say masked."""
+    """Items with credentials hidden: secret client lines keep only `AUTH MECH`, secret notes say masked,
+    echoed `:commands` lose their password arguments (as in history)."""
     out = []
     for item in items:
-        if item.secret and item.kind == CLIENT:
+        if item.kind == ECHO and item.text.startswith(":"):
+            item = replace(item, text=":" + (repl_commands.redact(item.text[1:]) or item.text[1:].split()[0]))
+        elif item.secret and item.kind == CLIENT:
             item = replace(item, text=redacted(item.text.encode("utf-8", "replace")))
         elif item.secret and item.kind not in (CLIENT, "S") and not _already_masked(item):
             item = replace(item, kind=item.kind or NOTE, text=T("transport.live.masked"))

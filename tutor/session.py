@@ -48,6 +48,7 @@ class AuthView:
     responses: int = 0                   # client messages sent so far, the initial response included
     last_challenge: bytes | None = None  # the last 334 challenge, decoded
     active: bool = False
+    messages: list = field(default_factory=list)   # ("C" | "S", decoded bytes) in order: what :scram walks
 
 
 class Annotator(Protocol):
@@ -217,6 +218,7 @@ class Session:
     def _track_sent(self, line: bytes, kind: str) -> None:
         if kind == AUTH_RESPONSE:
             self.auth.responses += 1
+            self._keep_message(auth_framing.decode_response(line).data)
             return
         command = commands.parse(line) if kind == COMMAND else None
         if command is None or command.verb != "AUTH":
@@ -224,6 +226,12 @@ class Session:
         parsed = commands.parse_auth(command.argument)
         mechanism = parsed.mechanism if parsed else None
         self.auth = AuthView(mechanism, int(bool(parsed and parsed.initial_response)), None, True)
+        if parsed is not None and parsed.initial_response is not None:
+            self._keep_message(auth_framing.decode_initial(parsed.initial_response).data)
+
+    def _keep_message(self, data: bytes | None, direction: str = "C") -> None:
+        if data is not None and len(self.auth.messages) < 16:   # bounded: an exchange has a few messages
+            self.auth.messages.append((direction, data))
 
     def _track_reply(self, reply: Reply, answers: Sent) -> None:
         about_auth = answers.kind == AUTH_RESPONSE or (answers.command is not None and answers.command.verb == "AUTH")
@@ -231,6 +239,7 @@ class Session:
             return
         if reply.code == 334:
             self.auth.last_challenge = auth_framing.decode_challenge(reply.lines[0]).data
+            self._keep_message(self.auth.last_challenge, "S")
         else:
             self.auth.active = False
 

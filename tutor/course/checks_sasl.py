@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from tutor import escapes
 from tutor.course import facts
-from tutor.course.checkbase import CheckKind, Fail, Outcome, Param, Pass, Wait
+from tutor.course.checkbase import CheckKind, Fail, Outcome, Param, Pass
 from tutor.course.checks_auth import decode, field_value, response_line
 from tutor.course.facts import Credentials
 from tutor.course.view import COMMAND, Attempt

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from tutor import explain
 from tutor.course import facts
-from tutor.course.checkbase import HELPER, NOTHING, WIRE, Fail, Pass, Wait
+from tutor.course.checkbase import HELPER, NOTHING, WIRE, Fail, Pass
 from tutor.course.checks import CHECKS
 from tutor.course.facts import Credentials
 from tutor.course.model import Lesson, Step

@@ -16,6 +16,7 @@ from tutor.protocol.replies import Reply
 
 HIDDEN = "***"
 A = "repl.ann."
+BEARER = ("XOAUTH2", "OAUTHBEARER")
 
 
 def meaning(code: int, enhanced: str | None = None) -> str:
@@ -68,7 +69,24 @@ class Annotations:
             return [Note(A + "login-user", {"text": escapes.show(data)})]
         if mechanism == "CRAM-MD5":
             return _cram(data)
+        if mechanism.startswith("SCRAM-"):
+            return scram_notes(data, from_server=False)
+        if mechanism in BEARER:
+            return self._bearer(data, mechanism)
         return [Note(A + "decodes", {"text": escapes.show(data)}, secret=True)]
+
+    def _bearer(self, data: bytes, mechanism: str) -> list[Note]:
+        """XOAUTH2 / OAUTHBEARER: the user, and the token hidden unless revealing (it replays like a password)."""
+        from tutor.sasl.identify import identify
+        if data == b"\x01":
+            return [Note(A + "bearer-ack")]     # RFC 7628 §3.2.3
+        found = identify(data, mechanism, from_server=False)
+        fields = {f.label: f.value for f in found.fields}
+        if "token" not in fields:
+            return [Note(A + "decodes", {"text": self._secret(escapes.show(data))}, secret=True)]
+        user = fields.get("user") or fields.get("authzid") or ""
+        return [Note(A + "bearer", {"mechanism": mechanism, "user": user, "token": self._secret(fields["token"])},
+                     secret=True)]
 
     def _plain(self, data: bytes) -> list[Note]:
         from tutor.sasl import plain
@@ -116,6 +134,10 @@ def revealed_secret(line: bytes, kind: str, auth) -> str | None:
             return plain.parse(data).password
         except InputError:
             return None
+    if mechanism in BEARER:
+        from tutor.sasl.identify import identify
+        token = next((f.value for f in identify(data, mechanism, False).fields if f.label == "token"), None)
+        return token if isinstance(token, str) and token else None
     return None
 
 
@@ -127,9 +149,26 @@ def challenge(text: str, mechanism: str | None) -> list[Note]:
     if decoded.data == b"":
         return [Note(A + "challenge-empty")]
     shown = escapes.show(decoded.data)
-    if (mechanism or "").upper() == "CRAM-MD5":
+    name = (mechanism or "").upper()
+    if name == "CRAM-MD5":
         return [Note(A + "challenge-cram", {"text": shown})]
+    if name.startswith("SCRAM-"):
+        return scram_notes(decoded.data, from_server=True)
+    if name in BEARER and decoded.data.startswith(b"{"):
+        return [Note(A + "bearer-error", {"text": shown, "answer": "AQ==" if name == "OAUTHBEARER" else '""'})]
     return [Note(A + "challenge", {"text": shown})]
+
+
+def scram_notes(data: bytes, from_server: bool) -> list[Note]:
+    """A SCRAM message decoded attribute by attribute, with what to do next (:scram computes it)."""
+    from tutor.sasl import scram
+    try:
+        attrs = scram.parse_message(data)
+    except InputError as exc:
+        return [Note(A + "decodes", {"text": escapes.show(data)}), Note(A + "scram-bad", {"error": str(exc)})]
+    kind = attrs["kind"]
+    params = {k: v for k, v in attrs.items() if len(k) == 1}
+    return [Note(A + "scram." + kind, {"text": escapes.show(data), **params})]
 
 
 def _cram(data: bytes) -> list[Note]:

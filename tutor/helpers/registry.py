@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from tutor import explain
-from tutor.helpers import codes_helper, decode, encoding, mechanisms
+from tutor.helpers import codes_helper, decode, encoding, mechanisms, modern
 from tutor.helpers.result import Context, Result
 
 
@@ -33,6 +33,12 @@ HELPERS: dict[str, HelperCommand] = {
     "login": HelperCommand("login", "login USER [PASSWORD]", mechanisms.configure_login, mechanisms.run_login, (1,)),
     "cram": HelperCommand("cram", "cram USER [PASSWORD] [CHALLENGE]", mechanisms.configure_cram, mechanisms.run_cram,
                           (1,)),
+    "scram": HelperCommand("scram", "scram USER [PASSWORD] [--hash SHA-1|SHA-256] [--nonce N] [--server-first MSG]",
+                           modern.configure_scram, modern.run_scram, (1,)),
+    "xoauth2": HelperCommand("xoauth2", "xoauth2 USER [TOKEN]", modern.configure_xoauth2, modern.run_xoauth2, (1,)),
+    "oauthbearer": HelperCommand("oauthbearer", "oauthbearer USER [TOKEN] [--host H --port P]",
+                                 modern.configure_oauthbearer, modern.run_oauthbearer, (1,)),
+    "token": HelperCommand("token", "token USER", modern.configure_token, modern.run_token),
     "decode": HelperCommand("decode", "decode TEXT", decode.configure, decode.run),
     "explain": HelperCommand("explain", "explain CODE [ENHANCED]", codes_helper.configure, codes_helper.run),
 }

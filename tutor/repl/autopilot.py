@@ -63,10 +63,12 @@ def _exchange(shell: Any, session: Any, client: Any, name: str, use_initial: boo
             break
         try:
             answer = client.respond(challenge)
-        except TutorError as exc:
+        except TutorError as exc:     # e.g. SCRAM's v= does not verify: never answer it with the empty line
+            _explain(shell, client, shown)
             shell.emit([Item(ERROR, T("repl.autopilot.stopped", error=str(exc)))])
-            shell.send(framing.CANCEL.decode(), typed=False)
-            break
+            shell.send(framing.CANCEL.decode(), typed=False)   # RFC 4954 §4: the client cancels with "*"
+            shell.note("repl.autopilot.we-cancelled")
+            return True
         shown = _explain(shell, client, shown)
         _announce(shell, step, answer, session.auth.responses)
         shell.pause(T("repl.prompt.pause"))
@@ -97,8 +99,11 @@ def _explain(shell: Any, client: Any, shown: int) -> int:
 def _announce(shell: Any, n: int, answer: bytes, sent_before: int) -> None:
     reveal = shell.session.transport.is_simulator
     mechanism = (shell.session.auth.mechanism or "").upper()
-    secret = mechanism == "PLAIN" or (mechanism == "LOGIN" and sent_before >= 1)
-    if secret and not reveal:
+    secret = mechanism == "PLAIN" or (mechanism == "LOGIN" and sent_before >= 1) or \
+        (mechanism in ("XOAUTH2", "OAUTHBEARER") and sent_before == 0)      # the bearer token replays
+    if answer == b"":
+        shell.note("repl.autopilot.answer-empty", n=n)      # RFC 4954 §4: e.g. after SCRAM's v= or a JSON error
+    elif secret and not reveal:
         shell.note("repl.autopilot.answer-secret", n=n)
     else:
         text = T("repl.autopilot.answer", n=n, text=escapes.show(answer))

@@ -226,7 +226,7 @@ def run_helper(shell: Any, helper: Any, parser: ArgumentParser, text: str) -> bo
         index = positional_words(parser, tokens)
         if position < len(index):
             shell.remember_secret(tokens[index[position]])
-    context = Context(ask_password=shell.ask_secret, last_challenge=shell.last_challenge)
+    context = Context.of_session(shell.session, shell.ask_secret)
     result = helper.run(args, context)
     for step in result.steps:
         if step.secret:

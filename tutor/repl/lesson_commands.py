@@ -14,7 +14,7 @@ from tutor import explain
 from tutor.course import loader
 from tutor.course.facts import Credentials
 from tutor.course.model import Lesson
-from tutor.course.progress import Progress
+from tutor.course.progress import Progress, listing
 from tutor.course.runner import LessonRunner, Say
 from tutor.course.view import COMMAND, View, view_of
 from tutor.errors import InputError
@@ -73,15 +73,10 @@ class LessonControl:
 def begin(shell: Any, lesson: Lesson, *, creds: Credentials | None = None, keep: bool = False,
           progress: Progress | None = None) -> LessonControl:
     """Start `lesson`: on a fresh simulator set up for it, or (`keep`) on the shell's current connection."""
-    from tutor import lesson_sessions
-
     if creds is not None and creds.password:
         shell.remember_secret(creds.password)     # kept out of history and transcripts like any password
-    reopen = shell.reconnect
+    reopen = shell.reconnect if keep else _sim_opener(shell, lesson)
     if not keep:
-        def reopen() -> bool:
-            shell.connect(lesson_sessions.sim_transport(lesson))
-            return True
         reopen()
         shell.reconnect = reopen
     session = shell.session
@@ -94,6 +89,16 @@ def begin(shell: Any, lesson: Lesson, *, creds: Credentials | None = None, keep:
     attach(shell, control)
     shell.emit(items(runner.start(view_of(session))))
     return control
+
+
+def _sim_opener(shell: Any, lesson: Lesson) -> Callable[[], bool]:
+    """Opens (and reopens, for :lesson restart and :connect) a fresh simulator set up for the lesson."""
+    from tutor import lesson_sessions
+
+    def reopen() -> bool:
+        shell.connect(lesson_sessions.sim_transport(lesson))
+        return True
+    return reopen
 
 
 def attach(shell: Any, control: LessonControl | None) -> None:
@@ -110,8 +115,6 @@ def _control(shell: Any) -> LessonControl:
 
 
 def _list(shell: Any) -> None:
-    from tutor.course.progress import listing
-
     shell.info("\n".join(listing(Progress(), loader.load_all())))
 
 
@@ -123,6 +126,8 @@ def _start(shell: Any, words: list[str]) -> None:
     args = commands.parse(parser, shlex.join(words))
     lesson = loader.find(args.name)
     creds = None
+    if args.user and not (args.here and shell.session is not None and not shell.session.closed):
+        raise InputError(_t("user-needs-here"))
     if args.user:
         creds = Credentials(args.user, shell.ask_secret(explain.text("course.cli.ask-password", user=args.user,
                                                                       target=shell.session.target)))

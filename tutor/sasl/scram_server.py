@@ -27,18 +27,20 @@ class ScramServer:
     """Server side. Give `lookup` (user -> plaintext password) or `stored` (user -> ScramKeys), not both.
 
     Stages: "start" -> "first" (after an empty challenge) -> "final" -> "ack" (v= sent as a 334) -> "done".
+    `accept_any` makes an impostor for teaching: it skips the proof check and signs v= with keys that are not
+    the user's, so the client's check of v= (RFC 5802 §5) is what catches it.
     """
 
     def __init__(self, lookup: SecretLookup | None = None, hash_name: str = "SHA-256", s_nonce: str | None = None,
                  salt: bytes | None = None, iterations: int = MIN_ITERATIONS, *, stored: StoredLookup | None = None,
-                 allow_authzid: AuthzPolicy | None = None) -> None:
+                 allow_authzid: AuthzPolicy | None = None, accept_any: bool = False) -> None:
         if (lookup is None) == (stored is None):
             raise LocalProtocolError("a SCRAM server needs exactly one of lookup= (passwords) or stored= (keys)")
         if iterations < 1:
             raise InputError(f"the SCRAM iteration count must be at least 1, got {iterations}")
         self.hash = canonical_hash(hash_name)
         self.name = "SCRAM-" + self.hash
-        self._lookup, self._stored, self._allow = lookup, stored, allow_authzid
+        self._lookup, self._stored, self._allow, self._accept_any = lookup, stored, allow_authzid, accept_any
         self._s_nonce = check_nonce(s_nonce, "server") if s_nonce is not None else make_nonce()
         self._salt, self._iterations = salt, iterations
         self._stage = "start"
@@ -182,6 +184,9 @@ class ScramServer:
             Step("scram.step.client-key", b64encode(client_key or b""), N + "recovered-client-key", secret=True),
             Step("sasl.step.server.compare", "match" if same else "no match", N + "compare-stored-key"),
         ]
+        if self._accept_any and not (same and self._known):
+            trail.append(Step("sasl.step.server.compare", "ignored", N + "impostor-accepts"))
+            return self._authorize(message, trail)
         if not self._known:
             trail.append(Step("sasl.step.server.lookup", self._user, "sasl.note.server.no-such-user",
                               {"authcid": self._user}))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from tutor.errors import InputError
 
@@ -16,6 +16,23 @@ class Accounts:
 
     def __init__(self, users: Mapping[str, str] | None = None) -> None:
         self._users = dict(DEFAULT_USERS if users is None else users)
+        self._scram: dict[tuple, object] = {}     # (user, hash, kind) -> ScramKeys, built once per account
+
+    def scram_keys(self, name: str, hash_: str, kind: str, salt: Callable[[], bytes], iterations: int):
+        """The SCRAM record (salt, i, StoredKey, ServerKey) for `name`, built on first use and kept, as a real
+        server keeps it instead of the password (RFC 5802 §3); None for an unknown user. `salt()` makes the
+        salt when the record is built; `kind` separates records made in different ways ("random", "fixed")."""
+        password = self._users.get(name)
+        if password is None:
+            return None
+        key = (name, hash_, kind, iterations)
+        if key not in self._scram:
+            from tutor.sasl.scram_keys import make_keys
+            try:
+                self._scram[key] = make_keys(password, hash_, salt(), iterations)
+            except InputError:      # SASLprep refuses the password (RFC 5802 §2.2): no SCRAM login can match
+                self._scram[key] = None
+        return self._scram[key]
 
     def lookup(self, name: str) -> str | None:
         """The password of `name` (exact, case-sensitive match), or None for an unknown user."""

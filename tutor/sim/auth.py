@@ -7,21 +7,26 @@ the reply codes of RFC 4954 §6) and says, as notes, what the server decoded and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
-from tutor.explain import text
+from tutor.explain import lookup, text
 from tutor.protocol import b64
 from tutor.protocol.auth import DecodedResponse, decode_initial, decode_response
 from tutor.protocol.commands import parse_auth
 from tutor.protocol.replies import make
 from tutor.sasl import MECHANISMS
-from tutor.sasl.base import Challenge, SecretLookup, ServerMechanism, ServerOutcome
+from tutor.sasl.base import AuthResult, Challenge, SecretLookup, ServerMechanism, ServerOutcome
 from tutor.sim.challenges import ChallengeFactory
 from tutor.sim.output import MASK, Collector, clean, show
 from tutor.sim.profiles import Profile
 
 CONTINUE, SUCCESS, FAILURE, CANCELLED, ERROR = "continue", "success", "failure", "cancelled", "error"
 PASSWORD_MECHANISMS = ("PLAIN", "LOGIN")   # mechanisms that send the password recoverably
+TOKEN_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")   # their first message carries a replayable bearer token
+# Logs mask what replays: passwords and tokens. SCRAM lines stay visible: none of them is password-equivalent,
+# though the client-final proof lets whoever records it test password guesses offline (note sim.scram.visible).
+MASKED_INITIAL = PASSWORD_MECHANISMS[:1] + TOKEN_MECHANISMS
+IMPOSTOR_TAKES = ("bad-password", "no-such-user", "invalid-token")   # failures a fake server turns into 235
 
 
 @dataclass(frozen=True)
@@ -33,12 +38,21 @@ class Outcome:
     user: str = ""
 
 
+def reason_text(reason: str) -> str:
+    """Words for an AuthResult reason: sasl.toml's, else SCRAM's or OAuth's own."""
+    for namespace in ("sasl", "scram", "oauth"):
+        if isinstance(lookup(f"{namespace}.reason.{reason}"), str):
+            return text(f"{namespace}.reason.{reason}")
+    return reason
+
+
 class AuthHandler:
     """Runs AUTH exchanges for one session, one at a time. `reply(key, **params)` sends a tutor.sim.replies reply."""
 
     def __init__(self, profile: Profile, lookup: SecretLookup, challenges: ChallengeFactory,
-                 emit: Collector, reply: Callable[..., None], send: Callable) -> None:
+                 emit: Collector, reply: Callable[..., None], send: Callable, modern: Any = None) -> None:
         self._profile = profile
+        self._modern = modern        # tutor.sim.modern.ModernMechanisms: SCRAM and bearer servers
         self._lookup = lookup
         self._challenges = challenges
         self._emit = emit
@@ -50,14 +64,17 @@ class AuthHandler:
 
     @property
     def next_is_secret(self) -> bool:
-        """Will the client's next AUTH line carry a password (PLAIN's message, LOGIN's second answer)?"""
+        """Will the client's next AUTH line carry a password or a bearer token (PLAIN's message, LOGIN's second
+        answer, the XOAUTH2/OAUTHBEARER message)? SCRAM lines are not masked (see MASKED_INITIAL)."""
+        if self._name in TOKEN_MECHANISMS:
+            return self._responses == 0
         return self._name == "PLAIN" or (self._name == "LOGIN" and self._responses == 1)
 
     @staticmethod
     def masked_command(argument: str) -> str | None:
-        """How to log `AUTH <argument>` with secrets hidden; None if it reveals no password."""
+        """How to log `AUTH <argument>` with secrets hidden; None if it reveals no password or token."""
         parsed = parse_auth(argument)
-        if parsed is None or parsed.initial_response is None or parsed.mechanism != "PLAIN":
+        if parsed is None or parsed.initial_response in (None, "=") or parsed.mechanism not in MASKED_INITIAL:
             return None
         return f"AUTH {argument.split()[0]} {MASK}"
 
@@ -78,7 +95,7 @@ class AuthHandler:
             self._emit.note("sim.auth.case", typed=clean(typed), mechanism=name)   # RFC 4954 §8: case-insensitive
         self._emit.note("sim.auth.mechanism", mechanism=name, summary=text(MECHANISMS[name].summary_key))
         self._name, self._responses = name, 0
-        self._mech = MECHANISMS[name].server(self._lookup, **self._options(name))
+        self._mech = self._server(name)
         initial = None
         if parsed.initial_response is not None:
             decoded = decode_initial(parsed.initial_response)
@@ -107,6 +124,10 @@ class AuthHandler:
         self._finish()
         self._reply("auth-line-too-long")
 
+    def _server(self, name: str) -> ServerMechanism:
+        made = self._modern.server(name) if self._modern is not None else None
+        return made if made is not None else MECHANISMS[name].server(self._lookup, **self._options(name))
+
     def _options(self, name: str) -> dict:
         if name == "LOGIN":
             return {"wording": self._profile.login_wording}
@@ -129,27 +150,38 @@ class AuthHandler:
         secret = self.next_is_secret
         self._responses += 1
         self._emit.note("sim.auth.decoded", secret=secret, octets=len(decoded.data), shown=show(decoded.data))
+        if self._name.startswith("SCRAM-") and decoded.data.startswith(b"c="):
+            self._emit.note("sim.scram.visible")
         return decoded.data
 
     def _handle(self, outcome: ServerOutcome) -> Outcome:
         self._emit.steps(outcome.steps)
         if isinstance(outcome, Challenge):
             return self._challenge(outcome.data)
-        result, name = outcome.result, self._name
+        result, name = self._impostor(outcome.result), self._name
         self._finish()
         if result.success:
             user = result.authzid or result.authcid
             if name in PASSWORD_MECHANISMS:
                 self._emit.note("sim.auth.password-in-clear")
+            elif name in TOKEN_MECHANISMS:
+                self._emit.note("sim.auth.token-in-clear")
             self._emit.note("sim.auth.success", user=user)
             self._reply("auth-ok")
             return Outcome(SUCCESS, user)
         if result.reason == "initial-response-not-allowed":
             self._reply("auth-ir-not-allowed", mechanism=name)   # RFC 4954 §4: 501 (5.7.0)
             return Outcome(ERROR)
-        self._emit.note("sim.auth.failed", reason=text(f"sasl.reason.{result.reason}"))
+        self._emit.note("sim.auth.failed", reason=reason_text(result.reason))
         self._reply("auth-failed")   # RFC 4954 §6: 535 5.7.8
         return Outcome(FAILURE)
+
+    def _impostor(self, result: AuthResult) -> AuthResult:
+        """The impostor profile says yes to any credentials (it never knew them): what a fake server does."""
+        if not self._profile.impostor or result.success or result.reason not in IMPOSTOR_TAKES:
+            return result
+        self._emit.note("sim.impostor.accepts", mechanism=self._name)
+        return AuthResult(True, result.authcid, result.authzid or result.authcid)
 
     def _challenge(self, data: bytes) -> Outcome:
         encoded = b64.encode(data) if data else ""

@@ -11,8 +11,11 @@ from functools import lru_cache
 from tutor import explain
 
 DEFAULT_HOSTNAME = "sim.smtp-tutor.test"
-ALL_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+CLASSIC_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+ALL_MECHANISMS = CLASSIC_MECHANISMS + ("SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER")
 MODERN_EHLO = ("PIPELINING", "SIZE {size}", "8BITMIME", "ENHANCEDSTATUSCODES", "STARTTLS", "AUTH")
+# Gmail's order (smtp.gmail.com, 2024): no AUTH line at all before STARTTLS.
+GMAIL_EHLO = ("SIZE {size}", "8BITMIME", "STARTTLS", "AUTH", "ENHANCEDSTATUSCODES", "PIPELINING")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class Profile:
     texts: dict[str, str] = field(default_factory=dict, hash=False)   # reply text overrides (tutor.sim.replies keys)
     login_wording: str = "common"                         # tutor.sasl.login.PROMPTS key
     challenge: str = "random"                             # "random" | "fixed" | "glitchy" (tutor.sim.challenges)
+    scram: str = "random"                                 # "random" salts and nonces, or "fixed": the RFC examples'
+    scram_iterations: int = 4096                          # RFC 7677 §4: SHOULD be at least 4096
+    impostor: bool = False                                # accepts any credentials (a fake server; tutor.sim.modern)
     ehlo_notes: tuple[str, ...] = ()                      # extra sim.* note keys after EHLO
     max_auth_failures: int = 3                            # RFC 4954 §9: SHOULD allow at least 3 before dropping
     max_bad_commands: int = 10
@@ -74,6 +80,12 @@ PROFILES: dict[str, Profile] = {
         ehlo_notes=("sim.ehlo.legacy",)),
     "fixed-challenge": Profile("fixed-challenge", challenge="fixed", ehlo_notes=("sim.ehlo.lab-clear",)),
     "draft-login": Profile("draft-login", login_wording="draft", ehlo_notes=("sim.ehlo.lab-clear",)),
+    "modern": Profile(
+        "modern", mechanisms=("XOAUTH2", "OAUTHBEARER", "PLAIN"), clear_mechanisms=(), auth_requires_tls=True,
+        ehlo=GMAIL_EHLO, ehlo_greeting="{host} at your service", texts={"auth-ok": "Accepted"},
+        max_message_size=35882577, ehlo_notes=("sim.ehlo.modern",)),
+    "fixed-scram": Profile("fixed-scram", scram="fixed", ehlo_notes=("sim.ehlo.lab-clear",)),
+    "impostor": Profile("impostor", impostor=True, ehlo_notes=("sim.ehlo.impostor",)),
 }
 
 DEFAULT_PROFILE = "lab"

@@ -21,10 +21,16 @@ from tutor.sim import challenges, replies
 from tutor.sim.accounts import Accounts
 from tutor.sim.auth import ERROR, FAILURE, SUCCESS, AuthHandler, Outcome
 from tutor.sim.mail import MailHandler, Session
+from tutor.sim.modern import ModernMechanisms
 from tutor.sim.output import MASK, Collector, Output, echo, show
 from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile
 from tutor.sim.sink import Sink
 
+
+
+def _knows_no_one(name: str) -> None:
+    """The impostor profile's password lookup: a fake server never knew anyone's password."""
+    return None
 
 
 def get_profile(name: str) -> Profile:
@@ -38,8 +44,8 @@ def get_profile(name: str) -> Profile:
 class SimServer:
     """One simulated SMTP session. Call connect() once, then receive(bytes) for everything the client sends.
 
-    Deterministic when asked: `rng` and `clock` make the CRAM-MD5 challenges (ARCHITECTURE.md convention 9),
-    `fixed_challenge` pins them. `starttls=False` when the transport cannot do TLS (STARTTLS then gets 454).
+    Deterministic when asked: `rng` and `clock` make the CRAM-MD5 challenges, SCRAM salts and nonces
+    (ARCHITECTURE.md convention 9), `fixed_challenge` pins the CRAM-MD5 ones. `starttls=False` when the transport cannot do TLS (STARTTLS then gets 454).
     """
 
     def __init__(self, profile: Profile | str = "lab", accounts: Accounts | None = None, *,
@@ -55,9 +61,12 @@ class SimServer:
         self._starttls = starttls
         self._conn = ServerConnection(max_message_size=self.profile.max_message_size + 1)
         self._emit = Collector()
-        factory = challenges.factory(self.profile.challenge, rng=rng or random.SystemRandom(), clock=self._clock,
-                                     host=hostname, fixed=fixed_challenge)
-        self._auth = AuthHandler(self.profile, self.accounts.lookup, factory, self._emit, self._reply, self._send)
+        rng = rng or random.SystemRandom()
+        factory = challenges.factory(self.profile.challenge, rng=rng, clock=self._clock, host=hostname,
+                                     fixed=fixed_challenge)
+        modern = ModernMechanisms(self.profile, self.accounts, rng)
+        lookup = _knows_no_one if self.profile.impostor else self.accounts.lookup
+        self._auth = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send, modern)
         self._mail = MailHandler(self.profile, self.sink, self._emit, self._reply, hostname, self._clock)
         self._helo = ""
         self._esmtp = False

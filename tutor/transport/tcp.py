@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import ssl
 import time
+from functools import lru_cache
 
 from tutor import explain
 from tutor.errors import InputError, TransportError
@@ -59,7 +60,7 @@ class TcpTransport:
         if self._closed:
             raise TransportError(T("transport.error.closed"))
         try:
-            self._sock.settimeout(self.timeout)
+            self._wait(self.timeout)
             self._sock.sendall(data)
         except (socket.timeout, TimeoutError):
             raise TransportError(T("transport.error.send-timeout", seconds=f"{self.timeout:g}")) from None
@@ -71,10 +72,10 @@ class TcpTransport:
         if self._closed or self._eof:
             return b""
         try:
-            self._sock.settimeout(timeout if timeout > 0 else 0.0)
+            self._wait(timeout if timeout > 0 else 0.0)
             data = self._sock.recv(CHUNK)
         except (BlockingIOError, InterruptedError, ssl.SSLWantReadError, socket.timeout, TimeoutError):
-            raise ReadTimeout(T("transport.error.read-timeout", seconds=f"{timeout:g}")) from None
+            raise ReadTimeout(_read_timeout(timeout)) from None
         except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
             data = b""
         except OSError as exc:
@@ -82,6 +83,11 @@ class TcpTransport:
         if not data:
             self._eof = True
         return data
+
+    def _wait(self, seconds: float) -> None:
+        """settimeout only when it changes (the pump alternates a wait with a look at what is left)."""
+        if self._sock.gettimeout() != seconds:
+            self._sock.settimeout(seconds)
 
     # ---- TLS ---------------------------------------------------------------------------------------
     def start_tls(self) -> TlsInfo:
@@ -176,7 +182,9 @@ def _open(where: addr.Address, timeout: float) -> socket.socket:
         try:
             sock.settimeout(left)
             sock.connect(sockaddr)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)   # one line, one reply: no Nagle wait
+            # No TCP_NODELAY: with it, our EHLO right after the STARTTLS handshake can overtake the server's
+            # TLS 1.3 session tickets, and a server that keeps Nagle on (Postfix) then holds its reply for
+            # our delayed ACK: 40 ms stalls (docs/PERFORMANCE.md, "Live servers").
             return sock
         except OSError as exc:
             sock.close()
@@ -199,6 +207,11 @@ def _io_error(exc: OSError) -> str:
     if isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, ssl.SSLEOFError)):
         return T("transport.error.reset")
     return T("transport.error.io", reason=exc.strerror or getattr(exc, "reason", None) or exc)
+
+
+@lru_cache(maxsize=16)
+def _read_timeout(seconds: float) -> str:
+    return T("transport.error.read-timeout", seconds=f"{seconds:g}")
 
 
 def _peer_ip(sock: socket.socket) -> str:

@@ -1,0 +1,156 @@
+"""`smtp-tutor connect` in batch mode against `serve` on loopback: bad input, masking, the clear-text guard."""
+
+import json
+
+import pytest
+
+from peers import ServerThread, lab_tls
+from tutor import cli, cli_connect
+from tutor.repl import toolbar
+from tutor.transport import address
+
+PLAIN_B64 = "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"   # \0tim\0tanstaaftanstaaf
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    return lab_tls(tmp_path_factory.mktemp("tls"))
+
+
+def run(tmp_path, capsys, lines, *flags):
+    script = tmp_path / "script.txt"
+    script.write_text("".join(line + "\n" for line in lines))
+    code = cli.main(["connect", *flags, "--script", str(script)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["connect", "host:0"], "bad target 'host:0': the port must be a number"),
+    (["connect", "[::1"], "bad target '[::1'"),
+    (["connect", "127.0.0.1", "--timeout", "0"], "bad timeout 0"),
+    (["connect", "127.0.0.1", "--cafile", "/no/such/ca.pem"], "cannot use CA file /no/such/ca.pem"),
+    (["connect", "127.0.0.1", "--script", "/no/such/script"], "cannot read /no/such/script"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, argv, words):
+    assert cli.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and words in err and "Traceback" not in err
+
+
+def test_starttls_and_tls_together_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["connect", "127.0.0.1", "--starttls", "--tls"])
+    assert info.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+def test_batch_login_over_starttls_is_masked_and_recorded_redacted(tmp_path, capsys, tls):
+    context, cert = tls
+    record = tmp_path / "live.jsonl"
+    with ServerThread(tls=context) as server:
+        code, out, _ = run(tmp_path, capsys, ["EHLO me", "STARTTLS", "EHLO me", ":auth PLAIN tim tanstaaftanstaaf",
+                                              "QUIT"],
+                           f"127.0.0.1:{server.port}", "--starttls", "--cafile", str(cert), "--record", str(record))
+    assert code == 0, out
+    assert "TLS is up (TLSv1.3" in out and "certificate verified" in out and "subject " in out
+    assert "C: AUTH PLAIN *** (redacted)" in out and "S: 235 2.7.0" in out
+    assert PLAIN_B64 not in out and "tanstaaf" not in out
+    saved = record.read_text()
+    assert PLAIN_B64 not in saved and "tanstaaf" not in saved
+    header = json.loads(saved.splitlines()[0])
+    assert header["redacted"] and header["target"] == f"smtp://127.0.0.1:{server.port}"
+
+
+def test_show_secrets_keeps_them(tmp_path, capsys):
+    record = tmp_path / "live.jsonl"
+    with ServerThread() as server:
+        code, out, _ = run(tmp_path, capsys, ["EHLO me", f"AUTH PLAIN {PLAIN_B64}", "QUIT"],
+                           f"127.0.0.1:{server.port}", "--show-secrets", "--record", str(record))
+    assert code == 0 and f"C: AUTH PLAIN {PLAIN_B64}" in out
+    assert PLAIN_B64 in record.read_text() and not json.loads(record.read_text().splitlines()[0])["redacted"]
+
+
+def remote(monkeypatch):
+    """Make loopback look like a host elsewhere on the network."""
+    monkeypatch.setattr(address, "is_loopback", lambda host: False)
+
+
+def test_cleartext_credentials_to_a_remote_host_are_refused_in_batch(tmp_path, capsys, monkeypatch):
+    remote(monkeypatch)
+    with ServerThread() as server:
+        code, out, _ = run(tmp_path, capsys, ["EHLO me", ":auth PLAIN tim tanstaaftanstaaf", "AUTH LOGIN", "QUIT"],
+                           f"127.0.0.1:{server.port}")
+    assert code == 1
+    assert out.count("WARNING: this connection to 127.0.0.1 is not encrypted") == 2
+    assert "anyone on the path" in out and "decode the password in one step" in out
+    assert "!  not sent: AUTH PLAIN would put your password on the network in clear text" in out
+    assert "C: AUTH" not in out and "S: 221" in out   # nothing sent, and the REPL went on
+
+
+def test_allow_cleartext_sends(tmp_path, capsys, monkeypatch):
+    remote(monkeypatch)
+    with ServerThread() as server:
+        code, out, _ = run(tmp_path, capsys, ["EHLO me", ":auth LOGIN tim tanstaaftanstaaf", "QUIT"],
+                           f"127.0.0.1:{server.port}", "--allow-cleartext")
+    assert code == 0 and "WARNING" not in out and "S: 235" in out
+
+
+def test_after_starttls_there_is_no_warning(tmp_path, capsys, monkeypatch, tls):
+    remote(monkeypatch)
+    context, cert = tls
+    with ServerThread(tls=context) as server:
+        code, out, _ = run(tmp_path, capsys, ["EHLO me", "STARTTLS", "EHLO me", ":auth PLAIN tim tanstaaftanstaaf"],
+                           f"127.0.0.1:{server.port}", "--cafile", str(cert))
+    assert code == 0 and "WARNING" not in out and "S: 235" in out
+
+
+@pytest.mark.parametrize("answer, sent", [(True, True), (False, False)])
+def test_the_terminal_asks_before_sending(monkeypatch, answer, sent):
+    remote(monkeypatch)
+    shown, asked = [], []
+    with ServerThread() as server:
+        live = cli_connect.LiveOptions(address.Address("127.0.0.1", server.port))
+        shell = cli_connect._make_shell(live, interactive=False, out=shown.extend)
+        shell.confirm = lambda prompt: asked.append(prompt) or answer
+        shell.start()
+        shell.handle("EHLO me")
+        assert shell.handle(f"AUTH PLAIN {PLAIN_B64}") is sent
+        shell.handle("QUIT")
+    assert asked == ["Send your credentials in clear text anyway? [y/N] "]
+    texts = [i.text for i in shown]
+    assert any(i.kind == "C" and i.text.startswith("AUTH PLAIN") for i in shown) is sent
+    if not sent:
+        assert "not sent: run STARTTLS first (then EHLO again), and the same AUTH goes inside TLS" in texts
+
+
+def test_batch_password_from_the_environment(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SMTP_TUTOR_PASSWORD", "tanstaaftanstaaf")
+    with ServerThread() as server:
+        code, out, _ = run(tmp_path, capsys, ["EHLO me", ":auth CRAM-MD5 tim"], f"127.0.0.1:{server.port}")
+    assert code == 0 and "S: 235" in out and "tanstaaf" not in out
+
+
+def test_a_failed_connect_stops_the_batch_with_one_line(tmp_path, capsys):
+    with ServerThread() as server:
+        port = server.port
+    code, out, _ = run(tmp_path, capsys, ["EHLO me", "QUIT"], f"127.0.0.1:{port}")
+    assert code == 1 and out == f"!  connection refused by 127.0.0.1:{port}: nothing listens on that port " \
+                                 "(is the server running? is the port right?)\n"
+
+
+def test_connect_without_target_reconnects(tmp_path, capsys):
+    with ServerThread() as server:
+        code, out, _ = run(tmp_path, capsys, ["QUIT", ":connect", "QUIT"], f"127.0.0.1:{server.port}")
+    assert code == 0 and out.count("S: 220 ") == 2
+
+
+def test_the_toolbar_says_insecure(tls):
+    context, _ = tls
+    with ServerThread(tls=context, implicit=True) as server:
+        live = cli_connect.LiveOptions(address.Address("127.0.0.1", server.implicit_port), tls=True, insecure=True)
+        shell = cli_connect._make_shell(live, interactive=False)
+        shell.start()
+        view = shell.view()
+        assert view.insecure and view.tls_version.startswith("TLSv1")
+        assert "INSECURE" in toolbar.text(view)
+        shell.handle("QUIT")

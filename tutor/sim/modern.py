@@ -1,0 +1,76 @@
+"""SCRAM and OAuth bearer mechanisms in the simulator: stored SCRAM keys per account (built once, so the server
+really verifies without the password), salts and nonces from the injected rng or the RFC examples, lab tokens,
+and the impostor profile's server that accepts anything.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import hmac
+import random
+
+from tutor.sasl import oauthbearer, tokens, xoauth2
+from tutor.sasl.base import ServerMechanism
+from tutor.sasl.scram_keys import SALT_OCTETS, hash_name
+from tutor.sasl.scram_server import ScramServer
+from tutor.sim.accounts import Accounts
+from tutor.sim.profiles import Profile
+
+# RFC 5802 §5 (SHA-1) and RFC 7677 §3 (SHA-256) examples: the salt and the server's part of the nonce, so the
+# `fixed-scram` profile with the account user:pencil replays them byte for byte.
+RFC_SALT = {"SHA-1": binascii.a2b_base64("QSXCR+Q6sek8bf92"), "SHA-256": binascii.a2b_base64("W22ZaJ0SNY7soEsUEjb6gQ==")}
+RFC_S_NONCE = {"SHA-1": "3rfcNHYJY1ZVvWVs7j", "SHA-256": "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"}
+BEARER = ("XOAUTH2", "OAUTHBEARER")
+
+
+def nonce_from(rng: random.Random) -> str:
+    """A server nonce from the rng: 24 base64url characters (printable, no comma: RFC 5802 §7)."""
+    text = binascii.b2a_base64(rng.randbytes(18), newline=False).decode("ascii")
+    return text.translate(str.maketrans("+/", "-_"))
+
+
+class ModernMechanisms:
+    """Makes the server side of SCRAM-SHA-1/256, XOAUTH2 and OAUTHBEARER for one simulated session."""
+
+    def __init__(self, profile: Profile, accounts: Accounts, rng: random.Random) -> None:
+        self._profile, self._accounts, self._rng = profile, accounts, rng
+        self._fixed = profile.scram == "fixed"
+        self._secret = rng.randbytes(16)      # keys the made-up salts of unknown users: same user, same salt
+
+    def server(self, name: str) -> ServerMechanism | None:
+        """The server mechanism for `name`, or None when the registry's default will do."""
+        if name.startswith("SCRAM-"):
+            return self._scram(hash_name(name))
+        if name in BEARER:
+            return self._bearer(name)
+        return None
+
+    def _scram(self, hash_: str) -> ScramServer:
+        iterations = self._profile.scram_iterations
+        s_nonce = RFC_S_NONCE[hash_] if self._fixed else nonce_from(self._rng)
+
+        def stored(user: str):
+            if self._profile.impostor:
+                return None          # a fake server knows no one's keys: it makes some up and signs v= with them
+            return self._accounts.scram_keys(user, hash_, self._profile.scram, lambda: self._salt(hash_), iterations)
+
+        return ScramServer(None, hash_, s_nonce, self._unknown_salt(hash_), iterations, stored=stored,
+                           accept_any=self._profile.impostor)
+
+    def _salt(self, hash_: str) -> bytes:
+        return RFC_SALT[hash_] if self._fixed else self._rng.randbytes(SALT_OCTETS)
+
+    def _unknown_salt(self, hash_: str) -> bytes:
+        """For users that do not exist: fixed per server, so probing twice does not reveal them by a new salt."""
+        if self._fixed:
+            return RFC_SALT[hash_]
+        return hmac.new(self._secret, hash_.encode("ascii"), hashlib.sha256).digest()[:SALT_OCTETS]
+
+    def _bearer(self, name: str) -> ServerMechanism:
+        if self._profile.impostor:
+            check = lambda user, token: True  # noqa: E731 - a fake server takes any token (and keeps it)
+        else:
+            check = tokens.checker(self._accounts.lookup)
+        server = xoauth2.XOauth2Server if name == "XOAUTH2" else oauthbearer.OAuthBearerServer
+        return server(check)

@@ -100,3 +100,17 @@ def test_the_real_program_in_a_pipe(tmp_path):
     assert done.returncode == 1
     assert done.stdout.startswith("S: 220 ") and "C: EHLO x" in done.stdout and "\x1b" not in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_helper_words_keep_backslash_escapes():
+    # RFC 4616 §4 inputs: \0tim\0tanstaaftanstaaf -> AHRpbQB0YW5zdGFhZnRhbnN0YWFm, quoted or not
+    code, text = run_lines([":b64 encode \\0tim\\0tanstaaftanstaaf\n", ':b64 encode "\\0tim\\0tanstaaftanstaaf"\n'])
+    assert code == 0
+    assert text.count("=> AHRpbQB0YW5zdGFhZnRhbnN0YWFm") == 2
+
+
+def test_quit_inside_auth_cancels_before_quitting():
+    code, text = run_lines(["EHLO x\n", "AUTH LOGIN\n", ":quit\n"])
+    sent = [line for line in text.splitlines() if line.startswith("C: ")]
+    assert sent[-2:] == ["C: *", "C: QUIT"]            # RFC 4954 §4: "*" cancels, then QUIT is a command
+    assert "S: 501" in text and "S: 221" in text

@@ -12,7 +12,7 @@ from tutor.repl import commands as reg
 from tutor.repl.commands import ArgumentParser, from_data, parse, register
 
 T = explain.text
-KNOWN_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+KNOWN_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER")
 
 
 def _session(shell: Any):
@@ -206,6 +206,8 @@ def run_history(shell: Any, text: str) -> bool:
 
 def run_quit(shell: Any, text: str) -> bool:
     session = shell.session
+    if session is not None and not session.closed and session.state is State.AUTH:
+        shell.send("*", typed=False)       # RFC 4954 §4: cancel the exchange first, or QUIT would be its answer
     if session is not None and not session.closed and session.state not in (State.DATA, State.CLOSED):
         shell.send("QUIT", typed=False)
     shell.quit_requested = True

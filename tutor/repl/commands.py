@@ -126,9 +126,18 @@ class ArgumentParser(argparse.ArgumentParser):
         raise InputError(message or self.prog)
 
 
+def split_words(text: str) -> list[str]:
+    """Shell-like words, quotes honoured, but backslashes kept as typed: `\\0` and `\\x01` mean bytes here."""
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.escape = ""
+    lexer.commenters = ""
+    return list(lexer)
+
+
 def words(text: str) -> list[str]:
     try:
-        return shlex.split(text)
+        return split_words(text)
     except ValueError as exc:
         raise InputError(f"cannot split the line: {exc}") from None
 
@@ -160,7 +169,7 @@ def redactor(build: Callable[[], argparse.ArgumentParser], positions: Iterable[i
 
     def redact_args(text: str) -> str | None:
         try:
-            tokens = shlex.split(text)
+            tokens = split_words(text)
         except ValueError:
             return None
         drop = {index for n, index in enumerate(positional_words(build(), tokens)) if n in wanted}

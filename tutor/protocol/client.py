@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from tutor.protocol import capabilities, commands
 from tutor.protocol.replies import MalformedReply, Reply, ReplyParser
-from tutor.protocol.states import EXPECTED, State, is_legal
+from tutor.protocol.states import EXPECTED, State, after_command, is_legal
 
 GREETING, COMMAND, AUTH_RESPONSE, MESSAGE_END = "greeting", "command", "auth-response", "message-end"
 
@@ -131,33 +131,16 @@ class ClientConnection:
             self.state = State.READY
 
     def _after_command(self, verb: str, reply: Reply) -> None:
-        code, ok = reply.code, 200 <= reply.code < 300
-        if verb == "EHLO" and ok:
+        if verb == "EHLO" and reply.code == 250:
             self.capabilities = capabilities.parse(reply)
-            self.state = State.READY
-        elif verb == "HELO" and ok:
+        elif verb == "HELO" and reply.code == 250:
             self.capabilities = capabilities.Capabilities(reply.lines[0].split(" ", 1)[0])
-            self.state = State.READY
-        elif verb == "RSET" and ok and self.state in (State.MAIL, State.RCPT):
-            self.state = State.READY
-        elif verb == "MAIL" and ok:
-            self.state = State.MAIL
-        elif verb == "RCPT" and ok:
-            self.state = State.RCPT
-        elif verb == "DATA" and code == 354:
-            self.state = State.DATA
-        elif verb == "AUTH":
-            self._after_auth(code)
-        elif verb == "STARTTLS" and code == 220:
-            self.state = State.TLS_PENDING
-        elif verb == "QUIT" and code == 221:
-            self.state = State.CLOSED
+        self.state = after_command(self.state, verb, reply.code)
+        if verb == "AUTH" and reply.code == 235:
+            self.authenticated = True
 
     def _after_auth(self, code: int) -> None:
-        if code == 334:
-            self.state = State.AUTH
-            return
-        self.state = State.READY
+        self.state = after_command(State.AUTH, "AUTH", code)
         if code == 235:
             self.authenticated = True
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from tutor.protocol import commands
 from tutor.protocol.framing import AUTH_LINE_LIMIT, COMMAND_LINE_LIMIT, TEXT_LINE_LIMIT, Line, LineReader, LineTooLong
 from tutor.protocol.replies import Reply
-from tutor.protocol.states import State, is_legal
+from tutor.protocol.states import State, after_command, is_legal
 
 
 @dataclass(frozen=True)
@@ -132,28 +132,15 @@ class ServerConnection:
         self._reader.limit = TEXT_LINE_LIMIT if self.state is State.DATA else AUTH_LINE_LIMIT
 
     def _after_command(self, verb: str, code: int) -> None:
-        ok = 200 <= code < 300
-        if verb in ("EHLO", "HELO") and ok:
-            self.state = State.READY          # RFC 5321 §4.1.4: EHLO also resets a transaction
-        elif verb == "RSET" and ok and self.state in (State.MAIL, State.RCPT):
-            self.state = State.READY
-        elif verb == "MAIL" and ok:
-            self.state = State.MAIL
-        elif verb == "RCPT" and ok:
-            self.state = State.RCPT
-        elif verb == "DATA" and code == 354:
-            self.state = State.DATA
-        elif verb == "AUTH" and self.state is State.READY:   # a refused out-of-sequence AUTH changes nothing
-            self._after_auth(code)
-        elif verb == "STARTTLS" and code == 220:
-            self.state = State.TLS_PENDING
-            self._reader.discard_pending()     # STARTTLS injection defence
+        before = self.state
+        self.state = after_command(before, verb, code)
+        if verb == "AUTH" and code == 235 and before is State.READY:
+            self.authenticated = True
+        if self.state is State.TLS_PENDING:
+            self._reader.discard_pending()     # STARTTLS injection defence (RFC 3207 §4.2)
 
     def _after_auth(self, code: int) -> None:
-        if code == 334:
-            self.state = State.AUTH
-            return
-        self.state = State.READY
+        self.state = after_command(State.AUTH, "AUTH", code)
         if code == 235:
             self.authenticated = True
 

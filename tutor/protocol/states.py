@@ -55,3 +55,28 @@ def is_legal(state: State, verb: str) -> bool:
 
 
 IN_TRANSACTION = frozenset({State.MAIL, State.RCPT, State.DATA})
+
+
+def after_command(state: State, verb: str, code: int) -> State:
+    """The state once `verb`, sent in `state`, got reply `code`: one table for client, server and tracer
+    (RFC 5321 §4.1.4: EHLO/RSET reset a transaction; RFC 4954 §4: 334 continues AUTH, anything else ends it;
+    RFC 3207 §4.2: 220 to STARTTLS means the handshake comes next)."""
+    ok = 200 <= code < 300
+    if code == 421 or (verb == "QUIT" and code == 221):
+        return State.CLOSED
+    if verb in ("EHLO", "HELO"):
+        return State.READY if ok else state
+    if verb == "RSET":
+        return State.READY if ok and state in (State.MAIL, State.RCPT) else state
+    if verb == "AUTH":
+        if code == 334:                                 # whatever we thought, the server is in an exchange
+            return State.AUTH
+        return State.READY if state in (State.READY, State.AUTH) else state   # a refused AUTH changes nothing
+    moves = {("MAIL", True): State.MAIL, ("RCPT", True): State.RCPT}
+    if (verb, ok) in moves:
+        return moves[(verb, ok)]
+    if verb == "DATA" and code == 354:
+        return State.DATA
+    if verb == "STARTTLS" and code == 220:
+        return State.TLS_PENDING
+    return state

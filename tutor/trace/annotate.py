@@ -65,10 +65,12 @@ def client_payload(attempt: Attempt, data: bytes, index: int, notes: list[Note])
     mech = attempt.mechanism
     if mech == "LOGIN":
         return _login(attempt, data, index, notes)
-    if mech.startswith("SCRAM-") and index == 0:
-        return _scram_first(attempt, data, notes)
+    if mech.startswith("SCRAM-") and data:
+        return scram_message(attempt, data, notes, from_server=False)
     found = identify(data, mech, from_server=False)
     fields = {f.label: (escapes.show(f.value) if isinstance(f.value, bytes) else f.value) for f in found.fields}
+    if found.kind in ("xoauth2", "oauthbearer"):
+        return _bearer(attempt, found.kind, fields, notes)
     if found.kind == "plain-message":
         attempt.user, attempt.authzid, attempt.password = fields["authcid"], fields["authzid"], fields["password"]
         notes.append(note("note.plain", True, **fields))
@@ -77,10 +79,6 @@ def client_payload(attempt: Attempt, data: bytes, index: int, notes: list[Note])
         attempt.user, attempt.response = fields["user"], data
         notes.append(note("note.cram-response", **fields))
         return False
-    if found.kind == "xoauth2":
-        attempt.user = fields["user"]
-        notes.append(note("note.xoauth2", True, **fields))
-        return True
     notes.append(note("note.decoded", shown=escapes.show(data), kind=_kind(found.kind)))
     return False
 
@@ -100,13 +98,35 @@ def _login(attempt: Attempt, data: bytes, index: int, notes: list[Note]) -> bool
     return False
 
 
-def _scram_first(attempt: Attempt, data: bytes, notes: list[Note]) -> bool:
-    """SCRAM client-first `gs2-header n=user,r=nonce` (RFC 5802 §7): the user name is in clear."""
-    text = data.decode("utf-8", "replace")
-    for part in text.split(","):
-        if part.startswith("n="):
-            attempt.user = part[2:].replace("=2C", ",").replace("=3D", "=")
-    notes.append(note("note.scram-first", shown=escapes.show(data), user=attempt.user))
+def _bearer(attempt: Attempt, kind: str, fields: dict, notes: list[Note]) -> bool:
+    """XOAUTH2 / OAUTHBEARER: the user and a bearer token, replayable until it expires (RFC 6750 §5.2)."""
+    attempt.user = fields.get("user") or fields.get("authzid") or attempt.user
+    attempt.token = fields.get("token")
+    notes.append(note(f"note.{kind}", True, user=attempt.user, token=attempt.token or "",
+                      host=fields.get("host", ""), port=fields.get("port", "")))
+    return True
+
+
+SCRAM_FIELDS = {"client-first": ("n", "r"), "server-first": ("r", "s", "i"), "client-final": ("r", "p"),
+                "server-final": ("v",), "server-error": ("e",)}
+
+
+def scram_message(attempt: Attempt, data: bytes, notes: list[Note], from_server: bool) -> bool:
+    """One SCRAM message (RFC 5802 §7), kept on the attempt for the findings and --password; never a secret."""
+    from tutor.sasl import scram
+    try:
+        attrs = scram.parse_message(data)
+    except InputError as exc:
+        notes.append(note("problem.scram-malformed", shown=escapes.show(data), error=str(exc)))
+        return False
+    kind = attrs["kind"]
+    attempt.scram.setdefault(kind, data)
+    if kind == "client-first":
+        attempt.user, attempt.authzid = attrs["n"], attrs.get("a", "")
+    params = {k: attrs.get(k, "") for k in SCRAM_FIELDS[kind]}
+    notes.append(note(f"note.scram.{kind}", shown=escapes.show(data), **params))
+    if kind == "server-first" and int(attrs["i"]) < scram.MIN_ITERATIONS:   # RFC 7677 §4: SHOULD be >= 4096
+        notes.append(note("problem.scram-low-iterations", iterations=attrs["i"]))
     return False
 
 
@@ -124,6 +144,12 @@ def challenge(attempt: Attempt, reply: Reply, notes: list[Note]) -> None:
         notes.append(note("note.cram-challenge", shown=shown))
         chars = " ".join(escapes.show(bytes([b])) for b in decoded.data if b < 32 or b == 127)
         notes.extend(Note(p, {"chars": chars}) for p in attempt.challenge_problems)
+        return
+    if attempt.mechanism.startswith("SCRAM-") and decoded.data:
+        scram_message(attempt, decoded.data, notes, from_server=True)
+        return
+    if found.kind == "oauth-error":
+        notes.append(note("note.oauth-error", shown=shown))
         return
     notes.append(note("note.challenge", shown=shown, kind=_kind(found.kind)))
     notes.extend(Note(p) for p in found.problems)

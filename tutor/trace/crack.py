@@ -1,4 +1,4 @@
-"""CRAM-MD5 exchanges against passwords: check one (`--password`), try a word list (`--wordlist`), or print
+"""CRAM-MD5 (and, through tutor.trace.crack_scram, SCRAM) exchanges against passwords: check one (`--password`), try a word list (`--wordlist`), or print
 the exchange for hashcat mode 10200 / John the Ripper (`$cram_md5$<b64 challenge>$<b64 response>`).
 
 The point is the lesson of draft-ietf-sasl-crammd5 §5: anyone who records the challenge and the response can
@@ -63,7 +63,12 @@ def wordlist(path: str) -> Iterator[bytes]:
 
 
 def apply(attempt: Attempt, password: str | None = None, wordlist_path: str | None = None) -> None:
-    """Fill in `cracked` / `crack_tried` on a CRAM-MD5 attempt."""
+    """Fill in `cracked` / `crack_tried` on a CRAM-MD5 attempt (SCRAM ones: tutor.trace.crack_scram)."""
+    if attempt.scram_crackable:
+        from tutor.trace import crack_scram
+        words = wordlist(wordlist_path) if wordlist_path is not None else None
+        crack_scram.apply(attempt, password, words)
+        return
     if not attempt.crackable:
         return
     if password is not None:

@@ -7,6 +7,7 @@ from tutor.trace.annotate import note
 from tutor.trace.report import Attempt, SessionReport
 
 CLEAR_MECHANISMS = ("PLAIN", "LOGIN")
+BEARER = ("XOAUTH2", "OAUTHBEARER")
 
 
 def findings(report: SessionReport) -> list[Note]:
@@ -32,8 +33,11 @@ def attempt_findings(attempt: Attempt) -> list[Note]:
         out.extend(_clear(attempt))
     elif attempt.mechanism == "CRAM-MD5":
         out.extend(_cram(attempt))
-    elif attempt.mechanism == "XOAUTH2" and not attempt.tls:
-        out.append(note("finding.token-clear", user=attempt.user or "?"))
+    elif attempt.mechanism.startswith("SCRAM-"):
+        out.extend(_scram(attempt))
+    elif attempt.mechanism in BEARER and attempt.token is not None:
+        key = "finding.token-in-record" if attempt.tls else "finding.token-clear"
+        out.append(note(key, True, user=attempt.user or "?", token=attempt.token))
     elif attempt.user and not attempt.tls:
         out.append(note("finding.user-clear", user=attempt.user))
     return out
@@ -61,6 +65,27 @@ def _cram(attempt: Attempt) -> list[Note]:
     return out
 
 
+def _scram(attempt: Attempt) -> list[Note]:
+    """A recorded SCRAM exchange: no password, but an offline attack on the salted password, slowed by PBKDF2."""
+    from tutor.sasl import scram
+    out = []
+    if attempt.scram_crackable and not attempt.tls:
+        first = scram.parse_message(attempt.scram["server-first"])
+        cost = scram.offline_attack_cost(int(first["i"]), attempt.mechanism)
+        out.append(note("finding.scram-offline", user=attempt.user or "?", **cost.params))
+    elif attempt.user and not attempt.tls:
+        out.append(note("finding.user-clear", user=attempt.user))
+    if "server-final" in attempt.scram:
+        out.append(note("finding.scram-mutual"))
+    if attempt.cracked is not None:
+        out.append(note("finding.scram-cracked", True, user=attempt.user or "?", password=attempt.cracked))
+    elif attempt.crack_tried:
+        out.append(note("finding.cram-not-found", tried=attempt.crack_tried))
+    if attempt.crack_skipped:
+        out.append(note("finding.scram-bounded", tried=attempt.crack_tried, skipped=attempt.crack_skipped))
+    return out
+
+
 def leak(attempt: Attempt) -> str:
     """A short key under `trace.summary.*` for the one-line summary."""
     if attempt.logged:
@@ -70,9 +95,11 @@ def leak(attempt: Attempt) -> str:
     if attempt.mechanism in CLEAR_MECHANISMS and attempt.password is not None:
         return "password"
     if attempt.cracked is not None:
-        return "cracked"
+        return "scram-cracked" if attempt.mechanism.startswith("SCRAM-") else "cracked"
     if attempt.crackable:
         return "offline"
-    if attempt.mechanism == "XOAUTH2" and attempt.user:
+    if attempt.scram_crackable:
+        return "scram-offline"
+    if attempt.mechanism in BEARER and attempt.token is not None:
         return "token"
     return "user" if attempt.user else "nothing"

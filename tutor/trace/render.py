@@ -16,6 +16,7 @@ from tutor.trace import crack, findings
 from tutor.trace.report import SECRET_PARAMS, Row, SessionReport
 
 MASK = "********"
+LEAKS = ("password", "cracked", "offline", "token", "scram-offline", "scram-cracked")
 Fragment = tuple[str, str]
 Line = list[Fragment]
 _ROW_KIND = {"command": "client", "reply": "server", "auth": "auth", "data": "data", "mark": "mark",
@@ -70,7 +71,8 @@ def listing(report: SessionReport, opts: Options) -> Iterator[Line]:
         yield [("problem", "  ! " + note_text(note, opts.reveal))]
     yield [("heading", explain.text("trace.render.findings"))]
     for note in findings.findings(report):
-        kind = "leak" if note.key.startswith("trace.finding.password") or note.key.endswith("cracked") else "finding"
+        kind = "leak" if note.key.startswith(("trace.finding.password", "trace.finding.token")) or \
+            note.key.endswith("cracked") else "finding"
         yield [("finding", "  • "), (kind, note_text(note, opts.reveal))]
     yield []
 
@@ -93,7 +95,7 @@ def summary(report: SessionReport, opts: Options) -> Line:
         shown = (secret if opts.reveal else MASK) if secret is not None else ""
         parts += [("client", f"{attempt.mechanism or '?'} {attempt.user or '?'} "),
                   ("finding" if attempt.result == "success" else "problem", attempt.result),
-                  ("leak" if leak in ("password", "cracked", "offline", "token") else "note",
+                  ("leak" if leak in LEAKS else "note",
                    " " + explain.text(f"trace.summary.{leak}", password=shown))]
     return parts
 

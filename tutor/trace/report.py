@@ -45,13 +45,22 @@ class Attempt:
     challenge: bytes | None = None       # CRAM-MD5: the exact decoded challenge
     response: bytes | None = None        # CRAM-MD5: the decoded `user digest`
     challenge_problems: tuple[str, ...] = ()
-    cracked: str | None = None           # CRAM-MD5 password confirmed by --password or --wordlist
+    cracked: str | None = None           # CRAM-MD5 / SCRAM password confirmed by --password or --wordlist
     crack_tried: int = 0                 # how many candidates were tried (0: none)
+    crack_skipped: int = 0               # SCRAM: words left untried (the word list is bounded: guesses are slow)
     logged: bool = False                 # known from a server log, not from the wire
+    scram: dict = field(default_factory=dict)   # SCRAM: kind ("client-first"...) -> the decoded message
+    token: str | None = None             # XOAUTH2 / OAUTHBEARER: the bearer token (masked unless --reveal)
 
     @property
     def crackable(self) -> bool:
         return self.mechanism == "CRAM-MD5" and self.challenge is not None and self.response is not None
+
+    @property
+    def scram_crackable(self) -> bool:
+        """Enough of a SCRAM exchange to test password guesses offline: both firsts and the client's proof."""
+        return self.mechanism.startswith("SCRAM-") and all(
+            k in self.scram for k in ("client-first", "server-first", "client-final"))
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from tutor import explain
 from tutor.course.checkbase import COMMON_FAILS, Fail, Pass, Wait
 from tutor.course.checks import CHECKS, register
 from tutor.course.facts import Credentials
+from course_cases_modern import MODERN_CASES
 from course_support import (CRAM, DATA, LOGIN_PASS, LOGIN_USER, PASSWORD_B64, PLAIN_TIM, PLAIN_WAIT, READY,
                             READY_TLS, RFC2195_CHALLENGE, RFC2195_RESPONSE, TIM, USER_B64, b64, helper, line)
 
@@ -168,6 +169,7 @@ CASES = [
     ("cram-guess", GUESS, line(READY, "AUTH CRAM-MD5"), "not-helper"),
     ("continue", {}, line(READY, "NOOP"), WAIT),
 ]
+CASES += MODERN_CASES     # SCRAM and bearer-token checks (tests/course_cases_modern.py)
 
 
 def _id(case):

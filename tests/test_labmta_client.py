@@ -73,7 +73,7 @@ def test_wrong_password_gets_535(lab, mode, mechanism):
 
 def test_starttls_is_required_before_auth_on_the_submission_port(lab):
     done = run_client(target(lab, "starttls"), ["--cafile", lab["LAB_CAFILE"]],
-                      ["EHLO laptop.example", f"AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "QUIT"])
+                      ["EHLO laptop.example", "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "QUIT"])
     assert "S: 250-STARTTLS" in done.stdout and "AUTH PLAIN" not in done.stdout.split("C: EHLO")[1].split("C:")[0]
     assert "S: 235" not in done.stdout
 

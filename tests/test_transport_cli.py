@@ -154,3 +154,45 @@ def test_the_toolbar_says_insecure(tls):
         assert view.insecure and view.tls_version.startswith("TLSv1")
         assert "INSECURE" in toolbar.text(view)
         shell.handle("QUIT")
+
+
+def test_the_plain_repl_guards_connect_host_too(monkeypatch):
+    """`smtp-tutor`, then `:connect HOST`: the same warning, and batch mode (no one to ask) refuses."""
+    from tutor.repl.shell import Shell
+
+    remote(monkeypatch)
+    shown = []
+    with ServerThread() as server:
+        shell = Shell(out=shown.extend)
+        assert shell.handle(f":connect 127.0.0.1:{server.port}")
+        shell.handle("EHLO me")
+        assert not shell.handle(":auth LOGIN tim tanstaaftanstaaf")
+        shell.handle("QUIT")
+    texts = [i.text for i in shown]
+    assert any(t.startswith("WARNING: this connection to 127.0.0.1 is not encrypted") for t in texts)
+    assert not any(i.kind == "C" and i.text.startswith("AUTH") for i in shown)
+
+
+def test_the_terminal_app_on_a_live_server(monkeypatch, tmp_path):
+    """Headless prompt_toolkit: the live welcome, and the yes/no question answered no."""
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from tutor.repl.app import ReplApp
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    remote(monkeypatch)
+    printed = []
+    with ServerThread() as server:
+        live = cli_connect.LiveOptions(address.Address("127.0.0.1", server.port))
+        shell = cli_connect._make_shell(live, interactive=True)
+        with create_pipe_input() as pipe:
+            app = ReplApp(shell, input=pipe, output=DummyOutput(), color=False)
+            show = app.print_items
+            app.print_items = lambda items: (printed.extend(items), show(items))
+            pipe.send_text(f"EHLO me\rAUTH PLAIN {PLAIN_B64}\rn\rQUIT\r\x04")
+            assert app.run() == 0
+    texts = [i.text for i in printed]
+    assert any(t.startswith(f"Connected to smtp://127.0.0.1:{server.port}, a real server") for t in texts)
+    assert "not sent: run STARTTLS first (then EHLO again), and the same AUTH goes inside TLS" in texts
+    assert not any(i.kind == "C" and i.text.startswith("AUTH") for i in printed)

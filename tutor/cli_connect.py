@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from tutor import explain
-from tutor.errors import InputError, TutorError
+from tutor.errors import InputError
 from tutor.transport import address
 
 T = explain.text
@@ -73,56 +73,13 @@ def options(args: argparse.Namespace) -> LiveOptions:
 
 
 def _make_shell(live: LiveOptions, **shell_options: Any) -> Any:
-    """A REPL Shell that starts on the live server instead of the simulator (built lazily: fast --help)."""
-    from tutor import live as policy
-    from tutor.repl.shell import Shell
+    """A REPL Shell that starts on the live server instead of the simulator (imported late: fast --help)."""
+    from tutor.live import LiveShell
 
-    class LiveShell(Shell):
-        """Starts on `live`; guards clear-text credentials; masks them unless --show-secrets."""
-
-        show_secrets = live.show_secrets
-
-        @property
-        def out(self) -> Any:
-            return self._out
-
-        @out.setter
-        def out(self, show: Any) -> None:
-            """Whatever front end sets `out` (batch mode echoes script lines through it) gets masked items."""
-            self._out = show if self.show_secrets else (lambda items: show(policy.mask(items)))
-
-        def __init__(self, **kw: Any) -> None:
-            super().__init__(**kw)
-            self.live = live
-            self.allow_cleartext = live.allow_cleartext
-            self.confirm = _terminal_confirm if self.interactive else None
-            if not self.interactive:
-                self.ask_password = _env_password
-
-        def start(self) -> None:
-            self.starting = False
-            self.reconnect = self.open_live
-            if not self.handle(":connect", record=False) and not self.interactive:
-                self.quit_requested = True   # batch mode: nothing after a failed connect can work
-
-        def open_live(self) -> bool:
-            self.connect(self.live.connect(), timeout=self.live.timeout)
-            return True
-
-        def send(self, line: str, *, typed: bool = True) -> bool:
-            session = self.session
-            if session is not None and not session.closed:
-                policy.guard_cleartext(self, session, line)
-            return super().send(line, typed=typed)
-
-        def finish(self) -> None:
-            if self.record:
-                try:
-                    self.transcript.save(self.record, redact=not self.show_secrets)
-                except TutorError as exc:
-                    self.error(str(exc))
-
-    return LiveShell(**shell_options)
+    shell = LiveShell(live, **shell_options)
+    if not shell.interactive:
+        shell.ask_password = _env_password
+    return shell
 
 
 def _env_password(prompt: str) -> str:
@@ -130,15 +87,6 @@ def _env_password(prompt: str) -> str:
     if value:
         return value
     raise InputError(T("repl.batch-no-password") + f" (or set {PASSWORD_ENV})")
-
-
-def _terminal_confirm(prompt: str) -> bool:
-    from prompt_toolkit import prompt as ask
-
-    try:
-        return ask(prompt).strip().lower() in ("y", "yes")
-    except (EOFError, KeyboardInterrupt):
-        return False
 
 
 def run(args: argparse.Namespace) -> int:

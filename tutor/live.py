@@ -1,7 +1,8 @@
-"""What changes when the server is real: the clear-text credentials guard, and masking credentials in what is shown.
+"""What changes when the server is real: the clear-text credentials guard, masking credentials in what is
+shown and saved, and the Shell that `smtp-tutor connect` starts on a live server.
 
-Both work on a REPL shell and its session through narrow attributes (`allow_cleartext`, `confirm`,
-`session.transport.cleartext_exposed`), so any front end can use them; nothing here does I/O itself.
+The guard works on any shell through narrow attributes (`allow_cleartext`, `confirm`,
+`session.transport.cleartext_exposed`); nothing here opens a socket itself.
 """
 
 from __future__ import annotations
@@ -10,17 +11,18 @@ from dataclasses import replace
 from typing import Any, Iterable
 
 from tutor import explain
-from tutor.errors import InputError
+from tutor.errors import InputError, TutorError
 from tutor.protocol import commands
 from tutor.protocol.client import COMMAND
 from tutor.repl import commands as repl_commands
+from tutor.repl.shell import Shell
 from tutor.session import CLIENT, NOTE, Item
 from tutor.trace.transcript import redacted
 
 T = explain.text
 CLEARTEXT_MECHANISMS = {"PLAIN": "what-plain", "LOGIN": "what-login"}
-# Notes marked secret that hide the password themselves when the annotator does not reveal (live servers).
 ECHO = "echo"   # a script line shown back in batch mode
+# Notes marked secret that hide the password themselves when the annotator does not reveal (live servers).
 SAFE_SECRET_NOTES = {"repl.ann.plain", "repl.ann.plain-authzid", "repl.ann.login-password"}
 
 
@@ -62,7 +64,7 @@ def mask(items: Iterable[Item]) -> list[Item]:
     out = []
     for item in items:
         if item.kind == ECHO and item.text.startswith(":"):
-            item = replace(item, text=":" + (repl_commands.redact(item.text[1:]) or item.text[1:].split()[0]))
+            item = replace(item, text=":" + (repl_commands.redact(item.text[1:]) or item.text[1:].split(" ")[0]))
         elif item.secret and item.kind == CLIENT:
             item = replace(item, text=redacted(item.text.encode("utf-8", "replace")))
         elif item.secret and item.kind not in (CLIENT, "S") and not _already_masked(item):
@@ -74,3 +76,48 @@ def mask(items: Iterable[Item]) -> list[Item]:
 def _already_masked(item: Item) -> bool:
     """The annotator and the autopilot hide the password themselves when the server is real."""
     return item.key in SAFE_SECRET_NOTES or T("repl.autopilot.hidden") in item.text
+
+
+class LiveShell(Shell):
+    """A Shell that starts on a live server (`:connect` alone reconnects) and masks credentials in what it
+    shows and saves, unless `show_secrets`. `live` connects (tutor.cli_connect.LiveOptions)."""
+
+    show_secrets = False
+
+    def __init__(self, live: Any, **options: Any) -> None:
+        super().__init__(**options)
+        self.live = live
+        self.show_secrets = live.show_secrets
+        self.allow_cleartext = live.allow_cleartext   # the terminal app sets `confirm`; batch mode has none
+
+    @property
+    def out(self) -> Any:
+        return self._out
+
+    @out.setter
+    def out(self, show: Any) -> None:
+        """Whatever front end sets `out` (batch mode echoes script lines through it) gets masked items."""
+        show = getattr(show, "unmasked", show)   # a front end may put back what it read: wrap it once
+
+        def masked(items: Iterable[Item]) -> Any:
+            return show(items if self.show_secrets else mask(items))
+
+        masked.unmasked = show   # type: ignore[attr-defined]
+        self._out = masked
+
+    def start(self) -> None:
+        self.starting = False
+        self.reconnect = self.open_live
+        if not self.handle(":connect", record=False) and not self.interactive:
+            self.quit_requested = True   # batch mode: nothing after a failed connect can work
+
+    def open_live(self) -> bool:
+        self.connect(self.live.connect(), timeout=self.live.timeout)
+        return True
+
+    def finish(self) -> None:
+        if self.record:
+            try:
+                self.transcript.save(self.record, redact=not self.show_secrets)
+            except TutorError as exc:
+                self.error(str(exc))

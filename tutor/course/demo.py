@@ -78,7 +78,7 @@ def run_helper(name: str, args: list[str], session: Any, show: Show) -> None:
     def no_password(prompt: str) -> str:
         raise InputError("the demo cannot ask for a password: give it on the helper's line")
 
-    result = helper.run(namespace, Context(ask_password=no_password, last_challenge=session.auth.last_challenge))
+    result = helper.run(namespace, Context.of_session(session, no_password))
     for kind, text in render_lines(result):
         show(HELPER_PREFIX + HELPER_KINDS.get(kind, kind), text)
 

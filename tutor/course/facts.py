@@ -10,6 +10,7 @@ import string
 from dataclasses import dataclass
 
 from tutor import escapes, explain
+from tutor.course import facts_modern
 from tutor.course.view import View
 from tutor.protocol import b64
 from tutor.sasl import cram_md5, plain
@@ -19,6 +20,7 @@ FIELDS: dict[str, bool] = {
     "user": False, "password": True, "user_b64": False, "password_b64": True,
     "plain_message": True, "plain_b64": True, "plain_b64_authzid": True, "sender": False, "server": False, "mechanisms": False,
     "challenge": False, "challenge_b64": False, "cram_digest": False, "cram_response": False, "cram_b64": False,
+    **facts_modern.FIELDS,
 }
 
 
@@ -60,6 +62,7 @@ def values(creds: Credentials, view: View, target: str = "", authzid: str | None
             answer = cram_md5.response(creds.user, creds.password, view.challenge)
             out.update(cram_digest=answer.rsplit(b" ", 1)[1].decode("ascii"),
                        cram_response=answer.decode("utf-8", "replace"), cram_b64=b64.encode(answer))
+    out.update(facts_modern.values(creds, view))     # SCRAM and bearer-token values
     return out
 
 

@@ -19,7 +19,9 @@ from tutor.course.progress import Progress
 from tutor.course.view import Attempt, View, reply_between
 
 PASS, FAIL, WAIT = "pass", "fail", "wait"
-EXCHANGE_KINDS = ("base64-of", "plain-response", "login-username", "login-password", "cram-response", "cancel")
+EXCHANGE_KINDS = ("base64-of", "plain-response", "login-username", "login-password", "cram-response", "cancel",
+                  "scram-client-final")
+STARTS_EXCHANGE = ("auth-command", "scram-client-first", "bearer-response")   # where a rewind goes back to
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ class LessonRunner:
         if not attempt.before.in_auth:
             return []
         for index in range(self.index - 1, -1, -1):
-            if self.lesson.steps[index].check.kind == "auth-command":
+            if self.lesson.steps[index].check.kind in STARTS_EXCHANGE:
                 self._go(index)
                 return [Say("info", _t("rewind", title=self.step.title)), Say("task", self.render(self.step.task))]
         return []

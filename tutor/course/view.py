@@ -27,6 +27,7 @@ class View:
     last_reply: Reply | None = None
     closed: bool = False
     live: bool = False
+    messages: tuple = ()                  # the last AUTH exchange: ("C" | "S", decoded bytes), in order
 
     @property
     def in_auth(self) -> bool:
@@ -70,6 +71,7 @@ def view_of(session: Any) -> View:
         last_reply=client.last_reply,
         closed=bool(getattr(session, "closed", False)),
         live=not getattr(session.transport, "is_simulator", True),
+        messages=tuple(getattr(auth, "messages", ())),
     )
 
 

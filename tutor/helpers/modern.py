@@ -41,27 +41,6 @@ def message(text: str) -> bytes:
     return b64.decode(stripped)
 
 
-def _kind(data: bytes) -> str:
-    try:
-        return scram.parse_message(data)["kind"]
-    except InputError:
-        return ""
-
-
-def from_exchange(messages: tuple | list) -> tuple[bytes | None, bytes | None, bytes | None]:
-    """(client-first, server-first, server-final) of the last SCRAM exchange in the session's AUTH messages."""
-    first = server_first = final = None
-    for _direction, data in messages:
-        kind = _kind(data)
-        if kind == "client-first":
-            first, server_first, final = data, None, None
-        elif kind == "server-first" and first is not None:
-            server_first, final = data, None
-        elif kind in ("server-final", "server-error") and server_first is not None:
-            final = data
-    return first, server_first, final
-
-
 def _hash(args: argparse.Namespace, ctx: Context) -> str:
     if args.hash:
         return args.hash
@@ -71,7 +50,7 @@ def _hash(args: argparse.Namespace, ctx: Context) -> str:
 
 def run_scram(args: argparse.Namespace, ctx: Context) -> Result:
     hash_ = _hash(args, ctx)
-    first, server_first, final = from_exchange(ctx.auth_messages)
+    first, server_first, final = scram.last_exchange(ctx.auth_messages)
     if args.client_first:
         first, server_first, final = message(args.client_first), None, None
     if args.server_first:

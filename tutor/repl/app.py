@@ -76,6 +76,12 @@ class ReplApp:
             self._pause_prompt = PromptSession(**self._common)
         self._pause_prompt.prompt(prompt)
 
+    def confirm(self, prompt: str) -> bool:
+        """A yes/no question (sending credentials in clear text); only y or yes says yes."""
+        if self._pause_prompt is None:
+            self._pause_prompt = PromptSession(**self._common)
+        return self._pause_prompt.prompt(prompt).strip().lower() in ("y", "yes")
+
     def message(self) -> FormattedText:
         tag = self.shell.prompt_tag()
         prompt = [(classname(PREFIX.Client), T(f"repl.prompt.{self.shell.prompt_kind()}"))]
@@ -111,6 +117,7 @@ class ReplApp:
     def run(self) -> int:
         shell = self.shell
         shell.out, shell.ask_password, shell.pause = self.print_items, self.ask_password, self.pause
+        shell.confirm = self.confirm
         shell.starting = True
         first = True
         while not shell.quit_requested:

@@ -43,6 +43,8 @@ class Shell:
         self.record = record
         self.out: Callable[[list[Item]], None] = out or (lambda items: None)
         self.ask_password: Callable[[str], str] = _no_password
+        self.confirm: Callable[[str], bool] | None = None   # yes/no; None (batch): clear-text credentials refused
+        self.allow_cleartext = False                         # --allow-cleartext: never ask (tutor.live)
         self.pause: Callable[[str], None] = lambda text: None
         self.session: Any = None   # a tutor.session.Session once connected
         self.transcript = Transcript()
@@ -124,6 +126,9 @@ class Shell:
         if not line and kind == "command":
             return True
         from tutor.display.annotations import revealed_secret
+        from tutor.live import guard_cleartext
+
+        guard_cleartext(self, session, line)   # PLAIN/LOGIN in clear text to another host: warn, ask (InputError)
 
         data = line.encode("utf-8")
         password = revealed_secret(data, kind, session.auth)

@@ -228,6 +228,23 @@ def explain_exchange(messages: Sequence[bytes], password: str | None = None, has
     return out
 
 
+def last_exchange(messages: Sequence[tuple[str, bytes]]) -> tuple[bytes | None, bytes | None, bytes | None]:
+    """(client-first, server-first, server-final) of the last SCRAM exchange in ("C" | "S", decoded) messages."""
+    first = server_first = final = None
+    for _direction, data in messages:
+        try:
+            kind = parse_message(data)["kind"]
+        except InputError:
+            continue
+        if kind == "client-first":
+            first, server_first, final = data, None, None
+        elif kind == "server-first" and first is not None:
+            server_first, final = data, None
+        elif kind in ("server-final", "server-error") and server_first is not None:
+            final = data
+    return first, server_first, final
+
+
 def client_for(hash_: str) -> partial:
     """The registry's client factory for one hash: client(Credentials, **options)."""
     return partial(ScramClient, hash_name=canonical_hash(hash_))
@@ -243,6 +260,6 @@ sha256_client, sha256_server = client_for("SHA-256"), server_for("SHA-256")
 
 __all__ = [
     "HASHES", "IMPOSTOR", "MIN_ITERATIONS", "ScramClient", "ScramKeys", "ScramServer", "StoredLookup", "client_for",
-    "explain_exchange", "make_keys", "mechanism_name", "offline_attack_cost", "parse_message", "server_for",
+    "explain_exchange", "last_exchange", "make_keys", "mechanism_name", "offline_attack_cost", "parse_message", "server_for",
     "sha1_client", "sha1_server", "sha256_client", "sha256_server", "steps",
 ]

@@ -52,9 +52,9 @@ def exchange(attempt: Attempt) -> Exchange | None:
         return None
 
 
-def try_words(found: Exchange, words: Iterable[bytes], budget: int = BUDGET) -> tuple[bytes | None, int, int]:
+def try_words(found: Exchange, words: Iterable[bytes], budget: int | None = None) -> tuple[bytes | None, int, int]:
     """(the word that matches or None, words tried, words left untried because the budget ran out)."""
-    limit = max(1, budget // max(found.iterations, 1))
+    limit = max(1, (BUDGET if budget is None else budget) // max(found.iterations, 1))
     tried = skipped = 0
     for word in words:
         if tried >= limit:

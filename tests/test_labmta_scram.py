@@ -1,0 +1,65 @@
+"""The tutor's own client logs in to the lab Postfix + Dovecot (scripts/lab-mta.sh start) with SCRAM-SHA-1 and
+SCRAM-SHA-256, over clear text and STARTTLS: Dovecot's salt, nonce and v= are nobody's here, and the client
+checks v= (RFC 5802 §5). A wrong password gets 535.
+
+Skipped when the lab is not running, except under CI (CI=true), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from live_client import login_lines, run_client, tls_flags
+
+pytestmark = pytest.mark.labmta
+
+LAB_ENV = Path(os.environ.get("LAB_MTA_ENV", "/var/tmp/smtp-tutor-lab/lab.env"))
+PORTS = {"plain": "LAB_PORT_PLAIN", "starttls": "LAB_PORT_STARTTLS"}
+USER, PASSWORD = "tim", "tanstaaftanstaaf"
+MECHANISMS = ("SCRAM-SHA-1", "SCRAM-SHA-256")
+
+
+@pytest.fixture(scope="module")
+def lab() -> dict[str, str]:
+    if not LAB_ENV.exists():
+        reason = f"the lab MTA is not running: {LAB_ENV} is missing (bash scripts/lab-mta.sh start)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " (required under CI)")
+        pytest.skip(reason)
+    env = {}
+    for line in LAB_ENV.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not key.startswith("#"):
+            env[key.strip()] = value.strip().strip('"')
+    for mechanism in MECHANISMS:
+        assert mechanism in env.get("LAB_MECHS", "").split(), "the lab does not offer " + mechanism
+    return env
+
+
+def login(lab, mode: str, mechanism: str, password: str = PASSWORD):
+    target = f"{lab['LAB_HOST']}:{lab[PORTS[mode]]}"
+    return run_client(target, tls_flags(mode, lab["LAB_CAFILE"]), login_lines(mode, mechanism, USER, password) +
+                      ["QUIT"])
+
+
+@pytest.mark.parametrize("mode", list(PORTS))
+@pytest.mark.parametrize("mechanism", MECHANISMS)
+def test_tutor_client_logs_in_to_postfix_dovecot_with_scram(lab, mode, mechanism):
+    done = login(lab, mode, mechanism)
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr
+    assert f"C: AUTH {mechanism} " in out                        # client-first as the initial response
+    assert "S: 235 2.7.0 Authentication successful" in out
+    assert "the server knows this password's keys" in out        # v= checked: mutual authentication
+    assert PASSWORD not in out and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("mechanism", MECHANISMS)
+def test_wrong_password_gets_535_from_dovecot(lab, mechanism):
+    done = login(lab, "plain", mechanism, password="not-the-password")
+    out = done.stdout
+    assert "S: 535 5.7.8" in out, out
+    assert "S: 235" not in out

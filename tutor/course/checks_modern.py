@@ -1,0 +1,167 @@
+"""Lesson checks on SCRAM (RFC 5802 / 7677) and the bearer-token mechanisms (XOAUTH2, RFC 7628 OAUTHBEARER):
+the client-first message, the client-final message with its proof checked, and a token message, each with the
+usual mistakes named (raw text instead of base64, a typed `^A`, the client nonce alone, another user's token)."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any, Mapping
+
+from tutor.course import facts
+from tutor.course.checkbase import CheckKind, Fail, Outcome, Param, Pass, Wait
+from tutor.course.checks_auth import decode
+from tutor.course.facts import Credentials
+from tutor.course.view import AUTH_RESPONSE, COMMAND, Attempt
+from tutor.errors import InputError
+from tutor.protocol import commands
+from tutor.protocol.auth import CANCEL, EMPTY_RESPONSE
+from tutor.sasl import oauthbearer, scram, tokens, xoauth2
+
+Params = Mapping[str, Any]
+RAW_SCRAM = (b"n,", b"y,", b"p=", b"c=")        # a SCRAM message typed as it is, not in base64
+BEARER = ("XOAUTH2", "OAUTHBEARER")
+
+
+def _message(attempt: Attempt, family: str, wanted: str | None) -> bytes | Outcome:
+    """The raw (still base64) client message of an exchange in `family` ("SCRAM-" or a bearer name): the initial
+    response of `AUTH MECH ir`, or the first answer after `334 `; else the verdict."""
+    if attempt.line is None or attempt.kind not in (COMMAND, AUTH_RESPONSE):
+        return Wait()
+    if attempt.kind == COMMAND:
+        command = commands.parse(attempt.line)
+        if command.verb != "AUTH":
+            return Fail("not-auth", {"typed": command.verb or "(empty line)"})
+        parsed = commands.parse_auth(command.argument)
+        mechanism = parsed.mechanism if parsed is not None else ""
+        if not mechanism.startswith(family) or (wanted is not None and mechanism != wanted.upper()):
+            return Fail("wrong-mechanism", {"typed": mechanism or "?", "wanted": (wanted or family).upper()})
+        if parsed.initial_response in (None, EMPTY_RESPONSE):
+            return Fail("no-message", {"mechanism": mechanism})
+        return parsed.initial_response.encode("utf-8")
+    mechanism = attempt.before.mechanism or ""
+    if not mechanism.startswith(family):
+        return Fail("other-mechanism", {"typed": mechanism or "?", "wanted": (wanted or family).upper()})
+    if attempt.line.strip() == CANCEL:
+        return Fail("cancelled")
+    return attempt.line
+
+
+# ---- SCRAM ----------------------------------------------------------------------------------------------
+
+def _scram(raw: bytes, kind: str) -> dict | Outcome:
+    if raw.strip().startswith(RAW_SCRAM):
+        return Fail("plain-text")
+    data = decode(raw)
+    if isinstance(data, Fail):
+        return data
+    try:
+        attrs = scram.parse_message(data)
+    except InputError as exc:
+        return Fail("malformed", {"error": str(exc)})
+    if attrs["kind"] != kind:
+        return Fail("wrong-message", {"got": attrs["kind"], "wanted": kind})
+    return attrs
+
+
+def check_scram_client_first(params: Params, attempt: Attempt, creds: Credentials) -> Outcome:
+    """`n,,n=<user>,r=<nonce>` in base64, on the AUTH line or after the server's empty `334 `."""
+    raw = _message(attempt, "SCRAM-", params.get("mechanism"))
+    if not isinstance(raw, bytes):
+        return raw
+    if attempt.kind == AUTH_RESPONSE and attempt.before.responses != 0:
+        return Fail("wrong-message", {"got": "later", "wanted": "client-first"})
+    attrs = _scram(raw, "client-first")
+    if not isinstance(attrs, dict):
+        return attrs
+    if attrs["gs2"] == "p":      # RFC 5802 §6: no -PLUS here, so the server would fail
+        return Fail("channel-binding", {"got": attrs["gs2-header"]})
+    wanted = facts.render(str(params.get("user", "{user}")), creds, attempt.before)
+    if attrs["n"] != wanted:
+        return Fail("wrong-user", {"got": attrs["n"], "wanted": wanted})
+    return Pass()
+
+
+def check_scram_client_final(params: Params, attempt: Attempt, creds: Credentials) -> Outcome:
+    """`c=biws,r=<combined nonce>,p=<proof>` answering the server-first; the proof checked when the password is
+    known (RFC 5802 §3: ClientKey XOR HMAC(StoredKey, AuthMessage))."""
+    if attempt.kind == COMMAND:
+        return Fail("not-in-exchange", {"mechanism": "SCRAM-SHA-256"})
+    raw = _message(attempt, "SCRAM-", None)
+    if not isinstance(raw, bytes):
+        return raw
+    attrs = _scram(raw, "client-final")
+    if not isinstance(attrs, dict):
+        return attrs
+    first, server_first, _ = scram.last_exchange(attempt.before.messages)
+    if first is None or server_first is None:
+        return Pass("course.note.unchecked")
+    sent = scram.parse_message(first)
+    if attrs["c"] != scram.b64encode(sent["gs2-header"].encode("utf-8")):
+        return Fail("wrong-binding", {"got": attrs["c"], "wanted": scram.b64encode(sent["gs2-header"].encode())})
+    combined = scram.parse_message(server_first)["r"]
+    if attrs["r"] != combined:
+        key = "client-nonce-only" if attrs["r"] == sent["r"] else "wrong-nonce"
+        return Fail(key, {"got": attrs["r"], "wanted": combined})
+    if creds.password is None:
+        return Pass("course.note.unchecked")
+    return _proof(attrs, creds.password, first, server_first, attempt.before.mechanism or "SCRAM-SHA-256")
+
+
+def _proof(attrs: dict, password: str, first: bytes, server_first: bytes, mechanism: str) -> Outcome:
+    try:
+        steps = scram.steps(password, first, server_first, mechanism)
+    except InputError as exc:
+        return Fail("malformed", {"error": str(exc)})
+    expected = scram.parse_message(next(s.value for s in steps if s.label == "scram.step.client-final"))["p"]
+    return Pass() if hmac.compare_digest(attrs["p"], expected) else Fail("wrong-proof")
+
+
+# ---- XOAUTH2 / OAUTHBEARER ------------------------------------------------------------------------------
+
+def _parse_bearer(name: str, data: bytes) -> tuple[str, str] | Fail:
+    if b"\x01" not in data and (b"^A" in data or b"\\x01" in data):
+        return Fail("literal-ctrl-a")
+    try:
+        if name == "XOAUTH2":
+            return tuple(xoauth2.parse(data))
+        msg = oauthbearer.parse(data)
+        return msg.authzid, msg.token
+    except InputError as exc:
+        return Fail("malformed", {"error": str(exc)})
+
+
+def check_bearer_response(params: Params, attempt: Attempt, creds: Credentials) -> Outcome:
+    """An XOAUTH2 or OAUTHBEARER message in base64 for the learner; `token = "lab"` wants the simulator's token."""
+    name = str(params["mechanism"]).upper()
+    raw = _message(attempt, name, name)
+    if not isinstance(raw, bytes):
+        return raw
+    if raw.strip().startswith((b"user=", b"n,")):
+        return Fail("plain-text")
+    data = decode(raw)
+    if isinstance(data, Fail):
+        return data
+    parsed = _parse_bearer(name, data)
+    if isinstance(parsed, Fail):
+        return parsed
+    user, token = parsed
+    if user != creds.user:
+        return Fail("wrong-user", {"got": user, "wanted": creds.user})
+    if params.get("token", "any") == "lab" and not attempt.before.live and not tokens.check(creds.user, token):
+        return Fail("wrong-token")
+    return Pass()
+
+
+KINDS = (
+    CheckKind("scram-client-first", check_scram_client_first,
+              (Param("mechanism", (str,), choices=("SCRAM-SHA-1", "SCRAM-SHA-256")), Param("user", (str,))),
+              ("not-auth", "wrong-mechanism", "no-message", "other-mechanism", "cancelled", "plain-text", "malformed",
+               "wrong-message", "channel-binding", "wrong-user")),
+    CheckKind("scram-client-final", check_scram_client_final, (),
+              ("other-mechanism", "cancelled", "plain-text", "malformed", "wrong-message", "wrong-binding",
+               "client-nonce-only", "wrong-nonce", "wrong-proof")),
+    CheckKind("bearer-response", check_bearer_response,
+              (Param("mechanism", (str,), True, BEARER), Param("token", (str,), choices=("lab", "any"))),
+              ("not-auth", "wrong-mechanism", "no-message", "other-mechanism", "cancelled", "plain-text",
+               "literal-ctrl-a", "malformed", "wrong-user", "wrong-token")),
+)

@@ -151,17 +151,25 @@ def test_live_servers_use_tutor_transport_tcp_when_present(monkeypatch):
                      ("::1", 2525, True, False, False, None, 10.0)]
 
 
-@pytest.mark.parametrize("target,tls,expected", [
-    ("mail.example.org", False, ("mail.example.org", 587)), ("mail.example.org", True, ("mail.example.org", 465)),
-    ("h:25", False, ("h", 25)), ("[2001:db8::1]:587", False, ("2001:db8::1", 587)), ("::1", False, ("::1", 587)),
+@pytest.mark.parametrize("line, expected_port", [
+    (":connect mail.example.org", 25), (":connect mail.example.org --starttls", 587),   # RFC 8314 §3.3
+    (":connect mail.example.org --tls", 465), (":connect h:2525 --tls", 2525),
 ])
-def test_split_host(target, tls, expected):
-    assert builtins.split_host(target, tls) == expected
+def test_connect_default_ports_follow_rfc_8314(monkeypatch, line, expected_port):
+    from tutor.transport import memory
+
+    ports = []
+    monkeypatch.setitem(sys.modules, "tutor.transport.tcp",
+                        types.SimpleNamespace(connect=lambda host, port, **kw: ports.append(port) or memory.connect("lab")))
+    shell, out = make_shell()
+    assert shell.handle(line)
+    assert ports == [expected_port]
 
 
-def test_split_host_rejects_a_bad_port():
-    with pytest.raises(InputError):
-        builtins.split_host("h:smtp", False)
+def test_connect_rejects_a_bad_port():
+    shell, out = make_shell()
+    assert shell.handle(":connect h:smtp") is False
+    assert any("port" in item.text for item in out)
 
 
 def test_disconnect_then_lines_fail():

@@ -78,6 +78,7 @@ def _connect_parser() -> ArgumentParser:
     parser.add_argument("--insecure", action="store_true")
     parser.add_argument("--cafile")
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--allow-cleartext", action="store_true")
     return parser
 
 
@@ -116,21 +117,6 @@ def _open_sim(shell: Any, profile: str) -> bool:
     return True
 
 
-def split_host(target: str, tls: bool) -> tuple[str, int]:
-    """HOST, HOST:PORT, [v6]:PORT; port 465 with implicit TLS, else 587 (RFC 8314 §3.3, RFC 6409)."""
-    default = 465 if tls else 587
-    if target.startswith("["):
-        host, _, rest = target[1:].partition("]")
-        port = rest.lstrip(":")
-    elif target.count(":") == 1:
-        host, _, port = target.partition(":")
-    else:
-        host, port = target, ""
-    if port and not port.isdigit():
-        raise InputError(f"bad port {port!r} in {target!r}")
-    return host, int(port) if port else default
-
-
 def _open_live(shell: Any, target: str, args: Any) -> bool:
     try:
         tcp = importlib.import_module("tutor.transport.tcp")
@@ -138,7 +124,12 @@ def _open_live(shell: Any, target: str, args: Any) -> bool:
         if exc.name != "tutor.transport.tcp":
             raise
         raise InputError(T("repl.err.live-unavailable")) from None
-    host, port = split_host(target, args.tls)
+    from tutor.transport.address import parse as parse_address
+
+    address = parse_address(target, starttls=args.starttls, tls=args.tls)   # RFC 8314 default ports
+    if args.allow_cleartext:
+        shell.allow_cleartext = True
+    host, port = address.host, address.port
     transport = tcp.connect(host, port, starttls=args.starttls, tls=args.tls, insecure=args.insecure,
                             cafile=args.cafile, timeout=args.timeout)
     shell.connect(transport, timeout=args.timeout)
@@ -147,7 +138,7 @@ def _open_live(shell: Any, target: str, args: Any) -> bool:
 
 def complete_connect(view: Any, done: list[str]) -> list[str]:
     targets = ["sim"] + [f"sim:{p}" for p in profile_names()] if not done else []
-    return targets + ["--starttls", "--tls", "--insecure", "--cafile", "--timeout"]
+    return targets + ["--starttls", "--tls", "--insecure", "--cafile", "--timeout", "--allow-cleartext"]
 
 
 def run_disconnect(shell: Any, text: str) -> bool:

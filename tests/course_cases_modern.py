@@ -31,7 +31,8 @@ WRONG_PROOF = scram_proof(b"wrong", "QSXCR+Q6sek8bf92", 4096, ",".join((CLIENT_F
 SCRAM_WAIT = View(State.AUTH, AUTH_RESPONSE, capabilities=CAPS, mechanism="SCRAM-SHA-256", responses=0, challenge=b"",
                   messages=(("S", b""),))
 SCRAM_FINAL = View(State.AUTH, AUTH_RESPONSE, capabilities=CAPS, mechanism="SCRAM-SHA-256", responses=1,
-                   challenge=SERVER_FIRST.encode(), messages=(("C", CLIENT_FIRST.encode()), ("S", SERVER_FIRST.encode())))
+                   challenge=SERVER_FIRST.encode(),
+                   messages=(("C", CLIENT_FIRST.encode()), ("S", SERVER_FIRST.encode())))
 BEARER_WAIT = View(State.AUTH, AUTH_RESPONSE, capabilities=CAPS, mechanism="OAUTHBEARER", responses=0, challenge=b"")
 LAB_TOKEN = "lab-" + base64.urlsafe_b64encode(
     hmac.new(b"smtp-auth-tutor lab token key", b"tim", hashlib.sha256).digest()).decode().rstrip("=")[:32]

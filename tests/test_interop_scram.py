@@ -18,7 +18,8 @@ MECHANISMS = ["SCRAM-SHA-1", "SCRAM-SHA-256"]
 EX_NOPERM = 77      # msmtp: authentication failed (sysexits.h)
 
 
-def gsasl(port: int, mechanism: str, password: str = "tanstaaftanstaaf", user: str = "tim") -> subprocess.CompletedProcess:
+def gsasl(port: int, mechanism: str, password: str = "tanstaaftanstaaf",
+          user: str = "tim") -> subprocess.CompletedProcess:
     command = [need("gsasl"), "--smtp", "--connect", f"127.0.0.1:{port}", "--no-starttls", "--mechanism", mechanism,
                "--authentication-id", user, "--password", password, "--quiet"]
     return subprocess.run(command, capture_output=True, timeout=WAIT * 3, check=False, stdin=subprocess.DEVNULL)
@@ -124,3 +125,13 @@ def test_serves_log_of_a_gsasl_login_traces_back(mechanism):
     assert "trace.finding.scram-offline" in keys and "trace.finding.scram-mutual" in keys
     crack.apply(attempt, "tanstaaftanstaaf")
     assert attempt.cracked == "tanstaaftanstaaf"
+
+
+def test_msmtp_xoauth2_on_the_gmail_like_profile_over_starttls(tmp_path):
+    tls = lab_tls(tmp_path / "tls")[0]
+    with ServerThread("modern", tls=tls) as server:
+        done = msmtp(server.port, tmp_path, "xoauth2", password=tokens.issue("tim"),
+                     tls_lines="tls on\ntls_starttls on\ntls_certcheck off\n")
+    assert done.returncode == 0, output(done)
+    assert "<-- 235 2.7.0 Accepted" in output(done)
+    assert b" with ESMTPSA " in server.sink.messages[0].received

@@ -8,11 +8,13 @@ Skipped when the lab is not running, except under CI (CI=true), where that is a 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from live_client import login_lines, run_client, tls_flags
+from live_client import ROOT, RUN_WAIT, login_lines, run_client, tls_flags
 
 pytestmark = pytest.mark.labmta
 
@@ -63,3 +65,15 @@ def test_wrong_password_gets_535_from_dovecot(lab, mechanism):
     out = done.stdout
     assert "S: 535 5.7.8" in out, out
     assert "S: 235" not in out
+
+
+def test_the_scram_lesson_runs_to_the_end_on_postfix_dovecot(lab, tmp_path):
+    """Lesson 11's checks are semantic: Dovecot's own salt, nonce and v= pass them as the RFC's do."""
+    target = f"{lab['LAB_HOST']}:{lab['LAB_PORT_PLAIN']}"
+    env = {**os.environ, "NO_COLOR": "1", "XDG_DATA_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "tutor", "lesson", "11", "--connect", target, "--user", USER,
+                           "--demo", "--no-pause"], input=PASSWORD + "\n", capture_output=True, text=True,
+                          timeout=RUN_WAIT, cwd=ROOT, env=env, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    assert "every step passed" in done.stdout.splitlines()[-1]
+    assert PASSWORD not in done.stdout

@@ -110,6 +110,15 @@ def wrong_answer(step, view, runner):
         return Attempt(view, view, helper="cram", args=(user, "password", params["challenge"])), "no-match"
     if kind == "message-end":
         return wire("This is not the end", None)
+    if kind == "scram-client-first":
+        return wire(f"AUTH {params.get('mechanism', 'SCRAM-SHA-256')} n,,n={creds.user},r=abcdef", "plain-text")
+    if kind == "scram-client-final":
+        combined = view.challenge.decode().split(",")[0][2:]
+        return wire(_b64(f"c=biws,r={combined},p={_b64('x' * 32)}"), "wrong-proof")
+    if kind == "bearer-response":
+        message = f"user={creds.user}^Aauth=Bearer token^A^A" if params["mechanism"] == "XOAUTH2" \
+            else f"n,a={creds.user},^Aauth=Bearer token^A^A"
+        return wire(f"AUTH {params['mechanism']} {_b64(message)}", "literal-ctrl-a")
     raise AssertionError(f"no wrong answer for check kind {kind}")
 
 

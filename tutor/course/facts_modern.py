@@ -1,5 +1,6 @@
 """Template values for the SCRAM and OAuth lessons: the client-first message with the RFC 7677 client nonce, the
-client-final computed from the exchange so far, the lab bearer token and the two token messages.
+client-final computed from the exchange so far, the lab bearer token and the two token messages, and
+`{empty_line}` for a solution that is an empty response (RFC 4954 §4: after SCRAM's v= or a JSON error).
 
 tutor.course.facts merges FIELDS and values() into its own; secret ones are masked on a live server.
 """
@@ -19,14 +20,14 @@ EXPIRED_TOKEN = "ya29.expired"           # a token no server accepts, to see the
 FIELDS: dict[str, bool] = {
     "scram_nonce": False, "scram_first": False, "scram_first_b64": False, "scram_final": False,
     "scram_final_b64": False, "scram_signature": False, "token": True, "xoauth2_b64": True,
-    "oauthbearer_b64": True, "xoauth2_expired_b64": False,
+    "oauthbearer_b64": True, "xoauth2_expired_b64": False, "empty_line": False,
 }
 
 
 def values(creds: Any, view: Any) -> dict[str, str]:
     """Every value that can be computed now (creds: .user, .password; view: .messages, .mechanism, .live)."""
     first = f"n,,n={creds.user},r={SCRAM_NONCE}"
-    out = {"scram_nonce": SCRAM_NONCE, "scram_first": first, "scram_first_b64": b64.encode(first.encode("utf-8")),
+    out = {"empty_line": "", "scram_nonce": SCRAM_NONCE, "scram_first": first, "scram_first_b64": b64.encode(first.encode("utf-8")),
            "xoauth2_expired_b64": b64.encode(xoauth2.build(creds.user, EXPIRED_TOKEN))}
     if not view.live:      # lab tokens are the simulator's: a real server needs a real one
         token = tokens.issue(creds.user)

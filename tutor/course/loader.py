@@ -97,6 +97,8 @@ def find(name: str, lessons: list[Lesson] | None = None) -> Lesson:
         if wanted in lesson.names():
             return lesson
     partial = [lesson for lesson in lessons if wanted and wanted in lesson.slug]
+    if len(partial) > 1:   # a whole word of the slug wins: "cram" is cram-md5, not scram-sha-256
+        partial = [lesson for lesson in partial if wanted in lesson.slug.split("-")] or partial
     if len(partial) == 1:
         return partial[0]
     known = ", ".join(lesson.slug for lesson in lessons)

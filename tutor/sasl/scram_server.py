@@ -27,12 +27,13 @@ class ScramServer:
     """Server side. Give `lookup` (user -> plaintext password) or `stored` (user -> ScramKeys), not both.
 
     Stages: "start" -> "first" (after an empty challenge) -> "final" -> "ack" (v= sent as a 334) -> "done".
+    `salt` (bytes, or user -> bytes) is used for derived keys and for made-up ones of unknown users.
     `accept_any` makes an impostor for teaching: it skips the proof check and signs v= with keys that are not
     the user's, so the client's check of v= (RFC 5802 §5) is what catches it.
     """
 
     def __init__(self, lookup: SecretLookup | None = None, hash_name: str = "SHA-256", s_nonce: str | None = None,
-                 salt: bytes | None = None, iterations: int = MIN_ITERATIONS, *, stored: StoredLookup | None = None,
+                 salt: bytes | Callable[[str], bytes] | None = None, iterations: int = MIN_ITERATIONS, *, stored: StoredLookup | None = None,
                  allow_authzid: AuthzPolicy | None = None, accept_any: bool = False) -> None:
         if (lookup is None) == (stored is None):
             raise LocalProtocolError("a SCRAM server needs exactly one of lookup= (passwords) or stored= (keys)")
@@ -130,10 +131,15 @@ class ScramServer:
             if self._known:
                 return trail
         size = digest_size(self.hash)   # unknown user: go on with made-up keys so outsiders learn nothing yet
-        salt = self._salt if self._salt is not None else secrets.token_bytes(SALT_OCTETS)
+        salt = self._salt_for(self._user)
         self._keys = ScramKeys(salt, self._iterations, secrets.token_bytes(size), secrets.token_bytes(size))
         trail.append(Step("scram.step.fake-salt", b64encode(salt), N + "unknown-user", {"user": self._user}))
         return trail
+
+    def _salt_for(self, user: str) -> bytes:
+        """The given salt (bytes, or user -> bytes), else a fresh random one."""
+        salt = self._salt(user) if callable(self._salt) else self._salt
+        return salt if salt is not None else secrets.token_bytes(SALT_OCTETS)
 
     def _derive(self, password: str | None) -> list[Step]:
         if password is None:
@@ -142,7 +148,7 @@ class ScramServer:
             normalized = normalize(password)
         except SASLprepError as exc:
             return [Step("scram.step.normalized", str(exc), N + "saslprep-failed", {"error": str(exc)})]
-        salt = self._salt if self._salt is not None else secrets.token_bytes(SALT_OCTETS)
+        salt = self._salt_for(self._user)
         keys = ladder(self.hash, normalized, salt, self._iterations)
         self._keys, self._known = ScramKeys(salt, self._iterations, keys.stored_key, keys.server_key), True
         trail = [Step("scram.step.normalized", normalized, N + "from-plaintext", secret=True)]

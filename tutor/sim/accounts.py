@@ -17,6 +17,14 @@ class Accounts:
     def __init__(self, users: Mapping[str, str] | None = None) -> None:
         self._users = dict(DEFAULT_USERS if users is None else users)
         self._scram: dict[tuple, object] = {}     # (user, hash, kind) -> ScramKeys, built once per account
+        self._secret: bytes | None = None         # keys the made-up SCRAM salts of unknown users
+
+    def server_secret(self, make: Callable[[], bytes]) -> bytes:
+        """A secret shared by every connection using these accounts, made once by `make()`: the made-up salt of
+        an unknown user then stays the same across connections, so probing twice reveals nothing."""
+        if self._secret is None:
+            self._secret = make()
+        return self._secret
 
     def scram_keys(self, name: str, hash_: str, kind: str, salt: Callable[[], bytes], iterations: int):
         """The SCRAM record (salt, i, StoredKey, ServerKey) for `name`, built on first use and kept, as a real

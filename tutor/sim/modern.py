@@ -19,7 +19,8 @@ from tutor.sim.profiles import Profile
 
 # RFC 5802 §5 (SHA-1) and RFC 7677 §3 (SHA-256) examples: the salt and the server's part of the nonce, so the
 # `fixed-scram` profile with the account user:pencil replays them byte for byte.
-RFC_SALT = {"SHA-1": binascii.a2b_base64("QSXCR+Q6sek8bf92"), "SHA-256": binascii.a2b_base64("W22ZaJ0SNY7soEsUEjb6gQ==")}
+RFC_SALT = {"SHA-1": binascii.a2b_base64("QSXCR+Q6sek8bf92"),
+            "SHA-256": binascii.a2b_base64("W22ZaJ0SNY7soEsUEjb6gQ==")}
 RFC_S_NONCE = {"SHA-1": "3rfcNHYJY1ZVvWVs7j", "SHA-256": "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"}
 BEARER = ("XOAUTH2", "OAUTHBEARER")
 
@@ -36,7 +37,6 @@ class ModernMechanisms:
     def __init__(self, profile: Profile, accounts: Accounts, rng: random.Random) -> None:
         self._profile, self._accounts, self._rng = profile, accounts, rng
         self._fixed = profile.scram == "fixed"
-        self._secret = rng.randbytes(16)      # keys the made-up salts of unknown users: same user, same salt
 
     def server(self, name: str) -> ServerMechanism | None:
         """The server mechanism for `name`, or None when the registry's default will do."""
@@ -61,11 +61,13 @@ class ModernMechanisms:
     def _salt(self, hash_: str) -> bytes:
         return RFC_SALT[hash_] if self._fixed else self._rng.randbytes(SALT_OCTETS)
 
-    def _unknown_salt(self, hash_: str) -> bytes:
-        """For users that do not exist: fixed per server, so probing twice does not reveal them by a new salt."""
+    def _unknown_salt(self, hash_: str):
+        """user -> a made-up salt for users that do not exist: the same for the same name on every connection,
+        different between names (as real salts are), so probing reveals nothing."""
         if self._fixed:
             return RFC_SALT[hash_]
-        return hmac.new(self._secret, hash_.encode("ascii"), hashlib.sha256).digest()[:SALT_OCTETS]
+        secret = self._accounts.server_secret(lambda: self._rng.randbytes(16))
+        return lambda user: hmac.new(secret, f"{hash_}:{user}".encode("utf-8"), hashlib.sha256).digest()[:SALT_OCTETS]
 
     def _bearer(self, name: str) -> ServerMechanism:
         if self._profile.impostor:

@@ -125,7 +125,7 @@ def _attempt_dict(attempt, opts: Options) -> dict:
         return value if value is None or opts.reveal else MASK
     return {"mechanism": attempt.mechanism, "user": attempt.user, "authzid": attempt.authzid,
             "result": attempt.result, "code": attempt.code, "tls": attempt.tls,
-            "password": secret(attempt.password), "cracked": secret(attempt.cracked),
+            "password": secret(attempt.password), "cracked": secret(attempt.cracked), "token": secret(attempt.token),
             "leak": findings.leak(attempt), "hashcat": crack.hashcat_line(attempt)}
 
 

@@ -78,12 +78,13 @@ def remote(monkeypatch):
 def test_cleartext_credentials_to_a_remote_host_are_refused_in_batch(tmp_path, capsys, monkeypatch):
     remote(monkeypatch)
     with ServerThread() as server:
-        code, out, _ = run(tmp_path, capsys, ["EHLO me", ":auth PLAIN tim tanstaaftanstaaf", "AUTH LOGIN", "QUIT"],
+        code, out, _ = run(tmp_path, capsys, ["EHLO me", ":auth PLAIN tim tanstaaftanstaaf", "AUTH LOGIN",
+                                              "AUTH XOAUTH2 dXNlcj10aW0BYXV0aD1CZWFyZXIgeAEB", "QUIT"],
                            f"127.0.0.1:{server.port}")
     assert code == 1
-    assert out.count("WARNING: this connection to 127.0.0.1 is not encrypted") == 2
-    assert "anyone on the path" in out and "decode the password in one step" in out
-    assert "!  not sent: AUTH PLAIN would put your password on the network in clear text" in out
+    assert out.count("WARNING: this connection to 127.0.0.1 is not encrypted") == 3   # a bearer token too
+    assert "anyone on the path" in out and "decode the credentials in one step" in out
+    assert "!  not sent: AUTH PLAIN would put your credentials on the network in clear text" in out
     assert "C: AUTH" not in out and "S: 221" in out   # nothing sent, and the REPL went on
 
 

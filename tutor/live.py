@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Iterable
 
-from tutor import explain
+from tutor import explain, sasl
 from tutor.errors import InputError, TutorError
 from tutor.protocol import commands
 from tutor.protocol.client import COMMAND
@@ -20,14 +20,14 @@ from tutor.session import CLIENT, NOTE, Item
 from tutor.trace.transcript import redacted
 
 T = explain.text
-CLEARTEXT_MECHANISMS = {"PLAIN": "what-plain", "LOGIN": "what-login"}
 ECHO = "echo"   # a script line shown back in batch mode
 # Notes marked secret that hide the password themselves when the annotator does not reveal (live servers).
 SAFE_SECRET_NOTES = {"repl.ann.plain", "repl.ann.plain-authzid", "repl.ann.login-password"}
 
 
 def exposed_mechanism(session: Any, line: str) -> str | None:
-    """PLAIN or LOGIN when `line` starts that exchange on a connection anyone on the path can read, else None."""
+    """The mechanism when `line` starts an exchange whose credentials travel recoverably (PLAIN, LOGIN,
+    XOAUTH2, OAUTHBEARER: the registry's `plaintext` flag) on a connection anyone on the path can read."""
     transport = session.transport
     if not getattr(transport, "cleartext_exposed", False) or session.client.line_kind() != COMMAND:
         return None
@@ -36,7 +36,8 @@ def exposed_mechanism(session: Any, line: str) -> str | None:
         return None
     parsed = commands.parse_auth(command.argument)
     mechanism = parsed.mechanism.upper() if parsed is not None else ""
-    return mechanism if mechanism in CLEARTEXT_MECHANISMS else None
+    info = sasl.MECHANISMS.get(mechanism)
+    return mechanism if info is not None and info.plaintext else None   # password or bearer token readable
 
 
 def guard_cleartext(shell: Any, session: Any, line: str) -> None:
@@ -50,7 +51,7 @@ def guard_cleartext(shell: Any, session: Any, line: str) -> None:
         return
     host = session.transport.address.host
     shell.note("transport.cleartext.warning", "warning", host=host, mechanism=mechanism,
-               what=T(f"transport.cleartext.{CLEARTEXT_MECHANISMS[mechanism]}"))
+               what=T(f"transport.cleartext.what-{mechanism.lower()}"))
     confirm = getattr(shell, "confirm", None)
     if confirm is None:
         raise InputError(T("transport.cleartext.refused", mechanism=mechanism, host=host))

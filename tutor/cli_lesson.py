@@ -58,8 +58,11 @@ def check_files(paths: list[str]) -> int:
 def list_lessons(progress: Progress) -> int:
     from tutor.course.progress import listing
 
-    print("\n".join(listing(progress, loader.load_all())))
-    return 0
+    errors: list[str] = []
+    print("\n".join(listing(progress, loader.load_all(errors=errors))))
+    for error in errors:                # a broken lesson file is named, the others still listed
+        print(f"smtp-tutor: {error}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 def ask_password(user: str, target: str) -> str:

@@ -74,15 +74,26 @@ def load_file(path: str | os.PathLike) -> Lesson:
     return lesson
 
 
-def load_all(directory: str | os.PathLike | None = None) -> list[Lesson]:
-    """Every lesson in the folder, in number order; LessonError at the first bad file."""
+def load_all(directory: str | os.PathLike | None = None, errors: list[str] | None = None) -> list[Lesson]:
+    """Every lesson in the folder, in number order. LessonError at the first bad file, or, when `errors` is
+    given, each bad file's one-line message is appended there and the good lessons are still returned."""
     folder = Path(directory) if directory is not None else lessons_dir()
-    lessons = [load_file(p) for p in sorted(folder.glob("*.toml"))]
+    lessons = []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            lessons.append(load_file(path))
+        except LessonError as exc:
+            if errors is None:
+                raise
+            errors.append(str(exc))
     ids = {lesson.id for lesson in lessons}
     for lesson in lessons:
         for item in lesson.prerequisites:
             if item not in ids:
-                raise LessonError(f"{shown_path(Path(lesson.path))}:lesson: prerequisite {item!r} is not a lesson")
+                message = f"{shown_path(Path(lesson.path))}:lesson: prerequisite {item!r} is not a lesson"
+                if errors is None:
+                    raise LessonError(message)
+                errors.append(message)
     return sorted(lessons, key=lambda lesson: (lesson.number, lesson.id))
 
 

@@ -115,7 +115,10 @@ def _control(shell: Any) -> LessonControl:
 
 
 def _list(shell: Any) -> None:
-    shell.info("\n".join(listing(Progress(), loader.load_all())))
+    errors: list[str] = []
+    shell.info("\n".join(listing(Progress(), loader.load_all(errors=errors))))
+    for error in errors:                # a broken lesson file is named, the others still listed
+        shell.error(error)
 
 
 def _start(shell: Any, words: list[str]) -> None:

@@ -299,6 +299,22 @@ def pin(servers: dict) -> None:
     os.sched_setaffinity(0, set(cpus[:-1]))
 
 
+def machine() -> str:
+    """Where and when this ran, for docs/PERFORMANCE.md: date, CPUs, OS, Python, aiosmtpd."""
+    import platform
+    from importlib.metadata import version
+
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPU(s), {model}, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}, aiosmtpd {version('aiosmtpd')}, "
+            f"load average {os.getloadavg()[0]:.2f} at the end")
+
+
 def report(results: dict, args) -> None:
     header = ("clients", "mechanism", "serve sessions/s", "serve p50 / p99 ms", "aiosmtpd sessions/s",
               "aiosmtpd p50 / p99 ms", "ratio", "errors (serve / aiosmtpd)")
@@ -319,6 +335,7 @@ def report(results: dict, args) -> None:
     for kind, cell in results["idle"].items():
         lines.append(f"{kind}: {cell['held']} of {args.idle} idle connections held {args.hold:g} s, then answered "
                      f"NOOP and QUIT; errors {cell['errors']}")
+    lines.append(machine())
     print("\n".join(lines))
 
 

@@ -3,6 +3,8 @@
 and a tcpdump pcap, made against the lab Postfix (scripts/lab-mta.sh start) and `smtp-tutor serve`.
 
 Run as root (tcpdump) from the repository root: python scripts/make_trace_fixtures.py
+`--only extra` makes just the later additions (a Linux cooked capture of IPv4 and IPv6 sessions with
+`serve`, and a typed `openssl s_client -quiet` session on implicit TLS) and leaves the others as they are.
 The tests only read the files; they never need this script, the lab or the tools.
 """
 
@@ -21,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "data" / "trace"
 LAB_ENV = Path(os.environ.get("LAB_MTA_ENV", "/var/tmp/smtp-tutor-lab/lab.env"))
 SIM_PORT = 12525
+SIM6_PORT = 12526
 
 
 def lab() -> dict[str, str]:
@@ -76,10 +79,30 @@ def openssl_pty(port: int, cafile: str) -> bytes:
     return seen.getvalue().replace(b"\r\n", b"\n")
 
 
-def wait_port(port: int) -> None:
+def openssl_quiet_pty(port: int, cafile: str) -> bytes:
+    """`openssl s_client -quiet` on implicit TLS, typed in a pseudo-terminal: no report, only the verify lines,
+    and the terminal's own line endings (the server's CRLF shown as CR CR LF) kept as a paste has them."""
+    import io
+    import pexpect
+    seen = io.BytesIO()
+    child = pexpect.spawn("openssl", ["s_client", "-connect", f"127.0.0.1:{port}", "-crlf", "-quiet",
+                                      "-CAfile", cafile], timeout=15)
+    child.logfile_read = seen
+    child.expect(b"220 ")
+    child.expect(b"\n")
+    for line, wait in ((b"EHLO laptop.example", b"250 "), (b"AUTH LOGIN", b"334 "), (b"dGlt", b"334 "),
+                       (b"d3Jvbmc=", b"535 "), (b"QUIT", b"221 ")):
+        child.sendline(line)
+        child.expect(wait)
+        child.expect(b"\n")
+    child.expect(pexpect.EOF)
+    return seen.getvalue()
+
+
+def wait_port(port: int, host: str = "127.0.0.1") -> None:
     for _ in range(100):
         try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            socket.create_connection((host, port), 0.2).close()
             return
         except OSError:
             time.sleep(0.1)
@@ -89,6 +112,9 @@ def wait_port(port: int) -> None:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     env = lab()
+    if sys.argv[1:] == ["--only", "extra"]:
+        extra_fixtures(env)
+        return
     plain, starttls, cafile = env["LAB_PORT_PLAIN"], env["LAB_PORT_STARTTLS"], env["LAB_CAFILE"]
     serve = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", str(SIM_PORT), "--seed", "7"],
                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -108,6 +134,37 @@ def main() -> None:
     log = Path(env["LAB_MTA_DIR"]) / "log" / "postfix.log"
     lines = [line for line in log.read_text().splitlines() if "smtpd[" in line][-40:]
     (OUT / "postfix_lab.log").write_text("\n".join(lines) + "\n")
+    extra_fixtures(env)
+
+
+def extra_fixtures(env: dict[str, str]) -> None:
+    """tcpdump -i any (Linux cooked capture, SLL2) of swaks and curl against `serve` on 127.0.0.1 and ::1;
+    openssl s_client -quiet typed on the lab's implicit-TLS port."""
+    servers = [subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--host", host, "--port", str(port),
+                                 "--seed", "7"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for host, port in (("127.0.0.1", SIM_PORT), ("::1", SIM6_PORT))]
+    dump = subprocess.Popen(["tcpdump", "-i", "any", "-U", "-w", str(OUT / "serve_any_ipv4_ipv6.pcap"),
+                             f"tcp port {SIM_PORT} or tcp port {SIM6_PORT}"], stderr=subprocess.DEVNULL)
+    try:
+        wait_port(SIM_PORT)
+        wait_port(SIM6_PORT, "::1")
+        time.sleep(1.5)
+        for server, mech, user, password in ((f"127.0.0.1:{SIM_PORT}", "PLAIN", "tim", "tanstaaftanstaaf"),
+                                             (f"[::1]:{SIM6_PORT}", "LOGIN", "demo", "demo"),
+                                             (f"[::1]:{SIM6_PORT}", "CRAM-MD5", "tim", "tanstaaftanstaaf")):
+            subprocess.run(["swaks", "--server", server, "--quit-after", "AUTH", "--ehlo", "laptop.example",
+                            "--auth", mech, "--auth-user", user, "--auth-password", password],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        time.sleep(1)
+    finally:
+        dump.send_signal(signal.SIGINT)
+        dump.wait(10)
+        for server in servers:
+            server.send_signal(signal.SIGINT)
+            server.wait(10)
+    print("serve_any_ipv4_ipv6.pcap: tcpdump -i any (Linux cooked v2), swaks on IPv4 and IPv6")
+    (OUT / "openssl_quiet_tls_lab.txt").write_bytes(openssl_quiet_pty(int(env["LAB_PORT_TLS"]), env["LAB_CAFILE"]))
+    print("openssl_quiet_tls_lab.txt: openssl s_client -quiet on implicit TLS, in a pty")
 
 
 def lab_fixtures(plain: str, starttls: str, cafile: str) -> None:

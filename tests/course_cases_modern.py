@@ -7,7 +7,7 @@ import base64
 import hashlib
 import hmac
 
-from course_support import CAPS, READY, b64, line
+from course_support import CAPS, LOGIN_PASS as LOGIN_PASS_VIEW, READY, b64, line
 from tutor.course.view import AUTH_RESPONSE, View
 from tutor.protocol.states import State
 
@@ -34,6 +34,11 @@ SCRAM_FINAL = View(State.AUTH, AUTH_RESPONSE, capabilities=CAPS, mechanism="SCRA
                    challenge=SERVER_FIRST.encode(),
                    messages=(("C", CLIENT_FIRST.encode()), ("S", SERVER_FIRST.encode())))
 BEARER_WAIT = View(State.AUTH, AUTH_RESPONSE, capabilities=CAPS, mechanism="OAUTHBEARER", responses=0, challenge=b"")
+JSON_ERROR = b'{"status":"invalid_token","scope":"example_scope"}'                  # RFC 7628 §3.2.2's format
+OB_ERROR = View(State.AUTH, AUTH_RESPONSE, capabilities=CAPS, mechanism="OAUTHBEARER", responses=1,
+                challenge=JSON_ERROR)
+XO_ERROR = View(State.AUTH, AUTH_RESPONSE, capabilities=CAPS, mechanism="XOAUTH2", responses=1,
+                challenge=b'{"status":"401","schemes":"bearer mac","scope":"https://mail.google.com/"}')
 LAB_TOKEN = "lab-" + base64.urlsafe_b64encode(
     hmac.new(b"smtp-auth-tutor lab token key", b"tim", hashlib.sha256).digest()).decode().rstrip("=")[:32]
 FIRST = {"mechanism": "SCRAM-SHA-256"}
@@ -77,4 +82,15 @@ MODERN_CASES = [
     ("bearer-response", OB, line(BEARER_WAIT, b64(f"n,a=tim,\x01auth=Bearer {LAB_TOKEN}\x01")), "malformed"),
     ("bearer-response", {"mechanism": "OAUTHBEARER"}, line(BEARER_WAIT, b64("n,a=tim,\x01auth=Bearer x\x01\x01")),
      PASS),                                                                          # token = "any"
+    # the answer to the JSON error challenge: OAUTHBEARER ^A (RFC 7628 §3.2.3), XOAUTH2 an empty line (Google)
+    ("bearer-error-answer", {}, line(OB_ERROR, "AQ=="), PASS),
+    ("bearer-error-answer", {}, line(OB_ERROR, ""), "wants-ctrl-a"),
+    ("bearer-error-answer", {}, line(OB_ERROR, "^A"), "plain-text"),
+    ("bearer-error-answer", {}, line(OB_ERROR, "*"), "cancelled"),
+    ("bearer-error-answer", {}, line(OB_ERROR, "AQ"), "not-base64"),
+    ("bearer-error-answer", {}, line(XO_ERROR, ""), PASS),
+    ("bearer-error-answer", {}, line(XO_ERROR, "AQ=="), PASS),                     # with a note: Google says empty
+    ("bearer-error-answer", {}, line(XO_ERROR, b64("tim")), "wants-empty"),
+    ("bearer-error-answer", {}, line(LOGIN_PASS_VIEW, ""), "other-mechanism"),
+    ("bearer-error-answer", {}, line(READY, "QUIT"), "not-in-exchange"),
 ]

@@ -58,7 +58,7 @@ def test_article_challenge_is_flagged_but_hmac_uses_exact_bytes():
     assert done.returncode == 0
     data = json.loads(done.stdout)
     assert data["challenge"] == r"<23891.1015983493@pioneer.host-serve.net\nZ\x02>"
-    assert any("control characters" in w for w in data["warnings"])
+    assert any("control characters" in w and "RFC 2195" in w for w in data["warnings"])
     import hashlib, hmac   # independent oracle: the HMAC over the exact decoded bytes
     raw = b"<23891.1015983493@pioneer.host-serve.net\nZ\x02>"
     assert data["digest"] == hmac.new(b"tanstaaftanstaaf", raw, hashlib.md5).hexdigest()
@@ -68,6 +68,7 @@ def test_b64_decode_shows_escapes_and_hex_dump():
     done = tutor("b64", "decode", ARTICLE_CHALLENGE)
     assert r"pioneer.host-serve.net\nZ\x02>" in done.stdout
     assert "0a 5a 02 3e" in done.stdout          # hex dump of the stray bytes
+    assert "warning:" in done.stdout and "RFC 2195" in done.stdout   # it breaks RFC 2195's challenge grammar
 
 
 @pytest.mark.parametrize("text, kind, field", [
@@ -97,6 +98,17 @@ def test_decode_recognises(text, kind, field):
         assert data["fields"][field[0]] == field[1]
 
 
+@pytest.mark.parametrize("user, password, challenge, digest", [
+    # draft-ietf-sasl-crammd5-09 vectors (PROTOCOL.md §2.5)
+    ("Ali Baba", "Open, Sesame", "<68451038525716401353.0@localhost>", "6fa32b6e768f073132588e3418e00f71"),
+    ("joe", "tanstaaftanstaaf", "<2262304172.6455022@gw2.gestalt.entity.net>", "2aa383bf320a941d8209a7001ef6aeb6"),
+])
+def test_cram_draft_vectors(user, password, challenge, digest):
+    done = tutor("cram", user, password, challenge, "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["digest"] == digest
+
+
 def test_explain_code():
     done = tutor("explain", "535", "5.7.8")
     assert done.returncode == 0
@@ -110,6 +122,18 @@ def test_explain_code():
     (["decode", ""], "nothing to decode"),
     (["cram", "tim", "pw", "bm90IGEgY2hhbGxlbmdl"], "not a CRAM-MD5 challenge"),
     (["explain", "999"], "200-599"),
+    (["b64", "decode", "AAA=BBB"], "'=' padding may only appear at the end"),   # RFC 4954 §4: '=' in the middle
+    (["b64", "decode", ""], "empty base64"),
+    (["b64", "decode", "QUJ"], "not a multiple of 4"),
+    (["cram", "tim", "pw", ""], "empty base64"),
+    (["cram", "tim", "pw", "AB$C"], "alphabet"),
+    (["decode", "hello world"], "not recognised"),
+    (["decode", "334 !!!!"], "alphabet"),
+    (["explain", "535", "9.9.9"], "RFC 3463"),
+    # usage errors are one line too, with a pointer to --help instead of the whole usage block
+    (["cram"], "the following arguments are required"),
+    (["plain"], "see smtp-tutor plain --help"),
+    (["b64", "rot13", "x"], "invalid choice"),
     (["plain", "a\\0", "x"], None),
 ])
 def test_bad_input_is_one_line_exit_2(args, fragment):
@@ -120,6 +144,58 @@ def test_bad_input_is_one_line_exit_2(args, fragment):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and fragment in done.stderr
+
+
+def tutor_bytes(*args: bytes, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    """The real entry point with raw argv bytes, as a shell passes $'\\xff'."""
+    return subprocess.run([sys.executable.encode(), b"-m", b"tutor", *args], capture_output=True, input=stdin,
+                          env=ENV, timeout=30)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    ([b"b64", b"encode", b"\xff\xfe"], b"not valid UTF-8 (0xff 0xfe): write such bytes as escapes, e.g. \\xff"),
+    ([b"b64", b"decode", b"\xff"], b"not valid UTF-8 (0xff)"),
+    ([b"plain", b"\xff", b"pw"], b"the user argument is not valid UTF-8"),
+    ([b"plain", b"tim", b"caf\xe9"], b"the password argument is not valid UTF-8 (0xe9)"),
+    ([b"login", b"tim", b"\xe9"], b"not valid UTF-8"),
+    ([b"cram", b"tim", b"pw", b"<1.2@h\xff>"], b"not valid UTF-8"),
+    ([b"decode", b"\xff"], b"not valid UTF-8"),
+    ([b"explain", b"535", b"\xff"], b"not valid UTF-8"),
+    ([b"xoauth2", b"\xff", b"token"], b"not valid UTF-8"),
+    ([b"token", b"\xff"], b"not valid UTF-8"),
+])
+def test_non_utf8_arguments_are_one_line_exit_2(args, fragment):
+    done = tutor_bytes(*args)
+    assert done.returncode == 2, done.stderr
+    assert b"Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert fragment in done.stderr
+    assert b"caf" not in done.stderr   # a password is named, never shown
+
+
+def test_non_utf8_password_on_stdin_is_one_line_exit_2():
+    done = tutor_bytes(b"plain", b"tim", stdin=b"\xff\n")
+    assert done.returncode == 2 and b"Traceback" not in done.stderr
+    assert done.stderr.strip() == b"smtp-tutor: the password given is not valid UTF-8 (0xff): use UTF-8 text"
+
+
+def test_utf8_arguments_still_work():
+    done = tutor_bytes(b"plain", b"tim", "café".encode(), b"--quiet")
+    assert done.returncode == 0 and done.stdout.strip() == b"AHRpbQBjYWbDqQ=="   # base64 of \0tim\0caf\xc3\xa9
+
+
+def test_password_prompt_on_a_terminal_does_not_echo():
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(sys.executable, ["-m", "tutor", "plain", "tim", "--quiet"], env=ENV, encoding="utf-8",
+                          timeout=20)
+    try:
+        child.expect("Password for tim")
+        child.sendline("tanstaaftanstaaf")
+        child.expect(pexpect.EOF)
+        assert "tanstaaftanstaaf" not in child.before            # the terminal did not echo it
+        assert "AHRpbQB0YW5zdGFhZnRhbnN0YWFm" in child.before    # RFC 4616 inputs, PROTOCOL.md §2.3
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
 
 
 def test_password_is_asked_when_omitted_and_not_echoed_from_stdin():

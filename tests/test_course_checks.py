@@ -244,3 +244,14 @@ def test_plain_form_mismatch_is_a_note_not_a_failure():
 def test_the_registry_refuses_a_second_kind_with_the_same_name():
     with pytest.raises(ValueError):
         register(CHECKS["quit"])
+
+
+def test_the_scram_client_first_template_escapes_the_user_name():
+    """RFC 5802 §5.1: ',' and '=' in the user name are written =2C and =3D; the check reads them back."""
+    from tutor.course import facts
+    from course_cases_modern import SCRAM_WAIT
+
+    odd = Credentials("a,b=c", "pw")
+    first = facts.values(odd, READY)["scram_first"]
+    assert first == "n,,n=a=2Cb=3Dc,r=rOprNGfwEbeRWgbNEkqO"
+    assert isinstance(CHECKS["scram-client-first"].run({}, line(SCRAM_WAIT, b64(first)), odd), Pass)

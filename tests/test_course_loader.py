@@ -91,6 +91,13 @@ BAD = [
     (lambda t: t.replace('title = "A test lesson"', 'title = "x"\nprerequisites = ["nonsense"]'),
      "lesson: prerequisite 'nonsense' is not a lesson id"),
     (lambda t: t.replace("[[steps]]", "[steps]"), "lesson: steps must be a non-empty array of tables"),
+    (lambda t: t.replace('solution = "EHLO laptop.example"', "solution = []"), "ehlo: solution is empty"),
+    (lambda t: t.replace('say = "Say EHLO."', 'say = "Say {user.upper}."'),
+     "ehlo: say: placeholder {user.upper}: write a field name alone"),
+    (lambda t: t.replace("minutes = 5", 'minutes = 5\nsimulator_only = "yes"'),
+     "lesson: simulator_only must be true or false"),
+    (lambda t: t.replace('say = "Say EHLO."', 'say = "Your token is {token}."'),
+     "ehlo: uses {token}, which only the simulator has"),
 ]
 
 
@@ -198,3 +205,38 @@ def test_bad_connect_targets_are_one_line(text):
 
     with pytest.raises(InputError, match="--connect wants HOST or HOST:PORT"):
         parse_target(text, 587)
+
+
+def test_simulator_only_lessons_may_use_the_lab_token(tmp_path):
+    text = GOOD.replace("minutes = 5", "minutes = 5\nsimulator_only = true").replace('say = "Say EHLO."',
+                                                                                     'say = "Token {token}."')
+    path = write(tmp_path, text)
+    assert loader.check_file(path) == [] and loader.load_file(path).simulator_only
+
+
+def _readme():
+    return (LESSONS / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_example_file_is_a_valid_lesson(tmp_path):
+    """lessons/README.md teaches by its example: copied into a file, it validates (prerequisites aside)."""
+    text = _readme()
+    start = text.index("```toml\n") + len("```toml\n")
+    example = text[start:text.index("```", start)]
+    path = tmp_path / "05-cram-md5.toml"
+    path.write_text(example, encoding="utf-8")
+    lesson, problems = loader.read(path)
+    assert problems == [] and lesson.steps[0].check.kind == "cram-response"
+
+
+def test_the_readme_documents_every_check_kind_failure_key_and_template_field():
+    from tutor.course.checks import CHECKS
+    from tutor.course.facts import FIELDS
+
+    rows = {line.split("|")[1].strip(" `"): line for line in _readme().splitlines() if line.startswith("| `")}
+    for kind in CHECKS.values():
+        assert kind.name in rows, f"lessons/README.md: check kind {kind.name} is not in the table"
+        for key in kind.fails:
+            assert key in rows[kind.name], f"lessons/README.md: {kind.name} does not list its failure key {key}"
+    for name in FIELDS:
+        assert "{" + name + "}" in _readme(), f"lessons/README.md: template field {{{name}}} is not documented"

@@ -145,3 +145,24 @@ def test_user_without_here_is_refused():
     shell, out = make_shell()
     assert not shell.handle(":lesson start auth-login --user alice")
     assert "--here" in [i.text for i in out if i.kind == "error"][0]
+
+
+def test_the_toolbar_and_the_prompt_show_the_lesson_and_its_step(tmp_path, monkeypatch):
+    """What the learner sees in the terminal app: the toolbar's lesson · step text and the `[L5 2/7]` prompt tag."""
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from tutor.repl import toolbar
+    from tutor.repl.app import ReplApp
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    shell, out = make_shell()
+    shell.handle(":lesson start cram-md5")
+    shell.handle("EHLO laptop.example")
+    assert "Lesson 5 · step 2/7: Ask for a challenge" in toolbar.text(shell.view())
+    with create_pipe_input() as pipe:
+        app = ReplApp(shell, color=False, input=pipe, output=DummyOutput())
+        assert "".join(text for _, text in app.message()).startswith("[L5 2/7] ")
+        shell.handle(":lesson quit")
+        assert not "".join(text for _, text in app.message()).startswith("[")
+    assert "Lesson" not in toolbar.text(shell.view())

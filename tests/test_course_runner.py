@@ -186,3 +186,27 @@ def test_live_prose_masks_the_password_but_the_solution_is_real():
     shown = runner.hint() + runner.hint() + runner.hint()
     assert "wonderland" not in " ".join(s.text for s in shown)
     assert "(the base64 of your password)" in shown[-1].text
+
+
+def test_a_wrong_auth_line_the_server_took_anyway_says_cancel_first():
+    """`AUTH LOGIN dGlt` where the step wants `AUTH LOGIN`: the server is now inside the exchange, so the learner
+    is told to cancel with `*`; the `*` itself is not held against the step; then the right line passes."""
+    learner = Learner("auth-login")
+    learner.type("EHLO laptop.example")
+    verdict = learner.type("AUTH LOGIN dGlt")
+    assert verdict.status == FAIL and learner.step == "auth-login"
+    assert "Leave the initial response out" in texts(verdict, "fail")[0]
+    assert any("send a line holding a single *" in t for t in texts(verdict, "info"))
+    cancel = learner.type("*")
+    assert cancel.status == WAIT and not cancel.says
+    assert learner.type("AUTH LOGIN").status == PASS
+
+
+def test_a_swapped_login_answer_names_the_fields_in_words():
+    learner = Learner("auth-login")
+    for line in ("EHLO laptop.example", "AUTH LOGIN"):
+        learner.type(line)
+    learner.helper("b64", "decode", "VXNlciBOYW1lAA==")
+    verdict = learner.type("dGFuc3RhYWZ0YW5zdGFhZg==")          # the password, to the user-name prompt
+    assert verdict.status == FAIL
+    assert "base64 of the password, but the first LOGIN prompt wants the user name" in texts(verdict, "fail")[0]

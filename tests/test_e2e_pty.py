@@ -84,3 +84,37 @@ def test_ctrl_c_keeps_the_repl_alive(tutor):
     tutor.close()
     assert tutor.exitstatus == 0
     assert "Traceback" not in (tutor.before or "")
+
+
+def test_ctrl_c_stops_a_hanging_connect_and_the_repl_goes_on(tmp_path):
+    """A live server that accepts and never greets: Ctrl-C stops the wait at once (not after --timeout)."""
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    env = dict(os.environ, TERM="xterm", NO_COLOR="1", XDG_STATE_HOME=str(tmp_path), PROMPT_TOOLKIT_NO_CPR="1")
+    child = pexpect.spawn(sys.executable, ["-m", "tutor", "connect", f"127.0.0.1:{port}", "--timeout", "60"],
+                          env=env, timeout=10, encoding="utf-8", dimensions=(50, 200))
+    try:
+        child.expect(f"Connecting to 127.0.0.1:{port}")
+        time.sleep(0.3)                               # now inside the wait for the greeting
+        started = time.monotonic()
+        child.sendcontrol("c")
+        child.expect(f"stopped connecting to 127.0.0.1:{port}")
+        assert time.monotonic() - started < 5
+        child.expect("tutor> ")
+        say(child, ":connect sim", r"S: 220 ")
+        say(child, "NOOP", r"S: 250 ")
+        child.expect("C: ")
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+        assert "Traceback" not in (child.before or "")
+    finally:
+        listener.close()
+        if child.isalive():
+            child.terminate(force=True)

@@ -119,6 +119,8 @@ def wrong_answer(step, view, runner):
         message = f"user={creds.user}^Aauth=Bearer token^A^A" if params["mechanism"] == "XOAUTH2" \
             else f"n,a={creds.user},^Aauth=Bearer token^A^A"
         return wire(f"AUTH {params['mechanism']} {_b64(message)}", "literal-ctrl-a")
+    if kind == "bearer-error-answer":       # RFC 7628 §3.2.3: OAUTHBEARER wants ^A; XOAUTH2 an empty line
+        return wire("", "wants-ctrl-a") if view.mechanism == "OAUTHBEARER" else wire(_b64(creds.user), "wants-empty")
     raise AssertionError(f"no wrong answer for check kind {kind}")
 
 
@@ -173,3 +175,20 @@ def test_cli_demo_exits_1_when_a_step_does_not_pass(tmp_path):
     result = _cli(str(folder / "05-cram-md5.toml"), "--demo", "--no-pause", env={"XDG_DATA_HOME": str(tmp_path)})
     assert result.returncode == 1
     assert "did not pass: respond" in result.stdout.splitlines()[-1]
+
+
+def test_at_a_terminal_the_demo_pauses_and_q_stops_it(monkeypatch, capsys):
+    """Teachers project it: Enter between steps; q stops, said in one line, exit 1 (not every step was shown)."""
+    import builtins
+
+    from tutor import cli
+
+    answers = iter(["", "q"])
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(builtins, "input", lambda prompt="": next(answers))
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert cli.main(["lesson", "smtp-basics", "--demo"]) == 1
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last == ("Demo of lesson 1 (SMTP basics: the banner, EHLO and what a server offers): "
+                    "stopped after 2 of 5 steps.")

@@ -80,6 +80,19 @@ def test_cram_md5_lesson_on_the_lab(lab, user):
     assert any(kind == "S" and text.startswith("235 ") for kind, text in shown)
 
 
+def test_scram_lesson_on_the_lab(lab):
+    """Dovecot's own nonce and salt: the client-final and v= are computed from this connection, not RFC 7677."""
+    lesson, result, shown = play_live(lab, "scram-sha-256", "alice")
+    assert result.ok, [text for kind, text in shown if kind in ("fail", "error")]
+    assert any(kind == "S" and text.startswith("235 ") for kind, text in shown)
+    assert not any("wonderland" in text for _, text in shown)
+
+
+def test_a_simulator_only_lesson_is_refused_on_the_lab(lab):
+    result = _cli(lab, "oauth-bearer", "--demo", "--no-pause", stdin=users(lab)["tim"] + "\n")
+    assert result.returncode == 2 and "runs on the built-in simulator only" in result.stderr
+
+
 def test_secrets_stay_off_the_screen_on_the_lab(lab):
     _, result, shown = play_live(lab, "auth-login", "alice")
     assert result.ok

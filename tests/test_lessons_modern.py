@@ -62,3 +62,28 @@ def test_the_oauth_demo_needs_tls_then_shows_the_json_error_and_logs_in():
     assert wire[wire.index(("S", "334 " + b64(error))) + 1:][:2] == [
         ("C", ""), ("S", "535 5.7.8 Authentication credentials invalid")]
     assert wire[-4][1].startswith("AUTH OAUTHBEARER ") and wire[-3] == ("S", "235 2.7.0 Accepted")
+
+
+def test_the_oauth_demo_answers_oauthbearers_error_with_ctrl_a():
+    """RFC 7628 §3.2.3: after the JSON error challenge the client MUST send a single 0x01 (AQ==), then 535."""
+    wire = play("oauth-bearer")
+    error = ('{"status":"invalid_token","scope":"example_scope",'
+             '"openid-configuration":"https://example.com/.well-known/openid-configuration"}')   # RFC 7628 §4.3
+    sent = ("C", "AUTH OAUTHBEARER " + b64("n,a=tim,\x01auth=Bearer ya29.expired\x01\x01"))
+    at = wire.index(sent)
+    assert wire[at + 1:at + 4] == [("S", "334 " + b64(error)), ("C", "AQ=="),
+                                   ("S", "535 5.7.8 Authentication credentials invalid")]
+
+
+def test_an_empty_answer_to_oauthbearers_error_gets_its_hint_and_goes_back():
+    lesson = loader.find("oauth-bearer", LESSONS)
+    session, _ = lesson_sessions.sim_session(lesson)
+    runner = LessonRunner(lesson)
+    runner.start(view_of(session))
+    while runner.step.id != "answer-oauthbearer-error":
+        assert demo.play_step(runner, session, lambda kind, text: None), runner.step.id
+    before = view_of(session)
+    session.send(b"", typed=False)
+    verdict = runner.line(b"", before, view_of(session))
+    assert verdict.status == FAIL and "MUST send it" in verdict.says[0].text and "AQ==" in verdict.says[0].text
+    assert runner.step.id == "stale-oauthbearer"          # the server said 535: start that exchange again

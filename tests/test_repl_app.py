@@ -122,3 +122,52 @@ def test_toolbar_shows_target_tls_auth_and_last_reply():
     auth = ReplView("sim:lab", True, State.AUTH, "auth-response", mechanism="LOGIN", last_reply="334")
     assert "in progress (LOGIN)" in toolbar.text(auth) and "TLS: off" in toolbar.text(auth)
     assert "not connected" in toolbar.text(ReplView())
+
+
+def test_every_prompt_ends_with_a_space_before_the_cursor():
+    shell = Shell()
+    app = ReplApp(shell, output=DummyOutput(), color=False)
+    shell.starting = True
+    assert "".join(text for _, text in app.message()) == "C: "
+    shell.starting = False
+    assert "".join(text for _, text in app.message()) == "tutor> "
+    asked = []
+    app._pause_prompt = type("P", (), {"prompt": lambda self, text: asked.append(text) or "y"})()
+    app.confirm("Send anyway? [y/N]")
+    app.pause("   [Enter] send it")
+    assert asked == ["Send anyway? [y/N] ", "   [Enter] send it "]
+
+
+def test_ctrl_c_while_waiting_for_a_reply_shows_what_came_and_keeps_the_repl(monkeypatch):
+    from tutor.transport.memory import MemoryTransport
+
+    real = MemoryTransport.receive
+    stuck = []
+
+    def receive(self, timeout=0.0):
+        if stuck and timeout:
+            stuck.clear()
+            raise KeyboardInterrupt            # SIGINT while blocked in recv on a slow server
+        return real(self, timeout)
+
+    monkeypatch.setattr(MemoryTransport, "receive", receive)
+    monkeypatch.setattr(MemoryTransport, "send", lambda self, data: stuck.append(data))   # the server is slow
+    code, shell, printed, _ = run_app(lines("NOOP", "") + CTRL_D)
+    assert code == 0
+    keys = [i.key for i in printed]
+    assert "repl.note.stopped-waiting" in keys
+    assert T_CANCELLED not in [i.text for i in printed]     # one line about it, not two
+    assert not shell.session.closed
+
+
+T_CANCELLED = "Cancelled."
+
+
+def test_toolbar_keeps_the_mechanism_that_logged_in():
+    _, shell, _, _ = run_app(lines("EHLO x", "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "AUTH LOGIN") + CTRL_D)
+    assert "AUTH: yes (PLAIN)" in toolbar.text(shell.view()) and "last: 503" in toolbar.text(shell.view())
+
+
+def test_enter_alone_when_offline_says_nothing():
+    _, shell, printed, _ = run_app(lines(":disconnect", "", "") + CTRL_D)
+    assert [i.kind for i in printed if i.kind == "error"] == [] and not shell.failed

@@ -114,3 +114,56 @@ def test_quit_inside_auth_cancels_before_quitting():
     sent = [line for line in text.splitlines() if line.startswith("C: ")]
     assert sent[-2:] == ["C: *", "C: QUIT"]            # RFC 4954 §4: "*" cancels, then QUIT is a command
     assert "S: 501" in text and "S: 221" in text
+
+
+def test_after_the_connection_is_gone_one_line_then_only_offline_lines_run():
+    script = ["EHLO x", "QUIT", "NOOP", "EHLO again", ":auth PLAIN tim tanstaaftanstaaf", ":b64 encode tim",
+              "MAIL FROM:<a@b.c>", "", ":connect sim", "NOOP", "QUIT", "NOOP"]
+    code, text = run_lines(script)
+    assert code == 1                                             # lines could not be run
+    skipped = [line for line in text.splitlines() if line.startswith("!  Not connected")]
+    assert skipped == ["!  Not connected, so this line and the next ones for the server are skipped "
+                       "(tutor commands still run): NOOP"] * 2   # once per lost connection, not once per line
+    assert "=> dGlt" in text                                     # the helper still ran
+    assert "C: EHLO again" not in text and "> :auth" not in text and "C: MAIL" not in text
+    assert text.count("S: 220 ") == 2 and text.count("C: NOOP") == 1
+
+
+def test_a_blank_line_after_quit_is_no_failure():
+    code, text = run_lines(["EHLO x", "QUIT", "", ""])
+    assert code == 0 and "Not connected" not in text
+
+
+class Mute:
+    """A live server that greets, then never answers (read timeouts)."""
+
+    description, is_simulator = "smtp://mute.example:25", False
+
+    def __init__(self):
+        self.inbox = [b"220 mute.example ESMTP\r\n"]
+
+    def send(self, data):
+        pass
+
+    def receive(self, timeout):
+        if self.inbox:
+            return self.inbox.pop()
+        from tutor.transport.base import ReadTimeout
+        raise ReadTimeout("nothing")
+
+    def start_tls(self):
+        return None
+
+    def close(self):
+        pass
+
+    def notes(self):
+        return []
+
+
+def test_a_reply_that_never_comes_makes_the_exit_status_non_zero():
+    shell = Shell()
+    shell.start = lambda: shell.connect(Mute(), timeout=0.05)
+    out = io.StringIO()
+    assert batch.run(shell, ["NOOP", ":b64 encode x"], out.write) == 1
+    assert "No reply within 0.05 s" in out.getvalue() and "=> eA==" in out.getvalue()

@@ -33,7 +33,8 @@ def test_auth_offers_what_the_server_advertised():
     assert complete("AUTH ") == [("PLAIN", 0), ("LOGIN", 0)]
     assert complete("auth l") == [("LOGIN", -1)]
     before_ehlo = ReplView("sim:lab", True, State.INITIAL, "command")
-    assert [w for w, _ in complete("AUTH ", before_ehlo)] == ["PLAIN", "LOGIN", "CRAM-MD5"]
+    assert [w for w, _ in complete("AUTH ", before_ehlo)] == ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
+                                                               "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER"]
 
 
 def test_mail_and_rcpt_paths():

@@ -116,3 +116,19 @@ def test_no_password_reaches_the_history_file(tmp_path, monkeypatch):
     for secret in (PASSWORD, "asked-secret-1", "dGlt", "dGFuc3RhYWZ0YW5zdGFhZg==", "AHRpbQB0YW5zdGFhZnRhbnN0YWFm",
                    "AGRlbW8AZGVtbw=="):
         assert secret not in stored
+
+
+def test_an_unusable_history_file_is_one_note_not_a_traceback(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))          # the state directory cannot be made under a file
+    printed = []
+    with create_pipe_input() as pipe:
+        app = ReplApp(Shell(), input=pipe, output=DummyOutput(), color=False)
+        show = app.print_items
+        app.print_items = lambda items: (printed.extend(items), show(items))
+        pipe.send_text("EHLO x\r:plain tim hush-hush\r\x04")
+        assert app.run() == 0
+    assert app.history.problem and list(app.history.get_strings()) == ["EHLO x", ":plain tim"]
+    assert printed[0].text.startswith("History is kept for this session only: cannot use ")
+    assert any(i.kind == "result" for i in printed)              # the session went on

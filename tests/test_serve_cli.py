@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from peers import WAIT
+from peers import WAIT, need
 from tutor.cli_serve import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,11 +47,72 @@ def test_list_profiles(capsys):
     (["--tls-cert", "/nonexistent/c.pem"], "--tls-cert and --tls-key go together"),
     (["--max-clients", "0"], "--max-clients must be at least 1"),
     (["--hostname", "bad host"], "--hostname 'bad host': use letters, digits, dots and hyphens only"),
+    (["--user", ":pw"], "the user name must be non-empty"),
+    (["--user", "tim:"], "the password must not be empty"),
+    (["--user", "\udcff:secret"], "a --user value is not valid UTF-8 (0xff)"),     # what a shell's $'\xff' becomes
+    (["--users", "/"], "cannot read users file /: Is a directory"),
+    (["--fixed-challenge", "<a\\q@b>"], "--fixed-challenge: unknown escape \\q"),
+    (["--fixed-challenge", "<a@b\udcff>"], "--fixed-challenge: the text is not valid UTF-8 (0xff)"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, capsys):
     assert main(args + ["--port", "0"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_bad_input_never_shows_a_password(capsys):
+    assert main(["--user", "\udcff:hunter2", "--port", "0"]) == 2
+    assert main(["--user", " x:hunter2", "--port", "0"]) == 2
+    assert "hunter2" not in capsys.readouterr().err
+
+
+def test_a_non_utf8_users_file_is_one_line(tmp_path, capsys):
+    users = tmp_path / "users"
+    users.write_bytes(b"tim:ok\n\xff:pw\n")
+    assert main(["--users", str(users), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not UTF-8 text (byte 0xff at offset 7)" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--port", "70000"], "argument --port: '70000' is not a port: use 0-65535"),
+    (["--port", "-1"], "argument --port: '-1' is not a port"),
+    (["--port", "abc"], "argument --port: 'abc' is not a port"),
+    (["--implicit-tls-port", "65536"], "argument --implicit-tls-port: '65536' is not a port"),
+    (["--profile", "nope"], "argument --profile: invalid choice: 'nope'"),
+])
+def test_usage_errors_are_one_line_and_exit_2(args, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.count("\n") == 1 and message in err and "(see smtp-tutor serve --help)" in err
+
+
+def test_tls_files_that_are_not_a_certificate_and_key(tmp_path, capsys):
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    assert main(["--tls-cert", str(junk), "--tls-key", str(junk), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "they are not a PEM certificate and its PEM private key" in err
+
+
+def test_an_encrypted_key_is_refused_without_asking_for_its_passphrase(tmp_path):
+    openssl = need("openssl")
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-passout", "pass:secret", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=x"],
+                   capture_output=True, check=True, timeout=WAIT * 3)
+    process = serve("--port", "0", "--tls-cert", str(cert), "--tls-key", str(key), env_home=tmp_path)
+    _out, err = process.communicate(timeout=WAIT * 3)
+    assert process.returncode == 2 and "Traceback" not in err and "pass phrase" not in err
+    assert err.strip() == f"smtp-tutor: the TLS key {key} is encrypted with a passphrase; give an unencrypted key"
+
+
+def test_an_address_that_cannot_be_resolved_is_one_line(tmp_path):
+    process = serve("--host", "999.1.1.1", "--port", "0", env_home=tmp_path)
+    _out, err = process.communicate(timeout=WAIT * 3)
+    assert process.returncode == 2 and "Traceback" not in err and err.strip().count("\n") == 0
+    assert err.startswith("smtp-tutor: cannot listen on 999.1.1.1:0: ") and "Unknown error" not in err
 
 
 def test_port_in_use_is_one_line_and_exit_2(tmp_path):

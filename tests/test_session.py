@@ -1,8 +1,10 @@
 """The session pump over the in-memory simulator: replies collected, notes placed, transcript recorded."""
 
+import pytest
+
 from tutor.errors import TransportError
 from tutor.protocol.states import State
-from tutor.session import CLIENT, DETAIL, ERROR, SERVER, SIM, Session
+from tutor.session import CLIENT, DETAIL, ERROR, SERVER, SIM, Interrupted, Session
 from tutor.display.annotations import Annotations
 from tutor.sim import SimServer
 from tutor.sim.sink import Sink
@@ -194,3 +196,62 @@ def test_failed_handshake_is_reported():
     session.open()
     items = session.start_tls()
     assert items[0].kind == ERROR and "no TLS here" in items[0].text and session.closed
+
+
+class CtrlC(Silent):
+    """A live server that greets, then the learner presses Ctrl-C while the tutor waits (SIGINT in recv)."""
+
+    def __init__(self, partial=b"", during_tls=False):
+        super().__init__()
+        self.partial, self.during_tls, self.closed = partial, during_tls, False
+
+    def send(self, data):
+        if data == b"STARTTLS\r\n":
+            self.inbox.append(b"220 go ahead\r\n")
+
+    def receive(self, timeout):
+        if self.inbox:
+            return self.inbox.pop()
+        if self.partial:
+            data, self.partial = self.partial, b""
+            return data
+        if not timeout:
+            raise ReadTimeout("nothing yet")
+        raise KeyboardInterrupt
+
+    def start_tls(self):
+        raise KeyboardInterrupt
+
+    def close(self):
+        self.closed = True
+
+
+def test_ctrl_c_while_waiting_keeps_what_was_shown_and_says_so():
+    session = Session(CtrlC(partial=b"250-first line of a slow reply\r\n"))
+    session.open()
+    with pytest.raises(Interrupted) as stop:          # a KeyboardInterrupt: batch mode still stops on it
+        session.send(b"EHLO x")
+    assert isinstance(stop.value, KeyboardInterrupt)
+    items = stop.value.items
+    assert items[0].kind == CLIENT and items[0].text == "EHLO x"        # the line went out: the screen says so
+    assert items[-1].key == "repl.note.stopped-waiting" and not session.closed
+    assert session.transcript.entries[-1].key == "repl.note.stopped-waiting"
+
+
+def test_ctrl_c_during_the_starttls_handshake_closes_the_session():
+    transport = CtrlC()
+    session = Session(transport)
+    session.open()
+    with pytest.raises(Interrupted) as stop:
+        session.send(b"STARTTLS")
+    keys = [i.key for i in stop.value.items]
+    assert "repl.note.tls-stopped" in keys and session.closed and transport.closed
+
+
+def test_the_mechanism_that_logged_in_survives_a_refused_second_auth():
+    session, _ = open_session()
+    session.send(b"EHLO x")
+    session.send(PLAIN_IR)
+    session.send(b"AUTH LOGIN")                       # 503: already authenticated
+    assert session.last_reply.code == 503
+    assert session.logged_in_with == "PLAIN" and session.auth.mechanism == "LOGIN"

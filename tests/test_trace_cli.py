@@ -7,6 +7,7 @@ import stat
 import sys
 from pathlib import Path
 
+import pytest
 
 import trace_pcapgen as gen
 from tutor.cli import main
@@ -170,3 +171,73 @@ def test_bad_json_line_is_reported_and_skipped(capsys, tmp_path):
                     '{not json\n{"type": "line", "dir": "C", "data": "EHLO y"}\n')
     code, out, err = trace(capsys, str(path))
     assert code == 0 and "C: EHLO y" in out and "t.jsonl:3: not a transcript entry" in err
+
+
+# ---- masking in every output format ---------------------------------------------------------------------------
+SECRETS = ("tanstaaftanstaaf", "wonderland", "not-the-password", "dGFuc3RhYWZ0YW5zdGFhZg", "d29uZGVybGFuZA",
+           "AGRlbW8AZGVtbw", "AGFsaWNlAHdvbmRlcmxhbmQ", "d3Jvbmc", "bm90LXRoZS1wYXNzd29yZA", "AHRpbQB0YW5zdGFhZnRh")
+DOVECOT = ("Jun  3 10:00:00 mx dovecot: auth: Debug: client in: AUTH\t1\tPLAIN\tservice=smtp\t"
+           "resp=AHRpbQB0YW5zdGFhZnRhbnN0YWFm\n")
+MASKED_INPUTS = ["swaks_plain_lab.txt", "swaks_login_bad_lab.txt", "swaks_starttls_lab.txt", "curl_login_lab.txt",
+                 "smtplib_plain_bad_lab.txt", "openssl_starttls_lab.txt", "openssl_quiet_tls_lab.txt", "lab_auth.pcap",
+                 "serve_any_ipv4_ipv6.pcap"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "html", "json"])
+@pytest.mark.parametrize("summary", [False, True], ids=["listing", "summary"])
+def test_passwords_are_masked_in_every_output_format(capsys, tmp_path, fmt, summary):
+    log = tmp_path / "debug.log"
+    log.write_text(DOVECOT)
+    files = [str(DATA / name) for name in MASKED_INPUTS] + [str(log)]
+    options = ["--format", fmt, "--color", "always"] + (["--summary"] if summary else [])
+    code, out, err = trace(capsys, *options, *files)
+    assert code == 0 and err == ""
+    assert not [s for s in SECRETS if s in out]
+    assert "********" in out
+    _, revealed, _ = trace(capsys, "--reveal", *options, *files)
+    assert "tanstaaftanstaaf" in revealed and "not-the-password" in revealed
+
+
+def test_summary_lines_end_without_trailing_space(capsys):
+    _, out, _ = trace(capsys, "--summary", str(DATA / "postfix_lab.log"), str(DATA / "lab_auth.pcap"))
+    assert out and all(line == line.rstrip() for line in out.splitlines())
+
+
+def test_a_missing_word_list_is_a_usage_error_before_any_output(capsys):
+    code, out, err = trace(capsys, "--wordlist", "/nonexistent/words.txt", str(DATA / "swaks_cram_lab.txt"))
+    assert code == 2 and out == ""
+    assert err == "smtp-tutor trace: /nonexistent/words.txt: cannot read the word list: No such file or directory\n"
+
+
+def test_colours_come_from_the_repl_theme(capsys):
+    from pygments.formatters import Terminal256Formatter
+    from pygments.token import Text
+
+    from tutor.display import style, trace_render
+    assert trace_render.TutorStyle is style.TutorStyle
+    assert all(style.TutorStyle.styles_token(token) for token in trace_render.TOKENS.values())
+    _, out, _ = trace(capsys, "--color", "always", str(DATA / "swaks_plain_lab.txt"))
+    for token, text in ((style.PREFIX.Client, "  C: "), (style.PREFIX.Server, "  S: "), (style.ERROR, "x")):
+        fmt = Terminal256Formatter(style=style.TutorStyle)
+        shown = io.StringIO()
+        fmt.format([(token, text), (Text, "\n")], shown)
+        assert shown.getvalue().split(text)[0] in out       # the same escape sequence the theme gives
+
+
+def test_wordlist_finds_the_published_hashcat_and_john_examples(capsys, tmp_path):
+    """PROTOCOL.md §2.5: hashcat -m 10200's example hashes (password `hashcat`) and John's (alice/wonderland)."""
+    hashes = tmp_path / "hashes.txt"
+    hashes.write_text("$cram_md5$MTI=$dXNlciBiOGYwNjk5MTE0YjA1Nzg4OTIyM2RmMDg0ZjgyMjQ2Zg==\n"
+                      "$cram_md5$PG5vLXJlcGx5QGhhc2hjYXQubmV0Pg==$"
+                      "dXNlciA0NGVhZmQyMmZlNzY2NzBmNmIyODc5MDgxYTdmNWY3MQ==\n"
+                      "$cram_md5$PDE3ODkzLjEzMjA2NzkxMjNAdGVzc2VyYWN0LnN1c2FtLmluPg==$"
+                      "YWxpY2UgNjRiMmE0M2MxZjZlZDY4MDZhOTgwOTE0ZTIzZTc1ZjA=\n")
+    words = tmp_path / "words.txt"
+    words.write_text("123456\npassword\nhashcat\nwonderland\n")
+    code, out, _ = trace(capsys, "--wordlist", str(words), "--summary", "--reveal", str(hashes))
+    assert code == 0
+    assert [line.split("  ", 1)[1] for line in out.splitlines()] == [
+        "CRAM-MD5 user unanswered CRAM-MD5 cracked: hashcat", "CRAM-MD5 user unanswered CRAM-MD5 cracked: hashcat",
+        "CRAM-MD5 alice unanswered CRAM-MD5 cracked: wonderland"]
+    _, out, _ = trace(capsys, "--hashcat", str(hashes))
+    assert out == hashes.read_text()                       # read back in the exact form hashcat and john take

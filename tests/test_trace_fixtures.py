@@ -25,6 +25,7 @@ CASES = [
     ("smtplib_plain_bad_lab.txt", "smtplib", [("PLAIN", "tim", "failure", "not-the-password", False)]),
     ("smtplib_login_sim.txt", "smtplib", [("LOGIN", "demo", "success", "demo", False)]),
     ("openssl_starttls_lab.txt", "openssl", [("PLAIN", "alice", "success", "wonderland", True)]),
+    ("openssl_quiet_tls_lab.txt", "openssl", [("LOGIN", "tim", "failure", "wrong", True)]),
 ]
 
 
@@ -72,3 +73,16 @@ def test_postfix_log_from_the_lab():
     seen = {(a.mechanism, a.user, a.result) for r in reports for a in r.attempts}
     assert ("LOGIN", "tim", "failure") in seen and ("LOGIN", "demo", "success") in seen
     assert all(r.attempts for r in reports)          # connections without AUTH are not reported
+
+
+def test_linux_cooked_capture_of_ipv4_and_ipv6_sessions():
+    """tcpdump -i any writes Linux cooked v2 (SLL2) frames; serve ran on 127.0.0.1 and on ::1."""
+    data = (DATA / "serve_any_ipv4_ipv6.pcap").read_bytes()
+    assert int.from_bytes(data[20:24], "little") == 276
+    reports = trace_bytes(data, "any.pcap")
+    seen = [(r.label.split(": ", 1)[1].startswith("["), a.mechanism, a.user, a.result, a.password)
+            for r in reports for a in r.attempts]
+    assert seen == [(False, "PLAIN", "tim", "success", "tanstaaftanstaaf"), (True, "LOGIN", "demo", "success", "demo"),
+                    (True, "CRAM-MD5", "tim", "success", None)]
+    from tutor.trace import crack
+    assert crack.verify(reports[-1].attempts[0], b"tanstaaftanstaaf")

@@ -101,8 +101,8 @@ def tcpdump(tmp_path):
     path = tmp_path / "live.pcap"
     procs = []
 
-    def start(port: int) -> None:
-        proc = subprocess.Popen([binary, "-i", "lo", "-U", "-w", str(path), f"tcp port {port}"],
+    def start(port: int, interface: str = "lo", more: str = "") -> None:
+        proc = subprocess.Popen([binary, "-i", interface, "-U", "-w", str(path), f"tcp port {port}{more}"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         procs.append(proc)
         deadline = time.monotonic() + WAIT
@@ -116,10 +116,11 @@ def tcpdump(tmp_path):
         proc.wait(WAIT)
 
 
-def test_tcpdump_capture_of_the_simulator(tcpdump):
+@pytest.mark.parametrize("interface", ["lo", "any"], ids=["ethernet", "linux-cooked"])
+def test_tcpdump_capture_of_the_simulator(tcpdump, interface):
     start, path = tcpdump
     with ServerThread() as server:
-        start(server.port)
+        start(server.port, interface)
         smtplib_debug(server.port, "PLAIN", "demo", "demo")
         smtplib_debug(server.port, "LOGIN", "tim", "wrong")
         smtplib_debug(server.port, "CRAM-MD5", "tim", "tanstaaftanstaaf")
@@ -130,3 +131,27 @@ def test_tcpdump_capture_of_the_simulator(tcpdump):
     seen = [(a.mechanism, a.user, a.result, a.password) for r in reports for a in r.attempts]
     assert seen == [("PLAIN", "demo", "success", "demo"), ("LOGIN", "tim", "failure", "wrong"),
                     ("CRAM-MD5", "tim", "success", None)]
+
+
+@pytest.mark.labmta
+def test_tcpdump_capture_of_the_lab_postfix(tcpdump):
+    """swaks against the lab Postfix, in clear and with STARTTLS: the clear logins are read, the STARTTLS one is
+    reported as encrypted after the 220. Other programs may use the lab meanwhile: our sessions say EHLO <tag>."""
+    lab = _lab()
+    plain, starttls = int(lab["LAB_PORT_PLAIN"].strip('"')), int(lab["LAB_PORT_STARTTLS"].strip('"'))
+    tag = f"trace-test-{os.getpid()}.example"
+    start, path = tcpdump
+    start(plain, more=f" or tcp port {starttls}")
+    for port, options in ((plain, ["--auth", "PLAIN", "--auth-user", "alice", "--auth-password", "wonderland"]),
+                          (plain, ["--auth", "CRAM-MD5", "--auth-user", "tim", "--auth-password", "tanstaaftanstaaf"]),
+                          (starttls, ["-tls", "--auth", "LOGIN", "--auth-user", "tim", "--auth-password", "x"])):
+        subprocess.run([need("swaks"), "--server", f"127.0.0.1:{port}", "--ehlo", tag, "--quit-after", "AUTH",
+                        "--timeout", "10", *options], capture_output=True, timeout=WAIT * 3, check=False)
+    time.sleep(0.5)
+    reports = [r for r in trace_bytes(path.read_bytes(), "lab.pcap")
+               if any(row.text == f"EHLO {tag}" for row in r.rows)]
+    seen = [(a.mechanism, a.user, a.result, a.password) for r in reports for a in r.attempts]
+    assert seen == [("PLAIN", "alice", "success", "wonderland"), ("CRAM-MD5", "tim", "success", None)]
+    (encrypted,) = [r for r in reports if r.encrypted]
+    assert encrypted.starttls and not encrypted.attempts and f":{starttls}" in encrypted.label
+    assert crack.verify(reports[1].attempts[0], b"tanstaaftanstaaf")

@@ -141,3 +141,13 @@ def test_vlan_tagged_ethernet():
 def test_ethernet_padding_is_not_payload():
     packets = [p + b"\0" * 6 for p in gen.wrap(gen.conversation(PLAIN), 1)]
     assert logins(run(gen.pcap(packets, 1))) == [("PLAIN", "tim", "tanstaaftanstaaf", "success")]
+
+
+def test_implicit_tls_on_465_is_reported_as_encrypted_throughout():
+    hello = b"\x16\x03\x01\x00\x40" + b"\x01" * 64
+    packets = gen.conversation([("C", hello), ("S", b"\x16\x03\x03\x00\x30" + b"\x02" * 48),
+                                ("C", b"\x17\x03\x03\x00\x20" + b"x" * 32)], server=("192.0.2.25", 465))
+    (report,) = run(gen.pcap(gen.wrap(packets, 1)))
+    assert report.encrypted and not report.starttls and not report.attempts
+    marks = [n.key for r in report.rows for n in r.notes]
+    assert marks == ["trace.mark.implicit-tls", "trace.mark.encrypted-bytes"]

@@ -197,3 +197,114 @@ def test_the_terminal_app_on_a_live_server(monkeypatch, tmp_path):
     assert any(t.startswith(f"Connected to smtp://127.0.0.1:{server.port}, a real server") for t in texts)
     assert "not sent: run STARTTLS first (then EHLO again), and the same AUTH goes inside TLS" in texts
     assert not any(i.kind == "C" and i.text.startswith("AUTH") for i in printed)
+
+
+class FakeLive:
+    """LiveOptions whose connect is a stand-in: raises, or returns a ready-made transport."""
+
+    def __init__(self, connect):
+        self.where = address.Address("192.0.2.7", 587)
+        self.timeout, self.show_secrets, self.allow_cleartext = 30.0, False, False
+        self.connect = connect
+
+
+def run_live_app(live, keys, prepare=lambda shell: None):
+    """The terminal app (headless) on a LiveShell; returns (exit code, shell, items printed, prompts asked)."""
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from tutor.live import LiveShell
+    from tutor.repl.app import ReplApp
+
+    shell = LiveShell(live, interactive=True)
+    prepare(shell)
+    printed, prompts = [], []
+    with create_pipe_input() as pipe:
+        app = ReplApp(shell, input=pipe, output=DummyOutput(), color=False)
+        show = app.print_items
+        app.print_items = lambda items: (printed.extend(items), show(items))
+        ask = app.prompt.prompt
+        app.prompt.prompt = lambda *a, **k: (prompts.append(len(printed)), ask(*a, **k))[1]
+        pipe.send_text(keys)
+        code = app.run()
+    return code, shell, printed, prompts
+
+
+def ctrl_c():
+    raise KeyboardInterrupt
+
+
+@pytest.fixture
+def state_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+
+
+def test_ctrl_c_while_connecting_at_start_is_one_line_and_the_repl_goes_on(state_home):
+    code, shell, printed, prompts = run_live_app(FakeLive(ctrl_c), ":connect sim\rNOOP\r\x04")
+    assert code == 0
+    errors = [i.text for i in printed if i.kind == "error"]
+    assert errors == ["stopped connecting to 192.0.2.7:587 (Ctrl-C); you are offline now: :connect tries again, "
+                      ":connect sim opens the simulator"]
+    assert prompts[0] >= 2                  # connected (and stopped) before the first prompt, where Ctrl-C works
+    assert printed[0].key == "repl.note.connecting" and "Ctrl-C stops" in printed[0].text
+    assert [i.text for i in printed if i.kind == "S"][-1].startswith("250 ")   # then :connect sim worked
+
+
+class NoGreeting:
+    """A live server that accepts the connection and never greets; the learner presses Ctrl-C while waiting."""
+
+    description, is_simulator, insecure = "smtp://192.0.2.7:587", False, False
+
+    def __init__(self):
+        self.closed = False
+
+    def send(self, data):
+        pass
+
+    def receive(self, timeout):
+        raise KeyboardInterrupt
+
+    def start_tls(self):
+        return None
+
+    def close(self):
+        self.closed = True
+
+    def notes(self):
+        return []
+
+
+def test_ctrl_c_while_waiting_for_the_greeting_leaves_no_half_open_connection(state_home):
+    transport = NoGreeting()
+    code, shell, printed, _ = run_live_app(FakeLive(lambda: transport), "\x04")
+    assert code == 0 and transport.closed and shell.session.closed
+    assert [i.text for i in printed if i.kind == "error"][0].startswith("stopped connecting to 192.0.2.7:587")
+    assert "not connected" in toolbar.text(shell.view())
+
+
+def test_implicit_tls_gets_its_own_welcome(tls, state_home):
+    context, cert = tls
+    with ServerThread(tls=context, implicit=True) as server:
+        live = cli_connect.LiveOptions(address.Address("127.0.0.1", server.implicit_port), tls=True,
+                                       cafile=str(cert))
+        code, shell, printed, _ = run_live_app(live, "QUIT\r\x04")
+    texts = [i.text for i in printed]
+    assert code == 0 and any("TLS is up from the first byte" in t for t in texts)
+    welcome = [t for t in texts if t.startswith("Connected to smtps://")]
+    assert len(welcome) == 1 and "no STARTTLS here" in welcome[0] and "then STARTTLS" not in welcome[0]
+
+
+def test_a_start_that_fails_is_one_line_and_the_repl_goes_on(state_home):
+    """A front end may replace `start` (smtp-tutor lesson --connect opens the server itself): its error is a
+    tutor line too, and the prompt comes."""
+    from tutor.errors import TransportError
+
+    def refused():
+        raise TransportError("connection refused by 192.0.2.7:587")
+
+    def prepare(shell):
+        shell.start = refused
+
+    code, shell, printed, prompts = run_live_app(FakeLive(refused), ":connect sim\r\x04", prepare)
+    assert code == 0 and [i.text for i in printed if i.kind == "error"] == ["connection refused by 192.0.2.7:587"]
+    assert prompts and shell.session.transport.is_simulator

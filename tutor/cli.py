@@ -22,6 +22,13 @@ SUBCOMMAND_MODULES = {
 HELPER_NAMES = ("b64", "plain", "login", "cram", "scram", "xoauth2", "oauthbearer", "token", "decode", "explain")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with a usage error as one line on stderr (exit 2) instead of the whole usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _chosen_command(argv: list[str]) -> str | None:
     """The sub-command named on the line, when the first bare word is one; only it need be imported."""
     for word in argv:
@@ -34,7 +41,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with `only`, just that sub-command is registered (start-up stays fast)."""
     from tutor.helpers.registry import HELPERS
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="smtp-tutor",
         description="Learn SMTP AUTH by doing it by hand. With no command: an interactive shell on the built-in "
                     "simulated server.")
@@ -77,9 +84,22 @@ def run_helper(args: argparse.Namespace) -> int:
     from tutor.helpers.render import render_json, render_text
     from tutor.helpers.result import Context
 
+    _check_arguments_are_text(args)
     result = HELPERS[args.command].run(args, Context())
     print(render_json(result) if args.json else render_text(result, args.quiet))
     return 0
+
+
+def _check_arguments_are_text(args: argparse.Namespace) -> None:
+    """InputError (one line) for an argument that is not UTF-8: helpers encode their words as UTF-8."""
+    from tutor.escapes import check_utf8
+
+    escapes = (args.command, getattr(args, "action", None)) == ("b64", "encode")   # `b64 encode` takes \xHH
+    for name, value in vars(args).items():
+        for word in value if isinstance(value, list) else [value]:
+            if isinstance(word, str):   # named, not shown: it may be a password
+                what = "an argument" if name == "words" else f"the {name.replace('_', '-')} argument"
+                check_utf8(word, what, escapes_allowed=escapes)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -86,7 +86,7 @@ def _env_password(prompt: str) -> str:
     value = os.environ.get(PASSWORD_ENV)
     if value:
         return value
-    raise InputError(T("repl.batch-no-password") + f" (or set {PASSWORD_ENV})")
+    raise InputError(T("transport.cli.no-password", variable=PASSWORD_ENV))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
             with open(script, encoding="utf-8") as handle:
                 lines = handle.readlines()
         except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {script}: {getattr(exc, 'strerror', None) or exc}") from None
+            raise InputError(T("repl.err.cannot-read", path=script,
+                               reason=getattr(exc, "strerror", None) or exc)) from None
     interactive = not (script or args.batch) and sys.stdin.isatty() and sys.stdout.isatty()
     shell = _make_shell(live, interactive=interactive, record=args.record)
     if interactive:

@@ -33,11 +33,18 @@ def register(subparsers: Any) -> None:
     p.add_argument("--demo", action="store_true", help="play the solutions with the explanations")
     p.add_argument("--no-pause", action="store_true", help="with --demo: do not wait between steps")
     p.add_argument("--connect", metavar="HOST[:PORT]", help="take the lesson on a live server (default port 587)")
-    p.add_argument("--starttls", action="store_true", help="with --connect: upgrade to TLS with STARTTLS first")
-    p.add_argument("--tls", action="store_true", help="with --connect: implicit TLS (port 465 by default)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--starttls", action="store_true", help="with --connect: upgrade to TLS with STARTTLS first")
+    mode.add_argument("--tls", action="store_true", help="with --connect: implicit TLS (port 465 by default)")
     p.add_argument("--user", metavar="NAME", help="with --connect: your account on that server")
     p.add_argument("--insecure", action="store_true", help="with --connect: do not verify the certificate")
     p.add_argument("--cafile", metavar="FILE", help="with --connect: trust the CA certificates in FILE")
+    p.add_argument("--allow-cleartext", action="store_true",
+                   help="with --connect: do not ask before sending credentials unencrypted to a host that is not "
+                        "this machine (without a terminal they are refused otherwise)")
+
+
+LIVE_ONLY = ("starttls", "tls", "user", "insecure", "cafile", "allow_cleartext")   # options that need --connect
 
 
 def check_files(paths: list[str]) -> int:
@@ -76,10 +83,13 @@ def ask_password(user: str, target: str) -> str:
     return line.rstrip("\r\n")
 
 
-def live_options(args: argparse.Namespace) -> tuple[str, int, dict]:
-    """(host, port, transport options) from --connect and the TLS flags."""
+def live_options(args: argparse.Namespace, lesson: Lesson) -> tuple[str, int, dict]:
+    """(host, port, transport options) from --connect and the TLS flags; InputError before any network use when
+    the lesson cannot run live or --user is missing."""
     from tutor import lesson_sessions
 
+    if lesson.simulator_only:
+        raise InputError(_t("simulator-only", number=lesson.number, title=lesson.title, option="--connect"))
     if not args.user:
         raise InputError(_t("need-user"))
     host, port = lesson_sessions.parse_target(args.connect, 465 if args.tls else 587)
@@ -103,6 +113,41 @@ def _printer(live: bool):
     return show
 
 
+class _DemoAsker:
+    """What tutor.live.guard_cleartext asks of a shell, for the demo: the --allow-cleartext flag, a yes/no
+    question (only at a terminal; None refuses), and a place to show its warning."""
+
+    def __init__(self, show: Any, allow: bool) -> None:
+        self.allow_cleartext = allow
+        self.confirm = _confirm if sys.stdin.isatty() else None
+        self._show = show
+
+    def note(self, key: str, kind: str = "note", **params: object) -> None:
+        self._show(kind, explain.text(key, **params))
+
+
+def _confirm(prompt: str) -> bool:
+    try:
+        return input(prompt).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def demo_guard(show: Any, allow: bool):
+    """The live clear-text guard for the demo's wire lines (the REPL's Shell.send applies the same one)."""
+    from tutor.course.demo import Refused
+    from tutor.live import guard_cleartext
+
+    asker = _DemoAsker(show, allow)
+
+    def guard(session: Any, line: str) -> None:
+        try:
+            guard_cleartext(asker, session, line)
+        except InputError as exc:
+            raise Refused(str(exc)) from None
+    return guard
+
+
 def _pause() -> bool:
     try:
         answer = input(_t("demo-pause"))
@@ -120,7 +165,7 @@ def run_demo(lesson: Lesson, args: argparse.Namespace) -> int:
 
     creds = None
     if args.connect:
-        host, port, options = live_options(args)
+        host, port, options = live_options(args, lesson)
         creds = Credentials(args.user, ask_password(args.user, f"{host}:{port}"))
         session, greeting = lesson_sessions.live_session(host, port, annotator=Annotations(reveal=False), **options)
     else:
@@ -130,35 +175,56 @@ def run_demo(lesson: Lesson, args: argparse.Namespace) -> int:
         show(item.kind, item.text)
     runner = LessonRunner(lesson, creds, live=creds is not None, target=session.target)
     interactive = not args.no_pause and sys.stdin.isatty() and sys.stdout.isatty()
-    result = demo.play(lesson, session, show, pause=_pause if interactive else None, runner=runner)
-    session.close()
+    guard = demo_guard(show, args.allow_cleartext) if creds is not None else None
+    try:
+        result = demo.play(lesson, session, show, pause=_pause if interactive else None, runner=runner, guard=guard)
+    finally:
+        session.close()
     if result.ok:
         print(_t("demo-result-ok", number=lesson.number, title=lesson.title))
         return 0
+    if result.stopped and not result.failed:
+        print(_t("demo-result-stopped", number=lesson.number, title=lesson.title, passed=len(result.passed),
+                 total=len(lesson.steps)))
+        return 1
     print(_t("demo-result-failed", number=lesson.number, title=lesson.title, failed=len(result.failed),
              steps=", ".join(result.failed) or "-"))
     return 1
 
 
 # ---- a lesson in the REPL ---------------------------------------------------------------------------------
+def _live_shell(host: str, port: int, options: dict, allow_cleartext: bool, **shell_options: Any) -> Any:
+    """The same Shell as `smtp-tutor connect`: credentials masked in what is shown, and the clear-text guard
+    (tutor.live) asking at a terminal, refusing in batch mode unless --allow-cleartext."""
+    from tutor.cli_connect import LiveOptions
+    from tutor.live import LiveShell
+    from tutor.transport.address import Address
+
+    live = LiveOptions(Address(host, port), options["starttls"], options["tls"], options["insecure"],
+                       options["cafile"], allow_cleartext=allow_cleartext)
+    return LiveShell(live, **shell_options)
+
+
 def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
     """The REPL with the lesson started; batch mode (lines from stdin) when stdin is not a terminal.
 
     Exit status in batch mode: 0 only when the lesson was finished with every step passed (scripts and tests
     rely on it); at a terminal 0, since leaving a lesson half-way is the learner's right.
     """
-    from tutor import lesson_sessions
     from tutor.cli_repl import use_color
     from tutor.repl import lesson_commands
     from tutor.repl.shell import Shell
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    shell = Shell(profile=lesson.sim.profile, interactive=interactive)
     creds, opener = None, None
     if args.connect:
-        host, port, options = live_options(args)
+        host, port, options = live_options(args, lesson)
         creds = Credentials(args.user, ask_password(args.user, f"{host}:{port}"))
-        opener = lambda: shell.connect(lesson_sessions.live_transport(host, port, **options))  # noqa: E731
+        shell = _live_shell(host, port, options, args.allow_cleartext, profile=lesson.sim.profile,
+                            interactive=interactive)
+        opener = shell.open_live
+    else:
+        shell = Shell(profile=lesson.sim.profile, interactive=interactive)
     started: list = []
 
     def start() -> None:
@@ -179,6 +245,9 @@ def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    given = [name for name in LIVE_ONLY if getattr(args, name)]
+    if given and not args.connect:
+        raise InputError(_t("needs-connect", options=", ".join("--" + name.replace("_", "-") for name in given)))
     if args.check:
         return check_files(args.check)
     if args.list or not args.name:

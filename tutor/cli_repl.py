@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         with open(script, encoding="utf-8") as handle:
             return batch.run(shell, handle)
     except OSError as exc:
-        raise InputError(f"cannot read {script}: {exc.strerror or exc}") from None
+        raise InputError(T("repl.err.cannot-read", path=script, reason=exc.strerror or exc)) from None
 
 
 def repl_parser() -> argparse.ArgumentParser:

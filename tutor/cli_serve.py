@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def configure(p: argparse.ArgumentParser) -> None:
     """The serve options (also used by `python -m tutor.cli_serve`)."""
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=2525, help="port for plain SMTP with STARTTLS (default 2525; 0 = any)")
+    p.add_argument("--port", type=port_number, default=2525, help="port for plain SMTP with STARTTLS (default 2525; 0 = any)")
     p.add_argument("--profile", default=DEFAULT_PROFILE, choices=list(PROFILES), metavar="NAME",
                    help=f"teaching profile (default {DEFAULT_PROFILE}; see --list-profiles)")
     p.add_argument("--list-profiles", action="store_true", help="list the profiles and exit")
@@ -37,7 +37,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--maildir", metavar="DIR", help="store accepted messages in this Maildir (default: memory)")
     p.add_argument("--tls-cert", metavar="FILE", help="TLS certificate (PEM); default: a self-signed lab certificate")
     p.add_argument("--tls-key", metavar="FILE", help="TLS private key (PEM) for --tls-cert")
-    p.add_argument("--implicit-tls-port", type=int, metavar="PORT", help="also listen with implicit TLS (like 465)")
+    p.add_argument("--implicit-tls-port", type=port_number, metavar="PORT", help="also listen with implicit TLS (like 465)")
     p.add_argument("--max-clients", type=int, default=100, metavar="N", help="concurrent clients (default 100)")
     p.add_argument("--hostname", default=DEFAULT_HOSTNAME, help="the name the server gives itself")
     p.add_argument("--seed", type=int, metavar="N", help="seed the CRAM-MD5 challenge digits (repeatable runs)")
@@ -45,6 +45,17 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="always send this CRAM-MD5 challenge (escapes like \\n allowed)")
     p.add_argument("--show-secrets", action="store_true", help="show passwords in the session log")
     p.add_argument("--quiet", action="store_true", help="log no sessions, only the listening line")
+
+
+def port_number(text: str) -> int:
+    """A TCP port 0-65535 (0: any free port), for argparse."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: use 0-65535 (0 = any free port)")
+    return port
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,7 +92,10 @@ def _build(args: argparse.Namespace):
     sink = MaildirSink(args.maildir) if args.maildir else Sink(limit=MEMORY_SINK_LIMIT)
     tls, tls_text = _tls(args)
     rng = random.Random(args.seed) if args.seed is not None else None
-    fixed = parse_escapes(args.fixed_challenge) if args.fixed_challenge else None
+    try:
+        fixed = parse_escapes(args.fixed_challenge) if args.fixed_challenge else None
+    except InputError as exc:
+        raise InputError(f"--fixed-challenge: {exc}") from None
 
     def factory(tls_available: bool) -> SimServer:
         return SimServer(args.profile, accounts, rng=rng, sink=sink, hostname=args.hostname,
@@ -151,7 +165,9 @@ def _print_line(text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m tutor.cli_serve ...`: serve without the rest of the command line front."""
-    parser = argparse.ArgumentParser(prog="smtp-tutor serve")
+    from tutor.cli import OneLineParser
+
+    parser = OneLineParser(prog="smtp-tutor serve")
     configure(parser)
     try:
         return run(parser.parse_args(argv))

@@ -95,6 +95,7 @@ def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:
 
     count = 0
     src = open_source(path)
+    src.on_bad = on_bad                     # garbage lines and over-long lines in a text input
     try:
         fmt = args.input_format or detect(src.head, src.name)
         keep = not (args.summary or args.hashcat)
@@ -110,8 +111,22 @@ def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:
     return count > 0 or not bad
 
 
+def _check_wordlist(path: str | None) -> bool:
+    """The word list is read once per exchange: a missing one is a usage error, found before any output."""
+    if path is None:
+        return True
+    try:
+        with open(path, "rb"):
+            return True
+    except OSError as exc:
+        _error(f"{path}: cannot read the word list: {exc.strerror or exc}")
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
-    """Trace every file; exit 2 only when nothing at all could be read."""
+    """Trace every file; exit 2 only when nothing at all could be read (or the word list cannot be)."""
+    if not _check_wordlist(args.wordlist):
+        return 2
     writer = Writer(args, sys.stdout)
     readable = False
     for path in args.files:

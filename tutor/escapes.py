@@ -10,6 +10,7 @@ _SHOWN = {0: "\\0", 9: "\\t", 10: "\\n", 13: "\\r", 92: "\\\\"}
 
 def parse(text: str) -> bytes:
     """Text with backslash escapes (`\\0`, `\\x01`, `\\n`, `\\\\`...) to bytes; other characters as UTF-8."""
+    check_utf8(text, escapes_allowed=True)
     out = bytearray()
     i = 0
     while i < len(text):
@@ -33,6 +34,16 @@ def parse(text: str) -> bytes:
         else:
             raise InputError(f"unknown escape \\{code}: use \\0 \\n \\r \\t \\xHH or \\\\")
     return bytes(out)
+
+
+def check_utf8(text: str, what: str = "the text", escapes_allowed: bool = False) -> None:
+    """InputError unless `text` is proper Unicode (command-line bytes that are not UTF-8 arrive as lone surrogates)."""
+    if text.isascii() or not any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        return
+    bad = [ord(c) - 0xDC00 for c in text if 0xDC80 <= ord(c) <= 0xDCFF]
+    shown = " ".join(f"0x{b:02x}" for b in bad) or "a lone surrogate"
+    hint = f"write such bytes as escapes, e.g. \\x{bad[0] if bad else 0xff:02x}" if escapes_allowed else "use UTF-8 text"
+    raise InputError(f"{what} is not valid UTF-8 ({shown}): {hint}")
 
 
 def show(data: bytes) -> str:

@@ -1,5 +1,7 @@
-"""What changes when the server is real: the clear-text credentials guard, masking credentials in what is
-shown and saved, and the Shell that `smtp-tutor connect` starts on a live server.
+"""What changes when the server is real: the clear-text guard, masked credentials, the live Shell.
+
+The guard asks before credentials travel unencrypted to another host; masking hides credentials in what is
+shown and saved (unless --show-secrets); LiveShell is what `smtp-tutor connect` starts on a live server.
 
 The guard works on any shell through narrow attributes (`allow_cleartext`, `confirm`,
 `session.transport.cleartext_exposed`); nothing here opens a socket itself.
@@ -84,6 +86,7 @@ class LiveShell(Shell):
     shows and saves, unless `show_secrets`. `live` connects (tutor.cli_connect.LiveOptions)."""
 
     show_secrets = False
+    start_before_prompt = True    # a live connect may be slow: the app does it where Ctrl-C can stop it
 
     def __init__(self, live: Any, **options: Any) -> None:
         super().__init__(**options)
@@ -108,11 +111,12 @@ class LiveShell(Shell):
 
     def start(self) -> None:
         self.starting = False
-        self.reconnect = self.open_live
+        self.reconnect, self.reconnect_target = self.open_live, str(self.live.where)
         if not self.handle(":connect", record=False) and not self.interactive:
             self.quit_requested = True   # batch mode: nothing after a failed connect can work
 
     def open_live(self) -> bool:
+        self.announce(str(self.live.where), self.live.timeout)
         self.connect(self.live.connect(), timeout=self.live.timeout)
         return True
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable, Protocol, Sequence
 
 from tutor import escapes
 from tutor.errors import TransportError
@@ -24,6 +24,14 @@ from tutor.trace.transcript import Entry, Transcript
 from tutor.transport.base import ReadTimeout, TlsInfo, Transport
 
 CLIENT, SERVER, NOTE, SIM, DETAIL, ERROR = "C", "S", "note", "sim", "detail", "error"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C while waiting for the server: carries what was already received and shown, so nothing is lost."""
+
+    def __init__(self, items: list) -> None:
+        super().__init__()
+        self.items = items
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,7 @@ class Session:
         self.tls_info: TlsInfo | None = getattr(self.transport, "tls_info", None)
         self.client.tls = self.tls_info is not None
         self.closed = False
+        self.logged_in_with: str | None = None   # the mechanism that got 235 (a later refused AUTH keeps it)
         if not self.transcript.target:
             self.transcript.target = self.transport.description
 
@@ -98,7 +107,7 @@ class Session:
         items = self._server_notes()
         if self.tls_info is not None and not self.transport.is_simulator:
             items.append(self._note(Note("transport.tls.implicit-up", {"summary": self.tls_info.summary()})))
-        return items + self._collect(1)
+        return items + self._collect(1, items)
 
     def send(self, line: bytes, *, typed: bool = True) -> list[Item]:
         """Send one line as the client state says it is (command, AUTH response, message text)."""
@@ -120,7 +129,8 @@ class Session:
         except TransportError as exc:
             return items + self._lost(str(exc))
         expected = 0 if kind == "message" and line != b"." else 1
-        return items + self._server_notes() + self._collect(expected)
+        items += self._server_notes()
+        return items + self._collect(expected, items)
 
     def start_tls(self) -> list[Item]:
         """Do the TLS handshake now (after a 220 to STARTTLS)."""
@@ -130,6 +140,8 @@ class Session:
             info = self.transport.start_tls()
         except TransportError as exc:
             return self._lost(str(exc), "repl.note.tls-failed")
+        except KeyboardInterrupt:   # the transport closed the socket: a half-done handshake is of no use
+            raise Interrupted(self._lost("", "repl.note.tls-stopped")) from None
         dropped = self.client.tls_established()
         self.tls_info = info
         summary = info.summary() if info is not None else "?"
@@ -148,13 +160,18 @@ class Session:
         return [self._note(Note(key, {"target": self.target}))]
 
     # ---- reading ---------------------------------------------------------------------------------
-    def _collect(self, expected: int) -> list[Item]:
-        """Read until `expected` replies arrived, then take whatever else is already there."""
+    def _collect(self, expected: int, before: Sequence[Item] = ()) -> list[Item]:
+        """Read until `expected` replies arrived, then take whatever else is already there.
+
+        Ctrl-C while waiting raises Interrupted with `before`, what came so far and a note saying so.
+        """
         items: list[Item] = []
         got = 0
         while not self.closed:
             try:
                 data = self.transport.receive(self.timeout if got < expected else 0.0)
+            except KeyboardInterrupt:
+                raise Interrupted([*before, *items, self._note(Note("repl.note.stopped-waiting"))]) from None
             except ReadTimeout:
                 if got < expected:
                     items.append(self._note(Note("repl.note.timeout", {"seconds": f"{self.timeout:g}"})))
@@ -162,7 +179,11 @@ class Session:
             except TransportError as exc:
                 return items + self._lost(str(exc))
             self.client.receive_data(data)
-            more, replies = self._events()
+            try:
+                more, replies = self._events()
+            except Interrupted as stop:   # Ctrl-C during a STARTTLS handshake
+                stop.items[:0] = [*before, *items]
+                raise
             items += more
             got += replies
         return items
@@ -242,6 +263,8 @@ class Session:
             self._keep_message(self.auth.last_challenge, "S")
         else:
             self.auth.active = False
+            if reply.code == 235:
+                self.logged_in_with = self.auth.mechanism
 
     # ---- recording -------------------------------------------------------------------------------
     def _line(self, direction: str, data: bytes, secret: bool = False, typed: bool = False) -> Item:

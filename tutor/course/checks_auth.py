@@ -17,6 +17,7 @@ from tutor.sasl import plain
 
 Params = Mapping[str, Any]
 FIELDS = ("username", "password", "plain-message")
+WORDS = {"username": "user name", "password": "password", "plain-message": "PLAIN message"}   # for the hints
 
 
 def field_value(name: str, creds: Credentials) -> bytes | None:
@@ -52,9 +53,9 @@ def matches(data: bytes, name: str, creds: Credentials, live: bool) -> Outcome:
         return Fail("trailing-newline")
     other = {"username": "password", "password": "username"}.get(name)
     if other and data == field_value(other, creds):
-        return Fail("swapped", {"got": other, "wanted": name})
+        return Fail("swapped", {"got": WORDS[other], "wanted": WORDS[name]})
     shown = "***" if live and name != "username" else escapes.show(data)
-    return Fail("wrong-value", {"got": shown, "wanted": name})
+    return Fail("wrong-value", {"got": shown, "wanted": WORDS[name]})
 
 
 def check_auth_command(params: Params, attempt: Attempt, creds: Credentials) -> Outcome:
@@ -116,7 +117,7 @@ def check_login_username(params: Params, attempt: Attempt, creds: Credentials) -
     if not isinstance(line, bytes):
         return line
     if attempt.before.responses != 0:
-        return Fail("wrong-position", {"position": attempt.before.responses + 1, "wanted": "username"})
+        return Fail("wrong-position", {"position": attempt.before.responses + 1, "wanted": WORDS["username"]})
     return _login_value(line, "username", creds, attempt)
 
 
@@ -126,7 +127,7 @@ def check_login_password(params: Params, attempt: Attempt, creds: Credentials) -
     if not isinstance(line, bytes):
         return line
     if attempt.before.responses != 1:
-        return Fail("wrong-position", {"position": attempt.before.responses + 1, "wanted": "password"})
+        return Fail("wrong-position", {"position": attempt.before.responses + 1, "wanted": WORDS["password"]})
     return _login_value(line, "password", creds, attempt)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hmac
 from typing import Any, Mapping
 
+from tutor import escapes
 from tutor.course import facts
 from tutor.course.checkbase import CheckKind, Fail, Outcome, Param, Pass, Wait
 from tutor.course.checks_auth import decode
@@ -152,6 +153,32 @@ def check_bearer_response(params: Params, attempt: Attempt, creds: Credentials) 
     return Pass()
 
 
+def check_bearer_error_answer(params: Params, attempt: Attempt, creds: Credentials) -> Outcome:
+    """The answer to a bearer mechanism's JSON error challenge, before the server sends its failure reply: for
+    OAUTHBEARER a single 0x01, `AQ==` (RFC 7628 §3.2.3: the client MUST send it, or cancel); for XOAUTH2 an
+    empty line (Google's XOAUTH2 documentation)."""
+    if attempt.kind == COMMAND:
+        return Fail("not-in-exchange", {"mechanism": "XOAUTH2 or OAUTHBEARER"})
+    if attempt.kind != AUTH_RESPONSE or attempt.line is None:
+        return Wait()
+    mechanism = attempt.before.mechanism or ""
+    if mechanism not in BEARER:
+        return Fail("other-mechanism", {"typed": mechanism or "?", "wanted": "XOAUTH2 or OAUTHBEARER"})
+    raw = attempt.line.strip()
+    if raw == CANCEL:
+        return Fail("cancelled")
+    if raw in (b"^A", b"\\x01", b"\x01", b"\\1"):
+        return Fail("plain-text")
+    data = decode(raw) if raw else b""
+    if isinstance(data, Fail):
+        return data
+    if mechanism == "OAUTHBEARER":
+        return Pass() if data == b"\x01" else Fail("wants-ctrl-a", {"got": escapes.show(data) or "an empty line"})
+    if data == b"":
+        return Pass()
+    return Pass("course.note.xoauth2-answer") if data == b"\x01" else Fail("wants-empty")
+
+
 KINDS = (
     CheckKind("scram-client-first", check_scram_client_first,
               (Param("mechanism", (str,), choices=("SCRAM-SHA-1", "SCRAM-SHA-256")), Param("user", (str,))),
@@ -164,4 +191,6 @@ KINDS = (
               (Param("mechanism", (str,), True, BEARER), Param("token", (str,), choices=("lab", "any"))),
               ("not-auth", "wrong-mechanism", "no-message", "other-mechanism", "cancelled", "plain-text",
                "literal-ctrl-a", "malformed", "wrong-user", "wrong-token")),
+    CheckKind("bearer-error-answer", check_bearer_error_answer, (),
+              ("other-mechanism", "cancelled", "wants-ctrl-a", "wants-empty")),
 )

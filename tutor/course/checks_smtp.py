@@ -18,6 +18,8 @@ def command_of(attempt: Attempt) -> commands.Command | Outcome:
     if attempt.kind == MESSAGE:
         return Wait()
     if attempt.kind == AUTH_RESPONSE:
+        if attempt.line is not None and attempt.line.strip() == b"*":
+            return Wait()      # cancelling an exchange that was in the way is the right move (RFC 4954 §4)
         return Fail("in-exchange", {"mechanism": attempt.before.mechanism or "AUTH"})
     if attempt.kind != COMMAND or attempt.line is None:
         return Wait()

@@ -19,6 +19,11 @@ from tutor.course.view import View, view_of
 from tutor.errors import InputError, TutorError
 
 Show = Callable[[str, str], None]
+Guard = Callable[[Any, str], None]   # (session, line): returns when the line may go out, raises Refused if not
+
+
+class Refused(TutorError):
+    """A guard kept a solution line off the network (credentials in clear text): the demo stops there."""
 HELPER_KINDS = {"label": "step", "note": "step"}   # a helper's rendered lines as display kinds (as the REPL)
 HELPER_PREFIX = "helper-"                           # show() gets them as helper-heading, helper-step...
 
@@ -83,8 +88,11 @@ def run_helper(name: str, args: list[str], session: Any, show: Show) -> None:
         show(HELPER_PREFIX + HELPER_KINDS.get(kind, kind), text)
 
 
-def play_line(runner: LessonRunner, session: Any, template_index: int, show: Show):
-    """Play one solution line (a wire line or a `:helper`) and return the runner's verdict."""
+def play_line(runner: LessonRunner, session: Any, template_index: int, show: Show, guard: Guard | None = None):
+    """Play one solution line (a wire line or a `:helper`) and return the runner's verdict.
+
+    `guard` sees every wire line before it is sent (the CLI passes the live clear-text guard, tutor.live); it
+    raises a TutorError to keep the line off the network."""
     before = view_of(session)
     line = runner.solution_line(template_index, before)
     if line.startswith(":"):
@@ -92,12 +100,14 @@ def play_line(runner: LessonRunner, session: Any, template_index: int, show: Sho
         show("echo", runner.solution_line(template_index, before, real=False))
         run_helper(name, args, session, show)
         return runner.helper(name, args, view_of(session))
+    if guard is not None:
+        guard(session, line)
     items = session.send(line.encode("utf-8"), typed=False)
     _emit_items(show, items, before.live)
     return runner.line(line.encode("utf-8"), before, view_of(session))
 
 
-def play_step(runner: LessonRunner, session: Any, show: Show) -> bool:
+def play_step(runner: LessonRunner, session: Any, show: Show, guard: Guard | None = None) -> bool:
     """Play the current step's solution; True when the step passed (on its last line, as it should)."""
     step = runner.step
     if step.reading:
@@ -106,7 +116,9 @@ def play_step(runner: LessonRunner, session: Any, show: Show) -> bool:
     count = len(runner.solution_templates())
     for index in range(count):
         try:
-            verdict = play_line(runner, session, index, show)
+            verdict = play_line(runner, session, index, show, guard)
+        except Refused:
+            raise
         except TutorError as exc:
             show("error", str(exc))
             return False
@@ -132,8 +144,9 @@ def scrubbed(show: Show, runner: LessonRunner) -> Show:
 
 
 def play(lesson: Any, session: Any, show: Show, *, pause: Callable[[], bool] | None = None,
-         runner: LessonRunner | None = None) -> DemoResult:
-    """Play every step's solution in order; a step that does not pass is reported and skipped."""
+         runner: LessonRunner | None = None, guard: Guard | None = None) -> DemoResult:
+    """Play every step's solution in order; a step that does not pass is reported and skipped. `guard` checks
+    each wire line before it is sent (see play_line)."""
     first = view_of(session)
     runner = runner or LessonRunner(lesson, live=first.live, target=getattr(session, "target", ""))
     show = scrubbed(show, runner)
@@ -141,7 +154,14 @@ def play(lesson: Any, session: Any, show: Show, *, pause: Callable[[], bool] | N
     result = DemoResult()
     while not runner.finished:
         step, index = runner.step, runner.index
-        if play_step(runner, session, show) and step.id in runner.passed:
+        try:
+            played = play_step(runner, session, show, guard)
+        except Refused as exc:
+            show("error", str(exc))
+            result.failed.append(step.id)
+            result.stopped = True
+            break
+        if played and step.id in runner.passed:
             result.passed.append(step.id)
         else:
             result.failed.append(step.id)

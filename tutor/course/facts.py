@@ -15,6 +15,8 @@ from tutor.course.view import View
 from tutor.protocol import b64
 from tutor.sasl import cram_md5, plain
 
+SIM_ONLY = facts_modern.SIM_ONLY      # fields only the simulator can fill (a lesson using them is simulator_only)
+
 # name -> does it reveal the password?
 FIELDS: dict[str, bool] = {
     "user": False, "password": True, "user_b64": False, "password_b64": True,
@@ -35,9 +37,11 @@ class Credentials:
         return f"Credentials(user={self.user!r}, password='***')"
 
 
-def fields_in(template: str) -> set[str]:
-    """The field names a template uses; ValueError when it is not a valid format string."""
-    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
+def fields_in(template: str, *, whole: bool = False) -> set[str]:
+    """The field names a template uses (`whole`: as written, `{user.upper}` included); ValueError when it is not
+    a valid format string."""
+    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    return names if whole else {name.split(".")[0].split("[")[0] for name in names}
 
 
 def values(creds: Credentials, view: View, target: str = "", authzid: str | None = None) -> dict[str, str]:

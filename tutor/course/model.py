@@ -96,6 +96,7 @@ class Lesson:
     sim: SimSetup
     steps: tuple[Step, ...]
     path: str = ""
+    simulator_only: bool = False   # needs what only the simulator has (its lab tokens): no live server
 
     @property
     def number(self) -> int:

@@ -20,7 +20,7 @@ from tutor.course.view import Attempt, View, reply_between
 
 PASS, FAIL, WAIT = "pass", "fail", "wait"
 EXCHANGE_KINDS = ("base64-of", "plain-response", "login-username", "login-password", "cram-response", "cancel",
-                  "scram-client-final")
+                  "scram-client-final", "bearer-error-answer")
 STARTS_EXCHANGE = ("auth-command", "scram-client-first", "bearer-response")   # where a rewind goes back to
 
 
@@ -175,6 +175,9 @@ class LessonRunner:
 
     def _failed(self, step: Step, attempt: Attempt, outcome: Fail) -> list[Say]:
         says = [Say("fail", self.fail_text(step, outcome, attempt.after))]
+        if (step.check.kind in STARTS_EXCHANGE and outcome.key != "no-message"   # no-message: just go on with it
+                and attempt.after.in_auth and not attempt.before.in_auth):
+            says.append(Say("info", _t("open-exchange", mechanism=attempt.after.mechanism or "AUTH")))
         self._failures += 1
         if self._failures == 1 and (step.hints or step.solution):
             says.append(Say("info", _t("hint-offer")))

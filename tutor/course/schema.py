@@ -16,7 +16,7 @@ from tutor.errors import InputError
 
 LESSON_ID = re.compile(r"^[0-9]{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
 STEP_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-TOP_KEYS = ("id", "title", "summary", "level", "minutes", "prerequisites", "sim", "steps")
+TOP_KEYS = ("id", "title", "summary", "level", "minutes", "prerequisites", "simulator_only", "sim", "steps")
 SIM_KEYS = ("profile", "accounts", "user", "challenge", "seed", "clock")
 STEP_KEYS = ("id", "title", "say", "task", "check", "explain", "explain_live", "hints", "fail", "solution",
              "reply", "reply_live")
@@ -64,6 +64,8 @@ def _template(value: str, key: str, where: str, out: Problems, extra: tuple[str,
     known = tuple(facts.FIELDS) + extra
     for name in sorted(names - set(known)):
         out.add(where, f"{key}: unknown placeholder {{{name}}} (known: {', '.join(known)})")
+    for name in sorted(facts.fields_in(value, whole=True) - set(known) - names):
+        out.add(where, f"{key}: placeholder {{{name}}}: write a field name alone, e.g. {{user}}")
 
 
 def _strings(value: Any, key: str, where: str, out: Problems) -> tuple[str, ...]:
@@ -104,8 +106,37 @@ def parse_lesson(data: dict, stem: str, path: str, out: Problems) -> Lesson:
             out.add("lesson", f"prerequisite {item!r} is not a lesson id (NN-slug)")
     sim = parse_sim(data.get("sim", {}), out)
     steps = parse_steps(data.get("steps"), out)
+    simulator_only = data.get("simulator_only", False)
+    if not isinstance(simulator_only, bool):
+        out.add("lesson", "simulator_only must be true or false")
+        simulator_only = False
+    elif not simulator_only:
+        for where, name in _simulator_values(steps):
+            out.add(where, f"uses {name}, which only the simulator has (its lab token): add "
+                           f"`simulator_only = true` at the top of the file, so no one starts it on a live server")
     return Lesson(str(lesson_id), _text(data, "title", "lesson", out), _text(data, "summary", "lesson", out),
-                  str(level), minutes if isinstance(minutes, int) else 0, prerequisites, sim, steps, path)
+                  str(level), minutes if isinstance(minutes, int) else 0, prerequisites, sim, steps, path,
+                  simulator_only)
+
+
+def _simulator_values(steps: tuple[Step, ...]) -> list[tuple[str, str]]:
+    """(step id, what) for each step that needs the simulator: a lab-token field, or a check wanting a lab token."""
+    found = []
+    for step in steps:
+        texts = (step.say, step.task, step.explain, step.explain_live, *step.hints, *step.solution, *step.fail.values(),
+                 *(v for v in step.check.params.values() if isinstance(v, str)))
+        names = set()
+        for text in texts:
+            try:
+                names |= facts.fields_in(text) & set(facts.SIM_ONLY)
+            except ValueError:
+                pass      # a bad template is reported where it was read
+        what = ["{" + name + "}" for name in sorted(names)]
+        if step.check.get("token") == "lab":
+            what.append('token = "lab"')
+        if what:
+            found.append((step.id, ", ".join(what)))
+    return found
 
 
 def parse_sim(table: Any, out: Problems) -> SimSetup:
@@ -194,6 +225,8 @@ def _solution(table: dict, where: str, out: Problems, reading: bool) -> tuple[st
             out.add(where, "solution is missing (the line the demo plays)")
         return ()
     solution = _strings(table["solution"], "solution", where, out)
+    if table["solution"] == [] and not reading:
+        out.add(where, "solution is empty (the demo needs at least one line to play)")
     for line in solution:
         _template(line, "solution", where, out)
     return solution

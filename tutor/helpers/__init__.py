@@ -1,2 +1,4 @@
-"""One-shot helper computations (b64, plain, login, cram, scram, xoauth2, oauthbearer, token, decode, explain),
-shared by the CLI and the REPL."""
+"""One-shot helper computations, shared by the CLI and the REPL.
+
+b64, plain, login, cram, scram, xoauth2, oauthbearer, token, decode and explain (registry.HELPERS).
+"""

@@ -1,5 +1,8 @@
-"""The `scram`, `xoauth2`, `oauthbearer` and `token` helpers: SCRAM's client side walked step by step (from the
-REPL's last exchange or pasted messages), the two bearer-token messages, and the simulator's lab tokens."""
+"""The `scram`, `xoauth2`, `oauthbearer` and `token` helpers.
+
+SCRAM's client side walked step by step (from the REPL's last exchange or pasted messages), the two
+bearer-token messages, and the simulator's lab tokens.
+"""
 
 from __future__ import annotations
 

@@ -40,14 +40,21 @@ def _no_tty_password(prompt: str) -> str:
 def ask_password_default(prompt: str) -> str:
     """Ask without echo on a terminal, so the password stays out of shell history."""
     if not sys.stdin.isatty():
-        line = sys.stdin.readline()
+        try:
+            line = sys.stdin.readline()
+        except UnicodeDecodeError as exc:
+            byte = exc.object[exc.start]
+            raise InputError(f"the password given is not valid UTF-8 (0x{byte:02x}): use UTF-8 text") from None
         if not line:
             _no_tty_password(prompt)
-        return line.rstrip("\r\n")
-    try:
-        return getpass.getpass(prompt)
-    except (EOFError, KeyboardInterrupt):
-        raise InputError("no password given") from None
+        answer = line.rstrip("\r\n")
+    else:
+        try:
+            answer = getpass.getpass(prompt)
+        except (EOFError, KeyboardInterrupt):
+            raise InputError("no password given") from None
+    escapes.check_utf8(answer, "the password given")
+    return answer
 
 
 @dataclass

@@ -13,6 +13,7 @@ from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.styles import style_from_pygments_cls
 
 from tutor import explain
+from tutor.errors import TutorError
 from tutor.display.format import classname, formatted_lines, plain_lines
 from tutor.display.lexer import SmtpInputLexer
 from tutor.display.style import PREFIX, TutorStyle
@@ -20,6 +21,7 @@ from tutor.repl import keys, toolbar
 from tutor.repl.completer import TutorCompleter
 from tutor.repl.history import SafeHistory, history_path
 from tutor.repl.shell import Shell
+from tutor.session import Interrupted
 
 T = explain.text
 
@@ -69,22 +71,22 @@ class ReplApp:
     def ask_password(self, prompt: str) -> str:
         if self._secret_prompt is None:
             self._secret_prompt = PromptSession(input_processors=[_NoEcho()], **self._common)
-        return self._secret_prompt.prompt(prompt)
+        return self._secret_prompt.prompt(_spaced(prompt))
 
     def pause(self, prompt: str) -> None:
         if self._pause_prompt is None:
             self._pause_prompt = PromptSession(**self._common)
-        self._pause_prompt.prompt(prompt)
+        self._pause_prompt.prompt(_spaced(prompt))
 
     def confirm(self, prompt: str) -> bool:
         """A yes/no question (sending credentials in clear text); only y or yes says yes."""
         if self._pause_prompt is None:
             self._pause_prompt = PromptSession(**self._common)
-        return self._pause_prompt.prompt(prompt).strip().lower() in ("y", "yes")
+        return self._pause_prompt.prompt(_spaced(prompt)).strip().lower() in ("y", "yes")
 
     def message(self) -> FormattedText:
         tag = self.shell.prompt_tag()
-        prompt = [(classname(PREFIX.Client), T(f"repl.prompt.{self.shell.prompt_kind()}"))]
+        prompt = [(classname(PREFIX.Client), _spaced(T(f"repl.prompt.{self.shell.prompt_kind()}")))]
         return FormattedText(([(classname(PREFIX.Note), f"[{tag}] ")] if tag else []) + prompt)
 
     # ---- start-up --------------------------------------------------------------------------------
@@ -104,14 +106,35 @@ class ReplApp:
         shell, items = self.shell, []
         out, shell.out = shell.out, items.extend
         try:
-            shell.ensure_started()
-            if shell.session is not None and not shell.session.closed:
-                welcome = "repl.welcome" if shell.session.transport.is_simulator else "transport.cli.welcome"
-                shell.info(T(welcome, target=shell.session.target))
+            self._start_and_welcome()
         finally:
             shell.out = out
         await run_in_terminal(lambda: self.print_items(items))
         _warm_up()
+
+    def _start_now(self) -> None:
+        """A live server: connect before the first prompt, in the terminal's normal mode, so that Ctrl-C
+        stops a slow connect or greeting (one line; the REPL then starts offline, `:connect` tries again)."""
+        try:
+            self._start_and_welcome()
+        except KeyboardInterrupt:
+            self.shell.starting = False
+            self.shell.info(T("repl.cancelled"), "note")
+
+    def _start_and_welcome(self) -> None:
+        """Start the shell and say how to begin; a start that fails is one error line, and the REPL goes on."""
+        shell = self.shell
+        try:
+            shell.ensure_started()
+        except TutorError as exc:
+            shell.starting = False
+            shell.error(str(exc))
+            return
+        session = shell.session
+        if session is not None and not session.closed:
+            welcome = "repl.welcome" if session.transport.is_simulator else \
+                "transport.cli.welcome-tls" if session.tls_info is not None else "transport.cli.welcome"
+            shell.info(T(welcome, target=session.target))
 
     # ---- the loop --------------------------------------------------------------------------------
     def run(self) -> int:
@@ -120,6 +143,10 @@ class ReplApp:
         shell.confirm = self.confirm
         shell.starting = True
         first = True
+        if self.history.problem:
+            shell.info(T("repl.history-off", problem=self.history.problem), "note")
+        if getattr(shell, "start_before_prompt", False):
+            self._start_now()
         while not shell.quit_requested:
             try:
                 pre_run = self._start_later if first and shell.starting else None
@@ -132,10 +159,17 @@ class ReplApp:
                 break
             try:
                 shell.handle(line)
+            except Interrupted:
+                pass      # Ctrl-C while waiting for a reply: the session said so in a note
             except (KeyboardInterrupt, EOFError):
                 shell.info(T("repl.cancelled"), "note")
         shell.finish()
         return 0
+
+
+def _spaced(prompt: str) -> str:
+    """A prompt ends with one space before the cursor (the words in TOML lose theirs when read)."""
+    return prompt.rstrip() + " "
 
 
 def _warm_up() -> None:

@@ -13,6 +13,7 @@ from tutor.repl.commands import ArgumentParser, from_data, parse, register
 
 T = explain.text
 KNOWN_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER")
+ONLINE = {"online": True}   # needs a connection: batch mode skips it once the connection is gone
 
 
 def _session(shell: Any):
@@ -95,16 +96,27 @@ def run_connect(shell: Any, text: str) -> bool:
     if args.target is None:
         if shell.reconnect is None:
             raise InputError(T("repl.err.usage", syntax=":" + T("repl.cmd.connect.syntax")))
-        return shell.reconnect() is not False
+        last = shell.reconnect_target or T("repl.err.last-target")
+        return stoppable(shell, shell.reconnect, last) is not False
     target = args.target
     if target == "sim" or target.startswith("sim:"):
         profile = target.partition(":")[2] or "lab"
         opener = lambda: _open_sim(shell, profile)  # noqa: E731
     else:
         opener = lambda: _open_live(shell, target, args)  # noqa: E731
-    ok = opener() is not False
-    shell.reconnect = opener      # only reached when it worked: a failure raised InputError
+    ok = stoppable(shell, opener, target) is not False
+    shell.reconnect, shell.reconnect_target = opener, target   # only reached when it worked
     return ok
+
+
+def stoppable(shell: Any, opener: Any, target: str) -> Any:
+    """Run `opener`; at a terminal, Ctrl-C while connecting is one error line and the REPL goes on offline."""
+    try:
+        return opener()
+    except KeyboardInterrupt:
+        if not shell.interactive:
+            raise     # batch mode: Ctrl-C stops the whole script
+        raise InputError(T("repl.err.connect-stopped", target=target)) from None
 
 
 def _open_sim(shell: Any, profile: str) -> bool:
@@ -130,6 +142,7 @@ def _open_live(shell: Any, target: str, args: Any) -> bool:
     if args.allow_cleartext:
         shell.allow_cleartext = True
     host, port = address.host, address.port
+    shell.announce(str(address), args.timeout)
     transport = tcp.connect(host, port, starttls=args.starttls, tls=args.tls, insecure=args.insecure,
                             cafile=args.cafile, timeout=args.timeout)
     shell.connect(transport, timeout=args.timeout)
@@ -210,10 +223,10 @@ def _on_off_words(view: Any, done: list[str]) -> list[str]:
 
 
 register(from_data("help", run_help, complete=complete_help))
-register(from_data("auth", run_auth, complete=complete_auth, redact=reg.redactor(_auth_parser, (2,))))
+register(from_data("auth", run_auth, complete=complete_auth, redact=reg.redactor(_auth_parser, (2,)), data=ONLINE))
 register(from_data("connect", run_connect, complete=complete_connect))
-register(from_data("disconnect", run_disconnect))
-register(from_data("starttls", run_starttls))
+register(from_data("disconnect", run_disconnect, data=ONLINE))
+register(from_data("starttls", run_starttls, data=ONLINE))
 register(from_data("server", _setting("show_server"), complete=_on_off_words))
 register(from_data("verbose", _setting("verbose"), complete=_on_off_words))
 register(from_data("trace", run_trace, complete=lambda view, done: ["save"] if not done else ["--reveal"]))

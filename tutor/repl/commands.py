@@ -139,7 +139,7 @@ def words(text: str) -> list[str]:
     try:
         return split_words(text)
     except ValueError as exc:
-        raise InputError(f"cannot split the line: {exc}") from None
+        raise InputError(explain.text("repl.err.cannot-split", error=exc)) from None
 
 
 def parse(parser: ArgumentParser, text: str) -> argparse.Namespace:

@@ -1,5 +1,7 @@
-"""Completion: SMTP verbs (legal ones first), the mechanisms the server advertised, `:commands` and their
-arguments, profile names. Reads only a ReplView (convention 12); cheap enough to run on every keystroke."""
+"""Completion of SMTP verbs, advertised mechanisms, `:commands` with their arguments, and profile names.
+
+Legal verbs come first. Reads only a ReplView (convention 12); cheap enough to run on every keystroke.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from tutor.protocol.commands import VERBS
 from tutor.protocol.states import LEGAL
 from tutor.repl.view import ReplView
 
-KNOWN_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+# offered for AUTH before any EHLO reply said what the server has
+KNOWN_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER")
 VERB_ARGS = {"MAIL": ("FROM:<",), "RCPT": ("TO:<",), "EHLO": ("laptop.example",), "HELO": ("laptop.example",)}
 
 

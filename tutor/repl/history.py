@@ -66,13 +66,20 @@ def safe_form(line: str, *, in_auth: bool, secrets: Iterable[str],
 
 
 class SafeHistory(FileHistory):
-    """A FileHistory (0600, in a 0700 directory) that stores only what `keep` returns for each line."""
+    """A FileHistory (0600, in a 0700 directory) that stores only what `keep` returns for each line.
+
+    When the file cannot be made or written, history lives in memory only and `problem` says why.
+    """
 
     def __init__(self, path: str | os.PathLike, keep: Callable[[str], str | None]) -> None:
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not target.exists():
-            os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
+        self.problem = ""
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not target.exists():
+                os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
+        except OSError as exc:
+            self.problem = f"{target}: {exc.strerror or exc}"
         super().__init__(str(target))
         self._keep = keep
 
@@ -81,12 +88,37 @@ class SafeHistory(FileHistory):
         if safe:
             super().append_string(safe)
 
+    def load_history_strings(self) -> Iterable[str]:
+        try:
+            yield from super().load_history_strings()
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem = self.problem or f"{self.filename}: {getattr(exc, 'strerror', None) or exc}"
+
+    def store_string(self, string: str) -> None:
+        if self.problem:
+            return
+        try:
+            super().store_string(string)
+        except OSError as exc:
+            self.problem = f"{self.filename}: {exc.strerror or exc}"
+
     def scrub(self, secrets: Iterable[str]) -> int:
         """Remove stored lines that contain any of `secrets` (file and memory); returns how many went."""
         secrets = [s for s in secrets if s]
-        stored = list(self.load_history_strings())[::-1]          # oldest first, from the file
-        kept = [s for s in stored if not contains_secret(s, secrets)]
         self._loaded_strings = [s for s in self._loaded_strings if not contains_secret(s, secrets)]
+        if self.problem:
+            return 0
+        try:
+            return self._scrub_file(secrets)
+        except OSError as exc:
+            self.problem = f"{self.filename}: {exc.strerror or exc}"
+            return 0
+
+    def _scrub_file(self, secrets: list[str]) -> int:
+        stored = list(self.load_history_strings())[::-1]          # oldest first, from the file
+        if self.problem:                                           # unreadable: never rewrite half of it
+            return 0
+        kept = [s for s in stored if not contains_secret(s, secrets)]
         if len(kept) != len(stored):
             tmp = Path(str(self.filename) + ".tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -83,6 +83,9 @@ def begin(shell: Any, lesson: Lesson, *, creds: Credentials | None = None, keep:
     if session is None or session.closed:
         raise InputError(_t("no-connection"))
     live = not getattr(session.transport, "is_simulator", True)
+    if live and lesson.simulator_only:
+        raise InputError(explain.text("course.cli.simulator-only", number=lesson.number, title=lesson.title,
+                                      option="--here"))
     runner = LessonRunner(lesson, creds, live=live, target=session.target,
                           progress=progress if progress is not None else Progress())
     control = LessonControl(lesson, runner, reopen)
@@ -131,6 +134,10 @@ def _start(shell: Any, words: list[str]) -> None:
     creds = None
     if args.user and not (args.here and shell.session is not None and not shell.session.closed):
         raise InputError(_t("user-needs-here"))
+    if args.here and lesson.simulator_only and shell.session is not None \
+            and not getattr(shell.session.transport, "is_simulator", True):    # before asking for a password
+        raise InputError(explain.text("course.cli.simulator-only", number=lesson.number, title=lesson.title,
+                                      option="--here"))
     if args.user:
         creds = Credentials(args.user, shell.ask_secret(explain.text("course.cli.ask-password", user=args.user,
                                                                       target=shell.session.target)))

@@ -16,10 +16,13 @@ from tutor.protocol.client import AUTH_RESPONSE
 from tutor.protocol.states import State
 from tutor.repl import commands, history
 from tutor.repl.view import OFFLINE, ReplView
-from tutor.session import DETAIL, ERROR, NOTE, SIM, Item
+from tutor.session import DETAIL, ERROR, NOTE, SIM, Interrupted, Item
 from tutor.trace.transcript import Transcript
 
 HIDDEN_KINDS = {SIM: "show_server", DETAIL: "verbose"}
+# Notes that mean a line did not get its answer: batch mode exits non-zero after any of them.
+FAILURE_KEYS = {"repl.note.timeout", "repl.note.transport-error", "repl.note.tls-failed", "repl.note.tls-stopped",
+                "repl.note.not-connected"}
 
 
 def _no_password(prompt: str) -> str:
@@ -35,6 +38,7 @@ class Shell:
     """
 
     LESSON_HOOKS = True
+    start_before_prompt = False   # True: the terminal app connects before its first prompt (live servers)
 
     def __init__(self, *, profile: str = "lab", interactive: bool = False, record: str | None = None,
                  out: Callable[[list[Item]], None] | None = None) -> None:
@@ -55,6 +59,7 @@ class Shell:
         self.failed = False
         self.quit_requested = False
         self.reconnect: Callable[[], Any] | None = None
+        self.reconnect_target = ""  # what `reconnect` connects to, in words
         self.starting = False      # True while the start-up connection is still to be made
         self.on_secret: Callable[[set[str]], Any] | None = None   # the app scrubs its history file
         self.lesson: Any = None
@@ -90,7 +95,17 @@ class Shell:
         self.transcript.target = self.transcript.target or transport.description
         self.session = Session(transport, self.transcript, Annotations(reveal=transport.is_simulator),
                                timeout=timeout or float(os.environ.get("SMTP_TUTOR_TIMEOUT", "10")))
-        self.emit(self.session.open())
+        try:
+            self.emit(self.session.open())
+        except KeyboardInterrupt as stop:   # Ctrl-C before the greeting: no half-open connection stays
+            self.emit(getattr(stop, "items", [])[:-1])
+            self.session.close()
+            raise
+
+    def announce(self, target: str, timeout: float) -> None:
+        """At a terminal, say where a live connection goes before the wait (Ctrl-C stops it)."""
+        if self.interactive:
+            self.note("repl.note.connecting", target=target, seconds=f"{timeout:g}")
 
     # ---- lines -----------------------------------------------------------------------------------
     def handle(self, line: str, *, record: bool = True) -> bool:
@@ -121,7 +136,7 @@ class Shell:
         """A line for the server, sent as typed (with CRLF); an empty line only where it means something."""
         session = self.session
         if session is None or session.closed:
-            return self.error(explain.text("repl.note.not-connected"))
+            return not line or self.error(explain.text("repl.note.not-connected"))   # Enter alone: nothing to do
         kind = session.client.line_kind()
         if not line and kind == "command":
             return True
@@ -134,7 +149,13 @@ class Shell:
         password = revealed_secret(data, kind, session.auth)
         lesson = self.lesson
         before = lesson.before_send(self) if lesson is not None else None
-        self.emit(session.send(data, typed=typed))
+        try:
+            self.emit(session.send(data, typed=typed))
+        except Interrupted as stop:   # Ctrl-C while waiting for the reply: show what came, then stop
+            self.emit(stop.items)
+            if password:
+                self.remember_secret(password)
+            raise
         if password:
             self.remember_secret(password)
         if lesson is not None:
@@ -148,6 +169,9 @@ class Shell:
 
     # ---- output ----------------------------------------------------------------------------------
     def emit(self, items: Iterable[Item]) -> None:
+        items = list(items)
+        if any(i.key in FAILURE_KEYS for i in items):
+            self.failed = True
         shown = [i for i in items if i.kind not in HIDDEN_KINDS or getattr(self, HIDDEN_KINDS[i.kind])]
         if shown:
             self.out(shown)
@@ -201,9 +225,12 @@ class Shell:
             return ReplView(target=s.target if s else "")
         client, reply = s.client, s.last_reply
         last = f"{reply.code} {reply.enhanced or ''}".strip() if reply else ""
-        return ReplView(s.target, True, client.state, client.line_kind(),
+        kind = client.line_kind()
+        done = client.authenticated and kind != AUTH_RESPONSE
+        mechanism = (s.logged_in_with if done else None) or s.auth.mechanism or ""
+        return ReplView(s.target, True, client.state, kind,
                         s.tls_info.version if (client.tls and s.tls_info) else "",
-                        client.authenticated, s.auth.mechanism or "", last, client.capabilities.auth_mechanisms,
+                        client.authenticated, mechanism, last, client.capabilities.auth_mechanisms,
                         self.lesson.status() if self.lesson is not None else "",
                         insecure=bool(getattr(s.transport, "insecure", False)))
 

@@ -1,5 +1,8 @@
-"""Recognises what a decoded SASL payload is (PLAIN blob, LOGIN prompt, CRAM-MD5 challenge or response...)
-and splits it into labelled fields; shared by the decode helper, the REPL's inline notes and the tracer."""
+"""Recognises what a decoded SASL payload is and splits it into labelled fields.
+
+PLAIN blob, LOGIN prompt, CRAM-MD5 challenge or response, SCRAM and bearer messages...; shared by the decode
+helper, the REPL's inline notes and the tracer.
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from tutor.errors import InputError
+from tutor.escapes import check_utf8
 
 # RFC 2195 §2's example user (so the RFC replays exactly under the fixed-challenge profile), and a simple one.
 DEFAULT_USERS = {"tim": "tanstaaftanstaaf", "demo": "demo"}
@@ -69,6 +70,7 @@ class Accounts:
         """From `NAME:PASSWORD` strings (the password may itself contain ':'); InputError on a bad one."""
         users: dict[str, str] = {}
         for spec in specs:
+            check_utf8(spec, "a --user value")   # named, not shown: it holds a password
             _add(users, spec, f"--user {_shown(spec)}")
         if not users:
             raise InputError("no users given")
@@ -79,9 +81,11 @@ class Accounts:
         """From a file of `name:password` lines; blank lines and lines starting with '#' are skipped."""
         try:
             text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise InputError(f"cannot read users file {path}: {reason}") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"cannot read users file {path}: it is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+                             f"at offset {exc.start})") from None
+        except OSError as exc:
+            raise InputError(f"cannot read users file {path}: {exc.strerror or exc}") from None
         users: dict[str, str] = {}
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip() == "" or line.lstrip().startswith("#"):

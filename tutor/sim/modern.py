@@ -1,6 +1,8 @@
-"""SCRAM and OAuth bearer mechanisms in the simulator: stored SCRAM keys per account (built once, so the server
-really verifies without the password), salts and nonces from the injected rng or the RFC examples, lab tokens,
-and the impostor profile's server that accepts anything.
+"""SCRAM and OAuth bearer mechanisms in the simulator.
+
+Stored SCRAM keys per account (built once, so the server really verifies without the password), salts and
+nonces from the injected rng or the RFC examples, lab tokens, and the impostor profile's server that accepts
+anything.
 """
 
 from __future__ import annotations

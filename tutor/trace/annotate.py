@@ -18,6 +18,8 @@ from tutor.trace.report import Attempt
 from tutor.trace.transcript import REDACTED
 
 REDACTED_BYTES = REDACTED.encode("utf-8")
+# What tools print instead of a password they were asked to hide: not the password, so not a leak.
+HIDDEN_BY_TOOL = {"PROVIDED_BUT_REMOVED": "swaks --auth-hide-password"}
 
 
 def note(key: str, secret: bool = False, **params) -> Note:
@@ -72,9 +74,9 @@ def client_payload(attempt: Attempt, data: bytes, index: int, notes: list[Note])
     if found.kind in ("xoauth2", "oauthbearer"):
         return _bearer(attempt, found.kind, fields, notes)
     if found.kind == "plain-message":
-        attempt.user, attempt.authzid, attempt.password = fields["authcid"], fields["authzid"], fields["password"]
+        attempt.user, attempt.authzid = fields["authcid"], fields["authzid"]
         notes.append(note("note.plain", True, **fields))
-        return True
+        return _password(attempt, fields["password"], notes)
     if found.kind == "cram-response":
         attempt.user, attempt.response = fields["user"], data
         notes.append(note("note.cram-response", **fields))
@@ -91,10 +93,20 @@ def _login(attempt: Attempt, data: bytes, index: int, notes: list[Note]) -> bool
         notes.append(note("note.login-user", user=text))
         return False
     if index == 1:
-        attempt.password = text
         notes.append(note("note.login-password", True, password=text))
-        return True
+        return _password(attempt, text, notes)
     notes.append(note("problem.login-extra", shown=text))
+    return False
+
+
+def _password(attempt: Attempt, password: str, notes: list[Note]) -> bool:
+    """Keep a recovered password, unless it is a tool's placeholder for one it hid."""
+    tool = HIDDEN_BY_TOOL.get(password)
+    if tool is None:
+        attempt.password = password
+        return True
+    attempt.redacted = True
+    notes.append(note("note.hidden-by-tool", tool=tool, shown=password))
     return False
 
 
@@ -155,15 +167,33 @@ def challenge(attempt: Attempt, reply: Reply, notes: list[Note]) -> None:
     notes.extend(Note(p) for p in found.problems)
 
 
-def log_payload(mechanism: str, payload: str, notes: list[Note]) -> None:
-    """Base64 quoted in a log line (e.g. `SASL LOGIN authentication failed: UGFzc3dvcmQ6`), decoded."""
+def log_payload(mechanism: str, payload: str, notes: list[Note], attempt: Attempt | None = None,
+                last_challenge: bool = False) -> None:
+    """Base64 quoted in a log line, decoded. `last_challenge`: Postfix's `SASL LOGIN authentication failed:
+    UGFzc3dvcmQ6` logs the last challenge it sent when the SASL server gave no reason, so it tells how far the
+    exchange got (here: to the password prompt), never what the client typed."""
     try:
         data = b64.decode(payload)
     except InputError as exc:
         notes.append(note("problem.bad-base64", error=str(exc)))
         return
-    found = identify(data, mechanism)
-    notes.append(note("note.log-payload", shown=escapes.show(data), kind=_kind(found.kind)))
+    found = identify(data, mechanism, from_server=True)
+    shown = escapes.show(data)
+    notes.append(note("note.log-payload", shown=shown, kind=_kind(found.kind)))
+    if last_challenge:
+        notes.append(note("note.log-last-challenge", shown=shown))
+    if attempt is not None and attempt.mechanism == "CRAM-MD5" and found.kind == "cram-challenge":
+        attempt.challenge = data                       # with the client's answer: open to --wordlist
+
+
+def log_client_payload(attempt: Attempt, payload: str, index: int, notes: list[Note]) -> bool:
+    """A client's answer quoted in a (debug) log line; True when it holds a password or token."""
+    try:
+        data = b64.decode(payload)
+    except InputError as exc:
+        notes.append(note("problem.bad-base64", error=str(exc)))
+        return False
+    return client_payload(attempt, data, index, notes)
 
 
 def _kind(kind: str) -> str:

@@ -26,7 +26,7 @@ def attempt_findings(attempt: Attempt) -> list[Note]:
     out = [note("finding.attempt", mechanism=attempt.mechanism or "?", user=attempt.user or "?",
                 result=attempt.result)]
     if attempt.logged:
-        return out
+        return out + _logged(attempt)
     if attempt.tls:
         out.append(note("finding.inside-tls"))
     if attempt.mechanism in CLEAR_MECHANISMS:
@@ -40,6 +40,17 @@ def attempt_findings(attempt: Attempt) -> list[Note]:
         out.append(note(key, True, user=attempt.user or "?", token=attempt.token))
     elif attempt.user and not attempt.tls:
         out.append(note("finding.user-clear", user=attempt.user))
+    return out
+
+
+def _logged(attempt: Attempt) -> list[Note]:
+    """A server's (debug) log that quotes the client's answers holds what the wire held."""
+    secret = attempt.password if attempt.password is not None else attempt.token
+    out = []
+    if secret is not None:
+        out.append(note("finding.secret-in-log", True, user=attempt.user or "?", password=secret))
+    if attempt.mechanism == "CRAM-MD5":
+        out.extend(n for n in _cram(attempt) if n.key != "trace.finding.cram-offline")
     return out
 
 
@@ -89,7 +100,9 @@ def _scram(attempt: Attempt) -> list[Note]:
 def leak(attempt: Attempt) -> str:
     """A short key under `trace.summary.*` for the one-line summary."""
     if attempt.logged:
-        return "nothing"
+        if attempt.password is not None or attempt.token is not None:
+            return "in-log"
+        return "cracked" if attempt.cracked is not None else "nothing"
     if attempt.tls:
         return "inside-tls"
     if attempt.mechanism in CLEAR_MECHANISMS and attempt.password is not None:
@@ -102,4 +115,6 @@ def leak(attempt: Attempt) -> str:
         return "scram-offline"
     if attempt.mechanism in BEARER and attempt.token is not None:
         return "token"
+    if attempt.redacted:
+        return "redacted"
     return "user" if attempt.user else "nothing"

@@ -40,6 +40,8 @@ class Observer:
         self._tls = False
         self._message_lines = 0
         self._server_seen = False
+        self._logged: Attempt | None = None                # the exchange a log is telling about
+        self._logged_payloads = 0
         self.done = False                                  # encrypted from here on: feed nothing more
 
     # ---- input --------------------------------------------------------------------------------------
@@ -66,24 +68,43 @@ class Observer:
             return
         if mark.key == "trace.mark.tls-started":
             self._tls_started()
-        elif mark.key == "trace.mark.encrypted":
+        elif mark.key in ("trace.mark.encrypted", "trace.mark.implicit-tls"):
             self.report.encrypted = True
             self.done = True
         self._add(Row("mark", mark.text, mark.where, kind="mark", tls=self._tls, secret=bool(mark.params.get("secret")),
                       notes=[] if mark.text else [Note(mark.key, dict(mark.params))]))
 
     def logged(self, event: Logged) -> None:
-        """A log line about AUTH: read as an attempt, with its base64 decoded."""
+        """A log line about AUTH: read as an attempt (a result joins the exchange it ends), its base64 decoded;
+        a client payload is read like a wire line, so a password in a debug log is found and masked."""
         row = Row("log", event.line, event.where, kind="log")
         if event.mechanism or event.result:
+            self._logged_attempt(event, row)
+        if event.payload:
+            attempt = self._logged
+            if event.side == "C" and attempt is not None and not event.result:
+                row.secret = annotate.log_client_payload(attempt, event.payload, self._logged_payloads, row.notes)
+                self._logged_payloads += 1
+                row.keep = event.line.rfind(event.payload) if row.secret else 0
+            else:
+                annotate.log_payload(event.mechanism, event.payload, row.notes, attempt,
+                                     last_challenge=event.result == "failure")
+        self._add(row)
+
+    def _logged_attempt(self, event: Logged, row: Row) -> None:
+        attempt = self._logged
+        joins = (attempt is not None and event.result and attempt.result == "unanswered"
+                 and event.mechanism in ("", attempt.mechanism))
+        if joins:
+            attempt.result = event.result
+            attempt.user = attempt.user or event.user
+        else:
             attempt = Attempt(event.mechanism, event.where, user=event.user, result=event.result or "unanswered",
                               logged=True)
             self.report.attempts.append(attempt)
-            row.notes.append(note(f"note.log-{event.result or 'auth'}", mechanism=event.mechanism or "?",
-                                  user=event.user or "?"))
-        if event.payload:
-            annotate.log_payload(event.mechanism, event.payload, row.notes)
-        self._add(row)
+            self._logged, self._logged_payloads = attempt, 0
+        key = f"note.log-{event.result or 'auth'}" + ("" if attempt.user or not event.result else "-no-user")
+        row.notes.append(note(key, mechanism=attempt.mechanism or "?", user=attempt.user or "?"))
 
     def finish(self) -> SessionReport:
         """The report; an exchange still open at the end stays `unanswered`."""

@@ -54,7 +54,9 @@ def trace_source(src, fmt: str | None = None, on_bad: Callable[[Bad], None] | No
     """Detect the format of a tutor.trace.source.Source (unless given) and report its sessions."""
     from tutor.trace.importers.detect import FORMATS, detect
     name = fmt or detect(src.head, src.name)
-    yield from reports(FORMATS[name](src), on_bad or (lambda bad: None), keep_rows, name)
+    report_bad = on_bad or (lambda bad: None)
+    src.on_bad = report_bad
+    yield from reports(FORMATS[name](src), report_bad, keep_rows, name)
 
 
 def trace_bytes(data: bytes, name: str = "input", fmt: str | None = None,

@@ -44,6 +44,7 @@ class Logged:
     user: str = ""
     result: str = ""              # "success", "failure" or ""
     payload: str = ""
+    side: str = ""                # who sent the payload: "C" the client (may hold a password), "S" the server
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from tutor.trace import crack, findings
 from tutor.trace.report import SECRET_PARAMS, Row, SessionReport
 
 MASK = "********"
-LEAKS = ("password", "cracked", "offline", "token", "scram-offline", "scram-cracked")
+LEAKS = ("password", "cracked", "offline", "token", "scram-offline", "scram-cracked", "in-log")
 Fragment = tuple[str, str]
 Line = list[Fragment]
 _ROW_KIND = {"command": "client", "reply": "server", "auth": "auth", "data": "data", "mark": "mark",
@@ -85,18 +85,19 @@ def summary(report: SessionReport, opts: Options) -> Line:
     """One line: where, then each attempt's mechanism, user, result and what leaked."""
     parts: Line = [("heading", report.label), ("note", "  ")]
     if not report.attempts:
-        parts.append(("note", explain.text("trace.summary.no-auth-encrypted" if report.encrypted
-                                           else "trace.summary.no-auth")))
+        key = "no-auth" if not report.encrypted else "no-auth-encrypted" if report.starttls else "implicit-tls"
+        parts.append(("note", explain.text(f"trace.summary.{key}")))
     for index, attempt in enumerate(report.attempts):
         if index:
             parts.append(("note", "; "))
         leak = findings.leak(attempt)
-        secret = attempt.cracked if attempt.cracked is not None else attempt.password
+        secret = next((s for s in (attempt.cracked, attempt.password, attempt.token) if s is not None), None)
         shown = (secret if opts.reveal else MASK) if secret is not None else ""
         parts += [("client", f"{attempt.mechanism or '?'} {attempt.user or '?'} "),
-                  ("finding" if attempt.result == "success" else "problem", attempt.result),
-                  ("leak" if leak in LEAKS else "note",
-                   " " + explain.text(f"trace.summary.{leak}", password=shown))]
+                  ("finding" if attempt.result == "success" else "problem", attempt.result)]
+        said = explain.text(f"trace.summary.{leak}", password=shown)
+        if said:
+            parts.append(("leak" if leak in LEAKS else "note", " " + said))
     return parts
 
 

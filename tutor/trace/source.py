@@ -1,14 +1,33 @@
-"""Reading an input file (or standard input) in chunks: the head for format detection, then lines or bytes."""
+"""Reading an input file (or standard input) in chunks: the head for format detection, then lines or bytes.
+
+Text is read line by line in bounded memory: a line longer than MAX_LINE, or a run of lines that are binary
+garbage (a corrupt or spliced paste), is skipped with one `Bad` record handed to `on_bad`; the lines around
+it keep their real line numbers.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from tutor.errors import InputError
+from tutor.trace.records import Bad
 
 HEAD = 64 * 1024
 CHUNK = 1024 * 1024
+MAX_LINE = 1024 * 1024          # no transcript or log line is this long (SMTP's own limit is 12,288 octets)
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")   # tab, CR, LF, FF, VT and ESC are text
+
+
+def is_garbage(line: bytes) -> bool:
+    """Binary data rather than text: a NUL, or more than one control byte in 20 (Latin-1 logs stay text)."""
+    if not _CONTROL.search(line):
+        return False
+    if b"\0" in line:
+        return True
+    controls = len(_CONTROL.findall(line))
+    return controls >= 2 and controls * 20 > len(line)
 
 
 class Source:
@@ -20,6 +39,7 @@ class Source:
         self.head = self._read_raw(HEAD)
         self._buffer = self.head
         self.offset = 0                 # bytes handed out so far
+        self.on_bad: Callable[[Bad], None] | None = None   # told about skipped parts of a text input
 
     def _read_raw(self, size: int) -> bytes:
         try:
@@ -52,15 +72,56 @@ class Source:
             yield data
 
     def lines(self) -> Iterator[bytes]:
-        """Lines without their line ending (LF or CRLF); a final line without LF is kept."""
-        rest = b""
+        """Lines without their line ending (LF, CRLF, or CR CR LF as a terminal's copy has it)."""
+        for _, line in self.numbered():
+            yield line
+
+    def numbered(self) -> Iterator[tuple[int, bytes]]:
+        """(line number from 1, line) for every readable line; over-long lines and binary garbage are skipped
+        and reported to `on_bad`, one report per run of bad lines."""
+        rest, number, skipping = b"", 0, False
+        run = [0, 0]                            # a run of garbage lines: its first line number, its bytes
         for chunk in self.chunks():
             parts = (rest + chunk).split(b"\n")
             rest = parts.pop()
             for part in parts:
-                yield part[:-1] if part.endswith(b"\r") else part
-        if rest:
-            yield rest[:-1] if rest.endswith(b"\r") else rest
+                number += 1
+                if skipping:                    # the end of an over-long line
+                    skipping = False
+                elif len(part) > MAX_LINE:
+                    self._too_long(number)
+                elif is_garbage(part):
+                    run[0], run[1] = run[0] or number, run[1] + len(part) + 1
+                else:
+                    if run[0]:
+                        self._garbage(run, number - 1)
+                    yield number, part.rstrip(b"\r")
+            if len(rest) > MAX_LINE:
+                if not skipping:
+                    self._too_long(number + 1)
+                rest, skipping = b"", True
+        if rest and not skipping:
+            number += 1
+            if is_garbage(rest):
+                run[0], run[1] = run[0] or number, run[1] + len(rest)
+                rest = b""
+        if run[0]:
+            self._garbage(run, number - 1 if rest else number)
+        if rest and not skipping:
+            yield number, rest.rstrip(b"\r")
+
+    def _too_long(self, number: int) -> None:
+        self._bad(number, f"a line longer than {MAX_LINE // 1024} KiB, not a transcript line; skipped")
+
+    def _garbage(self, run: list[int], last: int) -> None:
+        first, size = run
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        self._bad(first, f"{size} bytes of binary data ({where}), not text; skipped")
+        run[0], run[1] = 0, 0
+
+    def _bad(self, number: int, text: str) -> None:
+        if self.on_bad is not None:
+            self.on_bad(Bad(f"{self.name}:{number}", f"{self.name}:{number}: {text}"))
 
     def close(self) -> None:
         if self._handle is not sys.stdin.buffer:

@@ -8,7 +8,8 @@ File format (one JSON object per line):
 `data` is the line without CRLF, bytes shown with tutor.escapes.show (so `\\0`, `\\x02` are visible).
 Lines marked secret (credentials) are replaced by "*** (redacted)" when saved redacted (an AUTH command keeps
 its `AUTH MECH ` part). Optional, for files holding several sessions (a recorded `serve`): more header
-objects, and a "session" key on headers and lines; readers that ignore it see one long session.
+objects, a "session" key on headers, lines and notes, and `{"type": "end", "session": "3"}` when a session is
+over (so a reader can report it and forget it); readers that ignore them see one long session.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def entries(lines: Iterable[str | bytes], name: str = "transcript") -> Iterator[
 
 def entry_from_json(obj: object) -> dict | Entry:
     kind = obj.get("type") if isinstance(obj, dict) else None
-    if kind == "header":
+    if kind in ("header", "end"):
         return obj
     if kind == "line" and obj.get("dir") in ("C", "S"):
         data = str(obj.get("data", ""))
@@ -143,8 +144,9 @@ def parse_lines(lines: Iterable[str], name: str = "transcript") -> Transcript:
         if isinstance(item, InputError):
             raise item
         if isinstance(item, dict):
-            transcript.target = str(item.get("target", ""))
-            transcript.started = float(item.get("started", 0.0))
+            if item.get("type") == "header":
+                transcript.target = str(item.get("target", ""))
+                transcript.started = float(item.get("started", 0.0))
         else:
             transcript.add(item)
     return transcript
@@ -172,6 +174,10 @@ class Recorder:
     def add(self, entry: Entry, session: str = "") -> None:
         obj = entry.to_json(self.redact)
         self._write({**obj, "session": session} if session else obj)
+
+    def end(self, session: str = "") -> None:
+        """The session is over: a reader reports it now instead of at the end of the file."""
+        self._write({"type": "end", "t": time.time(), **({"session": session} if session else {})})
 
     def _write(self, obj: dict) -> None:
         try:

@@ -198,7 +198,8 @@ class SimService:
                 ssl_handshake_timeout=self.config.handshake_timeout if tls else None)
         except OSError as exc:
             await self.stop()
-            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            # asyncio rewords bind errors, so name the errno; socket.gaierror's is negative and has its own words
+            reason = os.strerror(exc.errno) if exc.errno and exc.errno > 0 else exc.strerror or str(exc)
             raise TransportError(f"cannot listen on {host}:{port}: {reason}") from None
         self._servers.append(server)
         for sock in server.sockets:

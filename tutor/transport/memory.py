@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tutor import explain
 from tutor.errors import TransportError
 from tutor.transport.base import ReadTimeout, TlsInfo
 
@@ -37,7 +38,7 @@ class MemoryTransport:
 
     def send(self, data: bytes) -> None:
         if self._closed or self._peer_closed:
-            raise TransportError("the connection is closed")
+            raise TransportError(explain.text("transport.error.closed"))
         self._take(self.server.receive(data))
 
     def receive(self, timeout: float = 0.0) -> bytes:
@@ -53,7 +54,7 @@ class MemoryTransport:
     def start_tls(self) -> TlsInfo:
         """Pretend the handshake (RFC 3207): the simulator switches to its TLS state; no bytes are encrypted."""
         if not self._tls_ready:
-            raise TransportError("no TLS handshake is due: the server has not answered STARTTLS with 220")
+            raise TransportError(explain.text("transport.error.no-handshake-due"))
         self._tls_ready = False
         self._inbox.clear()   # RFC 3207 §4.2: nothing received before the handshake may be used
         self._take(self.server.tls_established())

@@ -104,8 +104,23 @@ def server_context(cert: str | Path, key: str | Path) -> ssl.SSLContext:
         if not Path(path).is_file():
             raise TransportError(f"TLS {what} file not found: {path}")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+
+    def encrypted() -> bytes:   # called only for a passphrase-protected key: never ask on the terminal
+        raise TransportError(f"the TLS key {key} is encrypted with a passphrase; give an unencrypted key")
+
     try:
-        context.load_cert_chain(str(cert), str(key))
-    except (ssl.SSLError, OSError) as exc:
-        raise TransportError(f"cannot use TLS certificate {cert} with key {key}: {exc}") from None
+        context.load_cert_chain(str(cert), str(key), password=encrypted)
+    except ssl.SSLError as exc:
+        raise TransportError(f"cannot use TLS certificate {cert} with key {key}: {_ssl_reason(exc)}") from None
+    except OSError as exc:
+        raise TransportError(f"cannot use TLS certificate {cert} with key {key}: {exc.strerror or exc}") from None
     return context
+
+
+def _ssl_reason(exc: ssl.SSLError) -> str:
+    """OpenSSL's complaint in words a user can act on."""
+    if exc.reason == "KEY_VALUES_MISMATCH":
+        return "the key does not belong to the certificate"
+    if "PEM lib" in str(exc):
+        return "they are not a PEM certificate and its PEM private key"
+    return str(exc)

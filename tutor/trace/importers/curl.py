@@ -21,7 +21,7 @@ def score(lines: list[bytes]) -> int:
 
 def read(src: Source) -> Iterator[Record]:
     sessions = Sessions(src.name, "curl")
-    for sessions.number, line in enumerate(src.lines(), 1):
+    for sessions.number, line in src.numbered():
         if match := _WIRE.match(line):
             yield from sessions.wire("C" if match.group(1) == b">" else "S", match.group(2) or b"")
         elif match := _INFO.match(line):

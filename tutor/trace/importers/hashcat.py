@@ -19,7 +19,7 @@ def score(lines: list[bytes]) -> int:
 
 def read(src: Source) -> Iterator[Record]:
     sessions = Sessions(src.name, "hashcat")
-    for sessions.number, line in enumerate(src.lines(), 1):
+    for sessions.number, line in src.numbered():
         match = _LINE.match(line)
         if match is None:
             continue

@@ -24,8 +24,9 @@ def score(lines: list[bytes]) -> int:
 
 
 def read(src: Source) -> Iterator[Record]:
-    current, count, opened = "", 0, set()
-    for number, raw in enumerate(src.lines(), 1):
+    current, count = "", 0
+    opened: dict[str, None] = {}                    # sessions not yet ended, in order (bounded memory)
+    for number, raw in src.numbered():
         if not raw.strip():
             continue
         where = f"{src.name}:{number}"
@@ -36,18 +37,27 @@ def read(src: Source) -> Iterator[Record]:
             yield Bad(where, f"{where}: not a transcript entry ({getattr(exc, 'msg', exc)})")
             continue
         session = str(obj.get("session", ""))
+        if isinstance(entry, dict) and entry.get("type") == "end":
+            sid = f"{src.name}#{session}" if session else current
+            if sid in opened:
+                opened.pop(sid, None)
+                yield End(sid)
+            continue
         if isinstance(entry, dict):
             count += 1
+            if not session and current in opened:   # a header without a session key: the previous one is over
+                opened.pop(current, None)
+                yield End(current)
             current = f"{src.name}#{session or count}"
             if current in opened:
                 yield End(current)
-            opened.add(current)
+            opened[current] = None
             label = f"{src.name}: {entry.get('target') or 'session'} {session}".rstrip()
             yield Begin(current, label, "tutor")
             continue
         sid = f"{src.name}#{session}" if session else (current or f"{src.name}#1")
         if sid not in opened:
-            opened.add(sid)
+            opened[sid] = None
             yield Begin(sid, f"{src.name}: session {session or 1}", "tutor")
         if entry.direction == "note":
             params = {"source": entry.source, **({"secret": True} if entry.secret else {})}

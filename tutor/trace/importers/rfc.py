@@ -21,7 +21,7 @@ def score(lines: list[bytes]) -> int:
 def read(src: Source) -> Iterator[Record]:
     sessions = Sessions(src.name, "rfc")
     lines_in_session, last_client = 0, b""
-    for sessions.number, line in enumerate(src.lines(), 1):
+    for sessions.number, line in src.numbered():
         match = _LINE.match(line)
         if match is None:
             if not line.strip() and lines_in_session:

@@ -39,7 +39,7 @@ def _seconds(match: re.Match) -> float | None:
 
 def read(src: Source) -> Iterator[Record]:
     sessions = Sessions(src.name, "smtplib")
-    for sessions.number, line in enumerate(src.lines(), 1):
+    for sessions.number, line in src.numbered():
         match = _LINE.match(line)
         if match is None:
             continue

@@ -20,7 +20,7 @@ def score(lines: list[bytes]) -> int:
 
 def read(src: Source) -> Iterator[Record]:
     sessions = Sessions(src.name, "swaks")
-    for sessions.number, line in enumerate(src.lines(), 1):
+    for sessions.number, line in src.numbered():
         if line.startswith(b"=== Trying"):
             yield from sessions.begin(f"{src.name}: swaks {line[11:].decode('utf-8', 'replace').rstrip('.')}")
         elif line.startswith(b"=== TLS started"):

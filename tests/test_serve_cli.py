@@ -156,3 +156,21 @@ def test_sigterm_stops_cleanly_too(tmp_path):
         process.terminate()
         _out, err = process.communicate(timeout=WAIT * 3)
     assert process.returncode == 0 and "Traceback" not in err
+
+
+def test_no_private_key_ships_with_the_package():
+    """The lab certificate is made on the user's machine (issue 3): nothing key-like in tutor/ or lessons/."""
+    shipped = [p for d in ("tutor", "lessons") for p in (ROOT / d).rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts]
+    assert shipped
+    assert not [p for p in shipped if p.suffix in (".pem", ".key", ".crt", ".p12")]
+    assert not [p for p in shipped if b"PRIVATE KEY-----" in p.read_bytes()]
+
+
+def test_the_lab_key_is_made_on_first_use_readable_only_by_its_owner(tmp_path):
+    from tutor.transport import tlscert
+
+    cert, key = tlscert.lab_cert(tmp_path / "state")
+    assert cert.is_file() and (key.stat().st_mode & 0o777) == 0o600
+    made = key.read_bytes()
+    assert tlscert.lab_cert(tmp_path / "state") == (cert, key) and key.read_bytes() == made   # made once, reused

@@ -69,3 +69,15 @@ def test_make_and_serialise():
     assert reply.to_bytes() == b"535 5.7.8 Authentication credentials invalid\r\n"
     assert Reply(250, ("a", "b")).to_bytes() == b"250-a\r\n250 b\r\n"
     assert make(334).to_bytes() == b"334 \r\n"
+
+
+def test_reply_cut_short_by_eof_is_reported_with_its_bytes():
+    parser = ReplyParser()
+    parser.receive_data(b"250-mail.example.org\r\n250-PIPELINING\r\n250-AUTH PL")
+    assert parser.next_reply() is None
+    parser.receive_data(b"")
+    item = parser.next_reply()
+    assert isinstance(item, MalformedReply)
+    assert item.raw == b"250-mail.example.org\r\n250-PIPELINING\r\n250-AUTH PL"
+    assert "closed in the middle" in item.why
+    assert parser.next_reply() is None

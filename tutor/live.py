@@ -112,7 +112,10 @@ class LiveShell(Shell):
     def start(self) -> None:
         self.starting = False
         self.reconnect, self.reconnect_target = self.open_live, str(self.live.where)
-        if not self.handle(":connect", record=False) and not self.interactive:
+        connected = self.handle(":connect", record=False)
+        self.transcript.target = self.transcript.target or str(self.live.where)
+        self.begin_recording(redact=not self.show_secrets)     # a failed connect is kept too
+        if not connected and not self.interactive:
             self.quit_requested = True   # batch mode: nothing after a failed connect can work
 
     def open_live(self) -> bool:
@@ -120,9 +123,3 @@ class LiveShell(Shell):
         self.connect(self.live.connect(), timeout=self.live.timeout)
         return True
 
-    def finish(self) -> None:
-        if self.record:
-            try:
-                self.transcript.save(self.record, redact=not self.show_secrets)
-            except TutorError as exc:
-                self.error(str(exc))

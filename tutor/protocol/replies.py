@@ -89,12 +89,20 @@ class ReplyParser:
         while True:
             item = self._reader.next_line()
             if item is None:
-                return None
+                return self._cut_short() if self._reader.eof else None
             if isinstance(item, LineTooLong):
                 return MalformedReply(b"", f"reply line longer than {item.limit} octets")
             result = self._take(item.data)
             if result is not None:
                 return result
+
+    def _cut_short(self) -> MalformedReply | None:
+        """At end of input: what was received of an unfinished reply, so it is shown and recorded, not lost."""
+        partial = bytes(self._raw) + self._reader.discard_pending()
+        self._reset()
+        if not partial:
+            return None
+        return MalformedReply(partial, "the connection closed in the middle of a reply")
 
     def _take(self, line: bytes) -> Reply | MalformedReply | None:
         match = _REPLY_LINE.match(line)

@@ -69,9 +69,13 @@ class Shell:
         """Connect to the simulator with the chosen profile and show its greeting."""
         self.starting = False
         self.handle(f":connect sim:{self.profile}", record=False)
+        self.begin_recording()
+
+    def begin_recording(self, redact: bool = True) -> None:
+        """With --record, stream the transcript to its file from now on, so a crash or Ctrl-C loses nothing."""
         if self.record and self.transcript.recorder is None:
-            try:        # streamed as it happens, so a crash or Ctrl-C loses nothing already recorded
-                self.transcript.record_to(self.record)
+            try:
+                self.transcript.record_to(self.record, redact=redact)
             except TutorError as exc:
                 self.error(str(exc))
 

@@ -165,3 +165,17 @@ def test_pair_round_trip(user, password, wrong, wording, initial):
         while isinstance(out, Challenge):
             out = server.receive(client.respond(out.data))
         assert out.result.success == (given_pw == password)
+
+
+def test_server_compares_passwords_in_constant_time(monkeypatch):
+    import hmac
+
+    from tutor.sasl import login
+    calls = []
+    real = hmac.compare_digest
+    monkeypatch.setattr(login.hmac, "compare_digest", lambda a, b: calls.append((a, b)) or real(a, b))
+    server = LoginServer(ACCOUNTS.get)
+    server.start(None)
+    server.receive(b"tim")
+    assert server.receive(b"tanstaaftanstaaf").result.success
+    assert calls == [(b"tanstaaftanstaaf", b"tanstaaftanstaaf")]

@@ -183,3 +183,15 @@ def test_client_server_round_trip(user, password, wrong, initial):
         if isinstance(out, Challenge):
             out = server.receive(client.respond(out.data))
         assert out.result.success == (given_pw == password)
+
+
+def test_server_compares_passwords_in_constant_time(monkeypatch):
+    import hmac
+
+    from tutor.sasl import plain
+    calls = []
+    real = hmac.compare_digest
+    monkeypatch.setattr(plain.hmac, "compare_digest", lambda a, b: calls.append((a, b)) or real(a, b))
+    server = PlainServer(ACCOUNTS.get)
+    assert not server.start(b"\x00tim\x00wrong").result.success
+    assert calls == [(b"wrong", b"tanstaaftanstaaf")]

@@ -228,3 +228,32 @@ def test_saved_and_recorded_transcripts_are_0600_even_over_an_existing_file(tmp_
             transcript.record_to(path).close()
         assert os.stat(path).st_mode & 0o777 == 0o600
         assert "AHRpbQB0" not in path.read_text() and '"secret": true' in path.read_text()
+
+
+def test_mangled_inputs_never_give_a_traceback(tmp_path, capsys):
+    """Every fixture, bytes flipped, cut, dropped or inserted at random (seeded): one-line errors at most."""
+    import random
+
+    from tutor.cli import main
+    rng = random.Random(7)
+    fixtures = sorted(p for p in DATA.iterdir() if p.is_file())
+    target = tmp_path / "mangled"
+    for _ in range(120):
+        data = bytearray(rng.choice(fixtures).read_bytes())
+        for _ in range(rng.choice([1, 5, 40])):
+            if not data:
+                break
+            pos = rng.randrange(len(data))
+            roll = rng.random()
+            if roll < 0.5:
+                data[pos] = rng.randrange(256)
+            elif roll < 0.7:
+                del data[pos:pos + rng.randrange(1, 200)]
+            elif roll < 0.9:
+                data[pos:pos] = rng.randbytes(rng.randrange(1, 50))
+            else:
+                del data[pos:]
+        target.write_bytes(bytes(data))
+        options = rng.choice([[], ["--summary"], ["--hashcat"], ["--format", "json"], ["--format", "html"]])
+        assert main(["trace", *options, str(target)]) in (0, 2)
+        assert "Traceback" not in capsys.readouterr().err

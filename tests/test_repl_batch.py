@@ -167,3 +167,10 @@ def test_a_reply_that_never_comes_makes_the_exit_status_non_zero():
     out = io.StringIO()
     assert batch.run(shell, ["NOOP", ":b64 encode x"], out.write) == 1
     assert "No reply within 0.05 s" in out.getvalue() and "=> eA==" in out.getvalue()
+
+
+def test_unknown_profile_is_a_usage_error():
+    done = subprocess.run([sys.executable, "-m", "tutor", "--profile", "nope"], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=30)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "unknown profile nope" in done.stderr and "lab" in done.stderr and "Traceback" not in done.stderr

@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from tutor.repl.shell import Shell
 
     profile = getattr(args, "profile", None) or "lab"
+    _check_profile(profile)
     script = getattr(args, "script", None)
     record = getattr(args, "record", None)
     interactive = not (script or getattr(args, "batch", False)) and sys.stdin.isatty() and sys.stdout.isatty()
@@ -57,6 +58,14 @@ def run(args: argparse.Namespace) -> int:
             return batch.run(shell, handle)
     except OSError as exc:
         raise InputError(T("repl.err.cannot-read", path=script, reason=exc.strerror or exc)) from None
+
+
+def _check_profile(name: str) -> None:
+    """A usage error (one line on stderr, exit 2) before anything starts, not a failure inside the REPL."""
+    from tutor.sim.profiles import PROFILES
+
+    if name not in PROFILES:
+        raise InputError(T("repl.err.unknown-profile", name=name, known=", ".join(PROFILES)))
 
 
 def repl_parser() -> argparse.ArgumentParser:

@@ -54,10 +54,16 @@ def test_build_refuses_separator_inside(user, token):
         build(user, token)
 
 
-@given(user=st.text(st.characters(blacklist_characters="\x01", blacklist_categories=("Cs",))),
-       token=st.text(st.characters(blacklist_characters="\x01", blacklist_categories=("Cs",))))
+@given(user=st.text(st.characters(blacklist_characters="\x01", blacklist_categories=("Cs",)), min_size=1),
+       token=st.text(st.characters(blacklist_characters="\x01", blacklist_categories=("Cs",)), min_size=1))
 def test_build_parse_round_trip(user, token):
     assert parse(build(user, token)) == XOauth2Message(user, token)
+
+
+@pytest.mark.parametrize("user, token", [("", "tok"), ("someuser@example.com", "")])
+def test_build_refuses_empty_fields(user, token):
+    with pytest.raises(InputError, match="must not be empty"):
+        build(user, token)
 
 
 def test_steps_mark_token_secret():

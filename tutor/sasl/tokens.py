@@ -5,6 +5,8 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
+
+from tutor.errors import InputError
 from typing import Callable
 
 from tutor.sasl.base import SecretLookup
@@ -20,6 +22,8 @@ def _key(secret_key: bytes | str) -> bytes:
 
 def issue(user: str, secret_key: bytes | str = LAB_KEY) -> str:
     """`lab-` + base64url(HMAC-SHA256(key, user)) cut to 32 characters: the same user and key give the same token."""
+    if not user:
+        raise InputError("a lab token is issued to a user: give a user name")
     mac = hmac.new(_key(secret_key), user.encode("utf-8"), hashlib.sha256).digest()
     text = binascii.b2a_base64(mac, newline=False).decode("ascii")
     return PREFIX + text.translate(str.maketrans("+/", "-_")).rstrip("=")[:LENGTH]

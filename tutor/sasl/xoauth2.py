@@ -32,6 +32,8 @@ def build(user: str, token: str) -> bytes:
     for what, value in (("user", user), ("token", token)):
         if "\x01" in value:
             raise InputError(f"the XOAUTH2 {what} must not contain ^A (0x01): it separates the fields")
+        if not value:
+            raise InputError(f"the XOAUTH2 {what} must not be empty")
     return b"user=" + user.encode("utf-8") + b"\x01auth=Bearer " + token.encode("utf-8") + b"\x01\x01"
 
 

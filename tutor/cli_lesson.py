@@ -39,6 +39,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--user", metavar="NAME", help="with --connect: your account on that server")
     p.add_argument("--insecure", action="store_true", help="with --connect: do not verify the certificate")
     p.add_argument("--cafile", metavar="FILE", help="with --connect: trust the CA certificates in FILE")
+    p.add_argument("--record", metavar="FILE", default=argparse.SUPPRESS,   # keeps `smtp-tutor --record F lesson`
+                   help="record the session as JSON Lines (file 0600, credentials redacted)")
     p.add_argument("--allow-cleartext", action="store_true",
                    help="with --connect: do not ask before sending credentials unencrypted to a host that is not "
                         "this machine (without a terminal they are refused otherwise)")
@@ -225,6 +227,7 @@ def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
         opener = shell.open_live
     else:
         shell = Shell(profile=lesson.sim.profile, interactive=interactive)
+    shell.record = getattr(args, "record", None)      # --record, on the simulator or a live server
     started: list = []
 
     def start() -> None:
@@ -233,6 +236,7 @@ def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
             opener()
             shell.reconnect = opener
         started.append(lesson_commands.begin(shell, lesson, creds=creds, keep=opener is not None))
+        shell.begin_recording()
 
     shell.start = start
     if interactive:

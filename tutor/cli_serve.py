@@ -44,6 +44,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fixed-challenge", metavar="TEXT",
                    help="always send this CRAM-MD5 challenge (escapes like \\n allowed)")
     p.add_argument("--show-secrets", action="store_true", help="show passwords in the session log")
+    p.add_argument("--record", metavar="FILE",
+                   help="record every session as JSON Lines (file 0600; credentials redacted unless --show-secrets;"
+                        " read it back with smtp-tutor trace FILE)")
     p.add_argument("--quiet", action="store_true", help="log no sessions, only the listening line")
 
 
@@ -102,8 +105,13 @@ def _build(args: argparse.Namespace):
                          starttls=tls_available, fixed_challenge=fixed)
 
     log = None if args.quiet else _print_line
+    recorder = None
+    if args.record:
+        from tutor.trace.transcript import Recorder
+        recorder = Recorder(args.record, redact=not args.show_secrets)   # InputError (one line) if unwritable
     config = ServeConfig(args.host, args.port, args.implicit_tls_port, tls, args.max_clients,
-                         show_secrets=args.show_secrets, log=log)
+                         show_secrets=args.show_secrets, log=log, record=recorder,
+                         target=f"serve:{args.profile}")
     users = ", ".join(accounts.names[:5]) + (", ..." if len(accounts) > 5 else "")
     return SimService(factory, config), f"{tls_text}; users: {users}"
 

@@ -11,8 +11,9 @@ import asyncio
 import itertools
 import os
 import ssl
+import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from tutor.errors import TransportError
 from tutor.sim.output import Output
@@ -37,6 +38,8 @@ class ServeConfig:
     handshake_timeout: float = 30.0
     show_secrets: bool = False
     log: Log | None = print
+    record: Any = None                   # a tutor.trace.transcript.Recorder: every session as JSON Lines
+    target: str = "serve"                # the recorded sessions' target name
 
 
 class SessionProtocol(asyncio.Protocol):
@@ -53,6 +56,7 @@ class SessionProtocol(asyncio.Protocol):
         self._closing = False
         self._upgrading = False
         self._early = bytearray()   # data decrypted before start_tls() returned (same segment as Finished)
+        self._tls = implicit_tls    # for the recording: lines after this are inside TLS
 
     # ---- asyncio callbacks ----------------------------------------------------------------------------
 
@@ -66,6 +70,7 @@ class SessionProtocol(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         service.log_line(self._number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
+        service.record_begin(self._number, where)
         self._sim = service.factory(service.config.tls is not None)
         if len(service.sessions) > service.config.max_clients:
             self._write(self._sim.busy())
@@ -94,12 +99,14 @@ class SessionProtocol(asyncio.Protocol):
             self._timer.cancel()
         self._service.closed(self)
         self._service.log_line(self._number, "connection closed")
+        self._service.record_end(self._number)
 
     # ---- helpers --------------------------------------------------------------------------------------
 
     def _write(self, out: Output) -> None:
         transport = self._transport
         self._service.log_output(self._number, out)
+        self._service.record_output(self._number, out, self._tls)
         if transport is None or transport.is_closing():
             return
         if out.data:
@@ -126,6 +133,7 @@ class SessionProtocol(asyncio.Protocol):
             transport.abort()
             return
         self._transport = new   # type: ignore[assignment]
+        self._tls = True
         cipher = new.get_extra_info("cipher")
         service.log_line(self._number, f"TLS established: {new.get_extra_info('ssl_object').version()}, "
                                        f"{cipher[0] if cipher else '?'}")
@@ -251,6 +259,37 @@ class SimService:
         for note in out.notes:
             text = SECRET_NOTE if note.secret and not show else note.text()
             log(f"[session {number}]    {_safe(text)}")
+
+
+    # ---- recording (--record): one session per connection in one JSON Lines file --------------------------
+
+    def record_begin(self, number: int, peer: str) -> None:
+        if self.config.record is not None:
+            self.config.record.session(f"{self.config.target} from {peer}", session=str(number))
+
+    def record_output(self, number: int, out: Output, tls: bool) -> None:
+        """The lines (bytes as the transcript escapes them, credentials marked secret) and the server's notes."""
+        recorder = self.config.record
+        if recorder is None:
+            return
+        from tutor import escapes
+        from tutor.trace.transcript import Entry
+        now, session = time.time(), str(number)
+
+        def lines(direction: str) -> None:
+            for line in out.transcript:
+                if line.direction == direction:
+                    recorder.add(Entry(direction, escapes.parse(line.text), now, tls, line.masked is not None),
+                                 session)
+        lines("C")                 # what the client sent, the server's reasoning about it, then its reply
+        for note in out.notes:
+            recorder.add(Entry("note", t=now, secret=note.secret, key=note.key, text=note.text(), source="server"),
+                         session)
+        lines("S")
+
+    def record_end(self, number: int) -> None:
+        if self.config.record is not None:
+            self.config.record.end(str(number))
 
 
 def _safe(text: str) -> str:

@@ -7,7 +7,6 @@ Skipped when the lab is not running, except under CI (CI=true), where that is a 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,25 +14,17 @@ import pytest
 from live_client import (MECHANISMS, MODES, assert_logged_in_and_sent, login_lines, message_lines, run_client,
                          tls_flags, unique, wait_for)
 
+from lab import lab_env
+
 pytestmark = pytest.mark.labmta
 
-LAB_ENV = Path(os.environ.get("LAB_MTA_ENV", "/var/tmp/smtp-tutor-lab/lab.env"))
 PORTS = {"plain": "LAB_PORT_PLAIN", "starttls": "LAB_PORT_STARTTLS", "tls": "LAB_PORT_TLS"}
 USER, PASSWORD = "tim", "tanstaaftanstaaf"
 
 
 @pytest.fixture(scope="module")
 def lab() -> dict[str, str]:
-    if not LAB_ENV.exists():
-        reason = f"the lab MTA is not running: {LAB_ENV} is missing (bash scripts/lab-mta.sh start)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason + " (required under CI)")
-        pytest.skip(reason)
-    env = {}
-    for line in LAB_ENV.read_text(encoding="utf-8").splitlines():
-        key, sep, value = line.partition("=")
-        if sep and not key.startswith("#"):
-            env[key.strip()] = value.strip().strip('"')
+    env = lab_env()
     assert f"{USER}:{PASSWORD}" in env["LAB_USERS"].split()
     return env
 

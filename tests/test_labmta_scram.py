@@ -10,15 +10,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from live_client import ROOT, RUN_WAIT, login_lines, run_client, tls_flags
 
+from lab import lab_env
+
 pytestmark = pytest.mark.labmta
 
-LAB_ENV = Path(os.environ.get("LAB_MTA_ENV", "/var/tmp/smtp-tutor-lab/lab.env"))
 PORTS = {"plain": "LAB_PORT_PLAIN", "starttls": "LAB_PORT_STARTTLS"}
 USER, PASSWORD = "tim", "tanstaaftanstaaf"
 MECHANISMS = ("SCRAM-SHA-1", "SCRAM-SHA-256")
@@ -26,16 +26,7 @@ MECHANISMS = ("SCRAM-SHA-1", "SCRAM-SHA-256")
 
 @pytest.fixture(scope="module")
 def lab() -> dict[str, str]:
-    if not LAB_ENV.exists():
-        reason = f"the lab MTA is not running: {LAB_ENV} is missing (bash scripts/lab-mta.sh start)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason + " (required under CI)")
-        pytest.skip(reason)
-    env = {}
-    for line in LAB_ENV.read_text(encoding="utf-8").splitlines():
-        key, sep, value = line.partition("=")
-        if sep and not key.startswith("#"):
-            env[key.strip()] = value.strip().strip('"')
+    env = lab_env()
     for mechanism in MECHANISMS:
         assert mechanism in env.get("LAB_MECHS", "").split(), "the lab does not offer " + mechanism
     return env

@@ -18,10 +18,11 @@ from tutor.course import demo, loader
 from tutor.course.facts import Credentials
 from tutor.course.runner import LessonRunner
 
+from lab import lab_env
+
 pytestmark = pytest.mark.labmta
 
 ROOT = Path(__file__).resolve().parent.parent
-LAB_ENV = Path(os.environ.get("LAB_MTA_ENV", "/var/tmp/smtp-tutor-lab/lab.env"))
 
 
 def _unavailable(why: str) -> None:
@@ -32,13 +33,7 @@ def _unavailable(why: str) -> None:
 
 @pytest.fixture(scope="module")
 def lab() -> dict[str, str]:
-    if not LAB_ENV.exists():
-        _unavailable(f"the lab MTA is not running: {LAB_ENV} is missing (scripts/lab-mta.sh start)")
-    env = {}
-    for line in LAB_ENV.read_text(encoding="utf-8").splitlines():
-        key, sep, value = line.partition("=")
-        if sep and not key.startswith("#"):
-            env[key.strip()] = value.strip().strip('"')
+    env = lab_env()
     if importlib.util.find_spec("tutor.transport.tcp") is None:
         _unavailable("tutor.transport.tcp is not there yet")
     return env

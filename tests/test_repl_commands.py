@@ -6,8 +6,7 @@ import types
 
 import pytest
 
-from tutor.errors import InputError
-from tutor.repl import builtins, commands
+from tutor.repl import commands
 from tutor.repl.commands import COMMANDS, ReplCommand, register
 from tutor.repl.shell import Shell
 

@@ -8,7 +8,6 @@ import subprocess
 import time
 from contextlib import redirect_stderr
 from io import StringIO
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,6 @@ from tutor.trace import crack
 from tutor.trace.pipeline import trace_bytes
 
 pytestmark = pytest.mark.interop
-LAB_ENV = Path(os.environ.get("LAB_MTA_ENV", "/var/tmp/smtp-tutor-lab/lab.env"))
 
 
 def swaks(port: int, mechanism: str, user: str, password: str) -> bytes:
@@ -79,9 +77,9 @@ def test_cram_md5_against_the_simulator_verifies_offline(tool):
 
 
 def _lab() -> dict[str, str]:
-    if not LAB_ENV.exists():
-        pytest.skip("the lab MTA is not running (scripts/lab-mta.sh start)")
-    return dict(line.split("=", 1) for line in LAB_ENV.read_text().splitlines() if "=" in line)
+    from lab import lab_env
+
+    return lab_env()
 
 
 @pytest.mark.labmta

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any, Iterable
 
 from tutor import explain, sasl
-from tutor.errors import InputError, TutorError
+from tutor.errors import InputError
 from tutor.protocol import commands
 from tutor.protocol.client import COMMAND
 from tutor.repl import commands as repl_commands

@@ -10,3 +10,18 @@ def isolated_xdg(tmp_path_factory, monkeypatch):
     for name in ("XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(name, str(base / name.lower()))
     yield base
+
+
+TEST_EXTRAS = ("aiosmtpd", "scramp", "pexpect", "hypothesis")
+
+
+def pytest_sessionstart(session):
+    """Under CI the test extras are the independent peers some tests compare against: missing is a failure,
+    never a silent skip (the laptop may skip them, each with its reason)."""
+    import importlib.util
+    import os
+
+    if os.environ.get("CI") == "true":
+        missing = [name for name in TEST_EXTRAS if importlib.util.find_spec(name) is None]
+        if missing:
+            pytest.exit(f"CI=true but test extras are missing: {', '.join(missing)} (pip install -e '.[test]')", 2)

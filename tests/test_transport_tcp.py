@@ -180,3 +180,17 @@ def test_connect_timeout_is_bounded(monkeypatch):
     monkeypatch.setattr(tcp.socket, "socket", Slow)
     with pytest.raises(TransportError, match=r"no answer from 127\.0\.0\.1:25 within 0\.5 s"):
         tcp.connect("127.0.0.1", 25, timeout=0.5)
+
+
+def test_a_dns_lookup_that_never_answers_is_bounded(monkeypatch):
+    import socket as socket_module
+    import time as time_module
+
+    from tutor.errors import TransportError
+    from tutor.transport import tcp
+
+    monkeypatch.setattr(socket_module, "getaddrinfo", lambda *a, **k: time_module.sleep(30))
+    started = time_module.monotonic()
+    with pytest.raises(TransportError, match="no answer from DNS within 0.3 s"):
+        tcp.connect("mail.example.org", 587, timeout=0.3)
+    assert time_module.monotonic() - started < 5

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
 import time
 from functools import lru_cache
 
@@ -164,15 +165,36 @@ def connect(host: str, port: int, *, starttls: bool = False, tls: bool = False, 
     return transport
 
 
+def _resolve(where: addr.Address, timeout: float) -> list:
+    """getaddrinfo has no timeout of its own: ask in a helper thread and stop waiting after `timeout`."""
+    result: list = []
+    failure: list[BaseException] = []
+
+    def lookup() -> None:
+        try:
+            result.extend(socket.getaddrinfo(where.host, where.port, type=socket.SOCK_STREAM))
+        except BaseException as exc:   # handed to the caller's thread below
+            failure.append(exc)
+
+    worker = threading.Thread(target=lookup, name="dns-lookup", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise socket.gaierror(0, f"no answer from DNS within {timeout:g} s")
+    if failure:
+        raise failure[0]
+    return result
+
+
 def _open(where: addr.Address, timeout: float) -> socket.socket:
     """A connected socket, trying each address DNS gives (IPv6 and IPv4) until `timeout` runs out."""
+    deadline = time.monotonic() + timeout
     try:
-        infos = socket.getaddrinfo(where.host, where.port, type=socket.SOCK_STREAM)
+        infos = _resolve(where, timeout)
     except socket.gaierror as exc:
         raise TransportError(T("transport.error.dns", host=where.host, reason=exc.strerror or exc)) from None
     except UnicodeError:
         raise InputError(T("transport.error.dns", host=where.host, reason="not a valid host name")) from None
-    deadline = time.monotonic() + timeout
     last: OSError | None = None
     for family, kind, proto, _name, sockaddr in infos:
         left = deadline - time.monotonic()

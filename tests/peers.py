@@ -1,11 +1,12 @@
 """Test helpers for the simulator and `serve`: an in-memory talker, a server on a loopback port in a thread,
-and `need()` for real peer programs (skip on a laptop, fail under CI=true)."""
+and `need()` and `msmtp()` for real peer programs (skip on a laptop, fail under CI=true)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 
@@ -27,6 +28,19 @@ def need(program: str) -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def msmtp(port: int, tmp_path: Path, auth: str, *, password: str = "tanstaaftanstaaf",
+          tls_lines: str = "tls off\n", subject: str = "interop msmtp",
+          body: str = "hello from msmtp") -> subprocess.CompletedProcess:
+    """Send one message as tim through msmtp (a real client) to 127.0.0.1:port with `auth`."""
+    config = tmp_path / "msmtprc"
+    config.write_text(f"account lab\nhost 127.0.0.1\nport {port}\nfrom tim@example.org\n{tls_lines}"
+                      f"auth {auth}\nuser tim\npassword {password}\ntimeout 10\n", encoding="utf-8")
+    os.chmod(config, 0o600)   # msmtp refuses a config file with a password that others can read
+    message = f"From: tim@example.org\r\nSubject: {subject}\r\n\r\n{body}\r\n".encode()
+    command = [need("msmtp"), "-C", str(config), "-a", "lab", "--debug", "a@example.net"]
+    return subprocess.run(command, input=message, capture_output=True, timeout=WAIT * 3, check=False)
 
 
 class Talk:

@@ -1,11 +1,8 @@
 """msmtp against `serve` over loopback: each mechanism it supports, a wrong password, STARTTLS."""
 
-import os
-import subprocess
-
 import pytest
 
-from peers import WAIT, ServerThread, lab_tls, need
+from peers import ServerThread, lab_tls, msmtp
 
 pytestmark = pytest.mark.interop
 EX_NOPERM = 77   # msmtp's exit status when authentication fails (sysexits.h)
@@ -14,17 +11,6 @@ EX_NOPERM = 77   # msmtp's exit status when authentication fails (sysexits.h)
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory):
     return lab_tls(tmp_path_factory.mktemp("tls"))[0]
-
-
-def msmtp(port: int, tmp_path, auth: str, *, password: str = "tanstaaftanstaaf",
-          tls_lines: str = "tls off\n") -> subprocess.CompletedProcess:
-    config = tmp_path / "msmtprc"
-    config.write_text(f"account lab\nhost 127.0.0.1\nport {port}\nfrom tim@example.org\n{tls_lines}"
-                      f"auth {auth}\nuser tim\npassword {password}\ntimeout 10\n", encoding="utf-8")
-    os.chmod(config, 0o600)   # msmtp refuses a config file with a password that others can read
-    message = b"From: tim@example.org\r\nSubject: interop msmtp\r\n\r\nhello from msmtp\r\n"
-    command = [need("msmtp"), "-C", str(config), "-a", "lab", "--debug", "a@example.net"]
-    return subprocess.run(command, input=message, capture_output=True, timeout=WAIT * 3, check=False)
 
 
 @pytest.mark.parametrize("auth", ["plain", "login", "cram-md5"])

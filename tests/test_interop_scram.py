@@ -1,12 +1,12 @@
 """msmtp and gsasl (GNU SASL) log in to `smtp-tutor serve` with SCRAM-SHA-1 and SCRAM-SHA-256 (and msmtp with
 XOAUTH2 / OAUTHBEARER and a lab token); both refuse the impostor profile by its v=; serve's log traced back."""
 
-import os
 import re
 import subprocess
 
 import pytest
 
+import peers
 from peers import WAIT, ServerThread, lab_tls, need
 from tutor.sasl import tokens
 from tutor.trace import crack
@@ -25,15 +25,8 @@ def gsasl(port: int, mechanism: str, password: str = "tanstaaftanstaaf",
     return subprocess.run(command, capture_output=True, timeout=WAIT * 3, check=False, stdin=subprocess.DEVNULL)
 
 
-def msmtp(port: int, tmp_path, auth: str, password: str = "tanstaaftanstaaf",
-          tls_lines: str = "tls off\n") -> subprocess.CompletedProcess:
-    config = tmp_path / "msmtprc"
-    config.write_text(f"account lab\nhost 127.0.0.1\nport {port}\nfrom tim@example.org\n{tls_lines}auth {auth}\n"
-                      f"user tim\npassword {password}\ntimeout 10\n", encoding="utf-8")
-    os.chmod(config, 0o600)   # msmtp refuses a config file with a password that others can read
-    message = b"From: tim@example.org\r\nSubject: interop scram\r\n\r\nhello\r\n"
-    command = [need("msmtp"), "-C", str(config), "-a", "lab", "--debug", "a@example.net"]
-    return subprocess.run(command, input=message, capture_output=True, timeout=WAIT * 3, check=False)
+def msmtp(port: int, tmp_path, auth: str, **options) -> subprocess.CompletedProcess:
+    return peers.msmtp(port, tmp_path, auth, subject="interop scram", body="hello", **options)
 
 
 def output(done: subprocess.CompletedProcess) -> str:

@@ -16,11 +16,17 @@ TEST_EXTRAS = ("aiosmtpd", "scramp", "pexpect", "hypothesis")
 
 
 def pytest_sessionstart(session):
-    """Under CI the test extras are the independent peers some tests compare against: missing is a failure,
+    """Ctrl-C tests send SIGINT to child programs: a runner started in the background (nohup, `cmd &`, some CI
+    shells) has SIGINT ignored, and an ignored signal stays ignored across exec, so restore Python's default
+    handler here (a caught signal is reset to SIG_DFL in the children).
+
+    Under CI the test extras are the independent peers some tests compare against: missing is a failure,
     never a silent skip (the laptop may skip them, each with its reason)."""
     import importlib.util
     import os
+    import signal
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if os.environ.get("CI") == "true":
         missing = [name for name in TEST_EXTRAS if importlib.util.find_spec(name) is None]
         if missing:

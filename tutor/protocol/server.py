@@ -37,7 +37,8 @@ class MessageReceived:
 class LineTooLongReceived:
     limit: int
     length: int
-    in_auth: bool
+    in_auth: bool               # inside an AUTH exchange (a client response after 334)
+    auth_command: bool = False  # the line began with the AUTH verb (an initial response too long)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,9 @@ class ServerConnection:
         if self.state is State.DATA:
             return self._message_line(item)
         if isinstance(item, LineTooLong):
-            return LineTooLongReceived(item.limit, item.length, self.state is State.AUTH)
+            in_auth = self.state is State.AUTH
+            is_auth = not in_auth and commands.parse(item.head).verb == "AUTH"
+            return LineTooLongReceived(item.limit, item.length, in_auth, is_auth)
         if self.state is State.AUTH:
             return AuthResponseReceived(item.data)
         command = commands.parse(item.data)

@@ -212,15 +212,15 @@ class SimServer:
 
     def _too_long(self, event: LineTooLongReceived) -> None:
         self._emit.client(f"<a line of {event.length} octets, over the {event.limit}-octet limit>")
-        if event.in_auth:
-            self._emit.note("sim.auth.line-too-long", length=event.length)
+        if event.in_auth:   # RFC 4954 §4: a line longer than the authentication buffer fails AUTH with 500
+            self._emit.note("sim.auth.line-too-long", length=event.length, limit=event.limit)
             self._auth.line_too_long()
-        elif event.limit == COMMAND_LINE_LIMIT:
+        elif event.auth_command:   # an AUTH command whose initial response overflows the same buffer
+            self._emit.note("sim.auth.command-too-long", length=event.length, limit=event.limit)
+            self._reply("auth-line-too-long")
+        else:   # any other line: RFC 5321 §4.5.3.1.4 (512 octets), §4.5.3.1.9 ("500 Line too long")
             self._emit.note("sim.command.too-long", length=event.length)
             self._reply("long-line", limit=COMMAND_LINE_LIMIT)
-        else:   # over 12288 outside an exchange: only an AUTH line with an initial response may be that long
-            self._emit.note("sim.auth.line-too-long", length=event.length)
-            self._reply("auth-line-too-long")
         self._bad_command()
 
     def _bad_command(self) -> None:

@@ -70,3 +70,104 @@ def test_framing_keeps_the_head_of_a_discarded_line():
     item = reader.next_line()
     assert item == LineTooLong(100, 11 + 200 + 50 + 2, b"AUTH PLAIN AAAAA")
     assert reader.next_line().data == b"NOOP"
+
+
+# ---- issue 11 §3 / issue 13: --max-auth-failures N (default 3, 0 = never) ----------------------------------
+
+WRONG = "AUTH PLAIN AHRpbQB3cm9uZw=="            # \0tim\0wrong
+FAILED = "535 5.7.8 Authentication credentials invalid"
+
+
+def closing(limit: int) -> str:
+    return (f"421 4.7.0 sim.smtp-tutor.test Too many failed authentication attempts ({limit}), closing connection;"
+            " reconnect to try again")
+
+
+def test_a_higher_limit_allows_more_failures_then_closes_with_the_limit_in_the_reply():
+    talk = ready(max_auth_failures=5)
+    for _ in range(4):
+        assert talk(WRONG) == FAILED
+    assert talk.send(WRONG) == [FAILED, closing(5)]
+    assert talk.last.close and talk.server.closed
+
+
+def test_zero_means_never_close():
+    talk = ready(max_auth_failures=0)
+    for _ in range(12):
+        assert talk(WRONG) == FAILED
+    assert not talk.server.closed
+    assert talk("AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm") == "235 2.7.0 Authentication successful"
+
+
+def test_the_421_note_says_the_limit_the_flag_and_the_way_on():
+    talk = ready(max_auth_failures=1)
+    talk(WRONG)
+    words = next(n for n in talk.last.notes if n.key == "sim.auth.too-many").text()
+    assert "limit is 1" in words and "--max-auth-failures N" in words and ":connect sim" in words
+    assert "RFC 4954 §9" in words
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, "3", True])
+def test_a_bad_limit_is_an_input_error(bad):
+    from tutor.errors import InputError
+
+    with pytest.raises(InputError, match="0 or more"):
+        SimServer("lab", max_auth_failures=bad)
+
+
+def test_lessons_get_a_higher_limit_than_the_default():
+    from tutor.sim import DEFAULT_MAX_AUTH_FAILURES, LESSON_MAX_AUTH_FAILURES
+
+    assert DEFAULT_MAX_AUTH_FAILURES == 3 and LESSON_MAX_AUTH_FAILURES > DEFAULT_MAX_AUTH_FAILURES
+    talk = ready(max_auth_failures=LESSON_MAX_AUTH_FAILURES)
+    for _ in range(LESSON_MAX_AUTH_FAILURES - 1):
+        assert talk(WRONG) == FAILED
+    assert not talk.server.closed
+
+
+def _run(args: list[str], **kwargs):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.Popen([sys.executable, "-m", "tutor", *args], cwd=root, env=dict(os.environ, PYTHONPATH=str(root)),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def test_serve_takes_max_auth_failures_and_smtplib_meets_the_421():
+    import re
+    import smtplib
+
+    process = _run(["serve", "--port", "0", "--quiet", "--max-auth-failures", "2"])
+    try:
+        line = process.stdout.readline()
+        port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", line).group(1))
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.ehlo("student.example")
+            assert client.docmd("AUTH", "PLAIN AHRpbQB3cm9uZw==") == (535, b"5.7.8 Authentication credentials invalid")
+            code, text = client.docmd("AUTH", "PLAIN AHRpbQB3cm9uZw==")
+            assert code == 535
+            code, text = client.getreply()
+            assert (code, text) == (421, b"4.7.0 sim.smtp-tutor.test Too many failed authentication attempts (2), "
+                                         b"closing connection; reconnect to try again")
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+@pytest.mark.parametrize("args", [["serve", "--max-auth-failures", "-1"], ["--max-auth-failures", "x", "--batch"]])
+def test_a_bad_max_auth_failures_is_refused_with_exit_2(args):
+    process = _run(args)
+    out, err = process.communicate("", timeout=30)
+    assert process.returncode == 2
+    assert "is not a count: use 0 or more (0 = never close)" in err
+
+
+def test_the_shell_takes_max_auth_failures():
+    process = _run(["--batch", "--max-auth-failures", "4"])
+    out, err = process.communicate("EHLO x\n" + "AUTH PLAIN AHRpbQB3cm9uZw==\n" * 4, timeout=30)
+    assert out.count("S: 535 5.7.8 Authentication credentials invalid") == 4
+    assert ("S: 421 4.7.0 sim.smtp-tutor.test Too many failed authentication attempts (4), closing connection; "
+            "reconnect to try again") in out

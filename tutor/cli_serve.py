@@ -39,6 +39,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tls-key", metavar="FILE", help="TLS private key (PEM) for --tls-cert")
     p.add_argument("--implicit-tls-port", type=port_number, metavar="PORT", help="also listen with implicit TLS (like 465)")
     p.add_argument("--max-clients", type=int, default=100, metavar="N", help="concurrent clients (default 100)")
+    p.add_argument("--max-auth-failures", type=auth_failures, default=None, metavar="N",
+                   help="failed logins before the server closes with 421 (default 3; 0 = never)")
     p.add_argument("--hostname", default=DEFAULT_HOSTNAME, help="the name the server gives itself")
     p.add_argument("--seed", type=int, metavar="N", help="seed the CRAM-MD5 challenge digits (repeatable runs)")
     p.add_argument("--fixed-challenge", metavar="TEXT",
@@ -59,6 +61,13 @@ def port_number(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port: use 0-65535 (0 = any free port)")
     return port
+
+
+def auth_failures(text: str) -> int:
+    """A failed-login limit, 0 or more (0: never close), for argparse."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count: use 0 or more (0 = never close)")
+    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,7 +111,7 @@ def _build(args: argparse.Namespace):
 
     def factory(tls_available: bool) -> SimServer:
         return SimServer(args.profile, accounts, rng=rng, sink=sink, hostname=args.hostname,
-                         starttls=tls_available, fixed_challenge=fixed)
+                         starttls=tls_available, fixed_challenge=fixed, max_auth_failures=args.max_auth_failures)
 
     log = None if args.quiet else _print_line
     recorder = None

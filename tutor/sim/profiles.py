@@ -11,6 +11,8 @@ from functools import lru_cache
 from tutor import explain
 
 DEFAULT_HOSTNAME = "sim.smtp-tutor.test"
+DEFAULT_MAX_AUTH_FAILURES = 3     # RFC 4954 §9: a server that drops after failures SHOULD allow at least 3
+LESSON_MAX_AUTH_FAILURES = 20     # lessons: room to make mistakes without meeting the 421 (issue 11 §3)
 CLASSIC_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 ALL_MECHANISMS = CLASSIC_MECHANISMS + ("SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER")
 MODERN_EHLO = ("PIPELINING", "SIZE {size}", "8BITMIME", "ENHANCEDSTATUSCODES", "STARTTLS", "AUTH")
@@ -41,7 +43,7 @@ class Profile:
     scram_iterations: int = 4096                          # RFC 7677 §4: SHOULD be at least 4096
     impostor: bool = False                                # accepts any credentials (a fake server; tutor.sim.modern)
     ehlo_notes: tuple[str, ...] = ()                      # extra sim.* note keys after EHLO
-    max_auth_failures: int = 3                            # RFC 4954 §9: SHOULD allow at least 3 before dropping
+    max_auth_failures: int = DEFAULT_MAX_AUTH_FAILURES    # failed logins before 421 (0 = never)
     max_bad_commands: int = 10
     max_recipients: int = 100
     max_message_size: int = 10 * 1024 * 1024

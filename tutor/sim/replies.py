@@ -53,7 +53,8 @@ REPLIES: dict[str, tuple[int, str | None, str]] = {
     "auth-syntax": (501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"),
     "auth-twice": (503, "5.5.1", "Already authenticated"),
     "auth-in-transaction": (503, "5.5.1", "AUTH not permitted during a mail transaction"),
-    "too-many-auth": (421, "4.7.0", "{host} Too many failed authentication attempts, closing connection"),
+    "too-many-auth": (421, "4.7.0", "{host} Too many failed authentication attempts ({limit}), closing connection;"
+                                    " reconnect to try again"),
     "too-many-errors": (421, "4.7.0", "{host} Too many errors, closing connection"),
     "timeout": (421, "4.4.2", "{host} Timeout, closing connection"),
     "busy": (421, "4.3.2", "{host} Too many connections, try again later"),

@@ -33,6 +33,13 @@ def _knows_no_one(name: str) -> None:
     return None
 
 
+def check_max_auth_failures(value: int) -> int:
+    """`value` if it is a usable failed-login limit (0 = never close); InputError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"max auth failures must be a whole number, 0 or more (0 = never), not {value!r}")
+    return value
+
+
 def get_profile(name: str) -> Profile:
     """The profile called `name`; InputError listing the known ones otherwise."""
     try:
@@ -45,14 +52,18 @@ class SimServer:
     """One simulated SMTP session. Call connect() once, then receive(bytes) for everything the client sends.
 
     Deterministic when asked: `rng` and `clock` make the CRAM-MD5 challenges, SCRAM salts and nonces
-    (ARCHITECTURE.md convention 9), `fixed_challenge` pins the CRAM-MD5 ones. `starttls=False` when the transport cannot do TLS (STARTTLS then gets 454).
+    (ARCHITECTURE.md convention 9), `fixed_challenge` pins the CRAM-MD5 ones. `starttls=False` when the transport
+    cannot do TLS (STARTTLS then gets 454). `max_auth_failures` overrides the profile's limit of failed logins
+    before the 421 (0 = never; lessons pass LESSON_MAX_AUTH_FAILURES).
     """
 
     def __init__(self, profile: Profile | str = "lab", accounts: Accounts | None = None, *,
                  rng: random.Random | None = None, clock: Callable[[], float] | None = None,
                  sink: Sink | None = None, hostname: str = DEFAULT_HOSTNAME, starttls: bool = True,
-                 fixed_challenge: bytes | None = None) -> None:
+                 fixed_challenge: bytes | None = None, max_auth_failures: int | None = None) -> None:
         self.profile = profile if isinstance(profile, Profile) else get_profile(profile)
+        self.max_auth_failures = check_max_auth_failures(
+            self.profile.max_auth_failures if max_auth_failures is None else max_auth_failures)
         self.accounts = accounts if accounts is not None else Accounts.default()
         self.sink = sink if sink is not None else Sink()
         self.hostname = hostname
@@ -203,9 +214,9 @@ class SimServer:
             self.user = outcome.user
         elif outcome.kind == FAILURE:
             self._auth_failures += 1
-            if self._auth_failures >= self.profile.max_auth_failures:
-                self._emit.note("sim.auth.too-many", count=self._auth_failures)
-                self._reply("too-many-auth")
+            if self.max_auth_failures and self._auth_failures >= self.max_auth_failures:
+                self._emit.note("sim.auth.too-many", count=self._auth_failures, limit=self.max_auth_failures)
+                self._reply("too-many-auth", limit=self.max_auth_failures)
         elif outcome.kind == ERROR:
             self._bad_command()
         # CONTINUE: a 334 was sent; CANCELLED: the client's right (RFC 4954 §4), counted as neither

@@ -6,7 +6,7 @@ the reply codes of RFC 4954 §6) and says, as notes, what the server decoded and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from tutor.explain import lookup, text
@@ -27,6 +27,11 @@ TOKEN_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")   # their first message carries a 
 # though the client-final proof lets whoever records it test password guesses offline (note sim.scram.visible).
 MASKED_INITIAL = PASSWORD_MECHANISMS[:1] + TOKEN_MECHANISMS
 IMPOSTOR_TAKES = ("bad-password", "no-such-user", "invalid-token")   # failures a fake server turns into 235
+# The mechanisms' own notes say what an honest server does next ("the reply will be 535"); the impostor then
+# says 235, so in its log those notes are replaced by ones that say what it really does.
+IMPOSTOR_NOTES = {"sasl.note.server.no-such-user": "sim.impostor.knows-no-one",
+                  "scram.note.server.unknown-user": "sim.impostor.made-up-keys",
+                  "scram.note.server.ack": "sim.impostor.unchecked-ack"}
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,7 @@ class AuthHandler:
         return decoded.data
 
     def _handle(self, outcome: ServerOutcome) -> Outcome:
-        self._emit.steps(outcome.steps)
+        self._emit.steps(self._impostor_steps(outcome.steps) if self._profile.impostor else outcome.steps)
         if isinstance(outcome, Challenge):
             return self._challenge(outcome.data)
         result, name = self._impostor(outcome.result), self._name
@@ -175,6 +180,11 @@ class AuthHandler:
         self._emit.note("sim.auth.failed", reason=reason_text(result.reason))
         self._reply("auth-failed")   # RFC 4954 §6: 535 5.7.8
         return Outcome(FAILURE)
+
+    @staticmethod
+    def _impostor_steps(steps) -> tuple:
+        return tuple(replace(step, note=IMPOSTOR_NOTES[step.note]) if step.note in IMPOSTOR_NOTES else step
+                     for step in steps)
 
     def _impostor(self, result: AuthResult) -> AuthResult:
         """The impostor profile says yes to any credentials (it never knew them): what a fake server does."""

@@ -33,6 +33,7 @@ class Profile:
     mechanisms: tuple[str, ...] = ALL_MECHANISMS          # offered inside TLS
     clear_mechanisms: tuple[str, ...] = ALL_MECHANISMS    # offered without TLS
     auth_requires_tls: bool = False                       # AUTH before STARTTLS -> 530 5.7.0
+    auth_needs_ehlo: bool = False                         # AUTH (or MAIL before AUTH) after HELO -> 503
     ehlo: tuple[str, ...] = MODERN_EHLO
     ehlo_greeting: str = "{host} Hello {client}"
     enhanced_codes: bool = True                           # RFC 2034: only if ENHANCEDSTATUSCODES is advertised
@@ -72,7 +73,7 @@ _LEGACY_MECHS = ("LOGIN", "CRAM-MD5")
 
 PROFILES: dict[str, Profile] = {
     "lab": Profile("lab", ehlo_notes=("sim.ehlo.lab-clear",)),
-    "strict": Profile("strict", clear_mechanisms=(), auth_requires_tls=True),
+    "strict": Profile("strict", clear_mechanisms=(), auth_requires_tls=True, auth_needs_ehlo=True),
     "legacy-2002": Profile(
         "legacy-2002", mechanisms=_LEGACY_MECHS, clear_mechanisms=_LEGACY_MECHS, ehlo=_LEGACY_EHLO,
         ehlo_greeting="{host}", enhanced_codes=False, texts=_LEGACY_TEXTS, ehlo_notes=("sim.ehlo.legacy",)),

@@ -19,6 +19,9 @@ REPLIES: dict[str, tuple[int, str | None, str]] = {
     "expn": (502, "5.5.1", "EXPN not implemented"),
     "unknown": (500, "5.5.1", "Command not recognized"),
     "need-ehlo": (503, "5.5.1", "Send EHLO (or HELO) first"),
+    "helo-no-auth": (503, "5.5.1", "Send EHLO first: AUTH is offered only in the EHLO reply"),
+    "helo-no-mail": (503, "5.5.1", "Send EHLO first: this server needs AUTH before MAIL, and AUTH is offered only"
+                                   " in the EHLO reply"),
     "bad-sequence": (503, "5.5.1", "Bad sequence of commands"),
     "nested-mail": (503, "5.5.1", "Sender already given; RSET to start over"),
     "need-mail": (503, "5.5.1", "Need MAIL before RCPT"),

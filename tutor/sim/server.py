@@ -200,7 +200,7 @@ class SimServer:
             key = "auth-in-transaction"
         else:
             key = {"MAIL": "nested-mail", "RCPT": "need-mail", "DATA": "need-rcpt"}.get(verb, "bad-sequence")
-        self._emit.note(EXPECTED[state])
+        self._emit.note("sim.sequence.need-ehlo" if state is State.INITIAL else EXPECTED[state])
         self._reply(key)
         self._bad_command()
 
@@ -307,6 +307,8 @@ class SimServer:
             self._emit.note("sim.auth.twice", user=self.user or "")
             self._reply("auth-twice")   # RFC 4954 §4: after a successful AUTH, further AUTH MUST get 503
             return False
+        if self._after_helo("helo-no-auth"):
+            return True
         if self.profile.auth_requires_tls and not self.tls:
             self._emit.note("sim.auth.need-tls")
             self._reply("starttls-first")
@@ -315,7 +317,22 @@ class SimServer:
         return True
 
     def _mail_from(self, command: Command) -> bool:
+        if self.user is None and self._after_helo("helo-no-mail"):
+            return True
         return self._mail.mail(command, self._session())
+
+    def _after_helo(self, refusal: str) -> bool:
+        """AUTH (or MAIL before AUTH) after HELO, not EHLO: AUTH is an extension, offered only in an EHLO reply
+        (RFC 4954 §3, RFC 5321 §2.2). The lab accepts it with a note, as Postfix does; `strict` refuses it with
+        503. True when refused."""
+        if self._esmtp or not self._helo:
+            return False
+        self._emit.note("sim.helo.no-extensions")
+        if not self.profile.auth_needs_ehlo:
+            return False
+        self._emit.note("sim.helo.refused")
+        self._reply(refusal)
+        return True
 
     def _rcpt(self, command: Command) -> bool:
         return self._mail.rcpt(command)

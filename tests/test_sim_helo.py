@@ -5,8 +5,6 @@ mail transaction start after HELO or EHLO. The lab profile accepts AUTH after HE
 `strict` refuses it with 503.
 """
 
-import base64
-
 from peers import Talk
 from tutor.explain import load
 

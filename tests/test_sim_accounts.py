@@ -52,7 +52,7 @@ def test_users_file_errors_name_the_line(tmp_path):
     path.write_text("alice:secret\n\nbroken line\n", encoding="utf-8")
     with pytest.raises(InputError) as info:
         Accounts.from_file(path)
-    assert str(info.value) == f"users file {path} line 3: expected NAME:PASSWORD"
+    assert str(info.value) == f"users file {path} line 3: expected NAME:PASSWORD or NAME,PASSWORD[,NOTE]"
 
 
 def test_unreadable_or_empty_users_file(tmp_path):

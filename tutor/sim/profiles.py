@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from tutor import explain
+from tutor.errors import InputError
 
 DEFAULT_HOSTNAME = "sim.smtp-tutor.test"
 DEFAULT_MAX_AUTH_FAILURES = 3     # RFC 4954 §9: a server that drops after failures SHOULD allow at least 3
@@ -48,6 +49,9 @@ class Profile:
     max_bad_commands: int = 10
     max_recipients: int = 100
     max_message_size: int = 10 * 1024 * 1024
+    auth_error: str | None = None                         # tutor.sim.policy code: 454, 534, 538 or 432
+    auth_buffer: int | None = None                        # octets of one AUTH response before 500 5.5.6
+    accounts: tuple[tuple[str, str, str], ...] = ()       # built-in (name, password, policy code) accounts
 
     @property
     def summary(self) -> str:
@@ -62,10 +66,22 @@ class Profile:
         return keyword in self.ehlo
 
 
+def check_max_auth_failures(value: int) -> int:
+    """`value` if it is a usable failed-login limit (0 = never close); InputError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"max auth failures must be a whole number, 0 or more (0 = never), not {value!r}")
+    return value
+
+
 @lru_cache(maxsize=None)
 def _summary(name: str) -> str:
     return explain.text(f"sim.profile.{name}")
 
+
+SMALL_AUTH_BUFFER = 64   # octets: PLAIN, LOGIN and CRAM-MD5 answers for the lab users fit; SCRAM and tokens do not
+# One built-in account per error code, password = name: each meets its reply whatever the profile's policy.
+ERROR_CODE_ACCOUNTS = (("tempfail", "tempfail", "454"), ("weak", "weak", "534"), ("needtls", "needtls", "538"),
+                       ("transition", "transition", "432"))
 
 _LEGACY_EHLO = ("AUTH=", "AUTH", "PIPELINING", "8BITMIME")
 _LEGACY_TEXTS = {"auth-ok": "Go Ahead", "auth-failed": "auth failure"}
@@ -89,6 +105,13 @@ PROFILES: dict[str, Profile] = {
         max_message_size=35882577, ehlo_notes=("sim.ehlo.modern",)),
     "fixed-scram": Profile("fixed-scram", scram="fixed", ehlo_notes=("sim.ehlo.lab-clear",)),
     "impostor": Profile("impostor", impostor=True, ehlo_notes=("sim.ehlo.impostor",)),
+    # Error-code profiles (issue 13): the RFC 4954 §6 replies students otherwise only read about.
+    "temp-failure": Profile("temp-failure", auth_error="454", ehlo_notes=("sim.ehlo.lab-clear",)),
+    "too-weak": Profile("too-weak", auth_error="534", ehlo_notes=("sim.ehlo.lab-clear",)),
+    "encryption-required": Profile("encryption-required", auth_error="538", ehlo_notes=("sim.ehlo.encryption-required",)),
+    "password-transition": Profile("password-transition", auth_error="432", ehlo_notes=("sim.ehlo.lab-clear",)),
+    "small-auth-buffer": Profile("small-auth-buffer", auth_buffer=SMALL_AUTH_BUFFER, ehlo_notes=("sim.ehlo.lab-clear",)),
+    "error-codes": Profile("error-codes", accounts=ERROR_CODE_ACCOUNTS, ehlo_notes=("sim.ehlo.error-codes",)),
 }
 
 DEFAULT_PROFILE = "lab"

@@ -55,6 +55,10 @@ REPLIES: dict[str, tuple[int, str | None, str]] = {
     "auth-unknown-mech": (504, "5.5.4", "Unrecognized authentication type"),
     "auth-syntax": (501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"),
     "auth-twice": (503, "5.5.1", "Already authenticated"),
+    "auth-temp-failure": (454, "4.7.0", "Temporary authentication failure"),                  # RFC 4954 §6
+    "auth-too-weak": (534, "5.7.9", "Authentication mechanism is too weak"),                  # RFC 4954 §6
+    "auth-encryption-required": (538, "5.7.11", "Encryption required for requested authentication mechanism"),
+    "auth-transition-needed": (432, "4.7.12", "A password transition is needed"),             # RFC 4954 §6
     "auth-in-transaction": (503, "5.5.1", "AUTH not permitted during a mail transaction"),
     "too-many-auth": (421, "4.7.0", "{host} Too many failed authentication attempts ({limit}), closing connection;"
                                     " reconnect to try again"),

@@ -23,7 +23,7 @@ from tutor.sim.auth import ERROR, FAILURE, SUCCESS, AuthHandler, Outcome
 from tutor.sim.mail import MailHandler, Session
 from tutor.sim.modern import ModernMechanisms
 from tutor.sim.output import MASK, Collector, Output, echo, show
-from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile
+from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile, check_max_auth_failures
 from tutor.sim.sink import Sink
 
 
@@ -31,13 +31,6 @@ from tutor.sim.sink import Sink
 def _knows_no_one(name: str) -> None:
     """The impostor profile's password lookup: a fake server never knew anyone's password."""
     return None
-
-
-def check_max_auth_failures(value: int) -> int:
-    """`value` if it is a usable failed-login limit (0 = never close); InputError otherwise."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InputError(f"max auth failures must be a whole number, 0 or more (0 = never), not {value!r}")
-    return value
 
 
 def get_profile(name: str) -> Profile:
@@ -64,7 +57,7 @@ class SimServer:
         self.profile = profile if isinstance(profile, Profile) else get_profile(profile)
         self.max_auth_failures = check_max_auth_failures(
             self.profile.max_auth_failures if max_auth_failures is None else max_auth_failures)
-        self.accounts = accounts if accounts is not None else Accounts.default()
+        self.accounts = (accounts if accounts is not None else Accounts.default()).including(self.profile.accounts)
         self.sink = sink if sink is not None else Sink()
         self.hostname = hostname
         self.user: str | None = None
@@ -77,7 +70,8 @@ class SimServer:
                                      fixed=fixed_challenge)
         modern = ModernMechanisms(self.profile, self.accounts, rng)
         lookup = _knows_no_one if self.profile.impostor else self.accounts.lookup
-        self._auth = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send, modern)
+        self._auth = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send, modern,
+                                 accounts=self.accounts)
         self._mail = MailHandler(self.profile, self.sink, self._emit, self._reply, hostname, self._clock)
         self._helo = ""
         self._esmtp = False

@@ -33,7 +33,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--list-profiles", action="store_true", help="list the profiles and exit")
     p.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
                    help="an account (repeatable); replaces the built-in ones")
-    p.add_argument("--users", metavar="FILE", help="a file of name:password lines; replaces the built-in accounts")
+    p.add_argument("--users", metavar="FILE", help="a file of name:password lines or a CSV of name,password[,note] "
+                   "(note 'error=454|534|538|432' gives that account the AUTH error); replaces the built-in accounts")
+    p.add_argument("--make-accounts", type=int, metavar="N",
+                   help="make N student accounts (student01...) with pronounceable passwords, write them to "
+                        "--users-out FILE (CSV, mode 0600, never overwritten), then serve them")
+    p.add_argument("--users-out", metavar="FILE", help="where --make-accounts writes the class's accounts")
     p.add_argument("--maildir", metavar="DIR", help="store accepted messages in this Maildir (default: memory)")
     p.add_argument("--tls-cert", metavar="FILE", help="TLS certificate (PEM); default: a self-signed lab certificate")
     p.add_argument("--tls-key", metavar="FILE", help="TLS private key (PEM) for --tls-cert")
@@ -129,12 +134,29 @@ def _accounts(args: argparse.Namespace):
     from tutor.sim import Accounts
 
     accounts = None
+    if args.make_accounts is not None or args.users_out:
+        accounts = _make_accounts(args)
     if args.users:
         accounts = Accounts.from_file(args.users)
     if args.user:
         given = Accounts.from_specs(args.user)
         accounts = given if accounts is None else accounts.merged(given)
     return accounts if accounts is not None else Accounts.default()
+
+
+def _make_accounts(args: argparse.Namespace):
+    """--make-accounts N --users-out FILE: a new class file, then its accounts (InputError on bad options)."""
+    from tutor.sim import Accounts
+    from tutor.sim.account_files import make_class_file
+
+    if args.make_accounts is None or not args.users_out:
+        raise InputError("--make-accounts N and --users-out FILE go together")
+    if args.users:
+        raise InputError("--make-accounts makes new accounts and --users reads old ones: use one")
+    made = make_class_file(args.make_accounts, args.users_out)
+    print(f"smtp-tutor serve: wrote {len(made)} accounts to {args.users_out} (mode 0600); "
+          f"hand them out, and next time serve them with --users {args.users_out}", file=sys.stderr)
+    return Accounts(dict(made))
 
 
 def _tls(args: argparse.Namespace):

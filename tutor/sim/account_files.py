@@ -103,3 +103,10 @@ def write_csv(path: str | Path, accounts: list[tuple[str, str]]) -> None:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
+
+
+def make_class_file(count: int, path: str | Path) -> list[tuple[str, str]]:
+    """`count` fresh class accounts, written to the new file `path` (0600) before they are used."""
+    made = make_class(count)
+    write_csv(path, made)
+    return made

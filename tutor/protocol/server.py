@@ -31,6 +31,8 @@ class MessageReceived:
     data: bytes                 # dot-unstuffed (RFC 5321 §4.5.2), lines ended by CRLF
     long_lines: int = 0         # lines over the 1000-octet text limit (RFC 5321 §4.5.3.1.6)
     oversize: bool = False      # over max_message_size: the rest was dropped, `data` is only its start
+    bare_lf_lines: int = 0      # text lines that ended in LF alone (RFC 5321 §4.1.1.4: MUST NOT be accepted)
+    bare_lf_end: bool = False   # the final "." ended in LF alone: "<LF>.<LF>" taken as the end of data
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class ServerConnection:
         self._message = bytearray()
         self._long_lines = 0
         self._oversize = False
+        self._bare_lf_lines = 0
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes from the client; b"" when it closed."""
@@ -99,11 +102,13 @@ class ServerConnection:
             self._long_lines += 1
             return None
         if item.data == b".":
-            event = MessageReceived(bytes(self._message), self._long_lines, self._oversize)
+            event = MessageReceived(bytes(self._message), self._long_lines, self._oversize, self._bare_lf_lines,
+                                    item.bare_lf)
             self._message.clear()
-            self._long_lines = 0
+            self._long_lines = self._bare_lf_lines = 0
             self._oversize = False
             return event
+        self._bare_lf_lines += item.bare_lf
         data = item.data[1:] if item.data.startswith(b".") else item.data   # RFC 5321 §4.5.2 dot-unstuffing
         if len(item.data) + 2 > TEXT_LINE_LIMIT:
             self._long_lines += 1

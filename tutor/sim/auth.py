@@ -16,7 +16,7 @@ from tutor.protocol.commands import parse_auth
 from tutor.protocol.replies import make
 from tutor.sasl import MECHANISMS
 from tutor.sasl.base import AuthResult, Challenge, SecretLookup, ServerMechanism, ServerOutcome
-from tutor.sim import policy
+from tutor.sim import lenient, policy
 from tutor.sim.challenges import ChallengeFactory
 from tutor.sim.output import MASK, Collector, clean, show
 from tutor.sim.profiles import Profile
@@ -131,6 +131,7 @@ class AuthHandler:
             return Outcome(ERROR)
         if self._over_buffer(line.decode("ascii", "replace")):
             return Outcome(ERROR)
+        self._emit.all(lenient.auth_response_notes(line))
         decoded = decode_response(line)
         data = self._decoded(decoded)
         if data is None:

@@ -17,7 +17,7 @@ from tutor.protocol.replies import Reply, make
 from tutor.protocol.server import (AuthResponseReceived, CommandReceived, ConnectionClosed, LineTooLongReceived,
                                    MessageReceived, ServerConnection, ServerEvent)
 from tutor.protocol.states import EXPECTED, State
-from tutor.sim import challenges, replies
+from tutor.sim import challenges, lenient, replies
 from tutor.sim.accounts import Accounts
 from tutor.sim.auth import ERROR, FAILURE, SUCCESS, AuthHandler, Outcome
 from tutor.sim.mail import MailHandler, Session
@@ -161,6 +161,7 @@ class SimServer:
         elif isinstance(event, MessageReceived):
             self._emit.client(f"<message text: {len(event.data)} octets>")
             self._emit.client(".")
+            self._emit.all(lenient.message_notes(event.bare_lf_lines, event.bare_lf_end))
             self._mail.message(event, self._session())
         elif isinstance(event, LineTooLongReceived):
             self._too_long(event)
@@ -182,8 +183,10 @@ class SimServer:
             self._bad_command()
         elif not event.legal:
             self._out_of_sequence(command)
-        elif handler(self, command) is False:
-            self._bad_command()
+        else:
+            self._emit.all(lenient.command_notes(command))   # what a stricter server would refuse, named
+            if handler(self, command) is False:
+                self._bad_command()
 
     def _out_of_sequence(self, command: Command) -> None:
         """RFC 5321 §4.1.4 / RFC 4954 §4: a command in the wrong place gets 503; the note says what fits."""

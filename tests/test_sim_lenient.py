@@ -46,7 +46,8 @@ def test_the_space_before_path_note_says_postfix_accepts_it_and_cites_the_gramma
     talk = logged_in()
     talk("MAIL FROM: <tim@example.org>")
     words = next(n.text() for n in talk.last.notes if n.key == "sim.lenient.space-before-from")
-    assert "RFC 5321 §4.1.1.2" in words and "as Postfix does" in words
+    assert "RFC 5321 §3.3 says spaces are not permitted on either side of the colon" in words
+    assert "§4.1.1.2" in words and "as Postfix does" in words
 
 
 def test_quit_with_an_argument_closes_and_is_named():

@@ -10,7 +10,7 @@ import pytest
 
 from peers import Talk
 from tutor.errors import InputError
-from tutor.sim import Accounts, SimServer
+from tutor.sim import PROFILES, Accounts, SimServer
 
 TEMP = "454 4.7.0 Temporary authentication failure"
 WEAK = "534 5.7.9 Authentication mechanism is too weak"
@@ -179,3 +179,9 @@ def test_a_malformed_response_gets_the_mechanisms_own_verdict_not_the_policy():
     talk = ready("password-transition")
     assert talk("AUTH CRAM-MD5").startswith("334 ")
     assert talk(b64("tim 00")) == FAILED        # no user named: nothing to transition
+
+
+def test_including_the_profile_accounts_twice_changes_nothing():
+    merged = Accounts.default().including(PROFILES["error-codes"].accounts)
+    assert merged.including(PROFILES["error-codes"].accounts) is merged
+    assert merged.names == ("tim", "demo", "tempfail", "weak", "needtls", "transition")

@@ -105,7 +105,7 @@ def _build(args: argparse.Namespace):
         raise InputError("--max-clients must be at least 1")
     if not re.fullmatch(r"[A-Za-z0-9.-]+", args.hostname):   # it goes into replies and CRAM-MD5 challenges
         raise InputError(f"--hostname {args.hostname!r}: use letters, digits, dots and hyphens only")
-    accounts = _accounts(args)
+    accounts = _accounts(args).including(PROFILES[args.profile].accounts)   # a profile's own accounts, if any
     sink = MaildirSink(args.maildir) if args.maildir else Sink(limit=MEMORY_SINK_LIMIT)
     tls, tls_text = _tls(args)
     rng = random.Random(args.seed) if args.seed is not None else None

@@ -70,7 +70,7 @@ class Accounts:
     def including(self, extra: tuple[tuple[str, str, str], ...]) -> "Accounts":
         """These accounts plus a profile's built-in (name, password, error) ones, made once and kept, so every
         connection shares one set (its SCRAM records, its password transitions). Given accounts win on a name."""
-        if not extra:
+        if all(name in self._users for name, _, _ in extra):
             return self
         if extra not in self._including:
             users = {name: password for name, password, _ in extra if name not in self._users}

@@ -82,3 +82,17 @@ def _strings(table):
 
 def test_no_sim_note_says_auth_or_mail_are_only_defined_after_ehlo():
     assert not [s for s in _strings(load("sim")) if "only defined after EHLO" in s]
+
+
+# ---- issue 11 §2: "the password crossed this connection recoverably" only without TLS ---------------------
+
+def test_the_password_in_clear_note_only_without_tls():
+    talk = Talk("lab")
+    talk("EHLO client.example")
+    assert talk(TIM_PLAIN) == OK
+    assert "sim.auth.password-in-clear" in talk.notes()
+    talk = strict_in_tls()
+    talk("EHLO client.example")
+    assert talk(TIM_PLAIN) == OK
+    assert "sim.auth.password-in-clear" not in talk.notes()
+

@@ -301,3 +301,14 @@ def test_an_honest_server_still_says_the_reply_will_be_535():
     client = scram.ScramClient(Credentials("nobody", "x"), "SHA-256")
     talk("AUTH SCRAM-SHA-256 " + b64(client.initial_response()))
     assert "scram.note.server.unknown-user" in [note.key for note in talk.last.notes]
+
+
+def test_the_token_in_clear_note_only_without_tls():
+    blob = b64(f"user=tim\x01auth=Bearer {lab_token('tim')}\x01\x01")
+    talk = Talk("modern")
+    talk("EHLO client.example")
+    talk("STARTTLS")
+    talk.server.tls_established()
+    talk("EHLO client.example")
+    assert talk("AUTH XOAUTH2 " + blob) == "235 2.7.0 Accepted"
+    assert "sim.auth.token-in-clear" not in talk.notes()

@@ -221,9 +221,9 @@ class AuthHandler:
         self._finish()
         if result.success:
             user = result.authzid or result.authcid
-            if name in PASSWORD_MECHANISMS:
+            if name in PASSWORD_MECHANISMS and not self._tls:   # inside TLS the password did not cross in clear
                 self._emit.note("sim.auth.password-in-clear")
-            elif name in TOKEN_MECHANISMS:
+            elif name in TOKEN_MECHANISMS and not self._tls:
                 self._emit.note("sim.auth.token-in-clear")
             self._emit.note("sim.auth.success", user=user)
             self._reply("auth-ok")

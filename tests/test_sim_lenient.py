@@ -94,3 +94,19 @@ def test_a_clean_message_has_no_leniency_note():
     talk("DATA")
     assert talk.raw(b"Subject: hi\r\n\r\nbody\r\n.\r\n").data.startswith(b"250 ")
     assert lenient(talk) == []
+
+
+def test_non_ascii_in_an_envelope_command_is_named():
+    talk = logged_in()
+    assert talk("MAIL FROM:<jürgen@example.org>") == "250 2.1.0 Ok"
+    assert lenient(talk) == ["sim.lenient.non-ascii"]
+
+
+def test_a_path_over_256_octets_is_named_and_256_is_not():
+    talk = logged_in()
+    at_limit = "<" + "a" * 242 + "@example.org>"          # 256 octets with the brackets
+    assert talk(f"MAIL FROM:{at_limit}") == "250 2.1.0 Ok"
+    assert lenient(talk) == []
+    assert talk("RCPT TO:<" + "b" * 243 + "@example.org>") == "250 2.1.5 Ok (kept here, never relayed)"
+    assert lenient(talk) == ["sim.lenient.long-path"]
+    assert talk.last.notes[0].params == {"length": 257}

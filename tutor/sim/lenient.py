@@ -10,7 +10,9 @@ from tutor.protocol.commands import Command
 from tutor.protocol.framing import COMMAND_LINE_LIMIT
 
 _SPACE_BEFORE_PATH = re.compile(r"(FROM|TO):[ \t]+<", re.IGNORECASE)
+_PATH = re.compile(r"<[^>]*>")
 _NOTE = "sim.lenient."
+PATH_LIMIT = 256   # RFC 5321 §4.5.3.1.3: a reverse-path or forward-path, "<" and ">" included
 
 
 def command_notes(command: Command) -> list[tuple[str, dict]]:
@@ -24,6 +26,11 @@ def command_notes(command: Command) -> list[tuple[str, dict]]:
     match = _SPACE_BEFORE_PATH.match(command.argument)
     if command.verb in ("MAIL", "RCPT") and match:
         notes.append((_NOTE + ("space-before-from" if command.verb == "MAIL" else "space-before-to"), {}))
+    if command.verb in ("EHLO", "HELO", "MAIL", "RCPT", "VRFY") and not command.raw.isascii():
+        notes.append((_NOTE + "non-ascii", {}))
+    path = _PATH.search(command.argument) if command.verb in ("MAIL", "RCPT") else None
+    if path and len(path.group(0).encode("utf-8")) > PATH_LIMIT:
+        notes.append((_NOTE + "long-path", {"length": len(path.group(0).encode("utf-8"))}))
     if command.verb == "QUIT" and command.argument:
         notes.append((_NOTE + "quit-argument", {}))
     if command.verb == "AUTH" and len(command.raw) + 2 > COMMAND_LINE_LIMIT:

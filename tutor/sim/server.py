@@ -17,7 +17,7 @@ from tutor.protocol.replies import Reply, make
 from tutor.protocol.server import (AuthResponseReceived, CommandReceived, ConnectionClosed, LineTooLongReceived,
                                    MessageReceived, ServerConnection, ServerEvent)
 from tutor.protocol.states import EXPECTED, State
-from tutor.sim import challenges, lenient, replies
+from tutor.sim import challenges, ehlo, lenient, replies
 from tutor.sim.accounts import Accounts
 from tutor.sim.auth import ERROR, FAILURE, SUCCESS, AuthHandler, Outcome
 from tutor.sim.mail import MailHandler, Session
@@ -271,33 +271,10 @@ class SimServer:
             self._reply("helo")
             return True
         greeting = self.profile.ehlo_greeting.format(host=self.hostname, client=echo(self._helo))
-        self._send(make(250, greeting, *self._extensions()))   # RFC 2034 §3: no enhanced codes on EHLO
-        self._ehlo_notes()
+        lines = ehlo.extensions(self.profile, self.tls, self._starttls)
+        self._send(make(250, greeting, *lines))   # RFC 2034 §3: no enhanced codes on EHLO
+        self._emit.all(ehlo.notes(self.profile, self.tls))
         return True
-
-    def _extensions(self) -> list[str]:
-        offered = " ".join(self.profile.offered(self.tls))
-        lines = []
-        for item in self.profile.ehlo:
-            if item in ("AUTH", "AUTH=") and not offered:
-                continue
-            if item == "STARTTLS" and (self.tls or not self._starttls):
-                continue
-            lines.append(f"AUTH={offered}" if item == "AUTH=" else f"AUTH {offered}" if item == "AUTH"
-                         else item.format(size=self.profile.max_message_size))
-        return lines
-
-    def _ehlo_notes(self) -> None:
-        offered = self.profile.offered(self.tls)
-        if offered:
-            self._emit.note("sim.ehlo.offered", mechanisms=" ".join(offered))
-        elif self.profile.auth_requires_tls and not self.tls:
-            self._emit.note("sim.ehlo.no-auth-before-tls")
-        for key in self.profile.ehlo_notes:
-            if not (key == "sim.ehlo.lab-clear" and self.tls):
-                self._emit.note(key)
-        if self.tls and self.profile.auth_requires_tls:
-            self._emit.note("sim.ehlo.after-tls")
 
     def _auth(self, command: Command) -> bool:
         if self.authenticated:

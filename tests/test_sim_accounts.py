@@ -144,3 +144,10 @@ def test_class_file_is_never_overwritten_and_counts_are_bounded(tmp_path):
     for count in (0, 1001):
         with pytest.raises(InputError, match="use 1 to 1000"):
             make_class_file(count, tmp_path / f"n{count}.csv")
+
+
+def test_a_spreadsheet_csv_with_a_bom_crlf_and_a_quoted_header(tmp_path):
+    path = tmp_path / "class.csv"
+    path.write_bytes(b'\xef\xbb\xbf"name","password","note"\r\n"ann","apple pie",""\r\n')
+    accounts = Accounts.from_file(path)
+    assert accounts.names == ("ann",) and accounts.lookup("ann") == "apple pie"

@@ -32,7 +32,7 @@ def read_text(path: str | Path) -> str:
         raise InputError(f"users file {path} is over {USERS_FILE_LIMIT // 1024} KiB: "
                          "expected a short list of name:password or name,password[,note] lines")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")   # spreadsheets often start a CSV with a BOM
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read users file {path}: it is not UTF-8 text (byte 0x{data[exc.start]:02x} "
                          f"at offset {exc.start})") from None
@@ -60,7 +60,7 @@ def split_line(line: str, where: str) -> tuple[str, str, str]:
 
 def is_header(line: str) -> bool:
     """A CSV header such as `name,password,note` (skipped)."""
-    fields = tuple(field.strip().lower() for field in line.split(","))
+    fields = tuple(field.strip().strip('"').lower() for field in line.split(","))
     return fields in (CSV_HEADER, CSV_HEADER[:2])
 
 

@@ -166,7 +166,7 @@ def test_an_unknown_error_code_in_a_users_file_is_one_line(tmp_path):
     path.write_text("bob,secret,error=999\n", encoding="utf-8")
     with pytest.raises(InputError) as info:
         Accounts.from_file(path)
-    assert str(info.value) == f"users file {path} line 1: error=: unknown error '999'; known: 454, 534, 538, 432"
+    assert str(info.value) == f"users file {path} line 1: error=999 is not one of 454, 534, 538, 432"
 
 
 def test_error_profiles_use_the_same_accounts_across_connections():

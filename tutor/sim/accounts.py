@@ -144,7 +144,7 @@ def _note(notes: dict[str, str], errors: dict[str, str], name: str, note: str, w
     code = account_files.error_in(note)
     if code is not None:
         try:
-            errors[name] = policy.check_code(code, f"{where}: {account_files.ERROR_TAG}")
+            errors[name] = policy.check_code(code, where)
         except ValueError as exc:
             raise InputError(str(exc)) from None
 

@@ -30,7 +30,7 @@ class Refusal:
 def check_code(code: str, where: str) -> str:
     """`code` if it is a known policy; ValueError naming the known ones otherwise."""
     if code not in AUTH_ERRORS:
-        raise ValueError(f"{where}: unknown error {code!r}; known: {', '.join(AUTH_ERRORS)}")
+        raise ValueError(f"{where}: error={code} is not one of {', '.join(AUTH_ERRORS)}")
     return code
 
 

@@ -185,3 +185,14 @@ def test_including_the_profile_accounts_twice_changes_nothing():
     merged = Accounts.default().including(PROFILES["error-codes"].accounts)
     assert merged.including(PROFILES["error-codes"].accounts) is merged
     assert merged.names == ("tim", "demo", "tempfail", "weak", "needtls", "transition")
+
+
+@pytest.mark.parametrize("profile,expected", [("temp-failure", TEMP), ("password-transition", TRANSITION)])
+def test_scram_is_refused_at_its_first_message_before_any_salt_or_signature(profile, expected):
+    from tutor.sasl import scram
+    from tutor.sasl.base import Credentials
+
+    talk = ready(profile)
+    client = scram.ScramClient(Credentials("tim", "tanstaaftanstaaf"), "SHA-256")
+    assert talk("AUTH SCRAM-SHA-256 " + base64.b64encode(client.initial_response()).decode()) == expected
+    assert not [n for n in talk.last.notes if n.key == "sim.step" and "salt" in n.params["label"]]

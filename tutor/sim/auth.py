@@ -161,8 +161,19 @@ class AuthHandler:
         self._reply(refusal.reply)
         return Outcome(REFUSED)
 
-    def _verdict_refusal(self, result: AuthResult) -> policy.Refusal | None:
-        user = result.authcid
+    def _challenge_or_refusal(self, data: bytes, steps: tuple) -> Outcome:
+        """A 334, unless the mechanism just looked up a user (SCRAM's client-first) a policy refuses: then the
+        refusal comes now, before the server-first message that would be sent in vain."""
+        looked_up = [i for i, step in enumerate(steps) if step.label == "sasl.step.server.lookup"]
+        refusal = self._refusal_for(str(steps[looked_up[0]].value)) if looked_up else None
+        if refusal is not None:
+            self._emit.steps(steps[:looked_up[0] + 1])
+            return self._refuse(refusal)
+        self._emit.steps(steps)
+        return self._challenge(data)
+
+    def _refusal_for(self, user: str) -> policy.Refusal | None:
+        """The error policy's answer for `user` at this point of the exchange (account's, else profile's)."""
         if not user:   # a malformed message names no one: the mechanism's own verdict stands
             return None
         account = self._accounts.error_for(user) if self._accounts is not None else None
@@ -208,11 +219,12 @@ class AuthHandler:
         return decoded.data
 
     def _handle(self, outcome: ServerOutcome) -> Outcome:
-        self._emit.steps(self._impostor_steps(outcome.steps) if self._profile.impostor else outcome.steps)
+        steps = self._impostor_steps(outcome.steps) if self._profile.impostor else outcome.steps
         if isinstance(outcome, Challenge):
-            return self._challenge(outcome.data)
+            return self._challenge_or_refusal(outcome.data, steps)
+        self._emit.steps(steps)
         if outcome.result.reason != "initial-response-not-allowed":
-            refusal = self._verdict_refusal(outcome.result)
+            refusal = self._refusal_for(outcome.result.authcid)
             if refusal is not None:
                 return self._refuse(refusal)
         result, name = self._impostor(outcome.result), self._name

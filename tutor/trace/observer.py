@@ -239,7 +239,7 @@ class Observer:
         elif kind == GREETING and reply.code != 220:
             row.notes.append(note("note.greeting-refused"))
         if self._keep and reply.code != 334:
-            meaning = annotate.reply_meaning(reply)
+            meaning = annotate.reply_meaning(reply, event.answers)
             if meaning is not None:
                 row.notes.insert(0, meaning)
         self._authed = self._conn.authenticated

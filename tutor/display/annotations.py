@@ -157,8 +157,8 @@ def challenge(text: str, mechanism: str | None) -> list[Note]:
         return [Note(A + "challenge-cram", {"text": shown})]
     if name.startswith("SCRAM-"):
         return scram_notes(decoded.data, from_server=True)
-    if name in BEARER and decoded.data.startswith(b"{"):
-        return [Note(A + "bearer-error", {"text": shown, "answer": "AQ==" if name == "OAUTHBEARER" else '""'})]
+    if name in BEARER and decoded.data.startswith(b"{"):   # the answer: RFC 7628 §3.2.3 / Google's XOAUTH2 document
+        return [Note(A + ("bearer-error" if name == "OAUTHBEARER" else "bearer-error-xoauth2"), {"text": shown})]
     return [Note(A + "challenge", {"text": shown})]
 
 

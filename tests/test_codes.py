@@ -184,3 +184,60 @@ def test_table_covers_the_briefed_codes() -> None:
         assert all(f"{subject}.{d}" in details for d in range(count + 1)), subject
     for full in ("2.7.0", "4.7.0", "5.7.0", "5.5.2", "5.5.4"):
         assert full in table["enhanced"]["code"]
+
+
+# ---- the note chosen by what the reply answers (issue 11 §1); sections written by hand from RFC 5321 / 4954 / 3207
+
+@pytest.mark.parametrize(("code", "enhanced", "step", "text", "section", "not_section"), [
+    (501, "5.5.4", "RCPT", "Syntax: RCPT TO:<address>", "RFC 5321 §4.1.1.3", "RFC 3207"),
+    (501, "5.5.4", "MAIL", "Syntax: MAIL FROM:<address>", "RFC 5321 §4.1.1.2", "RFC 3207"),
+    (501, None, "STARTTLS", "Syntax error (no parameters allowed)", "RFC 3207 §4", "RFC 4954"),
+    (501, "5.7.0", "auth-cancel", "Authentication cancelled", "RFC 4954 §4", "RFC 5321"),
+    (500, "5.5.1", "unknown-verb", "Command not recognized", "RFC 5321 §4.2.4", "RFC 4954"),
+    (500, "5.5.2", "EHLO", "Line too long", "RFC 5321 §4.5.3.1.4", "RFC 4954"),
+    (500, "5.5.6", "AUTH", "Authentication Exchange line is too long", "RFC 4954 §4", "RFC 5321"),
+    (220, None, "greeting", "mx ESMTP", "RFC 5321 §3.1", "RFC 3207"),
+    (220, "2.0.0", "STARTTLS", "Ready to start TLS", "RFC 3207 §4", "RFC 5321"),
+    (504, "5.5.4", "AUTH", "Unrecognized authentication type", "RFC 4954 §4", "§6"),
+    (530, "5.7.0", "AUTH", "Must issue a STARTTLS command first", "RFC 3207 §4", "Authentication required"),
+    (530, "5.7.0", "MAIL", "Authentication required", "RFC 4954 §6", "RFC 3207"),
+])
+def test_the_note_follows_what_the_reply_answers(code, enhanced, step, text, section, not_section) -> None:
+    line = one_line(code, enhanced, step, text)
+    reply_part = line.split(f"; {enhanced}:")[0] if enhanced else line
+    assert section in reply_part and not_section not in reply_part, line
+
+
+def test_the_enhanced_codes_own_meaning_is_always_given() -> None:
+    assert one_line(504, "5.5.4", "AUTH", "x").endswith("; 5.5.4: Invalid command arguments (RFC 3463 §3)")
+    assert one_line(530, "5.7.0", "MAIL", "x").endswith("; 5.7.0: Other or undefined security status (RFC 3463 §3)")
+    assert one_line(535, "5.7.8", "AUTH", "x").count("Authentication credentials invalid") == 1   # not repeated
+
+
+def test_reading_names_the_table_entry_and_the_text_beats_the_verb() -> None:
+    from tutor.protocol.codes import reading
+    assert reading(501, "5.5.4", "RCPT", "x").key == "codes.reply.501.rcpt"
+    assert reading(503, "5.5.1", "AUTH", "Already authenticated").key == "codes.reply.503.auth-twice"
+    assert reading(503, "5.5.1", "AUTH", "AUTH not permitted during a mail transaction").key \
+        == "codes.reply.503.auth-in-transaction"
+    assert reading(535, "5.7.8", "AUTH", "x").key == "codes.reply.535"            # one meaning: the code's own
+    assert reading(500, "5.5.6").key == "codes.reply.500.auth-line"                # :explain 500 5.5.6, no step
+    assert reading(501).key == "codes.reply.501"                                   # :explain 501: no guess
+
+
+def test_a_context_with_another_enhanced_code_does_not_match() -> None:
+    from tutor.protocol.codes import reading
+    assert reading(501, "5.5.2", "AUTH", "x").key == "codes.reply.501.base64"
+    assert reading(501, "5.7.0", "AUTH", "x").key == "codes.reply.501.ir-not-allowed"
+    assert reading(501, None, "AUTH", "Initial response not allowed for CRAM-MD5").key == "codes.reply.501.ir-text"
+
+
+def test_step_of_reads_what_the_client_connection_says_a_reply_answers() -> None:
+    from tutor.protocol import commands
+    from tutor.protocol.client import Sent
+    from tutor.protocol.codes import step_of
+    assert step_of(Sent("command", commands.parse(b"rcpt TO:<a@b>"), b"rcpt TO:<a@b>")) == "RCPT"
+    assert step_of(Sent("command", commands.parse(b"FROB x"), b"FROB x")) == "unknown-verb"
+    assert step_of(Sent("auth-response", None, b"*")) == "auth-cancel"
+    assert step_of(Sent("auth-response", None, b"dGlt")) == "auth-response"
+    assert step_of(Sent("greeting")) == "greeting" and step_of(Sent("message-end", None, b".")) == "message-end"

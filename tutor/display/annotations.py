@@ -19,11 +19,12 @@ A = "repl.ann."
 BEARER = ("XOAUTH2", "OAUTHBEARER")
 
 
-def meaning(code: int, enhanced: str | None = None) -> str:
-    """The one-line meaning of a reply code (tutor.protocol.codes), or its class when that is unknown."""
+def meaning(code: int, enhanced: str | None = None, step: str = "", text: str = "") -> str:
+    """The one-line meaning of a reply code in its context (tutor.protocol.codes.reading: the step it answers,
+    the enhanced code and the text), or its class when that is unknown."""
     try:
         from tutor.protocol import codes
-        text = codes.one_line(code, enhanced)
+        text = codes.one_line(code, enhanced, step, text)
     except (ImportError, AttributeError, KeyError, InputError):
         text = ""
     return text or Note(A + f"class-{code // 100}").text()
@@ -103,7 +104,9 @@ class Annotations:
 
     # ---- server replies --------------------------------------------------------------------------
     def reply(self, reply: Reply, answers: Sent, auth) -> list[Note]:
-        notes = [Note(A + "meaning", {"code": reply.code, "meaning": meaning(reply.code, reply.enhanced)})]
+        from tutor.protocol import codes
+        line = meaning(reply.code, reply.enhanced, codes.step_of(answers), reply.text)
+        notes = [Note(A + "meaning", {"code": reply.code, "meaning": line})]
         verb = answers.command.verb if answers.command is not None else ""
         if reply.code == 334 and (answers.kind == AUTH_RESPONSE or verb == "AUTH"):
             notes += challenge(reply.lines[0], auth.mechanism)
@@ -154,8 +157,8 @@ def challenge(text: str, mechanism: str | None) -> list[Note]:
         return [Note(A + "challenge-cram", {"text": shown})]
     if name.startswith("SCRAM-"):
         return scram_notes(decoded.data, from_server=True)
-    if name in BEARER and decoded.data.startswith(b"{"):
-        return [Note(A + "bearer-error", {"text": shown, "answer": "AQ==" if name == "OAUTHBEARER" else '""'})]
+    if name in BEARER and decoded.data.startswith(b"{"):   # the answer: RFC 7628 §3.2.3 / Google's XOAUTH2 document
+        return [Note(A + ("bearer-error" if name == "OAUTHBEARER" else "bearer-error-xoauth2"), {"text": shown})]
     return [Note(A + "challenge", {"text": shown})]
 
 

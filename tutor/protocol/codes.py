@@ -1,4 +1,9 @@
-"""What a reply code means: basic (RFC 5321/4954/3207) and enhanced (RFC 3463) codes; words in data/codes.toml."""
+"""What a reply code means: basic (RFC 5321/4954/3207) and enhanced (RFC 3463) codes; words in data/codes.toml.
+
+One code means different things after different commands (501 to `RCPT TO:` is RFC 5321's, 501 to `*` is
+RFC 4954's), so `reading()` picks the note from what the reply answers (the command verb or the AUTH step),
+the code, the enhanced code and the reply text. Both the REPL and the tracer annotate replies through it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 
 from tutor.errors import InputError
 from tutor.explain import load
+from tutor.protocol import commands
 
 _CODE = re.compile(r"\d{3}", re.ASCII)
 _ENHANCED = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})", re.ASCII)  # RFC 3463 §2: class "." 1*3digit "." 1*3digit
@@ -15,14 +21,40 @@ _LOOKS_ENHANCED = re.compile(r"\d+(?:\.\d*){1,2}", re.ASCII)  # meant as an enha
 _REPLY_START = re.compile(r"(\S+?)(?:[\s-](.*))?", re.DOTALL)  # `535 text` or a continuation line `250-text`
 
 
+# Steps a reply can answer besides a command verb (tutor.protocol.client's Sent kinds, and `*` picked out).
+GREETING, AUTH_RESPONSE, AUTH_CANCEL, MESSAGE_END, UNKNOWN_VERB, UNSOLICITED = (
+    "greeting", "auth-response", "auth-cancel", "message-end", "unknown-verb", "unsolicited")
+ANY = "*"
+
+
 @dataclass(frozen=True)
 class Context:
-    """One reading of a code that means different things after different commands."""
+    """One reading of a code that means different things after different commands.
+
+    `after` lists the steps it answers (verbs, or the step names above; "*" for any); `enhanced` and `text`,
+    when set, must match the reply's enhanced code (if it has one) and appear in its text.
+    """
 
     when: str
     meaning: str
     rfc: str
     enhanced: str | None = None
+    name: str = ""
+    after: tuple[str, ...] = (ANY,)
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The note chosen for one reply: `key` names the table entry (`codes.reply.501.rcpt-syntax`)."""
+
+    key: str
+    code: int
+    meaning: str
+    rfc: str
+    enhanced: str | None = None
+    enhanced_meaning: str | None = None
+    enhanced_rfc: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +104,9 @@ def check_enhanced(enhanced: str, code: int | None = None) -> str:
 
 def _contexts(entry: dict[str, Any]) -> tuple[Context, ...]:
     return tuple(
-        Context(c["when"], c["meaning"], c["rfc"], c.get("enhanced")) for c in entry.get("contexts", [])
+        Context(c["when"], c["meaning"], c["rfc"], c.get("enhanced"), c.get("name", ""),
+                tuple(c.get("after", [ANY])), c.get("text", ""))
+        for c in entry.get("contexts", [])
     )
 
 
@@ -134,17 +168,63 @@ def describe(code: int | str, enhanced: str | None = None) -> CodeInfo:
     )
 
 
-def one_line(code: int | str, enhanced: str | None = None) -> str:
-    """E.g. `535 5.7.8: Authentication credentials invalid (RFC 4954 §6)`; adds the enhanced code's own
-    meaning when it says something the reply's meaning does not."""
+def step_of(sent: Any) -> str:
+    """What a reply answers, as `reading()` takes it, from a tutor.protocol.client.Sent (kind, command, line)."""
+    kind = getattr(sent, "kind", "")
+    if kind == "command" and getattr(sent, "command", None) is not None:
+        verb = sent.command.verb
+        return verb if verb in commands.VERBS else UNKNOWN_VERB
+    if kind == AUTH_RESPONSE:
+        return AUTH_CANCEL if bytes(getattr(sent, "line", b"")).strip() == b"*" else AUTH_RESPONSE
+    return kind if kind in (GREETING, MESSAGE_END, UNSOLICITED) else ""
+
+
+def _score(context: Context, step: str, enhanced: str | None, text: str) -> int:
+    """How well a context fits the reply, or -1 if it does not: enhanced code 4, text 2, a named step 1."""
+    if ANY not in context.after and step not in context.after:
+        return -1
+    if context.text and context.text.casefold() not in text.casefold():
+        return -1
+    if context.enhanced and enhanced and context.enhanced != enhanced:
+        return -1
+    return 4 * (bool(enhanced) and context.enhanced == enhanced) + 2 * bool(context.text) + (step in context.after)
+
+
+def choose(contexts: tuple[Context, ...], step: str, enhanced: str | None, text: str) -> Context | None:
+    """The best-fitting context for (step, enhanced code, text), or None; the first of equals wins.
+    Without a step (`:explain 500 5.5.6`) only a context named by the enhanced code alone is taken."""
+    if not step:
+        named = [c for c in contexts if enhanced and c.enhanced == enhanced]
+        return named[0] if len(named) == 1 else None
+    best, best_score = None, -1
+    for context in contexts:
+        score = _score(context, step, enhanced, text)
+        if score > best_score:
+            best, best_score = context, score
+    return best
+
+
+def reading(code: int | str, enhanced: str | None = None, step: str = "", text: str = "") -> Reading:
+    """The note for a reply: by the step it answers (a verb, or GREETING/AUTH_RESPONSE/...), the code, the
+    enhanced code and the reply text; InputError for a malformed code."""
     info = describe(code, enhanced)
-    head = f"{info.code} {info.enhanced}" if info.enhanced else str(info.code)
-    line = f"{head}: {info.meaning} ({info.rfc})"
+    context = choose(info.contexts, step, info.enhanced, text)
+    key = f"codes.reply.{info.code}" + (f".{context.name}" if context and context.name else "")
+    meaning, rfc = (context.meaning, context.rfc) if context else (info.meaning, info.rfc)
+    detail_meaning = detail_rfc = None
     if info.enhanced:
-        expected = {info.suggested} | {c.enhanced for c in info.contexts}
         _, detail_meaning, detail_rfc, _ = _enhanced_parts(info.enhanced)
-        if info.enhanced not in expected and detail_meaning.casefold() != info.meaning.casefold():
-            line += f"; {info.enhanced}: {detail_meaning}" + (f" ({detail_rfc})" if detail_rfc else "")
+    return Reading(key, info.code, meaning, rfc, info.enhanced, detail_meaning, detail_rfc)
+
+
+def one_line(code: int | str, enhanced: str | None = None, step: str = "", text: str = "") -> str:
+    """E.g. `501 5.5.4: Syntax error in the RCPT TO: argument (RFC 5321 §4.1.1.3, §4.3.2); 5.5.4: Invalid
+    command arguments (RFC 3463 §3)`. The enhanced code's own meaning is always given, unless it repeats."""
+    note = reading(code, enhanced, step, text)
+    head = f"{note.code} {note.enhanced}" if note.enhanced else str(note.code)
+    line = f"{head}: {note.meaning} ({note.rfc})"
+    if note.enhanced and note.enhanced_meaning and note.enhanced_meaning.casefold() != note.meaning.casefold():
+        line += f"; {note.enhanced}: {note.enhanced_meaning}" + (f" ({note.enhanced_rfc})" if note.enhanced_rfc else "")
     return line
 
 

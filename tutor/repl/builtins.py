@@ -138,7 +138,7 @@ def _open_live(shell: Any, target: str, args: Any) -> bool:
         raise InputError(T("repl.err.live-unavailable")) from None
     from tutor.transport.address import parse as parse_address
 
-    address = parse_address(target, starttls=args.starttls, tls=args.tls)   # RFC 8314 default ports
+    address = parse_address(target, starttls=args.starttls, tls=args.tls)   # default ports: 465 RFC 8314, 587 RFC 6409, 25 RFC 5321
     if args.allow_cleartext:
         shell.allow_cleartext = True
     host, port = address.host, address.port

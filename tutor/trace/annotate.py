@@ -200,10 +200,12 @@ def _kind(kind: str) -> str:
     return explain.text(f"identify.kind.{kind}")
 
 
-def reply_meaning(reply: Reply) -> Note | None:
-    """What the reply code means (tutor.protocol.codes); None when the code is outside 200-599."""
+def reply_meaning(reply: Reply, answers=None) -> Note | None:
+    """What the reply code means after what it answers (tutor.protocol.codes.reading, shared with the REPL);
+    a problem note when the code is outside 200-599."""
+    step = codes.step_of(answers) if answers is not None else ""
     try:
-        return Note("trace.note.code", {"meaning": codes.one_line(reply.code, reply.enhanced)})
+        return Note("trace.note.code", {"meaning": codes.one_line(reply.code, reply.enhanced, step, reply.text)})
     except InputError as exc:
         return note("problem.bad-code", error=str(exc))
 

@@ -39,6 +39,7 @@ class Observer:
         self._authed = False
         self._tls = False
         self._message_lines = 0
+        self._dot_seen = False                             # the client's "." was seen: its reply is not a hidden message
         self._server_seen = False
         self._logged: Attempt | None = None                # the exchange a log is telling about
         self._logged_payloads = 0
@@ -199,6 +200,7 @@ class Observer:
     def _message(self, data: bytes, row: Row) -> None:
         self._conn.send_line(data)
         if data == b".":
+            self._dot_seen = True
             self._pending.append(row)
             row.notes.append(note("note.message-end", count=self._message_lines))
             self._add(row)
@@ -209,10 +211,12 @@ class Observer:
 
     # ---- server side ---------------------------------------------------------------------------------
     def _server(self, data: bytes, where: str, t: float | None) -> None:
-        if self._conn.state is State.DATA:                 # the tool did not show the message (curl -v)
+        if self._conn.state is State.DATA and not self._dot_seen:   # the tool did not show the message (curl -v)
             self._conn.send_message_line(b".")
             self._pending.append(None)
             self._add(Row("mark", "", where, kind="mark", tls=self._tls, notes=[note("mark.message-hidden")]))
+        if data[3:4] != b"-":                              # the last line of the reply to "." (if that was it)
+            self._dot_seen = False
         self._server_seen = True
         row = Row("S", self._text(data), where, t, self._tls, "reply")
         self._reply_rows.append(row)
@@ -239,7 +243,7 @@ class Observer:
         elif kind == GREETING and reply.code != 220:
             row.notes.append(note("note.greeting-refused"))
         if self._keep and reply.code != 334:
-            meaning = annotate.reply_meaning(reply)
+            meaning = annotate.reply_meaning(reply, event.answers)
             if meaning is not None:
                 row.notes.insert(0, meaning)
         self._authed = self._conn.authenticated

@@ -1,4 +1,4 @@
-"""Pure helpers for live targets: parse HOST[:PORT] (IPv6 in brackets), RFC 8314 default ports, loopback test."""
+"""Pure helpers for live targets: parse HOST[:PORT] (IPv6 in brackets), default ports (465: RFC 8314, 587: RFC 6409, 25: RFC 5321), loopback test."""
 
 from __future__ import annotations
 

@@ -82,6 +82,11 @@ EXPECTED: list[tuple[str, int, str | None, str, set[str]]] = [
     (R, 235, None, "", {"RFC 4954 §6"}),
     ("AUTH", 535, None, "", {"RFC 4954 §6"}),
     (R, 535, None, "", {"RFC 4954 §6"}),
+    ("AUTH", 454, None, "", {"RFC 4954 §6"}),                                     # temporary auth failure
+    (R, 454, None, "", {"RFC 4954 §6"}),
+    ("AUTH", 534, None, "", {"RFC 4954 §6"}),                                     # mechanism too weak
+    ("AUTH", 538, None, "", {"RFC 4954 §6"}),                                     # encryption required
+    (R, 432, None, "", {"RFC 4954 §6"}),
     (S, 421, None, "authentication", {"RFC 4954 §9", "RFC 5321 §3.8"}),          # MAY drop after >= 3 failures
     (S, 421, None, "", {"RFC 5321 §3.8", "RFC 5321 §4.2.3"}),
     ("MAIL", 530, None, "Authentication required", {"RFC 4954 §6"}),              # policy: AUTH first

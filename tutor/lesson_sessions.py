@@ -5,6 +5,7 @@ This is the edge between the sans-IO course code and the transports; the CLI and
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from typing import Any
 
@@ -13,15 +14,31 @@ from tutor.errors import InputError, TransportError
 from tutor.session import Session
 
 
+# A lesson is for trying things: a student who gets it wrong three times must not be thrown out by the
+# RFC 4954 §9 rule the public profiles follow (three failed AUTH, then 421). Lessons allow far more; a 421
+# that still comes is explained (tutor.repl.lesson_commands) and `:lesson hint` reconnects.
+LESSON_MAX_AUTH_FAILURES = 50
+LESSON_MAX_BAD_COMMANDS = 100
+
+
+def lesson_profile(name: str) -> Any:
+    """The simulator profile `name` with the lesson limits (the profile's own, if higher)."""
+    from tutor.sim.server import get_profile
+
+    profile = get_profile(name)
+    return dataclasses.replace(profile, max_auth_failures=max(profile.max_auth_failures, LESSON_MAX_AUTH_FAILURES),
+                               max_bad_commands=max(profile.max_bad_commands, LESSON_MAX_BAD_COMMANDS))
+
+
 def sim_server(lesson: Lesson) -> Any:
-    """A SimServer with the lesson's profile, accounts, pinned challenge, seeded rng and pinned clock."""
+    """A SimServer with the lesson's profile (lesson limits), accounts, pinned challenge, seeded rng and clock."""
     from tutor.sim.accounts import Accounts
     from tutor.sim.server import SimServer
 
     sim = lesson.sim
     clock = (lambda: float(sim.clock)) if sim.clock is not None else None
-    return SimServer(sim.profile, Accounts.from_specs(sim.accounts), rng=random.Random(sim.seed), clock=clock,
-                     fixed_challenge=sim.challenge)
+    return SimServer(lesson_profile(sim.profile), Accounts.from_specs(sim.accounts), rng=random.Random(sim.seed),
+                     clock=clock, fixed_challenge=sim.challenge)
 
 
 def sim_transport(lesson: Lesson) -> Any:

@@ -11,6 +11,7 @@ from tutor import escapes
 from tutor.course import facts
 from tutor.course.checkbase import CheckKind, Fail, Outcome, Param, Pass, Wait
 from tutor.course.checks_auth import decode
+from tutor.course.checks_smtp import typed_verb
 from tutor.course.facts import Credentials
 from tutor.course.view import AUTH_RESPONSE, COMMAND, Attempt
 from tutor.errors import InputError
@@ -31,7 +32,7 @@ def _message(attempt: Attempt, family: str, wanted: str | None) -> bytes | Outco
     if attempt.kind == COMMAND:
         command = commands.parse(attempt.line)
         if command.verb != "AUTH":
-            return Fail("not-auth", {"typed": command.verb or "(empty line)"})
+            return Fail("not-auth", {"typed": typed_verb(command)})
         parsed = commands.parse_auth(command.argument)
         mechanism = parsed.mechanism if parsed is not None else ""
         if not mechanism.startswith(family) or (wanted is not None and mechanism != wanted.upper()):

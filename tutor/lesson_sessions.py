@@ -54,6 +54,18 @@ def sim_session(lesson: Lesson, annotator: Any = None) -> tuple[Session, list]:
     return session, session.open()
 
 
+def checkpoints(lesson: Lesson) -> dict:
+    """Where the connection stands before each step when the solutions are played on a fresh simulator
+    (tutor.course.recovery.checkpoints)."""
+    from tutor.course import recovery
+
+    session, _ = sim_session(lesson)
+    try:
+        return recovery.checkpoints(lesson, session)
+    finally:
+        session.close()
+
+
 def parse_target(text: str, default_port: int) -> tuple[str, int]:
     """`HOST`, `HOST:PORT` or `[v6]:PORT` to (host, port)."""
     host, port = text.strip(), default_port

@@ -130,9 +130,10 @@ class LessonRunner:
         """Judge one line the learner sent, given the views before it and after the server answered."""
         return self.attempt(Attempt(before, after, line=line, reply=reply_between(before, after)))
 
-    def helper(self, name: str, args: list[str] | tuple[str, ...], view: View) -> Verdict:
-        """Judge a helper command (`:b64 decode ...` is name "b64", args ["decode", "..."])."""
-        return self.attempt(Attempt(view, view, helper=name, args=tuple(args)))
+    def helper(self, name: str, args: list[str] | tuple[str, ...], view: View, result: object = None) -> Verdict:
+        """Judge a helper command (`:b64 decode ...` is name "b64", args ["decode", "..."]); `result` is the
+        helper's Result.data when known."""
+        return self.attempt(Attempt(view, view, helper=name, args=tuple(args), result=result))
 
     def attempt(self, attempt: Attempt) -> Verdict:
         self.view = attempt.after
@@ -206,6 +207,10 @@ class LessonRunner:
         return []
 
     # ---- moving -----------------------------------------------------------------------------------
+    def go(self, index: int) -> None:
+        """To step `index` (clamped), without showing it; hints start again from the first."""
+        self._go(index)
+
     def _go(self, index: int) -> None:
         self.index = max(0, min(index, len(self.lesson.steps) - 1))
         self._hint_level = 0

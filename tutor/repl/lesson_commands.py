@@ -10,12 +10,12 @@ from __future__ import annotations
 import shlex
 from typing import Any, Callable
 
-from tutor import explain
-from tutor.course import loader
+from tutor import escapes, explain
+from tutor.course import loader, recovery
 from tutor.course.facts import Credentials
 from tutor.course.model import Lesson
 from tutor.course.progress import Progress, listing
-from tutor.course.runner import LessonRunner, Say
+from tutor.course.runner import FAIL, LessonRunner, Say
 from tutor.course.view import COMMAND, View, view_of
 from tutor.errors import InputError
 from tutor.repl import commands
@@ -25,6 +25,10 @@ SAY_KINDS = {"lesson": "heading", "step": "heading", "task": "result", "explain"
              "fail": "warning", "hint": "note", "solution": "note", "note": "note", "info": "info",
              "done": "result"}
 SUBCOMMANDS = ("list", "start", "hint", "next", "back", "restart", "quit")
+BARE_WORDS = {"next": ":lesson next", "hint": ":lesson hint", "skip": ":lesson next", "back": ":lesson back",
+              "solution": ":lesson hint", "restart": ":lesson restart"}
+WIRE_KINDS = ("C", "S")
+MESSAGE_KIND = "message"
 
 
 def _t(key: str, **params: object) -> str:
@@ -39,12 +43,25 @@ def items(says: list[Say] | tuple[Say, ...]) -> list[Item]:
 class LessonControl:
     """A lesson running in a Shell: the runner, how to reopen its connection, and the hooks."""
 
-    def __init__(self, lesson: Lesson, runner: LessonRunner, reopen: Callable[[], Any] | None = None) -> None:
+    def __init__(self, lesson: Lesson, runner: LessonRunner, reopen: Callable[[], Any] | None = None,
+                 target: str = "") -> None:
         self.lesson = lesson
         self.runner = runner
         self.reopen = reopen
+        self.target = target            # the simulator the lesson runs on (`sim:PROFILE`), "" on a live server
+        self._marks: dict | None = None
 
     # ---- the hooks the Shell calls -----------------------------------------------------------------
+    def intercept(self, shell: Any, line: str) -> bool:
+        """A bare `next`, `hint`, `skip`... typed as a command line: answered here, not sent (True)."""
+        word = line.strip().lower()
+        session = shell.session
+        if word not in BARE_WORDS or (session is not None and not session.closed
+                                      and session.client.line_kind() == MESSAGE_KIND):
+            return False
+        shell.info(_t("bare-word", typed=line.strip(), command=BARE_WORDS[word]))
+        return True
+
     def before_send(self, shell: Any) -> View | None:
         """Snapshot before a line goes to the server (None when there is no connection)."""
         session = shell.session
@@ -54,19 +71,68 @@ class LessonControl:
         """Check the line the learner sent, with the server's answer, and show the verdict."""
         if before is None or shell.session is None or (not line and before.line_kind == COMMAND):
             return
-        verdict = self.runner.line(line.encode("utf-8"), before, view_of(shell.session))
+        after = view_of(shell.session)
+        verdict = self.runner.line(line.encode("utf-8"), before, after)
         shell.emit(items(verdict.says))
+        reply = after.last_reply
+        if after.closed and reply is not None and reply.code == 421 and reply is not before.last_reply:
+            shell.info(_t("closed-421", text=escapes.show(reply.text.encode("utf-8"))[:200]))
+        elif verdict.status == FAIL and self.off_course(shell):
+            shell.info(_t("off-course-offer"))
 
-    def after_helper(self, shell: Any, name: str, args: list[str]) -> None:
-        """Check a helper command the learner ran (`:b64 decode ...`)."""
+    def after_helper(self, shell: Any, name: str, args: list[str], result: Any = None) -> None:
+        """Check a helper command the learner ran (`:b64 decode ...`); `result` is what it computed."""
         view = view_of(shell.session) if shell.session is not None else View()
-        shell.emit(items(self.runner.helper(name, args, view).says))
+        shell.emit(items(self.runner.helper(name, args, view, result).says))
 
     def prompt_tag(self) -> str:
         return self.runner.prompt_tag()
 
     def status(self) -> str:
         return self.runner.status()
+
+    # ---- getting unstuck ---------------------------------------------------------------------------
+    def checkpoint(self, index: int) -> tuple | None:
+        """Where the connection must stand before step `index` (None: unknown, e.g. on a live server)."""
+        if self.reopen is None or self.runner.live or not self.target:
+            return None
+        if self._marks is None:
+            from tutor import lesson_sessions
+            self._marks = lesson_sessions.checkpoints(self.lesson)
+        return self._marks.get(index)
+
+    def off_course(self, shell: Any) -> bool:
+        """Is the connection somewhere the current step cannot be done from?"""
+        runner = self.runner
+        if runner.finished or runner.step.reading or not recovery.needs_connection(self.lesson, runner.index):
+            return False
+        expected = self.checkpoint(runner.index)
+        if expected is None:
+            return False
+        session = shell.session
+        if session is None or session.closed or session.target != self.target:
+            return True
+        return recovery.signature(view_of(session)) != expected
+
+    def hint(self, shell: Any) -> None:
+        """`:lesson hint`: first put the connection where the step starts, if it is not; then the next hint."""
+        if self.off_course(shell):
+            self.restore(shell)
+        shell.emit(items(self.runner.hint()))
+
+    def restore(self, shell: Any) -> None:
+        """A fresh connection with the earlier steps' solutions replayed, said so, lines shown."""
+        session = shell.session
+        view = None if session is None or session.closed or session.target != self.target else view_of(session)
+        why = recovery.reason(view, self.checkpoint(self.runner.index) or ())
+        shell.info(_t(f"off-course.{why}") + " " + _t("restoring", step=self.runner.index + 1))
+        self.reopen()
+        shown: list[Item] = []
+        played = recovery.replay(self.lesson, shell.session, self.runner.index,
+                                 lambda kind, text: shown.append(Item(kind, text)) if kind in WIRE_KINDS else None)
+        shell.emit(shown)
+        titles = [self.lesson.steps[self.lesson.step_index(step_id)].title for step_id in played]
+        shell.info(_t("restored", steps=", ".join(titles) or _t("restored-none")))
 
 
 # ---- starting and stopping ------------------------------------------------------------------------------
@@ -88,7 +154,7 @@ def begin(shell: Any, lesson: Lesson, *, creds: Credentials | None = None, keep:
                                       option="--here"))
     runner = LessonRunner(lesson, creds, live=live, target=session.target,
                           progress=progress if progress is not None else Progress())
-    control = LessonControl(lesson, runner, reopen)
+    control = LessonControl(lesson, runner, reopen, "" if live or keep else session.target)
     attach(shell, control)
     shell.emit(items(runner.start(view_of(session))))
     return control
@@ -167,9 +233,11 @@ def run_lesson(shell: Any, text: str) -> bool:
         shell.info(_t("quit", title=control.lesson.title))
     elif sub == "restart":
         _restart(shell, _control(shell))
+    elif sub == "hint":
+        _control(shell).hint(shell)
     else:
         runner = _control(shell).runner
-        shell.emit(items({"hint": runner.hint, "next": runner.next, "back": runner.back}[sub]()))
+        shell.emit(items({"next": runner.next, "back": runner.back}[sub]()))
     return True
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from tutor.course import demo
-from tutor.course.checkbase import HELPER, NOTHING
+from tutor.course.checkbase import NOTHING
 from tutor.course.checks import CHECKS
 from tutor.course.model import Lesson
 from tutor.course.runner import LessonRunner
@@ -21,12 +21,12 @@ Show = Callable[[str, str], None]
 
 
 def signature(view: View | None) -> Signature:
-    """What a step depends on in a connection: open or not, the SMTP state, TLS, login, the exchange under way
-    and the mechanisms the last EHLO listed."""
+    """What a step depends on in a connection: open or not, the SMTP state, TLS, login, the exchange under way,
+    the mechanisms the last EHLO listed, and how far the last exchange went (helpers such as `:scram` read it)."""
     if view is None or view.closed:
         return ("closed",)
     return (view.state.name, view.tls, view.authenticated, view.mechanism, view.responses,
-            tuple(view.capabilities.auth_mechanisms))
+            tuple(view.capabilities.auth_mechanisms), len(view.messages), view.challenge is not None)
 
 
 def _quiet(kind: str, text: str) -> None:
@@ -53,13 +53,14 @@ def checkpoints(lesson: Lesson, session: Any) -> dict[int, Signature]:
 
 
 def needs_connection(lesson: Lesson, index: int) -> bool:
-    """Does this step act on the connection? Helper and reading steps do not."""
+    """Does this step use the connection? Every step but a reading one: helpers read its last challenge."""
     kind = CHECKS.get(lesson.steps[index].check.kind)
-    return kind is not None and kind.target not in (HELPER, NOTHING)
+    return kind is not None and kind.target != NOTHING
 
 
 def replay(lesson: Lesson, session: Any, target: int, show: Show) -> list[str]:
-    """Play the solutions of the connection steps before `target` on a fresh `session`; the step ids played."""
+    """Play the solutions of the steps before `target` (reading ones aside) on a fresh `session`, as the
+    checkpoints were made; the ids of the steps played."""
     shadow = LessonRunner(lesson, live=False)
     played: list[str] = []
     for _ in range(4 * len(lesson.steps) + 4):

@@ -32,6 +32,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--check", nargs="+", metavar="FILE", help="validate lesson files; errors as file:step: what")
     p.add_argument("--demo", action="store_true", help="play the solutions with the explanations")
     p.add_argument("--no-pause", action="store_true", help="with --demo: do not wait between steps")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue where you left off, without asking")
+    again.add_argument("--restart", action="store_true", help="start over from step 1 (forgets the steps passed)")
     p.add_argument("--connect", metavar="HOST[:PORT]", help="take the lesson on a live server (default port 587)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--starttls", action="store_true", help="with --connect: upgrade to TLS with STARTTLS first")
@@ -207,6 +210,24 @@ def _live_shell(host: str, port: int, options: dict, allow_cleartext: bool, **sh
     return LiveShell(live, **shell_options)
 
 
+def resume_choice(lesson: Lesson, args: argparse.Namespace, progress: Progress, interactive: bool) -> bool | None:
+    """--restart: start over (the steps passed forgotten); --resume: continue; at a terminal, ask when there is
+    somewhere to continue from; else None (the lesson says how to continue)."""
+    from tutor.course.runner import LessonRunner
+
+    if args.restart:
+        progress.reset(lesson.id)
+        progress.save()
+        return False
+    if args.resume:
+        return True
+    index = LessonRunner(lesson, progress=progress).resume_index()
+    if index is None or args.connect or not interactive:
+        return None
+    words = {"number": lesson.number, "step": index + 1, "total": len(lesson.steps), "title": lesson.steps[index].title}
+    return _confirm(explain.text("course.progress.resume-ask", **words))
+
+
 def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
     """The REPL with the lesson started; batch mode (lines from stdin) when stdin is not a terminal.
 
@@ -228,6 +249,8 @@ def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
     else:
         shell = Shell(profile=lesson.sim.profile, interactive=interactive)
     shell.record = getattr(args, "record", None)      # --record, on the simulator or a live server
+    progress = Progress()
+    resume = resume_choice(lesson, args, progress, interactive)
     started: list = []
 
     def start() -> None:
@@ -235,7 +258,8 @@ def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
         if opener is not None:
             opener()
             shell.reconnect = opener
-        started.append(lesson_commands.begin(shell, lesson, creds=creds, keep=opener is not None))
+        started.append(lesson_commands.begin(shell, lesson, creds=creds, keep=opener is not None,
+                                             progress=progress, resume=resume))
         shell.begin_recording()
 
     shell.start = start
@@ -255,7 +279,10 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         return check_files(args.check)
     if args.list or not args.name:
-        return list_lessons(Progress())
+        progress = Progress()
+        if progress.problem:
+            print(progress.problem, file=sys.stderr)
+        return list_lessons(progress)
     lesson = loader.find(args.name)
     if args.demo:
         return run_demo(lesson, args)

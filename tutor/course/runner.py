@@ -215,6 +215,29 @@ class LessonRunner:
         self.index = max(0, min(index, len(self.lesson.steps) - 1))
         self._hint_level = 0
         self._failures = 0
+        if self.progress is not None and not self.finished:     # saved per step, for `lesson NAME` to resume
+            self.progress.move(self.lesson.id, self.step.id)
+            self.progress.save()
+
+    def resume_index(self) -> int | None:
+        """Where the learner left this lesson, by the saved progress (None: nothing to resume)."""
+        if self.progress is None or self.progress.completed(self.lesson.id):
+            return None
+        at = self.progress.position(self.lesson.id)
+        ids = [step.id for step in self.lesson.steps]
+        passed = self.progress.passed(self.lesson.id) & set(ids)
+        if at in ids and ids.index(at) > 0:
+            index = ids.index(at)
+        else:
+            index = next((i for i, step_id in enumerate(ids) if step_id not in passed), 0) if passed else 0
+        return index or None
+
+    def resume(self, index: int) -> None:
+        """Continue at step `index`, with the steps passed before (saved progress) counted as passed."""
+        if self.progress is not None:
+            self.passed |= self.progress.passed(self.lesson.id) & {step.id for step in self.lesson.steps}
+        self.finished = False
+        self._go(index)
 
     def _record(self, step: Step) -> None:
         self.passed.add(step.id)
@@ -237,6 +260,8 @@ class LessonRunner:
 
     def _finish(self) -> list[Say]:
         self.finished = True
+        if self.progress is not None:
+            self.progress.move(self.lesson.id, None)
         if self.progress is not None and self.all_passed:
             self.progress.complete(self.lesson.id)
         says = [Say("done", _t("done", title=self.lesson.title, passed=len(self.passed),

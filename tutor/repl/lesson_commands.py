@@ -120,12 +120,24 @@ class LessonControl:
             self.restore(shell)
         shell.emit(items(self.runner.hint()))
 
-    def restore(self, shell: Any) -> None:
+    def resume(self, shell: Any, index: int) -> None:
+        """Continue at step `index`: the lesson's heading, the earlier steps replayed on a fresh simulator, the step."""
+        runner = self.runner
+        runner.resume(index)
+        says = runner.start(view_of(shell.session))
+        step_at = next(i for i, say in enumerate(says) if say.kind == "step")
+        shell.emit(items(says[:step_at]))
+        self.restore(shell, explain.text("course.progress.resuming", step=index + 1, total=len(self.lesson.steps)))
+        shell.emit(items(says[step_at:]))
+
+    def restore(self, shell: Any, intro: str = "") -> None:
         """A fresh connection with the earlier steps' solutions replayed, said so, lines shown."""
-        session = shell.session
-        view = None if session is None or session.closed or session.target != self.target else view_of(session)
-        why = recovery.reason(view, self.checkpoint(self.runner.index) or ())
-        shell.info(_t(f"off-course.{why}") + " " + _t("restoring", step=self.runner.index + 1))
+        if not intro:
+            session = shell.session
+            view = None if session is None or session.closed or session.target != self.target else view_of(session)
+            why = recovery.reason(view, self.checkpoint(self.runner.index) or ())
+            intro = _t(f"off-course.{why}") + " " + _t("restoring", step=self.runner.index + 1)
+        shell.info(intro)
         self.reopen()
         shown: list[Item] = []
         played = recovery.replay(self.lesson, shell.session, self.runner.index,
@@ -137,8 +149,12 @@ class LessonControl:
 
 # ---- starting and stopping ------------------------------------------------------------------------------
 def begin(shell: Any, lesson: Lesson, *, creds: Credentials | None = None, keep: bool = False,
-          progress: Progress | None = None) -> LessonControl:
-    """Start `lesson`: on a fresh simulator set up for it, or (`keep`) on the shell's current connection."""
+          progress: Progress | None = None, resume: bool | None = None) -> LessonControl:
+    """Start `lesson`: on a fresh simulator set up for it, or (`keep`) on the shell's current connection.
+
+    `resume`: True continues where the saved progress says the learner left off (the earlier steps replayed on
+    the fresh simulator), False starts at step 1, None asks (`shell.confirm`) or, without a way to ask, says how.
+    """
     if creds is not None and creds.password:
         shell.remember_secret(creds.password)     # kept out of history and transcripts like any password
     reopen = shell.reconnect if keep else _sim_opener(shell, lesson)
@@ -152,12 +168,33 @@ def begin(shell: Any, lesson: Lesson, *, creds: Credentials | None = None, keep:
     if live and lesson.simulator_only:
         raise InputError(explain.text("course.cli.simulator-only", number=lesson.number, title=lesson.title,
                                       option="--here"))
-    runner = LessonRunner(lesson, creds, live=live, target=session.target,
-                          progress=progress if progress is not None else Progress())
+    progress = progress if progress is not None else Progress()
+    if progress.problem:
+        shell.info(progress.problem)
+    runner = LessonRunner(lesson, creds, live=live, target=session.target, progress=progress)
     control = LessonControl(lesson, runner, reopen, "" if live or keep else session.target)
     attach(shell, control)
+    index = runner.resume_index()
+    if index is not None and _wants_resume(shell, control, index, resume):
+        control.resume(shell, index)
+        return control
     shell.emit(items(runner.start(view_of(session))))
     return control
+
+
+def _wants_resume(shell: Any, control: LessonControl, index: int, resume: bool | None) -> bool:
+    lesson = control.lesson
+    words = {"number": lesson.number, "step": index + 1, "total": len(lesson.steps), "title": lesson.steps[index].title}
+    if not control.target:                       # a live server, or --here: nothing to replay the steps on
+        shell.info(explain.text("course.progress.resume-live"))
+        return False
+    if resume is not None:
+        return resume
+    ask = getattr(shell, "confirm", None)
+    if ask is not None and getattr(shell, "interactive", False):
+        return bool(ask(explain.text("course.progress.resume-ask", **words)))
+    shell.info(explain.text("course.progress.resume-note", **words))
+    return False
 
 
 def _sim_opener(shell: Any, lesson: Lesson) -> Callable[[], bool]:
@@ -185,7 +222,10 @@ def _control(shell: Any) -> LessonControl:
 
 def _list(shell: Any) -> None:
     errors: list[str] = []
-    shell.info("\n".join(listing(Progress(), loader.load_all(errors=errors))))
+    progress = Progress()
+    if progress.problem:
+        shell.info(progress.problem)
+    shell.info("\n".join(listing(progress, loader.load_all(errors=errors))))
     for error in errors:                # a broken lesson file is named, the others still listed
         shell.error(error)
 
@@ -195,6 +235,9 @@ def _start(shell: Any, words: list[str]) -> None:
     parser.add_argument("name")
     parser.add_argument("--here", action="store_true")
     parser.add_argument("--user")
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--resume", action="store_true")
+    choice.add_argument("--restart", action="store_true")
     args = commands.parse(parser, shlex.join(words))
     lesson = loader.find(args.name)
     creds = None
@@ -207,7 +250,12 @@ def _start(shell: Any, words: list[str]) -> None:
     if args.user:
         creds = Credentials(args.user, shell.ask_secret(explain.text("course.cli.ask-password", user=args.user,
                                                                       target=shell.session.target)))
-    begin(shell, lesson, creds=creds, keep=args.here)
+    progress = Progress()
+    if args.restart:
+        progress.reset(lesson.id)
+        progress.save()
+    begin(shell, lesson, creds=creds, keep=args.here, progress=progress,
+          resume=True if args.resume else False if args.restart else None)
 
 
 def _restart(shell: Any, control: LessonControl) -> None:
@@ -249,7 +297,7 @@ def complete(view: Any, done: list[str]) -> list[str]:
             return [lesson.slug for lesson in loader.load_all()]
         except Exception:   # completion must never break the prompt
             return []
-    return ["--here", "--user"] if done[0] == "start" else []
+    return ["--here", "--user", "--resume", "--restart"] if done[0] == "start" else []
 
 
 commands.register(commands.ReplCommand("lesson", _t("syntax"), _t("summary"), _t("help"), run_lesson, complete))

@@ -52,11 +52,45 @@ def register(subparsers: Any) -> None:
 LIVE_ONLY = ("starttls", "tls", "user", "insecure", "cafile", "allow_cleartext")   # options that need --connect
 
 
+def solution_problems(lesson: Lesson, path: str) -> list[str]:
+    """Play the lesson's solutions on a fresh simulator: one `file:LINE: step: ...` line per step they do not pass."""
+    from tutor import lesson_sessions
+    from tutor.course import demo, locate
+
+    reasons: list[str] = []
+    last = [""]
+    failed_text = _t("demo-step-failed", title="\0").split("\0")[0]
+
+    def show(kind: str, text: str) -> None:
+        if kind in ("fail", "error") and not text.startswith(failed_text):
+            last[0] = text.splitlines()[0] if text else ""
+        elif kind == "error":
+            reasons.append(last[0])
+    session, _ = lesson_sessions.sim_session(lesson)
+    try:
+        result = demo.play(lesson, session, show)
+    except Exception as exc:       # a lesson file is input: whatever it does, one line, never a traceback
+        return [f"{loader.shown_path(Path(path))}:1: lesson: the demo stopped: {type(exc).__name__}: {exc}"[:300]]
+    finally:
+        session.close()
+    text = loader.read_text(Path(path))
+    out = []
+    for step_id, reason in zip(result.failed, reasons + [""] * len(result.failed)):
+        index = lesson.step_index(step_id)
+        line = locate.line_of(text, step_id, "solution", index)
+        out.append(_t("check-solution", path=loader.shown_path(Path(path)), line=line, step=step_id,
+                      reason=reason or "-"))
+    return out
+
+
 def check_files(paths: list[str]) -> int:
-    """Print every problem as `file:step: what is wrong`; 0 when all files are good."""
+    """Print every problem as `file:LINE: step: what is wrong`, the solutions played on the simulator too; 0 when
+    all files are good."""
     bad = 0
     for path in paths:
         problems = loader.check_file(path)
+        if not problems:
+            problems = solution_problems(loader.load_file(path), path)
         for line in problems:
             print(line)
         if problems:

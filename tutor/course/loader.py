@@ -62,8 +62,10 @@ def read(path: str | os.PathLike) -> tuple[Lesson | None, list[str]]:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc).splitlines()[0] if str(exc) else "not TOML"
         return None, [f"{name}:{locate.line_of('', 'toml', message, None)}: toml: {message}"]
-    except (ValueError, RecursionError) as exc:     # too big; nested too deep for the TOML parser
-        return None, [f"{name}:1: lesson: {str(exc) or 'nested too deep'}"]
+    except RecursionError:
+        return None, [f"{name}:1: lesson: arrays or tables nested too deep to read"]
+    except ValueError as exc:                       # bigger than MAX_BYTES
+        return None, [f"{name}:1: lesson: {exc}"]
     problems = Problems()
     lesson = parse_lesson(data, file.stem, str(file), problems)
     return lesson, [f"{name}:{locate.line_of(text, where, what, step)}: {where}: {what}"

@@ -32,6 +32,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--check", nargs="+", metavar="FILE", help="validate lesson files; errors as file:step: what")
     p.add_argument("--demo", action="store_true", help="play the solutions with the explanations")
     p.add_argument("--no-pause", action="store_true", help="with --demo: do not wait between steps")
+    p.add_argument("--format", choices=("md", "html"), help="write a handout: the lesson's prose and a worked "
+                   "transcript of its solutions on the simulator, as Markdown or one self-contained HTML page")
     again = p.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true", help="continue where you left off, without asking")
     again.add_argument("--restart", action="store_true", help="start over from step 1 (forgets the steps passed)")
@@ -195,6 +197,24 @@ def _pause() -> bool:
     return answer.strip().lower() not in ("q", "quit")
 
 
+def write_handout(lesson: Lesson, fmt: str) -> int:
+    """The lesson's prose and the worked transcript of its solutions, played on the simulator, as Markdown or
+    HTML on standard output."""
+    from tutor import lesson_sessions
+    from tutor.course import demo, handout
+    from tutor.display.annotations import Annotations
+
+    events: list[tuple[str, str]] = []
+    session, greeting = lesson_sessions.sim_session(lesson, annotator=Annotations())
+    events += [(item.kind, item.text) for item in greeting]
+    try:
+        result = demo.play(lesson, session, lambda kind, text: events.append((kind, text)))
+    finally:
+        session.close()
+    sys.stdout.write(handout.render(fmt, lesson, events))
+    return 0 if result.ok else 1
+
+
 def run_demo(lesson: Lesson, args: argparse.Namespace) -> int:
     """Play the lesson's solutions; 0 only when every step passed."""
     from tutor import lesson_sessions
@@ -202,13 +222,14 @@ def run_demo(lesson: Lesson, args: argparse.Namespace) -> int:
     from tutor.course.runner import LessonRunner
     from tutor.display.annotations import Annotations
 
-    creds = None
+    creds, record = None, getattr(args, "record", None)
     if args.connect:
         host, port, options = live_options(args, lesson)
         creds = Credentials(args.user, ask_password(args.user, f"{host}:{port}"))
-        session, greeting = lesson_sessions.live_session(host, port, annotator=Annotations(reveal=False), **options)
+        session, greeting = lesson_sessions.live_session(host, port, annotator=Annotations(reveal=False),
+                                                         record=record, **options)
     else:
-        session, greeting = lesson_sessions.sim_session(lesson, annotator=Annotations())
+        session, greeting = lesson_sessions.sim_session(lesson, annotator=Annotations(), record=record)
     show = _printer(creds is not None)
     for item in greeting:
         show(item.kind, item.text)
@@ -219,6 +240,9 @@ def run_demo(lesson: Lesson, args: argparse.Namespace) -> int:
         result = demo.play(lesson, session, show, pause=_pause if interactive else None, runner=runner, guard=guard)
     finally:
         session.close()
+        if session.transcript.recorder is not None:
+            session.transcript.recorder.close()
+            print(_t("demo-recorded", path=record))
     if result.ok:
         print(_t("demo-result-ok", number=lesson.number, title=lesson.title))
         return 0
@@ -318,6 +342,10 @@ def run(args: argparse.Namespace) -> int:
             print(progress.problem, file=sys.stderr)
         return list_lessons(progress)
     lesson = loader.find(args.name)
+    if args.format:
+        if args.connect:
+            raise InputError(_t("handout-sim-only"))
+        return write_handout(lesson, args.format)
     if args.demo:
         return run_demo(lesson, args)
     return run_interactive(lesson, args)

@@ -48,9 +48,12 @@ def sim_transport(lesson: Lesson) -> Any:
     return MemoryTransport(sim_server(lesson), lesson.sim.profile)
 
 
-def sim_session(lesson: Lesson, annotator: Any = None) -> tuple[Session, list]:
-    """A fresh simulator session for the lesson, and the items of its greeting."""
+def sim_session(lesson: Lesson, annotator: Any = None, record: str | None = None) -> tuple[Session, list]:
+    """A fresh simulator session for the lesson, and the items of its greeting; `record`: a JSON Lines file
+    the transcript streams to (0600, credentials redacted), greeting included."""
     session = Session(sim_transport(lesson), annotator=annotator)
+    if record:
+        session.transcript.record_to(record, redact=True)
     return session, session.open()
 
 
@@ -98,8 +101,11 @@ def live_transport(host: str, port: int, *, starttls: bool = False, tls: bool = 
     return tcp.connect(host, port, starttls=starttls, tls=tls, insecure=insecure, cafile=cafile, timeout=timeout)
 
 
-def live_session(host: str, port: int, *, annotator: Any = None, timeout: float = 10.0,
+def live_session(host: str, port: int, *, annotator: Any = None, timeout: float = 10.0, record: str | None = None,
                  **options: Any) -> tuple[Session, list]:
-    """A session on a real server, and the items of its greeting (options as for live_transport)."""
+    """A session on a real server, and the items of its greeting (options as for live_transport; `record` as for
+    sim_session)."""
     session = Session(live_transport(host, port, timeout=timeout, **options), annotator=annotator, timeout=timeout)
+    if record:
+        session.transcript.record_to(record, redact=True)
     return session, session.open()

@@ -236,3 +236,27 @@ def test_a_bare_word_inside_a_message_is_message_text():
     out.clear()
     shell.handle("next")
     assert [item.text for item in out if item.kind == "C"] == ["next"]
+
+
+def test_lesson_11_scram_with_the_wrong_password_does_not_pass_compute_or_verify():
+    lesson = loader.find("scram-sha-256", LESSONS)
+    shell, out = start(lesson)
+    shell.handle("EHLO laptop.example")
+    shell.handle(":lesson next")                                     # the reading step
+    shell.handle(":scram user --nonce rOprNGfwEbeRWgbNEkqO")         # RFC 7677 §3's client nonce
+    shell.handle("AUTH SCRAM-SHA-256 biwsbj11c2VyLHI9ck9wck5HZndFYmVSV2diTkVrcU8=")
+    shell.handle(":decode " + shell.session.client.last_reply.text)
+    runner = shell.lesson.runner
+    assert runner.step.id == "compute"
+    shell.handle(":scram user wrong")
+    assert "compute" not in runner.passed
+    shell.handle(":scram user pencil")                               # RFC 7677 §3's password
+    assert "compute" in runner.passed
+    # RFC 7677 §3's client-final message, proof included
+    shell.handle("Yz1iaXdzLHI9ck9wck5HZndFYmVSV2diTkVrcU8laHZZRHBXVWEyUmFUQ0F"
+                 "mdXhGSWxqKWhObEYkazAscD1kSHpiWmFwV0lrNGpVaE4rVXRlOXl0YWc5empmTUhnc3FtbWl6N0FuZFZRPQ==")
+    assert runner.step.id == "verify"
+    shell.handle(":scram user wrong")
+    assert "verify" not in runner.passed
+    shell.handle(":scram user pencil")
+    assert "verify" in runner.passed

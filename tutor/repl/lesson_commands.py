@@ -127,10 +127,11 @@ class LessonControl:
         says = runner.start(view_of(shell.session))
         step_at = next(i for i, say in enumerate(says) if say.kind == "step")
         shell.emit(items(says[:step_at]))
-        self.restore(shell, explain.text("course.progress.resuming", step=index + 1, total=len(self.lesson.steps)))
+        self.restore(shell, explain.text("course.progress.resuming", step=index + 1, total=len(self.lesson.steps)),
+                     reconnect=False)                     # begin() has just opened a fresh one
         shell.emit(items(says[step_at:]))
 
-    def restore(self, shell: Any, intro: str = "") -> None:
+    def restore(self, shell: Any, intro: str = "", reconnect: bool = True) -> None:
         """A fresh connection with the earlier steps' solutions replayed, said so, lines shown."""
         if not intro:
             session = shell.session
@@ -138,7 +139,8 @@ class LessonControl:
             why = recovery.reason(view, self.checkpoint(self.runner.index) or ())
             intro = _t(f"off-course.{why}") + " " + _t("restoring", step=self.runner.index + 1)
         shell.info(intro)
-        self.reopen()
+        if reconnect or shell.session is None or shell.session.closed:
+            self.reopen()
         shown: list[Item] = []
         played = recovery.replay(self.lesson, shell.session, self.runner.index,
                                  lambda kind, text: shown.append(Item(kind, text)) if kind in WIRE_KINDS else None)

@@ -118,6 +118,11 @@ class LessonControl:
         """`:lesson hint`: first put the connection where the step starts, if it is not; then the next hint."""
         if self.off_course(shell):
             self.restore(shell)
+        elif not self.target and self.reopen is not None and (shell.session is None or shell.session.closed) \
+                and not self.runner.finished:
+            shell.info(_t("live-closed"))             # a live server: nothing to replay on, so from step 1
+            _restart(shell, self)
+            return
         shell.emit(items(self.runner.hint()))
 
     def resume(self, shell: Any, index: int) -> None:

@@ -91,6 +91,11 @@ CORPUS = [
     ("deep-array", lambda t: t + "\n[x]\ny = " + "[" * 3000 + "]" * 3000 + "\n", "nested too deep"),
     ("sim-string", lambda t: t.replace('[sim]\nprofile = "lab"\n', 'sim = "lab"\n'), "sim must be a table"),
     ("not-toml", lambda t: "id = \n", "toml:"),
+    ("control-char", lambda t: t.replace("Say EHLO, {user}.", "Say EHLO\\u001b[2J, {user}."),
+     "a control character (\\x1b)"),
+    ("control-in-account", lambda t: t.replace('profile = "lab"', 'profile = "lab"\naccounts = ["tim\\u0007:x"]'),
+     "a control character in an account"),
+    ("control-key", lambda t: t.replace("minutes = 5", 'minutes = 5\n"k\\u001b" = 1'), "unknown key 'k\\x1b'"),
     ("empty-file", lambda t: "", "id must look like NN-slug"),
     ("nul-bytes", lambda t: t.replace("Bye.", "Bye\x00."), "Illegal character '\\x00'"),
 ]
@@ -117,6 +122,7 @@ def test_a_hostile_lesson_gets_one_line_per_problem_with_its_line(tmp_path, caps
     assert lines and all(re.match(rf"^{re.escape(shown)}:\d+: ", line) for line in lines), lines
     assert any(words in line for line in lines), lines
     assert "Traceback" not in out.out + out.err and len(out.out) < 20_000
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", out.out)        # nothing from the file reaches a terminal raw
 
 
 def test_a_lesson_file_that_is_dev_zero_or_huge_is_refused_in_one_line(tmp_path, capsys):

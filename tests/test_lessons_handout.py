@@ -18,7 +18,7 @@ RFC2195_RESPONSE = "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"   # tim b9
 
 HOSTILE = '''id = "97-escape"
 title = "Escaping <b>me</b> & you"
-summary = "A summary with <script>alert(1)</script> and an escape\\u001b[31m."
+summary = "A summary with <script>alert(1)</script> in it."
 level = "beginner"
 minutes = 5
 
@@ -76,9 +76,18 @@ def test_html_handout_escapes_the_lessons_text(tmp_path):
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "&lt;b&gt;me&lt;/b&gt; &amp; you" in page and "&lt;i&gt;it&lt;/i&gt;" in page
-    assert "\x1b" not in page and "\\x1b[31m" in page
-    md = tutor("lesson", str(path), "--format", "md", tmp_path=tmp_path).stdout
-    assert "\x1b" not in md and "\\x1b[31m" in md
+
+
+def test_a_control_character_in_what_the_demo_showed_is_escaped_in_the_handout():
+    from tutor.course import handout
+
+    lesson = loader.find("smtp-basics", LESSONS)
+    events = [("step", "Step 1 of 5: x"), ("info", "say"), ("task", "do"), ("S", "250 ok\x1b[31m red"),
+              ("explain", "bell\x07")]
+    for fmt in handout.FORMATS:
+        text = handout.render(fmt, lesson, events)
+        assert "\x1b" not in text and "\x07" not in text
+        assert "250 ok\\x1b[31m red" in text and "bell\\x07" in text
 
 
 def test_handout_is_for_the_simulator(tmp_path):

@@ -25,6 +25,7 @@ PASS_PARAMS = ("guess",)                                                        
 FAIL_PARAMS = ("typed", "wanted", "got", "error", "mechanism", "offered", "position", "guess")   # Fail params
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")   # nothing from a file reaches a terminal raw
 MAX_STEPS = 200             # a real lesson has about ten
 MAX_TEXT = 20_000           # characters in one text value
 
@@ -67,6 +68,11 @@ def _text(table: dict, key: str, where: str, out: Problems, required: bool = Tru
 def _template(value: str, key: str, where: str, out: Problems, extra: tuple[str, ...] = ()) -> None:
     """Placeholders must be known template fields (tutor.course.facts.FIELDS), alone: no `{}`, no format spec
     (`{user:>999}`), no conversion (`{user!r}`); `{{` writes a brace."""
+    control = CONTROL.search(value)
+    if control:
+        out.add(where, f"{key}: a control character (\\x{ord(control.group()):02x}) has no place in lesson text; "
+                       "write it as an escape where a helper reads escapes")
+        return
     try:
         names = facts.fields_in(value)
         parts = facts.placeholders(value)
@@ -172,6 +178,9 @@ def parse_sim(table: Any, out: Problems) -> SimSetup:
         out.add("sim", f"profile {profile!r} is unknown (known: {', '.join(PROFILES)})")
     accounts = _strings(table["accounts"], "accounts", "sim", out) if "accounts" in table else defaults.accounts
     for spec in accounts:
+        if CONTROL.search(spec):
+            out.add("sim", "accounts: a control character in an account")
+            continue
         name, colon, password = spec.partition(":")
         if not colon or not name or not password or any(c.isspace() for c in name):
             out.add("sim", f"account {spec.split(':')[0]!r} must be NAME:PASSWORD")

@@ -70,12 +70,13 @@ def student_line(rng: random.Random, shell) -> str:
     return ":lesson next"
 
 
-def follow_hints(shell, out) -> list[str]:
-    """Do only what `:lesson hint` says until the lesson is finished; what was typed, for the failure message."""
+def follow_hints(shell, out, until=None) -> list[str]:
+    """Do only what `:lesson hint` says until the lesson is finished (or `until()` is true); what was typed, for
+    the failure message."""
     typed: list[str] = []
     for _ in range(HINT_BUDGET):
         runner = shell.lesson.runner
-        if runner.finished:
+        if runner.finished or (until is not None and until()):
             return typed
         out.clear()
         shell.handle(":lesson hint")
@@ -122,6 +123,30 @@ def test_hints_alone_finish_a_fresh_lesson_with_every_step_passed(lesson):
     follow_hints(shell, out)
     runner = shell.lesson.runner
     assert runner.finished and runner.all_passed, sorted({s.id for s in lesson.steps} - runner.passed)
+
+
+# Things that knock a connection off course; each lesson is played once per rotation, with one of them done at
+# every step (so every step meets every one), and the hints alone must bring it back to pass that step.
+DISRUPTIONS = ("QUIT", "*", "AUTH PLAIN AHRpbQB0aW0Ad3Jvbmc=", ":lesson back", ":disconnect",
+               "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "MAIL FROM:<a@example.com>")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.id for lesson in LESSONS])
+def test_every_step_recovers_from_every_disruption_by_hints_alone(lesson):
+    for offset in range(len(DISRUPTIONS)):
+        shell, out = start(lesson)
+        runner = shell.lesson.runner
+        story = []
+        for _ in range(3 * len(lesson.steps)):
+            if runner.finished:
+                break
+            index = runner.index
+            step_id = lesson.steps[index].id
+            disruption = DISRUPTIONS[(index + offset) % len(DISRUPTIONS)]
+            shell.handle(disruption)
+            story.append(f"{step_id}: {disruption}")
+            follow_hints(shell, out, until=lambda: step_id in runner.passed and runner.index != index)
+        assert runner.finished and runner.all_passed, (offset, story, sorted({s.id for s in lesson.steps} - runner.passed))
 
 
 # ---- the known traps --------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """`:lesson list|start NAME|hint|next|back|restart|quit`: a guided lesson inside the REPL.
 
-While a lesson runs, `shell.lesson` holds a LessonControl: the Shell calls its `before_send`/`after_send`
-around every line sent and `after_helper` after every helper command, so each is checked; it shows
-`status()` in the toolbar and `prompt_tag()` in the prompt.
+While a lesson runs, `shell.lesson` holds a LessonControl: the Shell asks its `intercept` before a line goes
+out (a bare `next` or `hint` is answered, not sent), calls `before_send`/`after_send` around every line sent and
+`after_helper` after every helper command, so each is checked; it shows `status()` in the toolbar and
+`prompt_tag()` in the prompt. `:lesson hint` first brings the connection back to where the step starts when it
+is not there (tutor.course.recovery), so no state is a dead end.
 """
 
 from __future__ import annotations

@@ -94,3 +94,29 @@ MODERN_CASES = [
     ("bearer-error-answer", {}, line(LOGIN_PASS_VIEW, ""), "other-mechanism"),
     ("bearer-error-answer", {}, line(READY, "QUIT"), "not-in-exchange"),
 ]
+
+
+# `:scram USER PASSWORD` (lesson 11's compute and verify steps): judged on the client-final the helper computed.
+def _ran(final: str, server: str = "sent"):
+    from tutor.course.view import Attempt
+    return Attempt(SCRAM_FINAL, SCRAM_FINAL, helper="scram", args=("tim",),
+                   result={"mechanism": "SCRAM-SHA-256", "client_final": final, "server": server})
+
+
+def helper_attempt(view, name, result):
+    from tutor.course.view import Attempt
+    return Attempt(view, view, helper=name, args=("tim",), result=result)
+
+
+RIGHT_FINAL, WRONG_FINAL = f"{WITHOUT_PROOF},p={TIM_PROOF}", f"{WITHOUT_PROOF},p={WRONG_PROOF}"
+MODERN_CASES += [
+    ("scram-helper", {}, _ran(RIGHT_FINAL), PASS),
+    ("scram-helper", {}, _ran(WRONG_FINAL), "wrong-password"),
+    ("scram-helper", {"verify": True}, _ran(RIGHT_FINAL, "verified"), PASS),
+    ("scram-helper", {"verify": True}, _ran(RIGHT_FINAL, "sent"), "no-server-final"),
+    ("scram-helper", {"verify": True}, _ran(RIGHT_FINAL, "refused"), "not-verified"),
+    ("scram-helper", {"verify": True}, _ran(WRONG_FINAL, "refused"), "wrong-password"),
+    ("scram-helper", {}, helper_attempt(SCRAM_FINAL, "scram", {"client_first": CLIENT_FIRST}), "no-server-first"),
+    ("scram-helper", {}, helper_attempt(SCRAM_FINAL, "b64", None), "wrong-helper"),
+    ("scram-helper", {}, line(SCRAM_FINAL, "dGlt"), "not-helper"),
+]

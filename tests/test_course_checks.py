@@ -10,6 +10,7 @@ from tutor import explain
 from tutor.course.checkbase import COMMON_FAILS, Fail, Pass, Wait
 from tutor.course.checks import CHECKS, register
 from tutor.course.facts import Credentials
+from tutor.course.view import Attempt
 from course_cases_modern import MODERN_CASES
 from course_support import (CRAM, DATA, LOGIN_PASS, LOGIN_USER, PASSWORD_B64, PLAIN_TIM, PLAIN_WAIT, READY,
                             READY_TLS, RFC2195_CHALLENGE, RFC2195_RESPONSE, TIM, USER_B64, b64, helper, line)
@@ -32,6 +33,10 @@ PASS, WAIT = "pass", "wait"
 GUESS = {"challenge": JTR_CHALLENGE, "response": JTR_RESPONSE}
 
 # (check kind, params, attempt, expected: PASS, WAIT or the failure key)
+# RFC 2195 §2: user tim, secret tanstaaftanstaaf, this challenge -> digest b913a602c7eda7a495b4e6e7334d3890
+RAN_RFC2195 = {"user": "tim", "challenge": "<1896.697170952@postoffice.reston.mci.net>",
+               "digest": "b913a602c7eda7a495b4e6e7334d3890"}
+
 CASES = [
     # EHLO (RFC 5321 §4.1.1.1); after TLS (RFC 3207 §4.2)
     ("any-ehlo", {}, line(READY, "EHLO laptop.example"), PASS),
@@ -167,6 +172,18 @@ CASES = [
     ("cram-guess", GUESS, helper(READY, "cram", "alice", "wonderland", RFC_CHALLENGE_B64), "wrong-challenge"),
     ("cram-guess", GUESS, helper(READY, "b64", "decode", JTR_RESPONSE), "wrong-helper"),
     ("cram-guess", GUESS, line(READY, "AUTH CRAM-MD5"), "not-helper"),
+    # `:cram` in lesson 5 passes on what it computed, judged against the challenge and the account's password
+    ("cram-digest", {}, Attempt(CRAM, CRAM, helper="cram", args=("tim",), result=RAN_RFC2195), PASS),
+    ("cram-digest", {}, helper(CRAM, "cram", "tim", "tanstaaftanstaaf"), PASS),
+    ("cram-digest", {}, Attempt(CRAM, CRAM, helper="cram", args=("tim",), result={**RAN_RFC2195, "digest": "0" * 32}),
+     "wrong-password"),
+    ("cram-digest", {}, helper(CRAM, "cram", "tim", "secret"), "wrong-password"),
+    ("cram-digest", {}, helper(CRAM, "cram", "tom", "tanstaaftanstaaf"), "wrong-user"),
+    ("cram-digest", {}, Attempt(CRAM, CRAM, helper="cram", args=("tim",),
+                                result={**RAN_RFC2195, "challenge": "<1.2@x>"}), "other-challenge"),
+    ("cram-digest", {}, helper(READY, "cram", "tim", "tanstaaftanstaaf"), "no-challenge"),
+    ("cram-digest", {}, helper(CRAM, "b64", "decode", "dGlt"), "wrong-helper"),
+    ("cram-digest", {}, line(CRAM, "dGlt"), "not-helper"),
     ("continue", {}, line(READY, "NOOP"), WAIT),
 ]
 CASES += MODERN_CASES     # SCRAM and bearer-token checks (tests/course_cases_modern.py)

@@ -1,4 +1,4 @@
-"""Lesson files: every shipped lesson validates; a bad file gives one `file:step: what is wrong` line per
+"""Lesson files: every shipped lesson validates; a bad file gives one `file:LINE: step: what is wrong` line per
 problem, never a traceback, through the API and through `smtp-tutor lesson --check`."""
 
 import os
@@ -112,10 +112,29 @@ def test_a_bad_file_names_the_file_the_step_and_the_problem(tmp_path, change, ex
     assert "\n" not in str(raised.value) and str(raised.value).startswith(loader.shown_path(path))
 
 
+LINES = [   # (change to the good file, the problem, the line it is on)
+    (lambda t: t.replace('kind = "any-ehlo"', 'kind = "nope"'), "check kind 'nope' is unknown", 13),
+    (lambda t: t.replace("reply = 250", "reply = 99"), "reply must be a reply code", 14),
+    (lambda t: t.replace("minutes = 5", "minutes = 0"), "minutes must be", 6),
+    (lambda t: t.replace('say = "Say EHLO."', 'say = "Say {user:>999}."'), "no format spec", 11),
+    (lambda t: t + '\n[sim]\nseed = 1\nprofile = ["lab"]\n', "profile must be a string", 19),
+    (lambda t: t + t[t.index("[[steps]]"):].replace('"ehlo"', '"two"').replace('title = "Greet"', "title = 5"),
+     "title must be a non-empty string", 18),
+]
+
+
+@pytest.mark.parametrize("change, expected, number", LINES, ids=[e for _, e, _ in LINES])
+def test_each_problem_names_its_line(tmp_path, change, expected, number):
+    text = change(GOOD.replace("{stem}", "99-test"))
+    path = write(tmp_path, text)
+    problems = [p for p in loader.check_file(path) if expected in p]
+    assert problems and problems[0].startswith(f"{loader.shown_path(path)}:{number}: "), (problems, text)
+
+
 def test_toml_syntax_errors_are_one_line(tmp_path):
     path = write(tmp_path, 'id = "99-test"\ntitle = \n')
     problems = loader.check_file(path)
-    assert len(problems) == 1 and problems[0].startswith(f"{loader.shown_path(path)}:toml: ")
+    assert len(problems) == 1 and problems[0].startswith(f"{loader.shown_path(path)}:2: toml: ")
     assert "line 2" in problems[0]
 
 
@@ -150,7 +169,7 @@ def test_cli_check_prints_file_step_lines_and_exits_1(tmp_path):
     bad = write(tmp_path, GOOD.replace("{stem}", "99-test").replace('kind = "any-ehlo"', 'kind = "nope"'))
     result = tutor("lesson", "--check", str(bad), cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stdout.startswith("99-test.toml:ehlo: check kind 'nope' is unknown")
+    assert result.stdout.startswith("99-test.toml:13: ehlo: check kind 'nope' is unknown")
     assert "Traceback" not in result.stderr + result.stdout
 
 

@@ -105,6 +105,11 @@ def wrong_answer(step, view, runner):
         return wire(_b64(creds.user), "not-cancel")
     if kind == "helper-command":
         return Attempt(view, view, helper="explain", args=("250",)), "wrong-helper"
+    if kind == "cram-digest":          # the helper ran, but with another password: RFC 2195 §2's key is the secret
+        return Attempt(view, view, helper="cram", args=(creds.user, "not-the-password")), "wrong-password"
+    if kind == "scram-helper":         # the helper ran over this exchange with another password
+        return Attempt(view, view, helper="scram", args=(creds.user, "not-the-password"),
+                       result={"client_final": "c=biws,r=x,p=eA==", "server": "sent"}), "wrong-password"
     if kind == "cram-guess":
         user = base64.b64decode(params["response"]).rsplit(b" ", 1)[0].decode()
         return Attempt(view, view, helper="cram", args=(user, "password", params["challenge"])), "no-match"

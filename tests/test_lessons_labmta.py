@@ -119,3 +119,11 @@ def test_cli_learner_session_on_the_lab(lab, tmp_path):
     result = _cli(lab, "auth-login", stdin="\n".join(lines) + "\n", env={"XDG_DATA_HOME": str(tmp_path)})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     assert "Lesson complete" in result.stdout
+
+
+def test_cli_learner_on_the_lab_who_quits_too_early_gets_a_fresh_start_from_the_hint(lab, tmp_path):
+    lines = [users(lab)["tim"], "EHLO laptop.example", "QUIT", ":lesson hint", "EHLO laptop.example", "AUTH LOGIN",
+             ":b64 decode VXNlcm5hbWU6", "dGlt", "dGFuc3RhYWZ0YW5zdGFhZg==", ":lesson next", "QUIT"]
+    result = _cli(lab, "auth-login", stdin="\n".join(lines) + "\n", env={"XDG_DATA_HOME": str(tmp_path)})
+    assert "the lesson starts again from step 1 on a fresh connection" in result.stdout, result.stdout[-3000:]
+    assert "Lesson complete" in result.stdout and result.returncode == 0, result.stdout[-3000:] + result.stderr

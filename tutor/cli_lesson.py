@@ -32,6 +32,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--check", nargs="+", metavar="FILE", help="validate lesson files; errors as file:step: what")
     p.add_argument("--demo", action="store_true", help="play the solutions with the explanations")
     p.add_argument("--no-pause", action="store_true", help="with --demo: do not wait between steps")
+    p.add_argument("--format", choices=("md", "html"), help="write a handout: the lesson's prose and a worked "
+                   "transcript of its solutions on the simulator, as Markdown or one self-contained HTML page")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue where you left off, without asking")
+    again.add_argument("--restart", action="store_true", help="start over from step 1 (forgets the steps passed)")
     p.add_argument("--connect", metavar="HOST[:PORT]", help="take the lesson on a live server (default port 587)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--starttls", action="store_true", help="with --connect: upgrade to TLS with STARTTLS first")
@@ -49,11 +54,45 @@ def register(subparsers: Any) -> None:
 LIVE_ONLY = ("starttls", "tls", "user", "insecure", "cafile", "allow_cleartext")   # options that need --connect
 
 
+def solution_problems(lesson: Lesson, path: str) -> list[str]:
+    """Play the lesson's solutions on a fresh simulator: one `file:LINE: step: ...` line per step they do not pass."""
+    from tutor import lesson_sessions
+    from tutor.course import demo, locate
+
+    reasons: list[str] = []
+    last = [""]
+    failed_text = _t("demo-step-failed", title="\0").split("\0")[0]
+
+    def show(kind: str, text: str) -> None:
+        if kind in ("fail", "error") and not text.startswith(failed_text):
+            last[0] = text.splitlines()[0] if text else ""
+        elif kind == "error":
+            reasons.append(last[0])
+    session, _ = lesson_sessions.sim_session(lesson)
+    try:
+        result = demo.play(lesson, session, show)
+    except Exception as exc:       # a lesson file is input: whatever it does, one line, never a traceback
+        return [f"{loader.shown_path(Path(path))}:1: lesson: the demo stopped: {type(exc).__name__}: {exc}"[:300]]
+    finally:
+        session.close()
+    text = loader.read_text(Path(path))
+    out = []
+    for step_id, reason in zip(result.failed, reasons + [""] * len(result.failed)):
+        index = lesson.step_index(step_id)
+        line = locate.line_of(text, step_id, "solution", index)
+        out.append(_t("check-solution", path=loader.shown_path(Path(path)), line=line, step=step_id,
+                      reason=reason or "-"))
+    return out
+
+
 def check_files(paths: list[str]) -> int:
-    """Print every problem as `file:step: what is wrong`; 0 when all files are good."""
+    """Print every problem as `file:LINE: step: what is wrong`, the solutions played on the simulator too; 0 when
+    all files are good."""
     bad = 0
     for path in paths:
         problems = loader.check_file(path)
+        if not problems:
+            problems = solution_problems(loader.load_file(path), path)
         for line in problems:
             print(line)
         if problems:
@@ -158,6 +197,24 @@ def _pause() -> bool:
     return answer.strip().lower() not in ("q", "quit")
 
 
+def write_handout(lesson: Lesson, fmt: str) -> int:
+    """The lesson's prose and the worked transcript of its solutions, played on the simulator, as Markdown or
+    HTML on standard output."""
+    from tutor import lesson_sessions
+    from tutor.course import demo, handout
+    from tutor.display.annotations import Annotations
+
+    events: list[tuple[str, str]] = []
+    session, greeting = lesson_sessions.sim_session(lesson, annotator=Annotations())
+    events += [(item.kind, item.text) for item in greeting]
+    try:
+        result = demo.play(lesson, session, lambda kind, text: events.append((kind, text)))
+    finally:
+        session.close()
+    sys.stdout.write(handout.render(fmt, lesson, events))
+    return 0 if result.ok else 1
+
+
 def run_demo(lesson: Lesson, args: argparse.Namespace) -> int:
     """Play the lesson's solutions; 0 only when every step passed."""
     from tutor import lesson_sessions
@@ -165,13 +222,14 @@ def run_demo(lesson: Lesson, args: argparse.Namespace) -> int:
     from tutor.course.runner import LessonRunner
     from tutor.display.annotations import Annotations
 
-    creds = None
+    creds, record = None, getattr(args, "record", None)
     if args.connect:
         host, port, options = live_options(args, lesson)
         creds = Credentials(args.user, ask_password(args.user, f"{host}:{port}"))
-        session, greeting = lesson_sessions.live_session(host, port, annotator=Annotations(reveal=False), **options)
+        session, greeting = lesson_sessions.live_session(host, port, annotator=Annotations(reveal=False),
+                                                         record=record, **options)
     else:
-        session, greeting = lesson_sessions.sim_session(lesson, annotator=Annotations())
+        session, greeting = lesson_sessions.sim_session(lesson, annotator=Annotations(), record=record)
     show = _printer(creds is not None)
     for item in greeting:
         show(item.kind, item.text)
@@ -182,6 +240,9 @@ def run_demo(lesson: Lesson, args: argparse.Namespace) -> int:
         result = demo.play(lesson, session, show, pause=_pause if interactive else None, runner=runner, guard=guard)
     finally:
         session.close()
+        if session.transcript.recorder is not None:
+            session.transcript.recorder.close()
+            print(_t("demo-recorded", path=record))
     if result.ok:
         print(_t("demo-result-ok", number=lesson.number, title=lesson.title))
         return 0
@@ -207,6 +268,24 @@ def _live_shell(host: str, port: int, options: dict, allow_cleartext: bool, **sh
     return LiveShell(live, **shell_options)
 
 
+def resume_choice(lesson: Lesson, args: argparse.Namespace, progress: Progress, interactive: bool) -> bool | None:
+    """--restart: start over (the steps passed forgotten); --resume: continue; at a terminal, ask when there is
+    somewhere to continue from; else None (the lesson says how to continue)."""
+    from tutor.course.runner import LessonRunner
+
+    if args.restart:
+        progress.reset(lesson.id)
+        progress.save()
+        return False
+    if args.resume:
+        return True
+    index = LessonRunner(lesson, progress=progress).resume_index()
+    if index is None or args.connect or not interactive:
+        return None
+    words = {"number": lesson.number, "step": index + 1, "total": len(lesson.steps), "title": lesson.steps[index].title}
+    return _confirm(explain.text("course.progress.resume-ask", **words))
+
+
 def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
     """The REPL with the lesson started; batch mode (lines from stdin) when stdin is not a terminal.
 
@@ -228,6 +307,8 @@ def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
     else:
         shell = Shell(profile=lesson.sim.profile, interactive=interactive)
     shell.record = getattr(args, "record", None)      # --record, on the simulator or a live server
+    progress = Progress()
+    resume = resume_choice(lesson, args, progress, interactive)
     started: list = []
 
     def start() -> None:
@@ -235,7 +316,8 @@ def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
         if opener is not None:
             opener()
             shell.reconnect = opener
-        started.append(lesson_commands.begin(shell, lesson, creds=creds, keep=opener is not None))
+        started.append(lesson_commands.begin(shell, lesson, creds=creds, keep=opener is not None,
+                                             progress=progress, resume=resume))
         shell.begin_recording()
 
     shell.start = start
@@ -255,8 +337,15 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         return check_files(args.check)
     if args.list or not args.name:
-        return list_lessons(Progress())
+        progress = Progress()
+        if progress.problem:
+            print(progress.problem, file=sys.stderr)
+        return list_lessons(progress)
     lesson = loader.find(args.name)
+    if args.format:
+        if args.connect:
+            raise InputError(_t("handout-sim-only"))
+        return write_handout(lesson, args.format)
     if args.demo:
         return run_demo(lesson, args)
     return run_interactive(lesson, args)

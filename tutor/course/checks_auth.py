@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from tutor import escapes
 from tutor.course.checkbase import CheckKind, Fail, Outcome, Param, Pass, Wait
-from tutor.course.checks_smtp import command_of
+from tutor.course.checks_smtp import command_of, typed_verb
 from tutor.course.facts import Credentials
 from tutor.course.view import AUTH_RESPONSE, COMMAND, Attempt
 from tutor.errors import InputError
@@ -64,7 +64,7 @@ def check_auth_command(params: Params, attempt: Attempt, creds: Credentials) -> 
     if not isinstance(command, commands.Command):
         return command
     if command.verb != "AUTH":
-        return Fail("not-auth", {"typed": command.verb or "(empty line)"})
+        return Fail("not-auth", {"typed": typed_verb(command)})
     parsed = commands.parse_auth(command.argument)
     if parsed is None:
         return Fail("no-mechanism")

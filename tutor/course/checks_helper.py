@@ -98,10 +98,54 @@ def check_cram_guess(params: Params, attempt: Attempt, creds: Credentials) -> Ou
     return Pass(params={"guess": words[1]})
 
 
+def _cram_result(attempt: Attempt) -> tuple[str, str, str | None] | None:
+    """(user, challenge as shown, digest or None) of a `:cram` run: from its result, else from its words."""
+    data = attempt.result if isinstance(attempt.result, Mapping) else None
+    if data is not None and all(isinstance(data.get(k), str) for k in ("user", "challenge", "digest")):
+        return data["user"], data["challenge"], data["digest"]
+    words = [w for w in attempt.args if not w.startswith("--")]
+    if not words:
+        return None
+    challenge = attempt.before.challenge or b""
+    if len(words) >= 3:
+        challenge = _typed_challenge(words[2]) or b""
+    if len(words) >= 2 and _typed_challenge(words[1]) is None:
+        return words[0], escapes.show(challenge), cram_md5.digest(words[1].encode("utf-8"), challenge)
+    return words[0], escapes.show(challenge), None      # the password was asked for: not seen here
+
+
+def check_cram_digest(params: Params, attempt: Attempt, creds: Credentials) -> Outcome:
+    """`:cram USER PASSWORD` over this connection's challenge: passes only when the digest it computed is the
+    account's, HMAC-MD5(password, challenge) (RFC 2195 §2) - not merely because the helper ran."""
+    problem = _not_helper(attempt, ":cram")
+    if problem is not None:
+        return problem
+    if attempt.helper != "cram":
+        return Fail("wrong-helper", {"typed": ":" + str(attempt.helper), "wanted": ":cram"})
+    ran = _cram_result(attempt)
+    if ran is None:
+        return Fail("wrong-user", {"got": "", "wanted": creds.user})
+    user, shown_challenge, digest = ran
+    if user != creds.user:
+        return Fail("wrong-user", {"got": user, "wanted": creds.user})
+    challenge = attempt.before.challenge
+    if challenge is None:
+        return Fail("no-challenge")
+    if shown_challenge != escapes.show(challenge):
+        return Fail("other-challenge", {"got": shown_challenge, "wanted": escapes.show(challenge)})
+    if creds.password is None or digest is None:
+        return Pass("course.note.unchecked")
+    if digest.lower() != cram_md5.digest(creds.password.encode("utf-8"), challenge):
+        return Fail("wrong-password", {"got": digest})
+    return Pass()
+
+
 KINDS = (
     CheckKind("helper-command", check_helper_command,
               (Param("name", (str, list), True), Param("action", (str,)), Param("input", (str,))),
               ("wrong-helper", "wrong-action", "wrong-input", "lost-backslashes"), HELPER),
+    CheckKind("cram-digest", check_cram_digest, (),
+              ("wrong-helper", "wrong-user", "no-challenge", "other-challenge", "wrong-password"), HELPER),
     CheckKind("cram-guess", check_cram_guess,
               (Param("challenge", (str,), True), Param("response", (str,), True)),
               ("wrong-helper", "needs-challenge", "wrong-challenge", "wrong-user", "no-match"), HELPER),

@@ -9,8 +9,9 @@ from typing import Any, Mapping
 
 from tutor import escapes
 from tutor.course import facts
-from tutor.course.checkbase import CheckKind, Fail, Outcome, Param, Pass, Wait
+from tutor.course.checkbase import HELPER, CheckKind, Fail, Outcome, Param, Pass, Wait
 from tutor.course.checks_auth import decode
+from tutor.course.checks_smtp import typed_verb
 from tutor.course.facts import Credentials
 from tutor.course.view import AUTH_RESPONSE, COMMAND, Attempt
 from tutor.errors import InputError
@@ -31,7 +32,7 @@ def _message(attempt: Attempt, family: str, wanted: str | None) -> bytes | Outco
     if attempt.kind == COMMAND:
         command = commands.parse(attempt.line)
         if command.verb != "AUTH":
-            return Fail("not-auth", {"typed": command.verb or "(empty line)"})
+            return Fail("not-auth", {"typed": typed_verb(command)})
         parsed = commands.parse_auth(command.argument)
         mechanism = parsed.mechanism if parsed is not None else ""
         if not mechanism.startswith(family) or (wanted is not None and mechanism != wanted.upper()):
@@ -117,6 +118,36 @@ def _proof(attrs: dict, password: str, first: bytes, server_first: bytes, mechan
     return Pass() if hmac.compare_digest(attrs["p"], expected) else Fail("wrong-proof")
 
 
+def _expected_final(creds: Credentials, attempt: Attempt) -> str | None:
+    """The client-final message the account's password gives over this connection's exchange (None: unknown)."""
+    first, server_first, _ = scram.last_exchange(attempt.before.messages)
+    if creds.password is None or first is None or server_first is None:
+        return None
+    try:
+        steps = scram.steps(creds.password, first, server_first, attempt.before.mechanism or "SCRAM-SHA-256")
+    except InputError:
+        return None
+    return next(s.value for s in steps if s.label == "scram.step.client-final").decode("utf-8")
+
+
+def check_scram_helper(params: Params, attempt: Attempt, creds: Credentials) -> Outcome:
+    """`:scram USER PASSWORD` after the server-first: passes only when the client-final it computed is the
+    account's (RFC 5802 §3: the proof comes from the password); `verify = true`: and it checked the server's v=."""
+    if attempt.helper is None:
+        return Fail("not-helper", {"wanted": ":scram"})
+    if attempt.helper != "scram":
+        return Fail("wrong-helper", {"typed": ":" + attempt.helper, "wanted": ":scram"})
+    data = attempt.result if isinstance(attempt.result, Mapping) else {}
+    if "client_final" not in data:
+        return Fail("no-server-first") if data else Pass("course.note.unchecked")
+    expected = _expected_final(creds, attempt)
+    if expected is not None and data["client_final"] != expected:
+        return Fail("wrong-password")
+    if params.get("verify") and data.get("server") != "verified":
+        return Fail("not-verified" if data.get("server") == "refused" else "no-server-final")
+    return Pass()
+
+
 # ---- XOAUTH2 / OAUTHBEARER ------------------------------------------------------------------------------
 
 def _parse_bearer(name: str, data: bytes) -> tuple[str, str] | Fail:
@@ -187,6 +218,9 @@ KINDS = (
     CheckKind("scram-client-final", check_scram_client_final, (),
               ("other-mechanism", "cancelled", "plain-text", "malformed", "wrong-message", "wrong-binding",
                "client-nonce-only", "wrong-nonce", "wrong-proof")),
+    CheckKind("scram-helper", check_scram_helper, (Param("verify", (bool,)),),
+              ("not-helper", "wrong-helper", "no-server-first", "wrong-password", "no-server-final", "not-verified"),
+              HELPER),
     CheckKind("bearer-response", check_bearer_response,
               (Param("mechanism", (str,), True, BEARER), Param("token", (str,), choices=("lab", "any"))),
               ("not-auth", "wrong-mechanism", "no-message", "other-mechanism", "cancelled", "plain-text",

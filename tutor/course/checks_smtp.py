@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from tutor import escapes
 from tutor.course.checkbase import ANY, NOTHING, CheckKind, Fail, Outcome, Param, Pass, Wait
 from tutor.course.facts import Credentials
 from tutor.course.view import AUTH_RESPONSE, COMMAND, MESSAGE, Attempt
@@ -26,6 +27,12 @@ def command_of(attempt: Attempt) -> commands.Command | Outcome:
     return commands.parse(attempt.line)
 
 
+def typed_verb(command: commands.Command) -> str:
+    """The first word as the learner typed it (its case kept: it may be base64 typed in the wrong place)."""
+    word = command.raw.strip().partition(b" ")[0]
+    return escapes.show(word) if word else "(empty line)"
+
+
 def check_continue(params: Params, attempt: Attempt, creds: Credentials) -> Outcome:
     """A reading step: nothing typed is judged; `:lesson next` goes on."""
     return Wait()
@@ -39,7 +46,7 @@ def check_any_ehlo(params: Params, attempt: Attempt, creds: Credentials) -> Outc
     if command.verb == "HELO":
         return Fail("helo")
     if command.verb != "EHLO":
-        return Fail("not-ehlo", {"typed": command.verb})
+        return Fail("not-ehlo", {"typed": typed_verb(command)})
     if not command.argument:
         return Fail("no-domain")
     if params.get("tls") and not attempt.before.tls:
@@ -54,7 +61,7 @@ def check_command(params: Params, attempt: Attempt, creds: Credentials) -> Outco
         return command
     wanted = str(params["verb"]).upper()
     if command.verb != wanted:
-        return Fail("other-command", {"typed": command.verb or "(empty line)", "wanted": wanted})
+        return Fail("other-command", {"typed": typed_verb(command), "wanted": wanted})
     return Pass()
 
 
@@ -63,7 +70,7 @@ def _path(params: Params, attempt: Attempt, verb: str, keyword: str) -> Outcome:
     if not isinstance(command, commands.Command):
         return command
     if command.verb != verb:
-        return Fail("other-command", {"typed": command.verb or "(empty line)", "wanted": f"{verb} {keyword}:"})
+        return Fail("other-command", {"typed": typed_verb(command), "wanted": f"{verb} {keyword}:"})
     path = commands.parse_path(command.argument)
     if path is None or path.keyword != keyword:
         return Fail("syntax", {"typed": command.argument})
@@ -102,7 +109,7 @@ def check_starttls(params: Params, attempt: Attempt, creds: Credentials) -> Outc
     if not isinstance(command, commands.Command):
         return command
     if command.verb != "STARTTLS":
-        return Fail("other-command", {"typed": command.verb or "(empty line)", "wanted": "STARTTLS"})
+        return Fail("other-command", {"typed": typed_verb(command), "wanted": "STARTTLS"})
     if command.argument:
         return Fail("has-argument")
     return Pass()

@@ -64,8 +64,8 @@ def split_helper(line: str) -> tuple[str, list[str]]:
     return words[0], words[1:]
 
 
-def run_helper(name: str, args: list[str], session: Any, show: Show) -> None:
-    """Run one of tutor.helpers' commands as the REPL would, showing its working."""
+def run_helper(name: str, args: list[str], session: Any, show: Show) -> Any:
+    """Run one of tutor.helpers' commands as the REPL would, showing its working; returns its Result.data."""
     from tutor.helpers.registry import HELPERS
     from tutor.helpers.render import render_lines
     from tutor.helpers.result import Context
@@ -86,6 +86,7 @@ def run_helper(name: str, args: list[str], session: Any, show: Show) -> None:
     result = helper.run(namespace, Context.of_session(session, no_password))
     for kind, text in render_lines(result):
         show(HELPER_PREFIX + HELPER_KINDS.get(kind, kind), text)
+    return result.data
 
 
 def play_line(runner: LessonRunner, session: Any, template_index: int, show: Show, guard: Guard | None = None):
@@ -98,8 +99,8 @@ def play_line(runner: LessonRunner, session: Any, template_index: int, show: Sho
     if line.startswith(":"):
         name, args = split_helper(line)
         show("echo", runner.solution_line(template_index, before, real=False))
-        run_helper(name, args, session, show)
-        return runner.helper(name, args, view_of(session))
+        data = run_helper(name, args, session, show)
+        return runner.helper(name, args, view_of(session), data)
     if guard is not None:
         guard(session, line)
     items = session.send(line.encode("utf-8"), typed=False)

@@ -44,6 +44,12 @@ def fields_in(template: str, *, whole: bool = False) -> set[str]:
     return names if whole else {name.split(".")[0].split("[")[0] for name in names}
 
 
+def placeholders(template: str) -> list[tuple[str, str, str]]:
+    """(field name, format spec, conversion) of each placeholder; ValueError when it is not a valid format string."""
+    return [(name, spec or "", conversion or "") for _, name, spec, conversion in string.Formatter().parse(template)
+            if name is not None]
+
+
 def values(creds: Credentials, view: View, target: str = "", authzid: str | None = None) -> dict[str, str]:
     """Every template value that can be computed now; missing ones are left out.
 
@@ -87,5 +93,8 @@ def render(template: str, creds: Credentials, view: View, *, target: str = "", m
             if secret and name in found:
                 found[name] = explain.text(f"course.value.masked.{name}")
     found.update({k: str(v) for k, v in (extra or {}).items()})
-    text = template.format_map(_Placeholder(found))
+    try:
+        text = template.format_map(_Placeholder(found))
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError, OverflowError, MemoryError):
+        text = template          # the loader refuses such templates; one that slipped through is shown as written
     return text.strip() if strip else text

@@ -1,5 +1,5 @@
-"""Finds and reads the lesson files (lessons/NN-slug.toml), strictly: every problem is one `file:step: what`
-line (LessonError for the first), never a traceback. Finds the lessons in a source checkout (repo/lessons),
+"""Finds and reads the lesson files (lessons/NN-slug.toml), bounded and strictly: every problem is one
+`file:LINE: step: what` line (LessonError for the first), never a traceback. Finds the lessons in a source checkout (repo/lessons),
 in an installed package (tutor/lessons), or where $SMTP_TUTOR_LESSONS points."""
 
 from __future__ import annotations
@@ -9,11 +9,13 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
+from tutor.course import locate
 from tutor.course.model import Lesson
 from tutor.course.schema import Problems, parse_lesson
 from tutor.errors import LessonError
 
 ENV = "SMTP_TUTOR_LESSONS"
+MAX_BYTES = 256 * 1024       # the biggest shipped lesson is about 10 KB
 
 
 def lessons_dir() -> Path:
@@ -37,21 +39,37 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
+def read_text(file: Path) -> str:
+    """A lesson file's text, read bounded (a lesson is a few KB: /dev/zero or a huge file is refused)."""
+    with open(file, "rb") as handle:
+        raw = handle.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise ValueError(f"bigger than {MAX_BYTES // 1024} KB: not a lesson file")
+    return raw.decode("utf-8")
+
+
 def read(path: str | os.PathLike) -> tuple[Lesson | None, list[str]]:
-    """The lesson in a file and its problems as `file:where: what` lines (the lesson is None if unreadable)."""
+    """The lesson in a file and its problems as `file:LINE: where: what` lines (the lesson is None if unreadable)."""
     file = Path(path)
     name = shown_path(file)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        text = read_text(file)
+        data = tomllib.loads(text)
     except OSError as exc:
-        return None, [f"{name}:lesson: cannot read the file ({exc.strerror or exc})"]
+        return None, [f"{name}:1: lesson: cannot read the file ({exc.strerror or exc})"]
     except UnicodeDecodeError as exc:
-        return None, [f"{name}:lesson: not UTF-8 text (bad byte at offset {exc.start})"]
+        return None, [f"{name}:1: lesson: not UTF-8 text (bad byte at offset {exc.start})"]
     except tomllib.TOMLDecodeError as exc:
-        return None, [f"{name}:toml: {exc}"]
+        message = str(exc).splitlines()[0] if str(exc) else "not TOML"
+        return None, [f"{name}:{locate.line_of('', 'toml', message, None)}: toml: {message}"]
+    except RecursionError:
+        return None, [f"{name}:1: lesson: arrays or tables nested too deep to read"]
+    except ValueError as exc:                       # bigger than MAX_BYTES
+        return None, [f"{name}:1: lesson: {exc}"]
     problems = Problems()
     lesson = parse_lesson(data, file.stem, str(file), problems)
-    return lesson, [f"{name}:{line}" for line in problems.lines]
+    return lesson, [f"{name}:{locate.line_of(text, where, what, step)}: {where}: {what}"
+                    for where, what, step in problems.found]
 
 
 def check_file(path: str | os.PathLike) -> list[str]:
@@ -60,7 +78,8 @@ def check_file(path: str | os.PathLike) -> list[str]:
     if lesson is not None:
         siblings = {p.stem for p in Path(path).parent.glob("*.toml")}
         name = shown_path(Path(path))
-        problems += [f"{name}:lesson: prerequisite {p!r} is not a lesson in {shown_path(Path(path).parent)}"
+        line = locate.line_of(read_text(Path(path)), "lesson", "prerequisites", None)
+        problems += [f"{name}:{line}: lesson: prerequisite {p!r} is not a lesson in {shown_path(Path(path).parent)}"
                      for p in lesson.prerequisites if p not in siblings]
     return problems
 
@@ -90,7 +109,7 @@ def load_all(directory: str | os.PathLike | None = None, errors: list[str] | Non
     for lesson in lessons:
         for item in lesson.prerequisites:
             if item not in ids:
-                message = f"{shown_path(Path(lesson.path))}:lesson: prerequisite {item!r} is not a lesson"
+                message = f"{shown_path(Path(lesson.path))}:1: lesson: prerequisite {item!r} is not a lesson"
                 if errors is None:
                     raise LessonError(message)
                 errors.append(message)

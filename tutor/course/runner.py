@@ -130,9 +130,10 @@ class LessonRunner:
         """Judge one line the learner sent, given the views before it and after the server answered."""
         return self.attempt(Attempt(before, after, line=line, reply=reply_between(before, after)))
 
-    def helper(self, name: str, args: list[str] | tuple[str, ...], view: View) -> Verdict:
-        """Judge a helper command (`:b64 decode ...` is name "b64", args ["decode", "..."])."""
-        return self.attempt(Attempt(view, view, helper=name, args=tuple(args)))
+    def helper(self, name: str, args: list[str] | tuple[str, ...], view: View, result: object = None) -> Verdict:
+        """Judge a helper command (`:b64 decode ...` is name "b64", args ["decode", "..."]); `result` is the
+        helper's Result.data when known."""
+        return self.attempt(Attempt(view, view, helper=name, args=tuple(args), result=result))
 
     def attempt(self, attempt: Attempt) -> Verdict:
         self.view = attempt.after
@@ -206,10 +207,37 @@ class LessonRunner:
         return []
 
     # ---- moving -----------------------------------------------------------------------------------
+    def go(self, index: int) -> None:
+        """To step `index` (clamped), without showing it; hints start again from the first."""
+        self._go(index)
+
     def _go(self, index: int) -> None:
         self.index = max(0, min(index, len(self.lesson.steps) - 1))
         self._hint_level = 0
         self._failures = 0
+        if self.progress is not None and not self.finished:     # saved per step, for `lesson NAME` to resume
+            self.progress.move(self.lesson.id, self.step.id)
+            self.progress.save()
+
+    def resume_index(self) -> int | None:
+        """Where the learner left this lesson, by the saved progress (None: nothing to resume)."""
+        if self.progress is None or self.progress.completed(self.lesson.id):
+            return None
+        at = self.progress.position(self.lesson.id)
+        ids = [step.id for step in self.lesson.steps]
+        passed = self.progress.passed(self.lesson.id) & set(ids)
+        if at in ids and ids.index(at) > 0:
+            index = ids.index(at)
+        else:
+            index = next((i for i, step_id in enumerate(ids) if step_id not in passed), 0) if passed else 0
+        return index or None
+
+    def resume(self, index: int) -> None:
+        """Continue at step `index`, with the steps passed before (saved progress) counted as passed."""
+        if self.progress is not None:
+            self.passed |= self.progress.passed(self.lesson.id) & {step.id for step in self.lesson.steps}
+        self.finished = False
+        self._go(index)
 
     def _record(self, step: Step) -> None:
         self.passed.add(step.id)
@@ -232,6 +260,8 @@ class LessonRunner:
 
     def _finish(self) -> list[Say]:
         self.finished = True
+        if self.progress is not None:
+            self.progress.move(self.lesson.id, None)
         if self.progress is not None and self.all_passed:
             self.progress.complete(self.lesson.id)
         says = [Say("done", _t("done", title=self.lesson.title, passed=len(self.passed),

@@ -25,14 +25,22 @@ PASS_PARAMS = ("guess",)                                                        
 FAIL_PARAMS = ("typed", "wanted", "got", "error", "mechanism", "offered", "position", "guess")   # Fail params
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")   # nothing from a file reaches a terminal raw
+MAX_STEPS = 200             # a real lesson has about ten
+MAX_TEXT = 20_000           # characters in one text value
+
+
 class Problems:
-    """Collects `where: what` lines."""
+    """Collects `where: what` lines; `found` keeps each with the index of the step being read (for its line)."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.found: list[tuple[str, str, int | None]] = []
+        self.step_index: int | None = None
 
     def add(self, where: str, what: str) -> None:
         self.lines.append(f"{where}: {what}")
+        self.found.append((where, what, self.step_index))
 
 
 def _unknown(table: dict, known: tuple[str, ...], where: str, out: Problems) -> None:
@@ -50,17 +58,33 @@ def _text(table: dict, key: str, where: str, out: Problems, required: bool = Tru
     if not isinstance(value, str) or (required and not value.strip()):
         out.add(where, f"{key} must be a non-empty string")
         return ""
+    if len(value) > MAX_TEXT:
+        out.add(where, f"{key} is longer than {MAX_TEXT} characters")
+        return ""
     _template(value, key, where, out, extra)
     return value
 
 
 def _template(value: str, key: str, where: str, out: Problems, extra: tuple[str, ...] = ()) -> None:
-    """Placeholders must be known template fields (tutor.course.facts.FIELDS); `{{` writes a brace."""
+    """Placeholders must be known template fields (tutor.course.facts.FIELDS), alone: no `{}`, no format spec
+    (`{user:>999}`), no conversion (`{user!r}`); `{{` writes a brace."""
+    control = CONTROL.search(value)
+    if control:
+        out.add(where, f"{key}: a control character (\\x{ord(control.group()):02x}) has no place in lesson text; "
+                       "write it as an escape where a helper reads escapes")
+        return
     try:
         names = facts.fields_in(value)
+        parts = facts.placeholders(value)
     except ValueError as exc:
         out.add(where, f"{key}: bad template ({exc}); write {{{{ and }}}} for literal braces")
         return
+    for name, spec, conversion in parts:
+        if not name:
+            out.add(where, f"{key}: an empty placeholder {{}}: write a field name, e.g. {{user}}, or {{{{}}}} for braces")
+        elif spec or conversion:
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            out.add(where, f"{key}: placeholder {shown}: no format spec or conversion, write {{{name.split('.')[0]}}}")
     known = tuple(facts.FIELDS) + extra
     for name in sorted(names - set(known)):
         out.add(where, f"{key}: unknown placeholder {{{name}}} (known: {', '.join(known)})")
@@ -147,15 +171,24 @@ def parse_sim(table: Any, out: Problems) -> SimSetup:
     defaults = SimSetup()
     profile = table.get("profile", defaults.profile)
     from tutor.sim.profiles import PROFILES
-    if profile not in PROFILES:
+    if not isinstance(profile, str):
+        out.add("sim", f"profile must be a string, one of {', '.join(PROFILES)}")
+        profile = defaults.profile
+    elif profile not in PROFILES:
         out.add("sim", f"profile {profile!r} is unknown (known: {', '.join(PROFILES)})")
     accounts = _strings(table["accounts"], "accounts", "sim", out) if "accounts" in table else defaults.accounts
     for spec in accounts:
+        if CONTROL.search(spec):
+            out.add("sim", "accounts: a control character in an account")
+            continue
         name, colon, password = spec.partition(":")
         if not colon or not name or not password or any(c.isspace() for c in name):
             out.add("sim", f"account {spec.split(':')[0]!r} must be NAME:PASSWORD")
     user = table.get("user", accounts[0].partition(":")[0] if accounts else defaults.user)
-    if not isinstance(user, str) or user not in [a.partition(":")[0] for a in accounts]:
+    if not isinstance(user, str):
+        out.add("sim", "user must be a string, one of the accounts' names")
+        user = defaults.user
+    elif user not in [a.partition(":")[0] for a in accounts]:
         out.add("sim", f"user {user!r} is not one of the accounts")
     return SimSetup(str(profile), accounts, str(user), _challenge(table, out), *_seed_clock(table, out))
 
@@ -175,10 +208,11 @@ def _challenge(table: dict, out: Problems) -> bytes | None:
 
 def _seed_clock(table: dict, out: Problems) -> tuple[int, float | None]:
     seed, clock = table.get("seed", 0), table.get("clock")
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        out.add("sim", "seed must be a whole number")
+    if not isinstance(seed, int) or isinstance(seed, bool) or abs(seed) >= 2 ** 64:
+        out.add("sim", "seed must be a whole number (below 2**64)")
         seed = 0
-    if clock is not None and (not isinstance(clock, (int, float)) or isinstance(clock, bool) or clock < 0):
+    if clock is not None and (not isinstance(clock, (int, float)) or isinstance(clock, bool)
+                              or not 0 <= clock < 2 ** 40):    # finite: `inf` and `nan` are TOML floats too
         out.add("sim", "clock must be Unix seconds (a number, 0 or more)")
         clock = None
     return seed, clock
@@ -188,16 +222,21 @@ def parse_steps(value: Any, out: Problems) -> tuple[Step, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
         out.add("lesson", "steps must be a non-empty array of tables ([[steps]])")
         return ()
+    if len(value) > MAX_STEPS:
+        out.add("lesson", f"steps: {len(value)} steps, more than {MAX_STEPS}")
+        return ()
     steps, seen = [], set()
     for number, table in enumerate(value, 1):
         step_id = table.get("id")
+        out.step_index = number - 1
         where = step_id if isinstance(step_id, str) and STEP_ID.match(step_id) else f"step {number}"
         if where == f"step {number}":
             out.add(where, "id is missing or not a slug (lower-case letters, digits and dashes)")
         elif step_id in seen:
             out.add(where, f"id {step_id!r} is used by an earlier step")
-        seen.add(step_id)
+        seen.add(where)
         steps.append(parse_step(table, where, out))
+    out.step_index = None
     return tuple(steps)
 
 

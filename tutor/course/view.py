@@ -39,7 +39,8 @@ class Attempt:
     """One thing the learner did: a line sent to the server, or a helper command run in the tutor.
 
     `before` is the view when the line was typed, `after` once the server answered; `reply` is the reply
-    to this line (None when none came, e.g. a line of message text).
+    to this line (None when none came, e.g. a line of message text). A helper's `result` lets a check judge
+    what it really computed (a digest from a password typed at a prompt).
     """
 
     before: View
@@ -48,6 +49,7 @@ class Attempt:
     reply: Reply | None = None
     helper: str | None = None
     args: tuple[str, ...] = ()
+    result: Any = None                    # what the helper computed (its Result.data), when the caller has it
 
     @property
     def kind(self) -> str:

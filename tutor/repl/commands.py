@@ -244,5 +244,5 @@ def run_helper(shell: Any, helper: Any, parser: ArgumentParser, text: str) -> bo
     shell.show_lines(render_lines(result))
     lesson = getattr(shell, "lesson", None)
     if lesson is not None:
-        lesson.after_helper(shell, helper.name, words(text))
+        lesson.after_helper(shell, helper.name, words(text), result.data)
     return True

@@ -139,6 +139,8 @@ class Shell:
 
     def send(self, line: str, *, typed: bool = True) -> bool:
         """A line for the server, sent as typed (with CRLF); an empty line only where it means something."""
+        if self.lesson is not None and self.lesson.intercept(self, line):   # a bare `next` meant `:lesson next`
+            return True
         session = self.session
         if session is None or session.closed:
             return not line or self.error(explain.text("repl.note.not-connected"))   # Enter alone: nothing to do

@@ -75,17 +75,21 @@ def remote(monkeypatch):
     monkeypatch.setattr(address, "is_loopback", lambda host: False)
 
 
-def test_cleartext_credentials_to_a_remote_host_are_refused_in_batch(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("auth_line, mechanism", [
+    (":auth PLAIN tim tanstaaftanstaaf", "PLAIN"), ("AUTH LOGIN", "LOGIN"),
+    ("AUTH XOAUTH2 dXNlcj10aW0BYXV0aD1CZWFyZXIgeAEB", "XOAUTH2"),     # a bearer token too
+])
+def test_cleartext_credentials_to_a_remote_host_are_refused_in_batch(tmp_path, capsys, monkeypatch, auth_line,
+                                                                      mechanism):
     remote(monkeypatch)
     with ServerThread() as server:
-        code, out, _ = run(tmp_path, capsys, ["EHLO me", ":auth PLAIN tim tanstaaftanstaaf", "AUTH LOGIN",
-                                              "AUTH XOAUTH2 dXNlcj10aW0BYXV0aD1CZWFyZXIgeAEB", "QUIT"],
-                           f"127.0.0.1:{server.port}")
+        code, out, _ = run(tmp_path, capsys, ["EHLO me", auth_line, "dGlt", "QUIT"], f"127.0.0.1:{server.port}")
     assert code == 1
-    assert out.count("WARNING: this connection to 127.0.0.1 is not encrypted") == 3   # a bearer token too
+    assert out.count("WARNING: this connection to 127.0.0.1 is not encrypted") == 1
     assert "anyone on the path" in out and "decode the credentials in one step" in out
-    assert "!  not sent: AUTH PLAIN would put your credentials on the network in clear text" in out
-    assert "C: AUTH" not in out and "S: 221" in out   # nothing sent, and the REPL went on
+    assert f"!  not sent: AUTH {mechanism} would put your credentials on the network in clear text" in out
+    assert "batch mode stops here" in out
+    assert "C: AUTH" not in out and "C: dGlt" not in out and "S: 221" not in out   # nothing after it is sent
 
 
 def test_allow_cleartext_sends(tmp_path, capsys, monkeypatch):

@@ -230,10 +230,9 @@ class Session:
         """AUTH responses and initial responses carry credentials (RFC 4954 §4); `*` does not."""
         if kind == AUTH_RESPONSE:
             return line.strip() != auth_framing.CANCEL
-        if kind == COMMAND:
-            command = commands.parse(line)
-            parsed = commands.parse_auth(command.argument) if command.verb == "AUTH" else None
-            return parsed is not None and parsed.initial_response is not None
+        if kind == COMMAND:   # any whitespace: a server that splits on tabs reads `AUTH<TAB>PLAIN blob` too
+            words = line.split(None, 2)
+            return len(words) == 3 and words[0].upper() == b"AUTH"
         return False
 
     def _track_sent(self, line: bytes, kind: str) -> None:

@@ -209,12 +209,7 @@ def run_history(shell: Any, text: str) -> bool:
 
 
 def run_quit(shell: Any, text: str) -> bool:
-    session = shell.session
-    if session is not None and not session.closed and session.state is State.AUTH:
-        shell.send("*", typed=False)       # RFC 4954 §4: cancel the exchange first, or QUIT would be its answer
-    if session is not None and not session.closed and session.state not in (State.DATA, State.CLOSED):
-        shell.send("QUIT", typed=False)
-    shell.quit_requested = True
+    shell.leave()
     return True
 
 

@@ -63,6 +63,7 @@ class Shell:
         self.starting = False      # True while the start-up connection is still to be made
         self.on_secret: Callable[[set[str]], Any] | None = None   # the app scrubs its history file
         self.lesson: Any = None
+        self.refused_auth: tuple[Any, str] | None = None   # (session, mechanism) the clear-text guard refused
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -85,6 +86,9 @@ class Shell:
             self.start()
 
     def finish(self) -> None:
+        """The end of the shell: the connection (if still open) and the recording are closed."""
+        if self.session is not None and not self.session.closed:
+            self.session.close()     # quietly: the learner left, nothing more to say about it
         if self.transcript.recorder is not None:
             self.transcript.recorder.close()
             self.transcript.recorder = None
@@ -167,9 +171,27 @@ class Shell:
         return True
 
     def interrupted(self) -> None:
-        """Ctrl-C at the prompt: in message mode abandon the message, else just a fresh line."""
-        if self.session is not None and not self.session.closed and self.session.state is State.DATA:
-            self.emit(self.session.close("repl.note.message-aborted"))
+        """Ctrl-C at the prompt: in an AUTH exchange cancel it with `*`, in message mode abandon the message,
+        else just a fresh line."""
+        session = self.session
+        if session is None or session.closed:
+            return
+        if session.state is State.AUTH:
+            self.note("shell.note.auth-cancelling")
+            self.send("*", typed=False)     # RFC 4954 §4: "*" cancels; the server answers 501
+        elif session.state is State.DATA:
+            self.emit(session.close("repl.note.message-aborted"))
+
+    def leave(self) -> None:
+        """`:quit` or Ctrl-D: cancel an AUTH exchange, say QUIT and show the 221, then stop the loop."""
+        self.quit_requested = True
+        session = self.session
+        if session is None or session.closed:
+            return
+        if session.state is State.AUTH:
+            self.send("*", typed=False)       # RFC 4954 §4: cancel the exchange first, or QUIT would be its answer
+        if not session.closed and session.state not in (State.DATA, State.CLOSED):
+            self.send("QUIT", typed=False)
 
     # ---- output ----------------------------------------------------------------------------------
     def emit(self, items: Iterable[Item]) -> None:
@@ -215,8 +237,16 @@ class Shell:
         return value
 
     def history_form(self, line: str) -> str | None:
-        in_auth = self.session is not None and self.session.client.line_kind() == AUTH_RESPONSE
+        in_auth = self.session is not None and (self.session.client.line_kind() == AUTH_RESPONSE
+                                                or self._answers_refused_auth(line))
         return history.safe_form(line, in_auth=in_auth, secrets=self.secrets, redact_command=commands.redact)
+
+    def _answers_refused_auth(self, line: str) -> bool:
+        """A line typed after a refused AUTH that would have answered it: kept out of history like one."""
+        if self.refused_auth is None:
+            return False
+        from tutor.live import answers_refused_auth
+        return answers_refused_auth(self, self.session, line)
 
     # ---- what the narrow parts see ---------------------------------------------------------------
     @property

@@ -2,13 +2,16 @@
 
 Kept out: every line typed inside an AUTH exchange (answers, and helpers such as `:b64 encode PASSWORD`
 used to make them), the initial response of `AUTH MECH ir`, helper password arguments (`:plain tim PASSWORD`
-is kept as `:plain tim`, which asks again) and any line containing a password the tutor has seen in this
-session. When a password becomes known later (sent by hand), lines already stored that hold it are removed.
+is kept as `:plain tim`, which asks again), any line with a base64 word that decodes to a credential (a PLAIN,
+XOAUTH2 or OAUTHBEARER message, e.g. `:decode AHRpbQB0...`) and any line containing a password the tutor has
+seen in this session. When a password becomes known later (sent by hand), lines already stored that hold it are removed.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -17,6 +20,8 @@ from prompt_toolkit.history import FileHistory
 
 APP_DIR = "smtp-tutor"
 MIN_SECRET = 3     # shorter "passwords" would match half of every line; they are matched as whole words
+_BASE64_WORD = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
+MAX_BASE64_WORDS = 32   # looked at per line: a line is short, and this keeps a pasted wall of text cheap
 
 
 def state_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -35,6 +40,27 @@ def contains_secret(line: str, secrets: Iterable[str]) -> bool:
     """True when a known password (or other secret) appears in the line."""
     tokens = set(line.split())
     return any(s in line if len(s) >= MIN_SECRET else s in tokens for s in secrets if s)
+
+
+def credentials_in(line: str) -> list[str] | None:
+    """The passwords and tokens that base64 words of the line decode to (a PLAIN, XOAUTH2 or OAUTHBEARER
+    message: tutor.sasl.identify marks those fields secret); None when the line carries none."""
+    from tutor.errors import InputError
+    from tutor.protocol import b64
+    from tutor.sasl.identify import identify
+
+    found: list[str] = []
+    for match in islice(_BASE64_WORD.finditer(line), MAX_BASE64_WORDS):
+        if len(match.group()) % 4:
+            continue
+        try:
+            data = b64.decode(match.group())
+        except InputError:
+            continue
+        secrets = [f.value for f in identify(data, "", from_server=False).fields if f.secret]
+        found += [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in secrets]
+        found += [""] if secrets == [] and data.count(b"\0") == 2 else []   # PLAIN with an empty password
+    return found if found else None
 
 
 def without_initial_response(line: str) -> str:
@@ -59,7 +85,9 @@ def safe_form(line: str, *, in_auth: bool, secrets: Iterable[str],
         line = ":" + redacted
     else:
         line = without_initial_response(line)
-    return None if contains_secret(line, secrets) else line
+    if contains_secret(line, secrets) or credentials_in(line) is not None:
+        return None
+    return line
 
 
 class SafeHistory(FileHistory):

@@ -237,6 +237,10 @@ class Shell:
         return value
 
     def history_form(self, line: str) -> str | None:
+        """What history may keep of a typed line; a credential found in it becomes a known secret, so lines
+        already stored that hold the same password go too."""
+        for value in history.credentials_in(line) or ():
+            self.remember_secret(value)
         in_auth = self.session is not None and (self.session.client.line_kind() == AUTH_RESPONSE
                                                 or self._answers_refused_auth(line))
         return history.safe_form(line, in_auth=in_auth, secrets=self.secrets, redact_command=commands.redact)

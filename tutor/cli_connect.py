@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from tutor import explain
 from tutor.errors import InputError
@@ -91,16 +91,11 @@ def _env_password(prompt: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """The REPL on the live server: the terminal app on a terminal, batch mode for --script, --batch or pipes."""
+    from tutor.cli_repl import open_script
+
     live = options(args)
     script = getattr(args, "script", None)
-    lines: Iterable[str] = sys.stdin
-    if script is not None:
-        try:
-            with open(script, encoding="utf-8") as handle:
-                lines = handle.readlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(T("repl.err.cannot-read", path=script,
-                               reason=getattr(exc, "strerror", None) or exc)) from None
+    handle = open_script(script) if script is not None else None    # before any network use
     interactive = not (script or args.batch) and sys.stdin.isatty() and sys.stdout.isatty()
     shell = _make_shell(live, interactive=interactive, record=args.record)
     if interactive:
@@ -108,5 +103,7 @@ def run(args: argparse.Namespace) -> int:
         from tutor.repl.app import ReplApp
         return ReplApp(shell, color=use_color(args)).run()
     from tutor.repl import batch
-    return batch.run(shell, lines)
-
+    if handle is None:
+        return batch.run(shell, batch.stdin_lines())
+    with handle:
+        return batch.run(shell, batch.script_lines(handle, script))

@@ -52,12 +52,17 @@ def run(args: argparse.Namespace) -> int:
         return ReplApp(shell, color=use_color(args)).run()
     from tutor.repl import batch
     if script is None:
-        return batch.run(shell, sys.stdin)
+        return batch.run(shell, batch.stdin_lines())
+    with open_script(script) as handle:
+        return batch.run(shell, batch.script_lines(handle, script))
+
+
+def open_script(path: str):
+    """The --script file, opened for bounded reading (tutor.repl.batch.script_lines); InputError if it cannot be."""
     try:
-        with open(script, encoding="utf-8") as handle:
-            return batch.run(shell, handle)
+        return open(path, "rb")
     except OSError as exc:
-        raise InputError(T("repl.err.cannot-read", path=script, reason=exc.strerror or exc)) from None
+        raise InputError(T("repl.err.cannot-read", path=path, reason=exc.strerror or exc)) from None
 
 
 def _check_profile(name: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
@@ -21,6 +22,7 @@ from prompt_toolkit.history import FileHistory
 APP_DIR = "smtp-tutor"
 MIN_SECRET = 3     # shorter "passwords" would match half of every line; they are matched as whole words
 _BASE64_WORD = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
+MAX_HISTORY = 4 * 1024 * 1024   # octets: years of typing; a bigger file (or /dev/zero) is not read
 MAX_BASE64_WORDS = 32   # looked at per line: a line is short, and this keeps a pasted wall of text cheap
 
 
@@ -105,6 +107,7 @@ class SafeHistory(FileHistory):
                 os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
         except OSError as exc:
             self.problem = f"{target}: {exc.strerror or exc}"
+        self.problem = self.problem or _unreadable(target)
         super().__init__(str(target))
         self._keep = keep
 
@@ -114,6 +117,9 @@ class SafeHistory(FileHistory):
             super().append_string(safe)
 
     def load_history_strings(self) -> Iterable[str]:
+        self.problem = self.problem or _unreadable(Path(self.filename))
+        if self.problem:
+            return      # nothing read from a file that is not a bounded regular file
         try:
             yield from super().load_history_strings()
         except (OSError, UnicodeDecodeError) as exc:
@@ -152,3 +158,16 @@ class SafeHistory(FileHistory):
                     out.write("\n# kept\n" + "".join(f"+{part}\n" for part in entry.split("\n")))
             os.replace(tmp, self.filename)
         return len(stored) - len(kept)
+
+
+def _unreadable(path: Path) -> str:
+    """Why the history file must not be read (not a regular file, or over MAX_HISTORY octets), else ""."""
+    try:
+        found = path.stat()
+    except OSError:
+        return ""       # missing: FileHistory starts empty; other errors show up when it is opened
+    if not stat.S_ISREG(found.st_mode):
+        return f"{path}: not a regular file"
+    if found.st_size > MAX_HISTORY:
+        return f"{path}: larger than {MAX_HISTORY // (1024 * 1024)} MB (move it away to start a new one)"
+    return ""

@@ -251,7 +251,8 @@ def test_ctrl_c_while_connecting_at_start_is_one_line_and_the_repl_goes_on(state
                       ":connect sim opens the simulator"]
     assert prompts[0] >= 2                  # connected (and stopped) before the first prompt, where Ctrl-C works
     assert printed[0].key == "repl.note.connecting" and "Ctrl-C stops" in printed[0].text
-    assert [i.text for i in printed if i.kind == "S"][-1].startswith("250 ")   # then :connect sim worked
+    assert [i.text for i in printed if i.kind == "S"][-2].startswith("250 ")   # then :connect sim worked
+    assert [i.text for i in printed if i.kind == "S"][-1].startswith("221 ")   # and Ctrl-D said QUIT
 
 
 class NoGreeting:

@@ -1,0 +1,83 @@
+"""The free shell helps with the mistakes students make (issue 11 §4): each mistake, made as a student would,
+gets a message that names it and shows the way on."""
+
+import pytest
+
+from tutor.display.annotations import Annotations
+from tutor.errors import InputError
+from tutor.protocol import b64
+from tutor.repl.shell import Shell
+
+AS_IS = "this looks like the value itself, not its base64: try `:b64 encode {}`"
+
+
+def run(*lines, profile="lab"):
+    out = []
+    shell = Shell(profile=profile, out=out.extend)
+    shell.start()
+    for line in lines:
+        shell.handle(line)
+    return shell, out
+
+
+def notes_after(out, sent):
+    """The tutor notes right after the client line `sent`."""
+    index = max(i for i, item in enumerate(out) if item.kind == "C" and item.text == sent)
+    notes = []
+    for item in out[index + 1:]:
+        if item.kind != "note":
+            break
+        notes.append(item.text)
+    return notes
+
+
+@pytest.mark.parametrize("value", ["tim", "demo", "tanstaaftanstaaf"])
+def test_the_value_typed_instead_of_its_base64_is_named(value):
+    _, out = run("EHLO laptop", "AUTH LOGIN", value)
+    notes = notes_after(out, value)
+    assert notes and notes[0].startswith(AS_IS.format(value))
+    assert not any("padding" in n for n in notes)
+
+
+def test_a_password_typed_as_is_on_a_live_server_is_not_repeated_in_the_hint():
+    notes = Annotations(reveal=False).response(b"tanstaaftanstaaf", "LOGIN", 2)
+    assert len(notes) == 1 and notes[0].secret
+    assert "tanstaaftanstaaf" not in notes[0].text() and "`:b64 encode YOUR-VALUE`" in notes[0].text()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("dGltZQ", "missing '=' padding: length 6 is not a multiple of 4, and base64 comes in groups of 4 characters; "
+               "with 2 '=' it reads dGltZQ=="),
+    ("dGlt=", "too much '=' padding (1 at the end): base64 comes in groups of 4 characters, and this one is "
+              "complete as dGlt"),
+    ("dGltZQ===", "too much '=' padding (3 at the end)"),
+    ("AHRpbQ!B0", "'!' at position 6 is not in the base64 alphabet"),
+    ("dG lt", "a space at position 2 is not in the base64 alphabet"),
+    ("dGl-", "'-' at position 3 belongs to base64url (RFC 4648 §5)"),
+    ("=AAA", "'=' padding may only appear at the end (found at position 0)"),
+])
+def test_each_base64_mistake_has_its_own_message(text, message):
+    with pytest.raises(InputError) as info:
+        b64.decode(text)
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("text, as_is", [
+    ("tim", True), ("demo", True), ("tanstaaftanstaaf", True), ("x", True),
+    ("dGlt", False), ("VXNlcm5hbWU6", False), ("AHRpbQB0YW5zdGFhZnRhbnN0YWFm", False), ("dGltZQ", False),
+    ("dGlt=", False), ("*", False), ("", False),
+])
+def test_typed_as_is(text, as_is):
+    assert b64.typed_as_is(text) is as_is
+
+
+def test_missing_padding_in_the_shell_says_how_to_fix_it():
+    _, out = run("EHLO laptop", "AUTH LOGIN", "dGltZQ")
+    assert any("missing '=' padding" in n and "dGltZQ==" in n for n in notes_after(out, "dGltZQ"))
+
+
+def test_b64_decode_of_a_plain_word():
+    shell, out = run(":b64 decode tim", ":b64 decode demo")
+    texts = [i.text for i in out]
+    assert "'tim' is not base64: it looks like the value itself; to make its base64, `:b64 encode tim`" in texts
+    assert "warning: this looks like plain text, not base64: to make its base64, `:b64 encode demo`" in texts

@@ -81,3 +81,31 @@ def test_b64_decode_of_a_plain_word():
     texts = [i.text for i in out]
     assert "'tim' is not base64: it looks like the value itself; to make its base64, `:b64 encode tim`" in texts
     assert "warning: this looks like plain text, not base64: to make its base64, `:b64 encode demo`" in texts
+
+
+def test_cram_before_any_challenge_says_where_it_comes_from():
+    shell, out = run(":cram tim tanstaaftanstaaf")
+    errors = [i.text for i in out if i.kind == "error"]
+    assert errors == ["no CRAM-MD5 challenge yet: the server sends one in its 334 reply to `AUTH CRAM-MD5`, so type "
+                      "that first and then `:cram tim` (RFC 2195 §2); or give one: `:cram tim PASSWORD CHALLENGE` "
+                      "(the base64 after 334, or <...>)"]
+    assert "tanstaaftanstaaf" not in " ".join(errors)        # the password was not read as a challenge
+
+
+def test_cram_does_not_take_another_mechanism_s_challenge():
+    _, out = run("EHLO x", "AUTH LOGIN", "*", ":cram tim tanstaaftanstaaf")
+    assert [i.text for i in out if i.kind == "error"][0].startswith("no CRAM-MD5 challenge yet")
+
+
+def test_cram_after_auth_cram_md5_uses_the_server_s_challenge():
+    shell, out = run("EHLO x", "AUTH CRAM-MD5", ":cram tim tanstaaftanstaaf")
+    assert not [i for i in out if i.kind == "error"] and [i for i in out if i.kind == "result"]
+
+
+def test_cram_on_the_command_line_without_a_challenge(capsys):
+    from tutor import cli
+    assert cli.main(["cram", "tim", "tanstaaftanstaaf"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("smtp-tutor: no challenge given: CRAM-MD5 answers the server's challenge (RFC 2195 §2), "
+                          "so pass it after the password: `smtp-tutor cram tim PASSWORD CHALLENGE`")
+    assert err.count("\n") == 1

@@ -65,14 +65,16 @@ class Context:
     last_challenge: bytes | None = None      # the REPL's last 334 challenge, decoded
     auth_messages: tuple = ()                # the REPL's last AUTH exchange: ("C" | "S", decoded bytes), in order
     mechanism: str = ""                      # its mechanism
+    in_shell: bool = False                   # run as a `:` command (else `smtp-tutor HELPER` on the command line)
 
     @classmethod
     def of_session(cls, session: object, ask_password: Callable[[str], str]) -> "Context":
         """What a helper may know of a tutor.session.Session's AUTH exchange (None: no session)."""
         auth = getattr(session, "auth", None)
         if auth is None:
-            return cls(ask_password=ask_password)
-        return cls(ask_password, auth.last_challenge, tuple(getattr(auth, "messages", ())), auth.mechanism or "")
+            return cls(ask_password=ask_password, in_shell=True)
+        return cls(ask_password, auth.last_challenge, tuple(getattr(auth, "messages", ())), auth.mechanism or "",
+                   in_shell=True)
 
 
 def show_value(value: bytes | str) -> str:

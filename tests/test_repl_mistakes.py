@@ -109,3 +109,38 @@ def test_cram_on_the_command_line_without_a_challenge(capsys):
     assert err.startswith("smtp-tutor: no challenge given: CRAM-MD5 answers the server's challenge (RFC 2195 §2), "
                           "so pass it after the password: `smtp-tutor cram tim PASSWORD CHALLENGE`")
     assert err.count("\n") == 1
+
+
+def welcome(profile):
+    from tutor.repl.welcome import sim_welcome
+    shell, _ = run(profile=profile)
+    return sim_welcome(shell.session)
+
+
+def test_the_greeting_hint_names_the_lab_accounts_and_what_the_profile_offers():
+    lab = welcome("lab")
+    assert "then try AUTH PLAIN or AUTH LOGIN" in lab
+    assert "Lab accounts: tim / tanstaaftanstaaf, demo / demo." in lab
+
+
+def test_legacy_2002_is_not_offered_plain_in_the_hint():
+    legacy = welcome("legacy-2002")
+    assert "PLAIN" not in legacy and "then try AUTH LOGIN or AUTH CRAM-MD5" in legacy
+
+
+@pytest.mark.parametrize("profile", ["strict", "modern"])
+def test_tls_only_profiles_say_starttls_first(profile):
+    assert "then STARTTLS and EHLO again (this server takes AUTH only inside TLS), then AUTH PLAIN" in welcome(profile)
+
+
+def test_the_accounts_come_from_the_simulator_s_table(monkeypatch):
+    from tutor.sim import accounts
+    monkeypatch.setattr(accounts, "DEFAULT_USERS", {"ann": "secret-ann"})
+    assert "Lab accounts: ann / secret-ann." in welcome("lab")
+    _, out = run(":help")
+    assert "Lab accounts on the simulator: ann / secret-ann" in out[-1].text
+
+
+def test_help_lists_the_lab_accounts():
+    _, out = run(":help")
+    assert "Lab accounts on the simulator: tim / tanstaaftanstaaf, demo / demo" in out[-1].text

@@ -131,9 +131,11 @@ class ReplApp:
             shell.error(str(exc))
             return
         session = shell.session
-        if session is not None and not session.closed:
-            welcome = "repl.welcome" if session.transport.is_simulator else \
-                "transport.cli.welcome-tls" if session.tls_info is not None else "transport.cli.welcome"
+        if session is not None and not session.closed and session.transport.is_simulator:
+            from tutor.repl.welcome import sim_welcome
+            shell.info(sim_welcome(session))
+        elif session is not None and not session.closed:
+            welcome = "transport.cli.welcome-tls" if session.tls_info is not None else "transport.cli.welcome"
             shell.info(T(welcome, target=session.target))
 
     # ---- the loop --------------------------------------------------------------------------------

@@ -33,9 +33,19 @@ def run_help(shell: Any, text: str) -> bool:
         return True
     lines = [T("repl.help.intro")]
     lines += ["  " + T("repl.help.line", syntax=c.syntax, summary=c.summary) for c in map(reg.get, reg.names())]
+    lines.append(T("shell.welcome.help-accounts", accounts=_accounts(shell)))
     lines.append(T("repl.help.footer"))
     shell.info("\n".join(lines))
     return True
+
+
+def _accounts(shell: Any) -> str:
+    """The simulator's accounts: the connected simulator's own, else the built-in ones."""
+    from tutor.repl.welcome import accounts_text
+
+    session = shell.session
+    on_sim = session is not None and session.transport.is_simulator
+    return accounts_text(getattr(session.transport, "server", None) if on_sim else None)
 
 
 def complete_help(view: Any, done: list[str]) -> list[str]:

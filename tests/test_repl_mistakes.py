@@ -144,3 +144,57 @@ def test_the_accounts_come_from_the_simulator_s_table(monkeypatch):
 def test_help_lists_the_lab_accounts():
     _, out = run(":help")
     assert "Lab accounts on the simulator: tim / tanstaaftanstaaf, demo / demo" in out[-1].text
+
+
+SECRET = "hush-hush-secret"
+
+
+def asking(*lines, show_secrets=False):
+    out = []
+    shell = Shell(out=out.extend)
+    shell.show_secrets = show_secrets
+    shell.start()
+    shell.ask_password = lambda prompt: SECRET
+    for line in lines:
+        shell.handle(line)
+    return shell, out
+
+
+@pytest.mark.parametrize("line", [":plain tim", ":login tim", ":xoauth2 tim",
+                                  ":cram tim PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+",
+                                  ":auth PLAIN tim"])
+def test_a_password_typed_without_echo_is_not_printed_back(line):
+    _, out = asking("EHLO x", line)
+    assert not [i.text for i in out if SECRET in i.text]
+    assert any("••••••• (hidden)" in i.text for i in out)
+
+
+def test_show_prints_the_last_table_in_full():
+    _, out = asking(":plain tim")
+    assert out[-1].text.startswith("The password you typed at the prompt is hidden in this table; :show prints it")
+    _, out = asking(":plain tim", ":show")
+    assert "password          hush-hush-secret" in [i.text for i in out]
+    assert "AHRpbQBodXNoLWh1c2gtc2VjcmV0" in [i.text for i in out if i.kind == "result"]
+
+
+def test_show_secrets_shows_it_from_the_start():
+    _, out = asking(":plain tim", show_secrets=True)
+    assert "password          hush-hush-secret" in [i.text for i in out]
+
+
+def test_a_password_given_on_the_line_is_shown_as_typed():
+    _, out = asking(":plain tim given-pass")
+    assert "password          given-pass" in [i.text for i in out]
+
+
+def test_the_command_line_helper_hides_an_asked_password(monkeypatch, capsys):
+    import io
+    import sys
+    from tutor import cli
+    monkeypatch.setattr(sys, "stdin", io.StringIO(SECRET + "\n"))
+    assert cli.main(["plain", "tim"]) == 0
+    out, err = capsys.readouterr()
+    assert SECRET not in out and "AHRpbQBodXNoLWh1c2gtc2VjcmV0" in out and "--show-secrets prints it" in err
+    monkeypatch.setattr(sys, "stdin", io.StringIO(SECRET + "\n"))
+    assert cli.main(["plain", "tim", "--show-secrets"]) == 0
+    assert SECRET in capsys.readouterr().out

@@ -13,12 +13,13 @@ T = explain.text
 
 
 def add_repl_options(parser: argparse.ArgumentParser) -> None:
-    """--profile, --script FILE, --no-color, --record FILE, --batch."""
+    """--profile, --script FILE, --no-color, --record FILE, --batch, --show-secrets."""
     parser.add_argument("--profile", default="lab", help=T("repl.option.profile"))
     parser.add_argument("--script", metavar="FILE", help=T("repl.option.script"))
     parser.add_argument("--no-color", "--no-colour", dest="no_color", action="store_true", help=T("repl.option.no-color"))
     parser.add_argument("--record", metavar="FILE", help=T("repl.option.record"))
     parser.add_argument("--batch", action="store_true", help=T("repl.option.batch"))
+    parser.add_argument("--show-secrets", action="store_true", help=T("shell.option.show-secrets"))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     record = getattr(args, "record", None)
     interactive = not (script or getattr(args, "batch", False)) and sys.stdin.isatty() and sys.stdout.isatty()
     shell = Shell(profile=profile, interactive=interactive, record=record)
+    shell.show_secrets = bool(getattr(args, "show_secrets", False))
     if interactive:
         from tutor.repl.app import ReplApp
         return ReplApp(shell, color=use_color(args)).run()

@@ -223,6 +223,17 @@ def run_quit(shell: Any, text: str) -> bool:
     return True
 
 
+def run_show(shell: Any, text: str) -> bool:
+    """Print the last helper table again, with the password typed at the no-echo prompt visible."""
+    from tutor.helpers.render import render_lines
+
+    if shell.hidden_result is None:
+        shell.info(T("shell.mask.nothing-hidden"))
+        return True
+    shell.show_lines(render_lines(shell.hidden_result), unmasked=True)
+    return True
+
+
 def _on_off_words(view: Any, done: list[str]) -> list[str]:
     return ["on", "off"] if not done else []
 
@@ -237,3 +248,5 @@ register(from_data("verbose", _setting("verbose"), complete=_on_off_words))
 register(from_data("trace", run_trace, complete=lambda view, done: ["save"] if not done else ["--reveal"]))
 register(from_data("history", run_history))
 register(from_data("quit", run_quit))
+register(reg.ReplCommand("show", T("shell.cmd.show.syntax"), T("shell.cmd.show.summary"), T("shell.cmd.show.help"),
+                         run_show))

@@ -38,6 +38,7 @@ class Shell:
     """
 
     LESSON_HOOKS = True
+    show_secrets = False          # True: passwords typed at a no-echo prompt are shown in helper tables
     start_before_prompt = False   # True: the terminal app connects before its first prompt (live servers)
 
     def __init__(self, *, profile: str = "lab", interactive: bool = False, record: str | None = None,
@@ -64,6 +65,8 @@ class Shell:
         self.on_secret: Callable[[set[str]], Any] | None = None   # the app scrubs its history file
         self.lesson: Any = None
         self.refused_auth: tuple[Any, str] | None = None   # (session, mechanism) the clear-text guard refused
+        self.hidden_result: Any = None   # the last helper table shown with a typed password hidden (`:show`)
+        self.typed_secrets: set[str] = set()   # passwords typed at a no-echo prompt: hidden in what is shown
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -194,13 +197,26 @@ class Shell:
             self.send("QUIT", typed=False)
 
     # ---- output ----------------------------------------------------------------------------------
-    def emit(self, items: Iterable[Item]) -> None:
+    def emit(self, items: Iterable[Item], *, unmasked: bool = False) -> None:
+        """Show items; a password typed at a no-echo prompt is hidden in them unless show_secrets or `unmasked`."""
         items = list(items)
         if any(i.key in FAILURE_KEYS for i in items):
             self.failed = True
         shown = [i for i in items if i.kind not in HIDDEN_KINDS or getattr(self, HIDDEN_KINDS[i.kind])]
+        if self.typed_secrets and not (unmasked or self.show_secrets):
+            shown = [self._hide_typed(i) for i in shown]
         if shown:
             self.out(shown)
+
+    def _hide_typed(self, item: Item) -> Item:
+        """Wire lines stay as sent (a typed line is never printed back); tutor text loses the typed password."""
+        if item.kind in ("C", "S") or item.typed:
+            return item
+        from dataclasses import replace
+        from tutor.helpers.render import hide
+
+        text = hide(item.text, self.typed_secrets)
+        return item if text == item.text else replace(item, text=text)
 
     def note(self, key: str, kind: str = NOTE, **params: Any) -> None:
         self.emit([Item(kind, Note(key, params).text(), key=key)])
@@ -212,10 +228,10 @@ class Shell:
         self.emit([Item(ERROR, text)])
         return False
 
-    def show_lines(self, lines: list[tuple[str, str]]) -> None:
+    def show_lines(self, lines: list[tuple[str, str]], *, unmasked: bool = False) -> None:
         """A helper's rendered lines (heading, label, step, note, warning, result)."""
         kinds = {"label": "step", "note": "step"}
-        self.emit([Item(kinds.get(kind, kind), text) for kind, text in lines])
+        self.emit([Item(kinds.get(kind, kind), text) for kind, text in lines], unmasked=unmasked)
 
     # ---- secrets and history ---------------------------------------------------------------------
     def remember_secret(self, value: object) -> None:
@@ -234,6 +250,8 @@ class Shell:
         """Ask for a password through the front end, and remember it so history never stores it."""
         value = self.ask_password(prompt)
         self.remember_secret(value)
+        if isinstance(value, str) and value:
+            self.typed_secrets.add(value)     # typed without echo: not printed back in full either
         return value
 
     def history_form(self, line: str) -> str | None:

@@ -44,7 +44,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="smtp-tutor",
         description="Learn SMTP AUTH by doing it by hand. With no command: an interactive shell on the built-in "
-                    "simulated server.")
+                    "simulated server.", epilog=_t("shell.batch.exit-status"))
     parser.add_argument("--version", action="version", version=f"smtp-tutor {__version__}")
     _add_repl_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

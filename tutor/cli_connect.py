@@ -18,7 +18,8 @@ PASSWORD_ENV = "SMTP_TUTOR_PASSWORD"
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `connect` subcommand."""
-    p = subparsers.add_parser("connect", help=T("transport.cli.help"), description=T("transport.cli.description"))
+    p = subparsers.add_parser("connect", help=T("transport.cli.help"), description=T("transport.cli.description"),
+                              epilog=T("shell.batch.exit-status"))
     configure(p)
     return p
 

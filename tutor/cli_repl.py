@@ -24,7 +24,8 @@ def add_repl_options(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """`smtp-tutor repl`: the same as no command."""
-    parser = subparsers.add_parser("repl", help=T("repl.option.repl"), description=T("repl.option.repl"))
+    parser = subparsers.add_parser("repl", help=T("repl.option.repl"), description=T("repl.option.repl"),
+                                   epilog=T("shell.batch.exit-status"))
     add_repl_options(parser)
 
 

@@ -42,7 +42,11 @@ def configure_login(parser: argparse.ArgumentParser) -> None:
 
 
 def run_login(args: argparse.Namespace, ctx: Context) -> Result:
+    if not args.user:
+        raise InputError(explain.text("shell.login.empty-user"))
     password = _password(args.password, args.user, ctx)
+    if not password:
+        raise InputError(explain.text("shell.login.empty-password"))
     user64, pass64 = b64.encode(args.user.encode("utf-8")), b64.encode(password.encode("utf-8"))
     prompt_user, prompt_pass = login.PROMPTS[login.DEFAULT_WORDING]
     steps = (

@@ -29,6 +29,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--starttls", action="store_true", help=T("transport.cli.starttls"))
     mode.add_argument("--tls", action="store_true", help=T("transport.cli.tls"))
+    p.add_argument("--by-hand", action="store_true", help=T("shell.starttls.by-hand-option"))
     p.add_argument("--insecure", action="store_true", help=T("transport.cli.insecure"))
     p.add_argument("--cafile", metavar="FILE", help=T("transport.cli.cafile"))
     p.add_argument("--allow-cleartext", action="store_true", help=T("transport.cli.allow-cleartext"))
@@ -52,6 +53,7 @@ class LiveOptions:
     timeout: float = 10.0
     allow_cleartext: bool = False
     show_secrets: bool = False
+    auto_starttls: bool = False     # `connect --starttls` without --by-hand: the tutor does the upgrade (tutor.live)
 
     def connect(self) -> Any:
         from tutor.transport import tcp
@@ -69,8 +71,10 @@ def options(args: argparse.Namespace) -> LiveOptions:
         raise InputError(T("transport.error.bad-timeout", seconds=args.timeout))
     if args.cafile:
         tls.client_context(cafile=args.cafile)   # a missing or unreadable CA file is bad input
+    if getattr(args, "by_hand", False) and not args.starttls:
+        raise InputError(T("shell.starttls.by-hand-alone"))
     return LiveOptions(where, args.starttls, args.tls, args.insecure, args.cafile, args.timeout,
-                       args.allow_cleartext, args.show_secrets)
+                       args.allow_cleartext, args.show_secrets, args.starttls and not getattr(args, "by_hand", False))
 
 
 def _make_shell(live: LiveOptions, **shell_options: Any) -> Any:

@@ -23,6 +23,7 @@ from tutor.trace.transcript import redacted
 
 T = explain.text
 ECHO = "echo"   # a script line shown back in batch mode
+EHLO_NAME = "laptop.example"   # the name `connect --starttls` gives in its EHLO (the hints use the same)
 # Notes marked secret that hide the password themselves when the annotator does not reveal (live servers).
 SAFE_SECRET_NOTES = {"repl.ann.plain", "repl.ann.plain-authzid", "repl.ann.login-password"}
 
@@ -175,5 +176,24 @@ class LiveShell(Shell):
     def open_live(self) -> bool:
         self.announce(str(self.live.where), self.live.timeout)
         self.connect(self.live.connect(), timeout=self.live.timeout)
+        if getattr(self.live, "auto_starttls", False):
+            return self.upgrade()     # False: not upgraded; batch mode stops (its lines expect TLS)
+        return True
+
+    def upgrade(self) -> bool:
+        """`connect --starttls`: EHLO, STARTTLS, its 220 and the handshake, EHLO again, each line shown and
+        explained (as `openssl s_client -starttls smtp` and swaks `-tls` do it); True when TLS is up."""
+        session = self.session
+        self.note("shell.starttls.start")
+        for step, line in (("ehlo", f"EHLO {EHLO_NAME}"), ("starttls", "STARTTLS"), ("ehlo-again", f"EHLO {EHLO_NAME}")):
+            if session.closed or (step == "ehlo-again" and session.tls_info is None):
+                self.error(T("shell.starttls.failed"))
+                return False
+            if step == "starttls" and not session.client.capabilities.supports("STARTTLS"):
+                self.error(T("shell.starttls.not-offered"))
+                return False
+            self.note(f"shell.starttls.step-{step}")
+            self.send(line, typed=False)
+        self.note("shell.starttls.done")
         return True
 

@@ -135,7 +135,9 @@ class ReplApp:
             from tutor.repl.welcome import sim_welcome
             shell.info(sim_welcome(session))
         elif session is not None and not session.closed:
-            welcome = "transport.cli.welcome-tls" if session.tls_info is not None else "transport.cli.welcome"
+            implicit = getattr(session.transport, "implicit", False)
+            welcome = "transport.cli.welcome" if session.tls_info is None else \
+                "transport.cli.welcome-tls" if implicit else "shell.starttls.welcome"
             shell.info(T(welcome, target=session.target))
 
     # ---- the loop --------------------------------------------------------------------------------

@@ -92,3 +92,27 @@ def test_yes_sends_and_holds_nothing():
 def test_tab_separated_initial_response_stays_out_of_history():
     shell = Shell()
     assert shell.history_form(f"AUTH\tPLAIN {BLOB}") == "AUTH PLAIN"
+
+
+@pytest.mark.parametrize("line", [f"AUTHPLAIN {BLOB}", f"NOOP {BLOB}", "AUTH\u00a0PLAIN " + BLOB])
+def test_a_credential_in_any_command_line_is_guarded_too(line):
+    shell, shown, asked = asking_shell(False)
+    with pytest.raises(InputError, match="STARTTLS first"):
+        guard_cleartext(shell, shell.session, line)
+    assert len(asked) == 1 and any("this line holds a credential" in i.text or "AUTH PLAIN sends" in i.text
+                                   for i in shown)
+
+
+def test_a_credential_in_a_batch_line_stops_the_script():
+    shell = Shell()
+    shell.session = fake_session()
+    with pytest.raises(InputError, match="would put a credential on the network in clear text.*batch mode stops"):
+        guard_cleartext(shell, shell.session, f"NOOP {BLOB}")
+    assert shell.quit_requested
+
+
+def test_ordinary_lines_are_not_asked_about():
+    shell, _, asked = asking_shell(False)
+    for line in ("EHLO laptop", "MAIL FROM:<tim@example.org>", "NOOP dGlt", "AUTH CRAM-MD5"):
+        guard_cleartext(shell, shell.session, line)
+    assert asked == []

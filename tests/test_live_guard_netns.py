@@ -72,3 +72,9 @@ def test_allow_cleartext_sends_it_and_says_so_first(netns_ok, tmp_path):
     result = run_in_netns(tmp_path, ["EHLO laptop.example", "AUTH PLAIN", PLAIN_BLOB, "QUIT"], "--allow-cleartext")
     assert result["received"] == ["EHLO laptop.example", "AUTH PLAIN", PLAIN_BLOB, "QUIT"]
     assert PLAIN_BLOB not in result["out"]                         # sent, but masked on screen (live server)
+
+
+def test_a_blob_behind_a_mistyped_verb_never_reaches_the_server(netns_ok, tmp_path):
+    result = run_in_netns(tmp_path, ["EHLO laptop.example", f"AUTHPLAIN {PLAIN_BLOB}", "QUIT"])
+    assert result["received"] == ["EHLO laptop.example"]
+    assert result["code"] == 1 and "this line would put a credential on the network in clear text" in result["out"]

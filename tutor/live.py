@@ -80,21 +80,38 @@ def guard_cleartext(shell: Any, session: Any, line: str) -> None:
     """
     _hold_answers(shell, session, line)
     mechanism = exposed_mechanism(session, line)
-    if mechanism is None or getattr(shell, "allow_cleartext", False):
+    if getattr(shell, "allow_cleartext", False):
+        return
+    if mechanism is None and not _credential_in_command(session, line):
         return
     host = session.transport.address.host
-    shell.note("transport.cleartext.warning", "warning", host=host, mechanism=mechanism,
-               what=T(f"transport.cleartext.what-{mechanism.lower()}"))
+    if mechanism is not None:
+        shell.note("transport.cleartext.warning", "warning", host=host, mechanism=mechanism,
+                   what=T(f"transport.cleartext.what-{mechanism.lower()}"))
+        refused = T("transport.cleartext.refused", mechanism=mechanism, host=host)
+    else:     # `AUTHPLAIN blob`, `NOOP blob`: the blob would go out all the same
+        shell.note("shell.guard.credential-warning", "warning", host=host)
+        refused = T("shell.guard.credential-refused", host=host)
     confirm = getattr(shell, "confirm", None)
     if confirm is None:
-        _refused(shell, session, mechanism)
+        if mechanism is not None:
+            _refused(shell, session, mechanism)
         shell.quit_requested = True     # batch mode: the next lines would be the answers; stop here
-        raise InputError(T("transport.cleartext.refused", mechanism=mechanism, host=host) + "; " +
-                         T("shell.guard.batch-stops"))
+        raise InputError(refused + "; " + T("shell.guard.batch-stops"))
     if not confirm(T("transport.cleartext.prompt") + " "):
-        _refused(shell, session, mechanism)
-        shell.note("shell.guard.held", mechanism=mechanism)
+        if mechanism is not None:
+            _refused(shell, session, mechanism)
+            shell.note("shell.guard.held", mechanism=mechanism)
         raise InputError(T("transport.cleartext.declined"))
+
+
+def _credential_in_command(session: Any, line: str) -> bool:
+    """A command line (not AUTH) on an exposed connection whose base64 decodes to a password or token, e.g.
+    `AUTHPLAIN blob` or `NOOP blob`: it would put the credential on the wire all the same."""
+    if not getattr(session.transport, "cleartext_exposed", False) or session.client.line_kind() != COMMAND:
+        return False
+    from tutor.repl.history import credentials_in
+    return credentials_in(line) is not None
 
 
 def _refused(shell: Any, session: Any, mechanism: str) -> None:

@@ -114,7 +114,7 @@ def test_server_closing_is_a_tutor_line():
     code, shell, printed, _ = run_app(lines("QUIT", "EHLO x") + CTRL_D)
     assert code == 0
     keys = [i.key for i in printed]
-    assert "repl.note.server-closed" in keys and printed[-1].kind == "error"
+    assert "shell.note.closed-after-quit" in keys and printed[-1].kind == "error"
 
 
 def test_quit_command_leaves():

@@ -107,3 +107,11 @@ def test_a_huge_history_file_is_left_alone(tmp_path, monkeypatch):
     assert "larger than" in printed[0].text and "move it away" in printed[0].text
     assert list(app.history.get_strings()) == ["EHLO new"]
     assert path.read_bytes() == before                     # neither read nor rewritten
+
+
+def test_a_password_from_dev_zero_is_one_error_line():
+    with open("/dev/zero", "rb") as zero:
+        done = tutor("plain", "tim", stdin=zero)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == "smtp-tutor: the password read from standard input is longer than 16384 characters, " \
+                          "so it is not a password\n"

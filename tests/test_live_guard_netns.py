@@ -26,26 +26,32 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="module")
 def netns_ok():
+    """The unshare command that gives a private network namespace: `-n` as root, `-rn` (a user namespace
+    too) for an ordinary user where the kernel allows it."""
     if shutil.which("unshare") is None or shutil.which("ip") is None:
         _unavailable("unshare or ip is not installed")
-    probe = subprocess.run(["unshare", "-n", "ip", "link", "set", "lo", "up"], capture_output=True, text=True,
-                           timeout=20)
-    if probe.returncode != 0:
-        _unavailable(f"unshare -n is not permitted here: {probe.stderr.strip()}")
+    problems = []
+    for command in (["unshare", "-n"], ["unshare", "-rn"]):
+        probe = subprocess.run([*command, "ip", "link", "set", "lo", "up"], capture_output=True, text=True,
+                               timeout=20)
+        if probe.returncode == 0:
+            return command
+        problems.append(f"{' '.join(command)}: {probe.stderr.strip()}")
+    _unavailable("a private network namespace is not permitted here (" + "; ".join(problems) + ")")
 
 
-def run_in_netns(tmp_path, lines, *options):
+def run_in_netns(unshare, tmp_path, lines, *options):
     script = tmp_path / "script.smtp"
     script.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    done = subprocess.run(["unshare", "-n", sys.executable, str(CHILD), str(script), *options],
+    done = subprocess.run([*unshare, sys.executable, str(CHILD), str(script), *options],
                           capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
 
 
 def test_plain_blob_after_a_refused_auth_never_reaches_the_server(netns_ok, tmp_path):
-    result = run_in_netns(tmp_path, ["EHLO laptop.example", "AUTH PLAIN", PLAIN_BLOB, "QUIT"])
+    result = run_in_netns(netns_ok, tmp_path, ["EHLO laptop.example", "AUTH PLAIN", PLAIN_BLOB, "QUIT"])
     assert result["received"] == ["EHLO laptop.example"]          # neither the AUTH, nor the blob, nor QUIT
     assert result["code"] == 1
     out = result["out"]
@@ -55,26 +61,27 @@ def test_plain_blob_after_a_refused_auth_never_reaches_the_server(netns_ok, tmp_
 
 
 def test_tab_between_verb_and_mechanism_is_still_an_auth(netns_ok, tmp_path):
-    result = run_in_netns(tmp_path, ["EHLO laptop.example", f"AUTH\tPLAIN {PLAIN_BLOB}", "QUIT"])
+    result = run_in_netns(netns_ok, tmp_path, ["EHLO laptop.example", f"AUTH\tPLAIN {PLAIN_BLOB}", "QUIT"])
     assert result["received"] == ["EHLO laptop.example"]
     assert result["code"] == 1 and "AUTH PLAIN would put your credentials" in result["out"]
     assert PLAIN_BLOB not in result["out"]
 
 
 def test_login_answers_are_held_back_and_the_script_stops(netns_ok, tmp_path):
-    result = run_in_netns(tmp_path, ["EHLO laptop.example", "auth  login", USER_BLOB, PASSWORD_BLOB, "QUIT"])
+    result = run_in_netns(netns_ok, tmp_path, ["EHLO laptop.example", "auth  login", USER_BLOB, PASSWORD_BLOB, "QUIT"])
     assert result["received"] == ["EHLO laptop.example"]
     assert result["code"] == 1 and "AUTH LOGIN would put your credentials" in result["out"]
     assert PASSWORD_BLOB not in result["out"]
 
 
 def test_allow_cleartext_sends_it_and_says_so_first(netns_ok, tmp_path):
-    result = run_in_netns(tmp_path, ["EHLO laptop.example", "AUTH PLAIN", PLAIN_BLOB, "QUIT"], "--allow-cleartext")
+    result = run_in_netns(netns_ok, tmp_path, ["EHLO laptop.example", "AUTH PLAIN", PLAIN_BLOB, "QUIT"],
+                          "--allow-cleartext")
     assert result["received"] == ["EHLO laptop.example", "AUTH PLAIN", PLAIN_BLOB, "QUIT"]
     assert PLAIN_BLOB not in result["out"]                         # sent, but masked on screen (live server)
 
 
 def test_a_blob_behind_a_mistyped_verb_never_reaches_the_server(netns_ok, tmp_path):
-    result = run_in_netns(tmp_path, ["EHLO laptop.example", f"AUTHPLAIN {PLAIN_BLOB}", "QUIT"])
+    result = run_in_netns(netns_ok, tmp_path, ["EHLO laptop.example", f"AUTHPLAIN {PLAIN_BLOB}", "QUIT"])
     assert result["received"] == ["EHLO laptop.example"]
     assert result["code"] == 1 and "this line would put a credential on the network in clear text" in result["out"]

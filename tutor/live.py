@@ -202,7 +202,8 @@ class LiveShell(Shell):
         explained (as `openssl s_client -starttls smtp` and swaks `-tls` do it); True when TLS is up."""
         session = self.session
         self.note("shell.starttls.start")
-        for step, line in (("ehlo", f"EHLO {EHLO_NAME}"), ("starttls", "STARTTLS"), ("ehlo-again", f"EHLO {EHLO_NAME}")):
+        steps = (("ehlo", f"EHLO {EHLO_NAME}"), ("starttls", "STARTTLS"), ("ehlo-again", f"EHLO {EHLO_NAME}"))
+        for step, line in steps:
             if session.closed or (step == "ehlo-again" and session.tls_info is None):
                 self.error(T("shell.starttls.failed"))
                 return False

@@ -200,3 +200,9 @@ def test_the_command_line_helper_hides_an_asked_password(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO(SECRET + "\n"))
     assert cli.main(["plain", "tim", "--show-secrets"]) == 0
     assert SECRET in capsys.readouterr().out
+
+
+def test_help_says_what_ctrl_c_and_ctrl_d_do():
+    _, out = run(":help")
+    assert out[-1].text.endswith("Ctrl-C cancels a line, a step, or an AUTH exchange (it sends '*'); Ctrl-D says QUIT, "
+                                 "shows the 221 and leaves.")

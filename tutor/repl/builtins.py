@@ -34,7 +34,7 @@ def run_help(shell: Any, text: str) -> bool:
     lines = [T("repl.help.intro")]
     lines += ["  " + T("repl.help.line", syntax=c.syntax, summary=c.summary) for c in map(reg.get, reg.names())]
     lines.append(T("shell.welcome.help-accounts", accounts=_accounts(shell)))
-    lines.append(T("repl.help.footer"))
+    lines.append(T("shell.help.footer"))
     shell.info("\n".join(lines))
     return True
 

@@ -164,3 +164,13 @@ def test_the_decoded_password_becomes_a_known_secret(tmp_path):
     shell.handle(f":decode {XOAUTH2_BLOB}")
     assert PASSWORD in shell.secrets and "lab-token-1234" in shell.secrets
     assert shell.typed == []                                     # the earlier :b64 encode went too
+
+
+def test_a_credential_left_in_the_file_by_an_older_version_is_scrubbed_on_load(tmp_path):
+    path = tmp_path / "history"
+    path.write_text("\n# old\n+EHLO x\n\n# old\n+:decode AHRpbQB0YW5zdGFhZnRhbnN0YWFm\n\n# old\n+NOOP\n")
+    os.chmod(path, 0o600)
+    hist = SafeHistory(path, lambda line: line)
+    assert list(hist.load_history_strings()) == ["NOOP", "EHLO x"]
+    assert "AHRpbQB0YW5zdGFhZnRhbnN0YWFm" not in path.read_text()
+    assert list(SafeHistory(path, lambda line: line).load_history_strings()) == ["NOOP", "EHLO x"]

@@ -121,9 +121,17 @@ class SafeHistory(FileHistory):
         if self.problem:
             return      # nothing read from a file that is not a bounded regular file
         try:
-            yield from super().load_history_strings()
+            stored = list(super().load_history_strings())          # newest first
         except (OSError, UnicodeDecodeError) as exc:
             self.problem = self.problem or f"{self.filename}: {getattr(exc, 'strerror', None) or exc}"
+            return
+        kept = [line for line in stored if credentials_in(line) is None]
+        if len(kept) != len(stored):     # a credential kept by an older version: out of the file too
+            try:
+                self._rewrite(kept[::-1])
+            except OSError as exc:
+                self.problem = f"{self.filename}: {exc.strerror or exc}"
+        yield from kept
 
     def store_string(self, string: str) -> None:
         if self.problem:
@@ -151,13 +159,17 @@ class SafeHistory(FileHistory):
             return 0
         kept = [s for s in stored if not contains_secret(s, secrets)]
         if len(kept) != len(stored):
-            tmp = Path(str(self.filename) + ".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                for entry in kept:
-                    out.write("\n# kept\n" + "".join(f"+{part}\n" for part in entry.split("\n")))
-            os.replace(tmp, self.filename)
+            self._rewrite(kept)
         return len(stored) - len(kept)
+
+    def _rewrite(self, kept: list[str]) -> None:
+        """Replace the file with `kept` (oldest first), atomically, 0600."""
+        tmp = Path(str(self.filename) + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            for entry in kept:
+                out.write("\n# kept\n" + "".join(f"+{part}\n" for part in entry.split("\n")))
+        os.replace(tmp, self.filename)
 
 
 def _unreadable(path: Path) -> str:

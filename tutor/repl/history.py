@@ -21,7 +21,7 @@ from prompt_toolkit.history import FileHistory
 
 APP_DIR = "smtp-tutor"
 MIN_SECRET = 3     # shorter "passwords" would match half of every line; they are matched as whole words
-_BASE64_WORD = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
+_BASE64_WORD = re.compile(r"[A-Za-z0-9+/]{6,}={0,2}")   # the shortest PLAIN message, \0a\0b, is 8 characters
 MAX_HISTORY = 4 * 1024 * 1024   # octets: years of typing; a bigger file (or /dev/zero) is not read
 MAX_BASE64_WORDS = 32   # looked at per line: a line is short, and this keeps a pasted wall of text cheap
 
@@ -58,6 +58,8 @@ def credentials_in(line: str) -> list[str] | None:
         try:
             data = b64.decode(match.group())
         except InputError:
+            continue
+        if b"\0" not in data and b"\x01" not in data:     # PLAIN separates with NUL, the bearer messages with ^A
             continue
         secrets = [f.value for f in identify(data, "", from_server=False).fields if f.secret]
         found += [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in secrets]

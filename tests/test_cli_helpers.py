@@ -220,3 +220,16 @@ def test_top_level_help_lists_every_command():
     assert done.returncode == 0
     for name in ("b64", "plain", "login", "cram", "decode", "explain", "serve", "trace", "lesson"):
         assert f"\n    {name} " in done.stdout
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["login", "", ""], "smtp-tutor: LOGIN user name must not be empty"),
+    (["login", "", "x"], "smtp-tutor: LOGIN user name must not be empty"),
+    (["login", "tim", ""], "smtp-tutor: LOGIN password must not be empty"),
+    (["plain", "", "x"], "smtp-tutor: PLAIN authcid must not be empty (RFC 4616 §2)"),
+])
+def test_empty_credentials_are_refused_alike(argv, message, capsys):
+    from tutor import cli
+    assert cli.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith(message) and err.count("\n") == 1 and out == ""

@@ -118,3 +118,29 @@ def test_ctrl_c_stops_a_hanging_connect_and_the_repl_goes_on(tmp_path):
         listener.close()
         if child.isalive():
             child.terminate(force=True)
+
+
+def test_a_new_student_s_mistakes_each_get_a_way_on(tutor):
+    """In a real terminal: the lab accounts in the greeting, `tim` typed for its base64, :cram before any
+    challenge, Ctrl-C inside an AUTH exchange, a password typed without echo, and Ctrl-D's QUIT."""
+    tutor.expect("Lab accounts: tim / tanstaaftanstaaf, demo / demo")
+    say(tutor, "EHLO laptop.example", "offers AUTH")
+    say(tutor, "AUTH LOGIN", '"Username:"')
+    say(tutor, "tim", r"this looks like the value itself, not its base64: try `:b64 encode tim`")
+    say(tutor, ":cram tim tanstaaftanstaaf", r"no CRAM-MD5 challenge yet")
+    say(tutor, "AUTH PLAIN", r"S: 334")
+    tutor.expect(r"C \(base64\):")
+    tutor.sendcontrol("c")
+    tutor.expect(r"C: \*")
+    tutor.expect(r"S: 501 ")
+    say(tutor, ":plain tim", "Password for tim")
+    say(tutor, "no-echo-secret", r"password\s+\S+ \(hidden\)")
+    tutor.expect(B64)
+    assert "no-echo-secret" not in tutor.before
+    tutor.expect("C:")
+    tutor.sendcontrol("d")
+    tutor.expect(r"C: QUIT")
+    tutor.expect(r"S: 221 ")
+    tutor.expect(pexpect.EOF)
+    tutor.close()
+    assert tutor.exitstatus == 0

@@ -33,6 +33,13 @@ def run_app(keys, profile="lab", output=None):
         app.print_items = lambda items: (printed.extend(items), show(items))
         ask = app.prompt.prompt
         app.prompt.prompt = lambda *a, **k: (prompts.append(shell.prompt_kind()), ask(*a, **k))[1]
+        leave = shell.leave
+
+        def leave_and_remember():     # what the screen and toolbar showed before Ctrl-D's QUIT
+            shell.left_with = (shell.view(), list(printed))
+            leave()
+
+        shell.leave = leave_and_remember
         pipe.send_text(keys)
         code = app.run()
     return code, shell, printed, prompts
@@ -68,7 +75,7 @@ def test_prompt_follows_the_mode():
 def test_ctrl_c_cancels_the_line_and_keeps_the_repl():
     code, shell, printed, _ = run_app("EHLO half" + CTRL_C + lines("NOOP") + CTRL_D)
     assert code == 0
-    assert [i.text for i in printed if i.kind == "S"][-1].startswith("250")
+    assert [i.text for i in shell.left_with[1] if i.kind == "S"][-1].startswith("250")
     assert shell.typed == ["NOOP"]
 
 
@@ -78,7 +85,7 @@ def test_ctrl_c_in_message_mode_abandons_the_message():
     code, shell, printed, _ = run_app(keys)
     assert code == 0
     assert "repl.note.message-aborted" in [i.key for i in printed]
-    assert shell.session.state is State.INITIAL         # :connect reconnected to the same simulator
+    assert shell.left_with[0].state is State.INITIAL     # :connect reconnected to the same simulator
 
 
 def test_password_is_asked_without_echo():
@@ -94,7 +101,7 @@ def test_password_is_asked_without_echo():
 def test_autopilot_waits_for_enter_and_ctrl_c_cancels():
     code, shell, printed, _ = run_app(lines("EHLO x", ":auth LOGIN tim tanstaaftanstaaf", "") + CTRL_C + CTRL_D)
     assert code == 0
-    assert [i.text for i in printed if i.kind == "C" and not i.typed] == ["AUTH LOGIN", "*"]
+    assert [i.text for i in printed if i.kind == "C" and not i.typed] == ["AUTH LOGIN", "*", "QUIT"]   # Ctrl-D: QUIT
     assert "repl.autopilot.cancelled" in [i.key for i in printed]
 
 
@@ -107,7 +114,7 @@ def test_server_closing_is_a_tutor_line():
     code, shell, printed, _ = run_app(lines("QUIT", "EHLO x") + CTRL_D)
     assert code == 0
     keys = [i.key for i in printed]
-    assert "repl.note.server-closed" in keys and printed[-1].kind == "error"
+    assert "shell.note.closed-after-quit" in keys and printed[-1].kind == "error"
 
 
 def test_quit_command_leaves():
@@ -157,7 +164,7 @@ def test_ctrl_c_while_waiting_for_a_reply_shows_what_came_and_keeps_the_repl(mon
     keys = [i.key for i in printed]
     assert "repl.note.stopped-waiting" in keys
     assert T_CANCELLED not in [i.text for i in printed]     # one line about it, not two
-    assert not shell.session.closed
+    assert "repl.note.connection-lost" not in keys and "repl.note.closed-by-us" not in keys   # the REPL went on
 
 
 T_CANCELLED = "Cancelled."
@@ -165,9 +172,34 @@ T_CANCELLED = "Cancelled."
 
 def test_toolbar_keeps_the_mechanism_that_logged_in():
     _, shell, _, _ = run_app(lines("EHLO x", "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "AUTH LOGIN") + CTRL_D)
-    assert "AUTH: yes (PLAIN)" in toolbar.text(shell.view()) and "last: 503" in toolbar.text(shell.view())
+    shown = toolbar.text(shell.left_with[0])
+    assert "AUTH: yes (PLAIN)" in shown and "last: 503" in shown
 
 
 def test_enter_alone_when_offline_says_nothing():
     _, shell, printed, _ = run_app(lines(":disconnect", "", "") + CTRL_D)
     assert [i.kind for i in printed if i.kind == "error"] == [] and not shell.failed
+
+
+def test_ctrl_c_during_an_auth_exchange_cancels_it_with_a_star():
+    code, shell, printed, _ = run_app(lines("EHLO x", "AUTH LOGIN") + CTRL_C + lines("NOOP") + CTRL_D)
+    assert code == 0
+    sent = [i.text for i in printed if i.kind == "C"]
+    assert sent[-3:] == ["*", "NOOP", "QUIT"]                    # NOOP went as a command, not as an answer
+    replies = [i.text for i in printed if i.kind == "S"]
+    assert replies[-3].startswith("501") and replies[-2].startswith("250")   # RFC 4954 §4: 501 to "*"
+    assert "Ctrl-C: cancelling the AUTH exchange" in "".join(i.text for i in printed)
+
+
+def test_ctrl_d_says_quit_and_shows_the_221_before_leaving():
+    code, shell, printed, _ = run_app(lines("EHLO x") + CTRL_D)
+    assert code == 0
+    assert [i.text for i in printed if i.kind == "C"][-1] == "QUIT"
+    assert [i.text for i in printed if i.kind == "S"][-1].startswith("221")
+    assert shell.session.closed
+
+
+def test_ctrl_d_in_an_auth_exchange_cancels_it_before_quit():
+    _, _, printed, _ = run_app(lines("EHLO x", "AUTH PLAIN") + CTRL_D)
+    assert [i.text for i in printed if i.kind == "C"][-2:] == ["*", "QUIT"]
+    assert [i.text for i in printed if i.kind == "S"][-1].startswith("221")

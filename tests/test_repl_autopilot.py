@@ -114,3 +114,13 @@ def test_login_goes_by_position_whatever_the_wording(profile):
     shell, out, _ = make_shell(profile)
     shell.handle(":auth LOGIN tim tanstaaftanstaaf")
     assert wire(out, "S")[-1].startswith("235")
+
+
+@pytest.mark.parametrize("mechanism, word", [("XOAUTH2", "Token for tim"), ("OAUTHBEARER", "Token for tim"),
+                                             ("PLAIN", "Password for tim")])
+def test_the_prompt_names_what_is_asked_for(mechanism, word):
+    shell, out, _ = make_shell()
+    asked = []
+    shell.ask_password = lambda prompt: asked.append(prompt) or "not-the-secret"
+    shell.handle(f":auth {mechanism} tim")
+    assert len(asked) == 1 and asked[0].startswith(word)

@@ -174,3 +174,13 @@ def test_unknown_profile_is_a_usage_error():
                           stdin=subprocess.DEVNULL, timeout=30)
     assert done.returncode == 2 and done.stdout == ""
     assert "unknown profile nope" in done.stderr and "lab" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_exit_status_follows_what_the_readme_and_help_say():
+    assert run_lines(["EHLO x", "AUTH PLAIN AHRpbQB4AHg=", "FOO"])[0] == 0        # 535 and 500 are answers
+    assert run_lines([":b64 decode !!", "NOOP"])[0] == 1                            # a failed : command
+    assert run_lines([":nonsense"])[0] == 1
+    assert run_lines([":cram tim tanstaaftanstaaf"])[0] == 1
+    done = subprocess.run([sys.executable, "-m", "tutor", "--help"], capture_output=True, text=True, timeout=60)
+    assert "exits 0 when every line ran, whatever the server replied; 1 when a line could not be run" in \
+        " ".join(done.stdout.split())

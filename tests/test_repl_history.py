@@ -132,3 +132,45 @@ def test_an_unusable_history_file_is_one_note_not_a_traceback(tmp_path, monkeypa
     assert app.history.problem and list(app.history.get_strings()) == ["EHLO x", ":plain tim"]
     assert printed[0].text.startswith("History is kept for this session only: cannot use ")
     assert any(i.kind == "result" for i in printed)              # the session went on
+
+
+XOAUTH2_BLOB = "dXNlcj10aW0BYXV0aD1CZWFyZXIgbGFiLXRva2VuLTEyMzQBAQ=="   # user=tim^Aauth=Bearer lab-token-1234^A^A
+OAUTHBEARER_BLOB = "bixhPXRpbSwBYXV0aD1CZWFyZXIgbGFiLXRva2VuLTEyMzQBAQ=="   # n,a=tim,^Aauth=Bearer lab-token-1234^A^A
+
+
+@pytest.mark.parametrize("line", [
+    ":decode AHRpbQB0YW5zdGFhZnRhbnN0YWFm",
+    ":b64 decode AHRpbQB0YW5zdGFhZnRhbnN0YWFm",
+    ":decode 'C: AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm'",
+    f":decode {XOAUTH2_BLOB}",
+    f":b64 decode {OAUTHBEARER_BLOB}",
+    "NOOP AHRpbQB0YW5zdGFhZnRhbnN0YWFm",
+    ":b64 decode AHRpbQA=",                                     # PLAIN with an empty password is still one
+])
+def test_a_line_whose_base64_decodes_to_a_credential_is_not_kept(line):
+    assert form(line) is None
+
+
+@pytest.mark.parametrize("line", [":b64 decode dGlt", ":decode VXNlcm5hbWU6", ":decode 'SASL LOGIN failed: UGFzc3dvcmQ6'",
+                                  ":b64 decode PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+"])
+def test_decoding_what_is_not_a_credential_stays_in_history(line):
+    assert form(line) == line
+
+
+def test_the_decoded_password_becomes_a_known_secret(tmp_path):
+    shell = Shell()
+    shell.handle(f":b64 encode {PASSWORD}")
+    shell.handle(":decode AHRpbQB0YW5zdGFhZnRhbnN0YWFm")
+    shell.handle(f":decode {XOAUTH2_BLOB}")
+    assert PASSWORD in shell.secrets and "lab-token-1234" in shell.secrets
+    assert shell.typed == []                                     # the earlier :b64 encode went too
+
+
+def test_a_credential_left_in_the_file_by_an_older_version_is_scrubbed_on_load(tmp_path):
+    path = tmp_path / "history"
+    path.write_text("\n# old\n+EHLO x\n\n# old\n+:decode AHRpbQB0YW5zdGFhZnRhbnN0YWFm\n\n# old\n+NOOP\n")
+    os.chmod(path, 0o600)
+    hist = SafeHistory(path, lambda line: line)
+    assert list(hist.load_history_strings()) == ["NOOP", "EHLO x"]
+    assert "AHRpbQB0YW5zdGFhZnRhbnN0YWFm" not in path.read_text()
+    assert list(SafeHistory(path, lambda line: line).load_history_strings()) == ["NOOP", "EHLO x"]

@@ -139,7 +139,7 @@ def test_quit_then_closed():
     session, _ = open_session()
     items = session.send(b"QUIT")
     assert server_lines(items)[0].startswith("221")
-    assert items[-1].key == "repl.note.server-closed" and session.closed
+    assert items[-1].key == "shell.note.closed-after-quit" and session.closed   # expected: QUIT asked for it
     again = session.send(b"NOOP")
     assert kinds(again) == [ERROR] and again[0].key == "repl.note.not-connected"
 

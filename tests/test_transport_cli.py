@@ -50,9 +50,11 @@ def test_batch_login_over_starttls_is_masked_and_recorded_redacted(tmp_path, cap
     with ServerThread(tls=context) as server:
         code, out, _ = run(tmp_path, capsys, ["EHLO me", "STARTTLS", "EHLO me", ":auth PLAIN tim tanstaaftanstaaf",
                                               "QUIT"],
-                           f"127.0.0.1:{server.port}", "--starttls", "--cafile", str(cert), "--record", str(record))
+                           f"127.0.0.1:{server.port}", "--starttls", "--by-hand", "--cafile", str(cert),
+                           "--record", str(record))
     assert code == 0, out
     assert "TLS is up (TLSv1.3" in out and "certificate verified" in out and "subject " in out
+    assert "Upgrade, step" not in out                  # --by-hand: the learner typed the upgrade
     assert "C: AUTH PLAIN *** (redacted)" in out and "S: 235 2.7.0" in out
     assert PLAIN_B64 not in out and "tanstaaf" not in out
     saved = record.read_text()
@@ -75,17 +77,21 @@ def remote(monkeypatch):
     monkeypatch.setattr(address, "is_loopback", lambda host: False)
 
 
-def test_cleartext_credentials_to_a_remote_host_are_refused_in_batch(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("auth_line, mechanism", [
+    (":auth PLAIN tim tanstaaftanstaaf", "PLAIN"), ("AUTH LOGIN", "LOGIN"),
+    ("AUTH XOAUTH2 dXNlcj10aW0BYXV0aD1CZWFyZXIgeAEB", "XOAUTH2"),     # a bearer token too
+])
+def test_cleartext_credentials_to_a_remote_host_are_refused_in_batch(tmp_path, capsys, monkeypatch, auth_line,
+                                                                      mechanism):
     remote(monkeypatch)
     with ServerThread() as server:
-        code, out, _ = run(tmp_path, capsys, ["EHLO me", ":auth PLAIN tim tanstaaftanstaaf", "AUTH LOGIN",
-                                              "AUTH XOAUTH2 dXNlcj10aW0BYXV0aD1CZWFyZXIgeAEB", "QUIT"],
-                           f"127.0.0.1:{server.port}")
+        code, out, _ = run(tmp_path, capsys, ["EHLO me", auth_line, "dGlt", "QUIT"], f"127.0.0.1:{server.port}")
     assert code == 1
-    assert out.count("WARNING: this connection to 127.0.0.1 is not encrypted") == 3   # a bearer token too
+    assert out.count("WARNING: this connection to 127.0.0.1 is not encrypted") == 1
     assert "anyone on the path" in out and "decode the credentials in one step" in out
-    assert "!  not sent: AUTH PLAIN would put your credentials on the network in clear text" in out
-    assert "C: AUTH" not in out and "S: 221" in out   # nothing sent, and the REPL went on
+    assert f"!  not sent: AUTH {mechanism} would put your credentials on the network in clear text" in out
+    assert "batch mode stops here" in out
+    assert "C: AUTH" not in out and "C: dGlt" not in out and "S: 221" not in out   # nothing after it is sent
 
 
 def test_allow_cleartext_sends(tmp_path, capsys, monkeypatch):
@@ -247,7 +253,8 @@ def test_ctrl_c_while_connecting_at_start_is_one_line_and_the_repl_goes_on(state
                       ":connect sim opens the simulator"]
     assert prompts[0] >= 2                  # connected (and stopped) before the first prompt, where Ctrl-C works
     assert printed[0].key == "repl.note.connecting" and "Ctrl-C stops" in printed[0].text
-    assert [i.text for i in printed if i.kind == "S"][-1].startswith("250 ")   # then :connect sim worked
+    assert [i.text for i in printed if i.kind == "S"][-2].startswith("250 ")   # then :connect sim worked
+    assert [i.text for i in printed if i.kind == "S"][-1].startswith("221 ")   # and Ctrl-D said QUIT
 
 
 class NoGreeting:
@@ -308,3 +315,38 @@ def test_a_start_that_fails_is_one_line_and_the_repl_goes_on(state_home):
     code, shell, printed, prompts = run_live_app(FakeLive(refused), ":connect sim\r\x04", prepare)
     assert code == 0 and [i.text for i in printed if i.kind == "error"] == ["connection refused by 192.0.2.7:587"]
     assert prompts and shell.session.transport.is_simulator
+
+
+def test_starttls_upgrades_for_the_learner_visibly(tmp_path, capsys, tls):
+    """As `openssl s_client -starttls smtp` and swaks -tls: EHLO, STARTTLS, 220, the handshake, EHLO again."""
+    context, cert = tls
+    with ServerThread(tls=context) as server:
+        code, out, _ = run(tmp_path, capsys, [":auth PLAIN tim tanstaaftanstaaf", "QUIT"],
+                           f"127.0.0.1:{server.port}", "--starttls", "--cafile", str(cert))
+    assert code == 0, out
+    lines = out.splitlines()
+    wire = [line for line in lines if line.startswith(("C: ", "S: 220", "S: 235", "S: 250 "))]
+    assert wire[:7] == ["S: 220 sim.smtp-tutor.test ESMTP smtp-auth-tutor simulator (lab): accepts mail, relays nothing",
+                        "C: EHLO laptop.example", wire[2], "C: STARTTLS", "S: 220 2.0.0 Ready to start TLS",
+                        "C: EHLO laptop.example", wire[6]]
+    assert wire[2].startswith("S: 250 ") and wire[6].startswith("S: 250 ")
+    text = " ".join(out.split())
+    for step in ("Upgrade, step 1 of 3: EHLO", "Upgrade, step 2 of 3: STARTTLS (RFC 3207 §4)",
+                 "Upgrade, step 3 of 3: EHLO again, now inside TLS", "TLS is up (TLSv1.3", "certificate verified",
+                 "Upgraded: from here on every line travels inside TLS"):
+        assert step in text
+    assert text.index("TLS is up") < text.index("Upgrade, step 3 of 3") < text.index("S: 235")
+    assert "WARNING" not in out                        # AUTH went inside TLS: no clear-text question
+
+
+def test_starttls_upgrade_stops_when_the_server_does_not_offer_it(tmp_path, capsys):
+    with ServerThread() as server:      # no TLS context: the simulator does not advertise STARTTLS
+        code, out, _ = run(tmp_path, capsys, ["NOOP"], f"127.0.0.1:{server.port}", "--starttls")
+    assert "the server does not offer STARTTLS in its EHLO reply, so the connection stays in clear text" in out
+    assert "C: STARTTLS" not in out and code == 1
+    assert "C: NOOP" not in out                        # batch mode stops: the script expected TLS
+
+
+def test_by_hand_needs_starttls(capsys):
+    assert cli.main(["connect", "127.0.0.1", "--by-hand"]) == 2
+    assert "--by-hand goes with --starttls" in capsys.readouterr().err

@@ -44,7 +44,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="smtp-tutor",
         description="Learn SMTP AUTH by doing it by hand. With no command: an interactive shell on the built-in "
-                    "simulated server.")
+                    "simulated server.", epilog=_t("shell.batch.exit-status"))
     parser.add_argument("--version", action="version", version=f"smtp-tutor {__version__}")
     _add_repl_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -55,6 +55,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         helper.configure(p)
         p.add_argument("--quiet", "-q", action="store_true", help="print only the result")
         p.add_argument("--json", action="store_true", help="print a JSON object")
+        if helper.secret_positionals:
+            p.add_argument("--show-secrets", action="store_true", help=_t("shell.option.helper-show-secrets"))
     for name, module_name in SUBCOMMAND_MODULES.items():
         if only is not None and name != only:
             continue
@@ -81,13 +83,28 @@ def _add_repl_options(parser: argparse.ArgumentParser) -> None:
 
 def run_helper(args: argparse.Namespace) -> int:
     from tutor.helpers.registry import HELPERS
-    from tutor.helpers.render import render_json, render_text
-    from tutor.helpers.result import Context
+    from tutor.helpers.render import masked, render_json, render_text
+    from tutor.helpers.result import Context, ask_password_default
 
     _check_arguments_are_text(args)
-    result = HELPERS[args.command].run(args, Context())
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        asked.append(ask_password_default(prompt))
+        return asked[-1]
+
+    result = HELPERS[args.command].run(args, Context(ask_password=ask))
+    if any(asked) and not getattr(args, "show_secrets", False):
+        result = masked(result, asked)      # typed without echo: not printed back in full
+        if not (args.quiet or args.json):
+            print(_t("shell.mask.cli-how-to-show"), file=sys.stderr)
     print(render_json(result) if args.json else render_text(result, args.quiet))
     return 0
+
+
+def _t(key: str) -> str:
+    from tutor import explain
+    return explain.text(key)
 
 
 def _check_arguments_are_text(args: argparse.Namespace) -> None:

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from tutor import explain
 from tutor.errors import InputError
@@ -18,7 +18,8 @@ PASSWORD_ENV = "SMTP_TUTOR_PASSWORD"
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `connect` subcommand."""
-    p = subparsers.add_parser("connect", help=T("transport.cli.help"), description=T("transport.cli.description"))
+    p = subparsers.add_parser("connect", help=T("transport.cli.help"), description=T("transport.cli.description"),
+                              epilog=T("shell.batch.exit-status"))
     configure(p)
     return p
 
@@ -28,6 +29,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--starttls", action="store_true", help=T("transport.cli.starttls"))
     mode.add_argument("--tls", action="store_true", help=T("transport.cli.tls"))
+    p.add_argument("--by-hand", action="store_true", help=T("shell.starttls.by-hand-option"))
     p.add_argument("--insecure", action="store_true", help=T("transport.cli.insecure"))
     p.add_argument("--cafile", metavar="FILE", help=T("transport.cli.cafile"))
     p.add_argument("--allow-cleartext", action="store_true", help=T("transport.cli.allow-cleartext"))
@@ -51,6 +53,7 @@ class LiveOptions:
     timeout: float = 10.0
     allow_cleartext: bool = False
     show_secrets: bool = False
+    auto_starttls: bool = False     # `connect --starttls` without --by-hand: the tutor does the upgrade (tutor.live)
 
     def connect(self) -> Any:
         from tutor.transport import tcp
@@ -68,8 +71,10 @@ def options(args: argparse.Namespace) -> LiveOptions:
         raise InputError(T("transport.error.bad-timeout", seconds=args.timeout))
     if args.cafile:
         tls.client_context(cafile=args.cafile)   # a missing or unreadable CA file is bad input
+    if getattr(args, "by_hand", False) and not args.starttls:
+        raise InputError(T("shell.starttls.by-hand-alone"))
     return LiveOptions(where, args.starttls, args.tls, args.insecure, args.cafile, args.timeout,
-                       args.allow_cleartext, args.show_secrets)
+                       args.allow_cleartext, args.show_secrets, args.starttls and not getattr(args, "by_hand", False))
 
 
 def _make_shell(live: LiveOptions, **shell_options: Any) -> Any:
@@ -91,16 +96,11 @@ def _env_password(prompt: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """The REPL on the live server: the terminal app on a terminal, batch mode for --script, --batch or pipes."""
+    from tutor.cli_repl import open_script
+
     live = options(args)
     script = getattr(args, "script", None)
-    lines: Iterable[str] = sys.stdin
-    if script is not None:
-        try:
-            with open(script, encoding="utf-8") as handle:
-                lines = handle.readlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(T("repl.err.cannot-read", path=script,
-                               reason=getattr(exc, "strerror", None) or exc)) from None
+    handle = open_script(script) if script is not None else None    # before any network use
     interactive = not (script or args.batch) and sys.stdin.isatty() and sys.stdout.isatty()
     shell = _make_shell(live, interactive=interactive, record=args.record)
     if interactive:
@@ -108,5 +108,7 @@ def run(args: argparse.Namespace) -> int:
         from tutor.repl.app import ReplApp
         return ReplApp(shell, color=use_color(args)).run()
     from tutor.repl import batch
-    return batch.run(shell, lines)
-
+    if handle is None:
+        return batch.run(shell, batch.stdin_lines())
+    with handle:
+        return batch.run(shell, batch.script_lines(handle, script))

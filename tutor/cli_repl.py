@@ -13,12 +13,13 @@ T = explain.text
 
 
 def add_repl_options(parser: argparse.ArgumentParser) -> None:
-    """--profile, --script FILE, --no-color, --record FILE, --batch."""
+    """--profile, --script FILE, --no-color, --record FILE, --batch, --show-secrets."""
     parser.add_argument("--profile", default="lab", help=T("repl.option.profile"))
     parser.add_argument("--script", metavar="FILE", help=T("repl.option.script"))
     parser.add_argument("--no-color", "--no-colour", dest="no_color", action="store_true", help=T("repl.option.no-color"))
     parser.add_argument("--record", metavar="FILE", help=T("repl.option.record"))
     parser.add_argument("--batch", action="store_true", help=T("repl.option.batch"))
+    parser.add_argument("--show-secrets", action="store_true", help=T("shell.option.show-secrets"))
     parser.add_argument("--max-auth-failures", type=_auth_failures, default=None, metavar="N",
                         help="failed logins before the simulator closes with 421 (default 3; 0 = never)")
 
@@ -32,7 +33,8 @@ def _auth_failures(text: str) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """`smtp-tutor repl`: the same as no command."""
-    parser = subparsers.add_parser("repl", help=T("repl.option.repl"), description=T("repl.option.repl"))
+    parser = subparsers.add_parser("repl", help=T("repl.option.repl"), description=T("repl.option.repl"),
+                                   epilog=T("shell.batch.exit-status"))
     add_repl_options(parser)
 
 
@@ -58,17 +60,23 @@ def run(args: argparse.Namespace) -> int:
     shell = Shell(profile=profile, interactive=interactive, record=record)
     if getattr(args, "max_auth_failures", None) is not None:
         shell.sim_options["max_auth_failures"] = args.max_auth_failures
+    shell.show_secrets = bool(getattr(args, "show_secrets", False))
     if interactive:
         from tutor.repl.app import ReplApp
         return ReplApp(shell, color=use_color(args)).run()
     from tutor.repl import batch
     if script is None:
-        return batch.run(shell, sys.stdin)
+        return batch.run(shell, batch.stdin_lines())
+    with open_script(script) as handle:
+        return batch.run(shell, batch.script_lines(handle, script))
+
+
+def open_script(path: str):
+    """The --script file, opened for bounded reading (tutor.repl.batch.script_lines); InputError if it cannot be."""
     try:
-        with open(script, encoding="utf-8") as handle:
-            return batch.run(shell, handle)
+        return open(path, "rb")
     except OSError as exc:
-        raise InputError(T("repl.err.cannot-read", path=script, reason=exc.strerror or exc)) from None
+        raise InputError(T("repl.err.cannot-read", path=path, reason=exc.strerror or exc)) from None
 
 
 def _check_profile(name: str) -> None:

@@ -84,6 +84,7 @@ class Session:
         self.tls_info: TlsInfo | None = getattr(self.transport, "tls_info", None)
         self.client.tls = self.tls_info is not None
         self.closed = False
+        self.quit_sent = False      # after QUIT the server closing is expected (RFC 5321 §4.1.1.10), not news
         self.logged_in_with: str | None = None   # the mechanism that got 235 (a later refused AUTH keeps it)
         if not self.transcript.target:
             self.transcript.target = self.transport.description
@@ -202,7 +203,7 @@ class Session:
                 items.append(self._line(SERVER, event.malformed.raw))
                 items.append(self._note(Note("repl.note.bad-reply", {"why": event.malformed.why})))
             elif isinstance(event, ServerClosed):
-                items += self.close("repl.note.server-closed")
+                items += self.close("shell.note.closed-after-quit" if self.quit_sent else "repl.note.server-closed")
         return items, replies
 
     def _on_reply(self, event: ReplyReceived) -> list[Item]:
@@ -230,10 +231,9 @@ class Session:
         """AUTH responses and initial responses carry credentials (RFC 4954 §4); `*` does not."""
         if kind == AUTH_RESPONSE:
             return line.strip() != auth_framing.CANCEL
-        if kind == COMMAND:
-            command = commands.parse(line)
-            parsed = commands.parse_auth(command.argument) if command.verb == "AUTH" else None
-            return parsed is not None and parsed.initial_response is not None
+        if kind == COMMAND:   # any whitespace: a server that splits on tabs reads `AUTH<TAB>PLAIN blob` too
+            words = line.split(None, 2)
+            return len(words) == 3 and words[0].upper() == b"AUTH"
         return False
 
     def _track_sent(self, line: bytes, kind: str) -> None:
@@ -242,6 +242,7 @@ class Session:
             self._keep_message(auth_framing.decode_response(line).data)
             return
         command = commands.parse(line) if kind == COMMAND else None
+        self.quit_sent = self.quit_sent or (command is not None and command.verb == "QUIT")
         if command is None or command.verb != "AUTH":
             return
         parsed = commands.parse_auth(command.argument)

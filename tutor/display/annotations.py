@@ -10,7 +10,7 @@ from tutor import escapes
 from tutor.errors import InputError
 from tutor.explain import Note
 from tutor.protocol import auth as framing
-from tutor.protocol import capabilities, commands
+from tutor.protocol import b64, capabilities, commands
 from tutor.protocol.client import AUTH_RESPONSE, COMMAND, Sent
 from tutor.protocol.replies import Reply
 
@@ -55,6 +55,8 @@ class Annotations:
         decoded = framing.decode_response(line)
         if decoded.cancelled:
             return [Note(A + "cancel")]
+        if b64.typed_as_is(line):   # the value itself where its base64 belongs: `tim`, not `dGlt`
+            return [self._typed_as_is(line, decoded.data, (mechanism or "").upper() != "LOGIN" or position >= 2)]
         if decoded.data is None:
             return [Note(A + "bad-base64", {"error": decoded.error})]
         if decoded.data == b"":
@@ -98,6 +100,13 @@ class Annotations:
         params = {"authzid": fields.authzid, "authcid": fields.authcid, "password": self._secret(fields.password)}
         key = "plain-authzid" if fields.authzid else "plain"
         return [Note(A + key, params, secret=True)]
+
+    def _typed_as_is(self, line: bytes, data: bytes | None, secret: bool) -> Note:
+        value = escapes.show(line.strip())
+        example = self._secret(value) if secret else value
+        params = {"example": example if example != HIDDEN else Note("shell.ann.your-value").text(),
+                  "decoded": escapes.show(data or b"")}
+        return Note("shell.ann.typed-as-is" + ("-decodes" if data else ""), params, secret=secret)
 
     def _secret(self, value: str) -> str:
         return value if self.reveal else HIDDEN

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tutor import escapes, explain
+from tutor.errors import InputError
 from tutor.helpers.result import Context, Result, ResultStep
 from tutor.protocol import b64
 from tutor.sasl import cram_md5
@@ -33,7 +34,14 @@ def encode(text: str) -> Result:
 
 
 def decode(text: str) -> Result:
-    data = b64.decode(text)
+    shown = escapes.show(text.strip().encode("utf-8", "replace"))
+    try:
+        data = b64.decode(text)
+    except InputError:
+        if b64.typed_as_is(text):     # `tim`: not a padding problem, the value itself
+            raise InputError(explain.text("shell.b64.not-base64-word", text=shown)) from None
+        raise
+    hint = explain.text("shell.b64.maybe-encode", text=shown)
     shown = escapes.show(data)
     steps = [ResultStep(explain.text("helpers.label.base64"), text.strip()),
              ResultStep(explain.text("helpers.label.octets"), str(len(data))),
@@ -42,5 +50,6 @@ def decode(text: str) -> Result:
     steps.extend(ResultStep(explain.text("helpers.label.hex") if i == 0 else "", line) for i, line in enumerate(dump))
     warnings = tuple(explain.text(p, chars=" ".join(cram_md5.control_chars(data)))
                      for p in (cram_md5.check_challenge(data) if data.startswith(b"<") else []))
+    warnings += (hint,) if b64.typed_as_is(text) else ()     # `demo` decodes, to stray bytes
     return Result(explain.text("helpers.b64.decode-title"), tuple(steps), shown, warnings,
                   data={"decoded": shown, "hex": data.hex(), "octets": len(data)})

@@ -42,7 +42,11 @@ def configure_login(parser: argparse.ArgumentParser) -> None:
 
 
 def run_login(args: argparse.Namespace, ctx: Context) -> Result:
+    if not args.user:
+        raise InputError(explain.text("shell.login.empty-user"))
     password = _password(args.password, args.user, ctx)
+    if not password:
+        raise InputError(explain.text("shell.login.empty-password"))
     user64, pass64 = b64.encode(args.user.encode("utf-8")), b64.encode(password.encode("utf-8"))
     prompt_user, prompt_pass = login.PROMPTS[login.DEFAULT_WORDING]
     steps = (
@@ -93,11 +97,13 @@ def _cram_words(args: argparse.Namespace, ctx: Context) -> tuple[str, str | None
         raise InputError("cram takes USER [PASSWORD] CHALLENGE: too many words (quote a password with spaces)")
     if len(words) == 3:
         return words[0], words[1], parse_challenge(words[2])
-    if len(words) == 2 and (ctx.last_challenge is None or _looks_like_challenge(words[1])):
+    if len(words) == 2 and _looks_like_challenge(words[1]):
         return words[0], None, parse_challenge(words[1])
-    if ctx.last_challenge is None:
-        raise InputError("cram needs the server's challenge: USER [PASSWORD] CHALLENGE (base64, or <...>)")
-    return words[0], words[1] if len(words) == 2 else None, ctx.last_challenge
+    challenge = ctx.last_challenge if ctx.mechanism.upper() in ("", "CRAM-MD5") else None
+    if challenge is None:      # never read a password as a challenge: say where the challenge comes from
+        key = "shell.cram.no-challenge-shell" if ctx.in_shell else "shell.cram.no-challenge-cli"
+        raise InputError(explain.text(key, user=words[0]))
+    return words[0], words[1] if len(words) == 2 else None, challenge
 
 
 def run_cram(args: argparse.Namespace, ctx: Context) -> Result:

@@ -33,6 +33,9 @@ class Result:
     data: dict = field(default_factory=dict)
 
 
+MAX_PASSWORD = 16384    # characters read from a pipe as a password or token (a long OAuth JWT fits)
+
+
 def _no_tty_password(prompt: str) -> str:
     raise InputError("a password is needed: give it as an argument, or run in a terminal to be asked for it")
 
@@ -41,13 +44,15 @@ def ask_password_default(prompt: str) -> str:
     """Ask without echo on a terminal, so the password stays out of shell history."""
     if not sys.stdin.isatty():
         try:
-            line = sys.stdin.readline()
+            line = sys.stdin.readline(MAX_PASSWORD + 1)     # bounded: `< /dev/zero` is one error line
         except UnicodeDecodeError as exc:
             byte = exc.object[exc.start]
             raise InputError(f"the password given is not valid UTF-8 (0x{byte:02x}): use UTF-8 text") from None
         if not line:
             _no_tty_password(prompt)
         answer = line.rstrip("\r\n")
+        if len(answer) > MAX_PASSWORD:
+            raise InputError(explain.text("shell.mask.password-too-long", limit=MAX_PASSWORD))
     else:
         try:
             answer = getpass.getpass(prompt)
@@ -65,14 +70,16 @@ class Context:
     last_challenge: bytes | None = None      # the REPL's last 334 challenge, decoded
     auth_messages: tuple = ()                # the REPL's last AUTH exchange: ("C" | "S", decoded bytes), in order
     mechanism: str = ""                      # its mechanism
+    in_shell: bool = False                   # run as a `:` command (else `smtp-tutor HELPER` on the command line)
 
     @classmethod
     def of_session(cls, session: object, ask_password: Callable[[str], str]) -> "Context":
         """What a helper may know of a tutor.session.Session's AUTH exchange (None: no session)."""
         auth = getattr(session, "auth", None)
         if auth is None:
-            return cls(ask_password=ask_password)
-        return cls(ask_password, auth.last_challenge, tuple(getattr(auth, "messages", ())), auth.mechanism or "")
+            return cls(ask_password=ask_password, in_shell=True)
+        return cls(ask_password, auth.last_challenge, tuple(getattr(auth, "messages", ())), auth.mechanism or "",
+                   in_shell=True)
 
 
 def show_value(value: bytes | str) -> str:

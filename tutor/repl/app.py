@@ -131,9 +131,13 @@ class ReplApp:
             shell.error(str(exc))
             return
         session = shell.session
-        if session is not None and not session.closed:
-            welcome = "repl.welcome" if session.transport.is_simulator else \
-                "transport.cli.welcome-tls" if session.tls_info is not None else "transport.cli.welcome"
+        if session is not None and not session.closed and session.transport.is_simulator:
+            from tutor.repl.welcome import sim_welcome
+            shell.info(sim_welcome(session))
+        elif session is not None and not session.closed:
+            implicit = getattr(session.transport, "implicit", False)
+            welcome = "transport.cli.welcome" if session.tls_info is None else \
+                "transport.cli.welcome-tls" if implicit else "shell.starttls.welcome"
             shell.info(T(welcome, target=session.target))
 
     # ---- the loop --------------------------------------------------------------------------------
@@ -153,9 +157,10 @@ class ReplApp:
                 first = False
                 line = self.prompt.prompt(self.message, pre_run=pre_run)
             except KeyboardInterrupt:
-                shell.interrupted()
+                self._safely(shell.interrupted)
                 continue
             except EOFError:
+                self._safely(shell.leave)    # Ctrl-D: QUIT first, so the learner sees the 221
                 break
             try:
                 shell.handle(line)
@@ -165,6 +170,18 @@ class ReplApp:
                 shell.info(T("repl.cancelled"), "note")
         shell.finish()
         return 0
+
+
+    def _safely(self, action) -> None:
+        """Run a key's action (Ctrl-C, Ctrl-D); a problem or a second Ctrl-C is one line, never a traceback."""
+        try:
+            action()
+        except TutorError as exc:
+            self.shell.error(str(exc))
+        except Interrupted:
+            pass      # Ctrl-C while waiting for the reply: the session said so in a note
+        except (KeyboardInterrupt, EOFError):
+            self.shell.info(T("repl.cancelled"), "note")
 
 
 def _spaced(prompt: str) -> str:

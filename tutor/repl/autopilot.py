@@ -27,7 +27,10 @@ def run(shell: Any, mechanism: str, user: str, password: str | None, *, authzid:
         raise InputError(T("repl.err.no-session"))
     info = get(mechanism)
     if password is None:
-        password = shell.ask_secret(T("repl.prompt.password", user=user))
+        prompt = "shell.prompt.token" if info.bearer else "repl.prompt.password"   # XOAUTH2/OAUTHBEARER: a token
+        password = shell.ask_secret(T(prompt, user=user))
+        if password and not shell.show_secrets and session.transport.is_simulator:   # a live server masks anyway
+            shell.note("shell.mask.autopilot")
     options = {"initial_response": True} if initial and info.name == "LOGIN" else {}
     client = info.client(Credentials(user, password, authzid), **options)
     _warnings(shell, session, info.name)

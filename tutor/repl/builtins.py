@@ -33,9 +33,19 @@ def run_help(shell: Any, text: str) -> bool:
         return True
     lines = [T("repl.help.intro")]
     lines += ["  " + T("repl.help.line", syntax=c.syntax, summary=c.summary) for c in map(reg.get, reg.names())]
-    lines.append(T("repl.help.footer"))
+    lines.append(T("shell.welcome.help-accounts", accounts=_accounts(shell)))
+    lines.append(T("shell.help.footer"))
     shell.info("\n".join(lines))
     return True
+
+
+def _accounts(shell: Any) -> str:
+    """The simulator's accounts: the connected simulator's own, else the built-in ones."""
+    from tutor.repl.welcome import accounts_text
+
+    session = shell.session
+    on_sim = session is not None and session.transport.is_simulator
+    return accounts_text(getattr(session.transport, "server", None) if on_sim else None)
 
 
 def complete_help(view: Any, done: list[str]) -> list[str]:
@@ -209,12 +219,18 @@ def run_history(shell: Any, text: str) -> bool:
 
 
 def run_quit(shell: Any, text: str) -> bool:
-    session = shell.session
-    if session is not None and not session.closed and session.state is State.AUTH:
-        shell.send("*", typed=False)       # RFC 4954 §4: cancel the exchange first, or QUIT would be its answer
-    if session is not None and not session.closed and session.state not in (State.DATA, State.CLOSED):
-        shell.send("QUIT", typed=False)
-    shell.quit_requested = True
+    shell.leave()
+    return True
+
+
+def run_show(shell: Any, text: str) -> bool:
+    """Print the last helper table again, with the password typed at the no-echo prompt visible."""
+    from tutor.helpers.render import render_lines
+
+    if shell.hidden_result is None:
+        shell.info(T("shell.mask.nothing-hidden"))
+        return True
+    shell.show_lines(render_lines(shell.hidden_result), unmasked=True)
     return True
 
 
@@ -232,3 +248,5 @@ register(from_data("verbose", _setting("verbose"), complete=_on_off_words))
 register(from_data("trace", run_trace, complete=lambda view, done: ["save"] if not done else ["--reveal"]))
 register(from_data("history", run_history))
 register(from_data("quit", run_quit))
+register(reg.ReplCommand("show", T("shell.cmd.show.syntax"), T("shell.cmd.show.summary"), T("shell.cmd.show.help"),
+                         run_show))

@@ -225,8 +225,19 @@ def _from_helper(helper: Any) -> ReplCommand:
                        redactor(build, positions) if positions else None, {"helper": helper})
 
 
-def run_helper(shell: Any, helper: Any, parser: ArgumentParser, text: str) -> bool:
+def show_result(shell: Any, result: Any, asked: list[str]) -> None:
+    """A helper's table; a password typed at the no-echo prompt stays hidden in it unless show_secrets
+    (`:show` prints the last hidden table in full)."""
     from tutor.helpers.render import render_lines
+
+    hide = bool([a for a in asked if a]) and not getattr(shell, "show_secrets", False)
+    shell.hidden_result = result if hide else None
+    shell.show_lines(render_lines(result))      # Shell.emit hides what was typed at the no-echo prompt
+    if hide:
+        shell.note("shell.mask.how-to-show")
+
+
+def run_helper(shell: Any, helper: Any, parser: ArgumentParser, text: str) -> bool:
     from tutor.helpers.result import Context
 
     args = parse(parser, text)
@@ -235,13 +246,18 @@ def run_helper(shell: Any, helper: Any, parser: ArgumentParser, text: str) -> bo
         index = positional_words(parser, tokens)
         if position < len(index):
             shell.remember_secret(tokens[index[position]])
-    context = Context.of_session(shell.session, shell.ask_secret)
-    result = helper.run(args, context)
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        asked.append(shell.ask_secret(prompt))
+        return asked[-1]
+
+    result = helper.run(args, Context.of_session(shell.session, ask))
     for step in result.steps:
         if step.secret:
             shell.remember_secret(step.value)
             shell.remember_secret(result.result)
-    shell.show_lines(render_lines(result))
+    show_result(shell, result, asked)
     lesson = getattr(shell, "lesson", None)
     if lesson is not None:
         lesson.after_helper(shell, helper.name, words(text), result.data)

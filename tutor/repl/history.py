@@ -2,22 +2,28 @@
 
 Kept out: every line typed inside an AUTH exchange (answers, and helpers such as `:b64 encode PASSWORD`
 used to make them), the initial response of `AUTH MECH ir`, helper password arguments (`:plain tim PASSWORD`
-is kept as `:plain tim`, which asks again) and any line containing a password the tutor has seen in this
-session. When a password becomes known later (sent by hand), lines already stored that hold it are removed.
+is kept as `:plain tim`, which asks again), any line with a base64 word that decodes to a credential (a PLAIN,
+XOAUTH2 or OAUTHBEARER message, e.g. `:decode AHRpbQB0...`) and any line containing a password the tutor has
+seen in this session. When a password becomes known later (sent by hand), lines already stored that hold it are removed.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import stat
+from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from prompt_toolkit.history import FileHistory
 
-from tutor.protocol import commands as smtp
 
 APP_DIR = "smtp-tutor"
 MIN_SECRET = 3     # shorter "passwords" would match half of every line; they are matched as whole words
+_BASE64_WORD = re.compile(r"[A-Za-z0-9+/]{6,}={0,2}")   # the shortest PLAIN message, \0a\0b, is 8 characters
+MAX_HISTORY = 4 * 1024 * 1024   # octets: years of typing; a bigger file (or /dev/zero) is not read
+MAX_BASE64_WORDS = 32   # looked at per line: a line is short, and this keeps a pasted wall of text cheap
 
 
 def state_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -38,16 +44,37 @@ def contains_secret(line: str, secrets: Iterable[str]) -> bool:
     return any(s in line if len(s) >= MIN_SECRET else s in tokens for s in secrets if s)
 
 
+def credentials_in(line: str) -> list[str] | None:
+    """The passwords and tokens that base64 words of the line decode to (a PLAIN, XOAUTH2 or OAUTHBEARER
+    message: tutor.sasl.identify marks those fields secret); None when the line carries none."""
+    from tutor.errors import InputError
+    from tutor.protocol import b64
+    from tutor.sasl.identify import identify
+
+    found: list[str] = []
+    for match in islice(_BASE64_WORD.finditer(line), MAX_BASE64_WORDS):
+        if len(match.group()) % 4:
+            continue
+        try:
+            data = b64.decode(match.group())
+        except InputError:
+            continue
+        if b"\0" not in data and b"\x01" not in data:     # PLAIN separates with NUL, the bearer messages with ^A
+            continue
+        secrets = [f.value for f in identify(data, "", from_server=False).fields if f.secret]
+        found += [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in secrets]
+        found += [""] if secrets == [] and data.count(b"\0") == 2 else []   # PLAIN with an empty password
+    return found if found else None
+
+
 def without_initial_response(line: str) -> str:
-    """`AUTH PLAIN dGlt...` -> `AUTH PLAIN`: the initial response carries credentials (RFC 4954 §4)."""
-    command = smtp.parse(line.encode("utf-8", "replace"))
-    if command.verb != "AUTH":
-        return line
-    parsed = smtp.parse_auth(command.argument)
-    if parsed is None or parsed.initial_response is None:
-        return line
-    verb = line.strip().split()[0]
-    return f"{verb} {line.strip().split()[1]}"
+    """`AUTH PLAIN dGlt...` -> `AUTH PLAIN`: the initial response carries credentials (RFC 4954 §4).
+
+    Any whitespace separates the words (`AUTH<TAB>PLAIN blob` reaches servers that split on tabs)."""
+    words = line.split(None, 2)
+    if len(words) == 3 and words[0].upper() == "AUTH":
+        return f"{words[0]} {words[1]}"
+    return line
 
 
 def safe_form(line: str, *, in_auth: bool, secrets: Iterable[str],
@@ -62,7 +89,9 @@ def safe_form(line: str, *, in_auth: bool, secrets: Iterable[str],
         line = ":" + redacted
     else:
         line = without_initial_response(line)
-    return None if contains_secret(line, secrets) else line
+    if contains_secret(line, secrets) or credentials_in(line) is not None:
+        return None
+    return line
 
 
 class SafeHistory(FileHistory):
@@ -80,6 +109,7 @@ class SafeHistory(FileHistory):
                 os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
         except OSError as exc:
             self.problem = f"{target}: {exc.strerror or exc}"
+        self.problem = self.problem or _unreadable(target)
         super().__init__(str(target))
         self._keep = keep
 
@@ -89,10 +119,21 @@ class SafeHistory(FileHistory):
             super().append_string(safe)
 
     def load_history_strings(self) -> Iterable[str]:
+        self.problem = self.problem or _unreadable(Path(self.filename))
+        if self.problem:
+            return      # nothing read from a file that is not a bounded regular file
         try:
-            yield from super().load_history_strings()
+            stored = list(super().load_history_strings())          # newest first
         except (OSError, UnicodeDecodeError) as exc:
             self.problem = self.problem or f"{self.filename}: {getattr(exc, 'strerror', None) or exc}"
+            return
+        kept = [line for line in stored if credentials_in(line) is None]
+        if len(kept) != len(stored):     # a credential kept by an older version: out of the file too
+            try:
+                self._rewrite(kept[::-1])
+            except OSError as exc:
+                self.problem = f"{self.filename}: {exc.strerror or exc}"
+        yield from kept
 
     def store_string(self, string: str) -> None:
         if self.problem:
@@ -120,10 +161,27 @@ class SafeHistory(FileHistory):
             return 0
         kept = [s for s in stored if not contains_secret(s, secrets)]
         if len(kept) != len(stored):
-            tmp = Path(str(self.filename) + ".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                for entry in kept:
-                    out.write("\n# kept\n" + "".join(f"+{part}\n" for part in entry.split("\n")))
-            os.replace(tmp, self.filename)
+            self._rewrite(kept)
         return len(stored) - len(kept)
+
+    def _rewrite(self, kept: list[str]) -> None:
+        """Replace the file with `kept` (oldest first), atomically, 0600."""
+        tmp = Path(str(self.filename) + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            for entry in kept:
+                out.write("\n# kept\n" + "".join(f"+{part}\n" for part in entry.split("\n")))
+        os.replace(tmp, self.filename)
+
+
+def _unreadable(path: Path) -> str:
+    """Why the history file must not be read (not a regular file, or over MAX_HISTORY octets), else ""."""
+    try:
+        found = path.stat()
+    except OSError:
+        return ""       # missing: FileHistory starts empty; other errors show up when it is opened
+    if not stat.S_ISREG(found.st_mode):
+        return f"{path}: not a regular file"
+    if found.st_size > MAX_HISTORY:
+        return f"{path}: larger than {MAX_HISTORY // (1024 * 1024)} MB (move it away to start a new one)"
+    return ""

@@ -38,6 +38,7 @@ class Shell:
     """
 
     LESSON_HOOKS = True
+    show_secrets = False          # True: passwords typed at a no-echo prompt are shown in helper tables
     start_before_prompt = False   # True: the terminal app connects before its first prompt (live servers)
 
     def __init__(self, *, profile: str = "lab", interactive: bool = False, record: str | None = None,
@@ -64,6 +65,9 @@ class Shell:
         self.on_secret: Callable[[set[str]], Any] | None = None   # the app scrubs its history file
         self.lesson: Any = None
         self.sim_options: dict[str, Any] = {}   # extra SimServer options for :connect sim (--max-auth-failures)
+        self.refused_auth: tuple[Any, str] | None = None   # (session, mechanism) the clear-text guard refused
+        self.hidden_result: Any = None   # the last helper table shown with a typed password hidden (`:show`)
+        self.typed_secrets: set[str] = set()   # passwords typed at a no-echo prompt: hidden in what is shown
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -86,6 +90,9 @@ class Shell:
             self.start()
 
     def finish(self) -> None:
+        """The end of the shell: the connection (if still open) and the recording are closed."""
+        if self.session is not None and not self.session.closed:
+            self.session.close()     # quietly: the learner left, nothing more to say about it
         if self.transcript.recorder is not None:
             self.transcript.recorder.close()
             self.transcript.recorder = None
@@ -170,18 +177,49 @@ class Shell:
         return True
 
     def interrupted(self) -> None:
-        """Ctrl-C at the prompt: in message mode abandon the message, else just a fresh line."""
-        if self.session is not None and not self.session.closed and self.session.state is State.DATA:
-            self.emit(self.session.close("repl.note.message-aborted"))
+        """Ctrl-C at the prompt: in an AUTH exchange cancel it with `*`, in message mode abandon the message,
+        else just a fresh line."""
+        session = self.session
+        if session is None or session.closed:
+            return
+        if session.state is State.AUTH:
+            self.note("shell.note.auth-cancelling")
+            self.send("*", typed=False)     # RFC 4954 §4: "*" cancels; the server answers 501
+        elif session.state is State.DATA:
+            self.emit(session.close("repl.note.message-aborted"))
+
+    def leave(self) -> None:
+        """`:quit` or Ctrl-D: cancel an AUTH exchange, say QUIT and show the 221, then stop the loop."""
+        self.quit_requested = True
+        session = self.session
+        if session is None or session.closed:
+            return
+        if session.state is State.AUTH:
+            self.send("*", typed=False)       # RFC 4954 §4: cancel the exchange first, or QUIT would be its answer
+        if not session.closed and session.state not in (State.DATA, State.CLOSED):
+            self.send("QUIT", typed=False)
 
     # ---- output ----------------------------------------------------------------------------------
-    def emit(self, items: Iterable[Item]) -> None:
+    def emit(self, items: Iterable[Item], *, unmasked: bool = False) -> None:
+        """Show items; a password typed at a no-echo prompt is hidden in them unless show_secrets or `unmasked`."""
         items = list(items)
         if any(i.key in FAILURE_KEYS for i in items):
             self.failed = True
         shown = [i for i in items if i.kind not in HIDDEN_KINDS or getattr(self, HIDDEN_KINDS[i.kind])]
+        if self.typed_secrets and not (unmasked or self.show_secrets):
+            shown = [self._hide_typed(i) for i in shown]
         if shown:
             self.out(shown)
+
+    def _hide_typed(self, item: Item) -> Item:
+        """Wire lines stay as sent (a typed line is never printed back); tutor text loses the typed password."""
+        if item.kind in ("C", "S") or item.typed:
+            return item
+        from dataclasses import replace
+        from tutor.helpers.render import hide
+
+        text = hide(item.text, self.typed_secrets)
+        return item if text == item.text else replace(item, text=text)
 
     def note(self, key: str, kind: str = NOTE, **params: Any) -> None:
         self.emit([Item(kind, Note(key, params).text(), key=key)])
@@ -193,10 +231,10 @@ class Shell:
         self.emit([Item(ERROR, text)])
         return False
 
-    def show_lines(self, lines: list[tuple[str, str]]) -> None:
+    def show_lines(self, lines: list[tuple[str, str]], *, unmasked: bool = False) -> None:
         """A helper's rendered lines (heading, label, step, note, warning, result)."""
         kinds = {"label": "step", "note": "step"}
-        self.emit([Item(kinds.get(kind, kind), text) for kind, text in lines])
+        self.emit([Item(kinds.get(kind, kind), text) for kind, text in lines], unmasked=unmasked)
 
     # ---- secrets and history ---------------------------------------------------------------------
     def remember_secret(self, value: object) -> None:
@@ -215,11 +253,25 @@ class Shell:
         """Ask for a password through the front end, and remember it so history never stores it."""
         value = self.ask_password(prompt)
         self.remember_secret(value)
+        if isinstance(value, str) and value:
+            self.typed_secrets.add(value)     # typed without echo: not printed back in full either
         return value
 
     def history_form(self, line: str) -> str | None:
-        in_auth = self.session is not None and self.session.client.line_kind() == AUTH_RESPONSE
+        """What history may keep of a typed line; a credential found in it becomes a known secret, so lines
+        already stored that hold the same password go too."""
+        for value in history.credentials_in(line) or ():
+            self.remember_secret(value)
+        in_auth = self.session is not None and (self.session.client.line_kind() == AUTH_RESPONSE
+                                                or self._answers_refused_auth(line))
         return history.safe_form(line, in_auth=in_auth, secrets=self.secrets, redact_command=commands.redact)
+
+    def _answers_refused_auth(self, line: str) -> bool:
+        """A line typed after a refused AUTH that would have answered it: kept out of history like one."""
+        if self.refused_auth is None:
+            return False
+        from tutor.live import answers_refused_auth
+        return answers_refused_auth(self, self.session, line)
 
     # ---- what the narrow parts see ---------------------------------------------------------------
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import stat
 import socket
 import ssl
 
@@ -53,7 +54,25 @@ def _stamp(cafile: str | None) -> tuple[int, int] | None:
     return (found.st_mtime_ns, found.st_size) if found else None
 
 
+MAX_CAFILE = 16 * 1024 * 1024   # a whole system CA bundle is well under 1 MB
+
+
+def _check_cafile(cafile: str) -> None:
+    """A CA file is a regular file of bounded size: /dev/zero or a pipe is not read at all."""
+    try:
+        found = os.stat(cafile)
+    except OSError:
+        return      # ssl says what is wrong with a missing file, in the same one line
+    if not stat.S_ISREG(found.st_mode):
+        raise InputError(T("transport.error.cafile", path=cafile, reason="not a regular file"))
+    if found.st_size > MAX_CAFILE:
+        raise InputError(T("transport.error.cafile", path=cafile,
+                           reason=f"larger than {MAX_CAFILE // (1024 * 1024)} MB, so not a CA file"))
+
+
 def _new_context(insecure: bool, cafile: str | None) -> ssl.SSLContext:
+    if cafile:
+        _check_cafile(cafile)
     try:
         context = ssl.create_default_context(cafile=cafile)
     except (OSError, ssl.SSLError) as exc:

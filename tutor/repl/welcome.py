@@ -1,0 +1,51 @@
+"""What the shell says when it opens on the simulator, and the lab accounts `:help` lists.
+
+Both come from the simulator itself (its profile's mechanisms, its account table), so the hint never
+suggests a mechanism the profile does not offer (legacy-2002 has no PLAIN) and never names an account it lacks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tutor import explain
+from tutor.sim.profiles import DEFAULT_PROFILE
+
+T = explain.text
+SUGGESTED = ("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2")   # the first two a profile offers are suggested, in this order
+MAX_SHOWN = 4                                          # accounts named (a `serve --users` file may hold many)
+
+
+def accounts_text(server: Any = None) -> str:
+    """`tim / tanstaaftanstaaf, demo / demo`: a simulator's accounts, or the built-in ones."""
+    if server is None or getattr(server, "accounts", None) is None:
+        from tutor.sim.accounts import Accounts
+        accounts = Accounts.default()
+    else:
+        accounts = server.accounts
+    return ", ".join(f"{name} / {accounts.lookup(name)}" for name in accounts.names[:MAX_SHOWN])
+
+
+def _suggestion(mechanisms: tuple[str, ...]) -> str:
+    chosen = [f"AUTH {m}" for m in ([m for m in SUGGESTED if m in mechanisms][:2] or list(mechanisms[:2]))]
+    return T("shell.welcome.either", first=chosen[0], second=chosen[1]) if len(chosen) == 2 else "".join(chosen)
+
+
+def next_step(profile: Any) -> str:
+    """What to try after EHLO on this profile: AUTH in clear where it is offered, else STARTTLS first."""
+    clear = profile.offered(False)
+    if clear:
+        return T("shell.welcome.next-clear", auth=_suggestion(clear))
+    return T("shell.welcome.next-tls", auth=_suggestion(profile.offered(True)))
+
+
+def sim_welcome(session: Any) -> str:
+    """The greeting hint for a simulator session (its profile and accounts)."""
+    server = getattr(session.transport, "server", None)
+    profile = getattr(server, "profile", None)
+    if profile is None:
+        return T("repl.welcome", target=session.target)
+    key = "shell.welcome.sim-impostor" if profile.impostor else "shell.welcome.sim"
+    summary = "" if profile.name == DEFAULT_PROFILE else profile.summary + " "   # the default needs no introduction
+    return T(key, target=session.target, summary=summary, next=next_step(profile),
+             accounts=accounts_text(server))

@@ -56,6 +56,8 @@ class MechanismInfo:
     helper: str = ""                                    # the `:helper` command that builds its messages
     server_options: tuple[str, ...] = ()                # simulator settings its server takes, by keyword
     offered: bool = True                                # may the simulator's profiles offer it by default?
+    decode: Callable[[bytes, int], dict[str, str]] | None = None   # tracer decoder for a family "" mechanism:
+                                                        # (payload, message number) -> {"user"/"password"/"token": ...}
 
     @property
     def plaintext(self) -> bool:

@@ -16,6 +16,7 @@ from tutor.protocol import commands
 from tutor.protocol.client import AUTH_RESPONSE, COMMAND, GREETING, BadReply, ClientConnection, ReplyReceived
 from tutor.protocol.replies import Reply
 from tutor.protocol.states import EXPECTED, State, is_legal
+from tutor.sasl.registry import carries_secret
 from tutor.trace import annotate
 from tutor.trace.annotate import note
 from tutor.trace.records import Logged, Mark
@@ -186,7 +187,8 @@ class Observer:
             row.notes.append(note("note.redacted"))
         elif parsed.initial_response is not None:
             row.keep = len(command.raw) - len(parsed.initial_response)
-            row.secret = annotate.initial_response(self._attempt, parsed.initial_response, row.notes)
+            row.secret = annotate.initial_response(self._attempt, parsed.initial_response, row.notes) or \
+                (carries_secret(parsed.mechanism, 1) and not self._attempt.redacted)      # by role (the registry)
             self._payloads = 1
         else:
             row.notes.append(note("note.auth-start", mechanism=parsed.mechanism))
@@ -194,7 +196,9 @@ class Observer:
     def _auth_response(self, data: bytes, row: Row) -> None:
         if self._attempt is None:
             return
-        row.secret = annotate.auth_response(self._attempt, data, self._payloads, row.notes)
+        secret = annotate.auth_response(self._attempt, data, self._payloads, row.notes)
+        by_role = carries_secret(self._attempt.mechanism, self._payloads + 1) and data.strip() != b"*"
+        row.secret = secret or (by_role and not annotate.is_redacted(data))   # the registry's role decides too
         self._payloads += 1
 
     def _message(self, data: bytes, row: Row) -> None:

@@ -183,7 +183,7 @@ def challenge(text: str, mechanism: str | None) -> list[Note]:
         return [Note(A + "challenge-cram", {"text": shown})]
     if family == "scram":
         return scram_notes(decoded.data, from_server=True)
-    if family == "bearer" and decoded.data.startswith(b"{"):   # the answer: RFC 7628 §3.2.3 / Google's XOAUTH2 document
+    if family == "bearer" and decoded.data.startswith(b"{"):   # RFC 7628 §3.2.3 / Google's XOAUTH2 document
         return [Note(A + ("bearer-error" if name == "OAUTHBEARER" else "bearer-error-xoauth2"), {"text": shown})]
     return [Note(A + "challenge", {"text": shown})]
 

@@ -73,17 +73,12 @@ class Annotations:
     def _by_mechanism(self, data: bytes, mechanism: str, position: int) -> list[Note]:
         """The annotator hook the registry names (MechanismInfo.family); any other payload is shown as text,
         hidden when its role is the secret."""
-        family = _family(mechanism)
-        if family == "plain":
-            return self._plain(data)
-        if family == "login":
-            return self._login(data, position)
-        if family == "cram":
-            return _cram(data)
-        if family == "scram":
-            return scram_notes(data, from_server=False)
-        if family == "bearer":
-            return self._bearer(data, mechanism)
+        hooks = {"plain": lambda: self._plain(data), "login": lambda: self._login(data, position),
+                 "cram": lambda: _cram(data), "scram": lambda: scram_notes(data, from_server=False),
+                 "bearer": lambda: self._bearer(data, mechanism)}
+        hook = hooks.get(_family(mechanism))
+        if hook is not None:
+            return hook()
         shown = escapes.show(data)
         return [Note(A + "decodes", {"text": self._secret(shown) if registry.carries_secret(mechanism, position)
                                      else shown}, secret=True)]

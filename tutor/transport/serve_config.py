@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:   # the CLI reads the defaults here; ssl is not imported for that
+    import ssl
 
 Log = Callable[[str], None]
 
@@ -27,7 +29,7 @@ class ServeConfig:
     host: str = "127.0.0.1"
     port: int = 2525
     implicit_tls_port: int | None = None
-    tls: ssl.SSLContext | None = None
+    tls: "ssl.SSLContext | None" = None
     max_clients: int = MAX_CLIENTS
     idle_timeout: float = IDLE_TIMEOUT
     handshake_timeout: float = HANDSHAKE_TIMEOUT

@@ -2,7 +2,8 @@
 
 Bytes from the client wait in a queue and go to the simulator a line at a time (serve_input), only while
 the client reads its replies (flow control: pause_writing/resume_writing) and no failed AUTH is waiting out
-its delay; otherwise reading from the client is paused, so what a session holds stays bounded. STARTTLS
+its delay. Reading stops while the client does not read, or when the queue passes QUEUE_LIMIT, so what a
+session holds stays bounded. STARTTLS
 upgrades the same transport with loop.start_tls; cleartext queued after STARTTLS is dropped (RFC 3207 §4.2).
 Every end (close, reset, timeout, failed handshake, shutdown) goes through _finish(), which runs once.
 """
@@ -20,6 +21,9 @@ from tutor.sim.output import Output
 from tutor.sim.server import SimServer
 from tutor.transport.serve_input import next_piece
 
+QUEUE_LIMIT = 64 * 1024   # received bytes a blocked session queues before it stops reading (plus one read)
+OUTBOX_LIMIT = 4096   # replies to one pipelined burst are written in batches of about this size (fewer syscalls)
+
 if TYPE_CHECKING:
     from tutor.transport.asyncio_server import SimService
 
@@ -36,6 +40,8 @@ class SessionProtocol(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._sim: SimServer | None = None
         self._pending = bytearray()       # received, not yet fed to the simulator
+        self._outbox = bytearray()        # replies not yet handed to the transport (while pumping)
+        self._pumping = False
         self._after_newline = True
         self._eof = False
         self._started = self._last_seen = 0.0
@@ -44,6 +50,7 @@ class SessionProtocol(asyncio.Protocol):
         self._held: Output | None = None  # a failed AUTH's reply, waiting out the failure delay
         self._delay: asyncio.TimerHandle | None = None
         self._write_paused = False
+        self._reading_paused = False
         self._closing = False
         self._upgrading = False
         self._upgrade_task: asyncio.Task | None = None
@@ -53,6 +60,16 @@ class SessionProtocol(asyncio.Protocol):
     @property
     def live(self) -> bool:
         return not self._finished
+
+    @property
+    def holding_reply(self) -> bool:
+        """A failed AUTH's reply is waiting out the failure delay."""
+        return self._held is not None
+
+    @property
+    def reading_paused(self) -> bool:
+        """The session has stopped reading from its client (back-pressure, or its queue is full)."""
+        return self._reading_paused and not self._finished
 
     # ---- asyncio callbacks ----------------------------------------------------------------------------
 
@@ -68,7 +85,7 @@ class SessionProtocol(asyncio.Protocol):
         service.log_line(self.number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
         service.record_begin(self.number, where)
         self._sim = service.factory(service.config.tls is not None)
-        self._arm_timer(service.config.idle_timeout)
+        self._arm_timer(min(service.config.idle_timeout, service.config.session_lifetime))
         refusal = service.refusal(self)
         if refusal:
             service.log_line(self.number, refusal)
@@ -112,21 +129,29 @@ class SessionProtocol(asyncio.Protocol):
         sim = self._sim
         if sim is None:
             return
-        while self._pending and not self._blocked():
-            size = next_piece(self._pending, sim.state is State.DATA, self._after_newline)
-            piece = bytes(self._pending[:size])
-            del self._pending[:size]
-            self._after_newline = piece.endswith(b"\n")
-            self._deliver(sim.receive(piece))
+        self._pumping = True
+        try:
+            while self._pending and not self._blocked():
+                size = next_piece(self._pending, sim.state is State.DATA, self._after_newline)
+                piece = bytes(self._pending[:size])
+                del self._pending[:size]
+                self._after_newline = piece.endswith(b"\n")
+                self._deliver(sim.receive(piece))
+        finally:
+            self._pumping = False
+            self._flush()
         if self._eof and not self._pending and not self._blocked():
             self._eof = False
             self._deliver(sim.receive(b""))
-        self._set_reading(not self._pending and not self._blocked())
+        self._set_reading(not self._write_paused and len(self._pending) < QUEUE_LIMIT)
 
     def _set_reading(self, on: bool) -> None:
+        """Keep reading while the queue is short, so a client that leaves is noticed even while it waits;
+        stop while the client does not read its replies (the write side then notices it leaving)."""
         transport = self._transport
         if transport is None or self._upgrading or self._finished or transport.is_closing():
             return
+        self._reading_paused = not on
         if on:
             transport.resume_reading()
         else:
@@ -153,13 +178,20 @@ class SessionProtocol(asyncio.Protocol):
         service.record_output(self.number, out, self._tls)
         if transport is None or transport.is_closing() or self._upgrading or self._finished:
             return
-        if out.data:
-            transport.write(out.data)
-            self._note_buffered()
+        self._outbox += out.data
+        if not self._pumping or len(self._outbox) >= OUTBOX_LIMIT or out.start_tls or out.close:
+            self._flush()
         if out.start_tls:
             self._start_tls(transport)
         elif out.close:
             self._close()
+
+    def _flush(self) -> None:
+        transport = self._transport
+        if self._outbox and transport is not None and not transport.is_closing():
+            transport.write(bytes(self._outbox))
+            self._note_buffered()
+        self._outbox.clear()
 
     def _note_buffered(self) -> None:
         if self._transport is not None and not self._transport.is_closing():
@@ -198,7 +230,7 @@ class SessionProtocol(asyncio.Protocol):
             return
         self._transport = new   # type: ignore[assignment]
         self._limit_writes()
-        self._tls, self._upgrading = True, False
+        self._tls, self._upgrading, self._reading_paused = True, False, False
         cipher = new.get_extra_info("cipher")
         service.log_line(self.number, f"TLS established: {new.get_extra_info('ssl_object').version()}, "
                                       f"{cipher[0] if cipher else '?'}")

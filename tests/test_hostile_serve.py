@@ -305,3 +305,53 @@ def test_a_paused_client_resumes_when_it_reads_and_every_command_is_answered():
         sock.close()
         assert received.count(b"250 2.0.0 Ok\r\n") == commands
         assert server.call(lambda: server.service.buffered_peak) <= WRITE_HIGH_WATER + 8192
+
+
+# ---- what serve keeps, and what it reads -------------------------------------------------------------------
+
+def test_the_summary_sink_keeps_headers_size_and_digest_not_the_body():
+    import hashlib
+
+    from tutor.sim.sink import HEADER_LIMIT, Message, SummarySink
+
+    sink = SummarySink(limit=2)
+    body = b"Subject: big\r\nFrom: tim@example.org\r\n\r\n" + b"x" * 1_000_000 + b"\r\n"
+    for _ in range(3):
+        sink.deliver(Message(sink.next_id(), "tim@example.org", ("a@example.net",), body, "tim"))
+    assert [kept.id for kept in sink.messages] == ["M000002", "M000003"]
+    kept = sink.messages[-1]
+    assert kept.headers == b"Subject: big\r\nFrom: tim@example.org\r\n"
+    assert kept.size == len(body) and kept.sha256 == hashlib.sha256(body).hexdigest()
+    endless = b"X-Long: " + b"y" * (HEADER_LIMIT * 4)   # headers that never end are cut at the cap
+    sink.deliver(Message(sink.next_id(), "", (), endless, None))
+    assert len(sink.messages[-1].headers) == HEADER_LIMIT
+
+
+def test_the_maildir_sink_stops_at_its_cap_with_a_temporary_error(tmp_path):
+    from tutor.sim.sink import MaildirSink, Message
+
+    sink = MaildirSink(tmp_path / "mail", max_bytes=1000)
+    text = b"Subject: x\r\n\r\n" + b"y" * 400 + b"\r\n"
+    sink.deliver(Message(sink.next_id(), "t@example.org", ("a@example.net",), text, "t"))
+    sink.deliver(Message(sink.next_id(), "t@example.org", ("a@example.net",), text, "t"))
+    with pytest.raises(OSError, match="written its 1000 bytes"):
+        sink.deliver(Message(sink.next_id(), "t@example.org", ("a@example.net",), text, "t"))
+    assert len(list((tmp_path / "mail" / "new").iterdir())) == 2
+    assert not hasattr(sink.messages[0], "data")   # in memory: summaries only
+
+
+def test_a_full_maildir_is_a_451_and_the_session_goes_on(tmp_path):
+    from tutor.sim.sink import MaildirSink
+
+    with ServerThread() as server:
+        server.sink = MaildirSink(tmp_path / "mail", max_bytes=100)   # the sessions' factory reads it per session
+        client = Line.connect(server.port)
+        client.reply()
+        client.say(b"EHLO c")
+        client.say(b"AUTH PLAIN " + TIM_PLAIN)
+        client.say(b"MAIL FROM:<tim@example.org>")
+        client.say(b"RCPT TO:<a@example.net>")
+        client.say(b"DATA")
+        assert client.say(b"Subject: x\r\n\r\n" + b"z" * 200 + b"\r\n.")[0].startswith(b"451")
+        assert client.say(b"NOOP") == [b"250 2.0.0 Ok"]
+        client.close()

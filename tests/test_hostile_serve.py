@@ -355,3 +355,14 @@ def test_a_full_maildir_is_a_451_and_the_session_goes_on(tmp_path):
         assert client.say(b"Subject: x\r\n\r\n" + b"z" * 200 + b"\r\n.")[0].startswith(b"451")
         assert client.say(b"NOOP") == [b"250 2.0.0 Ok"]
         client.close()
+
+
+def test_a_junk_line_over_12_kb_outside_auth_gets_the_line_length_500():
+    with ServerThread() as server:
+        client = Line.connect(server.port)
+        client.reply()
+        client.say(b"EHLO c")
+        assert client.say(b"X" * 13000) == [b"500 5.5.2 Line too long (limit 512 octets)"]
+        assert client.say(b"AUTH PLAIN " + b"A" * 13000) == [b"500 5.5.6 Authentication Exchange line is too long"]
+        assert client.say(b"NOOP") == [b"250 2.0.0 Ok"]
+        client.close()

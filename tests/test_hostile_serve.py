@@ -261,7 +261,7 @@ def flooder(server: ServerThread, line: bytes = b"EHLO x\r\n") -> socket.socket:
     burst = line * 8192
 
     def paused() -> bool:
-        return server.call(lambda: any(s.reading_paused for s in server.service.sessions))
+        return server.call(lambda: any(s.replies_backed_up and s.reading_paused for s in server.service.sessions))
 
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:

@@ -22,6 +22,7 @@ from tutor.sim.server import SimServer
 from tutor.transport.serve_input import next_piece
 
 QUEUE_LIMIT = 64 * 1024   # received bytes a blocked session queues before it stops reading (plus one read)
+PUMP_TURN = 256        # pieces fed per turn of the event loop, so one pipelining client cannot starve the others
 OUTBOX_LIMIT = 4096   # replies to one pipelined burst are written in batches of about this size (fewer syscalls)
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class SessionProtocol(asyncio.Protocol):
         self._pending = bytearray()       # received, not yet fed to the simulator
         self._outbox = bytearray()        # replies not yet handed to the transport (while pumping)
         self._pumping = False
+        self._next_turn: asyncio.Handle | None = None
         self._after_newline = True
         self._eof = False
         self._started = self._last_seen = 0.0
@@ -65,6 +67,11 @@ class SessionProtocol(asyncio.Protocol):
     def holding_reply(self) -> bool:
         """A failed AUTH's reply is waiting out the failure delay."""
         return self._held is not None
+
+    @property
+    def replies_backed_up(self) -> bool:
+        """The client is not reading: its unsent replies passed the high-water mark (pause_writing)."""
+        return self._write_paused and not self._finished
 
     @property
     def reading_paused(self) -> bool:
@@ -100,11 +107,11 @@ class SessionProtocol(asyncio.Protocol):
             return
         self._last_seen = self._service.loop.time()
         self._pending += data
-        self._pump()
+        self._kick()
 
     def eof_received(self) -> bool:
         self._eof = True
-        self._pump()
+        self._kick()
         return not self._tls   # plain TCP: stay half-open until the queue is answered (TLS closes anyway)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -117,30 +124,41 @@ class SessionProtocol(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._write_paused = False
-        self._pump()
+        self._kick()
 
     # ---- feeding the simulator ------------------------------------------------------------------------
 
     def _blocked(self) -> bool:
         return self._closing or self._upgrading or self._write_paused or self._held is not None or self._finished
 
+    def _kick(self) -> None:
+        """Pump now, unless a turn is already scheduled (then only stop reading if the queue is full)."""
+        if self._next_turn is None:
+            self._pump()
+        else:
+            self._set_reading(not self._write_paused and len(self._pending) < QUEUE_LIMIT)
+
     def _pump(self) -> None:
-        """Feed queued bytes a piece at a time while nothing blocks; read more only when the queue is empty."""
+        """Feed queued bytes a piece at a time while nothing blocks, PUMP_TURN pieces per turn of the loop."""
         sim = self._sim
+        self._next_turn = None
         if sim is None:
             return
-        self._pumping = True
+        self._pumping, turn = True, PUMP_TURN
         try:
-            while self._pending and not self._blocked():
+            while self._pending and not self._blocked() and turn:
                 size = next_piece(self._pending, sim.state is State.DATA, self._after_newline)
                 piece = bytes(self._pending[:size])
                 del self._pending[:size]
                 self._after_newline = piece.endswith(b"\n")
                 self._deliver(sim.receive(piece))
+                turn -= 1
         finally:
             self._pumping = False
             self._flush()
-        if self._eof and not self._pending and not self._blocked():
+        if self._pending and not self._blocked():   # more to do: let the other sessions have a turn first
+            self._next_turn = self._service.loop.call_soon(self._pump)
+        elif self._eof and not self._pending and not self._blocked():
             self._eof = False
             self._deliver(sim.receive(b""))
         self._set_reading(not self._write_paused and len(self._pending) < QUEUE_LIMIT)
@@ -170,7 +188,7 @@ class SessionProtocol(asyncio.Protocol):
         out, self._held, self._delay = self._held, None, None
         if out is not None and not self._finished:
             self._write(out)
-            self._pump()
+            self._kick()
 
     def _write(self, out: Output) -> None:
         service, transport = self._service, self._transport
@@ -235,7 +253,7 @@ class SessionProtocol(asyncio.Protocol):
         service.log_line(self.number, f"TLS established: {new.get_extra_info('ssl_object').version()}, "
                                       f"{cipher[0] if cipher else '?'}")
         self._write(self._sim.tls_established())
-        self._pump()
+        self._kick()
 
     def _tls_failed(self, transport: asyncio.Transport, reason: str) -> None:
         """start_tls gave up: our connection_lost will never be called on this path, so finish here."""
@@ -304,7 +322,7 @@ class SessionProtocol(asyncio.Protocol):
         if self._finished:
             return
         self._finished = True
-        for handle in (self._timer, self._grace):
+        for handle in (self._timer, self._grace, self._next_turn):
             if handle is not None:
                 handle.cancel()
         self._drop_held()

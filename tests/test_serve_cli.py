@@ -333,3 +333,21 @@ def test_serve_makes_its_state_directory_0700_under_a_wide_umask(tmp_path):
         process.terminate()
         process.communicate(timeout=WAIT * 3)
     assert ((tmp_path / "state" / "smtp-tutor").stat().st_mode & 0o777) == 0o700
+
+
+def test_the_security_note_states_the_limits_serve_enforces():
+    from tutor.transport import serve_config as limits
+
+    note = (ROOT / "docs" / "SECURITY.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in note.splitlines()
+            if line.startswith("| ") and not line.startswith("| Limit")}
+    assert rows["Clients at once"].startswith(f"{limits.MAX_CLIENTS} ")
+    assert rows["Clients at once from one address"].startswith(f"{limits.MAX_PER_IP} ")
+    assert rows["Idle time before 421"].startswith(f"{limits.IDLE_TIMEOUT:g} s")
+    assert rows["Session length, however busy"] == f"{limits.SESSION_LIFETIME:g} s"
+    assert rows["TLS handshake (STARTTLS or implicit TLS)"] == f"{limits.HANDSHAKE_TIMEOUT:g} s"
+    assert rows["Delay before each failed-AUTH reply (535)"].startswith(f"{limits.AUTH_FAILURE_DELAY:g} s")
+    assert rows["Unsent replies before `serve` stops reading a client"].startswith(
+        f"{limits.WRITE_HIGH_WATER // 1024} KiB (resumes below {limits.WRITE_LOW_WATER // 1024} KiB)")
+    assert rows["Time for a closed session's last replies to drain"].startswith(f"{limits.CLOSE_GRACE:g} s")
+    assert "## Other inputs" in note and "TODO" not in note

@@ -152,6 +152,19 @@ def test_implicit_tls_garbage_and_silence_hold_no_slot(tls):
         junk.close()
         quiet.close()
         wait_until_no_sessions(server)
+        assert logged(server, "TLS handshake failed: TLS error: ") and logged(server, "TLS handshake failed: timeout")
+
+
+def test_implicit_tls_handshakes_count_against_the_limits(tls):
+    with ServerThread(tls=tls, implicit=True, serve_options={"max_per_ip": 1}) as server:
+        waiting = socket.create_connection(("127.0.0.1", server.implicit_port), timeout=WAIT)   # never says hello
+        wait_for(lambda: live(server) == 1, "the handshake to hold a slot")
+        refused = socket.create_connection(("127.0.0.1", server.implicit_port), timeout=WAIT)
+        assert refused.recv(100) == b""
+        refused.close()
+        assert logged(server, "refused: 1 clients from 127.0.0.1 already (--max-per-ip)")
+        waiting.close()
+        wait_until_no_sessions(server)
 
 
 def test_idle_timeout_frees_the_slot():

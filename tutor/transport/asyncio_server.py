@@ -68,11 +68,10 @@ class SimService:
         return self.addresses
 
     async def _listen(self, host: str, port: int, kind: str, tls: ssl.SSLContext | None) -> None:
-        implicit = tls is not None
+        implicit = tls is not None   # the session starts TLS itself, so a handshake holds a slot and its failure is logged
         try:
             server = await self.loop.create_server(
-                lambda: SessionProtocol(self, implicit), host, port, ssl=tls, reuse_address=True, backlog=1024,
-                ssl_handshake_timeout=self.config.handshake_timeout if tls else None)
+                lambda: SessionProtocol(self, implicit), host, port, reuse_address=True, backlog=1024)
         except OSError as exc:
             await self.stop()
             # asyncio rewords bind errors, so name the errno; socket.gaierror's is negative and has its own words

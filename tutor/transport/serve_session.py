@@ -96,10 +96,14 @@ class SessionProtocol(asyncio.Protocol):
         refusal = service.refusal(self)
         if refusal:
             service.log_line(self.number, refusal)
-            self._write(self._sim.busy())
+            if self._implicit:   # no TLS yet, so a 421 could not be read: just close
+                self._close()
+            else:
+                self._write(self._sim.busy())
             return
-        if self._implicit:
-            self._write(self._sim.tls_established())
+        if self._implicit:   # the handshake first, counted against this session's slot; the greeting inside TLS
+            self._start_tls(transport)
+            return
         self._write(self._sim.connect())
 
     def data_received(self, data: bytes) -> None:
@@ -253,6 +257,8 @@ class SessionProtocol(asyncio.Protocol):
         service.log_line(self.number, f"TLS established: {new.get_extra_info('ssl_object').version()}, "
                                       f"{cipher[0] if cipher else '?'}")
         self._write(self._sim.tls_established())
+        if self._implicit and self._sim.state is State.GREETING:
+            self._write(self._sim.connect())
         self._kick()
 
     def _tls_failed(self, transport: asyncio.Transport, reason: str) -> None:

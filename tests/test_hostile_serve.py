@@ -379,3 +379,29 @@ def test_a_junk_line_over_12_kb_outside_auth_gets_the_line_length_500():
         assert client.say(b"AUTH PLAIN " + b"A" * 13000) == [b"500 5.5.6 Authentication Exchange line is too long"]
         assert client.say(b"NOOP") == [b"250 2.0.0 Ok"]
         client.close()
+
+
+def test_inside_tls_a_client_that_never_reads_is_paused_too(tls):
+    with ServerThread(tls=tls) as server:
+        client = after_starttls(server.port)
+        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        secure = client_context().wrap_socket(client.sock)
+        secure.settimeout(0.2)
+        burst = b"EHLO x\r\n" * 8192
+
+        def backed_up() -> bool:
+            return server.call(lambda: any(s.replies_backed_up and s.reading_paused for s in server.service.sessions))
+
+        deadline = time.monotonic() + WAIT
+        while not backed_up():
+            assert time.monotonic() < deadline, "the server never stopped reading"
+            try:
+                secure.sendall(burst)
+            except socket.timeout:
+                pass
+        assert server.call(lambda: server.service.buffered_peak) <= WRITE_HIGH_WATER + 8192
+        other = Line.connect(server.port)
+        assert other.reply()[0].startswith(b"220 ")
+        other.close()
+        reset(socket.socket(fileno=secure.detach()))
+        wait_until_no_sessions(server)

@@ -405,3 +405,18 @@ def test_inside_tls_a_client_that_never_reads_is_paused_too(tls):
         other.close()
         reset(socket.socket(fileno=secure.detach()))
         wait_until_no_sessions(server)
+
+
+def test_a_message_and_the_commands_pipelined_after_it_in_one_packet():
+    with ServerThread() as server:
+        client = Line.connect(server.port)
+        client.reply()
+        client.say(b"EHLO c")
+        client.say(b"AUTH PLAIN " + TIM_PLAIN)
+        client.sock.sendall(b"MAIL FROM:<tim@example.org>\r\nRCPT TO:<a@example.net>\r\nDATA\r\n"
+                            b"Subject: p\r\n\r\n..dot\r\n.\r\nNOOP\r\nQUIT\r\n")
+        replies = [client.reply()[0][:3] for _ in range(6)]
+        assert replies == [b"250", b"250", b"354", b"250", b"250", b"221"]
+        (kept,) = server.sink.messages
+        assert kept.data == b"Subject: p\r\n\r\n.dot\r\n"
+        client.close()

@@ -60,10 +60,6 @@ class SessionProtocol(asyncio.Protocol):
         self._tls = implicit_tls          # for the recording: lines after this are inside TLS
 
     @property
-    def live(self) -> bool:
-        return not self._finished
-
-    @property
     def holding_reply(self) -> bool:
         """A failed AUTH's reply is waiting out the failure delay."""
         return self._held is not None
@@ -245,7 +241,7 @@ class SessionProtocol(asyncio.Protocol):
             self._tls_failed(transport, handshake_failure(exc))
             return
         except asyncio.CancelledError:
-            self._tls_failed(transport, "the server is stopping")
+            self._tls_failed(transport, "cancelled (the session ran out of time or the server is stopping)")
             raise
         if new is None or self._finished:
             self._tls_failed(transport, "the client closed the connection")

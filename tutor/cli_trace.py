@@ -13,6 +13,7 @@ from tutor import explain
 from tutor.errors import InputError
 from tutor.trace import crack, render
 from tutor.trace.importers.detect import FORMATS, detect
+from tutor.trace.pcapfile import is_capture
 from tutor.trace.pipeline import reports
 from tutor.trace.records import Bad
 from tutor.trace.report import SessionReport
@@ -97,7 +98,7 @@ def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:
     src = open_source(path)
     src.on_bad = on_bad                     # garbage lines and over-long lines in a text input
     try:
-        fmt = args.input_format or detect(src.head, src.name)
+        fmt = _input_format(args.input_format, src)
         keep = not (args.summary or args.hashcat)
         for report in reports(FORMATS[fmt](src), on_bad, keep_rows=keep, source=fmt):
             for attempt in report.attempts:
@@ -109,6 +110,22 @@ def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:
     if count == 0:
         _error(explain.text("trace.cli.no-sessions", name=src.name))
     return count > 0 or not bad
+
+
+def _input_format(forced: str | None, src) -> str:
+    """The format asked for, unless the file plainly is not in it: a capture forced as text, or text forced as
+    pcap, is said so in one line and read as what it is (nothing is dropped)."""
+    if forced is None:
+        return detect(src.head, src.name)
+    capture = is_capture(src.head)
+    if forced == "pcap" and not capture:
+        actual = detect(src.head, src.name)
+        _error(f"{src.name}: not a pcap or pcapng file (no capture magic number); read as {actual} instead")
+        return actual
+    if forced != "pcap" and capture:
+        _error(f"{src.name}: a pcap/pcapng capture, not {forced} text; read as pcap instead")
+        return "pcap"
+    return forced
 
 
 def _check_wordlist(path: str | None) -> bool:
@@ -134,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
             readable |= trace_file(path, args, writer)
         except InputError as exc:
             _error(str(exc))
-        except (ValueError, IndexError, KeyError, OverflowError, MemoryError) as exc:   # never a traceback
+        except (ValueError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:   # never a traceback
             _error(f"{path}: unreadable input ({type(exc).__name__}: {exc})")
     writer.close()
     if not readable:

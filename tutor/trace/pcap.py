@@ -120,6 +120,10 @@ class _Reader:
             buffer.clear()
             self.out.append(Mark(flow.sid, "trace.mark.gap", self.where(flow), {"side": direction}))
             return
+        if b"\n" not in chunk:                    # only the new bytes are searched: linear in the stream
+            buffer += chunk
+            self._check_long(flow, direction, buffer)
+            return
         buffer += chunk
         start = 0
         while (end := buffer.find(b"\n", start)) >= 0:
@@ -129,8 +133,12 @@ class _Reader:
             if flow.encrypted:
                 return
         del buffer[:start]
+        self._check_long(flow, direction, buffer)
+
+    def _check_long(self, flow: _Flow, direction: str, buffer: bytearray) -> None:
         if len(buffer) > LINE_LIMIT:                # RFC 5321 §4.5.3.1 limits lines; do not buffer without end
-            self.out.append(Mark(flow.sid, "trace.mark.long-line", self.where(flow), {"length": len(buffer), "side": direction}))
+            self.out.append(Mark(flow.sid, "trace.mark.long-line", self.where(flow),
+                                 {"length": len(buffer), "side": direction}))
             buffer.clear()
 
     def _classify(self, key: tuple, flow: _Flow, src: tuple, dst: tuple, chunk: bytes) -> bool:
@@ -188,8 +196,8 @@ def read(src: Source) -> Iterator[Record]:
     segment = netpkt.segment
     for packet in packets(src):
         if isinstance(packet, Bad):
-            out.append(packet)
-            break
+            yield packet
+            continue
         number += 1
         seg = segment(packet[1], packet[2])
         if seg is None:

@@ -17,7 +17,7 @@ def score(lines: list[bytes]) -> int:
     for line in lines[:20]:
         try:
             obj = json.loads(line)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):     # RecursionError: nested too deep
             continue
         total += 10 if isinstance(obj, dict) and obj.get("type") in ("header", "line", "note") else 0
     return total
@@ -33,6 +33,9 @@ def read(src: Source) -> Iterator[Record]:
         try:
             obj = json.loads(raw)
             entry = entry_from_json(obj)
+        except RecursionError:
+            yield Bad(where, f"{where}: not a transcript entry (JSON nested too deep)")
+            continue
         except (ValueError, UnicodeDecodeError, TypeError, InputError) as exc:
             yield Bad(where, f"{where}: not a transcript entry ({getattr(exc, 'msg', exc)})")
             continue

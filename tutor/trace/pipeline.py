@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Iterator
 
 from tutor.trace.observer import Observer
-from tutor.trace.records import Bad, Begin, End, Logged, Mark, Record, Wire
+from tutor.trace.records import MAX_OPEN_SESSIONS, Bad, Begin, End, Logged, Mark, Record, Wire
 from tutor.trace.report import SessionReport
 
 
@@ -22,6 +22,10 @@ def reports(records: Iterable[Record], on_bad: Callable[[Bad], None], keep_rows:
             if record.session in open_:
                 yield from _finish(open_.pop(record.session))
             _open(open_, record.session, record.label, record.source or source, keep_rows)
+            if len(open_) > MAX_OPEN_SESSIONS:     # a safety net: the importers bound their own sessions
+                sid = next(iter(open_))
+                open_[sid].mark(Mark(sid, "trace.mark.evicted", "", {"limit": MAX_OPEN_SESSIONS}))
+                yield from _finish(open_.pop(sid))
         elif kind is End:
             if record.session in open_:
                 yield from _finish(open_.pop(record.session))

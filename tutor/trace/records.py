@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MAX_OPEN_SESSIONS = 10_000      # sessions open at once in one input; past it the least recently active is reported
+
 
 @dataclass(slots=True)
 class Wire:

@@ -9,7 +9,7 @@ import os
 import sys
 from typing import TextIO
 
-from tutor import explain
+from tutor import escapes, explain
 from tutor.errors import InputError
 from tutor.trace import crack, render
 from tutor.trace.importers.detect import FORMATS, detect
@@ -50,17 +50,18 @@ class Writer:
             from tutor.display.trace_render import html_head
             out.write(html_head("smtp-tutor trace: " + ", ".join(args.files)))
         elif args.format == "md" and not args.hashcat:
-            out.write(f"# smtp-tutor trace: {', '.join(args.files)}\n\n")
+            out.write(f"# smtp-tutor trace: {escapes.for_markdown(', '.join(args.files))}\n\n")
 
     def session(self, report: SessionReport) -> None:
         args, opts = self.args, self.opts
         if args.hashcat:
             for line in render.hashcat_lines(report):
-                self.out.write(line + "\n")
+                self.out.write(escapes.for_terminal(line) + "\n")
         elif args.format == "json":
-            self.out.write(json.dumps(render.as_dict(report, opts, rows=not args.summary), ensure_ascii=False) + "\n")
+            self.out.write(escapes.for_json(render.as_dict(report, opts, rows=not args.summary)) + "\n")
         elif args.format == "md":
-            lines = [f"- {render.plain(render.summary(report, opts))}"] if args.summary else render.markdown(report, opts)
+            lines = [f"- {render.markdown_line(render.summary(report, opts))}"] if args.summary else \
+                render.markdown(report, opts)
             self.out.write("\n".join(lines) + "\n")
         else:
             self._styled([render.summary(report, opts)] if args.summary else render.listing(report, opts))
@@ -83,7 +84,7 @@ class Writer:
 
 
 def _error(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr)
+    print(f"{PROG}: {escapes.for_terminal(message)}", file=sys.stderr)
 
 
 def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:

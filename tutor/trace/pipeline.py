@@ -17,7 +17,7 @@ def reports(records: Iterable[Record], on_bad: Callable[[Bad], None], keep_rows:
         kind = type(record)
         if kind is Wire:
             observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
-            observer.line(record.direction, record.data, record.where, record.t, record.tls, record.secret)
+            observer.line(record.direction, record.data, record.where, record.t, record.tls, record.secret, record.cut)
         elif kind is Begin:
             if record.session in open_:
                 yield from _finish(open_.pop(record.session))

@@ -18,6 +18,7 @@ class Wire:
     t: float | None = None
     tls: bool = False
     secret: bool = False
+    cut: bool = False             # the capture cut this line short (snap length, lost bytes): its end is missing
 
 
 @dataclass(slots=True)

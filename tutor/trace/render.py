@@ -16,7 +16,7 @@ from tutor.trace import crack, findings
 from tutor.trace.report import SECRET_PARAMS, Row, SessionReport
 
 MASK = "********"
-LEAKS = ("password", "cracked", "offline", "token", "scram-offline", "scram-cracked", "in-log")
+LEAKS = ("password", "password-cut", "cracked", "offline", "token", "scram-offline", "scram-cracked", "in-log")
 Fragment = tuple[str, str]
 Line = list[Fragment]
 _ROW_KIND = {"command": "client", "reply": "server", "auth": "auth", "data": "data", "mark": "mark",
@@ -93,7 +93,7 @@ def summary(report: SessionReport, opts: Options) -> Line:
     parts: Line = [("heading", report.label), ("note", "  ")]
     if not report.attempts:
         key = "no-auth" if not report.encrypted else "no-auth-encrypted" if report.starttls else "implicit-tls"
-        parts.append(("note", explain.text(f"trace.summary.{key}")))
+        parts.append(("note", explain.text(f"trace.summary.{key}", octets=report.encrypted_octets)))
     for index, attempt in enumerate(report.attempts):
         if index:
             parts.append(("note", "; "))
@@ -120,6 +120,7 @@ def as_dict(report: SessionReport, opts: Options, rows: bool = True) -> dict:
     out = {"session": report.id, "label": report.label, "source": report.source, "mechanism": report.mechanism,
            "user": report.user, "result": report.result, "advertised": list(report.advertised),
            "starttls": report.starttls, "encrypted_after_starttls": report.encrypted,
+           "encrypted_octets": report.encrypted_octets,
            "attempts": [_attempt_dict(a, opts) for a in report.attempts],
            "findings": [note_text(n, opts.reveal) for n in findings.findings(report)]}
     if rows:

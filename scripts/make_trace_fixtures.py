@@ -234,8 +234,9 @@ def partial_fixtures() -> None:
       oneway_serve.pcap        tcpdump 'tcp dst port P': the client's half only
       oneway_serve.pcap.gz     the same, gzip -9
       tls_odd_port_serve.pcap  swaks --tls-on-connect to serve's --implicit-tls-port 12532 (not 465)
-      midsession_serve.pcap    smtplib: connect and EHLO, then tcpdump starts, then AUTH LOGIN demo/demo, MAIL,
-                               QUIT (the capture starts after the greeting and EHLO)"""
+      midsession_serve.pcap    smtplib: connect and EHLO, then tcpdump starts, then login('demo', 'demo') (smtplib
+                               picks CRAM-MD5, its first choice), a message, QUIT: the capture starts after the
+                               greeting and EHLO"""
     import gzip
     import smtplib
     serve = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", str(PARTIAL_PORT), "--seed", "7",
@@ -262,7 +263,7 @@ def partial_fixtures() -> None:
         client = smtplib.SMTP("127.0.0.1", PARTIAL_PORT)
         client.ehlo("late.example")
         dump = tcpdump(OUT / "midsession_serve.pcap", f"tcp port {PARTIAL_PORT}")
-        client.login("demo", "demo")        # smtplib tries CRAM-MD5 first when offered
+        client.login("demo", "demo")        # smtplib picks CRAM-MD5 first when offered
         client.sendmail("demo@example.org", ["x@example.net"], "Subject: late\r\n\r\nhi\r\n")
         client.quit()
         time.sleep(1)

@@ -128,6 +128,10 @@ class _Reader:
             return
         direction = "S" if src == flow.server else "C"
         buffer = flow.readers[direction]
+        if flow.starttls and direction == "C" and chunk and not buffer and sniff.tls_side(chunk):
+            flow.encrypted = 1 + len(chunk)           # a ClientHello after STARTTLS: the 220 was not captured
+            self.out.append(Mark(flow.sid, "trace.mark.encrypted", self.where(flow)))
+            return
         if chunk is GAP:
             self._gap(flow, direction, buffer)
             return

@@ -73,13 +73,15 @@ class _Reader:
     def segment(self, number: int, t: float, seg: netpkt.Segment) -> None:
         src, dst = (seg.src, seg.sport), (seg.dst, seg.dport)
         key = (src, dst) if src < dst else (dst, src)
-        flow = self.flows.pop(key, None)
+        flows = self.flows
+        flow = flows.get(key)
         if flow is None:
             if key in self.ignored or not (seg.payload or seg.missing or seg.flags & netpkt.SYN):
                 return
-            flow = self._new_flow(key)
-        self.flows[key] = flow                      # most recently active last: evicted last
-        self._evict()
+            flow = flows[key] = self._new_flow(key)
+            self._evict()
+        elif flow is not flows[next(reversed(flows))]:
+            flows[key] = flows.pop(key)             # most recently active last: evicted last
         flow.packet, flow.t = number, t
         half = flow.halves.get(src)
         if half is None:
@@ -102,6 +104,7 @@ class _Reader:
         self.count += 1
         server, part = self.evicted.pop(key, (None, 1))
         flow = _Flow(f"{self.name}#tcp{self.count}", server, part)
+        self.flows[key] = flow
         if server is not None:                      # a flow reported early carries on: a continuation
             self._begin(key, flow)
             self.out.append(Mark(flow.sid, "trace.mark.continued", "", {"part": part}))

@@ -229,3 +229,16 @@ def test_past_the_flow_limit_no_auth_exchange_is_lost(monkeypatch):
     assert found == sorted((f"user{n}", "pw", "success") for n in range(count))
     continued = [r for r in reports if "(continued, part 2)" in r.label]
     assert continued and all("trace.mark.continued" in marks(r) for r in continued)
+
+
+def test_a_datagram_missing_a_fragment_is_counted_not_silently_lost():
+    lines = [("S", b"220 mx\r\n"), ("C", b"EHLO x\r\n"), ("S", b"250 AUTH PLAIN\r\n"),
+             ("C", b"AUTH PLAIN " + TIM_PLAIN.encode() + b"\r\n"), ("S", b"235 ok\r\n")]
+    packets = gen.conversation(lines)
+    packets[5:6] = _ipv4_fragments(packets[5], 24)[:1]                # the second fragment never came
+    bad = []
+    (report,) = trace_bytes(gen.pcap(gen.wrap(packets, 1)), "frag", on_bad=bad.append)
+    assert [b.message for b in bad] == ["frag: 1 fragmented IP datagrams could not be put back together "
+                                        "(fragments missing, or more than 1024 pending at once); their bytes are "
+                                        "reported as gaps"]
+    assert "trace.mark.gap" in marks(report)

@@ -15,7 +15,7 @@ from typing import Iterator
 
 from tutor.protocol.framing import AUTH_LINE_LIMIT
 from tutor.trace import netpkt, sniff
-from tutor.trace.ipfrag import Fragment, Reassembler
+from tutor.trace.ipfrag import MAX_DATAGRAMS, Fragment, Reassembler
 from tutor.trace.pcapfile import is_capture, packets
 from tutor.trace.records import Bad, Begin, End, Mark, Record, Wire
 from tutor.trace.source import Source
@@ -89,7 +89,7 @@ class _Reader:
         if seg.flags & netpkt.SYN:
             half.syn(seg.seq)
             return
-        if seg.payload or seg.missing:
+        if seg.payload or seg.missing or seg.flags & netpkt.FIN:    # a FIN ahead of the data: bytes were lost
             for chunk in half.add(seg.seq, seg.payload, seg.missing):
                 self._data(key, flow, src, dst, chunk)
         if seg.flags & netpkt.RST or (seg.flags & netpkt.FIN and not half.fin and self._fin(flow, half)):
@@ -256,3 +256,8 @@ def read(src: Source) -> Iterator[Record]:
     for key in list(reader.flows):
         reader.close(key)
     yield from out
+    lost = fragments.dropped + fragments.pending
+    if lost:
+        yield Bad(src.name, f"{src.name}: {lost} fragmented IP datagrams could not be put back together "
+                            f"(fragments missing, or more than {MAX_DATAGRAMS} pending at once); their bytes are "
+                            f"reported as gaps")

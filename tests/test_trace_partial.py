@@ -242,3 +242,12 @@ def test_a_datagram_missing_a_fragment_is_counted_not_silently_lost():
                                         "(fragments missing, or more than 1024 pending at once); their bytes are "
                                         "reported as gaps"]
     assert "trace.mark.gap" in marks(report)
+
+
+def test_capture_starting_inside_the_ehlo_reply_still_reads_the_offer():
+    lines = [("S", b"250-mx.example\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n"),
+             ("C", b"AUTH PLAIN " + TIM_PLAIN.encode() + b"\r\n"), ("S", b"235 ok\r\n")]
+    (report,) = run(lines, handshake=False)
+    assert report.advertised == ("PLAIN", "LOGIN")
+    assert attempts([report]) == [("PLAIN", "tim", "success", "tanstaaftanstaaf")]
+    assert marks(report)[0] == "trace.mark.starts-mid-session"

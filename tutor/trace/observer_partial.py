@@ -46,7 +46,8 @@ class PartialSessions:
         self._skip_to_ready()
         if code not in _AUTH_REPLIES:
             self._add(Row("mark", "", where, kind="mark", notes=[note("mark.starts-mid-session")]))
-            self._conn.send_line(b"DATA" if code == b"354" else b"NOOP")      # what this reply answers
+            answers = b"DATA" if code == b"354" else b"EHLO not-captured" if data[:4] == b"250-" else b"NOOP"
+            self._conn.send_line(answers)                  # what this reply answers (250-: an EHLO reply)
             self._pending.append(None)
             return
         mechanism, evidence = partial.mechanism_from_challenge(data) if code == b"334" else ("?", "")

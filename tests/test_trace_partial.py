@@ -251,3 +251,12 @@ def test_capture_starting_inside_the_ehlo_reply_still_reads_the_offer():
     assert report.advertised == ("PLAIN", "LOGIN")
     assert attempts([report]) == [("PLAIN", "tim", "success", "tanstaaftanstaaf")]
     assert marks(report)[0] == "trace.mark.starts-mid-session"
+
+
+def test_a_command_pipelined_after_auth_is_not_taken_for_a_missing_reply():
+    lines = [("S", b"220 mx\r\n"), ("C", b"EHLO x\r\n"), ("S", b"250-mx\r\n250-PIPELINING\r\n250 AUTH PLAIN\r\n"),
+             ("C", b"AUTH PLAIN " + TIM_PLAIN.encode() + b"\r\nMAIL FROM:<tim@example.org>\r\n"),
+             ("S", b"235 2.7.0 ok\r\n250 2.1.0 ok\r\n")]
+    (report,) = run(lines)
+    assert attempts([report]) == [("PLAIN", "tim", "success", "tanstaaftanstaaf")]
+    assert "trace.mark.server-missing" not in marks(report)

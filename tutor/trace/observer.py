@@ -235,6 +235,7 @@ class Observer(PartialSessions):
             self._pending.append(None)
             self._add(Row("mark", "", where, kind="mark", tls=self._tls, notes=[note("mark.message-hidden")]))
         self._server_seen = True
+        self._server_lines += 1
         row = Row("S", self._text(data if shown is None else shown), where, t, self._tls, "reply")
         if cut:
             row.notes.append(note("note.cut-line"))

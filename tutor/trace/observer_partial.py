@@ -26,6 +26,7 @@ class PartialSessions:
 
     _one_way = False
     _last_sent = ""             # verb of the last command sent, "AUTH" also for the answers inside AUTH
+    _server_lines = 0           # reply lines really captured
 
     # ---- the capture starts in the middle ---------------------------------------------------------------
     def _start_from_client(self, data: bytes, where: str) -> None:
@@ -68,7 +69,8 @@ class PartialSessions:
         verb = commands.parse(data).verb
         is_command = verb in commands.VERBS or verb in ("AUTH", "STARTTLS")
         waited = self._last_sent in ("AUTH", "DATA")
-        if not self._one_way and not (waited and (not is_command or self._last_sent == "AUTH")):
+        # a command right after AUTH proves nothing when replies were captured (a client may pipeline it)
+        if not self._one_way and not (waited and (not is_command or not self._server_lines)):
             return
         if not self._one_way:
             self._one_way = True

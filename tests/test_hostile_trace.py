@@ -129,6 +129,8 @@ def test_no_raw_control_byte_in_any_format(corpus, capsys, output, reveal):
         out, err = capsys.readouterr()
         assert code in (0, 2) and "Traceback" not in err, (fmt, err)
         assert _raw_controls(out, colour) == [], (fmt, output)
+        if not reveal:                               # the password, in any escaped form, stays masked
+            assert not re.search(r"p(\\+x1b|\\+u001b)\]0;PWNED", out), (fmt, output)
         assert _raw_controls(err, False) == [], (fmt, err)
         if "html" in output:
             assert "<script>" not in out

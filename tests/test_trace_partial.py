@@ -260,3 +260,14 @@ def test_a_command_pipelined_after_auth_is_not_taken_for_a_missing_reply():
     (report,) = run(lines)
     assert attempts([report]) == [("PLAIN", "tim", "success", "tanstaaftanstaaf")]
     assert "trace.mark.server-missing" not in marks(report)
+
+
+def test_a_plain_message_that_does_not_parse_has_its_decoded_bytes_masked(capsys, tmp_path):
+    lines = [("S", b"220 mx\r\n"), ("C", b"EHLO x\r\n"), ("S", b"250 AUTH PLAIN\r\n"),
+             ("C", b"AUTH PLAIN " + b64(b"\0tim\0hunter2\0extra") + b"\r\n"), ("S", b"535 no\r\n")]
+    path = tmp_path / "odd.pcap"
+    path.write_bytes(gen.pcap(gen.wrap(gen.conversation(lines), 1)))
+    _, out, _ = trace(capsys, str(path))
+    assert "hunter2" not in out and "hidden: carries a password" in out
+    _, revealed, _ = trace(capsys, "--reveal", str(path))
+    assert "hunter2" in revealed

@@ -86,7 +86,11 @@ class Observer(PartialSessions):
         if event.payload:
             attempt = self._logged
             if event.side == "C" and attempt is not None and not event.result:
-                row.secret = annotate.log_client_payload(attempt, event.payload, self._logged_payloads, row.notes)
+                index = self._logged_payloads
+                row.secret = annotate.log_client_payload(attempt, event.payload, index, row.notes)
+                if not row.secret and partial.credential_role(attempt.mechanism, index, event.payload.encode()):
+                    row.secret = True                      # masked by role, not by decode success
+                    partial.mask_notes(row.notes, 0)
                 self._logged_payloads += 1
                 row.keep = event.line.rfind(event.payload) if row.secret else 0
             else:
@@ -198,9 +202,11 @@ class Observer(PartialSessions):
             if cut:
                 self._cut_client(parsed.initial_response.encode("utf-8", "replace"), row, initial=True)
             else:
-                ir = parsed.initial_response
-                row.secret = annotate.initial_response(self._attempt, ir, row.notes) or \
-                    partial.credential_role(parsed.mechanism, 0, ir.encode("utf-8", "replace"))   # masked by role
+                ir, first = parsed.initial_response, len(row.notes)
+                row.secret = annotate.initial_response(self._attempt, ir, row.notes)
+                if not row.secret and partial.credential_role(parsed.mechanism, 0, ir.encode("utf-8", "replace")):
+                    row.secret = True                      # masked by role, not by decode success
+                    partial.mask_notes(row.notes, first)
             self._payloads = 1
         else:
             row.notes.append(note("note.auth-start", mechanism=parsed.mechanism))
@@ -211,8 +217,11 @@ class Observer(PartialSessions):
         if cut:
             self._cut_client(data, row, initial=False)
         else:
-            row.secret = annotate.auth_response(self._attempt, data, self._payloads, row.notes) or \
-                partial.credential_role(self._attempt.mechanism, self._payloads, data)      # masked by role
+            first = len(row.notes)
+            row.secret = annotate.auth_response(self._attempt, data, self._payloads, row.notes)
+            if not row.secret and partial.credential_role(self._attempt.mechanism, self._payloads, data):
+                row.secret = True                          # masked by role, not by decode success
+                partial.mask_notes(row.notes, first)
         self._payloads += 1
 
     def _message(self, data: bytes, row: Row) -> None:

@@ -66,3 +66,13 @@ def mechanism_from_challenge(text: bytes) -> tuple[str, str]:
     if found.kind == "cram-challenge":
         return "CRAM-MD5", "challenge <...@...>"
     return "?", ""
+
+
+def mask_notes(notes: list[Note], start: int) -> None:
+    """The notes made for a credential line (from `start` on) that show its decoded bytes become secret, so
+    `shown` is masked like a password unless --reveal (the line did not parse as its mechanism's message, so
+    the bytes may hold the password anywhere)."""
+    for index in range(start, len(notes)):
+        found = notes[index]
+        if "shown" in found.params and not found.secret:
+            notes[index] = Note(found.key, found.params, found.source, True)

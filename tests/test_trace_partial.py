@@ -271,3 +271,23 @@ def test_a_plain_message_that_does_not_parse_has_its_decoded_bytes_masked(capsys
     assert "hunter2" not in out and "hidden: carries a password" in out
     _, revealed, _ = trace(capsys, "--reveal", str(path))
     assert "hunter2" in revealed
+
+
+def test_a_long_flow_that_never_shows_smtp_is_ignored_and_smtp_after_a_long_message_is_found():
+    noise = [("C", b"GET /big HTTP/1.1\r\n\r\n")] + [("S", b"z" * 1400 + b"\r\n")] * 60       # 84 KB, no SMTP
+    http = gen.conversation(noise, ("192.0.2.10", 40100), ("192.0.2.80", 8080))
+    body = [("C", b"line %d of a long message body\r\n" % n) for n in range(400)]            # ~12 KB of text
+    tail = [("C", b".\r\n"), ("S", b"250 2.0.0 queued\r\n"), ("C", b"AUTH PLAIN " + TIM_PLAIN.encode() + b"\r\n"),
+            ("S", b"235 ok\r\n")]
+    smtp = gen.conversation(body + tail, ("192.0.2.11", 40101), ("192.0.2.25", 25), handshake=False)
+    reports = trace_bytes(gen.pcap(gen.wrap(http + smtp, 1)), "mixed")
+    assert [r.label.rsplit(" ", 1)[-1] for r in reports] == ["192.0.2.25:25"]
+    assert attempts(reports) == [("PLAIN", "tim", "success", "tanstaaftanstaaf")]
+
+
+def test_a_message_that_is_in_the_capture_is_not_called_hidden():
+    text = (b"S: 220 x\nC: EHLO x\nS: 250 x\nC: MAIL FROM:<a@b>\nS: 250 ok\nC: RCPT TO:<c@d>\nS: 250 ok\nC: DATA\n"
+            b"S: 354 go\nC: hi\nC: .\nS: 250 queued\nC: AUTH PLAIN " + TIM_PLAIN.encode() + b"\nS: 235 ok\n")
+    (report,) = trace_bytes(text, "rfc")
+    assert "trace.mark.message-hidden" not in marks(report)
+    assert attempts([report]) == [("PLAIN", "tim", "success", "tanstaaftanstaaf")]

@@ -40,6 +40,7 @@ class Observer(PartialSessions):
         self._authed = False
         self._tls = False
         self._message_lines = 0
+        self._message_ended = False
         self._server_seen = False
         self._logged: Attempt | None = None                # the exchange a log is telling about
         self._logged_payloads = 0
@@ -227,6 +228,7 @@ class Observer(PartialSessions):
     def _message(self, data: bytes, row: Row) -> None:
         self._conn.send_line(data)
         if data == b".":
+            self._message_ended = True                     # the reply that follows answers the message
             self._pending.append(row)
             row.notes.append(note("note.message-end", count=self._message_lines))
             self._add(row)
@@ -239,11 +241,12 @@ class Observer(PartialSessions):
     def _server(self, data: bytes, where: str, t: float | None, cut: bool = False, shown: bytes | None = None) -> None:
         if not self._server_seen and self._conn.state is State.GREETING:
             self._start_from_server(data, where)
-        if self._conn.state is State.DATA:                 # the tool did not show the message (curl -v)
+        if self._conn.state is State.DATA and not self._message_ended:   # the tool did not show it (curl -v)
             self._conn.send_message_line(b".")
             self._pending.append(None)
             self._add(Row("mark", "", where, kind="mark", tls=self._tls, notes=[note("mark.message-hidden")]))
         self._server_seen = True
+        self._message_ended = False
         self._server_lines += 1
         row = Row("S", self._text(data if shown is None else shown), where, t, self._tls, "reply")
         if cut:

@@ -30,14 +30,34 @@ class PartialSessions:
 
     # ---- the capture starts in the middle ---------------------------------------------------------------
     def _start_from_client(self, data: bytes, where: str) -> None:
-        """The first line is the client's: after the greeting (EHLO) or later (anything else)."""
+        """The first line is the client's: after the greeting (EHLO), after EHLO (a command), inside an AUTH
+        exchange (a short base64 line) or inside a message (any other text)."""
         verb = commands.parse(data).verb
         if verb in _HELLOS:
             self._missing_greeting()
             return
         self._skip_to_ready()
-        key = "mark.starts-after-ehlo" if verb in commands.VERBS else "mark.starts-mid-session"
-        self._add(Row("mark", "", where, kind="mark", notes=[note(key)]))
+        if verb in commands.VERBS or verb in ("AUTH", "STARTTLS"):
+            self._add(Row("mark", "", where, kind="mark", notes=[note("mark.starts-after-ehlo")]))
+        elif partial.looks_like_auth_answer(data):
+            self._add(Row("mark", "", where, kind="mark",
+                          notes=[note("mark.starts-in-auth", mechanism="?", evidence="a base64 answer")]))
+            self._resume_auth("?", where)
+            self._stand_in(b"334 ")
+        else:
+            self._add(Row("mark", "", where, kind="mark", notes=[note("mark.starts-in-message")]))
+            self._conn.send_line(b"DATA")
+            self._pending.append(None)
+            self._stand_in(b"354 ")
+
+    def _resume_auth(self, mechanism: str, where: str) -> None:
+        """An AUTH exchange whose AUTH command is not in the capture."""
+        self._conn.send_line(b"AUTH " + (mechanism if mechanism != "?" else "X-UNKNOWN").encode())
+        self._pending.append(None)
+        self._attempt = Attempt("" if mechanism == "?" else mechanism, where, self._tls)
+        self.report.attempts.append(self._attempt)
+        self._payloads = 0
+        self._last_sent = "AUTH"
 
     def _start_from_server(self, data: bytes, where: str) -> None:
         """The first line is a reply but not a greeting: the session is under way (perhaps inside AUTH)."""
@@ -54,12 +74,8 @@ class PartialSessions:
         mechanism, evidence = partial.mechanism_from_challenge(data) if code == b"334" else ("?", "")
         self._add(Row("mark", "", where, kind="mark",
                       notes=[note("mark.starts-in-auth", mechanism=mechanism, evidence=evidence or "?")]))
-        self._conn.send_line(b"AUTH " + (mechanism if mechanism != "?" else "X-UNKNOWN").encode())
-        self._pending.append(None)
-        self._attempt = Attempt("" if mechanism == "?" else mechanism, where, self._tls)
-        self.report.attempts.append(self._attempt)
+        self._resume_auth(mechanism, where)
         self._payloads = 1 if mechanism == "LOGIN" and b"UGFzc3dvcmQ6" in data else 0
-        self._last_sent = "AUTH"
 
     # ---- the server's side is missing -------------------------------------------------------------------
     def _answer_missing_replies(self, data: bytes, where: str) -> None:

@@ -26,7 +26,8 @@ __all__ = ["is_capture", "read"]
 MAX_FLOWS = 10_000              # open flows kept at once; the least recently active is reported beyond that
 MAX_IGNORED = 100_000
 MAX_EVICTED = 200_000           # evicted flows remembered (a few dozen bytes each) to read their continuation
-UNDECIDED_LIMIT = 16 * 1024     # bytes held while a flow shows nothing of SMTP yet; past it the flow is ignored
+UNDECIDED_HELD = 4 * 1024       # bytes kept (the latest) while a flow shows nothing of SMTP yet, to read once it does
+UNDECIDED_SCAN = 64 * 1024      # bytes looked at for SMTP in a flow before it is ignored as something else
 LINE_LIMIT = AUTH_LINE_LIMIT * 8    # lenient: a capture may hold long lines; the observer judges them
 
 
@@ -39,7 +40,7 @@ class _Flow:
     """One TCP connection; `server` is the endpoint found to be the server (None while undecided)."""
 
     __slots__ = ("sid", "halves", "server", "readers", "starttls", "encrypted", "packet", "t", "ends", "undecided",
-                 "held", "part")
+                 "held", "scanned", "part")
 
     def __init__(self, sid: str, server: tuple | None = None, part: int = 1) -> None:
         self.sid = sid
@@ -53,6 +54,7 @@ class _Flow:
         self.ends = 0
         self.undecided: list[tuple[tuple, bytes | None]] = []   # (sender, chunk) seen before the flow was known
         self.held = 0
+        self.scanned = 0
         self.part = part
 
 
@@ -170,7 +172,7 @@ class _Reader:
 
     def _classify(self, key: tuple, flow: _Flow, src: tuple, dst: tuple, chunk: bytes | None) -> bool:
         """SMTP by content anywhere in the flow; implicit TLS by a handshake record at the start of a direction.
-        Until something shows, the flow's bytes are held (bounded); past UNDECIDED_LIMIT it is ignored."""
+        Until something shows, the latest bytes are held (UNDECIDED_HELD); past UNDECIDED_SCAN it is ignored."""
         if chunk is not GAP:
             at_start = flow.halves[src].offset == len(chunk)
             tls = sniff.tls_side(chunk) if at_start and not flow.undecided else None
@@ -185,7 +187,10 @@ class _Reader:
                 return True
         flow.undecided.append((src, chunk))
         flow.held += len(chunk or b"")
-        if flow.held > UNDECIDED_LIMIT:
+        flow.scanned += len(chunk or b"")
+        while flow.held > UNDECIDED_HELD and len(flow.undecided) > 1:     # keep the latest bytes only
+            flow.held -= len(flow.undecided.pop(0)[1] or b"")
+        if flow.scanned > UNDECIDED_SCAN:
             del self.flows[key]
             self.ignored.add(key)
         return False

@@ -291,3 +291,10 @@ def test_a_message_that_is_in_the_capture_is_not_called_hidden():
     (report,) = trace_bytes(text, "rfc")
     assert "trace.mark.message-hidden" not in marks(report)
     assert attempts([report]) == [("PLAIN", "tim", "success", "tanstaaftanstaaf")]
+
+
+def test_a_capture_starting_inside_a_tls_connection_is_encrypted_throughout():
+    records = [("S", b"\x17\x03\x03\x00\x20" + b"s" * 32), ("C", b"\x17\x03\x03\x00\x30" + b"c" * 48)]
+    (report,) = run(records, server=("192.0.2.25", 4650), handshake=False)
+    assert report.encrypted and report.encrypted_octets == 37 + 53 and not report.attempts
+    assert report.label.endswith("192.0.2.10:40001 → 192.0.2.25:4650")

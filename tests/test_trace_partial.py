@@ -229,6 +229,8 @@ def test_past_the_flow_limit_no_auth_exchange_is_lost(monkeypatch):
     assert found == sorted((f"user{n}", "pw", "success") for n in range(count))
     continued = [r for r in reports if "(continued, part 2)" in r.label]
     assert continued and all("trace.mark.continued" in marks(r) for r in continued)
+    early = [r for r in reports if r.evicted]
+    assert len(early) == len(continued) and all(not r.attempts for r in early)
 
 
 def test_a_datagram_missing_a_fragment_is_counted_not_silently_lost():

@@ -71,6 +71,8 @@ class Observer(PartialSessions):
             return
         if mark.key == "trace.mark.tls-started":
             self._tls_started()
+        elif mark.key == "trace.mark.evicted":
+            self.report.evicted = True
         elif mark.key == "trace.mark.encrypted-bytes":
             self.report.encrypted_octets = int(mark.params.get("octets", 0))
         elif mark.key in ("trace.mark.encrypted", "trace.mark.implicit-tls"):

@@ -126,6 +126,14 @@ def carries_secret(mechanism: str | None, number: int) -> bool:
     return message_role(mechanism, number) is Role.SECRET
 
 
+def first_secret_message(mechanism: str | None) -> int | None:
+    """The number of the first client message that carries the password or token, or None (none does, or the
+    mechanism is unknown). A listener treats what the client sends after it in the same exchange as suspect."""
+    info = find(mechanism)
+    roles = info.roles if info is not None else ()
+    return next((number for number, role in enumerate(roles, 1) if role is Role.SECRET), None)
+
+
 def recorded_as_secret(mechanism: str | None, number: int) -> bool:
     """Is client message `number` marked secret in a session's transcript, display and history? Every one but
     those described as carrying nothing: besides the SECRET one, the others name the user or let a recorder

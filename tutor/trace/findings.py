@@ -71,6 +71,8 @@ def _clear(attempt: Attempt) -> list[Note]:
         return [note(key, True, mechanism=attempt.mechanism, user=attempt.user or "?", password=attempt.password)]
     if attempt.redacted:
         return [note("finding.password-redacted")]
+    if attempt.cut:
+        return [note("finding.password-cut", mechanism=attempt.mechanism, user=attempt.user or "?")]
     return []
 
 
@@ -118,6 +120,8 @@ def leak(attempt: Attempt) -> str:
         return "inside-tls"
     if _exposure(attempt.mechanism) is Exposure.PLAINTEXT and attempt.password is not None:
         return "password"
+    if attempt.cut and attempt.password is None and attempt.token is None:
+        return "password-cut"
     if attempt.cracked is not None:
         return "scram-cracked" if _family(attempt.mechanism) == "scram" else "cracked"
     if attempt.crackable:

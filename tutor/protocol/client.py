@@ -39,6 +39,9 @@ class Sent:
     command: commands.Command | None = None
     line: bytes = b""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", LineKind(self.kind))   # "command" given as a string still compares by `is`
+
 
 @dataclass(frozen=True)
 class Outgoing:

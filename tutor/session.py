@@ -31,6 +31,8 @@ from tutor.transport.base import ReadTimeout, TlsInfo, Transport
 class ItemKind(StrEnum):
     """What a display item is (equal to its short string, as transcripts and front ends spell it)."""
 
+    __hash__ = str.__hash__     # as the string it equals, at C speed (these are looked up per line)
+
     CLIENT = "C"
     SERVER = "S"
     NOTE = "note"

@@ -19,6 +19,8 @@ from tutor.protocol.states import EXPECTED, State, Trigger, is_legal, next_state
 class LineKind(StrEnum):
     """What a client line is, by the state it is sent in; also what a reply answers (Sent.kind)."""
 
+    __hash__ = str.__hash__     # as the string it equals, at C speed (these are looked up per line)
+
     GREETING = "greeting"               # (what the first reply answers: nothing was sent)
     COMMAND = "command"
     AUTH_RESPONSE = "auth-response"     # an answer to a 334 (base64 or `*`), RFC 4954 §4
@@ -40,7 +42,8 @@ class Sent:
     line: bytes = b""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", LineKind(self.kind))   # "command" given as a string still compares by `is`
+        if type(self.kind) is not LineKind:   # "command" given as a string still compares by `is`
+            object.__setattr__(self, "kind", LineKind(self.kind))
 
 
 @dataclass(frozen=True)

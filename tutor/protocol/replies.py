@@ -15,6 +15,8 @@ _REPLY_LINE = re.compile(rb"^([0-9]{3})([ -]?)(.*)$", re.DOTALL)
 class ReplyKind(StrEnum):
     """A reply's class by its first digit (RFC 5321 §4.2.1)."""
 
+    __hash__ = str.__hash__     # as the string it equals, at C speed (these are looked up per line)
+
     POSITIVE = "positive"
     INTERMEDIATE = "intermediate"
     TRANSIENT = "transient"

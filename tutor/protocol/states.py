@@ -57,6 +57,8 @@ def is_legal(state: State, verb: str) -> bool:
 class Trigger(StrEnum):
     """What a reply answers, besides a command verb (a command is its verb: "EHLO", "AUTH", ...)."""
 
+    __hash__ = str.__hash__     # as the string it equals, at C speed (these are looked up per line)
+
     GREETING = "greeting"
     AUTH_RESPONSE = "auth-response"
     MESSAGE_END = "message-end"
@@ -66,6 +68,8 @@ class Trigger(StrEnum):
 
 class Answer(Enum):
     """A reply code as the state machine reads it."""
+
+    __hash__ = object.__hash__  # members are singletons: identity hashing, at C speed
 
     SHUTDOWN = "421"             # RFC 5321 §3.8: the server is closing the channel, whatever was asked
     GO_AHEAD = "220"             # greeting / STARTTLS: ready (RFC 3207 §4.2: the handshake comes next)
@@ -77,8 +81,10 @@ class Answer(Enum):
 
     @classmethod
     def of(cls, code: int) -> Answer:
-        specific = {421: cls.SHUTDOWN, 220: cls.GO_AHEAD, 221: cls.BYE, 334: cls.CONTINUE, 354: cls.START_DATA}
-        return specific.get(code, cls.OK if 200 <= code < 300 else cls.NO)
+        return _SPECIFIC.get(code) or (cls.OK if 200 <= code < 300 else cls.NO)
+
+
+_SPECIFIC = {421: Answer.SHUTDOWN, 220: Answer.GO_AHEAD, 221: Answer.BYE, 334: Answer.CONTINUE, 354: Answer.START_DATA}
 
 
 POSITIVE = (Answer.GO_AHEAD, Answer.BYE, Answer.OK)

@@ -7,6 +7,7 @@
 #   --no-install-recommends: libnet-ssleay-perl (without it every swaks -tls/--tlsc
 #   fails: "TLS not available: requires Net::SSLeay"), libio-socket-inet6-perl (::1),
 #   libauthen-sasl-perl (swaks DIGEST-MD5).
+#   zsh: tests/test_completion.py parses and loads the shipped zsh completion script.
 #
 # * Idempotent and quick: if every package is already installed ("ii" in dpkg) it
 #   does nothing — no `apt-get update`, no network. Otherwise it runs
@@ -29,7 +30,7 @@ set -euo pipefail
 
 ALL_PACKAGES=(swaks libnet-ssleay-perl libio-socket-inet6-perl libauthen-sasl-perl
               curl msmtp gsasl tcpdump tshark openssl ca-certificates
-              postfix dovecot-core libsasl2-modules)
+              postfix dovecot-core libsasl2-modules zsh)
 if [[ -n "${PEERS_ONLY:-}" ]]; then
     read -r -a PACKAGES <<<"$PEERS_ONLY"
 else

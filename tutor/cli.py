@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES = {
     "connect": "tutor.cli_connect",
     "lesson": "tutor.cli_lesson",
     "trace": "tutor.cli_trace",
+    "completion": "tutor.cli_completion",
 }
 # The names in tutor.helpers.registry.HELPERS, known here without importing it (a test keeps them equal).
 HELPER_NAMES = ("b64", "plain", "login", "cram", "scram", "xoauth2", "oauthbearer", "token", "decode", "explain")

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
+from pygments.lexers import get_lexer_by_name as pygments_lexer
 from pygments.token import (STANDARD_TYPES, Comment, Generic, Keyword, Name, Number, Punctuation, String, Text,
                             Whitespace)
+from pygments.util import ClassNotFound
 
 from tutor.display.lexer import SmtpInputLexer
 from tutor.display.lexer_plugin import SmtpTranscriptLexer
@@ -33,6 +34,15 @@ TRANSCRIPT_TOKENS = [
     *S, (Number, "235"), (Punctuation, " "), (Number.Float, "2.7.0"), SP, (Text, "Authentication"), SP,
     (Text, "successful"), NL,
 ]
+
+
+def get_lexer_by_name(alias: str):
+    """pygments' own lookup, with what to do when this checkout's entry points were never installed."""
+    try:
+        return pygments_lexer(alias)
+    except ClassNotFound:
+        pytest.fail(f"no pygments lexer {alias!r}: entry points are registered at install time; "
+                    "run .venv/bin/pip install -e '.[test]'")
 
 
 @pytest.mark.parametrize("alias", ["smtp", "smtp-transcript", "smtp-session", "SMTP"])

@@ -18,7 +18,6 @@ class SmtpInputLexer(RegexLexer):
 
     name = "SMTP input"
     aliases = ["smtp-input"]          # also a pygments plugin: `pygmentize -l smtp-input` (pyproject.toml)
-    filenames: list[str] = []
     url = "https://www.rfc-editor.org/rfc/rfc5321"
 
     tokens = {
@@ -74,7 +73,6 @@ class SmtpLexer(RegexLexer):
     name = "SMTP transcript"
     # Registered with pygments as tutor.display.lexer_plugin.SmtpTranscriptLexer (standard token types).
     aliases = ["smtp", "smtp-transcript", "smtp-session"]
-    filenames: list[str] = []
     url = "https://www.rfc-editor.org/rfc/rfc5321"
 
     tokens = {

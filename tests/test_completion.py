@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pexpect
 import pytest
 
 from peers import need
@@ -98,6 +99,27 @@ def test_zsh_script_parses_and_registers_with_the_readme_line(tmp_path):
     done = subprocess.run([zsh, "-f", "-c", enable], capture_output=True, text=True, timeout=30, env=ENV,
                           cwd=tmp_path)
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "_shtab_smtp_tutor", "")
+
+
+def test_zsh_completes_at_the_prompt(tmp_path):
+    """A real interactive zsh with the README's line: Tab completes a sub-command, an option, a profile name,
+    and lists the choices of `completion`."""
+    zsh = need("zsh")
+    env = {"PATH": ENV["PATH"], "TERM": "dumb", "HOME": str(tmp_path)}
+    shell = pexpect.spawn(zsh, ["-f", "-i"], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=10,
+                          dimensions=(24, 200))
+    try:
+        shell.sendline("PS1='%% '; autoload -U compinit && compinit -u -D; "
+                       'eval "$(smtp-tutor completion zsh)"; print READY')
+        shell.expect("READY")
+        for typed, completed in (("smtp-tutor se", "serve"), ("--prof", "--profile"), ("legacy", "legacy-2002")):
+            shell.send(typed + "\t")
+            shell.expect_exact(completed)
+        shell.sendcontrol("c")
+        shell.send("smtp-tutor completion \t")
+        shell.expect(r"bash\s+zsh")
+    finally:
+        shell.close(force=True)
 
 
 def test_zsh_script_knows_every_sub_command():

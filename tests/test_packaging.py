@@ -50,6 +50,17 @@ def test_wheel_file_list_is_the_recorded_one(wheel):
         "for data files, [tool.setuptools] packages in pyproject.toml for modules")
 
 
+def test_every_data_file_of_the_source_tree_ships(wheel):
+    """Independent of the recorded list: a data file added under tutor/ or lessons/ whose glob was forgotten in
+    [tool.setuptools.package-data] fails here, instead of silently missing from installs."""
+    names = set(wheel.namelist())
+    data = {path.relative_to(ROOT).as_posix() for path in (ROOT / "tutor").rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".py", ".pyc")}
+    data |= {f"tutor/lessons/{path.name}" for path in (ROOT / "lessons").iterdir()
+             if path.is_file() and path.suffix in (".toml", ".md")}
+    assert data and sorted(data - names) == []
+
+
 def test_wheel_contains_lessons_and_data(wheel):
     names = set(wheel.namelist())
     for lesson in sorted((ROOT / "lessons").glob("*.toml")):

@@ -7,7 +7,6 @@
 #   --no-install-recommends: libnet-ssleay-perl (without it every swaks -tls/--tlsc
 #   fails: "TLS not available: requires Net::SSLeay"), libio-socket-inet6-perl (::1),
 #   libauthen-sasl-perl (swaks DIGEST-MD5).
-#   zsh: tests/test_completion.py parses and loads the shipped zsh completion script.
 #
 # * Idempotent and quick: if every package is already installed ("ii" in dpkg) it
 #   does nothing — no `apt-get update`, no network. Otherwise it runs
@@ -26,11 +25,12 @@
 # Usage: scripts/ci-install-peers.sh            (as root, or with sudo available)
 #        PEERS_ONLY="postfix dovecot-core openssl" scripts/ci-install-peers.sh
 #            -> install only that subset (lab-mta.sh uses this)
+# zsh is not a peer: tests/test_completion.py parses and drives the shipped zsh completion script with it.
 set -euo pipefail
 
-ALL_PACKAGES=(swaks libnet-ssleay-perl libio-socket-inet6-perl libauthen-sasl-perl
+ALL_PACKAGES=(swaks libnet-ssleay-perl libio-socket-inet6-perl libauthen-sasl-perl zsh
               curl msmtp gsasl tcpdump tshark openssl ca-certificates
-              postfix dovecot-core libsasl2-modules zsh)
+              postfix dovecot-core libsasl2-modules)
 if [[ -n "${PEERS_ONLY:-}" ]]; then
     read -r -a PACKAGES <<<"$PEERS_ONLY"
 else

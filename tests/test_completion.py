@@ -155,6 +155,8 @@ def test_printing_the_script_needs_no_shtab_and_no_terminal_ui():
     loaded = imported_after("from tutor.cli import main\nassert main(['completion', 'bash']) == 0")
     assert "tutor.cli_completion" in loaded
     assert not {"shtab", "prompt_toolkit", "tutor.repl.shell"} & loaded
+    # Every new shell runs it (the README's eval line): the full parser and its helpers are not built.
+    assert not {"tutor.helpers.registry", "tutor.explain", "tutor.cli_repl"} & loaded
 
 
 def test_repl_start_up_does_not_load_completion():

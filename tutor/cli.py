@@ -123,6 +123,10 @@ def _check_arguments_are_text(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
+        if argv[:1] == ["completion"]:        # eval'd by every new shell: skip the parser and the helpers
+            code = importlib.import_module("tutor.cli_completion").fast_path(argv)
+            if code is not None:
+                return code
         repl = _optional("tutor.cli_repl")
         if repl is not None and _chosen_command(argv) is None:
             code = repl.fast_path(argv)       # the REPL needs no helper or sub-command module to start

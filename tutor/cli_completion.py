@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib.resources import files
+from pathlib import Path
 
-# Shell -> the script's file name in tutor/data/completion/ (zsh's own convention: `_` + command name).
+COMPLETION_DIR = Path(__file__).resolve().parent / "data" / "completion"
+# Shell -> the script's file name in COMPLETION_DIR (zsh's own convention: `_` + command name).
 SCRIPTS = {"bash": "smtp-tutor.bash", "zsh": "_smtp-tutor"}
 ENABLE = {
     "bash": 'eval "$(smtp-tutor completion bash)"      # in ~/.bashrc',
@@ -29,9 +30,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def script(shell: str) -> str:
     """The shipped completion script for `shell` (a key of SCRIPTS)."""
-    return (files("tutor.data") / "completion" / SCRIPTS[shell]).read_text(encoding="utf-8")
+    return (COMPLETION_DIR / SCRIPTS[shell]).read_text(encoding="utf-8")
 
 
 def run(args: argparse.Namespace) -> int:
     sys.stdout.write(script(args.shell))
     return 0
+
+
+def fast_path(argv: list[str]) -> int | None:
+    """`completion SHELL` without building the full parser (it runs at every shell start-up); else None."""
+    if len(argv) == 2 and argv[0] == "completion" and argv[1] in SCRIPTS:
+        sys.stdout.write(script(argv[1]))
+        return 0
+    return None

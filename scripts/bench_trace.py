@@ -9,10 +9,16 @@ PLAIN, LOGIN and CRAM-MD5 sessions with a short message each. `--capture` instea
 Both programs run on the same file in the same run; wall time and peak RSS (ru_maxrss of the child) are
 printed, plus the tracer's peak RSS at 1/4, 1x and 4x the sessions, to show memory does not grow with them.
 
+`--big-sessions N` (default 32,000) then writes, seeded, a ~100 MB capture of N interleaved sessions (PLAIN,
+LOGIN, CRAM-MD5, SCRAM-SHA-256, XOAUTH2; successes and failures; some mid-session, some cut to a 96-byte snap
+length; noise flows between them: scripts/bench_trace_mix.py) and times both programs on it, alternating,
+`--runs` times each (median and best, peak RSS), then checks that every AUTH session tshark finds (by its TCP
+4-tuple) is among ours.
+
 A last line times the reassembly worst case of issue 16 (a lost byte, then 40,000 one-byte segments held out of
 order and 40,000 header-only segments whose payload the capture cut: quadratic before, past 60 s).
 
-Usage: python scripts/bench_trace.py [--sessions 2000] [--capture] [--keep FILE]
+Usage: python scripts/bench_trace.py [--sessions 2000] [--capture] [--keep FILE] [--big-sessions 32000] [--seed 12]
 """
 
 from __future__ import annotations
@@ -27,8 +33,12 @@ import struct
 import subprocess
 import sys
 import tempfile
+import statistics
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_trace_mix  # noqa: E402  (the large mixed capture, beside this script)
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURE_PORT = 12599
@@ -198,14 +208,92 @@ def best_of(command: list[str], runs: int) -> tuple[float, int, bytes]:
     return min(r[0] for r in results), max(r[1] for r in results), results[0][2]
 
 
+def tshark_auth_tuples(path: Path) -> list[str]:
+    """tshark's AUTH requests on the big capture, as client→server 4-tuples (one field set per AUTH line)."""
+    return ["tshark", "-r", str(path), "-Y", 'smtp.req.command == "AUTH"', "-T", "fields", "-e", "ip.src",
+            "-e", "tcp.srcport", "-e", "ip.dst", "-e", "tcp.dstport", "-e", "tcp.stream"]
+
+
+def _tshark_sessions(out: bytes) -> set[tuple[str, str]]:
+    found = set()
+    for line in out.decode().splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 4:
+            found.add((f"{fields[0]}:{fields[1]}", f"{fields[2]}:{fields[3]}"))
+    return found
+
+
+def _our_sessions(out: bytes) -> dict[tuple[str, str], str]:
+    """`FILE: A:p → B:p  MECH user result ...` summary lines, keyed by (client, server); the rest of the line."""
+    found = {}
+    for line in out.decode(errors="replace").splitlines():
+        head, sep, rest = line.partition(" → ")
+        if sep:
+            client, server = head.rsplit(" ", 1)[-1], rest.split(" ", 1)[0]
+            found[(client, server)] = rest
+    return found
+
+
+def big_case(work: Path, args: argparse.Namespace) -> None:
+    """The ~100 MB mixed capture: time, memory and the sessions each program finds."""
+    path = Path(args.keep_big) if args.keep_big else work / "mix.pcap"
+    made = time.perf_counter()
+    counts = bench_trace_mix.write(path, args.big_sessions, seed=args.seed, concurrent=args.concurrent,
+                                   snaplen=args.snaplen)
+    print(f"\nbig capture: {path.stat().st_size / 1e6:.1f} MB, {counts['packets']:,} TCP packets, "
+          f"{counts['smtp']:,} SMTP sessions ({counts['mid']:,} mid-session, {counts['cut']:,} cut to snaplen "
+          f"{args.snaplen}) + {counts['noise']:,} noise flows, {args.concurrent:,} open at once, seed {args.seed}; "
+          f"made in {time.perf_counter() - made:.1f} s; load average at start {os.getloadavg()[0]:.2f}")
+    ours, theirs = [], []
+    for _ in range(args.runs):          # alternate, so background load falls on both alike
+        ours.append(measure(tracer(path)))
+        theirs.append(measure(tshark_auth_tuples(path)))
+    for name, runs in (("smtp-tutor trace --summary", ours), ("tshark -Y AUTH (4-tuple)", theirs)):
+        print(f"{name:27s}: runs {' '.join(f'{r[0]:.2f}' for r in runs)} s, median "
+              f"{statistics.median(r[0] for r in runs):.2f} s, peak RSS {max(r[1] for r in runs) / 1024:.1f} MiB")
+    t_med, s_med = statistics.median(r[0] for r in ours), statistics.median(r[0] for r in theirs)
+    t_rss, s_rss = max(r[1] for r in ours), max(r[1] for r in theirs)
+    print(f"ratio tracer/tshark        : time {t_med / s_med:.2f} (median; target <= 1.0), "
+          f"memory {t_rss / s_rss:.2f} (target <= 0.25); load average now {os.getloadavg()[0]:.2f}")
+    _compare(_our_sessions(ours[0][2]), _tshark_sessions(theirs[0][2]))
+    if not args.keep_big:
+        path.unlink()
+
+
+def _compare(ours: dict, theirs: set) -> None:
+    reversed_ = {t for t in theirs if t not in ours and (t[1], t[0]) in ours}
+    missing = sorted(theirs - set(ours) - reversed_)
+    print(f"sessions: tshark finds {len(theirs):,} with AUTH; ours lists {len(ours):,} sessions; "
+          f"missing from ours: {len(missing)}; found with the ends swapped: {len(reversed_)}")
+    for client, server in missing[:20]:
+        print(f"  MISSING {client} → {server}")
+    kinds: dict[str, int] = {}
+    for rest in ours.values():
+        words = rest.split()
+        kinds[words[1] if len(words) > 1 else "?"] = kinds.get(words[1] if len(words) > 1 else "?", 0) + 1
+    print("ours by mechanism: " + ", ".join(f"{k} {v:,}" for k, v in sorted(kinds.items())))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=2000)
     parser.add_argument("--capture", action="store_true", help="record real sessions with tcpdump instead")
     parser.add_argument("--runs", type=int, default=3, help="take the best wall time of this many runs")
     parser.add_argument("--keep", metavar="FILE", help="keep the main capture here")
+    parser.add_argument("--big-sessions", type=int, default=32_000, help="sessions in the big mixed capture (0: skip)")
+    parser.add_argument("--big-only", action="store_true", help="run the big mixed capture only")
+    parser.add_argument("--seed", type=int, default=12, help="seed of the big capture")
+    parser.add_argument("--concurrent", type=int, default=3000, help="flows open at once in the big capture")
+    parser.add_argument("--snaplen", type=int, default=96, help="snap length of the cut sessions")
+    parser.add_argument("--keep-big", metavar="FILE", help="write the big capture here and keep it")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-trace-"))
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average at start: {load}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    if args.big_only:
+        big_case(work, args)
+        shutil.rmtree(work, ignore_errors=True)
+        return
     main_pcap = Path(args.keep) if args.keep else work / f"auth-{args.sessions}.pcap"
     made = time.perf_counter()
     (capture if args.capture else synthesise)(main_pcap, args.sessions)
@@ -236,6 +324,8 @@ def main() -> None:
     h_time, h_rss, _ = measure(tracer(hostile))
     print(f"reassembly worst case ({hostile.stat().st_size / 1e6:.2f} MB, 80,000 held segments): {h_time:6.2f} s, "
           f"peak RSS {h_rss / 1024:6.1f} MiB")
+    if args.big_sessions and not args.capture:
+        big_case(work, args)
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -9,7 +9,7 @@ PLAIN, LOGIN and CRAM-MD5 sessions with a short message each. `--capture` instea
 Both programs run on the same file in the same run; wall time and peak RSS (ru_maxrss of the child) are
 printed, plus the tracer's peak RSS at 1/4, 1x and 4x the sessions, to show memory does not grow with them.
 
-`--big-sessions N` (default 32,000) then writes, seeded, a ~100 MB capture of N interleaved sessions (PLAIN,
+`--big-sessions N` (default 30,000) then writes, seeded, a ~100 MB capture of N interleaved sessions (PLAIN,
 LOGIN, CRAM-MD5, SCRAM-SHA-256, XOAUTH2; successes and failures; some mid-session, some cut to a 96-byte snap
 length; noise flows between them: scripts/bench_trace_mix.py) and times both programs on it, alternating,
 `--runs` times each (median and best, peak RSS), then checks that every AUTH session tshark finds (by its TCP
@@ -18,7 +18,7 @@ length; noise flows between them: scripts/bench_trace_mix.py) and times both pro
 A last line times the reassembly worst case of issue 16 (a lost byte, then 40,000 one-byte segments held out of
 order and 40,000 header-only segments whose payload the capture cut: quadratic before, past 60 s).
 
-Usage: python scripts/bench_trace.py [--sessions 2000] [--capture] [--keep FILE] [--big-sessions 32000] [--seed 12]
+Usage: python scripts/bench_trace.py [--sessions 2000] [--capture] [--keep FILE] [--big-sessions 30000] [--seed 12]
 """
 
 from __future__ import annotations
@@ -280,7 +280,7 @@ def main() -> None:
     parser.add_argument("--capture", action="store_true", help="record real sessions with tcpdump instead")
     parser.add_argument("--runs", type=int, default=3, help="take the best wall time of this many runs")
     parser.add_argument("--keep", metavar="FILE", help="keep the main capture here")
-    parser.add_argument("--big-sessions", type=int, default=32_000, help="sessions in the big mixed capture (0: skip)")
+    parser.add_argument("--big-sessions", type=int, default=30_000, help="sessions in the big mixed capture (0: skip)")
     parser.add_argument("--big-only", action="store_true", help="run the big mixed capture only")
     parser.add_argument("--seed", type=int, default=12, help="seed of the big capture")
     parser.add_argument("--concurrent", type=int, default=3000, help="flows open at once in the big capture")

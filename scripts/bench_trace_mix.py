@@ -79,7 +79,7 @@ def _ending(mech: str, ok: bool, user: str, n: int, rng: random.Random) -> list[
     lines = [("S", b"235 2.7.0 Authentication successful\r\n")]
     if mech == "SCRAM-SHA-256":
         lines = [("S", b"334 " + _b64(b"v=%s" % _b64(rng.randbytes(32))) + b"\r\n"), ("C", b"\r\n")] + lines
-    body = b"Subject: bench %d\r\n\r\n" % n + BODY_LINE * rng.randint(3, 16) + b".\r\n"
+    body = b"Subject: bench %d\r\n\r\n" % n + BODY_LINE * rng.randint(2, 10) + b".\r\n"
     return lines + [("C", b"MAIL FROM:<%s@example.org>\r\n" % user.encode()), ("S", b"250 2.1.0 Ok\r\n"),
                     ("C", b"RCPT TO:<friend@example.net>\r\n"), ("S", b"250 2.1.5 Ok\r\n"), ("C", b"DATA\r\n"),
                     ("S", b"354 End data with <CR><LF>.<CR><LF>\r\n"), ("C", body),

@@ -129,6 +129,9 @@ class Observer(PartialSessions):
 
     # ---- client side ---------------------------------------------------------------------------------
     def _client(self, data: bytes, where: str, t: float | None, secret: bool, cut: bool = False) -> None:
+        if not self._keep and data != b"." and self._conn.state is State.DATA:
+            self._message_lines += 1                       # message text, no listing: only counted (fast path)
+            return
         if self._conn.state is State.GREETING and not self._server_seen:
             self._start_from_client(data, where)
         self._answer_missing_replies(data, where)

@@ -177,8 +177,8 @@ def _one_session(port: int, n: int) -> None:
         client.close()
 
 
-def measure(command: list[str]) -> tuple[float, int, bytes]:
-    """Wall seconds, peak RSS in KiB (this child only) and its standard output."""
+def measure(command: list[str]) -> tuple[float, int, bytes, float]:
+    """Wall seconds, peak RSS in KiB (this child only), its standard output and its CPU seconds (user+sys)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT)
@@ -189,7 +189,7 @@ def measure(command: list[str]) -> tuple[float, int, bytes]:
         data = out.read()
     if proc.returncode != 0:
         raise SystemExit(f"{command[0]} failed with exit {proc.returncode}")
-    return elapsed, usage.ru_maxrss, data
+    return elapsed, usage.ru_maxrss, data, usage.ru_utime + usage.ru_stime
 
 
 def tracer(path: Path) -> list[str]:
@@ -203,9 +203,9 @@ def tshark(path: Path, port: int | None = None) -> list[str]:
             "-e", "smtp.req.parameter"]
 
 
-def best_of(command: list[str], runs: int) -> tuple[float, int, bytes]:
+def best_of(command: list[str], runs: int) -> tuple[float, int, bytes, float]:
     results = [measure(command) for _ in range(runs)]
-    return min(r[0] for r in results), max(r[1] for r in results), results[0][2]
+    return min(r[0] for r in results), max(r[1] for r in results), results[0][2], min(r[3] for r in results)
 
 
 def tshark_auth_tuples(path: Path) -> list[str]:
@@ -249,11 +249,13 @@ def big_case(work: Path, args: argparse.Namespace) -> None:
         ours.append(measure(tracer(path)))
         theirs.append(measure(tshark_auth_tuples(path)))
     for name, runs in (("smtp-tutor trace --summary", ours), ("tshark -Y AUTH (4-tuple)", theirs)):
-        print(f"{name:27s}: runs {' '.join(f'{r[0]:.2f}' for r in runs)} s, median "
-              f"{statistics.median(r[0] for r in runs):.2f} s, peak RSS {max(r[1] for r in runs) / 1024:.1f} MiB")
+        print(f"{name:27s}: wall {' '.join(f'{r[0]:.2f}' for r in runs)} s (median "
+              f"{statistics.median(r[0] for r in runs):.2f}), CPU {' '.join(f'{r[3]:.2f}' for r in runs)} s (median "
+              f"{statistics.median(r[3] for r in runs):.2f}), peak RSS {max(r[1] for r in runs) / 1024:.1f} MiB")
     t_med, s_med = statistics.median(r[0] for r in ours), statistics.median(r[0] for r in theirs)
+    t_cpu, s_cpu = statistics.median(r[3] for r in ours), statistics.median(r[3] for r in theirs)
     t_rss, s_rss = max(r[1] for r in ours), max(r[1] for r in theirs)
-    print(f"ratio tracer/tshark        : time {t_med / s_med:.2f} (median; target <= 1.0), "
+    print(f"ratio tracer/tshark        : wall {t_med / s_med:.2f}, CPU {t_cpu / s_cpu:.2f} (medians; target <= 1.0), "
           f"memory {t_rss / s_rss:.2f} (target <= 0.25); load average now {os.getloadavg()[0]:.2f}")
     _compare(_our_sessions(ours[0][2]), _tshark_sessions(theirs[0][2]))
     if not args.keep_big:
@@ -301,14 +303,16 @@ def main() -> None:
     size = main_pcap.stat().st_size
     print(f"capture: {main_pcap} ({'tcpdump on loopback' if args.capture else 'synthesised'}), "
           f"{args.sessions} sessions, {size / 1e6:.2f} MB, made in {made:.2f} s; {os.cpu_count()} CPUs")
-    t_time, t_rss, t_out = best_of(tracer(main_pcap), args.runs)
+    t_time, t_rss, t_out, t_cpu = best_of(tracer(main_pcap), args.runs)
     t_sessions = len(t_out.splitlines())
-    print(f"smtp-tutor trace --summary : {t_time:6.2f} s  peak RSS {t_rss / 1024:6.1f} MiB  {t_sessions} sessions")
+    print(f"smtp-tutor trace --summary : {t_time:6.2f} s  CPU {t_cpu:6.2f} s  peak RSS {t_rss / 1024:6.1f} MiB  "
+          f"{t_sessions} sessions")
     if shutil.which("tshark"):
-        s_time, s_rss, s_out = best_of(tshark(main_pcap, CAPTURE_PORT if args.capture else None), args.runs)
-        print(f"tshark -Y AUTH             : {s_time:6.2f} s  peak RSS {s_rss / 1024:6.1f} MiB  "
+        s_time, s_rss, s_out, s_cpu = best_of(tshark(main_pcap, CAPTURE_PORT if args.capture else None), args.runs)
+        print(f"tshark -Y AUTH             : {s_time:6.2f} s  CPU {s_cpu:6.2f} s  peak RSS {s_rss / 1024:6.1f} MiB  "
               f"{len(s_out.splitlines())} AUTH lines")
-        print(f"ratio tracer/tshark        : {t_time / s_time:6.2f} (below 1 = faster than tshark)")
+        print(f"ratio tracer/tshark        : {t_time / s_time:6.2f} wall, {t_cpu / s_cpu:.2f} CPU "
+              f"(below 1 = faster than tshark)")
     else:
         print("tshark not installed: no comparison (apt-get install tshark)")
     if not args.capture:
@@ -316,12 +320,12 @@ def main() -> None:
             n = max(1, args.sessions // factor) if factor == 4 else args.sessions * 4
             extra = work / f"auth-{n}.pcap"
             synthesise(extra, n)
-            e_time, e_rss, e_out = measure(tracer(extra))
+            e_time, e_rss, e_out, _ = measure(tracer(extra))
             print(f"  memory check: {n:6d} sessions, {extra.stat().st_size / 1e6:6.2f} MB: {e_time:6.2f} s, "
                   f"peak RSS {e_rss / 1024:6.1f} MiB, {len(e_out.splitlines())} sessions")
     hostile = work / "reassembly.pcap"
     hostile_reassembly(hostile)
-    h_time, h_rss, _ = measure(tracer(hostile))
+    h_time, h_rss, _, _ = measure(tracer(hostile))
     print(f"reassembly worst case ({hostile.stat().st_size / 1e6:.2f} MB, 80,000 held segments): {h_time:6.2f} s, "
           f"peak RSS {h_rss / 1024:6.1f} MiB")
     if args.big_sessions and not args.capture:

@@ -254,6 +254,9 @@ class Observer(PartialSessions):
         self._server_seen = True
         self._message_ended = False
         self._server_lines += 1
+        if not self._keep and not cut and data[3:4] == b"-":
+            self._conn.receive_data(data + b"\r\n")    # a reply's inner line: read with its last line (fast path)
+            return
         row = Row("S", self._text(data if shown is None else shown), where, t, self._tls, "reply")
         if cut:
             row.notes.append(note("note.cut-line"))

@@ -11,6 +11,10 @@ from tutor.classroom.session import SessionSummary
 COLUMNS = ("time", "peer", "user", "client", "mechanism", "tls", "result", "mistake")
 
 
+def headings() -> dict[str, str]:
+    return {column: words.text(f"column.{column}") for column in COLUMNS}
+
+
 def state(summary: SessionSummary) -> str:
     """For colour: "ok" (logged in, no mistake), "warn" (logged in with a mistake), "fail", "open", "idle"."""
     if summary.logged_in:

@@ -128,7 +128,7 @@ class BearerServer:
             self._user, token, trail = self.parse(blob)
         except InputError as exc:
             self._stage = "done"
-            bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)})
+            bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)}, secret=True)
             return Done(AuthResult(False, reason="malformed"), (bad,))
         if self._check(self._user, token):
             self._stage = "done"

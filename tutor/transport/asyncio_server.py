@@ -40,6 +40,7 @@ class ServeConfig:
     log: Log | None = print
     record: Any = None                   # a tutor.trace.transcript.Recorder: every session as JSON Lines
     target: str = "serve"                # the recorded sessions' target name
+    watch: Any = None                    # a tutor.classroom.feed.Feed: every session's events (the classroom view)
 
 
 class SessionProtocol(asyncio.Protocol):
@@ -71,6 +72,8 @@ class SessionProtocol(asyncio.Protocol):
         where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         service.log_line(self._number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
         service.record_begin(self._number, where)
+        if service.config.watch is not None:
+            service.config.watch.session_opened(self._number, where, self._implicit)
         self._sim = service.factory(service.config.tls is not None)
         if len(service.sessions) > service.config.max_clients:
             self._write(self._sim.busy())
@@ -100,6 +103,8 @@ class SessionProtocol(asyncio.Protocol):
         self._service.closed(self)
         self._service.log_line(self._number, "connection closed")
         self._service.record_end(self._number)
+        if self._service.config.watch is not None:
+            self._service.config.watch.session_closed(self._number)
 
     # ---- helpers --------------------------------------------------------------------------------------
 
@@ -107,6 +112,8 @@ class SessionProtocol(asyncio.Protocol):
         transport = self._transport
         self._service.log_output(self._number, out)
         self._service.record_output(self._number, out, self._tls)
+        if self._service.config.watch is not None:
+            self._service.config.watch.session_output(self._number, out, self._tls)
         if transport is None or transport.is_closing():
             return
         if out.data:
@@ -138,6 +145,8 @@ class SessionProtocol(asyncio.Protocol):
         service.log_line(self._number, f"TLS established: {new.get_extra_info('ssl_object').version()}, "
                                        f"{cipher[0] if cipher else '?'}")
         self._upgrading = False
+        if service.config.watch is not None:
+            service.config.watch.session_tls(self._number)
         self._write(self._sim.tls_established())
         if self._early:
             early, self._early = bytes(self._early), bytearray()

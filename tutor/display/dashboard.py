@@ -1,0 +1,146 @@
+"""`serve --dashboard`: a full-screen live view of the class (prompt_toolkit) on the server's event loop.
+
+Top: the class totals. Then one row per session, newest first, coloured by outcome. ↑/↓ select, Enter shows
+the selected session's exchange as the tracer annotates it (passwords masked), Esc goes back, q or Ctrl-C
+leaves (and stops the server). Redraws are coalesced by prompt_toolkit (min_redraw_interval).
+"""
+
+from __future__ import annotations
+
+from prompt_toolkit.application import Application
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.layout import HSplit, Layout, Window
+from prompt_toolkit.layout.controls import FormattedTextControl
+from prompt_toolkit.layout.dimension import Dimension
+from prompt_toolkit.styles import Style
+
+from tutor.classroom import detail, rows, words
+from tutor.classroom.model import Classroom
+from tutor.display.classroom_line import WIDTHS
+
+REDRAW = 0.2        # seconds: at most five redraws a second however busy the class is
+STYLE = Style.from_dict({
+    "totals": "bold", "heading": "bold underline", "help": "reverse",
+    "ok": "ansigreen bold", "warn": "ansigreen", "fail": "ansired bold", "open": "italic", "idle": "italic",
+    "mistake": "ansired", "selected": "reverse", "clear": "ansired", "tls": "ansigreen", "user": "bold",
+    "k-heading": "bold", "k-prefix-client": "ansigreen bold", "k-client": "ansigreen",
+    "k-prefix-server": "ansiblue bold", "k-server": "ansiblue", "k-prefix-note": "ansimagenta bold",
+    "k-note": "", "k-auth": "ansicyan", "k-problem": "ansired", "k-leak": "ansired bold",
+    "k-finding": "ansigreen bold", "k-mark": "italic", "k-data": "italic", "k-log": "",
+})
+CELLS = ("time", "peer", "user", "client", "mechanism", "tls", "result")
+
+
+class Dashboard:
+    """The view over a Classroom; `run()` until the teacher leaves. `app` can be given input/output for tests."""
+
+    def __init__(self, room: Classroom, where: str = "", **app_options) -> None:
+        self.room, self.where = room, where
+        self.selected = 0            # index into the rows, newest first
+        self.detail_of: str | None = None
+        self.scroll = 0
+        self.app = Application(layout=self._layout(), key_bindings=self._keys(), style=STYLE, full_screen=True,
+                               min_redraw_interval=REDRAW, mouse_support=False, **app_options)
+        self._unlisten = room.listen(lambda summary: self.app.invalidate())
+
+    async def run(self) -> None:
+        try:
+            await self.app.run_async()
+        finally:
+            self._unlisten()
+
+    # ---- what is drawn ------------------------------------------------------------------------------------
+    def totals_text(self) -> StyleAndTextTuples:
+        return [("class:totals", line + "\n") for line in rows.totals_lines(self.room.totals())]
+
+    def table_text(self) -> StyleAndTextTuples:
+        summaries = self.room.summaries()
+        self.selected = min(self.selected, max(len(summaries) - 1, 0))
+        heads = rows.headings()
+        out: StyleAndTextTuples = [("class:heading", "".join(_cell(heads[c], c) for c in CELLS) + heads["mistake"]),
+                                   ("", "\n")]
+        if not summaries:
+            return out + [("class:open", words.text("dashboard.empty", where=self.where or "HOST:PORT"))]
+        for index, summary in enumerate(summaries):
+            cells, state = rows.cells(summary), rows.state(summary)
+            pick = " class:selected" if index == self.selected else ""
+            out += [("" + pick, _cell(cells["time"], "time") + _cell(cells["peer"], "peer")),
+                    ("class:user" + pick, _cell(cells["user"], "user")),
+                    ("" + pick, _cell(cells["client"], "client") + _cell(cells["mechanism"], "mechanism")),
+                    (("class:tls" if summary.tls else "class:clear") + pick, _cell(cells["tls"], "tls")),
+                    (f"class:{state}" + pick, _cell(cells["result"], "result")),
+                    ("class:mistake" + pick, cells["mistake"]), ("", "\n")]
+        return out
+
+    def detail_text(self) -> StyleAndTextTuples:
+        summary = self.room.summary(self.detail_of or "")
+        if summary is None:
+            return [("class:fail", words.text("dashboard.detail-missing"))]
+        out: StyleAndTextTuples = []
+        for line in detail.listing(summary)[self.scroll:]:
+            out += [(f"class:k-{kind}", text) for kind, text in line] + [("", "\n")]
+        return out
+
+    def _layout(self) -> Layout:
+        from prompt_toolkit.filters import Condition
+        from prompt_toolkit.layout import ConditionalContainer
+
+        listing = Condition(lambda: self.detail_of is None)
+        body = HSplit([
+            ConditionalContainer(Window(FormattedTextControl(self.table_text), wrap_lines=False), listing),
+            ConditionalContainer(Window(FormattedTextControl(self.detail_text), wrap_lines=True), ~listing),
+        ])
+        return Layout(HSplit([
+            Window(FormattedTextControl(self.totals_text), height=Dimension.exact(3)),
+            body,
+            Window(FormattedTextControl(lambda: [("class:help", words.text("dashboard.help"))]), height=1),
+        ]))
+
+    # ---- keys ---------------------------------------------------------------------------------------------
+    def _keys(self) -> KeyBindings:
+        keys = KeyBindings()
+
+        @keys.add("up")
+        def _up(event) -> None:
+            if self.detail_of is None:
+                self.selected = max(self.selected - 1, 0)
+            else:
+                self.scroll = max(self.scroll - 1, 0)
+
+        @keys.add("down")
+        def _down(event) -> None:
+            if self.detail_of is None:
+                self.selected += 1           # table_text() keeps it in range
+            else:
+                self.scroll += 1
+
+        @keys.add("pageup")
+        def _page_up(event) -> None:
+            self.scroll = max(self.scroll - 20, 0)
+
+        @keys.add("pagedown")
+        def _page_down(event) -> None:
+            self.scroll += 20
+
+        @keys.add("enter")
+        def _open(event) -> None:
+            summaries = self.room.summaries()
+            if self.detail_of is None and summaries:
+                self.detail_of, self.scroll = summaries[min(self.selected, len(summaries) - 1)].sid, 0
+
+        @keys.add("escape", eager=True)
+        def _back(event) -> None:
+            self.detail_of = None
+
+        @keys.add("q")
+        @keys.add("c-c")
+        def _quit(event) -> None:
+            event.app.exit()
+
+        return keys
+
+
+def _cell(text: str, column: str) -> str:
+    width = WIDTHS[column]
+    return (text if len(text) <= width else text[:width - 1] + "…").ljust(width) + " "

@@ -6,5 +6,5 @@ from setuptools import find_packages, setup
 setup(
     packages=find_packages(include=["tutor", "tutor.*"]) + ["tutor.lessons"],
     package_dir={"tutor.lessons": "lessons"},
-    package_data={"tutor": ["data/*.toml"], "tutor.lessons": ["*.toml", "*.md"]},
+    package_data={"tutor": ["data/*.toml", "data/web/*"], "tutor.lessons": ["*.toml", "*.md"]},
 )

@@ -24,6 +24,7 @@ class Reading:
 
     user: str = ""
     mistakes: tuple[str, ...] = ()
+    misplaced: bool = False     # the shape does not fit the role: it may hold a password where none belongs
 
 
 def decode(text: str, initial: bool) -> bytes | None:
@@ -40,11 +41,12 @@ def read(mechanism: str, data: bytes, index: int) -> Reading:
         return _login(data, index)
     if mechanism == "CRAM-MD5":
         return _cram(data)
-    if index == 0 and mechanism.startswith(("SCRAM-", "XOAUTH2", "OAUTHBEARER")):
+    if mechanism.startswith(("SCRAM-", "XOAUTH2", "OAUTHBEARER")):
         found = identify(data, mechanism, from_server=False)
         fields = {f.label: f.value for f in found.fields if not f.secret}
-        return Reading(_name(fields.get("user") or fields.get("authzid") or ""))
-    return Reading()
+        known = found.kind.startswith("scram-") or found.kind in ("xoauth2", "oauthbearer", "oauthbearer-ack", "empty")
+        return Reading(_name(fields.get("user") or fields.get("authzid") or "") if index == 0 else "", (), not known)
+    return Reading("", (), True)     # an unknown mechanism's payload: nothing says what it holds
 
 
 def _plain(data: bytes) -> Reading:
@@ -64,14 +66,14 @@ def _login(data: bytes, index: int) -> Reading:
     """LOGIN's answers by position (draft-murchison-sasl-login §2.1): the user name, then the password."""
     mistakes: tuple[str, ...] = ("trailing-newline",) if data.endswith(b"\n") else ()
     if data.count(b"\0") == 2:
-        return Reading(_name(data.split(b"\0")[1]) if index == 0 else "", ("plain-to-login",) + mistakes)
-    return Reading(_name(data.rstrip(b"\r\n")) if index == 0 else "", mistakes)
+        return Reading(_name(data.split(b"\0")[1]) if index == 0 else "", ("plain-to-login",) + mistakes, True)
+    return Reading(_name(data.rstrip(b"\r\n")) if index == 0 else "", mistakes, index > 1)
 
 
 def _cram(data: bytes) -> Reading:
     found = identify(data, "CRAM-MD5", from_server=False)
     if found.kind != "cram-response":
-        return Reading("", ("cram-format",))
+        return Reading("", ("cram-format",), True)
     return Reading(_name(dict((f.label, f.value) for f in found.fields)["user"]))
 
 

@@ -70,19 +70,26 @@ class SessionTracker:
         self._mechanism = ""          # the AUTH exchange in progress ("" when none)
         self._index = 0               # client messages so far in it
         self._last_code = 0
-        self._secret_sent = False
+        self.hide_notes = False       # the client's last lines may hold a misplaced password: redact the notes
 
     # ---- input ----------------------------------------------------------------------------------------
     def line(self, direction: str, text: str, t: float, tls: bool, secret: bool) -> None:
-        """One transcript line as the server logged it (`text` escaped; `secret`: it carries a credential)."""
+        """One transcript line as the server logged it (`text` escaped; `secret`: it carries a credential).
+
+        A client AUTH line that does not have the shape of its role (a PLAIN message as LOGIN's user name,
+        `user password` as a CRAM-MD5 answer) may hold a password where none belongs: kept redacted too, with
+        the server's notes about it (`hide_notes`)."""
         self.summary.tls = self.summary.tls or tls
-        raw = _bytes(text)
-        self._keep(Entry(direction, redacted(raw).encode("utf-8") if secret else raw, t, tls, secret))
         if direction == "S":
+            self._keep(Entry(direction, _bytes(text), t, tls, False))
             self._server(text)
-        else:
-            self.behaviour.client_line(t)
-            self._client(text, tls, secret)
+            return
+        self.behaviour.client_line(t)
+        misplaced = self._client(text, tls, secret)
+        self.hide_notes = self.hide_notes or misplaced
+        hidden = secret or misplaced
+        raw = _bytes(text)
+        self._keep(Entry(direction, redacted(raw).encode("utf-8") if hidden else raw, t, tls, hidden))
 
     def note(self, note: Note, t: float) -> None:
         """One of the server's notes: some are mistakes by themselves; all are kept (worded only when shown)."""
@@ -93,7 +100,7 @@ class SessionTracker:
             self.summary.mistake(found)
         if note.key == "sim.auth.failed":
             self._failure(str(note.params.get("reason", "")))
-        self._keep((t, note))
+        self._keep((t, note.__class__(note.key, {}, note.source, secret=True) if self.hide_notes else note))
 
     def tls_started(self) -> None:
         """RFC 3207 §4.2: the session starts over inside TLS, so the client must EHLO again."""
@@ -107,18 +114,19 @@ class SessionTracker:
         self.summary.client = clients.guess(self.behaviour)
 
     # ---- client lines ---------------------------------------------------------------------------------
-    def _client(self, text: str, tls: bool, secret: bool) -> None:
+    def _client(self, text: str, tls: bool, secret: bool) -> bool:
+        """True when the line is an AUTH payload whose shape does not fit its role."""
         if self._mechanism and self._last_code == 334:
-            self._payload(text, initial=False, tls=tls, secret=secret)
-            return
+            return self._payload(text, initial=False, tls=tls, secret=secret)
         verb, _, rest = text.partition(" ")
         upper = verb.upper()
         if upper in ("EHLO", "HELO"):
             self._ehlo(verb, rest)
         elif upper == "AUTH":
-            self._auth(rest, tls, secret)
+            return self._auth(rest, tls, secret)
         elif upper == "STARTTLS":
             self._ehlo_since_tls = False
+        return False
 
     def _ehlo(self, verb: str, name: str) -> None:
         self._ehlo_since_tls = True
@@ -127,27 +135,26 @@ class SessionTracker:
             self.summary.ehlo = self.behaviour.ehlo
             self.summary.client = clients.guess(self.behaviour)
 
-    def _auth(self, rest: str, tls: bool, secret: bool) -> None:
+    def _auth(self, rest: str, tls: bool, secret: bool) -> bool:
         if not self._ehlo_since_tls:
             self.summary.mistake("no-ehlo-after-tls" if self.summary.tls and self.behaviour.verb else "auth-before-ehlo")
         words = rest.split()
         if not words:
-            return
+            return False
         self._mechanism, self._index, self._last_code = words[0].upper(), 0, 0
         self.summary.mechanism = self._mechanism[:32]
         if self.summary.mechanism not in self.summary.tried:
             self.summary.tried.append(self.summary.mechanism)
         if not self.behaviour.first_auth:
             self.behaviour.first_auth = self._mechanism + ("-ir" if len(words) > 1 else "")
-        if len(words) > 1:
-            self._payload(words[1], initial=True, tls=tls, secret=secret)
+        return len(words) > 1 and self._payload(words[1], initial=True, tls=tls, secret=secret)
 
-    def _payload(self, text: str, initial: bool, tls: bool, secret: bool) -> None:
+    def _payload(self, text: str, initial: bool, tls: bool, secret: bool) -> bool:
         mech, index = self._mechanism, self._index
         self._index += 1
         data = payloads.decode(text, initial)
         if data is None:
-            return
+            return False
         reading = payloads.read(mech, data, index)
         if reading.user and not (mech == "LOGIN" and index > 0):
             self.summary.user = reading.user
@@ -159,6 +166,7 @@ class SessionTracker:
                 self.summary.mistake("password-without-tls")
             elif mech in TOKEN_MECHANISMS:
                 self.summary.mistake("token-without-tls")
+        return reading.misplaced and not secret
 
     # ---- server lines ---------------------------------------------------------------------------------
     def _server(self, text: str) -> None:

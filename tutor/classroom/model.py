@@ -83,7 +83,6 @@ class Classroom:
         if tracker is None or tracker.summary.ended is not None:
             return
         lines = list(lines)
-        tracker.hide_notes = False
         for direction, text, secret in lines:    # as a recording orders them: client, server's reasoning, reply
             if direction == "C":
                 tracker.line(direction, text, t, tls, secret)

@@ -70,7 +70,7 @@ class SessionTracker:
         self._mechanism = ""          # the AUTH exchange in progress ("" when none)
         self._index = 0               # client messages so far in it
         self._last_code = 0
-        self.hide_notes = False       # the client's last lines may hold a misplaced password: redact the notes
+        self.hide_notes = False       # this AUTH exchange may hold a misplaced password: redact the server's notes
 
     # ---- input ----------------------------------------------------------------------------------------
     def line(self, direction: str, text: str, t: float, tls: bool, secret: bool) -> None:
@@ -181,7 +181,7 @@ class SessionTracker:
             self.summary.logged_in = True
             if self._mechanism not in self.summary.worked:
                 self.summary.worked.append(self._mechanism)
-        self._mechanism = ""
+        self._mechanism, self.hide_notes = "", False
 
     def _failure(self, reason: str) -> None:
         if not any(m in self.summary.mistakes for m in payloads.PAYLOAD_MISTAKES):

@@ -68,9 +68,9 @@ class WebView:
         app.router.add_get("/static/{name}", self._file)
         app.router.add_get("/events", self._events)
         app.router.add_get("/session/{sid}", self._session)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True, shutdown_timeout=1.0)
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         try:
             await site.start()
         except OSError as exc:

@@ -11,6 +11,14 @@ from tutor.classroom.session import SessionSummary
 COLUMNS = ("time", "peer", "user", "client", "mechanism", "tls", "result", "mistake")
 
 
+WARNINGS = ("password-without-tls", "token-without-tls")   # true, but the lab profile invites them: shown last
+
+
+def ordered_mistakes(keys: list[str]) -> list[str]:
+    """The real errors first, in the order they happened, then the clear-text warnings."""
+    return sorted(keys, key=lambda key: key in WARNINGS)
+
+
 def headings() -> dict[str, str]:
     return {column: words.text(f"column.{column}") for column in COLUMNS}
 
@@ -34,7 +42,7 @@ def cells(summary: SessionSummary) -> dict[str, str]:
         "mechanism": summary.mechanism or "-",
         "tls": "TLS" if summary.tls else "clear",
         "result": words.result(summary.result, summary.logged_in, summary.open),
-        "mistake": "; ".join(words.mistake(m) for m in summary.mistakes),
+        "mistake": "; ".join(words.mistake(m) for m in ordered_mistakes(summary.mistakes)),
     }
 
 

@@ -181,7 +181,7 @@ def test_open_sessions_count_and_memory_is_bounded():
 def test_listeners_hear_each_change_and_can_stop():
     room = Classroom()
     heard = []
-    stop = room.listen(lambda summary: heard.append((summary.sid, summary.open)))
+    stop = room.listen(lambda sid, still_open: heard.append((sid, still_open)))
     play(room, 1, "lab", ["EHLO pc1", "QUIT"])
     assert heard[0] == ("1", True) and heard[-1] == ("1", False)
     stop()

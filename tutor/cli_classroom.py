@@ -101,22 +101,24 @@ class ClassroomRun:
             return
         print(f"smtp-tutor serve: class report written to {self.args.report} ({fmt})", file=sys.stderr)
 
-    def _print_ended(self, summary) -> None:
-        if summary.open:
-            return
-        from tutor.display.classroom_line import coloured
-        print(coloured(summary), flush=True)
+    def _print_ended(self, sid: str, still_open: bool) -> None:
+        summary = None if still_open else self.room.summary(sid)
+        if summary is not None:
+            from tutor.display.classroom_line import coloured
+            print(coloured(summary), flush=True)
 
 
 def _web_address(text: str) -> tuple[str, int]:
+    """HOST:PORT ([v6]:PORT for IPv6); port 0 takes any free port (the page's address is printed)."""
     from tutor.transport.address import parse
+    host, colon, port = text.rpartition(":")
+    if not colon or not host or not port.isdigit():
+        raise InputError(f"--web {text!r}: give HOST:PORT, for example 127.0.0.1:8080")
     try:
-        address = parse(text)
+        address = parse(host if port == "0" else text)
     except TutorError as exc:
         raise InputError(f"--web {text!r}: {exc}") from None
-    if ":" not in text.rsplit("]", 1)[-1]:
-        raise InputError(f"--web {text!r}: give HOST:PORT, for example 127.0.0.1:8080")
-    return address.host, address.port
+    return address.host, 0 if port == "0" else address.port
 
 
 def _check_writable(path: str) -> None:

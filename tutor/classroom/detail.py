@@ -1,42 +1,66 @@
-"""One session's exchange, decoded and annotated by the tracer (tutor.trace) from its redacted entries.
+"""One session's exchange, decoded and annotated by the tracer (tutor.trace) from its redacted records.
 
-The entries are what `serve --record` writes, so the view shows exactly what `smtp-tutor trace` would show
-for the recorded file; the credentials were redacted by role when the entries were kept.
+The records are what `serve --record` writes, so the view shows exactly what `smtp-tutor trace` shows for
+a recorded file; the credentials are redacted by role (the lines the server masks, plus credentials a student
+put where none belongs), so no password reaches a view.
 """
 
 from __future__ import annotations
 
 from typing import Iterator
 
-from tutor.classroom.session import SessionSummary
+from tutor import escapes
+from tutor.classroom.session import SessionSummary, Step
+from tutor.errors import InputError
 from tutor.trace import render
 from tutor.trace.importers import jsonl
 from tutor.trace.pipeline import reports
 from tutor.trace.report import SessionReport
 from tutor.trace.source import Source
-from tutor.explain import Note
 from tutor.trace.transcript import REDACTED, Entry
 
 OPTIONS = render.Options(reveal=False)
 
 
 def records(summary: SessionSummary) -> Iterator[dict]:
-    """The session as JSON Lines objects (a header, its entries redacted, an end when it is over)."""
+    """The session as JSON Lines objects, as `serve --record` orders them (client lines, the server's notes,
+    its reply), redacted: the lines the server masked, and the misplaced credentials the summary found."""
+    sid = summary.sid
     yield {"type": "header", "version": 1, "target": f"serve from {summary.peer}", "started": summary.started,
-           "redacted": True, "session": summary.sid}
-    for item in summary.entries:
-        yield {**as_entry(item).to_json(redact=True), "session": summary.sid}
+           "redacted": True, "session": sid}
+    for index, step in enumerate(summary.steps):
+        for entry in entries(step, index in summary.hidden, index in summary.hidden_notes):
+            yield {**entry.to_json(redact=True), "session": sid}
+    if summary.dropped:
+        yield {"type": "note", "t": summary.ended or 0.0, "source": "tutor", "key": "classroom.dropped",
+               "text": f"{summary.dropped} more steps were not kept", "session": sid}
     if not summary.open:
-        yield {"type": "end", "t": summary.ended, "session": summary.sid}
+        yield {"type": "end", "t": summary.ended, "session": sid}
 
 
-def as_entry(item: Entry | tuple[float, Note]) -> Entry:
-    """A kept line as it is, a kept server note worded now (its words hidden if it is secret)."""
-    if isinstance(item, Entry):
-        return item
-    t, note = item
-    return Entry("note", t=t, secret=note.secret, key=note.key, text=REDACTED if note.secret else note.text(),
-                 source="server")
+def entries(step: Step, hide_client: bool, hide_notes: bool) -> Iterator[Entry]:
+    """One step as transcript entries; secret lines and notes carry no words of theirs past to_json(redact)."""
+    for line in step.lines:
+        if line.direction == "C":
+            secret = line.masked is not None or hide_client
+            yield Entry("C", _bytes(line.text), step.t, step.tls, secret)
+    for note in step.notes:
+        secret = note.secret or hide_notes
+        yield Entry("note", t=step.t, secret=secret, key=note.key, text=REDACTED if secret else note.text(),
+                    source="server")
+    for line in step.lines:
+        if line.direction != "C":
+            yield Entry(line.direction, _bytes(line.text), step.t, step.tls, False)
+
+
+def _bytes(text: str) -> bytes:
+    """A logged line back to its bytes (tutor.escapes.show's escapes undone); never fails."""
+    if "\\" not in text:
+        return text.encode("utf-8", "replace")
+    try:
+        return escapes.parse(text)
+    except InputError:
+        return text.encode("utf-8", "replace")
 
 
 def report(summary: SessionSummary) -> SessionReport | None:

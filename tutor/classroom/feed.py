@@ -20,13 +20,12 @@ class Feed:
         self.room.opened(str(number), peer, self._clock(), implicit_tls)
 
     def session_output(self, number: int, out, tls: bool) -> None:
-        """One tutor.sim.output.Output: its transcript lines (secret when the server masks them) and notes."""
+        """One tutor.sim.output.Output: its transcript lines (masked when they carry a credential) and notes."""
         if out.transcript or out.notes:
-            lines = [(line.direction, line.text, line.masked is not None) for line in out.transcript]
-            self.room.exchange(str(number), lines, out.notes, tls, self._clock())
+            self.room.exchange(str(number), out.transcript, out.notes, tls, self._clock())
 
     def session_tls(self, number: int) -> None:
-        self.room.tls_started(str(number))
+        """TLS is up; the next steps say so themselves (their `tls` flag), so nothing to do here."""
 
     def session_closed(self, number: int) -> None:
         self.room.closed(str(number), self._clock())

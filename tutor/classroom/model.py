@@ -1,6 +1,6 @@
 """The whole class (sans-IO): session events in, rows, class totals and per-student records out.
 
-`serve` calls opened / exchange / tls_started / closed as its sessions go; the dashboard, the web view, the
+`serve` calls opened / exchange / closed as its sessions go; the dashboard, the web view, the
 one-line log and the end-of-class report read rows(), totals() and students(). Listeners hear about every
 changed session. Memory is bounded: only the most recent MAX_SESSIONS sessions keep their row and exchange;
 what ended sessions taught the totals and the report stays in small per-student counters.
@@ -8,18 +8,17 @@ what ended sessions taught the totals and the report stays in small per-student 
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter, deque
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from itertools import islice
+from typing import Callable
 
 from tutor.explain import Note
-from tutor.classroom.session import SessionSummary, SessionTracker
+from tutor.classroom.session import Line, SessionSummary, SessionTracker
 
 MAX_SESSIONS = 1000
 MAX_STUDENTS = 10000
-Listener = Callable[[SessionSummary], None]
-# (direction "C"/"S", text as logged, secret: the line carries a credential)
-WireLine = tuple[str, str, bool]
+Listener = Callable[[str, bool], None]     # (session id, still open): called after each change
 
 
 @dataclass
@@ -38,10 +37,19 @@ class Student:
     def fold(self, summary: SessionSummary) -> None:
         self.sessions += 1
         self.successes += summary.logged_in
-        self.mistakes.update(summary.mistakes)
-        for mine, theirs in ((self.tried, summary.tried), (self.worked, summary.worked),
-                             (self.clients, [summary.client]), (self.peers, [summary.peer.rsplit(":", 1)[0]])):
-            mine.extend(x for x in theirs if x not in mine and len(mine) < 20)
+        for key in summary.mistakes:
+            self.mistakes[key] += 1
+        _add_new(self.tried, summary.tried)
+        _add_new(self.worked, summary.worked)
+        _add_new(self.clients, (summary.client,))
+        _add_new(self.peers, (summary.peer.rsplit(":", 1)[0],))
+
+
+def _add_new(mine: list[str], theirs) -> None:
+    """Append what is not there yet (at most 20: a report line, not a log)."""
+    for item in theirs:
+        if item not in mine and len(mine) < 20:
+            mine.append(item)
 
 
 @dataclass(frozen=True)
@@ -59,54 +67,49 @@ class Classroom:
 
     def __init__(self, max_sessions: int = MAX_SESSIONS) -> None:
         self.max_sessions = max_sessions
-        self._sessions: OrderedDict[str, SessionTracker] = OrderedDict()
+        self._sessions: dict[str, SessionTracker] = {}
+        self._order: deque[str] = deque()           # oldest first, for forgetting
         self._students: dict[str, Student] = {}
+        self._live: dict[str, SessionTracker] = {}    # the open sessions
         self._ended = 0
         self._tried: Counter = Counter()     # per mechanism, ended sessions that tried it
         self._worked: Counter = Counter()
         self._listeners: list[Listener] = []
 
     def listen(self, listener: Listener) -> Callable[[], None]:
-        """Call `listener(summary)` after each change; returns the function that stops it."""
+        """Call `listener(sid, open)` after each change (cheap: nothing is read); returns what stops it."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     # ---- events -----------------------------------------------------------------------------------------
     def opened(self, sid: str, peer: str, t: float, tls: bool = False) -> None:
-        self._sessions[sid] = SessionTracker(sid, peer, t, tls)
+        tracker = SessionTracker(sid, peer, t, tls)
+        self._sessions[sid] = self._live[sid] = tracker
+        self._order.append(sid)
         self._evict()
         self._changed(sid)
 
-    def exchange(self, sid: str, lines: Iterable[WireLine], notes: Iterable[Note], tls: bool, t: float) -> None:
-        """What one step of the server produced: the lines received and sent, and its notes."""
+    def exchange(self, sid: str, lines: tuple[Line, ...], notes: tuple[Note, ...], tls: bool, t: float) -> None:
+        """What one call into the simulator produced: the lines received and sent (tutor.sim.output
+        TranscriptLine), and its notes. Only kept here; read when the session is looked at."""
         tracker = self._sessions.get(sid)
-        if tracker is None or tracker.summary.ended is not None:
+        if tracker is None or tracker.ended:
             return
-        lines = list(lines)
-        for direction, text, secret in lines:    # as a recording orders them: client, server's reasoning, reply
-            if direction == "C":
-                tracker.line(direction, text, t, tls, secret)
-        for note in notes:
-            tracker.note(note, t)
-        for direction, text, secret in lines:
-            if direction != "C":
-                tracker.line(direction, text, t, tls, secret)
+        tracker.add(lines, notes, tls, t)
         self._changed(sid)
-
-    def tls_started(self, sid: str) -> None:
-        tracker = self._sessions.get(sid)
-        if tracker is not None:
-            tracker.tls_started()
-            self._changed(sid)
 
     def closed(self, sid: str, t: float) -> None:
         tracker = self._sessions.get(sid)
-        if tracker is None or tracker.summary.ended is not None:
+        if tracker is None or tracker.ended:
             return
         tracker.closed(t)
+        self._live.pop(sid, None)
         self._ended += 1
-        self._tried.update(tracker.summary.tried)
-        self._worked.update(tracker.summary.worked)
+        summary = tracker.summary
+        for mechanism in summary.tried:
+            self._tried[mechanism] += 1
+        for mechanism in summary.worked:
+            self._worked[mechanism] += 1
         self._student(tracker.summary.user).fold(tracker.summary)
         self._changed(sid)
 
@@ -115,17 +118,19 @@ class Classroom:
         tracker = self._sessions.get(sid)
         return tracker.summary if tracker is not None else None
 
-    def summaries(self) -> list[SessionSummary]:
-        """The sessions kept, newest first."""
-        return [t.summary for t in reversed(self._sessions.values())]
+    def summaries(self, limit: int | None = None) -> list[SessionSummary]:
+        """The sessions kept, newest first (only the first `limit` are read)."""
+        return [t.summary for t in islice(reversed(self._sessions.values()), limit)]
+
+    def __len__(self) -> int:
+        return len(self._sessions)
 
     def students(self) -> list[Student]:
         """Per account, open sessions included (as they are now); the no-name group last."""
         folded = {user: _copy(s) for user, s in self._students.items()}
-        for tracker in self._sessions.values():
-            if tracker.summary.open:
-                user = tracker.summary.user
-                folded.setdefault(user, Student(user)).fold(tracker.summary)
+        for tracker in self._open():
+            summary = tracker.summary
+            folded.setdefault(summary.user, Student(summary.user)).fold(summary)
         return sorted(folded.values(), key=lambda s: (s.user == "", s.user.lower()))
 
     def totals(self) -> Totals:
@@ -134,11 +139,10 @@ class Classroom:
         for student in students:
             mistakes.update(student.mistakes)
         open_ = 0
-        for tracker in self._sessions.values():
-            if tracker.summary.open:
-                open_ += 1
-                tried.update(tracker.summary.tried)
-                worked.update(tracker.summary.worked)
+        for tracker in self._open():
+            open_ += 1
+            tried.update(tracker.summary.tried)
+            worked.update(tracker.summary.worked)
         named = [s for s in students if s.user]
         return Totals(self._ended + open_, open_, len(named), sum(1 for s in named if s.successes),
                       [(m, n, worked[m]) for m, n in tried.most_common()], mistakes.most_common())
@@ -154,20 +158,30 @@ class Classroom:
                 student = self._students[user] = Student(user)
         return student
 
+    def _open(self):
+        return (tracker for tracker in self._live.values())
+
     def _evict(self) -> None:
-        """Forget the oldest ended sessions beyond the bound (their counts live on in the students)."""
-        while len(self._sessions) > self.max_sessions:
-            oldest = next((sid for sid, t in self._sessions.items() if not t.summary.open), None)
-            if oldest is None:
+        """Forget the oldest ended sessions beyond the bound (their counts live on in the students); an old
+        session still open goes to the back of the line."""
+        for _ in range(len(self._order)):
+            if len(self._sessions) <= self.max_sessions or len(self._sessions) == len(self._live):
                 return
-            del self._sessions[oldest]
+            oldest = self._order.popleft()
+            if self._sessions[oldest].ended:
+                del self._sessions[oldest]
+            else:
+                self._order.append(oldest)
 
     def _changed(self, sid: str) -> None:
+        if not self._listeners:
+            return
         tracker = self._sessions.get(sid)
         if tracker is None:
             return
+        still_open = not tracker.ended
         for listener in list(self._listeners):
-            listener(tracker.summary)
+            listener(sid, still_open)
 
 
 def _copy(student: Student) -> Student:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 
 from tutor.classroom import words
 from tutor.classroom.model import Totals
@@ -32,10 +33,15 @@ def state(summary: SessionSummary) -> str:
     return "open" if summary.open else "idle"
 
 
+@lru_cache(maxsize=4096)
+def _clock(second: int) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(second))
+
+
 def cells(summary: SessionSummary) -> dict[str, str]:
     """The row's cells by column name; no password can be in them (the user name comes from its field only)."""
     return {
-        "time": time.strftime("%H:%M:%S", time.localtime(summary.started)),
+        "time": _clock(int(summary.started)),
         "peer": summary.peer,
         "user": summary.user or "?",
         "client": words.client(summary.client, summary.ehlo),

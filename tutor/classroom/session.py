@@ -1,22 +1,21 @@
-"""One student's session as the classroom sees it (sans-IO): wire lines and server notes in, a summary row out.
+"""One student's session as the classroom sees it (sans-IO): the server's steps in, a summary row out.
 
 The row holds what the teacher needs at a glance (peer, user name, client guess, mechanism, TLS, result,
-mistakes); `entries` keeps the exchange as a recording would store it, redacted by role (the lines the
-server marked as carrying a credential), so neither the view nor a saved file ever holds a password.
+mistakes). Cheap while the class runs: a step (what one call into the simulator produced) is only appended;
+the summary reads the steps not read yet when someone looks at it (a view, the end of the session). `steps`
+also give the exchange for the detail view and recordings, redacted by role there (tutor.classroom.detail).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from tutor import escapes
-from tutor.errors import InputError
 from tutor.explain import Note
 from tutor.classroom import clients, payloads
 from tutor.classroom.words import failure_mistake
-from tutor.trace.transcript import Entry, redacted
 
-MAX_ENTRIES = 400              # entries kept per session for the detail view (the rest are counted)
+MAX_STEPS = 200                # simulator steps kept per session (each is one command and its reply; the rest counted)
 PASSWORD_MECHANISMS = ("PLAIN", "LOGIN")
 TOKEN_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
 # server notes (tutor/data/sim.toml) that are a mistake by themselves
@@ -28,6 +27,26 @@ NOTE_MISTAKES = {
     "sim.auth.too-many": "too-many-failures", "sim.auth.cancelled": "cancelled", "sim.mail.need-auth":
     "mail-before-auth",
 }
+WATCHED_NOTES = frozenset(NOTE_MISTAKES) | {"sim.auth.failed"}
+
+
+class Line(Protocol):
+    """A transcript line as the simulator logs it (tutor.sim.output.TranscriptLine): `masked` is set when the
+    line carries a credential."""
+
+    direction: str
+    text: str
+    masked: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What one call into the simulator produced: the lines received and sent, and the server's notes."""
+
+    t: float
+    tls: bool
+    lines: tuple[Line, ...]
+    notes: tuple[Note, ...]
 
 
 @dataclass
@@ -48,7 +67,9 @@ class SessionSummary:
     ehlo: str = ""
     tried: list[str] = field(default_factory=list)        # mechanisms, in order, once each
     worked: list[str] = field(default_factory=list)
-    entries: list[Entry | tuple[float, Note]] = field(default_factory=list)   # lines; (t, server note)
+    steps: list[Step] = field(default_factory=list)
+    hidden: set[int] = field(default_factory=set)         # steps whose client lines hold a misplaced credential
+    hidden_notes: set[int] = field(default_factory=set)   # steps whose server notes may repeat it
     dropped: int = 0
 
     @property
@@ -61,57 +82,80 @@ class SessionSummary:
 
 
 class SessionTracker:
-    """Follows one session's lines; `summary` is always up to date."""
+    """Follows one session: `add()` keeps a step, `summary` reads the steps not read yet."""
 
     def __init__(self, sid: str, peer: str, t: float, tls: bool = False) -> None:
-        self.summary = SessionSummary(sid, peer, t, tls=tls)
+        self._summary = SessionSummary(sid, peer, t, tls=tls)
         self.behaviour = clients.Behaviour()
+        self._read = 0                # steps read into the summary so far
+        self._tls = tls
         self._ehlo_since_tls = False
         self._mechanism = ""          # the AUTH exchange in progress ("" when none)
         self._index = 0               # client messages so far in it
         self._last_code = 0
-        self.hide_notes = False       # this AUTH exchange may hold a misplaced password: redact the server's notes
+        self._hide = False            # this AUTH exchange holds a misplaced credential: hide the server's notes
 
     # ---- input ----------------------------------------------------------------------------------------
-    def line(self, direction: str, text: str, t: float, tls: bool, secret: bool) -> None:
-        """One transcript line as the server logged it (`text` escaped; `secret`: it carries a credential).
+    def add(self, lines: tuple[Line, ...], notes: tuple[Note, ...], tls: bool, t: float) -> None:
+        steps = self._summary.steps
+        if len(steps) < MAX_STEPS:
+            steps.append(Step(t, tls, lines, notes))
+        else:
+            self._summary.dropped += 1
 
-        A client AUTH line that does not have the shape of its role (a PLAIN message as LOGIN's user name,
-        `user password` as a CRAM-MD5 answer) may hold a password where none belongs: kept redacted too, with
-        the server's notes about it (`hide_notes`)."""
-        self.summary.tls = self.summary.tls or tls
-        if direction == "S":
-            self._keep(Entry(direction, _bytes(text), t, tls, False))
-            self._server(text)
-            return
-        self.behaviour.client_line(t)
-        misplaced = self._client(text, tls, secret)
-        self.hide_notes = self.hide_notes or misplaced
-        hidden = secret or misplaced
-        raw = _bytes(text)
-        self._keep(Entry(direction, redacted(raw).encode("utf-8") if hidden else raw, t, tls, hidden))
+    @property
+    def ended(self) -> bool:
+        return self._summary.ended is not None
 
-    def note(self, note: Note, t: float) -> None:
-        """One of the server's notes: some are mistakes by themselves; all are kept (worded only when shown)."""
+    def closed(self, t: float) -> None:
+        summary = self.summary
+        if self._mechanism and self._last_code == 334:
+            summary.mistake("gave-up-after-334")
+        summary.ended = t
+        summary.client = clients.guess(self.behaviour)
+
+    @property
+    def summary(self) -> SessionSummary:
+        """The summary with every step read (each step is read once)."""
+        steps = self._summary.steps
+        while self._read < len(steps):
+            self._step(self._read, steps[self._read])
+            self._read += 1
+        return self._summary
+
+    # ---- reading a step: client lines, the server's notes, its reply ----------------------------------------
+    def _step(self, index: int, step: Step) -> None:
+        """Read one step; kept lean (it runs once per command of every student): only AUTH replies and the
+        notes that name a mistake are looked at closely."""
+        if step.tls and not self._tls:            # RFC 3207 §4.2: the session starts over inside TLS
+            self._tls, self._ehlo_since_tls = True, False
+            self._summary.tls = True
+        lines = step.lines
+        for line in lines:
+            if line.direction == "C":
+                self.behaviour.client_line(step.t)
+                if self._client(line.text, step.tls, line.masked is not None):
+                    self._summary.hidden.add(index)
+                    self._hide = True
+        if self._hide:
+            self._summary.hidden_notes.add(index)
+        for note in step.notes:
+            if note.key in WATCHED_NOTES:
+                self._note(note)
+        if self._mechanism:                       # replies matter only inside an AUTH exchange
+            for line in lines:
+                if line.direction == "S":
+                    self._server(line.text)
+
+    def _note(self, note: Note) -> None:
+        """Some server notes are mistakes by themselves."""
         found = NOTE_MISTAKES.get(note.key)
         if found == "bare-lf":
             self.behaviour.bare_lf = True
         if found:
-            self.summary.mistake(found)
+            self._summary.mistake(found)
         if note.key == "sim.auth.failed":
             self._failure(str(note.params.get("reason", "")))
-        self._keep((t, note.__class__(note.key, {}, note.source, secret=True) if self.hide_notes else note))
-
-    def tls_started(self) -> None:
-        """RFC 3207 §4.2: the session starts over inside TLS, so the client must EHLO again."""
-        self.summary.tls = True
-        self._ehlo_since_tls = False
-
-    def closed(self, t: float) -> None:
-        if self._mechanism and self._last_code == 334:
-            self.summary.mistake("gave-up-after-334")
-        self.summary.ended = t
-        self.summary.client = clients.guess(self.behaviour)
 
     # ---- client lines ---------------------------------------------------------------------------------
     def _client(self, text: str, tls: bool, secret: bool) -> bool:
@@ -132,19 +176,19 @@ class SessionTracker:
         self._ehlo_since_tls = True
         if not self.behaviour.verb:
             self.behaviour.verb, self.behaviour.ehlo = verb, name.strip()[:payloads.MAX_USER]
-            self.summary.ehlo = self.behaviour.ehlo
-            self.summary.client = clients.guess(self.behaviour)
+            self._summary.ehlo = self.behaviour.ehlo
+            self._summary.client = clients.guess(self.behaviour)
 
     def _auth(self, rest: str, tls: bool, secret: bool) -> bool:
         if not self._ehlo_since_tls:
-            self.summary.mistake("no-ehlo-after-tls" if self.summary.tls and self.behaviour.verb else "auth-before-ehlo")
+            self._summary.mistake("no-ehlo-after-tls" if self._summary.tls and self.behaviour.verb else "auth-before-ehlo")
         words = rest.split()
         if not words:
             return False
         self._mechanism, self._index, self._last_code = words[0].upper(), 0, 0
-        self.summary.mechanism = self._mechanism[:32]
-        if self.summary.mechanism not in self.summary.tried:
-            self.summary.tried.append(self.summary.mechanism)
+        self._summary.mechanism = self._mechanism[:32]
+        if self._summary.mechanism not in self._summary.tried:
+            self._summary.tried.append(self._summary.mechanism)
         if not self.behaviour.first_auth:
             self.behaviour.first_auth = self._mechanism + ("-ir" if len(words) > 1 else "")
         return len(words) > 1 and self._payload(words[1], initial=True, tls=tls, secret=secret)
@@ -157,48 +201,31 @@ class SessionTracker:
             return False
         reading = payloads.read(mech, data, index)
         if reading.user and not (mech == "LOGIN" and index > 0):
-            self.summary.user = reading.user
+            self._summary.user = reading.user
         for key in reading.mistakes:
-            self.summary.mistake(key)
+            self._summary.mistake(key)
         if secret and not tls and data:
-            self._secret_sent = True
             if mech in PASSWORD_MECHANISMS:
-                self.summary.mistake("password-without-tls")
+                self._summary.mistake("password-without-tls")
             elif mech in TOKEN_MECHANISMS:
-                self.summary.mistake("token-without-tls")
+                self._summary.mistake("token-without-tls")
         return reading.misplaced and not secret
 
     # ---- server lines ---------------------------------------------------------------------------------
     def _server(self, text: str) -> None:
         code = text[:3]
-        if not code.isdigit() or text[3:4] == "-" or not self._mechanism:
+        if not code.isdigit() or text[3:4] == "-":
             return
         self._last_code = int(code)
         if self._last_code == 334:
             return
-        self.summary.result = self._last_code
+        self._summary.result = self._last_code
         if self._last_code == 235:
-            self.summary.logged_in = True
-            if self._mechanism not in self.summary.worked:
-                self.summary.worked.append(self._mechanism)
-        self._mechanism, self.hide_notes = "", False
+            self._summary.logged_in = True
+            if self._mechanism not in self._summary.worked:
+                self._summary.worked.append(self._mechanism)
+        self._mechanism, self._hide = "", False
 
     def _failure(self, reason: str) -> None:
-        if not any(m in self.summary.mistakes for m in payloads.PAYLOAD_MISTAKES):
-            self.summary.mistake(failure_mistake(reason))
-
-    def _keep(self, entry: Entry | tuple[float, Note]) -> None:
-        if len(self.summary.entries) < MAX_ENTRIES:
-            self.summary.entries.append(entry)
-        else:
-            self.summary.dropped += 1
-
-
-def _bytes(text: str) -> bytes:
-    """A logged line back to its bytes (tutor.escapes.show's escapes undone); never fails."""
-    if "\\" not in text:
-        return text.encode("utf-8", "replace")
-    try:
-        return escapes.parse(text)
-    except InputError:
-        return text.encode("utf-8", "replace")
+        if not any(m in self._summary.mistakes for m in payloads.PAYLOAD_MISTAKES):
+            self._summary.mistake(failure_mistake(reason))

@@ -26,9 +26,17 @@ def mistake(key: str) -> str:
 
 
 def client(key: str, ehlo: str = "") -> str:
-    return explain.text(f"classroom.client.{key}", ehlo=ehlo or "?")
+    if key != "unknown":
+        return _client(key)
+    return explain.text("classroom.client.unknown", ehlo=ehlo or "?")
 
 
+@lru_cache(maxsize=None)
+def _client(key: str) -> str:
+    return explain.text(f"classroom.client.{key}")
+
+
+@lru_cache(maxsize=256)
 def result(code: int | None, logged_in: bool, open_: bool) -> str:
     """235 logged in / 535 refused / in progress / no login."""
     if code == 235 or logged_in:

@@ -2,10 +2,12 @@
 
 Top: the class totals. Then one row per session, newest first, coloured by outcome. ↑/↓ select, Enter shows
 the selected session's exchange as the tracer annotates it (passwords masked), Esc goes back, q or Ctrl-C
-leaves (and stops the server). Redraws are coalesced by prompt_toolkit (min_redraw_interval).
+leaves (and stops the server). Changes in the class are drawn once a second at most, keys at once.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.formatted_text import StyleAndTextTuples
@@ -19,7 +21,7 @@ from tutor.classroom import detail, rows, words
 from tutor.classroom.model import Classroom
 from tutor.display.classroom_line import WIDTHS
 
-REDRAW = 0.2        # seconds: at most five redraws a second however busy the class is
+REFRESH = 1.0       # seconds: new sessions are drawn at most once a second (a redraw costs ~10 ms); keys at once
 STYLE = Style.from_dict({
     "totals": "bold", "heading": "bold underline", "help": "reverse",
     "ok": "ansigreen bold", "warn": "ansigreen", "fail": "ansired bold", "open": "italic", "idle": "italic",
@@ -41,28 +43,44 @@ class Dashboard:
         self.detail_of: str | None = None
         self.scroll = 0
         self.app = Application(layout=self._layout(), key_bindings=self._keys(), style=STYLE, full_screen=True,
-                               min_redraw_interval=REDRAW, mouse_support=False, **app_options)
-        self._unlisten = room.listen(lambda summary: self.app.invalidate())
+                               mouse_support=False, **app_options)
+        self._changed = False
+        self._unlisten = room.listen(self._heard)
+
+    def _heard(self, sid: str, still_open: bool) -> None:
+        self._changed = True
 
     async def run(self) -> None:
+        refresher = asyncio.ensure_future(self._refresh())
         try:
             await self.app.run_async()
         finally:
+            refresher.cancel()
             self._unlisten()
+
+    async def _refresh(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH)
+            if self._changed:
+                self._changed = False
+                self.app.invalidate()
 
     # ---- what is drawn ------------------------------------------------------------------------------------
     def totals_text(self) -> StyleAndTextTuples:
         return [("class:totals", line + "\n") for line in rows.totals_lines(self.room.totals())]
 
     def table_text(self) -> StyleAndTextTuples:
-        summaries = self.room.summaries()
-        self.selected = min(self.selected, max(len(summaries) - 1, 0))
+        """The heading and the rows that fit on the screen (only those are read: a class can be big)."""
+        self.selected = min(self.selected, max(len(self.room) - 1, 0))
+        height = max(self.app.output.get_size().rows - 5, 1) if self.app.is_running else 50
+        first = max(self.selected - height + 1, 0)
+        summaries = self.room.summaries(first + height)[first:]
         heads = rows.headings()
         out: StyleAndTextTuples = [("class:heading", "".join(_cell(heads[c], c) for c in CELLS) + heads["mistake"]),
                                    ("", "\n")]
         if not summaries:
             return out + [("class:open", words.text("dashboard.empty", where=self.where or "HOST:PORT"))]
-        for index, summary in enumerate(summaries):
+        for index, summary in enumerate(summaries, first):
             cells, state = rows.cells(summary), rows.state(summary)
             pick = " class:selected" if index == self.selected else ""
             out += [("" + pick, _cell(cells["time"], "time") + _cell(cells["peer"], "peer")),
@@ -125,9 +143,9 @@ class Dashboard:
 
         @keys.add("enter")
         def _open(event) -> None:
-            summaries = self.room.summaries()
+            summaries = self.room.summaries(self.selected + 1)
             if self.detail_of is None and summaries:
-                self.detail_of, self.scroll = summaries[min(self.selected, len(summaries) - 1)].sid, 0
+                self.detail_of, self.scroll = summaries[-1].sid, 0
 
         @keys.add("escape", eager=True)
         def _back(event) -> None:

@@ -17,7 +17,6 @@ from importlib import resources
 
 from tutor.classroom import detail, rows
 from tutor.classroom.model import Classroom
-from tutor.classroom.session import SessionSummary
 from tutor.errors import InputError, TransportError
 
 PUSH_INTERVAL = 0.25        # seconds between two batches of changes
@@ -94,10 +93,10 @@ class WebView:
             self._runner = None
 
     # ---- changes ------------------------------------------------------------------------------------------
-    def _changed(self, summary: SessionSummary) -> None:
+    def _changed(self, sid: str, still_open: bool) -> None:
         if not self._queues:
             return                               # nobody watching: nothing to batch
-        self._dirty.add(summary.sid)
+        self._dirty.add(sid)
         if self._flush is None and self._loop is not None:
             self._flush = self._loop.call_later(PUSH_INTERVAL, self._send_batch)
 

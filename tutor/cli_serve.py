@@ -187,6 +187,7 @@ async def _serve(service, args: argparse.Namespace, extra: str) -> None:
             except TutorError:
                 await service.stop()
                 raise
+        _freeze_garbage_collector()
         if room is not None and args.dashboard:
             await room.run_dashboard(where)
             await service.stop()
@@ -197,6 +198,15 @@ async def _serve(service, args: argparse.Namespace, extra: str) -> None:
     finally:
         if room is not None:
             await room.stop()
+
+
+def _freeze_garbage_collector() -> None:
+    """Everything imported and built so far lives as long as the server: leave it out of every garbage
+    collection from now on (gc.freeze), so a full collection costs what the sessions hold, not what the
+    modules hold (aiohttp's alone made each session ~25 % dearer)."""
+    import gc
+    gc.collect()
+    gc.freeze()
 
 
 def _print_line(text: str) -> None:

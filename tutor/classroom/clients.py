@@ -10,7 +10,7 @@ HAND_PAUSE = 2.0     # seconds between two client lines that no program waits: s
 _IP_LITERAL = re.compile(r"^\[[0-9A-Fa-f:.]+\]$|^\[IPv6:[0-9A-Fa-f:.]+\]$")
 
 
-@dataclass
+@dataclass(slots=True)
 class Behaviour:
     """What the guess looks at; the session model fills it in as lines arrive."""
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from tutor import escapes
-from tutor.classroom.session import SessionSummary, Step
+from tutor import escapes, explain
+from tutor.classroom.session import SessionSummary, Step, note_of
 from tutor.errors import InputError
 from tutor.trace import render
 from tutor.trace.importers import jsonl
@@ -40,17 +40,17 @@ def records(summary: SessionSummary) -> Iterator[dict]:
 
 def entries(step: Step, hide_client: bool, hide_notes: bool) -> Iterator[Entry]:
     """One step as transcript entries; secret lines and notes carry no words of theirs past to_json(redact)."""
-    for line in step.lines:
-        if line.direction == "C":
-            secret = line.masked is not None or hide_client
-            yield Entry("C", _bytes(line.text), step.t, step.tls, secret)
-    for note in step.notes:
+    for direction, text, secret in step.lines:
+        if direction == "C":
+            yield Entry("C", _bytes(text), step.t, step.tls, secret or hide_client)
+    for flat in step.notes:
+        note = note_of(flat)
         secret = note.secret or hide_notes
         yield Entry("note", t=step.t, secret=secret, key=note.key, text=REDACTED if secret else note.text(),
                     source="server")
-    for line in step.lines:
-        if line.direction != "C":
-            yield Entry(line.direction, _bytes(line.text), step.t, step.tls, False)
+    for direction, text, _secret in step.lines:
+        if direction != "C":
+            yield Entry(direction, _bytes(text), step.t, step.tls, False)
 
 
 def _bytes(text: str) -> bytes:
@@ -75,7 +75,10 @@ def report(summary: SessionSummary) -> SessionReport | None:
 
 
 def listing(summary: SessionSummary) -> list[render.Line]:
-    """The annotated listing as styled lines ((kind, text) fragments), passwords masked."""
+    """The annotated listing as styled lines ((kind, text) fragments), passwords masked; one line saying so
+    when the session's exchange is no longer kept."""
+    if summary.forgotten:
+        return [[("problem", explain.text("classroom.dashboard.detail-missing"))]]
     found = report(summary)
     return list(render.listing(found, OPTIONS)) if found is not None else []
 

@@ -1,9 +1,11 @@
 """The whole class (sans-IO): session events in, rows, class totals and per-student records out.
 
 `serve` calls opened / exchange / closed as its sessions go; the dashboard, the web view, the
-one-line log and the end-of-class report read rows(), totals() and students(). Listeners hear about every
-changed session. Memory is bounded: only the most recent MAX_SESSIONS sessions keep their row and exchange;
-what ended sessions taught the totals and the report stays in small per-student counters.
+one-line log and the end-of-class report read summaries(), totals() and students(). Listeners hear when a
+session opens and ends; watchers get the ids of the sessions that changed (a set they empty as they read).
+Memory is bounded: the most recent MAX_SESSIONS sessions keep their row, the last KEEP_DETAIL ended ones (and
+the open ones) their exchange; what older sessions taught the totals and the report stays in small
+per-student counters.
 """
 
 from __future__ import annotations
@@ -17,8 +19,12 @@ from tutor.explain import Note
 from tutor.classroom.session import Line, SessionSummary, SessionTracker
 
 MAX_SESSIONS = 1000
+# Ended sessions that keep their exchange for the detail view. Few on purpose: a kept exchange is ~100 small
+# objects, and every one of them that lives long makes each full garbage collection of the server slower
+# (with 1,000 kept, `serve` spent ~40 % more CPU per session; --record DIR keeps every exchange on disk).
+KEEP_DETAIL = 100
 MAX_STUDENTS = 10000
-Listener = Callable[[str, bool], None]     # (session id, still open): called after each change
+Listener = Callable[[str, bool], None]     # (session id, still open): called when it opens and ends
 
 
 @dataclass
@@ -69,17 +75,29 @@ class Classroom:
         self.max_sessions = max_sessions
         self._sessions: dict[str, SessionTracker] = {}
         self._order: deque[str] = deque()           # oldest first, for forgetting
+        self._detailed: deque[str] = deque()        # ended sessions that still keep their steps, oldest first
         self._students: dict[str, Student] = {}
         self._live: dict[str, SessionTracker] = {}    # the open sessions
         self._ended = 0
         self._tried: Counter = Counter()     # per mechanism, ended sessions that tried it
         self._worked: Counter = Counter()
         self._listeners: list[Listener] = []
+        self._watchers: list[set[str]] = []
+        self.changes = 0                             # events so far: a view redraws when it moved
 
     def listen(self, listener: Listener) -> Callable[[], None]:
-        """Call `listener(sid, open)` after each change (cheap: nothing is read); returns what stops it."""
+        """Call `listener(sid, open)` when a session opens and when it ends; returns what stops it."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def watch(self) -> set[str]:
+        """A set that gets the id of every session that changes (the caller empties it as it reads)."""
+        touched: set[str] = set()
+        self._watchers.append(touched)
+        return touched
+
+    def unwatch(self, touched: set[str]) -> None:
+        self._watchers = [w for w in self._watchers if w is not touched]
 
     # ---- events -----------------------------------------------------------------------------------------
     def opened(self, sid: str, peer: str, t: float, tls: bool = False) -> None:
@@ -96,7 +114,9 @@ class Classroom:
         if tracker is None or tracker.ended:
             return
         tracker.add(lines, notes, tls, t)
-        self._changed(sid)
+        self.changes += 1
+        for touched in self._watchers:             # per command of every student: nothing more than this
+            touched.add(sid)
 
     def closed(self, sid: str, t: float) -> None:
         tracker = self._sessions.get(sid)
@@ -104,6 +124,11 @@ class Classroom:
             return
         tracker.closed(t)
         self._live.pop(sid, None)
+        self._detailed.append(sid)
+        while len(self._detailed) > KEEP_DETAIL:
+            old = self._sessions.get(self._detailed.popleft())
+            if old is not None:
+                old.forget_steps()
         self._ended += 1
         summary = tracker.summary
         for mechanism in summary.tried:
@@ -174,10 +199,12 @@ class Classroom:
                 self._order.append(oldest)
 
     def _changed(self, sid: str) -> None:
-        if not self._listeners:
-            return
+        """A session opened or ended."""
+        self.changes += 1
+        for touched in self._watchers:
+            touched.add(sid)
         tracker = self._sessions.get(sid)
-        if tracker is None:
+        if tracker is None or not self._listeners:
             return
         still_open = not tracker.ended
         for listener in list(self._listeners):

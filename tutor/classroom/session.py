@@ -9,7 +9,7 @@ also give the exchange for the detail view and recordings, redacted by role ther
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from tutor.explain import Note
 from tutor.classroom import clients, payloads
@@ -39,17 +39,23 @@ class Line(Protocol):
     masked: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """What one call into the simulator produced: the lines received and sent, and the server's notes."""
+class Step(NamedTuple):
+    """What one call into the simulator produced: the lines received and sent, and the server's notes, kept as
+    tuples of strings and numbers only: the garbage collector stops looking at those (a kept Output with its
+    objects made every session of a busy `serve` ~40 % dearer in collections)."""
 
     t: float
     tls: bool
-    lines: tuple[Line, ...]
-    notes: tuple[Note, ...]
+    lines: tuple[tuple[str, str, bool], ...]            # (direction "C"/"S", text as logged, carries a credential)
+    notes: tuple[tuple[str, bool, tuple], ...]          # (key, secret, params as (name, value) pairs)
 
 
-@dataclass
+def note_of(flat: tuple[str, bool, tuple]) -> Note:
+    key, secret, params = flat
+    return Note(key, dict(params), "server", secret)
+
+
+@dataclass(slots=True)
 class SessionSummary:
     """One row of the view. `result` is the last AUTH verdict code (235, 535, 504...), None before any."""
 
@@ -68,9 +74,10 @@ class SessionSummary:
     tried: list[str] = field(default_factory=list)        # mechanisms, in order, once each
     worked: list[str] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
-    hidden: set[int] = field(default_factory=set)         # steps whose client lines hold a misplaced credential
-    hidden_notes: set[int] = field(default_factory=set)   # steps whose server notes may repeat it
+    hidden: frozenset[int] | set[int] = frozenset()        # steps whose client lines hold a misplaced credential
+    hidden_notes: frozenset[int] | set[int] = frozenset()  # steps whose server notes may repeat it
     dropped: int = 0
+    forgotten: bool = False                               # the steps were let go (only recent sessions keep them)
 
     @property
     def open(self) -> bool:
@@ -83,6 +90,9 @@ class SessionSummary:
 
 class SessionTracker:
     """Follows one session: `add()` keeps a step, `summary` reads the steps not read yet."""
+
+    __slots__ = ("_summary", "behaviour", "_read", "_tls", "_ehlo_since_tls", "_mechanism", "_index", "_last_code",
+                 "_hide")
 
     def __init__(self, sid: str, peer: str, t: float, tls: bool = False) -> None:
         self._summary = SessionSummary(sid, peer, t, tls=tls)
@@ -99,9 +109,17 @@ class SessionTracker:
     def add(self, lines: tuple[Line, ...], notes: tuple[Note, ...], tls: bool, t: float) -> None:
         steps = self._summary.steps
         if len(steps) < MAX_STEPS:
-            steps.append(Step(t, tls, lines, notes))
+            steps.append(Step(t, tls, tuple([(line.direction, line.text, line.masked is not None) for line in lines]),
+                              tuple([(note.key, note.secret, tuple(note.params.items())) for note in notes])))
         else:
             self._summary.dropped += 1
+
+    def forget_steps(self) -> None:
+        """Keep the row, let the exchange go (bounded memory, cheap garbage collection)."""
+        summary = self.summary
+        summary.steps, summary.hidden, summary.hidden_notes = [], frozenset(), frozenset()
+        summary.forgotten = True
+        self._read = 0
 
     @property
     def ended(self) -> bool:
@@ -131,31 +149,31 @@ class SessionTracker:
             self._tls, self._ehlo_since_tls = True, False
             self._summary.tls = True
         lines = step.lines
-        for line in lines:
-            if line.direction == "C":
+        for direction, text, secret in lines:
+            if direction == "C":
                 self.behaviour.client_line(step.t)
-                if self._client(line.text, step.tls, line.masked is not None):
-                    self._summary.hidden.add(index)
+                if self._client(text, step.tls, secret):
+                    self._summary.hidden = {*self._summary.hidden, index}
                     self._hide = True
         if self._hide:
-            self._summary.hidden_notes.add(index)
+            self._summary.hidden_notes = {*self._summary.hidden_notes, index}
         for note in step.notes:
-            if note.key in WATCHED_NOTES:
-                self._note(note)
+            if note[0] in WATCHED_NOTES:
+                self._note(*note)
         if self._mechanism:                       # replies matter only inside an AUTH exchange
-            for line in lines:
-                if line.direction == "S":
-                    self._server(line.text)
+            for direction, text, _secret in lines:
+                if direction == "S":
+                    self._server(text)
 
-    def _note(self, note: Note) -> None:
+    def _note(self, key: str, secret: bool, params: tuple) -> None:
         """Some server notes are mistakes by themselves."""
-        found = NOTE_MISTAKES.get(note.key)
+        found = NOTE_MISTAKES.get(key)
         if found == "bare-lf":
             self.behaviour.bare_lf = True
         if found:
             self._summary.mistake(found)
-        if note.key == "sim.auth.failed":
-            self._failure(str(note.params.get("reason", "")))
+        if key == "sim.auth.failed":
+            self._failure(str(dict(params).get("reason", "")))
 
     # ---- client lines ---------------------------------------------------------------------------------
     def _client(self, text: str, tls: bool, secret: bool) -> bool:

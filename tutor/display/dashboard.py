@@ -44,11 +44,7 @@ class Dashboard:
         self.scroll = 0
         self.app = Application(layout=self._layout(), key_bindings=self._keys(), style=STYLE, full_screen=True,
                                mouse_support=False, **app_options)
-        self._changed = False
-        self._unlisten = room.listen(self._heard)
-
-    def _heard(self, sid: str, still_open: bool) -> None:
-        self._changed = True
+        self._drawn = -1                 # room.changes when last drawn
 
     async def run(self) -> None:
         refresher = asyncio.ensure_future(self._refresh())
@@ -56,13 +52,12 @@ class Dashboard:
             await self.app.run_async()
         finally:
             refresher.cancel()
-            self._unlisten()
 
     async def _refresh(self) -> None:
         while True:
             await asyncio.sleep(REFRESH)
-            if self._changed:
-                self._changed = False
+            if self._drawn != self.room.changes:
+                self._drawn = self.room.changes
                 self.app.invalidate()
 
     # ---- what is drawn ------------------------------------------------------------------------------------

@@ -51,17 +51,14 @@ class WebView:
         self.addresses: list[tuple[str, int]] = []
         self._web = _aiohttp()
         self._queues: set[asyncio.Queue] = set()
-        self._dirty: set[str] = set()
-        self._flush: asyncio.TimerHandle | None = None
+        self._touched: set[str] = set()     # sessions changed since the last batch (filled by the Classroom)
+        self._pusher: asyncio.Task | None = None
         self._runner = None
-        self._unlisten = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self.pushed = 0                      # batches sent (for tests and the benchmark)
 
     # ---- life ---------------------------------------------------------------------------------------------
     async def start(self) -> list[tuple[str, int]]:
         web = self._web
-        self._loop = asyncio.get_running_loop()
         app = web.Application()
         app.router.add_get("/", self._file)
         app.router.add_get("/static/{name}", self._file)
@@ -78,14 +75,14 @@ class WebView:
             raise TransportError(f"--web: cannot listen on {self.host}:{self.port}: {reason}") from None
         for bound in self._runner.addresses:     # the real port when 0 was asked for
             self.addresses.append((bound[0], bound[1]))
-        self._unlisten = self.room.listen(self._changed)
+        self._touched = self.room.watch()
+        self._pusher = asyncio.ensure_future(self._push())
         return self.addresses
 
     async def stop(self) -> None:
-        if self._unlisten is not None:
-            self._unlisten()
-        if self._flush is not None:
-            self._flush.cancel()
+        self.room.unwatch(self._touched)
+        if self._pusher is not None:
+            self._pusher.cancel()
         for queue in list(self._queues):
             _offer(queue, None)                  # each stream ends its response
         if self._runner is not None:
@@ -93,19 +90,18 @@ class WebView:
             self._runner = None
 
     # ---- changes ------------------------------------------------------------------------------------------
-    def _changed(self, sid: str, still_open: bool) -> None:
-        if not self._queues:
-            return                               # nobody watching: nothing to batch
-        self._dirty.add(sid)
-        if self._flush is None and self._loop is not None:
-            self._flush = self._loop.call_later(PUSH_INTERVAL, self._send_batch)
+    async def _push(self) -> None:
+        """Every PUSH_INTERVAL: the sessions that changed, as one event to every open stream."""
+        while True:
+            await asyncio.sleep(PUSH_INTERVAL)
+            if self._touched and not self._queues:
+                self._touched.clear()           # nobody watching: nothing to send
+            elif self._touched:
+                self._send_batch()
 
     def _send_batch(self) -> None:
-        self._flush = None
-        changed = [s for s in (self.room.summary(sid) for sid in self._dirty) if s is not None]
-        self._dirty.clear()
-        if not self._queues:
-            return
+        changed = [s for s in (self.room.summary(sid) for sid in self._touched) if s is not None]
+        self._touched.clear()
         body = {"rows": [rows.as_dict(s) for s in changed], "totals": rows.totals_dict(self.room.totals())}
         message = _event("rows", body)
         self.pushed += 1

@@ -81,12 +81,13 @@ class ServerThread:
 
     def __init__(self, profile: str = "lab", *, tls=None, implicit: bool = False, accounts: Accounts | None = None,
                  show_secrets: bool = False, max_clients: int = 100, idle_timeout: float = 300.0,
-                 record=None, **sim_options) -> None:
+                 record=None, serve_options: dict | None = None, **sim_options) -> None:
         self.sink = Sink()
         self.log: list[str] = []
         self._factory = lambda tls_ok: SimServer(profile, accounts, sink=self.sink, starttls=tls_ok, **sim_options)
         self._config = ServeConfig("127.0.0.1", 0, 0 if implicit else None, tls, max_clients, idle_timeout,
-                                   show_secrets=show_secrets, log=self.log.append, record=record)
+                                   show_secrets=show_secrets, log=self.log.append, record=record,
+                                   **{"auth_failure_delay": 0.0, **(serve_options or {})})
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self.service: SimService | None = None

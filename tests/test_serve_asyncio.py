@@ -188,7 +188,7 @@ def test_stopping_the_server_says_421_to_open_sessions():
 
 
 def test_many_concurrent_sessions():
-    with ServerThread() as server:
+    with ServerThread(serve_options={"max_per_ip": 50}) as server:
         clients = [Line.connect(server.port) for _ in range(50)]
         for client in clients:
             assert client.reply()[0].startswith(b"220 ")

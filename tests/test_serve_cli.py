@@ -174,3 +174,180 @@ def test_the_lab_key_is_made_on_first_use_readable_only_by_its_owner(tmp_path):
     assert cert.is_file() and (key.stat().st_mode & 0o777) == 0o600
     made = key.read_bytes()
     assert tlscert.lab_cert(tmp_path / "state") == (cert, key) and key.read_bytes() == made   # made once, reused
+
+
+@pytest.mark.parametrize("host, shown", [("127.0.0.1\x00", "127.0.0.1\\x00"), ("h\u00f6st", "h\\xc3\\xb6st"),
+                                         ("\udcff", "\\xff"), ("", "")])
+def test_a_host_with_a_bad_byte_is_one_line_and_exit_2(host, shown, capsys):
+    assert main(["--host", host, "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"smtp-tutor serve: --host '{shown}': use a host name or an IP address (letters, digits, . : -)\n"
+
+
+@pytest.mark.parametrize("option", [["--users"], ["--tls-cert", "/dev/zero", "--tls-key"]])
+def test_files_serve_reads_are_capped(option, capsys):
+    assert main([*option, "/dev/zero", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "/dev/zero: not a regular file" in err
+
+
+def test_a_huge_users_file_is_refused_before_it_is_read(tmp_path, capsys):
+    users = tmp_path / "users"
+    with users.open("wb") as out:
+        out.truncate(64 * 1024 ** 2)   # sparse: costs no disk
+    assert main(["--users", str(users), "--port", "0"]) == 2
+    assert capsys.readouterr().err == (f"smtp-tutor serve: users file {users} is too big ({64 * 1024 ** 2} bytes; "
+                                       f"at most {1024 ** 2})\n")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--max-per-ip", "0"], "--max-per-ip must be at least 1"),
+    (["--max-session-time", "0"], "--max-session-time must be more than 0 seconds"),
+])
+def test_bad_limits_are_one_line(args, message, capsys):
+    assert main(args + ["--port", "0"]) == 2
+    assert capsys.readouterr().err == f"smtp-tutor serve: {message}\n"
+
+
+def test_a_negative_delay_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit):
+        main(["--auth-failure-delay", "-1"])
+    assert "'-1' is not a number of seconds from 0 to 86400" in capsys.readouterr().err
+
+
+def test_the_startup_line_says_what_is_kept_of_accepted_mail(tmp_path):
+    process = serve("--port", "0", "--quiet", env_home=tmp_path)
+    try:
+        line = process.stdout.readline()
+    finally:
+        process.terminate()
+        process.communicate(timeout=WAIT * 3)
+    assert "accepted mail: the newest 1000 messages' headers and SHA-256 in memory (bodies are not kept)" in line
+    process = serve("--port", "0", "--quiet", "--maildir", str(tmp_path / "mail"), env_home=tmp_path)
+    try:
+        line = process.stdout.readline()
+    finally:
+        process.terminate()
+        process.communicate(timeout=WAIT * 3)
+    assert f"accepted mail: written to Maildir {tmp_path / 'mail'} (at most 1 GiB this run)" in line
+
+
+def _low_open_files(limit: int):
+    import resource
+
+    def set_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    return set_limit
+
+
+def test_max_clients_above_the_open_files_limit_is_capped_and_said(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path))
+    process = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", "0", "--quiet",
+                                "--max-clients", "5000"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, preexec_fn=_low_open_files(200))
+    try:
+        listening_port(process)
+    finally:
+        process.terminate()
+        _out, err = process.communicate(timeout=WAIT * 3)
+    assert ("smtp-tutor serve: --max-clients 5000 does not fit the open-files limit (200, see ulimit -n): "
+            "serving at most 136 clients") in err
+
+
+def test_the_soft_open_files_limit_is_raised_when_the_hard_one_allows(tmp_path):
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1064:
+        pytest.skip(f"the hard open-files limit here is {hard}")
+    script = ("import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (100, resource.getrlimit("
+              "resource.RLIMIT_NOFILE)[1])); from tutor.transport.fdlimit import fit_open_files; "
+              "print(fit_open_files(1000), resource.getrlimit(resource.RLIMIT_NOFILE)[0])")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          capture_output=True, text=True, timeout=WAIT * 3)
+    assert done.stdout.strip() == "(1000, None) 1064"
+
+
+EMFILE_SERVER = """
+import asyncio, resource, sys
+from tutor.sim import SimServer
+from tutor.transport.asyncio_server import ServeConfig, SimService
+resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
+async def main():
+    service = SimService(lambda tls: SimServer("lab"), ServeConfig("127.0.0.1", 0, max_clients=1000,
+                         max_per_ip=1000, log=lambda line: print(line, flush=True)))
+    (_host, port, _kind), = await service.start()
+    print("port", port, flush=True)
+    await service.serve_forever()
+asyncio.run(main())
+"""
+
+
+def test_running_out_of_open_files_is_logged_once_not_as_a_traceback_flood(tmp_path):
+    process = subprocess.Popen([sys.executable, "-c", EMFILE_SERVER], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    clients = []
+    try:
+        port = int(process.stdout.readline().split()[1])
+        for _ in range(80):   # more than the 48 files the server may open
+            clients.append(socket.create_connection(("127.0.0.1", port), timeout=WAIT))
+        lines = []
+        while not any("out of system resource" in line for line in lines):
+            lines.append(process.stdout.readline())
+        for client in clients[:40]:
+            client.close()
+        other = socket.create_connection(("127.0.0.1", port), timeout=WAIT)   # served again once files are free
+        assert other.recv(4) == b"220 "
+        other.close()
+    finally:
+        for client in clients:
+            client.close()
+        process.terminate()
+        out, err = process.communicate(timeout=WAIT * 3)
+    log = "".join(lines) + out
+    assert log.count("out of system resource") == 1 and "Too many open files" in log
+    assert "Traceback" not in log + err
+
+
+def test_the_state_directory_is_made_0700_and_an_open_one_is_tightened(tmp_path):
+    from tutor.transport import tlscert
+
+    state = tmp_path / "xdg" / "state" / "smtp-tutor"
+    tlscert.lab_cert(state)
+    assert (state.stat().st_mode & 0o777) == 0o700 and (state.parent.stat().st_mode & 0o777) == 0o700
+    other = tmp_path / "other"
+    other.mkdir(mode=0o755)
+    os.chmod(other, 0o755)
+    tlscert.lab_cert(other)
+    assert (other.stat().st_mode & 0o777) == 0o700
+
+
+def test_serve_makes_its_state_directory_0700_under_a_wide_umask(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path / "state"))
+    process = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", "0", "--quiet"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: os.umask(0o022))
+    try:
+        listening_port(process)
+    finally:
+        process.terminate()
+        process.communicate(timeout=WAIT * 3)
+    assert ((tmp_path / "state" / "smtp-tutor").stat().st_mode & 0o777) == 0o700
+
+
+def test_the_security_note_states_the_limits_serve_enforces():
+    from tutor.transport import serve_config as limits
+
+    note = (ROOT / "docs" / "SECURITY.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in note.splitlines()
+            if line.startswith("| ") and not line.startswith("| Limit")}
+    assert rows["Clients at once"].startswith(f"{limits.MAX_CLIENTS} ")
+    assert rows["Clients at once from one address"].startswith(f"{limits.MAX_PER_IP} ")
+    assert rows["Idle time before 421"].startswith(f"{limits.IDLE_TIMEOUT:g} s")
+    assert rows["Session length, however busy"] == f"{limits.SESSION_LIFETIME:g} s"
+    assert rows["TLS handshake (STARTTLS or implicit TLS)"] == f"{limits.HANDSHAKE_TIMEOUT:g} s"
+    assert rows["Delay before each failed-AUTH reply (535)"].startswith(f"{limits.AUTH_FAILURE_DELAY:g} s")
+    assert rows["Unsent replies before `serve` stops reading a client"].startswith(
+        f"{limits.WRITE_HIGH_WATER // 1024} KiB (resumes below {limits.WRITE_LOW_WATER // 1024} KiB)")
+    assert rows["Time for a closed session's last replies to drain"].startswith(f"{limits.CLOSE_GRACE:g} s")
+    assert "## Other inputs" in note and "TODO" not in note

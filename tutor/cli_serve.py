@@ -8,10 +8,13 @@ import sys
 
 from tutor.errors import InputError, TransportError, TutorError
 from tutor.sim.profiles import DEFAULT_HOSTNAME, DEFAULT_PROFILE, PROFILES
+from tutor.transport import serve_config as limits
 
 # The server itself (asyncio, the simulator, TLS) is imported in run(), so `smtp-tutor --help` stays fast.
 
-MEMORY_SINK_LIMIT = 1000   # messages kept in memory when there is no --maildir
+MEMORY_SINK_LIMIT = 1000        # summaries of accepted messages kept in memory when there is no --maildir
+USERS_FILE_LIMIT = 1024 ** 2    # bytes: a users file is a class list, not a database
+TLS_FILE_LIMIT = 1024 ** 2      # bytes: a PEM certificate chain or key
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -38,7 +41,16 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tls-cert", metavar="FILE", help="TLS certificate (PEM); default: a self-signed lab certificate")
     p.add_argument("--tls-key", metavar="FILE", help="TLS private key (PEM) for --tls-cert")
     p.add_argument("--implicit-tls-port", type=port_number, metavar="PORT", help="also listen with implicit TLS (like 465)")
-    p.add_argument("--max-clients", type=int, default=100, metavar="N", help="concurrent clients (default 100)")
+    p.add_argument("--max-clients", type=int, default=limits.MAX_CLIENTS, metavar="N",
+                   help=f"concurrent clients (default {limits.MAX_CLIENTS})")
+    p.add_argument("--max-per-ip", type=int, default=limits.MAX_PER_IP, metavar="N",
+                   help=f"concurrent clients from one address (default {limits.MAX_PER_IP}; a class behind one "
+                        "NAT shares one address)")
+    p.add_argument("--max-session-time", type=seconds, default=limits.SESSION_LIFETIME, metavar="SECONDS",
+                   help=f"longest a session may last, however busy (default {limits.SESSION_LIFETIME:g})")
+    p.add_argument("--auth-failure-delay", type=seconds, default=limits.AUTH_FAILURE_DELAY, metavar="SECONDS",
+                   help=f"wait before each failed-AUTH reply, as Dovecot does (default {limits.AUTH_FAILURE_DELAY:g};"
+                        " 0 = none)")
     p.add_argument("--hostname", default=DEFAULT_HOSTNAME, help="the name the server gives itself")
     p.add_argument("--seed", type=int, metavar="N", help="seed the CRAM-MD5 challenge digits (repeatable runs)")
     p.add_argument("--fixed-challenge", metavar="TEXT",
@@ -61,6 +73,17 @@ def port_number(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port: use 0-65535 (0 = any free port)")
     return port
+
+
+def seconds(text: str) -> float:
+    """A number of seconds 0-86400, for argparse."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,16 +114,22 @@ def _build(args: argparse.Namespace):
     import random
 
     from tutor.escapes import parse as parse_escapes
-    from tutor.sim import MaildirSink, SimServer, Sink
+    from tutor.sim import SimServer
+    from tutor.sim.sink import MaildirSink, SummarySink
     from tutor.transport.asyncio_server import ServeConfig, SimService
+    from tutor.transport.fdlimit import fit_open_files
 
-    if args.max_clients < 1:
-        raise InputError("--max-clients must be at least 1")
+    _check_numbers(args)
     if not re.fullmatch(r"[A-Za-z0-9.-]+", args.hostname):   # it goes into replies and CRAM-MD5 challenges
         raise InputError(f"--hostname {args.hostname!r}: use letters, digits, dots and hyphens only")
+    if not re.fullmatch(r"[A-Za-z0-9.:%_-]+", args.host):     # names, IPv4, IPv6 (with a %zone)
+        raise InputError(f"--host {_shown(args.host)}: use a host name or an IP address (letters, digits, . : -)")
     accounts = _accounts(args)
-    sink = MaildirSink(args.maildir) if args.maildir else Sink(limit=MEMORY_SINK_LIMIT)
+    sink = MaildirSink(args.maildir) if args.maildir else SummarySink(limit=MEMORY_SINK_LIMIT)
     tls, tls_text = _tls(args)
+    max_clients, fd_note = fit_open_files(args.max_clients)
+    if fd_note:
+        print(f"smtp-tutor serve: {fd_note}", file=sys.stderr, flush=True)
     rng = random.Random(args.seed) if args.seed is not None else None
     try:
         fixed = parse_escapes(args.fixed_challenge) if args.fixed_challenge else None
@@ -122,11 +151,45 @@ def _build(args: argparse.Namespace):
         args.classroom = cli_classroom.ClassroomRun(args)
         log = args.classroom.step_log(log)
     watch = args.classroom.feed if args.classroom is not None else None
-    config = ServeConfig(args.host, args.port, args.implicit_tls_port, tls, args.max_clients,
-                         show_secrets=args.show_secrets, log=log, record=recorder,
-                         target=f"serve:{args.profile}", watch=watch)
+    config = ServeConfig(args.host, args.port, args.implicit_tls_port, tls, max_clients,
+                         show_secrets=args.show_secrets, log=log, record=recorder, target=f"serve:{args.profile}",
+                         max_per_ip=args.max_per_ip, session_lifetime=args.max_session_time,
+                         auth_failure_delay=args.auth_failure_delay, watch=watch)
     users = ", ".join(accounts.names[:5]) + (", ..." if len(accounts) > 5 else "")
-    return SimService(factory, config), f"{tls_text}; users: {users}"
+    return SimService(factory, config), f"{tls_text}; users: {users}; {sink.describe()}"
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    if args.max_clients < 1:
+        raise InputError("--max-clients must be at least 1")
+    if args.max_per_ip < 1:
+        raise InputError("--max-per-ip must be at least 1")
+    if args.max_session_time <= 0:
+        raise InputError("--max-session-time must be more than 0 seconds")
+
+
+def _shown(text: str) -> str:
+    """An argument in an error line: printable ASCII, the rest as escapes (a NUL or a stray byte shows)."""
+    return ascii(text.encode("utf-8", "surrogateescape"))[1:]
+
+
+def check_file(path: str, limit: int, what: str) -> None:
+    """A file serve reads must be a regular file of at most `limit` bytes; InputError (one line) otherwise."""
+    import os
+    import stat
+
+    try:
+        info = os.stat(path)
+    except OSError:
+        return   # missing, unreadable: the reader says so in its own words
+    except ValueError:   # an embedded NUL
+        raise InputError(f"cannot read {what} {_shown(path)}: not a file name") from None
+    if stat.S_ISDIR(info.st_mode):
+        return
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"cannot read {what} {path}: not a regular file")
+    if info.st_size > limit:
+        raise InputError(f"{what} {path} is too big ({info.st_size} bytes; at most {limit})")
 
 
 def _accounts(args: argparse.Namespace):
@@ -134,6 +197,7 @@ def _accounts(args: argparse.Namespace):
 
     accounts = None
     if args.users:
+        check_file(args.users, USERS_FILE_LIMIT, "users file")
         accounts = Accounts.from_file(args.users)
     if args.user:
         given = Accounts.from_specs(args.user)
@@ -148,6 +212,8 @@ def _tls(args: argparse.Namespace):
     if bool(args.tls_cert) != bool(args.tls_key):
         raise InputError("--tls-cert and --tls-key go together")
     if args.tls_cert:
+        check_file(args.tls_cert, TLS_FILE_LIMIT, "TLS certificate")
+        check_file(args.tls_key, TLS_FILE_LIMIT, "TLS key")
         return tlscert.server_context(args.tls_cert, args.tls_key), f"TLS certificate {args.tls_cert}"
     try:
         cert, key = tlscert.lab_cert()

@@ -149,9 +149,10 @@ class SessionTracker:
             self._tls, self._ehlo_since_tls = True, False
             self._summary.tls = True
         lines = step.lines
+        delayed = any(direction == "S" and text.startswith("535") for direction, text, _secret in lines)
         for direction, text, secret in lines:
             if direction == "C":
-                self.behaviour.client_line(step.t)
+                self.behaviour.client_line(step.t, delayed)
                 if self._client(text, step.tls, secret):
                     self._summary.hidden = {*self._summary.hidden, index}
                     self._hide = True

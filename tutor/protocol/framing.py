@@ -24,6 +24,10 @@ class LineTooLong:
 
     limit: int
     length: int
+    head: bytes = b""          # the line's first bytes (enough to tell an AUTH command from junk)
+
+
+HEAD = 16
 
 
 class LineReader:
@@ -33,6 +37,7 @@ class LineReader:
         self.limit = limit
         self._buffer = bytearray()
         self._discarding = 0     # > 0 while skipping the rest of an over-long line
+        self._head = b""         # the start of the line being skipped
         self.eof = False
 
     def receive_data(self, data: bytes) -> None:
@@ -47,6 +52,8 @@ class LineReader:
         newline = self._buffer.find(b"\n")
         if newline < 0:
             if len(self._buffer) > self.limit:
+                if not self._discarding:
+                    self._head = bytes(self._buffer[:HEAD])
                 self._discarding += len(self._buffer)
                 self._buffer.clear()
             return None
@@ -55,9 +62,9 @@ class LineReader:
         if self._discarding:
             length = self._discarding + len(raw)
             self._discarding = 0
-            return LineTooLong(self.limit, length)
+            return LineTooLong(self.limit, length, self._head)
         if len(raw) > self.limit:
-            return LineTooLong(self.limit, len(raw))
+            return LineTooLong(self.limit, len(raw), raw[:HEAD])
         if raw.endswith(b"\r\n"):
             return Line(raw[:-2])
         return Line(raw[:-1], bare_lf=True)

@@ -38,6 +38,7 @@ class LineTooLongReceived:
     limit: int
     length: int
     in_auth: bool
+    auth_command: bool = False   # the line began with "AUTH" (so its limit was RFC 4954's 12288, not 512)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ class ServerConnection:
         if self.state is State.DATA:
             return self._message_line(item)
         if isinstance(item, LineTooLong):
-            return LineTooLongReceived(item.limit, item.length, self.state is State.AUTH)
+            auth_command = item.head[:4].upper() == b"AUTH" and item.head[4:5] in (b" ", b"\t")
+            return LineTooLongReceived(item.limit, item.length, self.state is State.AUTH, auth_command)
         if self.state is State.AUTH:
             return AuthResponseReceived(item.data)
         command = commands.parse(item.data)

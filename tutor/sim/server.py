@@ -215,10 +215,10 @@ class SimServer:
         if event.in_auth:
             self._emit.note("sim.auth.line-too-long", length=event.length)
             self._auth.line_too_long()
-        elif event.limit == COMMAND_LINE_LIMIT:
+        elif event.limit == COMMAND_LINE_LIMIT or not event.auth_command:   # junk: a line-length 500
             self._emit.note("sim.command.too-long", length=event.length)
             self._reply("long-line", limit=COMMAND_LINE_LIMIT)
-        else:   # over 12288 outside an exchange: only an AUTH line with an initial response may be that long
+        else:   # an AUTH command with an initial response over 12288
             self._emit.note("sim.auth.line-too-long", length=event.length)
             self._reply("auth-line-too-long")
         self._bad_command()

@@ -1,182 +1,33 @@
-"""The asyncio server behind `smtp-tutor serve`: one SimServer per connection, STARTTLS, implicit TLS, logging.
+"""The asyncio server behind `smtp-tutor serve`: listeners, the slots sessions take, logging and recording.
 
-Each connection is an asyncio.Protocol that feeds bytes to its sans-IO SimServer and writes what comes
-back; STARTTLS upgrades the same transport with loop.start_tls (reading is paused first, so nothing sent
-in clear after STARTTLS can reach the TLS session: RFC 3207 §4.2).
+Each connection is a SessionProtocol (serve_session) driving its own sans-IO SimServer. The service counts
+live sessions in all and per client address, refuses what is over the limits with 421, and keeps asyncio's
+own error reports (EMFILE on accept, say) to one line per kind and minute.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import os
 import ssl
+import sys
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from tutor.errors import TransportError
 from tutor.sim.output import Output
 from tutor.sim.server import SimServer
+from tutor.transport.serve_config import ServeConfig
+from tutor.transport.serve_session import SessionProtocol
+
+__all__ = ["ServeConfig", "SessionProtocol", "SimService"]
 
 # (tls_available) -> a fresh SimServer for one connection
 SimFactory = Callable[[bool], SimServer]
-Log = Callable[[str], None]
 SECRET_NOTE = "(a note that shows a password: masked, use --show-secrets)"
-
-
-@dataclass(frozen=True)
-class ServeConfig:
-    """Where and how to listen. `log` gets one line at a time; None is quiet."""
-
-    host: str = "127.0.0.1"
-    port: int = 2525
-    implicit_tls_port: int | None = None
-    tls: ssl.SSLContext | None = None
-    max_clients: int = 100
-    idle_timeout: float = 300.0          # RFC 5321 §4.5.3.2.7: a server waits at least 5 minutes
-    handshake_timeout: float = 30.0
-    show_secrets: bool = False
-    log: Log | None = print
-    record: Any = None                   # a tutor.trace.transcript.Recorder: every session as JSON Lines
-    target: str = "serve"                # the recorded sessions' target name
-    watch: Any = None                    # a tutor.classroom.feed.Feed: every session's events (the classroom view)
-
-
-class SessionProtocol(asyncio.Protocol):
-    """One client connection driving one SimServer."""
-
-    def __init__(self, service: "SimService", implicit_tls: bool) -> None:
-        self._service = service
-        self._implicit = implicit_tls
-        self._number = 0
-        self._transport: asyncio.Transport | None = None
-        self._sim: SimServer | None = None
-        self._last_seen = 0.0
-        self._timer: asyncio.TimerHandle | None = None
-        self._closing = False
-        self._upgrading = False
-        self._early = bytearray()   # data decrypted before start_tls() returned (same segment as Finished)
-        self._tls = implicit_tls    # for the recording: lines after this are inside TLS
-
-    # ---- asyncio callbacks ----------------------------------------------------------------------------
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        if self._transport is not None:   # the SSL transport after STARTTLS: same session
-            self._transport = transport   # type: ignore[assignment]
-            return
-        self._transport = transport       # type: ignore[assignment]
-        service = self._service
-        self._number = service.opened(self)
-        peer = transport.get_extra_info("peername")
-        where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-        service.log_line(self._number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
-        service.record_begin(self._number, where)
-        if service.config.watch is not None:
-            service.config.watch.session_opened(self._number, where, self._implicit)
-        self._sim = service.factory(service.config.tls is not None)
-        if len(service.sessions) > service.config.max_clients:
-            self._write(self._sim.busy())
-            return
-        if self._implicit:
-            self._write(self._sim.tls_established())
-        self._write(self._sim.connect())
-        self._arm_timer()
-
-    def data_received(self, data: bytes) -> None:
-        if self._sim is None or self._closing:
-            return
-        if self._upgrading:   # only the TLS layer can deliver now: the cleartext transport is paused
-            self._early += data
-            return
-        self._last_seen = self._service.loop.time()
-        self._write(self._sim.receive(data))
-
-    def eof_received(self) -> bool:
-        if self._sim is not None and not self._closing:
-            self._write(self._sim.receive(b""))
-        return False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._service.closed(self)
-        self._service.log_line(self._number, "connection closed")
-        self._service.record_end(self._number)
-        if self._service.config.watch is not None:
-            self._service.config.watch.session_closed(self._number)
-
-    # ---- helpers --------------------------------------------------------------------------------------
-
-    def _write(self, out: Output) -> None:
-        transport = self._transport
-        self._service.log_output(self._number, out)
-        self._service.record_output(self._number, out, self._tls)
-        if self._service.config.watch is not None:
-            self._service.config.watch.session_output(self._number, out, self._tls)
-        if transport is None or transport.is_closing():
-            return
-        if out.data:
-            transport.write(out.data)
-        if out.start_tls:
-            transport.pause_reading()   # RFC 3207 §4.2: no cleartext after STARTTLS may be read
-            self._upgrading = True
-            self._service.loop.create_task(self._upgrade())
-        elif out.close:
-            self._closing = True
-            transport.close()
-
-    async def _upgrade(self) -> None:
-        service, transport = self._service, self._transport
-        assert transport is not None and self._sim is not None and service.config.tls is not None
-        try:
-            new = await service.loop.start_tls(transport, self, service.config.tls, server_side=True,
-                                               ssl_handshake_timeout=service.config.handshake_timeout)
-        except (OSError, ssl.SSLError, asyncio.TimeoutError, ConnectionError) as exc:
-            service.log_line(self._number, f"TLS handshake failed: {exc or type(exc).__name__}")
-            transport.abort()
-            return
-        if new is None:   # the peer went away during the handshake
-            transport.abort()
-            return
-        self._transport = new   # type: ignore[assignment]
-        self._tls = True
-        cipher = new.get_extra_info("cipher")
-        service.log_line(self._number, f"TLS established: {new.get_extra_info('ssl_object').version()}, "
-                                       f"{cipher[0] if cipher else '?'}")
-        self._upgrading = False
-        if service.config.watch is not None:
-            service.config.watch.session_tls(self._number)
-        self._write(self._sim.tls_established())
-        if self._early:
-            early, self._early = bytes(self._early), bytearray()
-            self.data_received(early)
-
-    def _arm_timer(self, delay: float | None = None) -> None:
-        loop = self._service.loop
-        self._last_seen = self._last_seen or loop.time()
-        self._timer = loop.call_later(delay or self._service.config.idle_timeout, self._check_idle)
-
-    def _check_idle(self) -> None:
-        """Re-armed lazily: activity only records a time, the timer looks at it when it fires."""
-        if self._sim is None or self._closing:
-            return
-        if self._upgrading:   # the handshake has its own timeout
-            self._arm_timer()
-            return
-        idle = self._service.loop.time() - self._last_seen
-        remaining = self._service.config.idle_timeout - idle
-        if remaining > 0:
-            self._arm_timer(remaining)
-            return
-        self._write(self._sim.timeout())
-
-    def shutdown(self) -> None:
-        """The service is stopping: 421 if the session is still open, then close."""
-        if self._sim is not None and not self._closing:
-            self._write(self._sim.shutdown())
-        elif self._transport is not None:
-            self._transport.close()
+LOOP_ERROR_INTERVAL = 60.0   # seconds between two log lines about the same kind of event-loop error
 
 
 class SimService:
@@ -187,9 +38,17 @@ class SimService:
         self.config = config
         self.sessions: set[SessionProtocol] = set()
         self.addresses: list[tuple[str, int, str]] = []   # (host, port, "plain" | "implicit-tls")
+        self.buffered_peak = 0   # the most unsent reply bytes any one session has held (for tests and benches)
+        self._per_ip: collections.Counter[str] = collections.Counter()
         self._servers: list[asyncio.base_events.Server] = []
         self._numbers = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_errors: dict[str, tuple[float, int]] = {}   # kind -> (last logged at, suppressed since)
+
+    @property
+    def live_sessions(self) -> int:
+        """Sessions that still hold a slot."""
+        return len(self.sessions)
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -199,6 +58,7 @@ class SimService:
     async def start(self) -> list[tuple[str, int, str]]:
         """Bind the listeners; TransportError (one line) if a port cannot be used."""
         self._loop = asyncio.get_running_loop()
+        self._loop.set_exception_handler(self._loop_error)
         cfg = self.config
         await self._listen(cfg.host, cfg.port, "plain", None)
         if cfg.implicit_tls_port is not None:
@@ -208,11 +68,10 @@ class SimService:
         return self.addresses
 
     async def _listen(self, host: str, port: int, kind: str, tls: ssl.SSLContext | None) -> None:
-        implicit = tls is not None
+        implicit = tls is not None   # the session starts TLS itself, so a handshake holds a slot and its failure is logged
         try:
             server = await self.loop.create_server(
-                lambda: SessionProtocol(self, implicit), host, port, ssl=tls, reuse_address=True, backlog=1024,
-                ssl_handshake_timeout=self.config.handshake_timeout if tls else None)
+                lambda: SessionProtocol(self, implicit), host, port, reuse_address=True, backlog=1024)
         except OSError as exc:
             await self.stop()
             # asyncio rewords bind errors, so name the errno; socket.gaierror's is negative and has its own words
@@ -243,15 +102,54 @@ class SimService:
             if not self.sessions:
                 break
             await asyncio.sleep(0.02)
+        for session in list(self.sessions):   # clients that never read their 421: drop them
+            session.shutdown()
 
     # ---- bookkeeping and logging, called by the sessions ----------------------------------------------
 
     def opened(self, session: SessionProtocol) -> int:
         self.sessions.add(session)
+        self._per_ip[session.peer_ip] += 1
         return next(self._numbers)
 
+    def refusal(self, session: SessionProtocol) -> str | None:
+        """Why this new session must be refused (421), or None: too many in all, or from its address."""
+        if len(self.sessions) > self.config.max_clients:
+            return f"refused: {self.config.max_clients} clients already (--max-clients)"
+        if self._per_ip[session.peer_ip] > self.config.max_per_ip:
+            return f"refused: {self.config.max_per_ip} clients from {session.peer_ip} already (--max-per-ip)"
+        return None
+
     def closed(self, session: SessionProtocol) -> None:
-        self.sessions.discard(session)
+        if session in self.sessions:
+            self.sessions.discard(session)
+            self._per_ip[session.peer_ip] -= 1
+            if self._per_ip[session.peer_ip] <= 0:
+                del self._per_ip[session.peer_ip]
+
+    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """asyncio's error reports (EMFILE on accept, say): one line per kind and minute, never a traceback."""
+        exc = context.get("exception")
+        kind = str(context.get("message", "event loop error"))
+        now = time.monotonic()
+        last, suppressed = self._loop_errors.get(kind, (-LOOP_ERROR_INTERVAL, 0))
+        if now - last < LOOP_ERROR_INTERVAL:
+            self._loop_errors[kind] = (last, suppressed + 1)
+            return
+        self._loop_errors[kind] = (now, 0)
+        reason = (os.strerror(exc.errno) if isinstance(exc, OSError) and exc.errno
+                  else f"{type(exc).__name__}: {exc}" if exc else "")
+        more = f" ({suppressed} more like it since the last report)" if suppressed else ""
+        self.warn(f"{kind}{': ' + reason if reason else ''}{more}; the next report of this kind in "
+                  f"{LOOP_ERROR_INTERVAL:g} s at the earliest")
+
+    def warn(self, text: str) -> None:
+        """A line about the server itself: to the log, or to stderr when the log is quiet."""
+        line = f"smtp-tutor serve: {_safe(text)}"
+        if self.config.log is not None:
+            self.config.log(line)
+        else:
+            print(line, file=sys.stderr, flush=True)
 
     def log_line(self, number: int, text: str) -> None:
         if self.config.log is not None:
@@ -270,14 +168,18 @@ class SimService:
             log(f"[session {number}]    {_safe(text)}")
 
 
-    # ---- recording (--record): one session per connection in one JSON Lines file --------------------------
+    # ---- recording (--record) and the classroom view (watch): every session's events ------------------------
 
     def record_begin(self, number: int, peer: str) -> None:
+        if self.config.watch is not None:
+            self.config.watch.session_opened(number, peer, False)
         if self.config.record is not None:
             self.config.record.session(f"{self.config.target} from {peer}", session=str(number))
 
     def record_output(self, number: int, out: Output, tls: bool) -> None:
         """The lines (bytes as the transcript escapes them, credentials marked secret) and the server's notes."""
+        if self.config.watch is not None:
+            self.config.watch.session_output(number, out, tls)
         recorder = self.config.record
         if recorder is None:
             return
@@ -297,6 +199,8 @@ class SimService:
         lines("S")
 
     def record_end(self, number: int) -> None:
+        if self.config.watch is not None:
+            self.config.watch.session_closed(number)
         if self.config.record is not None:
             self.config.record.end(str(number))
 

@@ -26,6 +26,27 @@ def state_dir() -> Path:
     return Path(base) / "smtp-tutor"
 
 
+def private_dir(directory: Path) -> Path:
+    """Make `directory` (and any missing parent) mode 0700, as the XDG spec asks; tighten it if it is ours.
+
+    The state directory holds the lab key and (from other commands) history and progress: no one else's business.
+    """
+    missing = []
+    for level in (directory, *directory.parents):
+        if level.exists():
+            break
+        missing.append(level)
+    for level in reversed(missing):
+        try:
+            level.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+    info = directory.stat()
+    if info.st_uid == os.getuid() and info.st_mode & 0o077:
+        os.chmod(directory, 0o700)
+    return directory
+
+
 def lab_cert(directory: Path | None = None) -> tuple[Path, Path]:
     """The lab certificate and key, made now if they do not exist yet. TransportError if they cannot be made."""
     directory = directory or state_dir()
@@ -33,7 +54,7 @@ def lab_cert(directory: Path | None = None) -> tuple[Path, Path]:
     if cert.is_file() and key.is_file():
         return cert, key
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)
     except OSError as exc:
         raise TransportError(f"cannot make {directory} for the lab TLS certificate: {exc.strerror}") from None
     tmp_cert, tmp_key = directory / f".{CERT_NAME}.{os.getpid()}", directory / f".{KEY_NAME}.{os.getpid()}"

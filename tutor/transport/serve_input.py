@@ -1,0 +1,45 @@
+"""How a session hands its client's bytes to the simulator: a line at a time, so replies never outrun the client.
+
+Feeding one command line per call lets the session look at its unsent replies (back-pressure) and at a
+failed AUTH (the failure delay) between commands, instead of answering a whole pipelined burst at once.
+Message text (DATA) goes in bigger pieces, cut right after the end-of-data line (RFC 5321 §4.1.1.4: a line
+holding only "."), so commands pipelined after a message are again fed one at a time.
+"""
+
+from __future__ import annotations
+
+COMMAND_PIECE = 16 * 1024   # at most this much of one unfinished command line per call (the reader bounds lines)
+TEXT_PIECE = 64 * 1024      # at most this much message text per call
+
+
+def next_piece(pending: bytes | bytearray, in_data: bool, after_newline: bool) -> int:
+    """How many of `pending`'s leading bytes to feed next (at least 1 when pending is not empty).
+
+    `in_data`: the simulator is reading message text; `after_newline`: the last byte fed was LF.
+    """
+    if not in_data:
+        newline = pending.find(b"\n", 0, COMMAND_PIECE)
+        return newline + 1 if newline >= 0 else min(len(pending), COMMAND_PIECE)
+    end = _end_of_data(pending, after_newline)
+    if end is not None:
+        return end
+    window = min(len(pending), TEXT_PIECE)
+    if window < len(pending):
+        newline = pending.rfind(b"\n", 0, window)
+        if newline >= 0:
+            return newline + 1
+    return window
+
+
+def _end_of_data(pending: bytes | bytearray, after_newline: bool) -> int | None:
+    """The length up to and including the first "." line within TEXT_PIECE, or None (CRLF or bare LF)."""
+    found = []
+    if after_newline:
+        for terminator in (b".\r\n", b".\n"):
+            if pending.startswith(terminator):
+                return len(terminator)
+    for terminator in (b"\n.\r\n", b"\n.\n"):
+        at = pending.find(terminator, 0, TEXT_PIECE)
+        if at >= 0:
+            found.append(at + len(terminator))
+    return min(found) if found else None

@@ -1,0 +1,354 @@
+"""One `serve` connection: an asyncio.Protocol that feeds a SimServer and frees its slot on every way out.
+
+Bytes from the client wait in a queue and go to the simulator a line at a time (serve_input), only while
+the client reads its replies (flow control: pause_writing/resume_writing) and no failed AUTH is waiting out
+its delay. Reading stops while the client does not read, or when the queue passes QUEUE_LIMIT, so what a
+session holds stays bounded. STARTTLS
+upgrades the same transport with loop.start_tls; cleartext queued after STARTTLS is dropped (RFC 3207 §4.2).
+Every end (close, reset, timeout, failed handshake, shutdown) goes through _finish(), which runs once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import ssl
+from typing import TYPE_CHECKING
+
+from tutor.protocol.states import State
+from tutor.sim.output import Output
+from tutor.sim.server import SimServer
+from tutor.transport.serve_input import next_piece
+
+QUEUE_LIMIT = 64 * 1024   # received bytes a blocked session queues before it stops reading (plus one read)
+PUMP_TURN = 256        # pieces fed per turn of the event loop, so one pipelining client cannot starve the others
+OUTBOX_LIMIT = 4096   # replies to one pipelined burst are written in batches of about this size (fewer syscalls)
+
+if TYPE_CHECKING:
+    from tutor.transport.asyncio_server import SimService
+
+
+class SessionProtocol(asyncio.Protocol):
+    """One client connection driving one SimServer."""
+
+    def __init__(self, service: "SimService", implicit_tls: bool) -> None:
+        self._service = service
+        self._implicit = implicit_tls
+        self.number = 0
+        self.peer_ip = ""
+        self.buffered_peak = 0            # the most reply bytes this session ever had waiting for its client
+        self._transport: asyncio.Transport | None = None
+        self._sim: SimServer | None = None
+        self._pending = bytearray()       # received, not yet fed to the simulator
+        self._outbox = bytearray()        # replies not yet handed to the transport (while pumping)
+        self._pumping = False
+        self._next_turn: asyncio.Handle | None = None
+        self._after_newline = True
+        self._eof = False
+        self._started = self._last_seen = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._grace: asyncio.TimerHandle | None = None
+        self._held: Output | None = None  # a failed AUTH's reply, waiting out the failure delay
+        self._delay: asyncio.TimerHandle | None = None
+        self._write_paused = False
+        self._reading_paused = False
+        self._closing = False
+        self._upgrading = False
+        self._upgrade_task: asyncio.Task | None = None
+        self._finished = False
+        self._tls = implicit_tls          # for the recording: lines after this are inside TLS
+
+    @property
+    def holding_reply(self) -> bool:
+        """A failed AUTH's reply is waiting out the failure delay."""
+        return self._held is not None
+
+    @property
+    def replies_backed_up(self) -> bool:
+        """The client is not reading: its unsent replies passed the high-water mark (pause_writing)."""
+        return self._write_paused and not self._finished
+
+    @property
+    def reading_paused(self) -> bool:
+        """The session has stopped reading from its client (back-pressure, or its queue is full)."""
+        return self._reading_paused and not self._finished
+
+    # ---- asyncio callbacks ----------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport       # type: ignore[assignment]
+        self._limit_writes()
+        service = self._service
+        self._started = self._last_seen = service.loop.time()
+        peer = transport.get_extra_info("peername")
+        self.peer_ip = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        self.number = service.opened(self)
+        service.log_line(self.number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
+        service.record_begin(self.number, where)
+        self._sim = service.factory(service.config.tls is not None)
+        self._arm_timer(min(service.config.idle_timeout, service.config.session_lifetime))
+        refusal = service.refusal(self)
+        if refusal:
+            service.log_line(self.number, refusal)
+            if self._implicit:   # no TLS yet, so a 421 could not be read: just close
+                self._close()
+            else:
+                self._write(self._sim.busy())
+            return
+        if self._implicit:   # the handshake first, counted against this session's slot; the greeting inside TLS
+            self._start_tls(transport)
+            return
+        self._write(self._sim.connect())
+
+    def data_received(self, data: bytes) -> None:
+        if self._sim is None or self._closing or self._finished:
+            return
+        self._last_seen = self._service.loop.time()
+        self._pending += data
+        self._kick()
+
+    def eof_received(self) -> bool:
+        self._eof = True
+        self._kick()
+        return not self._tls   # plain TCP: stay half-open until the queue is answered (TLS closes anyway)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._finish()
+
+    def pause_writing(self) -> None:
+        """The client is not reading: stop feeding it replies (the pump stops, reading is paused)."""
+        self._write_paused = True
+        self._note_buffered()
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        self._kick()
+
+    # ---- feeding the simulator ------------------------------------------------------------------------
+
+    def _blocked(self) -> bool:
+        return self._closing or self._upgrading or self._write_paused or self._held is not None or self._finished
+
+    def _kick(self) -> None:
+        """Pump now, unless a turn is already scheduled (then only stop reading if the queue is full)."""
+        if self._next_turn is None:
+            self._pump()
+        else:
+            self._set_reading(not self._write_paused and len(self._pending) < QUEUE_LIMIT)
+
+    def _pump(self) -> None:
+        """Feed queued bytes a piece at a time while nothing blocks, PUMP_TURN pieces per turn of the loop."""
+        sim = self._sim
+        self._next_turn = None
+        if sim is None:
+            return
+        self._pumping, turn = True, PUMP_TURN
+        try:
+            while self._pending and not self._blocked() and turn:
+                size = next_piece(self._pending, sim.state is State.DATA, self._after_newline)
+                piece = bytes(self._pending[:size])
+                del self._pending[:size]
+                self._after_newline = piece.endswith(b"\n")
+                self._deliver(sim.receive(piece))
+                turn -= 1
+        finally:
+            self._pumping = False
+            self._flush()
+        if self._pending and not self._blocked():   # more to do: let the other sessions have a turn first
+            self._next_turn = self._service.loop.call_soon(self._pump)
+        elif self._eof and not self._pending and not self._blocked():
+            self._eof = False
+            self._deliver(sim.receive(b""))
+        self._set_reading(not self._write_paused and len(self._pending) < QUEUE_LIMIT)
+
+    def _set_reading(self, on: bool) -> None:
+        """Keep reading while the queue is short, so a client that leaves is noticed even while it waits;
+        stop while the client does not read its replies (the write side then notices it leaving)."""
+        transport = self._transport
+        if transport is None or self._upgrading or self._finished or transport.is_closing():
+            return
+        self._reading_paused = not on
+        if on:
+            transport.resume_reading()
+        else:
+            transport.pause_reading()
+
+    def _deliver(self, out: Output) -> None:
+        """Write `out`, unless it answers a failed AUTH: then after the failure delay, without blocking others."""
+        delay = self._service.config.auth_failure_delay
+        if delay > 0 and _auth_failed(out):
+            self._held = out
+            self._delay = self._service.loop.call_later(delay, self._release)
+            return
+        self._write(out)
+
+    def _release(self) -> None:
+        out, self._held, self._delay = self._held, None, None
+        if out is not None and not self._finished:
+            self._write(out)
+            self._kick()
+
+    def _write(self, out: Output) -> None:
+        service, transport = self._service, self._transport
+        service.log_output(self.number, out)
+        service.record_output(self.number, out, self._tls)
+        if transport is None or transport.is_closing() or self._upgrading or self._finished:
+            return
+        self._outbox += out.data
+        if not self._pumping or len(self._outbox) >= OUTBOX_LIMIT or out.start_tls or out.close:
+            self._flush()
+        if out.start_tls:
+            self._start_tls(transport)
+        elif out.close:
+            self._close()
+
+    def _flush(self) -> None:
+        transport = self._transport
+        if self._outbox and transport is not None and not transport.is_closing():
+            transport.write(bytes(self._outbox))
+            self._note_buffered()
+        self._outbox.clear()
+
+    def _note_buffered(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self.buffered_peak = max(self.buffered_peak, self._transport.get_write_buffer_size())
+            self._service.buffered_peak = max(self._service.buffered_peak, self.buffered_peak)
+
+    def _limit_writes(self) -> None:
+        config = self._service.config
+        assert self._transport is not None
+        self._transport.set_write_buffer_limits(high=config.write_high_water, low=config.write_low_water)
+
+    # ---- STARTTLS -------------------------------------------------------------------------------------
+
+    def _start_tls(self, transport: asyncio.Transport) -> None:
+        transport.pause_reading()   # RFC 3207 §4.2: no cleartext after STARTTLS may be read
+        if self._pending:
+            self._service.log_line(self.number, f"dropped {len(self._pending)} bytes sent in clear after STARTTLS")
+            self._pending.clear()
+        self._upgrading = True
+        self._upgrade_task = self._service.loop.create_task(self._upgrade(transport))
+
+    async def _upgrade(self, transport: asyncio.Transport) -> None:
+        service = self._service
+        assert self._sim is not None and service.config.tls is not None
+        try:
+            new = await service.loop.start_tls(transport, self, service.config.tls, server_side=True,
+                                               ssl_handshake_timeout=service.config.handshake_timeout)
+        except (OSError, asyncio.TimeoutError) as exc:   # ssl.SSLError and ConnectionError are OSErrors
+            self._tls_failed(transport, handshake_failure(exc))
+            return
+        except asyncio.CancelledError:
+            self._tls_failed(transport, "cancelled (the session ran out of time or the server is stopping)")
+            raise
+        if new is None or self._finished:
+            self._tls_failed(transport, "the client closed the connection")
+            return
+        self._transport = new   # type: ignore[assignment]
+        self._limit_writes()
+        self._tls, self._upgrading, self._reading_paused = True, False, False
+        cipher = new.get_extra_info("cipher")
+        service.log_line(self.number, f"TLS established: {new.get_extra_info('ssl_object').version()}, "
+                                      f"{cipher[0] if cipher else '?'}")
+        self._write(self._sim.tls_established())
+        if self._implicit and self._sim.state is State.GREETING:
+            self._write(self._sim.connect())
+        self._kick()
+
+    def _tls_failed(self, transport: asyncio.Transport, reason: str) -> None:
+        """start_tls gave up: our connection_lost will never be called on this path, so finish here."""
+        self._service.log_line(self.number, f"TLS handshake failed: {reason}")
+        transport.abort()
+        self._finish()
+
+    # ---- time limits and closing ----------------------------------------------------------------------
+
+    def _arm_timer(self, delay: float) -> None:
+        self._timer = self._service.loop.call_later(max(delay, 0.01), self._tick)
+
+    def _tick(self) -> None:
+        """One timer for the session: its maximum lifetime, then idleness (handshakes have their own timeout)."""
+        if self._finished:
+            return
+        config, now = self._service.config, self._service.loop.time()
+        lifetime_left = self._started + config.session_lifetime - now
+        if lifetime_left <= 0:
+            self._expire(f"closing: the session reached its maximum length ({config.session_lifetime:g} s)")
+            return
+        idle_left = self._last_seen + config.idle_timeout - now
+        if idle_left <= 0 and not (self._upgrading or self._closing):
+            self._expire("closing: idle for too long")
+            return
+        self._arm_timer(min(lifetime_left, idle_left if idle_left > 0 else lifetime_left))
+
+    def _expire(self, reason: str) -> None:
+        self._service.log_line(self.number, reason)
+        if self._upgrading or self._closing or self._sim is None:
+            self._abort()
+            return
+        self._drop_held()
+        self._write(self._sim.timeout())
+
+    def _close(self) -> None:
+        """Close after the replies are sent; drop the connection if the client has not read them in time."""
+        self._closing = True
+        if self._transport is not None:
+            self._transport.close()
+        self._grace = self._service.loop.call_later(self._service.config.close_grace, self._abort)
+
+    def _abort(self) -> None:
+        if self._upgrading and self._upgrade_task is not None:
+            self._upgrade_task.cancel()   # start_tls gives up; _upgrade finishes the session
+        elif self._transport is not None and not self._finished:
+            self._transport.abort()
+
+    def _drop_held(self) -> None:
+        if self._delay is not None:
+            self._delay.cancel()
+        self._held = self._delay = None
+
+    def shutdown(self) -> None:
+        """The service is stopping: 421 if the session is still open, then close."""
+        if self._finished:
+            return
+        if self._sim is not None and not (self._closing or self._upgrading):
+            self._drop_held()
+            self._write(self._sim.shutdown())
+        else:
+            self._abort()
+
+    def _finish(self) -> None:
+        """Free everything the session holds. Runs once, whichever way the session ended."""
+        if self._finished:
+            return
+        self._finished = True
+        for handle in (self._timer, self._grace, self._next_turn):
+            if handle is not None:
+                handle.cancel()
+        self._drop_held()
+        self._pending.clear()
+        service = self._service
+        service.closed(self)
+        service.log_line(self.number, "connection closed")
+        service.record_end(self.number)
+
+
+def _auth_failed(out: Output) -> bool:
+    """Whether this output answers an AUTH with 535 (RFC 4954 §6: authentication credentials invalid)."""
+    return any(line.direction == "S" and line.text.startswith("535") for line in out.transcript)
+
+
+def handshake_failure(exc: BaseException) -> str:
+    """Why a TLS handshake failed, in a few words for the log."""
+    if isinstance(exc, ssl.SSLError):
+        reason = exc.reason or exc.strerror or type(exc).__name__
+        return f"TLS error: {str(reason).replace('_', ' ').lower()}"
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) or "taking longer" in str(exc):
+        return "timeout (no complete handshake in time)"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset" if exc.errno == errno.ECONNRESET else "the client closed the connection"
+    if isinstance(exc, OSError) and exc.errno:
+        return os.strerror(exc.errno)
+    return str(exc) or type(exc).__name__

@@ -259,3 +259,56 @@ def test_scram_lines_are_not_masked_and_a_note_says_why():
     talk(b64(client_final))
     assert talk.last.transcript[0].shown() == b64(client_final)
     assert "sim.scram.visible" in talk.notes()
+
+
+# ---- issue 11 §2: the impostor's log never announces a 535 it does not send ----------------------------------
+
+def _all_note_texts(talk, lines):
+    replies, texts = [], []
+    for line in lines:
+        replies.append(talk(line))
+        texts += [note.text() for note in talk.last.notes]
+    return replies, texts
+
+
+@pytest.mark.parametrize("lines", [
+    ["AUTH PLAIN " + b64("\0tim\0guess")],
+    ["AUTH LOGIN", b64("tim"), b64("guess")],
+], ids=["plain", "login"])
+def test_the_impostor_log_does_not_say_the_check_fails_and_then_send_235(lines):
+    replies, texts = _all_note_texts(ready("impostor"), lines)
+    assert replies[-1] == OK
+    assert not [t for t in texts if "check fails" in t or "reply will be 535" in t]
+    assert any("An honest server would answer 535 here; this one is about to say yes anyway" in t for t in texts)
+
+
+def test_the_impostor_scram_log_does_not_say_the_reply_will_be_535():
+    talk = ready("impostor")
+    client = scram.ScramClient(Credentials("tim", "tanstaaftanstaaf"), "SHA-256")
+    first = talk("AUTH SCRAM-SHA-256 " + b64(client.initial_response()))
+    texts = [note.text() for note in talk.last.notes]
+    talk(b64(client.respond(unb64(first))))          # v= signed with made-up keys
+    texts += [note.text() for note in talk.last.notes]
+    assert talk("") == OK                            # a client that does not check v= gets 235
+    texts += [note.text() for note in talk.last.notes]
+    assert not [t for t in texts if "reply will be 535" in t or "it verified the server" in t]
+    assert any("will skip the proof check and say yes" in t for t in texts)
+    assert any("a client that really checked it would have cancelled" in t for t in texts)
+
+
+def test_an_honest_server_still_says_the_reply_will_be_535():
+    talk = ready("lab")
+    client = scram.ScramClient(Credentials("nobody", "x"), "SHA-256")
+    talk("AUTH SCRAM-SHA-256 " + b64(client.initial_response()))
+    assert "scram.note.server.unknown-user" in [note.key for note in talk.last.notes]
+
+
+def test_the_token_in_clear_note_only_without_tls():
+    blob = b64(f"user=tim\x01auth=Bearer {lab_token('tim')}\x01\x01")
+    talk = Talk("modern")
+    talk("EHLO client.example")
+    talk("STARTTLS")
+    talk.server.tls_established()
+    talk("EHLO client.example")
+    assert talk("AUTH XOAUTH2 " + blob) == "235 2.7.0 Accepted"
+    assert "sim.auth.token-in-clear" not in talk.notes()

@@ -227,7 +227,8 @@ def test_three_failed_logins_close_with_421():
     assert talk(f"AUTH PLAIN {TIM_WRONG_PLAIN}") == FAILED
     assert talk(f"AUTH PLAIN {TIM_WRONG_PLAIN}") == FAILED
     assert talk.send(f"AUTH PLAIN {TIM_WRONG_PLAIN}") == [
-        FAILED, "421 4.7.0 sim.smtp-tutor.test Too many failed authentication attempts, closing connection"]
+        FAILED, "421 4.7.0 sim.smtp-tutor.test Too many failed authentication attempts (3), closing connection;"
+                " reconnect to try again"]
     assert talk.last.close and talk.server.closed
 
 

@@ -19,6 +19,15 @@ def add_repl_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-color", "--no-colour", dest="no_color", action="store_true", help=T("repl.option.no-color"))
     parser.add_argument("--record", metavar="FILE", help=T("repl.option.record"))
     parser.add_argument("--batch", action="store_true", help=T("repl.option.batch"))
+    parser.add_argument("--max-auth-failures", type=_auth_failures, default=None, metavar="N",
+                        help="failed logins before the simulator closes with 421 (default 3; 0 = never)")
+
+
+def _auth_failures(text: str) -> int:
+    """A failed-login limit for the simulator, 0 or more (0: never close), for argparse."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count: use 0 or more (0 = never close)")
+    return int(text)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
     record = getattr(args, "record", None)
     interactive = not (script or getattr(args, "batch", False)) and sys.stdin.isatty() and sys.stdout.isatty()
     shell = Shell(profile=profile, interactive=interactive, record=record)
+    if getattr(args, "max_auth_failures", None) is not None:
+        shell.sim_options["max_auth_failures"] = args.max_auth_failures
     if interactive:
         from tutor.repl.app import ReplApp
         return ReplApp(shell, color=use_color(args)).run()

@@ -36,7 +36,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--list-profiles", action="store_true", help="list the profiles and exit")
     p.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
                    help="an account (repeatable); replaces the built-in ones")
-    p.add_argument("--users", metavar="FILE", help="a file of name:password lines; replaces the built-in accounts")
+    p.add_argument("--users", metavar="FILE", help="a file of name:password lines or a CSV of name,password[,note] "
+                   "(note 'error=454|534|538|432' gives that account the AUTH error); replaces the built-in accounts")
+    p.add_argument("--make-accounts", type=int, metavar="N",
+                   help="make N student accounts (student01...) with pronounceable passwords, write them to "
+                        "--users-out FILE (CSV, mode 0600, never overwritten), then serve them")
+    p.add_argument("--users-out", metavar="FILE", help="where --make-accounts writes the class's accounts")
     p.add_argument("--maildir", metavar="DIR", help="store accepted messages in this Maildir (default: memory)")
     p.add_argument("--tls-cert", metavar="FILE", help="TLS certificate (PEM); default: a self-signed lab certificate")
     p.add_argument("--tls-key", metavar="FILE", help="TLS private key (PEM) for --tls-cert")
@@ -51,6 +56,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--auth-failure-delay", type=seconds, default=limits.AUTH_FAILURE_DELAY, metavar="SECONDS",
                    help=f"wait before each failed-AUTH reply, as Dovecot does (default {limits.AUTH_FAILURE_DELAY:g};"
                         " 0 = none)")
+    p.add_argument("--max-auth-failures", type=auth_failures, default=None, metavar="N",
+                   help="failed logins before the server closes with 421 (default 3; 0 = never)")
     p.add_argument("--hostname", default=DEFAULT_HOSTNAME, help="the name the server gives itself")
     p.add_argument("--seed", type=int, metavar="N", help="seed the CRAM-MD5 challenge digits (repeatable runs)")
     p.add_argument("--fixed-challenge", metavar="TEXT",
@@ -84,6 +91,13 @@ def seconds(text: str) -> float:
     if not 0 <= value <= 86400:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
     return value
+
+
+def auth_failures(text: str) -> int:
+    """A failed-login limit, 0 or more (0: never close), for argparse."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count: use 0 or more (0 = never close)")
+    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -124,7 +138,7 @@ def _build(args: argparse.Namespace):
         raise InputError(f"--hostname {args.hostname!r}: use letters, digits, dots and hyphens only")
     if not re.fullmatch(r"[A-Za-z0-9.:%_-]+", args.host):     # names, IPv4, IPv6 (with a %zone)
         raise InputError(f"--host {_shown(args.host)}: use a host name or an IP address (letters, digits, . : -)")
-    accounts = _accounts(args)
+    accounts = _accounts(args).including(PROFILES[args.profile].accounts)   # a profile's own accounts, if any
     sink = MaildirSink(args.maildir) if args.maildir else SummarySink(limit=MEMORY_SINK_LIMIT)
     tls, tls_text = _tls(args)
     max_clients, fd_note = fit_open_files(args.max_clients)
@@ -138,7 +152,7 @@ def _build(args: argparse.Namespace):
 
     def factory(tls_available: bool) -> SimServer:
         return SimServer(args.profile, accounts, rng=rng, sink=sink, hostname=args.hostname,
-                         starttls=tls_available, fixed_challenge=fixed)
+                         starttls=tls_available, fixed_challenge=fixed, max_auth_failures=args.max_auth_failures)
 
     log = None if args.quiet else _print_line
     recorder = None
@@ -196,6 +210,8 @@ def _accounts(args: argparse.Namespace):
     from tutor.sim import Accounts
 
     accounts = None
+    if args.make_accounts is not None or args.users_out:
+        accounts = _make_accounts(args)
     if args.users:
         check_file(args.users, USERS_FILE_LIMIT, "users file")
         accounts = Accounts.from_file(args.users)
@@ -203,6 +219,21 @@ def _accounts(args: argparse.Namespace):
         given = Accounts.from_specs(args.user)
         accounts = given if accounts is None else accounts.merged(given)
     return accounts if accounts is not None else Accounts.default()
+
+
+def _make_accounts(args: argparse.Namespace):
+    """--make-accounts N --users-out FILE: a new class file, then its accounts (InputError on bad options)."""
+    from tutor.sim import Accounts
+    from tutor.sim.account_files import make_class_file
+
+    if args.make_accounts is None or not args.users_out:
+        raise InputError("--make-accounts N and --users-out FILE go together")
+    if args.users:
+        raise InputError("--make-accounts makes new accounts and --users reads old ones: use one")
+    made = make_class_file(args.make_accounts, args.users_out)
+    print(f"smtp-tutor serve: wrote {len(made)} accounts to {args.users_out} (mode 0600); "
+          f"hand them out, and next time serve them with --users {args.users_out}", file=sys.stderr)
+    return Accounts(dict(made))
 
 
 def _tls(args: argparse.Namespace):

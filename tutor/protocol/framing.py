@@ -8,6 +8,7 @@ COMMAND_LINE_LIMIT = 512      # RFC 5321 §4.5.3.1.4: command line incl. CRLF
 REPLY_LINE_LIMIT = 512        # RFC 5321 §4.5.3.1.5
 TEXT_LINE_LIMIT = 1000        # RFC 5321 §4.5.3.1.6: message text line incl. CRLF
 AUTH_LINE_LIMIT = 12288       # RFC 4954 §4: "12288 octets is considered to be a sufficient line length limit"
+HEAD_OCTETS = 16              # what LineTooLong keeps of a discarded line: enough for its verb
 
 
 @dataclass(frozen=True)
@@ -20,14 +21,15 @@ class Line:
 
 @dataclass(frozen=True)
 class LineTooLong:
-    """A line longer than the limit in force; its bytes were discarded up to the next LF."""
+    """A line longer than the limit in force; its bytes were discarded up to the next LF.
+
+    `head` keeps the line's first HEAD_OCTETS octets, so a server can tell an over-long AUTH command (RFC 4954 §4:
+    500 5.5.6) from any other over-long line (RFC 5321 §4.5.3.1.4, §4.5.3.1.9: 500 "Line too long").
+    """
 
     limit: int
     length: int
-    head: bytes = b""          # the line's first bytes (enough to tell an AUTH command from junk)
-
-
-HEAD = 16
+    head: bytes = b""
 
 
 class LineReader:
@@ -37,7 +39,7 @@ class LineReader:
         self.limit = limit
         self._buffer = bytearray()
         self._discarding = 0     # > 0 while skipping the rest of an over-long line
-        self._head = b""         # the start of the line being skipped
+        self._head = b""         # the first octets of the line being skipped
         self.eof = False
 
     def receive_data(self, data: bytes) -> None:
@@ -53,18 +55,18 @@ class LineReader:
         if newline < 0:
             if len(self._buffer) > self.limit:
                 if not self._discarding:
-                    self._head = bytes(self._buffer[:HEAD])
+                    self._head = bytes(self._buffer[:HEAD_OCTETS])
                 self._discarding += len(self._buffer)
                 self._buffer.clear()
             return None
         raw = bytes(self._buffer[:newline + 1])
         del self._buffer[:newline + 1]
         if self._discarding:
-            length = self._discarding + len(raw)
-            self._discarding = 0
-            return LineTooLong(self.limit, length, self._head)
+            length, head = self._discarding + len(raw), self._head
+            self._discarding, self._head = 0, b""
+            return LineTooLong(self.limit, length, head)
         if len(raw) > self.limit:
-            return LineTooLong(self.limit, len(raw), raw[:HEAD])
+            return LineTooLong(self.limit, len(raw), raw[:HEAD_OCTETS])
         if raw.endswith(b"\r\n"):
             return Line(raw[:-2])
         return Line(raw[:-1], bare_lf=True)
@@ -78,5 +80,5 @@ class LineReader:
         """Drop buffered bytes (RFC 3207 §4.2 / STARTTLS injection: nothing read before TLS may be kept)."""
         dropped = bytes(self._buffer)
         self._buffer.clear()
-        self._discarding = 0
+        self._discarding, self._head = 0, b""
         return dropped

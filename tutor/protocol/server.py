@@ -31,14 +31,16 @@ class MessageReceived:
     data: bytes                 # dot-unstuffed (RFC 5321 §4.5.2), lines ended by CRLF
     long_lines: int = 0         # lines over the 1000-octet text limit (RFC 5321 §4.5.3.1.6)
     oversize: bool = False      # over max_message_size: the rest was dropped, `data` is only its start
+    bare_lf_lines: int = 0      # text lines that ended in LF alone (RFC 5321 §4.1.1.4: MUST NOT be accepted)
+    bare_lf_end: bool = False   # the final "." ended in LF alone: "<LF>.<LF>" taken as the end of data
 
 
 @dataclass(frozen=True)
 class LineTooLongReceived:
     limit: int
     length: int
-    in_auth: bool
-    auth_command: bool = False   # the line began with "AUTH" (so its limit was RFC 4954's 12288, not 512)
+    in_auth: bool               # inside an AUTH exchange (a client response after 334)
+    auth_command: bool = False  # the line began with the AUTH verb (an initial response too long)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class ServerConnection:
         self._message = bytearray()
         self._long_lines = 0
         self._oversize = False
+        self._bare_lf_lines = 0
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes from the client; b"" when it closed."""
@@ -84,8 +87,9 @@ class ServerConnection:
         if self.state is State.DATA:
             return self._message_line(item)
         if isinstance(item, LineTooLong):
-            auth_command = item.head[:4].upper() == b"AUTH" and item.head[4:5] in (b" ", b"\t")
-            return LineTooLongReceived(item.limit, item.length, self.state is State.AUTH, auth_command)
+            in_auth = self.state is State.AUTH
+            is_auth = not in_auth and commands.parse(item.head).verb == "AUTH"
+            return LineTooLongReceived(item.limit, item.length, in_auth, is_auth)
         if self.state is State.AUTH:
             return AuthResponseReceived(item.data)
         command = commands.parse(item.data)
@@ -98,11 +102,13 @@ class ServerConnection:
             self._long_lines += 1
             return None
         if item.data == b".":
-            event = MessageReceived(bytes(self._message), self._long_lines, self._oversize)
+            event = MessageReceived(bytes(self._message), self._long_lines, self._oversize, self._bare_lf_lines,
+                                    item.bare_lf)
             self._message.clear()
-            self._long_lines = 0
+            self._long_lines = self._bare_lf_lines = 0
             self._oversize = False
             return event
+        self._bare_lf_lines += item.bare_lf
         data = item.data[1:] if item.data.startswith(b".") else item.data   # RFC 5321 §4.5.2 dot-unstuffing
         if len(item.data) + 2 > TEXT_LINE_LIMIT:
             self._long_lines += 1

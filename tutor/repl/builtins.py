@@ -125,7 +125,7 @@ def _open_sim(shell: Any, profile: str) -> bool:
         raise InputError(T("repl.err.unknown-profile", name=profile, known=", ".join(known)))
     from tutor.transport import memory
 
-    shell.connect(memory.connect(profile))
+    shell.connect(memory.connect(profile, **getattr(shell, "sim_options", {})))
     return True
 
 

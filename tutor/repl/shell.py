@@ -63,6 +63,7 @@ class Shell:
         self.starting = False      # True while the start-up connection is still to be made
         self.on_secret: Callable[[set[str]], Any] | None = None   # the app scrubs its history file
         self.lesson: Any = None
+        self.sim_options: dict[str, Any] = {}   # extra SimServer options for :connect sim (--max-auth-failures)
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:

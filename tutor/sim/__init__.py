@@ -13,6 +13,7 @@ _EXPORTS = {
     "DEFAULT_PROFILE": "tutor.sim.profiles", "PROFILES": "tutor.sim.profiles", "Profile": "tutor.sim.profiles",
     "SimServer": "tutor.sim.server", "get_profile": "tutor.sim.server", "MaildirSink": "tutor.sim.sink",
     "Message": "tutor.sim.sink", "Sink": "tutor.sim.sink",
+    "DEFAULT_MAX_AUTH_FAILURES": "tutor.sim.profiles", "LESSON_MAX_AUTH_FAILURES": "tutor.sim.profiles",
 }
 
 __all__ = sorted(_EXPORTS)

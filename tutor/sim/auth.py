@@ -6,7 +6,7 @@ the reply codes of RFC 4954 §6) and says, as notes, what the server decoded and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from tutor.explain import lookup, text
@@ -16,17 +16,24 @@ from tutor.protocol.commands import parse_auth
 from tutor.protocol.replies import make
 from tutor.sasl import MECHANISMS
 from tutor.sasl.base import AuthResult, Challenge, SecretLookup, ServerMechanism, ServerOutcome
+from tutor.sim import lenient, policy
 from tutor.sim.challenges import ChallengeFactory
 from tutor.sim.output import MASK, Collector, clean, show
 from tutor.sim.profiles import Profile
 
 CONTINUE, SUCCESS, FAILURE, CANCELLED, ERROR = "continue", "success", "failure", "cancelled", "error"
+REFUSED = "refused"   # an error-code policy answered (454, 534, 538, 432: tutor.sim.policy); counted as neither
 PASSWORD_MECHANISMS = ("PLAIN", "LOGIN")   # mechanisms that send the password recoverably
 TOKEN_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")   # their first message carries a replayable bearer token
 # Logs mask what replays: passwords and tokens. SCRAM lines stay visible: none of them is password-equivalent,
 # though the client-final proof lets whoever records it test password guesses offline (note sim.scram.visible).
 MASKED_INITIAL = PASSWORD_MECHANISMS[:1] + TOKEN_MECHANISMS
 IMPOSTOR_TAKES = ("bad-password", "no-such-user", "invalid-token")   # failures a fake server turns into 235
+# The mechanisms' own notes say what an honest server does next ("the reply will be 535"); the impostor then
+# says 235, so in its log those notes are replaced by ones that say what it really does.
+IMPOSTOR_NOTES = {"sasl.note.server.no-such-user": "sim.impostor.knows-no-one",
+                  "scram.note.server.unknown-user": "sim.impostor.made-up-keys",
+                  "scram.note.server.ack": "sim.impostor.unchecked-ack"}
 
 
 @dataclass(frozen=True)
@@ -50,8 +57,11 @@ class AuthHandler:
     """Runs AUTH exchanges for one session, one at a time. `reply(key, **params)` sends a tutor.sim.replies reply."""
 
     def __init__(self, profile: Profile, lookup: SecretLookup, challenges: ChallengeFactory,
-                 emit: Collector, reply: Callable[..., None], send: Callable, modern: Any = None) -> None:
+                 emit: Collector, reply: Callable[..., None], send: Callable, modern: Any = None,
+                 accounts: Any = None) -> None:
         self._profile = profile
+        self._accounts = accounts    # tutor.sim.accounts.Accounts: per-account error policies, password transitions
+        self._tls = False
         self._modern = modern        # tutor.sim.modern.ModernMechanisms: SCRAM and bearer servers
         self._lookup = lookup
         self._challenges = challenges
@@ -80,6 +90,7 @@ class AuthHandler:
 
     def start(self, argument: str, tls: bool) -> Outcome:
         """Handle `AUTH mechanism [initial-response]` once its place in the session was checked."""
+        self._tls = tls
         parsed = parse_auth(argument)
         if parsed is None:
             self._reply("auth-syntax")
@@ -93,6 +104,11 @@ class AuthHandler:
             return Outcome(ERROR)
         if typed != name:
             self._emit.note("sim.auth.case", typed=clean(typed), mechanism=name)   # RFC 4954 §8: case-insensitive
+        refusal = policy.at_command(self._profile.auth_error, name, tls)
+        if refusal is not None:
+            return self._refuse(refusal)
+        if self._over_buffer(parsed.initial_response or ""):
+            return Outcome(ERROR)
         self._emit.note("sim.auth.mechanism", mechanism=name, summary=text(MECHANISMS[name].summary_key))
         self._name, self._responses = name, 0
         self._mech = self._server(name)
@@ -113,6 +129,9 @@ class AuthHandler:
         if self._mech is None:   # pragma: no cover - the protocol core only reports AUTH lines inside AUTH
             self._reply("bad-sequence")
             return Outcome(ERROR)
+        if self._over_buffer(line.decode("ascii", "replace")):
+            return Outcome(ERROR)
+        self._emit.all(lenient.auth_response_notes(line))
         decoded = decode_response(line)
         data = self._decoded(decoded)
         if data is None:
@@ -120,9 +139,54 @@ class AuthHandler:
         return self._handle(self._mech.receive(data))
 
     def line_too_long(self) -> None:
-        """RFC 4954 §4: an AUTH line over 12288 octets gets 500 5.5.6 and the exchange is over."""
+        """RFC 4954 §4: an AUTH line longer than the server's buffer gets 500 (5.5.6) and the exchange is over."""
         self._finish()
         self._reply("auth-line-too-long")
+
+    def _over_buffer(self, response: str) -> bool:
+        """A response longer than the profile's authentication buffer (Profile.auth_buffer): 500 5.5.6 sent."""
+        limit = self._profile.auth_buffer
+        if limit is None or len(response) <= limit:
+            return False
+        self._emit.note("sim.auth.line-too-long", length=len(response), limit=limit)
+        self.line_too_long()
+        return True
+
+    def _refuse(self, refusal: policy.Refusal) -> Outcome:
+        """An error-code policy's reply instead of the exchange's own (RFC 4954 §6)."""
+        self._finish()
+        self._emit.note(refusal.note, **refusal.params)
+        if refusal.params.get("late"):
+            self._emit.note("sim.policy.late", mechanism=refusal.params.get("mechanism", ""))
+        self._reply(refusal.reply)
+        return Outcome(REFUSED)
+
+    def _challenge_or_refusal(self, data: bytes, steps: tuple) -> Outcome:
+        """A 334, unless the mechanism just looked up a user (SCRAM's client-first) a policy refuses: then the
+        refusal comes now, before the server-first message that would be sent in vain."""
+        looked_up = [i for i, step in enumerate(steps) if step.label == "sasl.step.server.lookup"]
+        refusal = self._refusal_for(str(steps[looked_up[0]].value)) if looked_up else None
+        if refusal is not None:
+            self._emit.steps(steps[:looked_up[0] + 1])
+            return self._refuse(refusal)
+        self._emit.steps(steps)
+        return self._challenge(data)
+
+    def _refusal_for(self, user: str) -> policy.Refusal | None:
+        """The error policy's answer for `user` at this point of the exchange (account's, else profile's)."""
+        if not user:   # a malformed message names no one: the mechanism's own verdict stands
+            return None
+        account = self._accounts.error_for(user) if self._accounts is not None else None
+        code = account or self._profile.auth_error
+        done = self._accounts is not None and self._accounts.transitioned(user)
+        return policy.at_verdict(code, self._name, self._tls, user, done)
+
+    def _transition(self, user: str) -> None:
+        """432 policy: a PLAIN login lets the server make the user's other secrets (RFC 4954 §6)."""
+        code = (self._accounts.error_for(user) if self._accounts is not None else None) or self._profile.auth_error
+        if code == "432" and self._name == policy.TRANSITION_BY and not self._accounts.transitioned(user):
+            self._accounts.mark_transitioned(user)
+            self._emit.note("sim.policy.transitioned", user=user)
 
     def _server(self, name: str) -> ServerMechanism:
         made = self._modern.server(name) if self._modern is not None else None
@@ -155,16 +219,23 @@ class AuthHandler:
         return decoded.data
 
     def _handle(self, outcome: ServerOutcome) -> Outcome:
-        self._emit.steps(outcome.steps)
+        steps = self._impostor_steps(outcome.steps) if self._profile.impostor else outcome.steps
         if isinstance(outcome, Challenge):
-            return self._challenge(outcome.data)
+            return self._challenge_or_refusal(outcome.data, steps)
+        self._emit.steps(steps)
+        if outcome.result.reason != "initial-response-not-allowed":
+            refusal = self._refusal_for(outcome.result.authcid)
+            if refusal is not None:
+                return self._refuse(refusal)
         result, name = self._impostor(outcome.result), self._name
+        if result.success and self._accounts is not None:
+            self._transition(result.authcid)
         self._finish()
         if result.success:
             user = result.authzid or result.authcid
-            if name in PASSWORD_MECHANISMS:
+            if name in PASSWORD_MECHANISMS and not self._tls:   # inside TLS the password did not cross in clear
                 self._emit.note("sim.auth.password-in-clear")
-            elif name in TOKEN_MECHANISMS:
+            elif name in TOKEN_MECHANISMS and not self._tls:
                 self._emit.note("sim.auth.token-in-clear")
             self._emit.note("sim.auth.success", user=user)
             self._reply("auth-ok")
@@ -175,6 +246,11 @@ class AuthHandler:
         self._emit.note("sim.auth.failed", reason=reason_text(result.reason))
         self._reply("auth-failed")   # RFC 4954 §6: 535 5.7.8
         return Outcome(FAILURE)
+
+    @staticmethod
+    def _impostor_steps(steps) -> tuple:
+        return tuple(replace(step, note=IMPOSTOR_NOTES[step.note]) if step.note in IMPOSTOR_NOTES else step
+                     for step in steps)
 
     def _impostor(self, result: AuthResult) -> AuthResult:
         """The impostor profile says yes to any credentials (it never knew them): what a fake server does."""

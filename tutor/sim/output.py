@@ -57,6 +57,11 @@ class Collector:
     def note(self, key: str, secret: bool = False, **params: object) -> None:
         self.notes.append(Note(key, dict(params), source="server", secret=secret))
 
+    def all(self, notes: list[tuple[str, dict]]) -> None:
+        """Several (key, params) notes, e.g. tutor.sim.lenient's."""
+        for key, params in notes:
+            self.note(key, **params)
+
     def steps(self, steps: tuple[Step, ...] | list[Step]) -> None:
         """A SASL mechanism's steps as notes: the labelled value, then the step's own note."""
         for step in steps:

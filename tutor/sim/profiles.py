@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from tutor import explain
+from tutor.errors import InputError
 
 DEFAULT_HOSTNAME = "sim.smtp-tutor.test"
+DEFAULT_MAX_AUTH_FAILURES = 3     # RFC 4954 §9: a server that drops after failures SHOULD allow at least 3
+LESSON_MAX_AUTH_FAILURES = 20     # lessons: room to make mistakes without meeting the 421 (issue 11 §3)
 CLASSIC_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 ALL_MECHANISMS = CLASSIC_MECHANISMS + ("SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER")
 MODERN_EHLO = ("PIPELINING", "SIZE {size}", "8BITMIME", "ENHANCEDSTATUSCODES", "STARTTLS", "AUTH")
@@ -31,6 +34,7 @@ class Profile:
     mechanisms: tuple[str, ...] = ALL_MECHANISMS          # offered inside TLS
     clear_mechanisms: tuple[str, ...] = ALL_MECHANISMS    # offered without TLS
     auth_requires_tls: bool = False                       # AUTH before STARTTLS -> 530 5.7.0
+    auth_needs_ehlo: bool = False                         # AUTH (or MAIL before AUTH) after HELO -> 503
     ehlo: tuple[str, ...] = MODERN_EHLO
     ehlo_greeting: str = "{host} Hello {client}"
     enhanced_codes: bool = True                           # RFC 2034: only if ENHANCEDSTATUSCODES is advertised
@@ -41,10 +45,13 @@ class Profile:
     scram_iterations: int = 4096                          # RFC 7677 §4: SHOULD be at least 4096
     impostor: bool = False                                # accepts any credentials (a fake server; tutor.sim.modern)
     ehlo_notes: tuple[str, ...] = ()                      # extra sim.* note keys after EHLO
-    max_auth_failures: int = 3                            # RFC 4954 §9: SHOULD allow at least 3 before dropping
+    max_auth_failures: int = DEFAULT_MAX_AUTH_FAILURES    # failed logins before 421 (0 = never)
     max_bad_commands: int = 10
     max_recipients: int = 100
     max_message_size: int = 10 * 1024 * 1024
+    auth_error: str | None = None                         # tutor.sim.policy code: 454, 534, 538 or 432
+    auth_buffer: int | None = None                        # octets of one AUTH response before 500 5.5.6
+    accounts: tuple[tuple[str, str, str], ...] = ()       # built-in (name, password, policy code) accounts
 
     @property
     def summary(self) -> str:
@@ -59,10 +66,22 @@ class Profile:
         return keyword in self.ehlo
 
 
+def check_max_auth_failures(value: int) -> int:
+    """`value` if it is a usable failed-login limit (0 = never close); InputError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"max auth failures must be a whole number, 0 or more (0 = never), not {value!r}")
+    return value
+
+
 @lru_cache(maxsize=None)
 def _summary(name: str) -> str:
     return explain.text(f"sim.profile.{name}")
 
+
+SMALL_AUTH_BUFFER = 64   # octets: PLAIN, LOGIN and CRAM-MD5 answers for the lab users fit; SCRAM and tokens do not
+# One built-in account per error code, password = name: each meets its reply whatever the profile's policy.
+ERROR_CODE_ACCOUNTS = (("tempfail", "tempfail", "454"), ("weak", "weak", "534"), ("needtls", "needtls", "538"),
+                       ("transition", "transition", "432"))
 
 _LEGACY_EHLO = ("AUTH=", "AUTH", "PIPELINING", "8BITMIME")
 _LEGACY_TEXTS = {"auth-ok": "Go Ahead", "auth-failed": "auth failure"}
@@ -70,7 +89,7 @@ _LEGACY_MECHS = ("LOGIN", "CRAM-MD5")
 
 PROFILES: dict[str, Profile] = {
     "lab": Profile("lab", ehlo_notes=("sim.ehlo.lab-clear",)),
-    "strict": Profile("strict", clear_mechanisms=(), auth_requires_tls=True),
+    "strict": Profile("strict", clear_mechanisms=(), auth_requires_tls=True, auth_needs_ehlo=True),
     "legacy-2002": Profile(
         "legacy-2002", mechanisms=_LEGACY_MECHS, clear_mechanisms=_LEGACY_MECHS, ehlo=_LEGACY_EHLO,
         ehlo_greeting="{host}", enhanced_codes=False, texts=_LEGACY_TEXTS, ehlo_notes=("sim.ehlo.legacy",)),
@@ -86,6 +105,13 @@ PROFILES: dict[str, Profile] = {
         max_message_size=35882577, ehlo_notes=("sim.ehlo.modern",)),
     "fixed-scram": Profile("fixed-scram", scram="fixed", ehlo_notes=("sim.ehlo.lab-clear",)),
     "impostor": Profile("impostor", impostor=True, ehlo_notes=("sim.ehlo.impostor",)),
+    # Error-code profiles (issue 13): the RFC 4954 §6 replies students otherwise only read about.
+    "temp-failure": Profile("temp-failure", auth_error="454", ehlo_notes=("sim.ehlo.lab-clear",)),
+    "too-weak": Profile("too-weak", auth_error="534", ehlo_notes=("sim.ehlo.lab-clear",)),
+    "encryption-required": Profile("encryption-required", auth_error="538", ehlo_notes=("sim.ehlo.encryption-required",)),
+    "password-transition": Profile("password-transition", auth_error="432", ehlo_notes=("sim.ehlo.lab-clear",)),
+    "small-auth-buffer": Profile("small-auth-buffer", auth_buffer=SMALL_AUTH_BUFFER, ehlo_notes=("sim.ehlo.lab-clear",)),
+    "error-codes": Profile("error-codes", accounts=ERROR_CODE_ACCOUNTS, ehlo_notes=("sim.ehlo.error-codes",)),
 }
 
 DEFAULT_PROFILE = "lab"

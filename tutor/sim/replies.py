@@ -19,6 +19,9 @@ REPLIES: dict[str, tuple[int, str | None, str]] = {
     "expn": (502, "5.5.1", "EXPN not implemented"),
     "unknown": (500, "5.5.1", "Command not recognized"),
     "need-ehlo": (503, "5.5.1", "Send EHLO (or HELO) first"),
+    "helo-no-auth": (503, "5.5.1", "Send EHLO first: AUTH is offered only in the EHLO reply"),
+    "helo-no-mail": (503, "5.5.1", "Send EHLO first: this server needs AUTH before MAIL, and AUTH is offered only"
+                                   " in the EHLO reply"),
     "bad-sequence": (503, "5.5.1", "Bad sequence of commands"),
     "nested-mail": (503, "5.5.1", "Sender already given; RSET to start over"),
     "need-mail": (503, "5.5.1", "Need MAIL before RCPT"),
@@ -52,8 +55,13 @@ REPLIES: dict[str, tuple[int, str | None, str]] = {
     "auth-unknown-mech": (504, "5.5.4", "Unrecognized authentication type"),
     "auth-syntax": (501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"),
     "auth-twice": (503, "5.5.1", "Already authenticated"),
+    "auth-temp-failure": (454, "4.7.0", "Temporary authentication failure"),                  # RFC 4954 §6
+    "auth-too-weak": (534, "5.7.9", "Authentication mechanism is too weak"),                  # RFC 4954 §6
+    "auth-encryption-required": (538, "5.7.11", "Encryption required for requested authentication mechanism"),
+    "auth-transition-needed": (432, "4.7.12", "A password transition is needed"),             # RFC 4954 §6
     "auth-in-transaction": (503, "5.5.1", "AUTH not permitted during a mail transaction"),
-    "too-many-auth": (421, "4.7.0", "{host} Too many failed authentication attempts, closing connection"),
+    "too-many-auth": (421, "4.7.0", "{host} Too many failed authentication attempts ({limit}), closing connection;"
+                                    " reconnect to try again"),
     "too-many-errors": (421, "4.7.0", "{host} Too many errors, closing connection"),
     "timeout": (421, "4.4.2", "{host} Timeout, closing connection"),
     "busy": (421, "4.3.2", "{host} Too many connections, try again later"),

@@ -17,13 +17,13 @@ from tutor.protocol.replies import Reply, make
 from tutor.protocol.server import (AuthResponseReceived, CommandReceived, ConnectionClosed, LineTooLongReceived,
                                    MessageReceived, ServerConnection, ServerEvent)
 from tutor.protocol.states import EXPECTED, State
-from tutor.sim import challenges, replies
+from tutor.sim import challenges, ehlo, lenient, replies
 from tutor.sim.accounts import Accounts
 from tutor.sim.auth import ERROR, FAILURE, SUCCESS, AuthHandler, Outcome
 from tutor.sim.mail import MailHandler, Session
 from tutor.sim.modern import ModernMechanisms
 from tutor.sim.output import MASK, Collector, Output, echo, show
-from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile
+from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile, check_max_auth_failures
 from tutor.sim.sink import Sink
 
 
@@ -45,15 +45,19 @@ class SimServer:
     """One simulated SMTP session. Call connect() once, then receive(bytes) for everything the client sends.
 
     Deterministic when asked: `rng` and `clock` make the CRAM-MD5 challenges, SCRAM salts and nonces
-    (ARCHITECTURE.md convention 9), `fixed_challenge` pins the CRAM-MD5 ones. `starttls=False` when the transport cannot do TLS (STARTTLS then gets 454).
+    (ARCHITECTURE.md convention 9), `fixed_challenge` pins the CRAM-MD5 ones. `starttls=False` when the transport
+    cannot do TLS (STARTTLS then gets 454). `max_auth_failures` overrides the profile's limit of failed logins
+    before the 421 (0 = never; lessons pass LESSON_MAX_AUTH_FAILURES).
     """
 
     def __init__(self, profile: Profile | str = "lab", accounts: Accounts | None = None, *,
                  rng: random.Random | None = None, clock: Callable[[], float] | None = None,
                  sink: Sink | None = None, hostname: str = DEFAULT_HOSTNAME, starttls: bool = True,
-                 fixed_challenge: bytes | None = None) -> None:
+                 fixed_challenge: bytes | None = None, max_auth_failures: int | None = None) -> None:
         self.profile = profile if isinstance(profile, Profile) else get_profile(profile)
-        self.accounts = accounts if accounts is not None else Accounts.default()
+        self.max_auth_failures = check_max_auth_failures(
+            self.profile.max_auth_failures if max_auth_failures is None else max_auth_failures)
+        self.accounts = (accounts if accounts is not None else Accounts.default()).including(self.profile.accounts)
         self.sink = sink if sink is not None else Sink()
         self.hostname = hostname
         self.user: str | None = None
@@ -66,7 +70,8 @@ class SimServer:
                                      fixed=fixed_challenge)
         modern = ModernMechanisms(self.profile, self.accounts, rng)
         lookup = _knows_no_one if self.profile.impostor else self.accounts.lookup
-        self._auth = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send, modern)
+        self._auth = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send, modern,
+                                 accounts=self.accounts)
         self._mail = MailHandler(self.profile, self.sink, self._emit, self._reply, hostname, self._clock)
         self._helo = ""
         self._esmtp = False
@@ -156,6 +161,7 @@ class SimServer:
         elif isinstance(event, MessageReceived):
             self._emit.client(f"<message text: {len(event.data)} octets>")
             self._emit.client(".")
+            self._emit.all(lenient.message_notes(event.bare_lf_lines, event.bare_lf_end))
             self._mail.message(event, self._session())
         elif isinstance(event, LineTooLongReceived):
             self._too_long(event)
@@ -177,8 +183,10 @@ class SimServer:
             self._bad_command()
         elif not event.legal:
             self._out_of_sequence(command)
-        elif handler(self, command) is False:
-            self._bad_command()
+        else:
+            self._emit.all(lenient.command_notes(command))   # what a stricter server would refuse, named
+            if handler(self, command) is False:
+                self._bad_command()
 
     def _out_of_sequence(self, command: Command) -> None:
         """RFC 5321 §4.1.4 / RFC 4954 §4: a command in the wrong place gets 503; the note says what fits."""
@@ -189,7 +197,7 @@ class SimServer:
             key = "auth-in-transaction"
         else:
             key = {"MAIL": "nested-mail", "RCPT": "need-mail", "DATA": "need-rcpt"}.get(verb, "bad-sequence")
-        self._emit.note(EXPECTED[state])
+        self._emit.note("sim.sequence.need-ehlo" if state is State.INITIAL else EXPECTED[state])
         self._reply(key)
         self._bad_command()
 
@@ -203,24 +211,24 @@ class SimServer:
             self.user = outcome.user
         elif outcome.kind == FAILURE:
             self._auth_failures += 1
-            if self._auth_failures >= self.profile.max_auth_failures:
-                self._emit.note("sim.auth.too-many", count=self._auth_failures)
-                self._reply("too-many-auth")
+            if self.max_auth_failures and self._auth_failures >= self.max_auth_failures:
+                self._emit.note("sim.auth.too-many", count=self._auth_failures, limit=self.max_auth_failures)
+                self._reply("too-many-auth", limit=self.max_auth_failures)
         elif outcome.kind == ERROR:
             self._bad_command()
         # CONTINUE: a 334 was sent; CANCELLED: the client's right (RFC 4954 §4), counted as neither
 
     def _too_long(self, event: LineTooLongReceived) -> None:
         self._emit.client(f"<a line of {event.length} octets, over the {event.limit}-octet limit>")
-        if event.in_auth:
-            self._emit.note("sim.auth.line-too-long", length=event.length)
+        if event.in_auth:   # RFC 4954 §4: a line longer than the authentication buffer fails AUTH with 500
+            self._emit.note("sim.auth.line-too-long", length=event.length, limit=event.limit)
             self._auth.line_too_long()
-        elif event.limit == COMMAND_LINE_LIMIT or not event.auth_command:   # junk: a line-length 500
+        elif event.auth_command:   # an AUTH command whose initial response overflows the same buffer
+            self._emit.note("sim.auth.command-too-long", length=event.length, limit=event.limit)
+            self._reply("auth-line-too-long")
+        else:   # any other line: RFC 5321 §4.5.3.1.4 (512 octets), §4.5.3.1.9 ("500 Line too long")
             self._emit.note("sim.command.too-long", length=event.length)
             self._reply("long-line", limit=COMMAND_LINE_LIMIT)
-        else:   # an AUTH command with an initial response over 12288
-            self._emit.note("sim.auth.line-too-long", length=event.length)
-            self._reply("auth-line-too-long")
         self._bad_command()
 
     def _bad_command(self) -> None:
@@ -263,39 +271,18 @@ class SimServer:
             self._reply("helo")
             return True
         greeting = self.profile.ehlo_greeting.format(host=self.hostname, client=echo(self._helo))
-        self._send(make(250, greeting, *self._extensions()))   # RFC 2034 §3: no enhanced codes on EHLO
-        self._ehlo_notes()
+        lines = ehlo.extensions(self.profile, self.tls, self._starttls)
+        self._send(make(250, greeting, *lines))   # RFC 2034 §3: no enhanced codes on EHLO
+        self._emit.all(ehlo.notes(self.profile, self.tls))
         return True
-
-    def _extensions(self) -> list[str]:
-        offered = " ".join(self.profile.offered(self.tls))
-        lines = []
-        for item in self.profile.ehlo:
-            if item in ("AUTH", "AUTH=") and not offered:
-                continue
-            if item == "STARTTLS" and (self.tls or not self._starttls):
-                continue
-            lines.append(f"AUTH={offered}" if item == "AUTH=" else f"AUTH {offered}" if item == "AUTH"
-                         else item.format(size=self.profile.max_message_size))
-        return lines
-
-    def _ehlo_notes(self) -> None:
-        offered = self.profile.offered(self.tls)
-        if offered:
-            self._emit.note("sim.ehlo.offered", mechanisms=" ".join(offered))
-        elif self.profile.auth_requires_tls and not self.tls:
-            self._emit.note("sim.ehlo.no-auth-before-tls")
-        for key in self.profile.ehlo_notes:
-            if not (key == "sim.ehlo.lab-clear" and self.tls):
-                self._emit.note(key)
-        if self.tls and self.profile.auth_requires_tls:
-            self._emit.note("sim.ehlo.after-tls")
 
     def _auth(self, command: Command) -> bool:
         if self.authenticated:
             self._emit.note("sim.auth.twice", user=self.user or "")
             self._reply("auth-twice")   # RFC 4954 §4: after a successful AUTH, further AUTH MUST get 503
             return False
+        if self._after_helo("helo-no-auth"):
+            return True
         if self.profile.auth_requires_tls and not self.tls:
             self._emit.note("sim.auth.need-tls")
             self._reply("starttls-first")
@@ -304,7 +291,22 @@ class SimServer:
         return True
 
     def _mail_from(self, command: Command) -> bool:
+        if self.user is None and self._after_helo("helo-no-mail"):
+            return True
         return self._mail.mail(command, self._session())
+
+    def _after_helo(self, refusal: str) -> bool:
+        """AUTH (or MAIL before AUTH) after HELO, not EHLO: AUTH is an extension, offered only in an EHLO reply
+        (RFC 4954 §3, RFC 5321 §2.2). The lab accepts it with a note, as Postfix does; `strict` refuses it with
+        503. True when refused."""
+        if self._esmtp or not self._helo:
+            return False
+        self._emit.note("sim.helo.no-extensions")
+        if not self.profile.auth_needs_ehlo:
+            return False
+        self._emit.note("sim.helo.refused")
+        self._reply(refusal)
+        return True
 
     def _rcpt(self, command: Command) -> bool:
         return self._mail.rcpt(command)

@@ -24,7 +24,8 @@ NOTE_MISTAKES = {
     "sim.auth.need-tls": "need-tls", "sim.auth.twice": "auth-twice", "sim.ehlo.helo": "helo",
     "sim.command.bare-lf": "bare-lf", "sim.command.unknown": "unknown-command", "sim.close.timeout": "idle-timeout",
     "sim.command.too-long": "line-too-long", "sim.auth.line-too-long": "line-too-long",
-    "sim.auth.command-too-long": "line-too-long",
+    "sim.auth.command-too-long": "line-too-long", "sim.helo.no-extensions": "helo",
+    "sim.policy.encryption-required": "encryption-required", "sim.policy.too-weak": "too-weak",
     "sim.auth.too-many": "too-many-failures", "sim.auth.cancelled": "cancelled", "sim.mail.need-auth":
     "mail-before-auth",
 }

@@ -246,13 +246,18 @@ def _tls(args: argparse.Namespace):
         check_file(args.tls_cert, TLS_FILE_LIMIT, "TLS certificate")
         check_file(args.tls_key, TLS_FILE_LIMIT, "TLS key")
         return tlscert.server_context(args.tls_cert, args.tls_key), f"TLS certificate {args.tls_cert}"
+    from tutor.transport.address import is_loopback   # ---- classroom: a certificate for the LAN name/address too
+    names = () if is_loopback(args.host) else tlscert.lan_names(args.host)
     try:
-        cert, key = tlscert.lab_cert()
+        cert, key = tlscert.lab_cert(names=names)
     except TransportError as exc:
         if args.implicit_tls_port is not None:
             raise
         print(f"smtp-tutor serve: {exc}", file=sys.stderr)
         return None, "no TLS (STARTTLS not offered)"
+    if names:
+        from tutor.classroom.words import text
+        print(text("warning.lan-cert", names=", ".join(names), cert=cert), file=sys.stderr, flush=True)
     return tlscert.server_context(cert, key), f"self-signed lab certificate {cert}"
 
 

@@ -255,9 +255,9 @@ def _tls(args: argparse.Namespace):
             raise
         print(f"smtp-tutor serve: {exc}", file=sys.stderr)
         return None, "no TLS (STARTTLS not offered)"
-    if names:
+    if names:   # said once listening works (tutor.cli_classroom.beyond_loopback_warning)
         from tutor.classroom.words import text
-        print(text("warning.lan-cert", names=", ".join(names), cert=cert), file=sys.stderr, flush=True)
+        args.lan_cert_note = text("warning.lan-cert", names=", ".join(names), cert=cert)
     return tlscert.server_context(cert, key), f"self-signed lab certificate {cert}"
 
 
@@ -279,8 +279,9 @@ async def _serve(service, args: argparse.Namespace, extra: str) -> None:
     from tutor import cli_classroom   # ---- classroom: the LAN warning, the web view, the dashboard
     from tutor.sim.profiles import PROFILES
     warning = cli_classroom.beyond_loopback_warning(args.host, PROFILES[args.profile])
-    if warning:
-        print(warning, file=sys.stderr, flush=True)
+    for said in (warning, getattr(args, "lan_cert_note", None)):
+        if said:
+            print(said, file=sys.stderr, flush=True)
     room = args.classroom
     try:
         if room is not None:

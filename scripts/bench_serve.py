@@ -252,7 +252,7 @@ def start_viewed(state_dir: str) -> tuple[subprocess.Popen, int, int, int]:
     os.set_blocking(master, True)
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=state_dir, TERM="xterm-256color",
                COLUMNS="160", LINES="50")
-    command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--max-clients", "5000", "--dashboard",
+    command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--max-clients", "5000", "--max-per-ip", "5000", "--dashboard",
                "--web", "127.0.0.1:0"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=slave, stdout=slave,
                                stderr=open(errors_file, "w"), start_new_session=True)

@@ -1,8 +1,8 @@
 """One session's exchange, decoded and annotated by the tracer (tutor.trace) from its redacted records.
 
-The records are what `serve --record` writes, so the view shows exactly what `smtp-tutor trace` shows for
-a recorded file; the credentials are redacted by role (the lines the server masks, plus credentials a student
-put where none belongs), so no password reaches a view.
+The records are the wire lines `serve --record` writes (the server's own notes stay in those files), so the
+view shows what `smtp-tutor trace` shows for them; the credentials are redacted by role (the lines the server
+masks, plus credentials a student put where none belongs), so no password reaches a view.
 """
 
 from __future__ import annotations
@@ -10,26 +10,26 @@ from __future__ import annotations
 from typing import Iterator
 
 from tutor import escapes, explain
-from tutor.classroom.session import SessionSummary, Step, note_of
+from tutor.classroom.session import SessionSummary, Step
 from tutor.errors import InputError
 from tutor.trace import render
 from tutor.trace.importers import jsonl
 from tutor.trace.pipeline import reports
 from tutor.trace.report import SessionReport
 from tutor.trace.source import Source
-from tutor.trace.transcript import REDACTED, Entry
+from tutor.trace.transcript import Entry
 
 OPTIONS = render.Options(reveal=False)
 
 
 def records(summary: SessionSummary) -> Iterator[dict]:
-    """The session as JSON Lines objects, as `serve --record` orders them (client lines, the server's notes,
-    its reply), redacted: the lines the server masked, and the misplaced credentials the summary found."""
+    """The session as JSON Lines objects (the wire lines of `serve --record`, without the server's notes),
+    redacted: the lines the server masked, and the credentials a student put where none belongs."""
     sid = summary.sid
     yield {"type": "header", "version": 1, "target": f"serve from {summary.peer}", "started": summary.started,
            "redacted": True, "session": sid}
-    for index, step in enumerate(summary.steps):
-        for entry in entries(step, index in summary.hidden, index in summary.hidden_notes):
+    for step in summary.steps:
+        for entry in entries(step):
             yield {**entry.to_json(redact=True), "session": sid}
     if summary.dropped:
         yield {"type": "note", "t": summary.ended or 0.0, "source": "tutor", "key": "classroom.dropped",
@@ -38,19 +38,12 @@ def records(summary: SessionSummary) -> Iterator[dict]:
         yield {"type": "end", "t": summary.ended, "session": sid}
 
 
-def entries(step: Step, hide_client: bool, hide_notes: bool) -> Iterator[Entry]:
-    """One step as transcript entries; secret lines and notes carry no words of theirs past to_json(redact)."""
-    for direction, text, secret in step.lines:
-        if direction == "C":
-            yield Entry("C", _bytes(text), step.t, step.tls, secret or hide_client)
-    for flat in step.notes:
-        note = note_of(flat)
-        secret = note.secret or hide_notes
-        yield Entry("note", t=step.t, secret=secret, key=note.key, text=REDACTED if secret else note.text(),
-                    source="server")
-    for direction, text, _secret in step.lines:
-        if direction != "C":
-            yield Entry(direction, _bytes(text), step.t, step.tls, False)
+def entries(step: Step) -> Iterator[Entry]:
+    """One step as transcript entries: the client's lines, then the server's reply lines."""
+    for index, text in enumerate(step.client):
+        yield Entry("C", _bytes(text), step.t, step.tls, bool(step.secret >> index & 1))
+    for line in step.sent.split(b"\r\n")[:-1]:
+        yield Entry("S", line, step.t, step.tls, False)
 
 
 def _bytes(text: str) -> bytes:

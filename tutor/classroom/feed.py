@@ -22,7 +22,7 @@ class Feed:
     def session_output(self, number: int, out, tls: bool) -> None:
         """One tutor.sim.output.Output: its transcript lines (masked when they carry a credential) and notes."""
         if out.transcript or out.notes:
-            self.room.exchange(str(number), out.transcript, out.notes, tls, self._clock())
+            self.room.exchange(str(number), out.transcript, out.notes, out.data, tls, self._clock())
 
     def session_tls(self, number: int) -> None:
         """TLS is up; the next steps say so themselves (their `tls` flag), so nothing to do here."""

@@ -107,13 +107,14 @@ class Classroom:
         self._evict()
         self._changed(sid)
 
-    def exchange(self, sid: str, lines: tuple[Line, ...], notes: tuple[Note, ...], tls: bool, t: float) -> None:
+    def exchange(self, sid: str, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes, tls: bool,
+                 t: float) -> None:
         """What one call into the simulator produced: the lines received and sent (tutor.sim.output
-        TranscriptLine), and its notes. Only kept here; read when the session is looked at."""
+        TranscriptLine), its notes, and the bytes it sent."""
         tracker = self._sessions.get(sid)
         if tracker is None or tracker.ended:
             return
-        tracker.add(lines, notes, tls, t)
+        tracker.add(lines, notes, sent, tls, t)
         self.changes += 1
         for touched in self._watchers:             # per command of every student: nothing more than this
             touched.add(sid)

@@ -9,9 +9,9 @@ and checked with NOOP. Each server runs in its own process; the load generator i
     python scripts/bench_serve.py --duration 5 --concurrency 50 200 500 --idle 1000 --markdown
     python scripts/bench_serve.py --classroom --markdown   # serve alone vs serve --dashboard --web, 60 clients
 
---classroom compares, in the same run, `serve --quiet` with `serve --dashboard --web` (the dashboard drawn on
-a pseudo-terminal, one server-sent event client connected to the web view): sessions/s and the server's CPU
-time per session (user + system, from /proc), so the cost of the live view is what it adds per session.
+--classroom compares, in the same run, `serve --quiet` with `serve --quiet --dashboard --web`, both on a
+pseudo-terminal (the dashboard draws into it; one server-sent event client reads the web view): sessions/s
+and the server's CPU time per session (user + system, from /proc): the view's cost is what it adds.
 
 Needs aiosmtpd (a test dependency: pip install aiosmtpd). Results go in docs/PERFORMANCE.md.
 """
@@ -241,24 +241,26 @@ def raise_fd_limit(need: int) -> None:
 # ---- the classroom view's cost (--classroom) --------------------------------------------------------------
 
 
-def start_viewed(state_dir: str) -> tuple[subprocess.Popen, int, int, int]:
-    """serve --dashboard --web on a pseudo-terminal (the dashboard draws into it, a thread drains it):
-    (process, SMTP port, web port, pty master fd)."""
+def start_on_terminal(state_dir: str, name: str, view: bool) -> tuple[subprocess.Popen, int, int | None, int]:
+    """serve --quiet on a pseudo-terminal, with `--dashboard --web` when `view` (the dashboard draws into the
+    terminal, a thread drains it); both servers of the comparison run this way, so only the view differs.
+    (process, SMTP port, web port or None, pty master fd)."""
     import pty
     import threading
 
     master, slave = pty.openpty()
-    errors_file = os.path.join(state_dir, "viewed.stderr")
+    errors_file = os.path.join(state_dir, f"{name}.stderr")
     os.set_blocking(master, True)
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=state_dir, TERM="xterm-256color",
                COLUMNS="160", LINES="50")
-    command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--max-clients", "5000", "--max-per-ip", "5000", "--dashboard",
-               "--web", "127.0.0.1:0"]
+    command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--quiet", "--max-clients", "5000",
+               "--max-per-ip", "5000", *(["--dashboard", "--web", "127.0.0.1:0"] if view else [])]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=slave, stdout=slave,
                                stderr=open(errors_file, "w"), start_new_session=True)
     os.close(slave)
+    listening, live = rb"listening on 127\.0\.0\.1:(\d+)", rb"live view on http://127\.0\.0\.1:(\d+)"
     seen = b""
-    while not (re.search(rb"listening on 127\.0\.0\.1:(\d+)", seen) and re.search(rb"live view on http://127\.0\.0\.1:(\d+)", seen)):
+    while not (re.search(listening, seen) and (not view or re.search(live, seen))):
         try:
             chunk = os.read(master, 65536)
         except OSError:                       # EIO: the server exited and closed the terminal
@@ -266,10 +268,10 @@ def start_viewed(state_dir: str) -> tuple[subprocess.Popen, int, int, int]:
         if not chunk:
             process.kill()
             with open(errors_file, encoding="utf-8", errors="replace") as errors:
-                raise SystemExit(f"bench: serve --dashboard --web did not start: {seen[-500:]!r} {errors.read()[-500:]}")
+                raise SystemExit(f"bench: {name} did not start: {seen[-500:]!r} {errors.read()[-500:]}")
         seen += chunk
-    smtp = int(re.search(rb"listening on 127\.0\.0\.1:(\d+)", seen).group(1))
-    web = int(re.search(rb"live view on http://127\.0\.0\.1:(\d+)", seen).group(1))
+    smtp = int(re.search(listening, seen).group(1))
+    web = int(re.search(live, seen).group(1)) if view else None
 
     def drain() -> None:   # what the dashboard draws goes nowhere, but must be read or the server would block
         try:
@@ -317,9 +319,9 @@ async def watched_load(port: int, web_port: int | None, concurrency: int, durati
 
 def run_classroom(args, state: str) -> list[dict]:
     """serve alone and serve with the live view, alternating runs in the same session; median by rate."""
-    plain, plain_port = start("serve", state)
-    viewed, viewed_port, web_port, master = start_viewed(state)
-    servers = {"serve": (plain, plain_port, None), "serve --dashboard --web": (viewed, viewed_port, web_port)}
+    started = {kind: start_on_terminal(state, f"serve{index}", view)
+               for index, (kind, view) in enumerate((("serve", False), ("serve --dashboard --web", True)))}
+    servers = {kind: (process, port, web) for kind, (process, port, web, _master) in started.items()}
     try:
         pin({kind: (process, port) for kind, (process, port, _web) in servers.items()})
         for _kind, (_process, port, web) in servers.items():
@@ -335,9 +337,9 @@ def run_classroom(args, state: str) -> list[dict]:
                 print(f"{kind:24} {cell['rate']:7.0f} sessions/s  {cell['cpu_ms']:.3f} ms CPU/session  "
                       f"events {cell.get('events', 0)}  errors {cell['errors']}", file=sys.stderr, flush=True)
     finally:
-        for process, _port, _web in servers.values():
+        for process, _port, _web, master in started.values():
             stop(process)
-        os.close(master)
+            os.close(master)
     return [{"kind": kind, **sorted(cells, key=lambda c: c["rate"])[len(cells) // 2],
              "cpu_all": sum(c["cpu_ms"] * c["sessions"] for c in cells) / max(sum(c["sessions"] for c in cells), 1)}
             for kind, cells in runs.items()]

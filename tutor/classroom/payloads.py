@@ -81,6 +81,8 @@ def _name(value: bytes | str) -> str:
     """A user name as one safe cell: control characters escaped, bounded."""
     if isinstance(value, str):
         value = value.encode("utf-8", "replace")
+    if value.isascii() and value.isalnum() and len(value) <= MAX_USER:   # the usual name: nothing to escape
+        return value.decode("ascii")
     try:
         shown = escapes.show(value)
     except InputError:   # pragma: no cover - show() takes any bytes

@@ -195,3 +195,19 @@ def test_hostile_input_reaches_rows_escaped():
     cells = rows.cells(room.summary("1"))
     assert "\x1b" not in json.dumps(cells, ensure_ascii=False).replace("\\u001b", "")
     assert all(ch.isprintable() for value in cells.values() for ch in value)
+
+
+def test_the_classroom_package_does_no_io_and_draws_nothing():
+    """tutor/classroom is sans-IO like the core (ARCHITECTURE.md): sockets and the web in tutor/transport, the
+    terminal in tutor/display. (record.py writes files, as tutor.trace's Recorder does.)"""
+    import ast
+    from pathlib import Path
+
+    forbidden = {"socket", "ssl", "asyncio", "selectors", "prompt_toolkit", "pygments", "subprocess", "aiohttp"}
+    for path in sorted((Path(__file__).resolve().parent.parent / "tutor" / "classroom").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        roots = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names}
+        roots |= {node.module.split(".")[0] for node in ast.walk(tree)
+                  if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+        assert not roots & forbidden, path.name

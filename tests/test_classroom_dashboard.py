@@ -107,3 +107,18 @@ def test_live_sessions_redraw_the_view():
 def test_q_and_ctrl_c_leave(keys):
     board, _screen = asyncio.run(drive(Classroom(), keys))
     assert not board.app.is_running
+
+
+def test_g_groups_each_students_sessions_under_their_name():
+    room = class_of_three()
+    play(room, 4, "lab", ["EHLO pc1", f"AUTH PLAIN {TIM_PLAIN}", "QUIT"])
+    board, _screen = asyncio.run(drive(room, ["g", "q"]))
+    assert board.grouped
+
+    def users() -> list[str]:
+        text = "".join(part for _style, part in board.table_text())
+        return [line.split()[2] for line in text.splitlines()[1:]]
+
+    assert users() == ["demo", "tim", "tim", "?"]           # by name, newest first within, no name last
+    board.grouped = False
+    assert users() == ["tim", "demo", "?", "tim"]           # newest first

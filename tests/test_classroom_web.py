@@ -197,3 +197,18 @@ def test_page_keeps_working_when_the_server_restarts(browser):
         swaks_login(server.port)
         rows = until(lambda: [t for t in rows_text(browser) if "swaks" in t and "235" in t], "a session after restart")
         assert len(rows_text(browser)) == 1 and rows
+
+
+def test_group_by_student_puts_sessions_under_each_account(server, browser):
+    browser.get(f"http://127.0.0.1:{server.web_port}/")
+    until(lambda: status(browser) == "live", "the page going live")
+    smtplib_plain(server.port)
+    with smtplib.SMTP("127.0.0.1", server.port, timeout=WAIT) as client:
+        client.ehlo()
+        client.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0demo\0demo").decode())
+    smtplib_plain(server.port)
+    until(lambda: len(rows_text(browser)) == 3, "three sessions")
+    browser.execute_script("document.getElementById('group').click()")
+    grouped = until(lambda: (lambda r: r if len(r) == 5 else None)(rows_text(browser)), "the grouped rows")
+    assert grouped[0].strip() == "demo" and "demo" in grouped[1]
+    assert grouped[2].strip() == "tim" and "tim" in grouped[3] and "tim" in grouped[4]

@@ -40,6 +40,7 @@ class Dashboard:
     def __init__(self, room: Classroom, where: str = "", **app_options) -> None:
         self.room, self.where = room, where
         self.selected = 0            # index into the rows, newest first
+        self.grouped = False         # rows grouped by student (user name), newest first within each
         self.detail_of: str | None = None
         self.scroll = 0
         self.app = Application(layout=self._layout(), key_bindings=self._keys(), style=STYLE, full_screen=True,
@@ -69,7 +70,7 @@ class Dashboard:
         self.selected = min(self.selected, max(len(self.room) - 1, 0))
         height = max(self.app.output.get_size().rows - 5, 1) if self.app.is_running else 50
         first = max(self.selected - height + 1, 0)
-        summaries = self.room.summaries(first + height)[first:]
+        summaries = self._ordered(first + height)[first:]
         heads = rows.headings()
         out: StyleAndTextTuples = [("class:heading", "".join(_cell(heads[c], c) for c in CELLS) + heads["mistake"]),
                                    ("", "\n")]
@@ -86,11 +87,20 @@ class Dashboard:
                     ("class:mistake" + pick, cells["mistake"]), ("", "\n")]
         return out
 
+    def _ordered(self, count: int):
+        """The first `count` rows: newest first, or grouped by student (then every kept row is read)."""
+        if not self.grouped:
+            return self.room.summaries(count)
+        everyone = self.room.summaries()
+        return sorted(everyone, key=lambda s: (s.user == "", s.user.lower()))[:count]   # stable: newest first within
+
     def detail_text(self) -> StyleAndTextTuples:
         summary = self.room.summary(self.detail_of or "")
         if summary is None:
             return [("class:fail", words.text("dashboard.detail-missing"))]
-        out: StyleAndTextTuples = []
+        cells = rows.cells(summary)
+        out: StyleAndTextTuples = [(f"class:{rows.state(summary)}", " · ".join(
+            v for v in (f"session {summary.sid}", *(cells[c] for c in rows.COLUMNS)) if v) + "\n")]
         for line in detail.listing(summary)[self.scroll:]:
             out += [(f"class:k-{kind}", text) for kind, text in line] + [("", "\n")]
         return out
@@ -136,9 +146,13 @@ class Dashboard:
         def _page_down(event) -> None:
             self.scroll += 20
 
+        @keys.add("g")
+        def _group(event) -> None:
+            self.grouped, self.selected = not self.grouped, 0
+
         @keys.add("enter")
         def _open(event) -> None:
-            summaries = self.room.summaries(self.selected + 1)
+            summaries = self._ordered(self.selected + 1)
             if self.detail_of is None and summaries:
                 self.detail_of, self.scroll = summaries[-1].sid, 0
 

@@ -30,10 +30,33 @@ function rowElement(row) {
   return tr;
 }
 
+function studentKey(row) {
+  return row.user === "?" ? "\uffff" : row.user.toLowerCase();   // sessions with no user name go last
+}
+
 function render() {
   const body = $("rows");
   const ordered = [...state.rows.values()].sort((a, b) => Number(b.id) - Number(a.id));
-  body.replaceChildren(...ordered.map(rowElement));
+  if (!$("group").checked) {
+    body.replaceChildren(...ordered.map(rowElement));
+  } else {                                       // each student's sessions under their account
+    ordered.sort((a, b) => studentKey(a).localeCompare(studentKey(b)));   // stable: newest first within
+    const out = [];
+    let current = null;
+    for (const row of ordered) {
+      if (row.user !== current) {
+        current = row.user;
+        const head = document.createElement("tr");
+        head.className = "student";
+        const cell = text("td", current === "?" ? "(no user name)" : current);
+        cell.colSpan = state.columns.length;
+        head.appendChild(cell);
+        out.push(head);
+      }
+      out.push(rowElement(row));
+    }
+    body.replaceChildren(...out);
+  }
   $("empty").hidden = ordered.length > 0;
 }
 
@@ -101,4 +124,5 @@ function connect() {
 
 document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") closeDetail(); });
 $("close").addEventListener("click", closeDetail);
+$("group").addEventListener("change", render);
 connect();

@@ -167,3 +167,38 @@ def test_listening_beyond_loopback_warns_about_sniffers():
     assert "PLAIN LOGIN" in lab and "sniffer" in lab
     strict = beyond_loopback_warning("192.168.1.20", PROFILES["strict"])
     assert "only inside TLS" in strict
+
+
+def serve_error(tmp_path, *args, prelude: str = ""):
+    """Run serve with `args` expecting a refusal: (exit code, standard error)."""
+    code = (f"{prelude}\nimport sys\nfrom tutor.cli_serve import main\n"
+            f"raise SystemExit(main({['--port', '0', *args]!r}))")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path / "state"))
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=WAIT * 3, stdin=subprocess.DEVNULL)
+    return done.returncode, done.stderr
+
+
+@pytest.mark.parametrize("args,prelude,words", [
+    (["--web", "127.0.0.1:0"], "import sys; sys.modules['aiohttp'] = None", "--web needs aiohttp"),
+    (["--web", "nowhere"], "", "--web 'nowhere': give HOST:PORT"),
+    (["--dashboard"], "", "--dashboard needs a terminal"),
+    (["--report", "/no/such/dir/r.md"], "", "--report /no/such/dir/r.md: cannot write a file there"),
+])
+def test_classroom_options_refuse_in_one_line(tmp_path, args, prelude, words):
+    code, err = serve_error(tmp_path, *args, prelude=prelude)
+    assert code == 2 and "Traceback" not in err and err.strip().count("\n") == 0
+    assert words in err
+
+
+def test_a_busy_web_port_is_one_line(tmp_path):
+    import socket
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    try:
+        code, err = serve_error(tmp_path, "--web", f"127.0.0.1:{holder.getsockname()[1]}")
+    finally:
+        holder.close()
+    assert code == 2 and "Traceback" not in err
+    assert "--web: cannot listen on 127.0.0.1:" in err and "Address already in use" in err

@@ -20,6 +20,11 @@ class SessionFiles:
     def __init__(self, directory: str | os.PathLike, redact: bool = True) -> None:
         self.path = Path(directory).expanduser()
         self.redact = redact
+        if str(directory).endswith(("/", os.sep)) and not self.path.exists():
+            try:
+                self.path.mkdir(mode=0o700, parents=True)   # recordings may hold user names: ours only
+            except OSError as exc:
+                raise InputError(f"--record {directory}: cannot make it: {exc.strerror or exc}") from None
         if not self.path.is_dir():
             raise InputError(f"--record {directory}: not a directory")
         if not os.access(self.path, os.W_OK | os.X_OK):

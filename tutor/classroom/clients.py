@@ -21,13 +21,6 @@ class Behaviour:
     slow: bool = False             # a pause of HAND_PAUSE or more between two client lines
     last_client: float | None = None
 
-    def client_line(self, t: float, delayed: bool = False) -> None:
-        """A client line seen at `t`; `delayed`: the server held its answer (serve delays a 535), so the
-        pause before it was the server's, not someone typing."""
-        if not delayed and self.last_client is not None and t - self.last_client >= HAND_PAUSE:
-            self.slow = True
-        self.last_client = t
-
 
 def guess(seen: Behaviour) -> str:
     """A key under classroom.client.* ("unknown" shows the EHLO name; "none" before any EHLO)."""

@@ -111,8 +111,8 @@ class Classroom:
                  t: float) -> None:
         """What one call into the simulator produced: the lines received and sent (tutor.sim.output
         TranscriptLine), its notes, and the bytes it sent."""
-        tracker = self._sessions.get(sid)
-        if tracker is None or tracker.ended:
+        tracker = self._live.get(sid)              # only open sessions change
+        if tracker is None:
             return
         tracker.add(lines, notes, sent, tls, t)
         self.changes += 1

@@ -13,6 +13,7 @@ from typing import NamedTuple, Protocol
 
 from tutor.explain import Note
 from tutor.classroom import clients, payloads
+from tutor.classroom.clients import HAND_PAUSE
 from tutor.classroom.words import failure_mistake
 
 MAX_STEPS = 200                # simulator steps kept per session (each is one command and its reply; the rest counted)
@@ -52,6 +53,9 @@ class Step(NamedTuple):
     client: tuple[str, ...]
     secret: int              # bit i set: client[i] carries a credential (masked by the server, or misplaced)
     sent: bytes
+
+
+_STEP = tuple.__new__      # makes a Step without NamedTuple's Python-level constructor (once per command)
 
 
 @dataclass(slots=True)
@@ -109,14 +113,17 @@ class SessionTracker:
             summary.tls = True
         client: list[str] = []
         secret = 0
-        delayed = sent.startswith(b"535")         # serve holds a 535 back: that pause is not someone typing
         for line in lines:
             if line.direction == "C":
-                self.behaviour.client_line(t, delayed)
                 masked = line.masked is not None
                 if self._client(line.text, tls, masked) or masked:
                     secret |= 1 << len(client)
                 client.append(line.text)
+        if client:                                # one step: one moment, however many lines it held
+            seen = self.behaviour
+            if seen.last_client is not None and t - seen.last_client >= HAND_PAUSE and not sent.startswith(b"535"):
+                seen.slow = True                  # (serve holds a 535 back: that pause is not someone typing)
+            seen.last_client = t
         for note in notes:
             if note.key in WATCHED_NOTES:
                 self._note(note.key, note.params)
@@ -125,7 +132,7 @@ class SessionTracker:
                 if line.direction == "S":
                     self._server(line.text)
         if len(summary.steps) < MAX_STEPS:
-            summary.steps.append(Step(t, tls, tuple(client), secret, sent))
+            summary.steps.append(_STEP(Step, (t, tls, tuple(client), secret, sent)))
         else:
             summary.dropped += 1
 

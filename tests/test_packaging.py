@@ -19,6 +19,8 @@ def test_wheel_contains_lessons_and_data(tmp_path):
     assert "tutor/lessons/README.md" in names
     for data in sorted((ROOT / "tutor" / "data").glob("*.toml")):
         assert f"tutor/data/{data.name}" in names
+    for page in ("index.html", "app.js", "app.css"):                      # serve --web's page, no CDN
+        assert f"tutor/data/web/{page}" in names
     assert not any(name.endswith((".key", ".pem")) for name in names)     # no private key ships
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "smtp-tutor = tutor.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

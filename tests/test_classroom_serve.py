@@ -70,6 +70,23 @@ def test_curl_and_msmtp_are_told_apart(server, tmp_path):
     assert clients["msmtp"].mechanism == "LOGIN" and clients["msmtp"].result == 235
 
 
+def test_perl_net_smtp_and_gsasl_are_told_apart(server):
+    perl, gsasl = need("perl"), need("gsasl")
+    script = (f'use Net::SMTP; my $s = Net::SMTP->new("127.0.0.1", Port => {server.port}) or die; '
+              f'$s->auth("tim", "{PASSWORD}"); $s->quit;')
+    perl_run = subprocess.run([perl, "-e", script], capture_output=True, text=True, timeout=WAIT * 3, check=False)
+    if "Can't locate" in perl_run.stderr:     # Net::SMTP (perl) or Authen::SASL (libauthen-sasl-perl)
+        reason = f"a Perl module is missing: {perl_run.stderr.strip()[:200]}"
+        pytest.fail(reason) if os.environ.get("CI") == "true" else pytest.skip(reason)
+    subprocess.run([gsasl, "--smtp", "-m", "PLAIN", "-a", "tim", "-p", PASSWORD, "--no-starttls",
+                    f"--connect=127.0.0.1:{server.port}"], stdin=subprocess.DEVNULL, capture_output=True,
+                   timeout=WAIT * 3, check=False)
+    clients = {s.client: s for s in ended(server, 2)}
+    assert set(clients) == {"perl", "gsasl"}
+    assert clients["gsasl"].mechanism == "PLAIN" and clients["gsasl"].logged_in and clients["gsasl"].user == "tim"
+    assert clients["perl"].logged_in and clients["perl"].user == "tim"
+
+
 def run_serve(tmp_path, *extra, clients=()):
     """`serve` as a subprocess on a free port; each client(port) runs, then SIGTERM; (stdout, stderr)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path / "state"))

@@ -260,6 +260,11 @@ def test_each_failed_auth_gets_its_535_after_a_short_delay():
         assert client.reply() == [b"535 5.7.8 Authentication credentials invalid"]
         assert client.reply() == [b"535 5.7.8 Authentication credentials invalid"]
         assert client.reply() == [b"250 2.0.0 Ok"]
+        client.sock.sendall(b"AUTH PLAIN " + BAD_PLAIN + b"\r\n")   # the profile's third failure closes
+        assert client.reply() == [b"535 5.7.8 Authentication credentials invalid"]
+        assert client.reply() == [b"421 4.7.0 sim.smtp-tutor.test Too many failed authentication attempts, "
+                                  b"closing connection"]
+        wait_until_no_sessions(server)
         client.close()
 
 
@@ -420,3 +425,13 @@ def test_a_message_and_the_commands_pipelined_after_it_in_one_packet():
         (kept,) = server.sink.messages
         assert kept.data == b"Subject: p\r\n\r\n.dot\r\n"
         client.close()
+
+
+def test_the_maildir_and_its_messages_are_private(tmp_path):
+    from tutor.sim.sink import MaildirSink, Message
+
+    sink = MaildirSink(tmp_path / "mail")
+    sink.deliver(Message(sink.next_id(), "t@example.org", ("a@example.net",), b"Subject: x\r\n\r\nhi\r\n", "t"))
+    assert all((tmp_path / "mail" / sub).stat().st_mode & 0o777 == 0o700 for sub in ("tmp", "new", "cur"))
+    (stored,) = list((tmp_path / "mail" / "new").iterdir())
+    assert stored.stat().st_mode & 0o777 == 0o600

@@ -256,17 +256,16 @@ def test_max_clients_above_the_open_files_limit_is_capped_and_said(tmp_path):
 
 
 def test_the_soft_open_files_limit_is_raised_when_the_hard_one_allows(tmp_path):
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < 1064:
-        pytest.skip(f"the hard open-files limit here is {hard}")
-    script = ("import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (100, resource.getrlimit("
-              "resource.RLIMIT_NOFILE)[1])); from tutor.transport.fdlimit import fit_open_files; "
-              "print(fit_open_files(1000), resource.getrlimit(resource.RLIMIT_NOFILE)[0])")
+    script = ("import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (100, min(2000, resource.getrlimit("
+              "resource.RLIMIT_NOFILE)[1]))); from tutor.transport.fdlimit import fit_open_files; "
+              "print(fit_open_files(1000), *resource.getrlimit(resource.RLIMIT_NOFILE))")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                           capture_output=True, text=True, timeout=WAIT * 3)
-    assert done.stdout.strip() == "(1000, None) 1064"
+    hard = int(done.stdout.split()[-1])
+    if hard >= 1064:   # 1000 clients and 64 spare files fit under the hard limit: the soft one is raised
+        assert done.stdout.split(")")[1].split() == ["1064", str(hard)] and "(1000, None)" in done.stdout
+    else:              # a machine with a low hard limit: capped, and said
+        assert f"serving at most {hard - 64} clients" in done.stdout
 
 
 EMFILE_SERVER = """
@@ -295,7 +294,7 @@ def test_running_out_of_open_files_is_logged_once_not_as_a_traceback_flood(tmp_p
         lines = []
         while not any("out of system resource" in line for line in lines):
             lines.append(process.stdout.readline())
-        for client in clients[:40]:
+        for client in clients:
             client.close()
         other = socket.create_connection(("127.0.0.1", port), timeout=WAIT)   # served again once files are free
         assert other.recv(4) == b"220 "

@@ -133,11 +133,7 @@ def _build(args: argparse.Namespace):
     from tutor.transport.asyncio_server import ServeConfig, SimService
     from tutor.transport.fdlimit import fit_open_files
 
-    _check_numbers(args)
-    if not re.fullmatch(r"[A-Za-z0-9.-]+", args.hostname):   # it goes into replies and CRAM-MD5 challenges
-        raise InputError(f"--hostname {args.hostname!r}: use letters, digits, dots and hyphens only")
-    if not re.fullmatch(r"[A-Za-z0-9.:%_-]+", args.host):     # names, IPv4, IPv6 (with a %zone)
-        raise InputError(f"--host {_shown(args.host)}: use a host name or an IP address (letters, digits, . : -)")
+    _check_options(args)
     accounts = _accounts(args).including(PROFILES[args.profile].accounts)   # a profile's own accounts, if any
     sink = MaildirSink(args.maildir) if args.maildir else SummarySink(limit=MEMORY_SINK_LIMIT)
     tls, tls_text = _tls(args)
@@ -173,7 +169,11 @@ def _build(args: argparse.Namespace):
     return SimService(factory, config), f"{tls_text}; users: {users}; {sink.describe()}"
 
 
-def _check_numbers(args: argparse.Namespace) -> None:
+def _check_options(args: argparse.Namespace) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9.-]+", args.hostname):   # it goes into replies and CRAM-MD5 challenges
+        raise InputError(f"--hostname {args.hostname!r}: use letters, digits, dots and hyphens only")
+    if not re.fullmatch(r"[A-Za-z0-9.:%_-]+", args.host):     # names, IPv4, IPv6 (with a %zone)
+        raise InputError(f"--host {_shown(args.host)}: use a host name or an IP address (letters, digits, . : -)")
     if args.max_clients < 1:
         raise InputError("--max-clients must be at least 1")
     if args.max_per_ip < 1:

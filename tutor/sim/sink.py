@@ -123,7 +123,7 @@ class MaildirSink(SummarySink):
         self.written = 0
         try:
             for sub in ("tmp", "new", "cur"):
-                (self.directory / sub).mkdir(parents=True, exist_ok=True)
+                (self.directory / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(f"cannot use maildir {directory}: {exc.strerror or exc}") from None
 
@@ -133,7 +133,8 @@ class MaildirSink(SummarySink):
             raise OSError(errno.EFBIG, f"this run has written its {_size(self.max_bytes)} to the Maildir")
         name = f"{int(self._clock())}.{message.id}P{os.getpid()}.smtp-tutor"
         tmp = self.directory / "tmp" / name
-        tmp.write_bytes(stored)
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:   # mail is private
+            out.write(stored)
         os.replace(tmp, self.directory / "new" / name)
         self.written += len(stored)
         super().deliver(message)

@@ -123,6 +123,31 @@ class Dashboard:
     # ---- keys ---------------------------------------------------------------------------------------------
     def _keys(self) -> KeyBindings:
         keys = KeyBindings()
+        self._moving_keys(keys)
+
+        @keys.add("g")
+        def _group(event) -> None:
+            self.grouped, self.selected = not self.grouped, 0
+
+        @keys.add("enter")
+        def _open(event) -> None:
+            summaries = self._ordered(self.selected + 1)
+            if self.detail_of is None and summaries:
+                self.detail_of, self.scroll = summaries[-1].sid, 0
+
+        @keys.add("escape", eager=True)
+        def _back(event) -> None:
+            self.detail_of = None
+
+        @keys.add("q")
+        @keys.add("c-c")
+        def _quit(event) -> None:
+            event.app.exit()
+
+        return keys
+
+    def _moving_keys(self, keys: KeyBindings) -> None:
+        """↑/↓ select a row in the list and scroll the exchange; PgUp/PgDn scroll it by a page."""
 
         @keys.add("up")
         def _up(event) -> None:
@@ -145,27 +170,6 @@ class Dashboard:
         @keys.add("pagedown")
         def _page_down(event) -> None:
             self.scroll += 20
-
-        @keys.add("g")
-        def _group(event) -> None:
-            self.grouped, self.selected = not self.grouped, 0
-
-        @keys.add("enter")
-        def _open(event) -> None:
-            summaries = self._ordered(self.selected + 1)
-            if self.detail_of is None and summaries:
-                self.detail_of, self.scroll = summaries[-1].sid, 0
-
-        @keys.add("escape", eager=True)
-        def _back(event) -> None:
-            self.detail_of = None
-
-        @keys.add("q")
-        @keys.add("c-c")
-        def _quit(event) -> None:
-            event.app.exit()
-
-        return keys
 
 
 def _cell(text: str, column: str) -> str:

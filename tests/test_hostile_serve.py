@@ -262,8 +262,8 @@ def test_each_failed_auth_gets_its_535_after_a_short_delay():
         assert client.reply() == [b"250 2.0.0 Ok"]
         client.sock.sendall(b"AUTH PLAIN " + BAD_PLAIN + b"\r\n")   # the profile's third failure closes
         assert client.reply() == [b"535 5.7.8 Authentication credentials invalid"]
-        assert client.reply() == [b"421 4.7.0 sim.smtp-tutor.test Too many failed authentication attempts, "
-                                  b"closing connection"]
+        (closing,) = client.reply()                # sim words it (the limit, when to try again); the code is what counts
+        assert closing.startswith(b"421 4.7.0 sim.smtp-tutor.test Too many failed authentication attempts")
         wait_until_no_sessions(server)
         client.close()
 

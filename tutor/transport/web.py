@@ -111,7 +111,7 @@ class WebView:
                 _offer(queue, "snapshot")        # fell behind: start it over from a snapshot
 
     def snapshot(self) -> str:
-        summaries = self.room.summaries()[:MAX_ROWS]
+        summaries = self.room.summaries(MAX_ROWS)
         return _event("snapshot", {"title": self.title, "rows": [rows.as_dict(s) for s in summaries],
                                    "totals": rows.totals_dict(self.room.totals()), "columns": list(rows.COLUMNS),
                                    "headings": rows.headings()})

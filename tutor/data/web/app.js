@@ -81,7 +81,9 @@ async function openDetail(id) {
   state.selected = id;
   render();
   const panel = $("detail");
-  $("detail-title").textContent = "session " + id;
+  const row = state.rows.get(id);
+  $("detail-title").textContent = ["session " + id, ...(row ? [row.user, row.client, row.mechanism, row.tls,
+    row.result, row.mistake] : [])].filter(Boolean).join(" · ");
   $("listing").replaceChildren(text("span", "…"));
   panel.hidden = false;
   try {

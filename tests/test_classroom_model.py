@@ -211,3 +211,13 @@ def test_the_classroom_package_does_no_io_and_draws_nothing():
         roots |= {node.module.split(".")[0] for node in ast.walk(tree)
                   if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
         assert not roots & forbidden, path.name
+
+
+def test_a_class_list_counts_who_came_and_names_who_did_not():
+    room = Classroom(roster=("tim", "demo", "ann"))
+    play(room, 1, "lab", ["EHLO pc1", f"AUTH PLAIN {TIM_PLAIN}", "QUIT"])
+    assert room.absent() == ["demo", "ann"]
+    assert rows.totals_lines(room.totals())[0] == "1 sessions (0 open) · 1 of 3 students seen · 1 logged in"
+    text = report.render(room, "md")
+    assert "## No session yet (accounts of the class list)\n\ndemo, ann" in text
+    assert json.loads(report.render(room, "json"))["absent"] == ["demo", "ann"]

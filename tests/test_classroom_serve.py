@@ -219,3 +219,14 @@ def test_a_busy_web_port_is_one_line(tmp_path):
         holder.close()
     assert code == 2 and "Traceback" not in err
     assert "--web: cannot listen on 127.0.0.1:" in err and "Address already in use" in err
+
+
+def test_a_class_csv_gives_the_report_its_absentees(tmp_path):
+    (tmp_path / "class.csv").write_text("name,password\ntim,tanstaaftanstaaf\nann,apple\nbob,berry\n",
+                                        encoding="utf-8")
+    report_file = tmp_path / "class.json"
+    run_serve(tmp_path, "--quiet", "--users", "class.csv", "--report", str(report_file), clients=[login_with_smtplib])
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert report["absent"] == ["ann", "bob"]
+    assert report["totals"]["lines"][0] == "1 sessions (0 open) · 1 of 3 students seen · 1 logged in"
+    assert "apple" not in report_file.read_text() and "berry" not in report_file.read_text()

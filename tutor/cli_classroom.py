@@ -49,9 +49,10 @@ def report_format(args: argparse.Namespace) -> str:
 class ClassroomRun:
     """The classroom for one serve run: the model, its feed for the server, and the views that were asked for."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, accounts: tuple[str, ...] = ()) -> None:
         self.args = args
-        self.room = Classroom()
+        class_list = bool(getattr(args, "users", None) or getattr(args, "make_accounts", None))
+        self.room = Classroom(roster=accounts if class_list else ())   # a class's accounts: who has not come
         self.feed = Feed(self.room)
         self.web = None
         self._web_address = _web_address(args.web) if args.web else None

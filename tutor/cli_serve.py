@@ -158,7 +158,7 @@ def _build(args: argparse.Namespace):
     args.classroom = None   # ---- classroom: watches the sessions for the views, the one-line log, the report
     from tutor import cli_classroom
     if cli_classroom.wanted(args):
-        args.classroom = cli_classroom.ClassroomRun(args)
+        args.classroom = cli_classroom.ClassroomRun(args, accounts.names)
         log = args.classroom.step_log(log)
     watch = args.classroom.feed if args.classroom is not None else None
     config = ServeConfig(args.host, args.port, args.implicit_tls_port, tls, max_clients,

@@ -64,6 +64,7 @@ class Totals:
     open: int
     students: int
     logged_in: int
+    roster: int                                 # accounts in the class list (0: none given)
     mechanisms: list[tuple[str, int, int]]      # (mechanism, sessions that tried it, sessions it worked in)
     mistakes: list[tuple[str, int]]             # (mistake key, sessions), most common first
 
@@ -71,8 +72,9 @@ class Totals:
 class Classroom:
     """Every session of one `serve` run."""
 
-    def __init__(self, max_sessions: int = MAX_SESSIONS) -> None:
+    def __init__(self, max_sessions: int = MAX_SESSIONS, roster: tuple[str, ...] = ()) -> None:
         self.max_sessions = max_sessions
+        self.roster = tuple(roster[:MAX_STUDENTS])    # the class's accounts (--users): the report lists absentees
         self._sessions: dict[str, SessionTracker] = {}
         self._order: deque[str] = deque()           # oldest first, for forgetting
         self._detailed: deque[str] = deque()        # ended sessions that still keep their steps, oldest first
@@ -170,8 +172,13 @@ class Classroom:
             tried.update(tracker.summary.tried)
             worked.update(tracker.summary.worked)
         named = [s for s in students if s.user]
-        return Totals(self._ended + open_, open_, len(named), sum(1 for s in named if s.successes),
+        return Totals(self._ended + open_, open_, len(named), sum(1 for s in named if s.successes), len(self.roster),
                       [(m, n, worked[m]) for m, n in tried.most_common()], mistakes.most_common())
+
+    def absent(self) -> list[str]:
+        """The accounts of the class list that no session has used yet."""
+        seen = {student.user for student in self.students()}
+        return [name for name in self.roster if name not in seen]
 
     # ---- helpers ----------------------------------------------------------------------------------------
     def _student(self, user: str) -> Student:

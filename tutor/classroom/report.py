@@ -15,7 +15,7 @@ def as_dict(room: Classroom) -> dict:
     totals = room.totals()
     return {"title": words.text("report.title"), "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "totals": rows.totals_dict(totals),
-            "students": [_student_dict(s) for s in room.students()]}
+            "students": [_student_dict(s) for s in room.students()], "absent": room.absent()}
 
 
 def _student_dict(student: Student) -> dict:
@@ -43,6 +43,8 @@ def markdown(room: Classroom) -> str:
     out = [f"# {words.text('report.title')}", "", *(f"- {_md(line)}" for line in rows.totals_lines(room.totals())), ""]
     for student in room.students():
         out += [f"## {_md(_heading(student))}", "", *(f"- {_md(fact)}" for fact in _facts(student)), ""]
+    if room.absent():
+        out += [f"## {_md(words.text('report.absent'))}", "", ", ".join(_md(name) for name in room.absent()), ""]
     return "\n".join(out)
 
 
@@ -57,6 +59,8 @@ def html_page(room: Classroom) -> str:
         out.append(f"<h2>{html.escape(_heading(student))}</h2>\n<ul>")
         out += [f"<li>{html.escape(fact)}</li>" for fact in _facts(student)]
         out.append("</ul>")
+    if room.absent():
+        out.append(f"<h2>{html.escape(words.text('report.absent'))}</h2>\n<p>{html.escape(', '.join(room.absent()))}</p>")
     out.append("</body></html>\n")
     return "\n".join(out)
 

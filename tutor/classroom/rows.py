@@ -62,13 +62,14 @@ def totals_lines(totals: Totals) -> list[str]:
     none = words.text("totals.none")
     mechs = ", ".join(f"{m} {ok}/{n}" for m, n, ok in totals.mechanisms[:8]) or none
     mistakes = ", ".join(f"{words.mistake(k)} ×{n}" for k, n in totals.mistakes[:5]) or none
-    return [words.text("totals.line", sessions=totals.sessions, open=totals.open, students=totals.students,
-                       logged_in=totals.logged_in),
+    line = "totals.line-of" if totals.roster else "totals.line"
+    return [words.text(line, sessions=totals.sessions, open=totals.open, students=totals.students,
+                       logged_in=totals.logged_in, roster=totals.roster),
             words.text("totals.mechanisms", list=mechs), words.text("totals.mistakes", list=mistakes)]
 
 
 def totals_dict(totals: Totals) -> dict:
     return {"lines": totals_lines(totals), "sessions": totals.sessions, "open": totals.open,
-            "students": totals.students, "logged_in": totals.logged_in,
+            "students": totals.students, "logged_in": totals.logged_in, "roster": totals.roster,
             "mechanisms": [{"mechanism": m, "tried": n, "worked": ok} for m, n, ok in totals.mechanisms],
             "mistakes": [{"mistake": words.mistake(k), "key": k, "sessions": n} for k, n in totals.mistakes]}

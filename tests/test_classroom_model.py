@@ -221,3 +221,13 @@ def test_a_class_list_counts_who_came_and_names_who_did_not():
     text = report.render(room, "md")
     assert "## No session yet (accounts of the class list)\n\ndemo, ann" in text
     assert json.loads(report.render(room, "json"))["absent"] == ["demo", "ann"]
+
+
+def test_an_open_session_at_a_334_shows_it_is_waiting():
+    room = Classroom()
+    stuck = Player(room, 1)
+    stuck.send(b"EHLO pc1\r\n")
+    stuck.send(b"AUTH LOGIN\r\n")
+    assert rows.cells(room.summary("1"))["result"] == "334, waiting"
+    stuck.send(b"*\r\n")
+    assert rows.cells(room.summary("1"))["result"] == "501 refused"

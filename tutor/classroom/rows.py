@@ -47,7 +47,7 @@ def cells(summary: SessionSummary) -> dict[str, str]:
         "client": words.client(summary.client, summary.ehlo),
         "mechanism": summary.mechanism or "-",
         "tls": "TLS" if summary.tls else "clear",
-        "result": words.result(summary.result, summary.logged_in, summary.open),
+        "result": words.result(334 if summary.waiting else summary.result, summary.logged_in, summary.open),
         "mistake": "; ".join(words.mistake(m) for m in ordered_mistakes(summary.mistakes)),
     }
 

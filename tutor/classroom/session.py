@@ -78,6 +78,7 @@ class SessionSummary:
     worked: list[str] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     dropped: int = 0
+    waiting: bool = False                                 # a 334 is unanswered (a student stuck at a prompt?)
     forgotten: bool = False                               # the steps were let go (only recent sessions keep them)
 
     @property
@@ -149,7 +150,7 @@ class SessionTracker:
         summary = self.summary
         if self._mechanism and self._last_code == 334:
             summary.mistake("gave-up-after-334")
-        summary.ended = t
+        summary.ended, summary.waiting = t, False
         summary.client = clients.guess(self.behaviour)
 
     def _note(self, key: str, params: dict) -> None:
@@ -222,7 +223,8 @@ class SessionTracker:
         if not code.isdigit() or text[3:4] == "-":
             return
         self._last_code = int(code)
-        if self._last_code == 334:
+        self.summary.waiting = self._last_code == 334      # the server asked; the client has not answered yet
+        if self.summary.waiting:
             return
         self.summary.result = self._last_code
         if self._last_code == 235:

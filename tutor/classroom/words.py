@@ -41,6 +41,8 @@ def result(code: int | None, logged_in: bool, open_: bool) -> str:
     """235 logged in / 535 refused / in progress / no login."""
     if code == 235 or logged_in:
         return explain.text("classroom.result.success")
+    if code == 334 and open_:
+        return explain.text("classroom.result.waiting")
     if code is not None:
         return explain.text("classroom.result.failure", code=code)
     return explain.text("classroom.result.open" if open_ else "classroom.result.no-auth")

@@ -91,7 +91,7 @@ class SessionSummary:
 
 
 class SessionTracker:
-    """Follows one session: `add()` keeps a step, `summary` reads the steps not read yet."""
+    """Follows one session: `add()` reads a step into `summary` and keeps what crossed the wire."""
 
     __slots__ = ("summary", "behaviour", "_tls", "_ehlo_since_tls", "_mechanism", "_index", "_last_code")
 

@@ -19,9 +19,8 @@ from tutor.explain import Note
 from tutor.classroom.session import Line, SessionSummary, SessionTracker
 
 MAX_SESSIONS = 1000
-# Ended sessions that keep their exchange for the detail view. Few on purpose: a kept exchange is ~100 small
-# objects, and every one of them that lives long makes each full garbage collection of the server slower
-# (with 1,000 kept, `serve` spent ~40 % more CPU per session; --record DIR keeps every exchange on disk).
+# Ended sessions that keep their exchange (a few KB each) for the detail view; older rows keep only their cells
+# (serve --record DIR keeps every exchange on disk).
 KEEP_DETAIL = 100
 MAX_STUDENTS = 10000
 Listener = Callable[[str, bool], None]     # (session id, still open): called when it opens and ends

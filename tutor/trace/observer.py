@@ -75,8 +75,25 @@ class Observer(PartialSessions):
         elif mark.key in ("trace.mark.encrypted", "trace.mark.implicit-tls"):
             self.report.encrypted = True
             self.done = True
+        elif mark.key == "trace.mark.tool-auth":
+            self._tool_auth(mark)
         self._add(Row("mark", mark.text, mark.where, kind="mark", tls=self._tls, secret=bool(mark.params.get("secret")),
                       notes=[] if mark.text else [Note(mark.key, dict(mark.params))]))
+
+    def _tool_auth(self, mark: Mark) -> None:
+        """What a client's debug output says about an AUTH exchange it hid (nodemailer's `/* secret */`, Jakarta
+        Mail's `command trace suppressed`): the user name and result go to the open exchange, or to a new one
+        marked redacted when the exchange itself is not shown."""
+        params = mark.params
+        attempt = self._attempt
+        if attempt is None and params.get("result"):
+            attempt = Attempt(params.get("mechanism", ""), mark.where, self._tls, redacted=True)
+            self.report.attempts.append(attempt)
+        if attempt is None:
+            return
+        attempt.user = attempt.user or params.get("user", "")
+        if params.get("result") and attempt.result == "unanswered":
+            attempt.result = params["result"]
 
     def logged(self, event: Logged) -> None:
         """A log line about AUTH: read as an attempt (a result joins the exchange it ends), its base64 decoded;

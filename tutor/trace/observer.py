@@ -101,6 +101,10 @@ class Observer(PartialSessions):
         row = Row("log", event.line, event.where, kind="log")
         if event.mechanism or event.result:
             self._logged_attempt(event, row)
+        elif event.user and self._logged is not None:
+            self._logged.user = self._logged.user or event.user
+        if event.secret:
+            self._logged_secret(event, row)
         if event.payload:
             attempt = self._logged
             if event.side == "C" and attempt is not None and not event.result:
@@ -111,6 +115,18 @@ class Observer(PartialSessions):
                 annotate.log_payload(event.mechanism, event.payload, row.notes, attempt,
                                      last_challenge=event.result == "failure")
         self._add(row)
+
+    def _logged_secret(self, event: Logged, row: Row) -> None:
+        """A password the log line holds in clear: the exchange's password, and the line masked from it on."""
+        attempt = self._logged
+        if attempt is None:
+            attempt = Attempt(event.mechanism, event.where, user=event.user, logged=True)
+            self.report.attempts.append(attempt)
+            self._logged, self._logged_payloads = attempt, 0
+        if attempt.password is None:
+            attempt.password = event.secret
+        row.secret = True
+        row.keep = max(0, event.line.find(event.secret))
 
     def _logged_attempt(self, event: Logged, row: Row) -> None:
         attempt = self._logged

@@ -7,8 +7,8 @@ from typing import Callable, Iterator
 
 from tutor.errors import InputError
 from tutor.trace import pcap
-from tutor.trace.importers import clients, clients_unprefixed, curl, hashcat, jsonl, maillog, openssl, rfc, \
-    smtplib_debug, swaks
+from tutor.trace.importers import clients, clients_unprefixed, curl, exchange, hashcat, jsonl, maillog, \
+    maillog_other, openssl, rfc, smtplib_debug, swaks
 from tutor.trace.records import Record
 from tutor.trace.source import Source
 
@@ -20,10 +20,12 @@ FORMATS: dict[str, Reader] = {
     "msmtp": clients.read_msmtp, "netsmtp": clients.read_netsmtp, "phpmailer": clients.read_phpmailer,
     "nodemailer": clients.read_nodemailer, "thunderbird": clients.read_thunderbird, "neomutt": clients.read_neomutt,
     "gsasl": clients_unprefixed.read_gsasl, "jakarta": clients_unprefixed.read_jakarta,
+    "exchange": exchange.read, "exim-debug": maillog_other.read_exim_debug,
 }
 # Text formats in order of precedence when scores tie (the more specific first).
 _SCORERS = (("tutor", jsonl.score), ("hashcat", hashcat.score), ("openssl", openssl.score),
-            ("smtplib", smtplib_debug.score), ("netsmtp", clients.score_netsmtp),
+            ("smtplib", smtplib_debug.score), ("exchange", exchange.score),
+            ("exim-debug", maillog_other.score_exim_debug), ("netsmtp", clients.score_netsmtp),
             ("phpmailer", clients.score_phpmailer), ("nodemailer", clients.score_nodemailer),
             ("thunderbird", clients.score_thunderbird), ("neomutt", clients.score_neomutt),
             ("jakarta", clients_unprefixed.score_jakarta), ("gsasl", clients_unprefixed.score_gsasl),

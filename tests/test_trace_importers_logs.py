@@ -1,0 +1,98 @@
+"""Server logs (tests/data/logs/README.md): real Postfix and Dovecot debug lines from this machine's lab, and
+hand-made Exim, sendmail, saslauthd and Exchange logs in their documented formats."""
+
+from pathlib import Path
+
+from tutor.trace import findings, render
+from tutor.trace.importers.detect import detect
+from tutor.trace.pipeline import trace_bytes
+
+DATA = Path(__file__).parent / "data" / "logs"
+
+
+def traced(name: str, data: bytes | None = None):
+    data = (DATA / name).read_bytes() if data is None else data
+    return trace_bytes(data, name)
+
+
+def attempts(reports):
+    return [(a.mechanism, a.user, a.result, a.password) for r in reports for a in r.attempts]
+
+
+def listing(reports, reveal=False):
+    return "\n".join(render.plain(line) for r in reports for line in render.listing(r, render.Options(reveal=reveal)))
+
+
+def test_dovecot_interleaved_requests_with_the_same_id_are_kept_apart():
+    reports = traced("dovecot_debug_interleaved.log")
+    # make/dovecot_auth.py: conn A LOGIN tim (id 1) around conn C PLAIN alice (id 1, wrong); then C LOGIN tim
+    # (id 2, wrong) around A PLAIN demo (id 2)
+    assert attempts(reports) == [("PLAIN", "alice", "failure", "not-wonderland"),
+                                 ("LOGIN", "tim", "success", "tanstaaftanstaaf"),
+                                 ("PLAIN", "demo", "success", "demo"), ("LOGIN", "tim", "failure", "hunter2")]
+    assert len(reports) == 4 and all(len(r.attempts) == 1 for r in reports)     # one failure counted once
+
+
+def test_dovecot_given_password_is_a_leak_and_masked():
+    reports = traced("dovecot_debug_interleaved.log")
+    assert {findings.leak(a) for r in reports for a in r.attempts} == {"in-log"}
+    shown = listing(reports)
+    for secret in ("not-wonderland", "hunter2", "tanstaaftanstaaf", "'wonderland'", "AGFsaWNlAG5vdC13b25kZXJsYW5k"):
+        assert secret not in shown
+    given = [row for r in reports for row in r.rows if "(given password:" in row.text]
+    assert len(given) == 2 and all(row.secret and row.text[:row.keep].endswith("(given password: ") for row in given)
+    assert "hunter2" in listing(reports, reveal=True)
+
+
+def test_dovecot_verbose_passwords_without_debug_lines():
+    """The same log with only its Info lines: what auth_verbose_passwords alone writes."""
+    info = b"".join(line for line in (DATA / "dovecot_debug_interleaved.log").read_bytes().splitlines(True)
+                    if b" auth: Info: " in line)
+    reports = traced("dovecot.log", info)
+    assert attempts(reports) == [("", "alice", "failure", "not-wonderland"), ("", "tim", "failure", "hunter2")]
+    assert "hunter2" not in listing(reports)
+
+
+def test_postfix_aborted_counters_and_sasl_method():
+    reports = traced("postfix_lab_auth.log")
+    assert attempts(reports) == [("LOGIN", "", "cancelled", None), ("", "", "success", None),
+                                 ("LOGIN", "tim", "failure", None), ("CRAM-MD5", "demo", "success", None)]
+    assert detect((DATA / "postfix_lab_auth.log").read_bytes(), "x") == "log"
+
+
+def test_postfix_counters_add_only_what_no_line_told():
+    log = (b"Dec 06 08:05:45 mx postfix/smtpd[7]: connect from x[192.0.2.1]\n"
+           b"Dec 06 08:05:45 mx postfix/smtpd[7]: warning: x[192.0.2.1]: SASL PLAIN authentication failed: "
+           b"authentication failure, sasl_username=(unavailable)\n"
+           b"Dec 06 08:05:46 mx postfix/smtpd[7]: disconnect from x[192.0.2.1] ehlo=1 auth=1/3 quit=1 commands=3/5\n")
+    reports = traced("mail.log", log)
+    assert attempts(reports) == [("PLAIN", "", "failure", None), ("", "", "success", None), ("", "", "failure", None)]
+
+
+def test_exim_main_log():
+    assert attempts(traced("exim_main_handmade.log")) == [
+        ("PLAIN", "tim", "success", None), ("LOGIN", "tim", "failure", None), ("CRAM-MD5", "alice", "failure", None),
+        ("", "donna", "failure", None), ("CRAM-MD5", "demo", "success", None)]   # fixed_login: no mechanism name
+
+
+def test_exim_debug_is_a_transcript_and_its_passwords_are_masked():
+    reports = traced("exim_debug_handmade.txt")
+    assert detect((DATA / "exim_debug_handmade.txt").read_bytes(), "x") == "exim-debug"
+    assert attempts(reports) == [("PLAIN", "tim", "success", "tanstaaftanstaaf"), ("LOGIN", "tim", "failure", "wrongpassword")]
+    assert reports[0].advertised == ("PLAIN", "LOGIN")
+    shown = listing(reports)
+    assert "tanstaaftanstaaf" not in shown and "d3JvbmdwYXNzd29yZA==" not in shown
+
+
+def test_sendmail_and_saslauthd():
+    assert attempts(traced("sendmail_handmade.log")) == [
+        ("PLAIN", "tim", "success", None), ("LOGIN", "tim", "failure", None), ("CRAM-MD5", "", "failure", None)]
+    assert attempts(traced("saslauthd_handmade.log")) == [("", "tim", "success", None), ("", "tim", "failure", None)]
+
+
+def test_exchange_protocol_log_sessions_interleaved_and_redacted():
+    reports = traced("exchange_smtpreceive_handmade.log")
+    assert detect((DATA / "exchange_smtpreceive_handmade.log").read_bytes(), "x") == "exchange"
+    assert attempts(reports) == [("LOGIN", "", "failure", None), ("LOGIN", "CONTOSO\\tim", "success", None)]
+    assert all(a.redacted for r in reports for a in r.attempts)
+    assert "198.51.100.7:41000" in reports[0].label

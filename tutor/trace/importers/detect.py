@@ -50,7 +50,9 @@ def detect(head: bytes, name: str = "input") -> str:
             best, best_score = fmt, points
     if not best:
         raise InputError(f"{name}: not a format the tracer reads (expected a tutor transcript, swaks, C:/S:, smtplib "
-                         "debug, curl -v, openssl s_client, a Postfix/Dovecot log, $cram_md5$ lines or pcap)")
+                         "debug, curl -v, openssl s_client, a mail client's debug output (msmtp, gsasl, Net::SMTP, "
+                         "PHPMailer, nodemailer, Jakarta Mail, neomutt, Thunderbird), a Postfix/Dovecot/Exim/"
+                         "sendmail/saslauthd/Exchange log, $cram_md5$ lines or pcap)")
     return best
 
 

@@ -27,7 +27,9 @@ _RIP = re.compile(rf"{_TAB}rip=(?P<rip>[0-9A-Fa-f.:]+)")
 _CONT = re.compile(rf"client (?P<way>in|out|passdb out): CONT{_TAB}(?P<id>\d+)(?:{_TAB}(?P<resp>[A-Za-z0-9+/=]*))?")
 _DONE = re.compile(rf"client (?:passdb |userdb )?out: (?P<what>OK|FAIL){_TAB}(?P<id>\d+)(?P<rest>.*)$")
 _USER_FIELD = re.compile(rf"{_TAB}user=(?P<user>[^\t#]*)")
-_PASSDB = re.compile(r"(?P<who>[\w-]{1,40})\((?P<user>[^,()]{0,256}),(?P<ip>[^,)]{0,64})(?:,[^)]{0,256})?\): (?P<what>.*)$")
+# `driver(user,ip[,<session>]): what`; the user name may hold anything (parentheses, commas), the address not
+_PASSDB = re.compile(r"(?P<who>[\w-]{1,40})\((?P<user>.{0,256}?),(?P<ip>[0-9A-Fa-f.:?]{0,64})(?:,<[^>]{0,64}>)?\): "
+                     r"(?P<what>.*)$")
 _FAILURE = re.compile(r"^(?:Password mismatch|unknown user|Invalid base64 data|Request timed out|"
                       r"Password mismatch \(SHA1 of given password: \w+\))")
 _GIVEN = re.compile(r"\(given password: (?P<secret>.*)\)$")

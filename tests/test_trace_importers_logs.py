@@ -96,3 +96,8 @@ def test_exchange_protocol_log_sessions_interleaved_and_redacted():
     assert attempts(reports) == [("LOGIN", "", "failure", None), ("LOGIN", "CONTOSO\\tim", "success", None)]
     assert all(a.redacted for r in reports for a in r.attempts)
     assert "198.51.100.7:41000" in reports[0].label
+
+
+def test_saslauthd_debug_output_from_the_real_daemon():
+    reports = traced("saslauthd_d_sasldb.log")
+    assert attempts(reports) == [("", "tim", "failure", None), ("", "tim", "failure", None)]

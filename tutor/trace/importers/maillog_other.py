@@ -6,7 +6,8 @@
   (set_id=user)`.
 - sendmail (LogLevel >= 9 for failures): `AUTH=server, relay=..., authid=tim, mech=PLAIN, bits=0` and
   `AUTH failure (LOGIN): authentication failure (-13) SASL(-13): ... user=tim, relay=...`.
-- saslauthd: `do_auth : auth success: [user=tim] [service=smtp] ...` / `auth failure: [user=tim] ...`.
+- saslauthd: `do_auth : auth success: [user=tim] [service=smtp] ...` / `auth failure: [user=tim] ...` (syslog),
+  `saslauthd[PID] :auth failure: [user=tim] ...` (`saslauthd -d`, on standard error).
 - Exim `-d` debug output (`SMTP<< AUTH PLAIN ...`, `SMTP>> 235 ...`) is a transcript: `parse_exim_debug`.
 """
 
@@ -24,7 +25,7 @@ _EXIM_FAIL = re.compile(r"\s(?P<auth>[\w-]+) authenticator failed for .*?: (?P<c
 _SENDMAIL_OK = re.compile(r"AUTH=server, relay=.*?, authid=(?P<user>[^,]*), mech=(?P<mech>[\w-]+)")
 _SENDMAIL_FAIL = re.compile(r"AUTH failure \((?P<mech>[\w-]+)\): (?P<why>.*?)(?:, relay=.*)?$")
 _SENDMAIL_USER = re.compile(r"\buser=(?P<user>[^,\s]+)")
-_SASLAUTHD = re.compile(r"do_auth\s*: auth (?P<what>success|failure): \[user=(?P<user>[^\]]*)\]"
+_SASLAUTHD = re.compile(r"(?:do_auth\s*|saslauthd\[\d+\] ):\s*auth (?P<what>success|failure): \[user=(?P<user>[^\]]*)\]"
                         r"(?:.*?\[mech=(?P<backend>[^\]]*)\])?")
 
 

@@ -96,3 +96,14 @@ def test_interleaved_nodemailer_connections_are_kept_apart():
     mixed = b"".join(line for pair in zip(first, second) for line in pair)   # alternate the two connections
     reports = trace_bytes(mixed, "mixed", fmt="nodemailer")
     assert sorted(attempts(reports)) == [("LOGIN", "tim", "failure", None, True), ("PLAIN", "tim", "success", None, True)]
+
+
+def test_msmtp_starttls_lines_after_the_handshake_are_inside_tls():
+    reports = trace_bytes((DATA / "msmtp_debug_starttls_serve.txt").read_bytes(), "msmtp")
+    assert [(a.mechanism, a.user, a.result, a.password, a.tls) for r in reports for a in r.attempts] == [
+        ("PLAIN", "tim", "success", OK, True)]
+    rows = reports[0].rows
+    assert reports[0].starttls and not next(r for r in rows if r.text == "STARTTLS").tls
+    assert next(r for r in rows if r.text.startswith("AUTH PLAIN")).tls
+    keys = {n.key for n in render.findings.findings(reports[0])}
+    assert "trace.finding.password-in-record" in keys and "trace.finding.password-clear" not in keys

@@ -14,6 +14,10 @@ msmtp_run() { printf 'Subject: fixture\n\nhello\n' | msmtp --debug --host=127.0.
 { msmtp_run plain tim tanstaaftanstaaf; msmtp_run login tim wrongpassword; msmtp_run cram-md5 demo demo; } \
     > "$OUT/msmtp_debug_serve.txt" 2>&1
 
+printf 'Subject: fixture\n\nhello\n' | msmtp --debug --host=127.0.0.1 --port="$PORT" --tls=on --tls-starttls=on \
+    --tls-certcheck=off --auth=plain --user=tim --passwordeval='echo tanstaaftanstaaf' --from=tim@example.com \
+    tim@example.com > "$OUT/msmtp_debug_starttls_serve.txt" 2>&1 || true
+
 gsasl_run() { gsasl --smtp --connect="127.0.0.1:$PORT" --no-starttls --verbose --quiet \
     --mechanism="$1" --authentication-id="$2" --password="$3" </dev/null || true; }
 { gsasl_run PLAIN tim tanstaaftanstaaf; gsasl_run LOGIN tim wrongpassword; gsasl_run CRAM-MD5 demo demo; } \

@@ -116,3 +116,12 @@ def test_follow_memory_is_bounded_by_what_is_open(tmp_path):
     count = sum(1 for _ in reports(records(), lambda bad: None, keep_rows=False))
     assert count == 8000
     assert opened.count("Begin") == opened.count("End") == 8000
+
+
+def test_follow_takes_exactly_one_file(tmp_path, capsys):
+    from tutor.cli import main
+    log = tmp_path / "a.log"
+    log.write_bytes(b"x\n")
+    assert main(["trace", "--follow", str(log), str(log)]) == 2
+    assert "--follow reads one file" in capsys.readouterr().err
+    assert main(["trace", "--follow", "-"]) == 2

@@ -147,6 +147,9 @@ def run(args: argparse.Namespace) -> int:
     """Trace every file; exit 2 only when nothing at all could be read (or the word list cannot be)."""
     if not _check_wordlist(args.wordlist):
         return 2
+    if getattr(args, "follow", False) and (len(args.files) != 1 or args.files[0] == "-"):
+        _error(explain.text("trace.cli.follow-one"))         # it never ends: the next file would never be read
+        return 2
     writer = Writer(args, sys.stdout)
     readable = False
     for path in args.files:

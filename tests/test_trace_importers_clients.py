@@ -37,6 +37,8 @@ CASES = [
     # neomutt tries LOGIN itself, then again through gsasl: two failures in one connection
     ("neomutt_debug5_serve.txt", "neomutt", [("PLAIN", "tim", "success", OK, False), ("LOGIN", "tim", "failure", BAD, False),
                                              ("LOGIN", "tim", "failure", BAD, False)]),
+    ("mutt_debug5_serve.txt", "mutt", [("PLAIN", "tim", "success", OK, False), ("LOGIN", "tim", "failure", BAD, False),
+                                       ("CRAM-MD5", "tim", "success", None, False)]),
     # hand-made from nsSmtpProtocol's log format (README.md): AUTH PLAIN is hidden whole, so its mechanism too
     ("thunderbird_mozlog_handmade.txt", "thunderbird", [("", "", "success", None, True),
                                                         ("LOGIN", "", "failure", None, True)]),

@@ -71,6 +71,8 @@ CORPUS = {
     "thunderbird": lambda: _prefixed(b"2026-12-06 08:15:00.1 UTC - [Parent 1: Main Thread]: I/SMTP SMTP Send: ",
                                      b"2026-12-06 08:15:00.1 UTC - [Parent 1: Main Thread]: I/SMTP SMTP Response: "),
     "neomutt": _neomutt,
+    "mutt": lambda: _prefixed(b"[2026-12-06 08:13:25] 4> ", b"[2026-12-06 08:13:25] 4< ",
+                              b"[2026-12-06 08:13:25] Connected to mx:25 on fd=4\n"),
     "jakarta": lambda: _prefixed(b"", b"", b'DEBUG SMTP: trying to connect to host "mx", port 25, isSSL false\n'
                                  b"DEBUG SMTP: protocolConnect login, host=mx, user=" + USER + b", password=<non-null>\n"),
     "exim-debug": lambda: _prefixed(b" 4711 SMTP<< ", b" 4711 SMTP>> "),

@@ -1,7 +1,8 @@
 """Client debug transcripts whose lines say their direction: msmtp `--debug` (`--> ` / `<-- `), Perl Net::SMTP
 `Debug => 1` (`Net::SMTP=GLOB(0x..)>>> ` / `<<< `), PHPMailer `SMTPDebug` (`CLIENT -> SERVER: ` / `SERVER ->
 CLIENT: `), nodemailer's logger (`[id] C: ` / `[id] S: `), Thunderbird's SMTP log with MOZ_LOG=SMTP:5 (`SMTP
-Send: ` / `SMTP Response: `) and neomutt's debug log (`mutt_socket_write_d() 4> ` / `readln_d() 4< `).
+Send: ` / `SMTP Response: `), neomutt's debug log (`mutt_socket_write_d() 4> ` / `readln_d() 4< `) and
+Mutt's (`mutt -d 5`, ~/.muttdebug0: `[time] 4> ` / `[time] 4< `).
 Each `parse_*` turns one line into a tutor.trace.importers.clientlog.Event; the reading is shared."""
 
 from __future__ import annotations
@@ -117,6 +118,19 @@ def parse_neomutt(line: bytes) -> Event | None:
     return None
 
 
+# ---- mutt -d N (~/.muttdebug0) ---------------------------------------------------------------------------------
+_MUTT_CLASSIC = re.compile(rb"^\[[^\]]*\] (\d+)([<>]) ?(.*)$", re.DOTALL)
+_MUTT_CLASSIC_OPEN = re.compile(rb"^\[[^\]]*\] Connected to (\S+) on fd=(\d+)")
+
+
+def parse_mutt(line: bytes) -> Event | None:
+    if match := _MUTT_CLASSIC.match(line):
+        return Event("C" if match.group(2) == b">" else "S", match.group(3), match.group(1).decode())
+    if match := _MUTT_CLASSIC_OPEN.match(line):
+        return Event("begin", b"connection to " + match.group(1), match.group(2).decode())
+    return None
+
+
 # ---- registration --------------------------------------------------------------------------------------------
 def _scorer(parse, weight: int = 2):
     def score(lines: list[bytes]) -> int:
@@ -129,6 +143,7 @@ score_netsmtp = _scorer(parse_netsmtp, 3)
 score_phpmailer = _scorer(parse_phpmailer, 3)
 score_thunderbird = _scorer(parse_thunderbird, 3)
 score_neomutt = _scorer(parse_neomutt, 3)
+score_mutt = _scorer(parse_mutt, 3)
 
 
 def score_nodemailer(lines: list[bytes]) -> int:
@@ -159,3 +174,7 @@ def read_thunderbird(src: Source) -> Iterator[Record]:
 
 def read_neomutt(src: Source) -> Iterator[Record]:
     return Reader(src, "neomutt", "neomutt", parse_neomutt).records()
+
+
+def read_mutt(src: Source) -> Iterator[Record]:
+    return Reader(src, "Mutt", "mutt", parse_mutt).records()

@@ -19,6 +19,7 @@ FORMATS: dict[str, Reader] = {
     "curl": curl.read, "openssl": openssl.read, "log": maillog.read, "hashcat": hashcat.read,
     "msmtp": clients.read_msmtp, "netsmtp": clients.read_netsmtp, "phpmailer": clients.read_phpmailer,
     "nodemailer": clients.read_nodemailer, "thunderbird": clients.read_thunderbird, "neomutt": clients.read_neomutt,
+    "mutt": clients.read_mutt,
     "gsasl": clients_unprefixed.read_gsasl, "jakarta": clients_unprefixed.read_jakarta,
     "exchange": exchange.read, "exim-debug": maillog_other.read_exim_debug,
 }
@@ -27,7 +28,7 @@ _SCORERS = (("tutor", jsonl.score), ("hashcat", hashcat.score), ("openssl", open
             ("smtplib", smtplib_debug.score), ("exchange", exchange.score),
             ("exim-debug", maillog_other.score_exim_debug), ("netsmtp", clients.score_netsmtp),
             ("phpmailer", clients.score_phpmailer), ("nodemailer", clients.score_nodemailer),
-            ("thunderbird", clients.score_thunderbird), ("neomutt", clients.score_neomutt),
+            ("thunderbird", clients.score_thunderbird), ("neomutt", clients.score_neomutt), ("mutt", clients.score_mutt),
             ("jakarta", clients_unprefixed.score_jakarta), ("gsasl", clients_unprefixed.score_gsasl),
             ("msmtp", clients.score_msmtp), ("swaks", swaks.score), ("curl", curl.score), ("log", maillog.score),
             ("rfc", rfc.score))
@@ -51,7 +52,7 @@ def detect(head: bytes, name: str = "input") -> str:
     if not best:
         raise InputError(f"{name}: not a format the tracer reads (expected a tutor transcript, swaks, C:/S:, smtplib "
                          "debug, curl -v, openssl s_client, a mail client's debug output (msmtp, gsasl, Net::SMTP, "
-                         "PHPMailer, nodemailer, Jakarta Mail, neomutt, Thunderbird), a Postfix/Dovecot/Exim/"
+                         "PHPMailer, nodemailer, Jakarta Mail, (neo)mutt, Thunderbird), a Postfix/Dovecot/Exim/"
                          "sendmail/saslauthd/Exchange log, $cram_md5$ lines or pcap)")
     return best
 

@@ -45,3 +45,13 @@ for m in "plain tanstaaftanstaaf" "login wrongpassword"; do
     echo hello | HOME=$MUTT neomutt -n -F "$MUTT/muttrc" -d 5 -l "$MUTT/nm.log" -s fixture tim@example.com >/dev/null 2>&1 || true
     cat "$MUTT/nm.log0" >> "$OUT/neomutt_debug5_serve.txt"; rm -f "$MUTT"/nm.log*
 done
+
+: > "$OUT/mutt_debug5_serve.txt"
+for m in "plain tanstaaftanstaaf" "login wrongpassword" "cram-md5 tanstaaftanstaaf"; do
+    set -- $m
+    printf 'set smtp_url="smtp://tim@127.0.0.1:%s/"\nset smtp_pass="%s"\nset smtp_authenticators="%s"\nset ssl_starttls=no\nset ssl_force_tls=no\nset from="tim@example.com"\nset use_from=yes\nset record=""\n' \
+        "$PORT" "$2" "$1" > "$MUTT/muttrc"
+    rm -f "$MUTT/.muttdebug0"
+    echo hello | HOME=$MUTT mutt -n -F "$MUTT/muttrc" -d 5 -s fixture tim@example.com >/dev/null 2>&1 || true
+    cat "$MUTT/.muttdebug0" >> "$OUT/mutt_debug5_serve.txt"
+done

@@ -101,3 +101,10 @@ def test_exchange_protocol_log_sessions_interleaved_and_redacted():
 def test_saslauthd_debug_output_from_the_real_daemon():
     reports = traced("saslauthd_d_sasldb.log")
     assert attempts(reports) == [("", "tim", "failure", None), ("", "tim", "failure", None)]
+
+
+def test_dovecot_sha1_of_given_password_is_not_a_password():
+    line = b"Dec 06 07:58:00 auth: Info: passwd-file(tim,127.0.0.1): Password mismatch (SHA1 of given password: 4b1c2a)\n"
+    reports = traced("dovecot.log", line)
+    assert attempts(reports) == [("", "tim", "failure", None)]
+    assert {findings.leak(a) for r in reports for a in r.attempts} == {"nothing"}

@@ -42,6 +42,9 @@ CASES = [
     # hand-made from nsSmtpProtocol's log format (README.md): AUTH PLAIN is hidden whole, so its mechanism too
     ("thunderbird_mozlog_handmade.txt", "thunderbird", [("", "", "success", None, True),
                                                         ("LOGIN", "", "failure", None, True)]),
+    # hand-made, Thunderbird's JavaScript SmtpClient: it says the mechanism before the hidden AUTH PLAIN
+    ("thunderbird_smtpclient_handmade.txt", "thunderbird", [("PLAIN", "", "success", None, True),
+                                                            ("LOGIN", "", "failure", None, True)]),
 ]
 
 

@@ -71,6 +71,8 @@ CORPUS = {
     "thunderbird": lambda: _prefixed(b"2026-12-06 08:15:00.1 UTC - [Parent 1: Main Thread]: I/SMTP SMTP Send: ",
                                      b"2026-12-06 08:15:00.1 UTC - [Parent 1: Main Thread]: I/SMTP SMTP Response: "),
     "neomutt": _neomutt,
+    "thunderbird-js": lambda: _prefixed(b"mailnews.smtp: C: ", b"mailnews.smtp: S: ",
+                                        b"mailnews.smtp: Connecting to smtp://mx:25\n"),
     "mutt": lambda: _prefixed(b"[2026-12-06 08:13:25] 4> ", b"[2026-12-06 08:13:25] 4< ",
                               b"[2026-12-06 08:13:25] Connected to mx:25 on fd=4\n"),
     "jakarta": lambda: _prefixed(b"", b"", b'DEBUG SMTP: trying to connect to host "mx", port 25, isSSL false\n'
@@ -96,7 +98,7 @@ def test_each_hostile_file_is_detected_as_its_format(corpus, capsys):
     for fmt, path in corpus.items():
         main(["trace", "--format", "json", str(path)])
         out, err = capsys.readouterr()
-        assert {json.loads(line)["source"] for line in out.splitlines()} == {fmt}, (fmt, err)
+        assert {json.loads(line)["source"] for line in out.splitlines()} == {fmt.removesuffix("-js")}, (fmt, err)
 
 
 @pytest.mark.parametrize("output", OUTPUTS, ids=lambda o: "-".join(a.strip("-") for a in o))

@@ -24,7 +24,8 @@ MAX_CONNECTIONS = 1000              # connections open at once in one transcript
 class Event:
     """What one line of a transcript says. kind: C, S (a wire line), line (unprefixed: the reader decides the
     direction), data (message text, only inside DATA), begin, end, tls, note, decoded (a tool's decoding of a
-    base64 line, printed beside it), auth (the tool says who logged in or how it went)."""
+    base64 line, printed beside it), auth (the tool says who logged in or how it went), mechanism (the tool
+    says which mechanism it tries next)."""
 
     kind: str
     data: bytes = b""
@@ -45,6 +46,7 @@ class _Connection:
     tls: bool = False
     mechanism: str = ""             # the AUTH exchange in progress
     hidden_command: bool = False    # the tool hid a whole command (Thunderbird's AUTH PLAIN): its reply tells
+    announced: str = ""             # the mechanism the tool said it would use next (for a hidden AUTH command)
     payloads: int = 0               # client answers in it so far
 
 
@@ -104,6 +106,9 @@ class Reader:
                 yield from self._wire(key, "C", event.data)
         elif kind in ("C", "S"):
             yield from self._wire(key, kind, event.data)
+        elif kind == "mechanism":
+            yield from self._conn(key)
+            self.open[key].announced = event.data.decode("ascii", "replace").upper()
         else:
             yield from self._conn(key)
             yield from self._remark(self.open[key], event)
@@ -197,7 +202,7 @@ class Reader:
             result = "success" if data.startswith(b"235") else "failure" if data[:1] in (b"4", b"5") else ""
             if result:
                 params = {"tool": self.tool, "said": "a hidden command (AUTH) was answered " + data[:3].decode(
-                    "ascii", "replace"), "result": result}
+                    "ascii", "replace"), "result": result, "mechanism": conn.announced}
                 extra.append(Mark(conn.sid, "trace.mark.tool-auth", self.where(), params))
         if data.startswith(b"354"):
             conn.in_data = True

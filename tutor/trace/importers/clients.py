@@ -1,7 +1,7 @@
 """Client debug transcripts whose lines say their direction: msmtp `--debug` (`--> ` / `<-- `), Perl Net::SMTP
 `Debug => 1` (`Net::SMTP=GLOB(0x..)>>> ` / `<<< `), PHPMailer `SMTPDebug` (`CLIENT -> SERVER: ` / `SERVER ->
-CLIENT: `), nodemailer's logger (`[id] C: ` / `[id] S: `), Thunderbird's SMTP log with MOZ_LOG=SMTP:5 (`SMTP
-Send: ` / `SMTP Response: `), neomutt's debug log (`mutt_socket_write_d() 4> ` / `readln_d() 4< `) and
+CLIENT: `), nodemailer's logger (`[id] C: ` / `[id] S: `), Thunderbird's SMTP log (MOZ_LOG=SMTP:5: `SMTP Send: `
+/ `SMTP Response: `; since the JavaScript SmtpClient, mailnews.smtp.loglevel=All: `mailnews.smtp: C: ` / `S: `), neomutt's debug log (`mutt_socket_write_d() 4> ` / `readln_d() 4< `) and
 Mutt's (`mutt -d 5`, ~/.muttdebug0: `[time] 4> ` / `[time] 4< `).
 Each `parse_*` turns one line into a tutor.trace.importers.clientlog.Event; the reading is shared."""
 
@@ -88,20 +88,44 @@ def parse_nodemailer(line: bytes) -> Event | None:
     return Event("data", rest, key)             # message text (used only inside DATA)
 
 
-# ---- Thunderbird MOZ_LOG=SMTP:5 (nsSmtpProtocol) -------------------------------------------------------------
+# ---- Thunderbird: MOZ_LOG=SMTP:5 (C++ nsSmtpProtocol, up to 91) and mailnews.smtp.loglevel=All (SmtpClient) ------
 _MOZ = re.compile(rb"^(?:.*?[DIVWE]/SMTP )?SMTP (Send|Response): ?(.*)$", re.DOTALL)
-_MOZ_HIDDEN_LINE = b"Logging suppressed for this command (it probably contained authentication information)"
+MOZ_HIDDEN = (b"Logging suppressed for this command (it probably contained authentication information)",
+              b"Logging suppressed (it probably contained auth information)")
 _MOZ_CONNECT = re.compile(rb"^(?:.*?[DIVWE]/SMTP )?SMTP Connecting to: (.*)$", re.DOTALL)
+_JS = re.compile(rb"^(?:.*?\s)?mailnews\.smtp: (?:\w+: )?(?:([CS]): ?(.*)|Connecting to (smtp\S*))$", re.DOTALL)
+_BARE_REPLY = re.compile(rb"^[2-5][0-9][0-9](?:[ -]|$)")
+_JS_MECHANISM = re.compile(rb"^(?:.*?\s)?mailnews\.smtp: (?:\w+: )?Authentication via AUTH ([\w-]+)$")
 
 
-def parse_thunderbird(line: bytes) -> Event | None:
-    if match := _MOZ.match(line):
-        return Event("C" if match.group(1) == b"Send" else "S", match.group(2))
-    if line.endswith(_MOZ_HIDDEN_LINE):
-        return Event("C", _MOZ_HIDDEN_LINE)
-    if match := _MOZ_CONNECT.match(line):
-        return Event("begin", b"connection to " + match.group(1))
-    return None
+class _Thunderbird:
+    """SmtpClient logs each chunk the server sent after one `S: `: the chunk's further lines follow bare."""
+
+    def __init__(self) -> None:
+        self.in_server_chunk = False
+
+    def parse(self, line: bytes) -> Event | None:
+        event = self._parse(line)
+        if event is None and self.in_server_chunk and _BARE_REPLY.match(line):
+            return Event("S", line)
+        self.in_server_chunk = event is not None and event.kind == "S" and bool(_JS.match(line))
+        return event
+
+    @staticmethod
+    def _parse(line: bytes) -> Event | None:
+        if match := _MOZ.match(line):
+            return Event("C" if match.group(1) == b"Send" else "S", match.group(2))
+        if line.endswith(MOZ_HIDDEN[0]):
+            return Event("C", MOZ_HIDDEN[0])
+        if match := _MOZ_CONNECT.match(line):
+            return Event("begin", b"connection to " + match.group(1))
+        if match := _JS_MECHANISM.match(line):
+            return Event("mechanism", match.group(1))
+        if match := _JS.match(line):
+            if match.group(3):
+                return Event("begin", b"connection to " + match.group(3))
+            return Event(match.group(1).decode(), match.group(2))
+        return None
 
 
 # ---- neomutt -d N -l FILE ---------------------------------------------------------------------------------------
@@ -141,7 +165,7 @@ def _scorer(parse, weight: int = 2):
 score_msmtp = _scorer(parse_msmtp)
 score_netsmtp = _scorer(parse_netsmtp, 3)
 score_phpmailer = _scorer(parse_phpmailer, 3)
-score_thunderbird = _scorer(parse_thunderbird, 3)
+score_thunderbird = _scorer(_Thunderbird._parse, 3)
 score_neomutt = _scorer(parse_neomutt, 3)
 score_mutt = _scorer(parse_mutt, 3)
 
@@ -169,7 +193,7 @@ def read_nodemailer(src: Source) -> Iterator[Record]:
 
 
 def read_thunderbird(src: Source) -> Iterator[Record]:
-    return Reader(src, "Thunderbird", "thunderbird", parse_thunderbird, hidden=(_MOZ_HIDDEN_LINE,)).records()
+    return Reader(src, "Thunderbird", "thunderbird", _Thunderbird().parse, hidden=MOZ_HIDDEN).records()
 
 
 def read_neomutt(src: Source) -> Iterator[Record]:

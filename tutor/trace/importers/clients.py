@@ -32,7 +32,6 @@ def parse_msmtp(line: bytes) -> Event | None:
 
 # ---- Perl Net::SMTP Debug => 1 ---------------------------------------------------------------------------------
 _NETSMTP = re.compile(rb"^Net::SMTP[\w:]*=GLOB\((0x[0-9a-fA-F]+)\)(>>>|<<<) (.*)$", re.DOTALL)
-_NETSMTP_START = re.compile(rb"^Net::SMTP>>> Net::SMTP\(")     # the module versions, printed at connect
 
 
 def parse_netsmtp(line: bytes) -> Event | None:
@@ -40,9 +39,7 @@ def parse_netsmtp(line: bytes) -> Event | None:
         key, side, data = match.group(1).decode(), "C" if match.group(2) == b">>>" else "S", match.group(3)
         if data.startswith(b"(decoded) "):          # Net::SMTP prints the decoded challenge and answer too
             return Event("decoded", line[line.index(b"(decoded)"):], key, {"side": side})
-        return Event(side, data, key)
-    if _NETSMTP_START.match(line):
-        return Event("begin", b"session", "")
+        return Event(side, data, key)       # connections apart by object address; a reused one by its greeting
     return None
 
 

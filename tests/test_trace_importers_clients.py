@@ -112,3 +112,8 @@ def test_msmtp_starttls_lines_after_the_handshake_are_inside_tls():
     assert next(r for r in rows if r.text.startswith("AUTH PLAIN")).tls
     keys = {n.key for n in render.findings.findings(reports[0])}
     assert "trace.finding.password-in-record" in keys and "trace.finding.password-clear" not in keys
+
+
+def test_gsasl_sessions_are_labelled_with_the_host_it_tried():
+    reports = trace_bytes((DATA / "gsasl_verbose_serve.txt").read_bytes(), "gsasl")
+    assert [r.label for r in reports] == [f"gsasl: gsasl connection to 127.0.0.1 ({n})" for n in (1, 2, 3)]

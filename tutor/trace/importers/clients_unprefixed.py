@@ -14,7 +14,7 @@ from tutor.trace.records import Record
 from tutor.trace.source import Source
 
 # ---- gsasl --smtp --verbose ------------------------------------------------------------------------------------
-_GSASL_TRYING = re.compile("^Trying [‘'](.*)[’']\\.\\.\\.$".encode(), re.DOTALL)
+_GSASL_TRYING = re.compile("^Trying (?:‘|')(.*)(?:’|')\\.\\.\\.$".encode(), re.DOTALL)
 
 
 def parse_gsasl(line: bytes) -> Event | None:

@@ -108,3 +108,11 @@ def test_dovecot_sha1_of_given_password_is_not_a_password():
     reports = traced("dovecot.log", line)
     assert attempts(reports) == [("", "tim", "failure", None)]
     assert {findings.leak(a) for r in reports for a in r.attempts} == {"nothing"}
+
+
+def test_dovecot_through_rsyslog_with_its_tab_escapes():
+    """rsyslog writes a tab as #011 and adds host and program: the same requests are read."""
+    real = (DATA / "dovecot_debug_interleaved.log").read_bytes().splitlines(keepends=True)
+    syslog = b"".join(line[:15] + b" mx dovecot: " + line[16:].replace(b"\t", b"#011") for line in real)
+    assert b"#011" in syslog and b"\t" not in syslog
+    assert attempts(traced("maillog", syslog)) == attempts(traced("dovecot_debug_interleaved.log"))

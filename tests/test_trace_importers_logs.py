@@ -116,3 +116,25 @@ def test_dovecot_through_rsyslog_with_its_tab_escapes():
     syslog = b"".join(line[:15] + b" mx dovecot: " + line[16:].replace(b"\t", b"#011") for line in real)
     assert b"#011" in syslog and b"\t" not in syslog
     assert attempts(traced("maillog", syslog)) == attempts(traced("dovecot_debug_interleaved.log"))
+
+
+def test_a_failure_told_by_dovecot_and_postfix_is_one_exchange():
+    reports = traced("mail_combined_lab.log")
+    assert attempts(reports) == attempts(traced("postfix_lab_auth.log"))      # not a fifth, Dovecot-only one
+    failed = next(r for r in reports if any(a.result == "failure" for a in r.attempts))
+    assert any("passwd-file(tim,127.0.0.1): Password mismatch" in row.text for row in failed.rows)
+
+
+def test_without_postfix_failure_line_the_counters_take_dovecots_failure():
+    lines = (DATA / "mail_combined_lab.log").read_bytes().splitlines(keepends=True)
+    without = b"".join(line for line in lines if b"SASL LOGIN authentication failed" not in line)
+    assert attempts(traced("mail.log", without)) == [("LOGIN", "", "cancelled", None), ("", "", "success", None),
+                                                     ("", "tim", "failure", None), ("CRAM-MD5", "demo", "success", None)]
+
+
+def test_a_dovecot_failure_no_postfix_line_claims_is_still_reported():
+    lines = (DATA / "mail_combined_lab.log").read_bytes().splitlines(keepends=True)
+    other_ip = b"".join(line.replace(b"tim,127.0.0.1", b"tim,192.0.2.7") for line in lines)
+    found = attempts(traced("mail.log", other_ip))
+    assert found.count(("", "tim", "failure", None)) == 1 and ("LOGIN", "tim", "failure", None) in found
+    assert len(found) == 5

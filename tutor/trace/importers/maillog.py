@@ -5,7 +5,8 @@ Postfix: failures (`SASL LOGIN authentication failed: UGFzc3dvcmQ6`, where the b
 Postfix sent), cancellations (`SASL LOGIN authentication aborted`: the client sent `*`, RFC 4954 §4),
 successes (`sasl_method=PLAIN, sasl_username=demo`, logged only when mail is sent), and the `disconnect from
 ... auth=0/1` counters (successful/all AUTH commands; `auth=1` when all succeeded), which tell of exchanges the
-other lines did not log. `sasl_username=(unavailable)` is not a user name. A Postfix smtpd process's lines from
+other lines did not log (a Dovecot failure from the same client address held for it is taken to be one of
+them, tutor.trace.importers.maillog_dovecot). `sasl_username=(unavailable)` is not a user name. A Postfix smtpd process's lines from
 `connect from` to `disconnect from` make one session; other AUTH lines are one exchange each.
 """
 
@@ -24,6 +25,8 @@ _PROGRAM = re.compile(r"\s(?P<prog>[\w/.-]+)\[(?P<pid>\d+)\]:\s")
 _FAILED = re.compile(r"SASL (?P<mech>[\w-]+) authentication failed: (?P<reason>.*?)(?:, sasl_username=(?P<user>\S+))?$")
 _ABORTED = re.compile(r"SASL (?P<mech>[\w-]+) authentication aborted")
 _SUCCESS = re.compile(r"sasl_method=(?P<mech>[\w-]+), sasl_username=(?P<user>[^,\s]+)")
+_CLIENT = re.compile(r"\[(?P<ip>[^\]]*)\]:\s+SASL ")        # `warning: host[ip]: SASL ...`
+_DISCONNECTED = re.compile(r" disconnect from [^\[\s]*\[(?P<ip>[^\]]*)\]")
 _COUNTER = re.compile(r"\sauth=(?P<good>\d+)(?:/(?P<all>\d+))?(?:\s|$)")
 _TOKEN = re.compile(r"^[A-Za-z0-9+/]{4,}={0,2}$")
 _UNAVAILABLE = "(unavailable)"            # Postfix's word when the SASL server gave no user name
@@ -64,14 +67,18 @@ def read(src: Source) -> Iterator[Record]:
         where = f"{src.name}:{number}"
         match = _PROGRAM.search(line)
         key = f"{match['prog']}[{match['pid']}]" if match else "log"
+        dovecot.number = number
+        yield from dovecot.expire()
+        if match and "smtpd" in match["prog"]:
+            dovecot.hold = True                  # Postfix tells of failures too: Dovecot's wait to be joined
         if match and "smtpd" in match["prog"] and " connect from " in line:
             yield from _connect(log, key, line, where)
         elif " disconnect from " in line and key in log.connections:
-            yield from _disconnect(log, key, line, where)
+            yield from _disconnect(log, key, line, where, dovecot)
         elif is_dovecot(line) and not (match and "postfix" in match["prog"]):
             yield from dovecot.line(line, where)
         else:
-            yield from _auth_line(log, key, line, where)
+            yield from _auth_line(log, key, line, where, dovecot)
     yield from dovecot.close()
     for key in list(log.open):
         yield from log.close(key)
@@ -86,20 +93,28 @@ def _connect(log: _Log, key: str, line: str, where: str) -> Iterator[Record]:
     yield Begin(log.open[key], f"{where}: {key} {line[line.index('connect from'):]}", "log")
 
 
-def _disconnect(log: _Log, key: str, line: str, where: str) -> Iterator[Record]:
-    """The AUTH counters say how many exchanges there were: those no other line told of are added, once."""
+def _disconnect(log: _Log, key: str, line: str, where: str, dovecot: DovecotAuth) -> Iterator[Record]:
+    """The AUTH counters say how many exchanges there were: those no other line told of are added, once; a
+    failure Dovecot logged from the same client address is taken to be one of them."""
     counter = _COUNTER.search(line)
     if counter is not None:
         good = int(counter["good"])
         bad = (int(counter["all"]) if counter["all"] else good) - good
         seen_good, seen_bad = log.connections[key]
-        for result, missing in (("success", good - seen_good), ("failure", bad - seen_bad)):
-            for _ in range(max(0, missing)):
-                yield Logged(log.open[key], line, where, result=result)
+        for _ in range(max(0, good - seen_good)):
+            yield Logged(log.open[key], line, where, result="success")
+        client = _DISCONNECTED.search(line)
+        missing = max(0, bad - seen_bad)
+        claimed = dovecot.claim(None, client["ip"], missing) if client and missing else []
+        for number in range(missing):
+            held = claimed[number] if number < len(claimed) else None
+            yield Logged(log.open[key], line, where, user=held.user if held else "", result="failure")
+            if held is not None:
+                yield Logged(log.open[key], held.line, held.where, user=held.user, secret=held.secret)
     yield from log.close(key)
 
 
-def _auth_line(log: _Log, key: str, line: str, where: str) -> Iterator[Record]:
+def _auth_line(log: _Log, key: str, line: str, where: str, dovecot: DovecotAuth) -> Iterator[Record]:
     event = _event(line) or maillog_other.event(line)
     if event is None:
         return
@@ -108,6 +123,10 @@ def _auth_line(log: _Log, key: str, line: str, where: str) -> Iterator[Record]:
         yield Begin(log.open[key], f"{where}: {key}", "log")
     yield Logged(log.open[key], line, where, **event)
     result = event.get("result")
+    client = _CLIENT.search(line)
+    if result == "failure" and client is not None:       # the Dovecot line about this same failure joins it
+        for held in dovecot.claim(event.get("user", ""), client["ip"]):
+            yield Logged(log.open[key], held.line, held.where, user=held.user, secret=held.secret)
     if key in log.connections and result:
         log.connections[key][0 if result == "success" else 1] += 1
     elif result:                                 # outside a known connection: one exchange each

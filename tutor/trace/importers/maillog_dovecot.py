@@ -9,12 +9,19 @@ line to the one waiting for the server). Passdb lines (`passwd-file(tim,10.0.0.5
 the request the server is working on. With `auth_verbose_passwords` a failure says `(given password: X)`, and
 `auth_debug_passwords` logs `PLAIN(X) != 'stored'`: both are passwords in the log, read and masked. A failure is
 counted once: at the passdb line that says it, or at the FAIL line when no passdb line did.
+
+In a mail log that holds Postfix's lines too (Debian's /var/log/mail.log), a failure without debug lines is
+told twice: Dovecot's `passwd-file(tim,10.0.0.5): Password mismatch`, then Postfix's `SASL LOGIN
+authentication failed ... sasl_username=tim`. Once Postfix lines have been seen, such a Dovecot failure is
+held for up to HOLD_LINES lines: a Postfix failure for the same user and client address takes it in (one
+exchange; the Dovecot line, and any password it holds, joins it), else it is reported on its own.
 Syslog's `#011` for a tab is read as a tab.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -37,6 +44,8 @@ _COMPARED = re.compile(r"^(?P<scheme>[\w.-]+)\((?P<secret>.*)\) != '.*'$")     #
 _MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2",
                "OAUTHBEARER", "NTLM", "GSSAPI", "EXTERNAL", "ANONYMOUS")
 MAX_REQUESTS = 10000             # requests in flight at once (bounded memory); the oldest is closed first
+HOLD_LINES = 50                  # how long a Dovecot failure waits for the Postfix line that tells of it too
+MAX_HELD = 1000
 
 
 def is_dovecot(line: str) -> bool:
@@ -53,6 +62,19 @@ class _Request:
     failed: bool = False         # a passdb line already said it failed: the FAIL line adds no second failure
 
 
+@dataclass(slots=True)
+class Held:
+    """A Dovecot failure waiting for the Postfix line about the same exchange."""
+
+    number: int
+    user: str
+    ip: str
+    who: str
+    line: str
+    where: str
+    secret: str
+
+
 class DovecotAuth:
     """Turns Dovecot auth lines into per-request sessions; `new_sid()` numbers sessions with the caller's."""
 
@@ -60,6 +82,9 @@ class DovecotAuth:
         self.new_sid = new_sid
         self.name = name
         self.requests: list[_Request] = []
+        self.hold = False                    # set once the log has shown Postfix lines
+        self.number = 0                      # the current line number (set by the caller)
+        self.held: deque[Held] = deque()
 
     def line(self, line: str, where: str) -> Iterator[Record]:
         if match := _AUTH.search(line):
@@ -75,6 +100,21 @@ class DovecotAuth:
         for request in self.requests:
             yield End(request.sid)
         self.requests = []
+        while self.held:
+            yield from self._alone(self.held.popleft())
+
+    def claim(self, user: str | None, ip: str, limit: int = 0) -> list[Held]:
+        """The held failures a Postfix line tells of too: same user (None: any) and client address."""
+        found = [held for held in self.held if held.ip == ip and (user is None or (user and held.user == user))]
+        found = found[:limit] if limit else found
+        for held in found:
+            self.held.remove(held)
+        return found
+
+    def expire(self) -> Iterator[Record]:
+        """Held failures no Postfix line claimed in time are reported on their own."""
+        while self.held and self.number - self.held[0].number > HOLD_LINES:
+            yield from self._alone(self.held.popleft())
 
     def _find(self, rid: str, waiting: str) -> _Request | None:
         for request in reversed(self.requests):
@@ -122,7 +162,6 @@ class DovecotAuth:
         failed = bool(_FAILURE.match(what))
         if not (given or failed):
             return
-        mechanism = match["who"].upper() if match["who"].upper() in _MECHANISMS else ""
         working = [r for r in self.requests if r.waiting == "server"]
         request = next((r for r in reversed(working) if r.user == user), working[-1] if working else None)
         if request is not None:                 # counted here; the FAIL line that follows adds no second failure
@@ -131,8 +170,18 @@ class DovecotAuth:
             yield Logged(request.sid, line, where, user=user, result="failure" if failed else "",
                          secret=given["secret"] if given else "")
             return
+        held = Held(self.number, user, match["ip"], match["who"], line, where, given["secret"] if given else "")
+        if self.hold and failed:
+            if len(self.held) >= MAX_HELD:
+                yield from self._alone(self.held.popleft())
+            self.held.append(held)
+            return
+        yield from self._alone(held, failed)
+
+    def _alone(self, held: Held, failed: bool = True) -> Iterator[Record]:
+        mechanism = held.who.upper() if held.who.upper() in _MECHANISMS else ""
         sid = self.new_sid()
-        yield Begin(sid, f"{where}: Dovecot {match['who']}", "log")
-        yield Logged(sid, line, where, mechanism=mechanism, user=user, result="failure" if failed else "",
-                     secret=given["secret"] if given else "")
+        yield Begin(sid, f"{held.where}: Dovecot {held.who}", "log")
+        yield Logged(sid, held.line, held.where, mechanism=mechanism, user=held.user,
+                     result="failure" if failed else "", secret=held.secret)
         yield End(sid)

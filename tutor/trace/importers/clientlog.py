@@ -157,6 +157,8 @@ class Reader:
             self._server(conn, data, extra)
         yield Wire(conn.sid, direction, data, self.where(), None, conn.tls)
         yield from extra
+        if direction == "S" and data.startswith(b"221 ") and conn.last_client.strip().upper() == b"QUIT":
+            yield from self._end(key)                   # over: what the tool prints next is not this session's
 
     def _client(self, conn: _Connection, data: bytes, extra: list[Record]) -> bytes:
         if conn.in_data:

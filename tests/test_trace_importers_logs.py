@@ -138,3 +138,22 @@ def test_a_dovecot_failure_no_postfix_line_claims_is_still_reported():
     found = attempts(traced("mail.log", other_ip))
     assert found.count(("", "tim", "failure", None)) == 1 and ("LOGIN", "tim", "failure", None) in found
     assert len(found) == 5
+
+
+def test_real_postfix_driven_dovecot_requests_with_the_same_id_open_at_once():
+    assert attempts(traced("dovecot_debug_lab.log")) == [
+        ("PLAIN", "alice", "failure", "not-wonderland"), ("LOGIN", "tim", "success", "tanstaaftanstaaf"),
+        ("LOGIN", "tim", "failure", "hunter2")]
+    assert attempts(traced("postfix_debug_lab.log")) == [
+        ("", "", "success", None), ("PLAIN", "alice", "failure", None), ("LOGIN", "tim", "failure", None)]
+
+
+def test_postfix_and_debug_dovecot_in_one_mail_log_are_one_exchange_each():
+    reports = traced("mail_debug_combined_lab.log")
+    # three exchanges, as the client made them: in Postfix's sessions, with Dovecot's mechanism and passwords
+    assert [[(a.mechanism, a.user, a.result, a.password) for a in r.attempts] for r in reports] == [
+        [("LOGIN", "tim", "success", "tanstaaftanstaaf")],
+        [("PLAIN", "alice", "failure", "not-wonderland"), ("LOGIN", "tim", "failure", "hunter2")]]
+    assert all("smtpd[" in r.label for r in reports)
+    shown = listing(reports)
+    assert "hunter2" not in shown and "not-wonderland" not in shown and "tanstaaftanstaaf" not in shown

@@ -17,7 +17,7 @@ from typing import Iterator
 
 from tutor.protocol import b64
 from tutor.trace.importers import maillog_other
-from tutor.trace.importers.maillog_dovecot import DovecotAuth, is_dovecot
+from tutor.trace.importers.maillog_dovecot import DovecotAuth, is_dovecot, joined
 from tutor.trace.records import Begin, End, Logged, Record
 from tutor.trace.source import Source
 
@@ -26,6 +26,7 @@ _FAILED = re.compile(r"SASL (?P<mech>[\w-]+) authentication failed: (?P<reason>.
 _ABORTED = re.compile(r"SASL (?P<mech>[\w-]+) authentication aborted")
 _SUCCESS = re.compile(r"sasl_method=(?P<mech>[\w-]+), sasl_username=(?P<user>[^,\s]+)")
 _CLIENT = re.compile(r"\[(?P<ip>[^\]]*)\]:\s+SASL ")        # `warning: host[ip]: SASL ...`
+_SYSLOG_DOVECOT = re.compile(r"\sdovecot(?:\[\d+\])?: ")      # `host dovecot: auth: ...`, not its own file
 _DISCONNECTED = re.compile(r" disconnect from [^\[\s]*\[(?P<ip>[^\]]*)\]")
 _COUNTER = re.compile(r"\sauth=(?P<good>\d+)(?:/(?P<all>\d+))?(?:\s|$)")
 _TOKEN = re.compile(r"^[A-Za-z0-9+/]{4,}={0,2}$")
@@ -76,6 +77,7 @@ def read(src: Source) -> Iterator[Record]:
         elif " disconnect from " in line and key in log.connections:
             yield from _disconnect(log, key, line, where, dovecot)
         elif is_dovecot(line) and not (match and "postfix" in match["prog"]):
+            dovecot.hold |= bool(_SYSLOG_DOVECOT.search(line))   # syslog's mail log: Postfix may tell of it too
             yield from dovecot.line(line, where)
         else:
             yield from _auth_line(log, key, line, where, dovecot)
@@ -101,16 +103,13 @@ def _disconnect(log: _Log, key: str, line: str, where: str, dovecot: DovecotAuth
         good = int(counter["good"])
         bad = (int(counter["all"]) if counter["all"] else good) - good
         seen_good, seen_bad = log.connections[key]
-        for _ in range(max(0, good - seen_good)):
-            yield Logged(log.open[key], line, where, result="success")
         client = _DISCONNECTED.search(line)
-        missing = max(0, bad - seen_bad)
-        claimed = dovecot.claim(None, client["ip"], missing) if client and missing else []
-        for number in range(missing):
-            held = claimed[number] if number < len(claimed) else None
-            yield Logged(log.open[key], line, where, user=held.user if held else "", result="failure")
-            if held is not None:
-                yield Logged(log.open[key], held.line, held.where, user=held.user, secret=held.secret)
+        for result, missing in (("success", good - seen_good), ("failure", bad - seen_bad)):
+            claimed = dovecot.claim(None, client["ip"], result, missing) if client and missing > 0 else []
+            for number in range(max(0, missing)):
+                held = claimed[number] if number < len(claimed) else None
+                yield from _told(log.open[key], held, Logged(log.open[key], line, where, result=result,
+                                                               user=held.user if held else ""))
     yield from log.close(key)
 
 
@@ -121,16 +120,25 @@ def _auth_line(log: _Log, key: str, line: str, where: str, dovecot: DovecotAuth)
     if key not in log.open:
         log.open[key] = log.new_sid()
         yield Begin(log.open[key], f"{where}: {key}", "log")
-    yield Logged(log.open[key], line, where, **event)
     result = event.get("result")
     client = _CLIENT.search(line)
-    if result == "failure" and client is not None:       # the Dovecot line about this same failure joins it
-        for held in dovecot.claim(event.get("user", ""), client["ip"]):
-            yield Logged(log.open[key], held.line, held.where, user=held.user, secret=held.secret)
+    claimed = dovecot.claim(event.get("user", ""), client["ip"], result, 1) if result and client else []
+    # Dovecot's lines about this same exchange, if it held them, join it
+    yield from _told(log.open[key], claimed[0] if claimed else None, Logged(log.open[key], line, where, **event))
     if key in log.connections and result:
         log.connections[key][0 if result == "success" else 1] += 1
     elif result:                                 # outside a known connection: one exchange each
         yield End(log.open.pop(key))
+
+
+def _told(sid: str, held, record: Logged) -> Iterator[Record]:
+    """A Postfix record and the held Dovecot lines about the same exchange, in the order that makes them one
+    exchange: a whole request (its AUTH line names the mechanism) before, a lone passdb line after."""
+    before = joined(held, sid) if held is not None and held.first else []
+    after = joined(held, sid) if held is not None and not held.first else []
+    yield from before
+    yield record
+    yield from after
 
 
 def _event(line: str) -> dict | None:

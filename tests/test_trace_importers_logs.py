@@ -157,3 +157,10 @@ def test_postfix_and_debug_dovecot_in_one_mail_log_are_one_exchange_each():
     assert all("smtpd[" in r.label for r in reports)
     shown = listing(reports)
     assert "hunter2" not in shown and "not-wonderland" not in shown and "tanstaaftanstaaf" not in shown
+
+
+def test_exchange_send_log_has_exchange_as_the_client():
+    reports = traced("exchange_smtpsend_handmade.log")
+    assert attempts(reports) == [("LOGIN", "", "failure", None)]
+    rows = reports[0].rows
+    assert [r.direction for r in rows if r.text in ("EHLO EX01.contoso.test", "220 relay.example.test ESMTP")] == ["S", "C"]

@@ -1,7 +1,8 @@
 """Microsoft Exchange SMTP protocol logs (SmtpReceive / SmtpSend, CSV): after `#Fields: date-time,connector-id,
 session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context`, one row per event: `+` connect,
 `-` disconnect, `<` a line received, `>` a line sent, `*` Exchange's remark. Rows of one session-id make one
-session (sessions interleave). Exchange writes `<authentication response>` in place of AUTH payloads (and of
+session (sessions interleave). In a Send log (`#Log-type: SMTP Send Protocol Log`) Exchange is the client, so
+`>` is the client's line and `<` the server's. Exchange writes `<authentication response>` in place of AUTH payloads (and of
 the 334 challenge text); a `*` row whose context is `authenticated` names the user."""
 
 from __future__ import annotations
@@ -21,11 +22,15 @@ _DEFAULT_FIELDS = ("date-time", "connector-id", "session-id", "sequence-number",
 class _Exchange:
     def __init__(self) -> None:
         self.fields = _DEFAULT_FIELDS
+        self.sending = False                    # a Send log: Exchange is the client
 
     def parse(self, line: bytes) -> Event | None:
         text = line.decode("utf-8", "replace")
         if text.startswith("#Fields:"):
             self.fields = tuple(f.strip() for f in text[8:].split(","))
+            return None
+        if text.startswith("#Log-type:"):
+            self.sending = "send" in text.lower()
             return None
         if text.startswith("#") or not text.strip():
             return None
@@ -33,6 +38,8 @@ class _Exchange:
             row = dict(zip(self.fields, next(csv.reader([text]))))
         except (csv.Error, StopIteration):
             return None
+        if self.sending and row.get("event") in ("<", ">"):
+            row["event"] = "<" if row["event"] == ">" else ">"
         return _event(row)
 
 

@@ -42,7 +42,7 @@ def score(lines: list[bytes]) -> int:
 
 
 class _Log:
-    """The open sessions of one log; `counts` are the successes and failures seen in each smtpd connection."""
+    """The open sessions of one log, and the successes and failures seen so far in each smtpd connection."""
 
     def __init__(self, name: str) -> None:
         self.name = name

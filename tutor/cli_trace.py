@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--hashcat", action="store_true", help=t("trace.cli.hashcat"))
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help=t("trace.cli.color"))
     p.add_argument("--input-format", choices=sorted(FORMATS), help=t("trace.cli.input-format"))
+    p.add_argument("--follow", action="store_true", help=t("trace.cli.follow"))
     return p
 
 
@@ -65,6 +66,7 @@ class Writer:
             self.out.write("\n".join(lines) + "\n")
         else:
             self._styled([render.summary(report, opts)] if args.summary else render.listing(report, opts))
+        self.out.flush()                    # each session as it completes, even into a pipe (streaming input)
 
     def _styled(self, lines) -> None:
         if self.args.format == "html":
@@ -96,7 +98,7 @@ def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:
         _error(record.message)
 
     count = 0
-    src = open_source(path)
+    src = open_source(path, follow=getattr(args, "follow", False))
     src.on_bad = on_bad                     # garbage lines and over-long lines in a text input
     try:
         fmt = _input_format(args.input_format, src)
@@ -145,11 +147,18 @@ def run(args: argparse.Namespace) -> int:
     """Trace every file; exit 2 only when nothing at all could be read (or the word list cannot be)."""
     if not _check_wordlist(args.wordlist):
         return 2
+    if getattr(args, "follow", False) and (len(args.files) != 1 or args.files[0] == "-"):
+        _error(explain.text("trace.cli.follow-one"))         # it never ends: the next file would never be read
+        return 2
     writer = Writer(args, sys.stdout)
     readable = False
     for path in args.files:
         try:
             readable |= trace_file(path, args, writer)
+        except KeyboardInterrupt:           # Ctrl-C: how --follow (or a live pipe) is stopped
+            _error(explain.text("trace.cli.interrupted", name=path))
+            writer.close()
+            return 0 if readable or getattr(args, "follow", False) else 130
         except InputError as exc:
             _error(str(exc))
         except (ValueError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:   # never a traceback

@@ -3,7 +3,9 @@
 and a tcpdump pcap, made against the lab Postfix (scripts/lab-mta.sh start) and `smtp-tutor serve`.
 
 Run as root (tcpdump) from the repository root: python scripts/make_trace_fixtures.py
-`--only extra` makes just the later additions (a Linux cooked capture of IPv4 and IPv6 sessions with
+`--only partial` makes the captures of partial sessions admins really hold (issue 12 §1: tcpdump -s 96, one
+way only, started after the greeting, implicit TLS on an odd port, gzip-compressed) against `serve` alone (no
+lab needed; see partial_fixtures). `--only extra` makes just the later additions (a Linux cooked capture of IPv4 and IPv6 sessions with
 `serve`, and a typed `openssl s_client -quiet` session on implicit TLS) and leaves the others as they are.
 The tests only read the files; they never need this script, the lab or the tools.
 """
@@ -111,6 +113,9 @@ def wait_port(port: int, host: str = "127.0.0.1") -> None:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
+    if sys.argv[1:] == ["--only", "partial"]:
+        partial_fixtures()
+        return
     env = lab()
     if sys.argv[1:] == ["--only", "extra"]:
         extra_fixtures(env)
@@ -192,6 +197,80 @@ def sim_fixtures() -> None:
                                 "--login-options", "AUTH=PLAIN", "--mail-from", "demo@example.com",
                                 "--mail-rcpt", "x@example.com", "-T", "-"], stdin=b"Subject: hi\r\n\r\nhello\r\n")
     save("smtplib_login_sim.txt", smtplib_script(SIM_PORT, "LOGIN", "demo", "demo"))
+
+
+PARTIAL_PORT, PARTIAL_TLS_PORT = 12531, 12532
+SWAKS_SERVE = [("PLAIN", "tim", "tanstaaftanstaaf"), ("LOGIN", "tim", "tanstaaftanstaaf"), ("LOGIN", "demo", "wrong"),
+               ("CRAM-MD5", "tim", "tanstaaftanstaaf")]
+
+
+def tcpdump(path: Path, expression: str, *options: str) -> subprocess.Popen:
+    """tcpdump on loopback, started and listening (it says so on stderr) before this returns."""
+    dump = subprocess.Popen(["tcpdump", "-i", "lo", "-U", *options, "-w", str(path), expression],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert dump.stderr is not None
+    while b"listening on" not in (line := dump.stderr.readline()):
+        if not line:
+            raise SystemExit(f"tcpdump did not start for {path.name}")
+    return dump
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGINT)
+    process.wait(10)
+
+
+def swaks_all(port: int, *extra: str) -> None:
+    for mech, user, password in SWAKS_SERVE:
+        subprocess.run(["swaks", "--server", f"127.0.0.1:{port}", "--quit-after", "AUTH", "--ehlo", "laptop.example",
+                        "--auth", mech, "--auth-user", user, "--auth-password", password, *extra],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+
+
+def partial_fixtures() -> None:
+    """Against `smtp-tutor serve --seed 7` (users tim/tanstaaftanstaaf and demo/demo), each with swaks doing
+    PLAIN tim (ok), LOGIN tim (ok), LOGIN demo/wrong (535), CRAM-MD5 tim (ok):
+      snaplen96_serve.pcap     tcpdump -s 96 (every packet cut to 96 bytes: 30 bytes of TCP payload on lo)
+      oneway_serve.pcap        tcpdump 'tcp dst port P': the client's half only
+      oneway_serve.pcap.gz     the same, gzip -9
+      tls_odd_port_serve.pcap  swaks --tls-on-connect to serve's --implicit-tls-port 12532 (not 465)
+      midsession_serve.pcap    smtplib: connect and EHLO, then tcpdump starts, then login('demo', 'demo') (smtplib
+                               picks CRAM-MD5, its first choice), a message, QUIT: the capture starts after the
+                               greeting and EHLO"""
+    import gzip
+    import smtplib
+    serve = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", str(PARTIAL_PORT), "--seed", "7",
+                              "--implicit-tls-port", str(PARTIAL_TLS_PORT), "--quiet"], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(PARTIAL_PORT)
+        wait_port(PARTIAL_TLS_PORT)
+        for name, expression, options in (("snaplen96_serve.pcap", f"tcp port {PARTIAL_PORT}", ("-s", "96")),
+                                          ("oneway_serve.pcap", f"tcp dst port {PARTIAL_PORT}", ())):
+            dump = tcpdump(OUT / name, expression, *options)
+            swaks_all(PARTIAL_PORT)
+            time.sleep(1)                   # let tcpdump -U write the last packets (not a test: a tool run)
+            stop(dump)
+            print(f"{name}: tcpdump {' '.join(options)} '{expression}', swaks x{len(SWAKS_SERVE)}")
+        (OUT / "oneway_serve.pcap.gz").write_bytes(gzip.compress((OUT / "oneway_serve.pcap").read_bytes(), 9))
+        dump = tcpdump(OUT / "tls_odd_port_serve.pcap", f"tcp port {PARTIAL_TLS_PORT}")
+        subprocess.run(["swaks", "--server", f"127.0.0.1:{PARTIAL_TLS_PORT}", "--tls-on-connect", "--quit-after",
+                        "AUTH", "--auth", "PLAIN", "--auth-user", "tim", "--auth-password", "tanstaaftanstaaf"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        time.sleep(1)
+        stop(dump)
+        print("tls_odd_port_serve.pcap: swaks --tls-on-connect to serve's implicit-TLS port")
+        client = smtplib.SMTP("127.0.0.1", PARTIAL_PORT)
+        client.ehlo("late.example")
+        dump = tcpdump(OUT / "midsession_serve.pcap", f"tcp port {PARTIAL_PORT}")
+        client.login("demo", "demo")        # smtplib picks CRAM-MD5 first when offered
+        client.sendmail("demo@example.org", ["x@example.net"], "Subject: late\r\n\r\nhi\r\n")
+        client.quit()
+        time.sleep(1)
+        stop(dump)
+        print("midsession_serve.pcap: tcpdump started after smtplib's connect and EHLO")
+    finally:
+        stop(serve)
 
 
 if __name__ == "__main__":

@@ -193,7 +193,7 @@ def test_passwords_are_masked_in_every_output_format(capsys, tmp_path, fmt, summ
     code, out, err = trace(capsys, *options, *files)
     assert code == 0 and err == ""
     assert not [s for s in SECRETS if s in out]
-    assert "********" in out
+    assert "********" in out.replace("\\*", "*")          # Markdown prose escapes the mask's asterisks
     _, revealed, _ = trace(capsys, "--reveal", *options, *files)
     assert "tanstaaftanstaaf" in revealed and "not-the-password" in revealed
 

@@ -9,10 +9,11 @@ import os
 import sys
 from typing import TextIO
 
-from tutor import explain
+from tutor import escapes, explain
 from tutor.errors import InputError
 from tutor.trace import crack, render
 from tutor.trace.importers.detect import FORMATS, detect
+from tutor.trace.pcapfile import is_capture
 from tutor.trace.pipeline import reports
 from tutor.trace.records import Bad
 from tutor.trace.report import SessionReport
@@ -49,17 +50,18 @@ class Writer:
             from tutor.display.trace_render import html_head
             out.write(html_head("smtp-tutor trace: " + ", ".join(args.files)))
         elif args.format == "md" and not args.hashcat:
-            out.write(f"# smtp-tutor trace: {', '.join(args.files)}\n\n")
+            out.write(f"# smtp-tutor trace: {escapes.for_markdown(', '.join(args.files))}\n\n")
 
     def session(self, report: SessionReport) -> None:
         args, opts = self.args, self.opts
         if args.hashcat:
             for line in render.hashcat_lines(report):
-                self.out.write(line + "\n")
+                self.out.write(escapes.for_terminal(line) + "\n")
         elif args.format == "json":
-            self.out.write(json.dumps(render.as_dict(report, opts, rows=not args.summary), ensure_ascii=False) + "\n")
+            self.out.write(escapes.for_json(render.as_dict(report, opts, rows=not args.summary)) + "\n")
         elif args.format == "md":
-            lines = [f"- {render.plain(render.summary(report, opts))}"] if args.summary else render.markdown(report, opts)
+            lines = [f"- {render.markdown_line(render.summary(report, opts))}"] if args.summary else \
+                render.markdown(report, opts)
             self.out.write("\n".join(lines) + "\n")
         else:
             self._styled([render.summary(report, opts)] if args.summary else render.listing(report, opts))
@@ -82,7 +84,7 @@ class Writer:
 
 
 def _error(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr)
+    print(f"{PROG}: {escapes.for_terminal(message)}", file=sys.stderr)
 
 
 def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:
@@ -97,7 +99,7 @@ def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:
     src = open_source(path)
     src.on_bad = on_bad                     # garbage lines and over-long lines in a text input
     try:
-        fmt = args.input_format or detect(src.head, src.name)
+        fmt = _input_format(args.input_format, src)
         keep = not (args.summary or args.hashcat)
         for report in reports(FORMATS[fmt](src), on_bad, keep_rows=keep, source=fmt):
             for attempt in report.attempts:
@@ -109,6 +111,22 @@ def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:
     if count == 0:
         _error(explain.text("trace.cli.no-sessions", name=src.name))
     return count > 0 or not bad
+
+
+def _input_format(forced: str | None, src) -> str:
+    """The format asked for, unless the file plainly is not in it: a capture forced as text, or text forced as
+    pcap, is said so in one line and read as what it is (nothing is dropped)."""
+    if forced is None:
+        return detect(src.head, src.name)
+    capture = is_capture(src.head)
+    if forced == "pcap" and not capture:
+        actual = detect(src.head, src.name)
+        _error(f"{src.name}: not a pcap or pcapng file (no capture magic number); read as {actual} instead")
+        return actual
+    if forced != "pcap" and capture:
+        _error(f"{src.name}: a pcap/pcapng capture, not {forced} text; read as pcap instead")
+        return "pcap"
+    return forced
 
 
 def _check_wordlist(path: str | None) -> bool:
@@ -134,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
             readable |= trace_file(path, args, writer)
         except InputError as exc:
             _error(str(exc))
-        except (ValueError, IndexError, KeyError, OverflowError, MemoryError) as exc:   # never a traceback
+        except (ValueError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:   # never a traceback
             _error(f"{path}: unreadable input ({type(exc).__name__}: {exc})")
     writer.close()
     if not readable:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from tutor.errors import InputError
 
 _SIMPLE = {"0": 0, "a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, "e": 27, "\\": 92}
@@ -96,3 +99,53 @@ def hexdump(data: bytes, width: int = 16) -> list[str]:
         ascii_ = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
         lines.append(f"{start:08x}  {hexes}  |{ascii_}|")
     return lines
+
+
+# ---- text from input, escaped for the output it goes to (one function per output format) -----------------
+# C0 controls, DEL, C1 controls (U+009B is CSI on 8-bit terminals), and the invisible characters that reorder
+# or hide text (bidirectional overrides and isolates, line and paragraph separators).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def _escape_char(match: re.Match) -> str:
+    code = ord(match.group())
+    if code in _SHOWN:
+        return _SHOWN[code]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def for_terminal(text: str) -> str:
+    """Text for a terminal (plain or coloured): control characters and escape sequences shown visibly
+    (`ESC[2J` becomes `\\x1b[2J`), so nothing from a capture can move the cursor, retitle the window or hide
+    text. Backslashes are left alone, so text already made visible by show() comes out unchanged."""
+    return _UNSAFE.sub(_escape_char, text)
+
+
+def for_html(text: str) -> str:
+    """Text for an HTML page: made visible as for a terminal, then HTML-escaped (quotes too)."""
+    return html.escape(for_terminal(text), quote=True)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def for_markdown(text: str) -> str:
+    """Text for Markdown prose: made visible, HTML-escaped (Markdown passes raw HTML through) and with every
+    character Markdown gives a meaning backslash-escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(for_terminal(text), quote=False))
+
+
+def for_markdown_code(text: str) -> str:
+    """Text for a Markdown code span: made visible; a backtick cannot end the span (shown as U+02CB)."""
+    return html.escape(for_terminal(text), quote=False).replace("`", "\u02cb")
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def for_json(obj: object) -> str:
+    """An object as one line of JSON: the data kept exact, but every control character written as a \\u
+    escape (json escapes C0 itself; DEL, C1 and invisible reordering characters are escaped here too), so
+    printing the line raw on a terminal is safe."""
+    import json
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False))

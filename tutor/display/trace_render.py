@@ -3,12 +3,12 @@ through pygments formatters with the one theme, tutor.display.style.TutorStyle."
 
 from __future__ import annotations
 
-import html
 from typing import Iterable, TextIO
 
 from pygments.formatters import HtmlFormatter, Terminal256Formatter
 from pygments.token import String, Text
 
+from tutor import escapes
 from tutor.display.style import (CLIENT, DETAIL, ERROR, HEADING, NOTE, PREFIX, RESULT, SERVER, WARNING,
                                  TutorStyle)
 from tutor.trace.render import Line
@@ -23,7 +23,7 @@ TOKENS = {
 def _tokens(lines: Iterable[Line]):
     for line in lines:
         for kind, text in line:
-            yield TOKENS.get(kind, Text), text
+            yield TOKENS.get(kind, Text), escapes.for_terminal(text)     # pygments escapes HTML itself
         yield Text, "\n"
 
 
@@ -34,9 +34,9 @@ def write_terminal(lines: Iterable[Line], out: TextIO) -> None:
 
 def html_head(title: str) -> str:
     css = HtmlFormatter(style=TutorStyle).get_style_defs(".trace")
-    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>\n"
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{escapes.for_html(title)}</title>\n"
             f"<style>\nbody {{ font-family: sans-serif; }}\n.trace pre {{ white-space: pre-wrap; }}\n{css}\n"
-            f"</style></head><body>\n<h1>{html.escape(title)}</h1>\n")
+            f"</style></head><body>\n<h1>{escapes.for_html(title)}</h1>\n")
 
 
 def write_html_session(lines: Iterable[Line], out: TextIO) -> None:

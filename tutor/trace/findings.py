@@ -60,6 +60,8 @@ def _clear(attempt: Attempt) -> list[Note]:
         return [note(key, True, mechanism=attempt.mechanism, user=attempt.user or "?", password=attempt.password)]
     if attempt.redacted:
         return [note("finding.password-redacted")]
+    if attempt.cut:
+        return [note("finding.password-cut", mechanism=attempt.mechanism, user=attempt.user or "?")]
     return []
 
 
@@ -107,6 +109,8 @@ def leak(attempt: Attempt) -> str:
         return "inside-tls"
     if attempt.mechanism in CLEAR_MECHANISMS and attempt.password is not None:
         return "password"
+    if attempt.cut and attempt.password is None and attempt.token is None:
+        return "password-cut"
     if attempt.cracked is not None:
         return "scram-cracked" if attempt.mechanism.startswith("SCRAM-") else "cracked"
     if attempt.crackable:

@@ -1,5 +1,8 @@
 """Link layer, IPv4 / IPv6 and TCP headers of one captured packet, down to a TCP segment.
 
+Fragments come out as ipfrag.Fragment for tutor.trace.ipfrag to put together. An IP length of 0 (a TSO /
+GSO packet captured before the NIC split it, or an IPv6 jumbogram) means "as long as the packet on the wire".
+
 Link types: Ethernet (1, with 802.1Q tags), BSD loopback/null (0) and OpenBSD loop (108), raw IP (101,
 and 228/229), Linux cooked captures SLL (113) and SLL2 (276).
 """
@@ -9,12 +12,14 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
+from tutor.trace.ipfrag import Fragment
+
 _ETHERTYPE_IP = {0x0800: 4, 0x86DD: 6}
 _IPV6_EXTENSIONS = {0, 43, 60}
 TCP = 6
 FIN, SYN, RST = 0x01, 0x02, 0x04
 _CONTROL = FIN | SYN | RST
-_IPV4 = struct.Struct(">BxHxxHxB")
+_IPV4 = struct.Struct(">BxHHHxB")
 _TCP = struct.Struct(">HHIIH")
 
 
@@ -51,48 +56,65 @@ def _network(linktype: int, data: bytes) -> tuple[int, int] | None:
     return offset, data[offset] >> 4
 
 
-def segment(linktype: int, data: bytes) -> Segment | None:
-    """The TCP segment in a packet, or None (not TCP over IP, a fragment, a bare ACK, or too short to read)."""
+def segment(linktype: int, data: bytes, wire: int = 0) -> Segment | Fragment | None:
+    """The TCP segment (or IP fragment of one) in a packet, or None (not TCP over IP, a bare ACK, or too short
+    to read). `wire` is the packet's length on the wire (the capture record's original length)."""
+    wire = max(wire, len(data))
     if linktype == 1 and data[12:14] == b"\x08\x00":       # the common case first: Ethernet, IPv4
-        return _ipv4(data, 14)
+        return _ipv4(data, 14, wire)
     found = _network(linktype, data)
     if found is None:
         return None
     offset, version = found
     if version == 4:
-        return _ipv4(data, offset)
+        return _ipv4(data, offset, wire)
     if version == 6:
-        return _ipv6(data, offset)
+        return _ipv6(data, offset, wire)
     return None
 
 
-def _ipv4(data: bytes, offset: int) -> Segment | None:
+def _ipv4(data: bytes, offset: int, wire: int) -> Segment | Fragment | None:
     if len(data) < offset + 20:
         return None
-    first, total, frag, proto = _IPV4.unpack_from(data, offset)
+    first, total, ident, frag, proto = _IPV4.unpack_from(data, offset)
     ihl = (first & 0x0F) * 4
-    if proto != TCP or frag & 0x3FFF or ihl < 20:       # fragments (MF or offset) are not reassembled
+    if proto != TCP or ihl < 20:
         return None
-    return _tcp(data, offset + ihl, offset + total, data[offset + 12:offset + 16], data[offset + 16:offset + 20])
+    end = offset + total if total else wire              # 0: TSO, the length is the packet's
+    src, dst = data[offset + 12:offset + 16], data[offset + 16:offset + 20]
+    if frag & 0x3FFF:                                    # MF or a fragment offset (RFC 791 §3.1)
+        body = data[offset + ihl:end]
+        return Fragment((4, src, dst, ident), src, dst, (frag & 0x1FFF) * 8, bool(frag & 0x2000), body,
+                        max(0, end - max(offset + ihl, len(data))))
+    return _tcp(data, offset + ihl, end, src, dst)
 
 
-def _ipv6(data: bytes, offset: int) -> Segment | None:
+def _ipv6(data: bytes, offset: int, wire: int) -> Segment | Fragment | None:
     if len(data) < offset + 40:
         return None
     length, nxt = struct.unpack_from(">HB", data, offset + 4)
-    end = offset + 40 + length
+    end = offset + 40 + length if length else wire       # 0: a jumbogram or TSO, as long as the packet
     src, dst = data[offset + 8:offset + 24], data[offset + 24:offset + 40]
     pos = offset + 40
     while nxt != TCP:
         if nxt in _IPV6_EXTENSIONS and len(data) >= pos + 2:
             nxt, pos = data[pos], pos + (data[pos + 1] + 1) * 8
-        elif nxt == 44 and len(data) >= pos + 8:          # fragment header: only unfragmented "atomic" ones
-            if struct.unpack_from(">H", data, pos + 2)[0] & 0xFFF9:
+        elif nxt == 44 and len(data) >= pos + 8:          # fragment header (RFC 8200 §4.5)
+            nxt, field, ident = data[pos], struct.unpack_from(">H", data, pos + 2)[0], data[pos + 4:pos + 8]
+            pos += 8
+            if field & 0xFFF9 and nxt == TCP:
+                return Fragment((6, src, dst, ident), src, dst, field & 0xFFF8, bool(field & 1), data[pos:end],
+                                max(0, end - max(pos, len(data))))
+            if field & 0xFFF9:
                 return None
-            nxt, pos = data[pos], pos + 8
         else:
             return None
     return _tcp(data, pos, end, src, dst)
+
+
+def tcp_in(src: bytes, dst: bytes, datagram: bytes, missing: int) -> Segment | None:
+    """The TCP segment of a datagram put back together from fragments."""
+    return _tcp(datagram, 0, len(datagram) + missing, src, dst)
 
 
 def _tcp(data: bytes, pos: int, end: int, src: bytes, dst: bytes) -> Segment | None:

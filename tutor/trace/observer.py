@@ -16,8 +16,9 @@ from tutor.protocol import commands
 from tutor.protocol.client import AUTH_RESPONSE, COMMAND, GREETING, BadReply, ClientConnection, ReplyReceived
 from tutor.protocol.replies import Reply
 from tutor.protocol.states import EXPECTED, State, is_legal
-from tutor.trace import annotate
+from tutor.trace import annotate, partial
 from tutor.trace.annotate import note
+from tutor.trace.observer_partial import PartialSessions, close_cut_reply
 from tutor.trace.records import Logged, Mark
 from tutor.trace.report import Attempt, Row, SessionReport
 
@@ -25,7 +26,7 @@ MAX_ROWS = 5000            # rows kept per session; the rest are counted (bounde
 MESSAGE_ROWS = 8           # message text lines shown before the rest are counted
 
 
-class Observer:
+class Observer(PartialSessions):
     """One session seen from outside: `line()` for each wire line, `mark()` for events, `finish()` at the end."""
 
     def __init__(self, sid: str, label: str, source: str = "", keep_rows: bool = True) -> None:
@@ -47,17 +48,17 @@ class Observer:
 
     # ---- input --------------------------------------------------------------------------------------
     def line(self, direction: str, data: bytes, where: str = "", t: float | None = None,
-             tls: bool = False, secret: bool = False) -> None:
-        """One line without CRLF, "C" from the client or "S" from the server."""
+             tls: bool = False, secret: bool = False, cut: bool = False) -> None:
+        """One line without CRLF, "C" from the client or "S" from the server; `cut`: its end was not captured."""
         if self.done:
             return
         self.report.lines += 1
         if tls and not self._tls and self._conn.state is not State.TLS_PENDING:
             self._tls = True                               # the whole capture is inside TLS (e.g. port 465)
         if direction == "S":
-            self._server(data, where, t)
+            self._server(close_cut_reply(data) if cut else data, where, t, cut, shown=data)
         else:
-            self._client(data, where, t, secret)
+            self._client(data, where, t, secret, cut)
 
     def mark(self, mark: Mark) -> None:
         """An event around the lines; TLS marks move the state (RFC 3207 §4.2: the session starts again)."""
@@ -69,6 +70,8 @@ class Observer:
             return
         if mark.key == "trace.mark.tls-started":
             self._tls_started()
+        elif mark.key == "trace.mark.encrypted-bytes":
+            self.report.encrypted_octets = int(mark.params.get("octets", 0))
         elif mark.key in ("trace.mark.encrypted", "trace.mark.implicit-tls"):
             self.report.encrypted = True
             self.done = True
@@ -118,9 +121,10 @@ class Observer:
         return self._conn.state
 
     # ---- client side ---------------------------------------------------------------------------------
-    def _client(self, data: bytes, where: str, t: float | None, secret: bool) -> None:
+    def _client(self, data: bytes, where: str, t: float | None, secret: bool, cut: bool = False) -> None:
         if self._conn.state is State.GREETING and not self._server_seen:
-            self._missing_greeting()
+            self._start_from_client(data, where)
+        self._answer_missing_replies(data, where)
         if self._conn.state is State.TLS_PENDING:          # lines after STARTTLS shown decrypted
             self._tls_started()
             self._add(Row("mark", "", where, kind="mark", tls=True, notes=[note("mark.handshake-not-shown")]))
@@ -133,9 +137,12 @@ class Observer:
         self._pending.append(row)
         if kind == AUTH_RESPONSE:
             row.kind = "auth"
-            self._auth_response(data, row)
+            self._last_sent = "AUTH"
+            self._auth_response(data, row, cut)
         else:
-            self._command(commands.parse(data), row)
+            command = commands.parse(data)
+            self._last_sent = command.verb
+            self._command(command, row, cut)
         self._add(row)
 
     def _missing_greeting(self) -> None:
@@ -157,9 +164,12 @@ class Observer:
                 self._conn.send_line(line)
                 self._pending.append(None)
 
-    def _command(self, command: commands.Command, row: Row) -> None:
+    def _command(self, command: commands.Command, row: Row, cut: bool = False) -> None:
         if command.verb == "AUTH":
-            self._auth_command(command, row)
+            self._auth_command(command, row, cut)
+            return
+        if cut:
+            row.notes.append(note("note.cut-line"))
         elif command.verb == "STARTTLS":
             row.notes.append(note("note.starttls"))
         elif command.verb == "MAIL":
@@ -169,10 +179,10 @@ class Observer:
         elif command.verb and not command.known:
             row.notes.append(Note("sequence.unknown-verb"))
 
-    def _auth_command(self, command: commands.Command, row: Row) -> None:
+    def _auth_command(self, command: commands.Command, row: Row, cut: bool = False) -> None:
         parsed = commands.parse_auth(command.argument)
         if parsed is None:
-            row.notes.append(note("problem.auth-no-mechanism"))
+            row.notes.append(note("note.cut-line" if cut else "problem.auth-no-mechanism"))
             return
         self._attempt = Attempt(parsed.mechanism, row.where, self._tls)
         self._payloads = 0
@@ -186,15 +196,24 @@ class Observer:
             row.notes.append(note("note.redacted"))
         elif parsed.initial_response is not None:
             row.keep = len(command.raw) - len(parsed.initial_response)
-            row.secret = annotate.initial_response(self._attempt, parsed.initial_response, row.notes)
+            if cut:
+                self._cut_client(parsed.initial_response.encode("utf-8", "replace"), row, initial=True)
+            else:
+                ir = parsed.initial_response
+                row.secret = annotate.initial_response(self._attempt, ir, row.notes) or \
+                    partial.credential_role(parsed.mechanism, 0, ir.encode("utf-8", "replace"))   # masked by role
             self._payloads = 1
         else:
             row.notes.append(note("note.auth-start", mechanism=parsed.mechanism))
 
-    def _auth_response(self, data: bytes, row: Row) -> None:
+    def _auth_response(self, data: bytes, row: Row, cut: bool = False) -> None:
         if self._attempt is None:
             return
-        row.secret = annotate.auth_response(self._attempt, data, self._payloads, row.notes)
+        if cut:
+            self._cut_client(data, row, initial=False)
+        else:
+            row.secret = annotate.auth_response(self._attempt, data, self._payloads, row.notes) or \
+                partial.credential_role(self._attempt.mechanism, self._payloads, data)      # masked by role
         self._payloads += 1
 
     def _message(self, data: bytes, row: Row) -> None:
@@ -210,7 +229,9 @@ class Observer:
             self._add(row)
 
     # ---- server side ---------------------------------------------------------------------------------
-    def _server(self, data: bytes, where: str, t: float | None) -> None:
+    def _server(self, data: bytes, where: str, t: float | None, cut: bool = False, shown: bytes | None = None) -> None:
+        if not self._server_seen and self._conn.state is State.GREETING:
+            self._start_from_server(data, where)
         if self._conn.state is State.DATA and not self._dot_seen:   # the tool did not show the message (curl -v)
             self._conn.send_message_line(b".")
             self._pending.append(None)
@@ -218,7 +239,9 @@ class Observer:
         if data[3:4] != b"-":                              # the last line of the reply to "." (if that was it)
             self._dot_seen = False
         self._server_seen = True
-        row = Row("S", self._text(data), where, t, self._tls, "reply")
+        row = Row("S", self._text(data if shown is None else shown), where, t, self._tls, "reply")
+        if cut:
+            row.notes.append(note("note.cut-line"))
         self._reply_rows.append(row)
         self._add(row)
         self._conn.receive_data(data + b"\r\n")

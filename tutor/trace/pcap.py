@@ -1,15 +1,21 @@
-"""pcap / pcapng captures to records: TCP streams reassembled in order, SMTP found by content on any port
-(a 220 banner from one side or EHLO/HELO from the other), IPv4 and IPv6; after an accepted STARTTLS the rest
-of a stream is ciphertext and only counted (RFC 3207 §4.2)."""
+"""pcap / pcapng captures to records: TCP streams reassembled in order, SMTP found by content anywhere in a
+flow on any port (tutor.trace.sniff: replies, commands, a TLS handshake), IPv4 and IPv6 (fragments put back
+together); after an accepted STARTTLS the rest of a stream is ciphertext and only counted (RFC 3207 §4.2).
+
+A capture may cut packets short (snap length): a line cut that way is handed on marked `cut` (its start is
+still read; the observer masks it by role), and the stream goes on at the right offset. Memory is bounded:
+at most MAX_FLOWS open flows; past it the least recently active flow is reported early and, if it carries on
+later, read again as a continuation (so a later AUTH exchange is not lost).
+"""
 
 from __future__ import annotations
 
 import ipaddress
-import re
 from typing import Iterator
 
 from tutor.protocol.framing import AUTH_LINE_LIMIT
-from tutor.trace import netpkt
+from tutor.trace import netpkt, sniff
+from tutor.trace.ipfrag import Fragment, Reassembler
 from tutor.trace.pcapfile import is_capture, packets
 from tutor.trace.records import Bad, Begin, End, Mark, Record, Wire
 from tutor.trace.source import Source
@@ -17,14 +23,11 @@ from tutor.trace.tcpflow import GAP, Half
 
 __all__ = ["is_capture", "read"]
 
-MAX_FLOWS = 10_000              # open flows kept at once; the oldest is reported and dropped beyond that
+MAX_FLOWS = 10_000              # open flows kept at once; the least recently active is reported beyond that
 MAX_IGNORED = 100_000
+MAX_EVICTED = 200_000           # evicted flows remembered (a few dozen bytes each) to read their continuation
+UNDECIDED_LIMIT = 16 * 1024     # bytes held while a flow shows nothing of SMTP yet; past it the flow is ignored
 LINE_LIMIT = AUTH_LINE_LIMIT * 8    # lenient: a capture may hold long lines; the observer judges them
-_BANNER = re.compile(rb"^(?:220|421|554)[ -]")
-_HELLO = re.compile(rb"^(?:EHLO|HELO|LHLO)(?: |\r?\n)", re.IGNORECASE)
-_TLS_RECORD = re.compile(rb"^\x16\x03[\x00-\x04]")
-_IMPLICIT_TLS_PORTS = {465}
-_CONTROL = netpkt.FIN | netpkt.RST | netpkt.SYN
 
 
 def _endpoint(ip: bytes, port: int) -> str:
@@ -33,20 +36,24 @@ def _endpoint(ip: bytes, port: int) -> str:
 
 
 class _Flow:
-    """One TCP connection; `server` is the endpoint that sent the banner (or did not send EHLO)."""
+    """One TCP connection; `server` is the endpoint found to be the server (None while undecided)."""
 
-    __slots__ = ("sid", "halves", "server", "readers", "starttls", "encrypted", "packet", "t", "ends")
+    __slots__ = ("sid", "halves", "server", "readers", "starttls", "encrypted", "packet", "t", "ends", "undecided",
+                 "held", "part")
 
-    def __init__(self, sid: str) -> None:
+    def __init__(self, sid: str, server: tuple | None = None, part: int = 1) -> None:
         self.sid = sid
         self.halves: dict[tuple, Half] = {}
-        self.server: tuple | None = None
+        self.server = server
         self.readers = {"C": bytearray(), "S": bytearray()}
         self.starttls = False
         self.encrypted = 0
         self.packet = 0
         self.t = 0.0
         self.ends = 0
+        self.undecided: list[tuple[tuple, bytes | None]] = []   # (sender, chunk) seen before the flow was known
+        self.held = 0
+        self.part = part
 
 
 class _Reader:
@@ -56,6 +63,7 @@ class _Reader:
         self.name = src.name
         self.flows: dict[tuple, _Flow] = {}
         self.ignored: set[tuple] = set()
+        self.evicted: dict[tuple, tuple] = {}      # key -> (server, next part number): to read a continuation
         self.count = 0
         self.out: list[Record] = []          # records made by the last packet, handed out by read()
 
@@ -65,12 +73,13 @@ class _Reader:
     def segment(self, number: int, t: float, seg: netpkt.Segment) -> None:
         src, dst = (seg.src, seg.sport), (seg.dst, seg.dport)
         key = (src, dst) if src < dst else (dst, src)
-        flow = self.flows.get(key)
+        flow = self.flows.pop(key, None)
         if flow is None:
-            if key in self.ignored or not (seg.payload or seg.flags & netpkt.SYN):
+            if key in self.ignored or not (seg.payload or seg.missing or seg.flags & netpkt.SYN):
                 return
             flow = self._new_flow(key)
-            self._evict()
+        self.flows[key] = flow                      # most recently active last: evicted last
+        self._evict()
         flow.packet, flow.t = number, t
         half = flow.halves.get(src)
         if half is None:
@@ -91,34 +100,44 @@ class _Reader:
 
     def _new_flow(self, key: tuple) -> _Flow:
         self.count += 1
-        flow = _Flow(f"{self.name}#tcp{self.count}")
-        self.flows[key] = flow
+        server, part = self.evicted.pop(key, (None, 1))
+        flow = _Flow(f"{self.name}#tcp{self.count}", server, part)
+        if server is not None:                      # a flow reported early carries on: a continuation
+            self._begin(key, flow)
+            self.out.append(Mark(flow.sid, "trace.mark.continued", "", {"part": part}))
         return flow
 
     def _evict(self) -> None:
         if len(self.flows) > MAX_FLOWS:
-            oldest = next(iter(self.flows))
-            self.close(oldest, evicted=True)
+            self.close(next(iter(self.flows)), evicted=True)
         if len(self.ignored) > MAX_IGNORED:
             self.ignored.clear()
+        if len(self.evicted) > MAX_EVICTED:
+            del self.evicted[next(iter(self.evicted))]
 
+    # ---- bytes in order, to lines -------------------------------------------------------------------
     def _data(self, key: tuple, flow: _Flow, src: tuple, dst: tuple, chunk: bytes | None) -> None:
         if flow.server is None:
-            if chunk is GAP or not self._classify(key, flow, src, dst, chunk):
+            if not self._classify(key, flow, src, dst, chunk):
                 return
-            self.out.append(Begin(flow.sid, f"{self.name}: {_endpoint(*self._client(flow, key))} → "
-                                  f"{_endpoint(*flow.server)}", "pcap"))
-            if flow.encrypted:
-                self.out.append(Mark(flow.sid, "trace.mark.implicit-tls", self.where(flow)))
-                return
+            held, flow.undecided = flow.undecided, []
+            for sender, part in held:               # what came before the flow was known, read now
+                self._data(key, flow, sender, key[0] if sender == key[1] else key[1], part)
         if flow.encrypted:
             flow.encrypted += len(chunk or b"")
             return
         direction = "S" if src == flow.server else "C"
         buffer = flow.readers[direction]
+        if flow.starttls and direction == "C" and chunk and not buffer and sniff.tls_side(chunk):
+            flow.encrypted = 1 + len(chunk)           # a ClientHello after STARTTLS: the 220 was not captured
+            self.out.append(Mark(flow.sid, "trace.mark.encrypted", self.where(flow)))
+            return
         if chunk is GAP:
-            buffer.clear()
-            self.out.append(Mark(flow.sid, "trace.mark.gap", self.where(flow), {"side": direction}))
+            self._gap(flow, direction, buffer)
+            return
+        if b"\n" not in chunk:                    # only the new bytes are searched: linear in the stream
+            buffer += chunk
+            self._check_long(flow, direction, buffer)
             return
         buffer += chunk
         start = 0
@@ -129,24 +148,49 @@ class _Reader:
             if flow.encrypted:
                 return
         del buffer[:start]
+        self._check_long(flow, direction, buffer)
+
+    def _gap(self, flow: _Flow, direction: str, buffer: bytearray) -> None:
+        """Bytes never captured: a line cut short is handed on marked cut (its start is still read); a gap
+        between lines is marked."""
+        if buffer:
+            self.out.append(Wire(flow.sid, direction, bytes(buffer), self.where(flow), flow.t, cut=True))
+            buffer.clear()
+        else:
+            self.out.append(Mark(flow.sid, "trace.mark.gap", self.where(flow), {"side": direction}))
+
+    def _check_long(self, flow: _Flow, direction: str, buffer: bytearray) -> None:
         if len(buffer) > LINE_LIMIT:                # RFC 5321 §4.5.3.1 limits lines; do not buffer without end
-            self.out.append(Mark(flow.sid, "trace.mark.long-line", self.where(flow), {"length": len(buffer), "side": direction}))
+            self.out.append(Mark(flow.sid, "trace.mark.long-line", self.where(flow),
+                                 {"length": len(buffer), "side": direction}))
             buffer.clear()
 
-    def _classify(self, key: tuple, flow: _Flow, src: tuple, dst: tuple, chunk: bytes) -> bool:
-        """SMTP by content: a banner from the server, or EHLO/HELO from the client; implicit TLS on 465."""
-        if _BANNER.match(chunk):
-            flow.server = src
-        elif _HELLO.match(chunk):
-            flow.server = dst
-        elif _TLS_RECORD.match(chunk) and (dst[1] in _IMPLICIT_TLS_PORTS or src[1] in _IMPLICIT_TLS_PORTS):
-            flow.server = dst if dst[1] in _IMPLICIT_TLS_PORTS else src
-            flow.encrypted = 1
-        else:
+    def _classify(self, key: tuple, flow: _Flow, src: tuple, dst: tuple, chunk: bytes | None) -> bool:
+        """SMTP by content anywhere in the flow; implicit TLS by a handshake record at the start of a direction.
+        Until something shows, the flow's bytes are held (bounded); past UNDECIDED_LIMIT it is ignored."""
+        if chunk is not GAP:
+            at_start = flow.halves[src].offset == len(chunk)
+            tls = sniff.tls_side(chunk) if at_start and not flow.undecided else None
+            side = tls or sniff.smtp_side(chunk)
+            if side is not None:
+                flow.server = src if side == sniff.SERVER else dst
+                flow.encrypted = 1 if tls else 0
+                self._begin(key, flow)
+                if tls:
+                    self.out.append(Mark(flow.sid, "trace.mark.implicit-tls", self.where(flow),
+                                         {"port": flow.server[1]}))
+                return True
+        flow.undecided.append((src, chunk))
+        flow.held += len(chunk or b"")
+        if flow.held > UNDECIDED_LIMIT:
             del self.flows[key]
             self.ignored.add(key)
-            return False
-        return True
+        return False
+
+    def _begin(self, key: tuple, flow: _Flow) -> None:
+        part = f" (continued, part {flow.part})" if flow.part > 1 else ""
+        self.out.append(Begin(flow.sid, f"{self.name}: {_endpoint(*self._client(flow, key))} → "
+                                        f"{_endpoint(*flow.server)}{part}", "pcap"))
 
     @staticmethod
     def _client(flow: _Flow, key: tuple) -> tuple:
@@ -163,6 +207,7 @@ class _Reader:
         elif data[3:4] != b"-":
             flow.starttls = False
 
+    # ---- the end of a flow --------------------------------------------------------------------------
     def close(self, key: tuple, evicted: bool = False) -> None:
         flow = self.flows.pop(key, None)
         if flow is None or flow.server is None:
@@ -171,29 +216,36 @@ class _Reader:
             for chunk in half.flush():
                 self._data(key, flow, src, key[0] if src == key[1] else key[1], chunk)
         if evicted:
+            self.evicted[key] = (flow.server, flow.part + 1)
             self.out.append(Mark(flow.sid, "trace.mark.evicted", self.where(flow), {"limit": MAX_FLOWS}))
         for direction, buffer in flow.readers.items():
             if buffer and not flow.encrypted:
+                self.out.append(Wire(flow.sid, direction, bytes(buffer), self.where(flow), flow.t, cut=True))
                 self.out.append(Mark(flow.sid, "trace.mark.incomplete", self.where(flow), {"side": direction}))
         if flow.encrypted > 1:
-            self.out.append(Mark(flow.sid, "trace.mark.encrypted-bytes", self.where(flow), {"octets": flow.encrypted - 1}))
+            self.out.append(Mark(flow.sid, "trace.mark.encrypted-bytes", self.where(flow),
+                                 {"octets": flow.encrypted - 1}))
         self.out.append(End(flow.sid))
 
 
 def read(src: Source) -> Iterator[Record]:
-    """Records for every SMTP session in a capture; a bad part of the file ends it with a Bad record."""
+    """Records for every SMTP session in a capture; a bad part of the file is reported with a Bad record."""
     reader = _Reader(src)
     out = reader.out
     number = 0
-    segment = netpkt.segment
+    segment, fragments = netpkt.segment, Reassembler()
     for packet in packets(src):
         if isinstance(packet, Bad):
-            out.append(packet)
-            break
+            yield packet
+            continue
         number += 1
-        seg = segment(packet[1], packet[2])
+        seg = segment(packet[1], packet[2], packet[3])
         if seg is None:
             continue
+        if type(seg) is Fragment:
+            whole = fragments.add(seg)
+            if whole is None or (seg := netpkt.tcp_in(*whole)) is None:
+                continue
         reader.segment(number, packet[0], seg)
         if out:
             yield from out

@@ -28,7 +28,11 @@ def is_capture(head: bytes) -> bool:
 
 
 def packets(src: Source) -> Iterator[Packet | Bad]:
-    """Every packet of a pcap or pcapng file; a truncated or corrupt part ends the file with one Bad."""
+    """Every packet of a pcap or pcapng file. A corrupt block is skipped with one Bad (reading goes on); a
+    truncated file or a record length that cannot be trusted ends the file with one Bad."""
+    if not is_capture(src.head):
+        yield Bad(src.name, f"{src.name}: not a pcap or pcapng file (no capture magic number at the start)")
+        return
     if src.head[:4] == PCAPNG_SHB:
         yield from _pcapng(src)
     else:
@@ -64,11 +68,12 @@ def _pcap(src: Source) -> Iterator[Packet | Bad]:
 
 
 def _tsresol(options: bytes, endian: str) -> float:
-    """if_tsresol (option 9) of an Interface Description Block; microseconds by default."""
+    """if_tsresol (option 9) of an Interface Description Block; microseconds by default (also when the
+    options are cut short: a truncated option is ignored)."""
     pos = 0
     while pos + 4 <= len(options):
         code, length = struct.unpack_from(endian + "HH", options, pos)
-        if code == 0:
+        if code == 0 or pos + 4 + length > len(options):
             break
         if code == 9 and length >= 1:
             value = options[pos + 4]
@@ -94,9 +99,15 @@ def _pcapng(src: Source) -> Iterator[Packet | Bad]:
             if len(buf) - pos < length:
                 break
             body = buf[pos + 8:pos + length - 4]
+            try:
+                packet = _block(kind, body, endian, interfaces)
+            except (struct.error, IndexError, ValueError, OverflowError):
+                packet = Bad(src.name, f"{src.name}: corrupt pcapng block of type {kind} at offset {base + pos}; "
+                                       f"skipped")
             pos += length
-            packet = _block(kind, body, endian, interfaces)
-            if packet is not None:
+            if isinstance(packet, Bad):
+                yield packet
+            elif packet is not None:
                 count += 1
                 yield packet
     if pos < len(buf):

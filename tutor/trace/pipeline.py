@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Iterator
 
 from tutor.trace.observer import Observer
-from tutor.trace.records import Bad, Begin, End, Logged, Mark, Record, Wire
+from tutor.trace.records import MAX_OPEN_SESSIONS, Bad, Begin, End, Logged, Mark, Record, Wire
 from tutor.trace.report import SessionReport
 
 
@@ -17,11 +17,15 @@ def reports(records: Iterable[Record], on_bad: Callable[[Bad], None], keep_rows:
         kind = type(record)
         if kind is Wire:
             observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
-            observer.line(record.direction, record.data, record.where, record.t, record.tls, record.secret)
+            observer.line(record.direction, record.data, record.where, record.t, record.tls, record.secret, record.cut)
         elif kind is Begin:
             if record.session in open_:
                 yield from _finish(open_.pop(record.session))
             _open(open_, record.session, record.label, record.source or source, keep_rows)
+            if len(open_) > MAX_OPEN_SESSIONS:     # a safety net: the importers bound their own sessions
+                sid = next(iter(open_))
+                open_[sid].mark(Mark(sid, "trace.mark.evicted", "", {"limit": MAX_OPEN_SESSIONS}))
+                yield from _finish(open_.pop(sid))
         elif kind is End:
             if record.session in open_:
                 yield from _finish(open_.pop(record.session))

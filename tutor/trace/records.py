@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MAX_OPEN_SESSIONS = 10_000      # sessions open at once in one input; past it the least recently active is reported
+
 
 @dataclass(slots=True)
 class Wire:
@@ -16,6 +18,7 @@ class Wire:
     t: float | None = None
     tls: bool = False
     secret: bool = False
+    cut: bool = False             # the capture cut this line short (snap length, lost bytes): its end is missing
 
 
 @dataclass(slots=True)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from tutor import explain
+from tutor import escapes, explain
 from tutor.explain import Note
 from tutor.trace import crack, findings
 from tutor.trace.report import SECRET_PARAMS, Row, SessionReport
 
 MASK = "********"
-LEAKS = ("password", "cracked", "offline", "token", "scram-offline", "scram-cracked", "in-log")
+LEAKS = ("password", "password-cut", "cracked", "offline", "token", "scram-offline", "scram-cracked", "in-log")
 Fragment = tuple[str, str]
 Line = list[Fragment]
 _ROW_KIND = {"command": "client", "reply": "server", "auth": "auth", "data": "data", "mark": "mark",
@@ -78,7 +78,14 @@ def listing(report: SessionReport, opts: Options) -> Iterator[Line]:
 
 
 def plain(line: Line) -> str:
-    return "".join(text for _, text in line)
+    """A styled line as terminal text: every fragment through escapes.for_terminal (input never reaches a
+    terminal raw)."""
+    return "".join(escapes.for_terminal(text) for _, text in line)
+
+
+def markdown_line(line: Line) -> str:
+    """A styled line as Markdown prose (escapes.for_markdown)."""
+    return escapes.for_markdown("".join(text for _, text in line))
 
 
 def summary(report: SessionReport, opts: Options) -> Line:
@@ -86,7 +93,7 @@ def summary(report: SessionReport, opts: Options) -> Line:
     parts: Line = [("heading", report.label), ("note", "  ")]
     if not report.attempts:
         key = "no-auth" if not report.encrypted else "no-auth-encrypted" if report.starttls else "implicit-tls"
-        parts.append(("note", explain.text(f"trace.summary.{key}")))
+        parts.append(("note", explain.text(f"trace.summary.{key}", octets=report.encrypted_octets)))
     for index, attempt in enumerate(report.attempts):
         if index:
             parts.append(("note", "; "))
@@ -113,6 +120,7 @@ def as_dict(report: SessionReport, opts: Options, rows: bool = True) -> dict:
     out = {"session": report.id, "label": report.label, "source": report.source, "mechanism": report.mechanism,
            "user": report.user, "result": report.result, "advertised": list(report.advertised),
            "starttls": report.starttls, "encrypted_after_starttls": report.encrypted,
+           "encrypted_octets": report.encrypted_octets,
            "attempts": [_attempt_dict(a, opts) for a in report.attempts],
            "findings": [note_text(n, opts.reveal) for n in findings.findings(report)]}
     if rows:
@@ -131,21 +139,20 @@ def _attempt_dict(attempt, opts: Options) -> dict:
 
 
 def markdown(report: SessionReport, opts: Options) -> Iterator[str]:
-    """A Markdown section: the listing as a bullet list with notes nested, then the findings."""
-    yield f"## {_md(report.label)}\n"
+    """A Markdown section: the listing as a bullet list with notes nested, then the findings; every text
+    through escapes.for_markdown (code spans: escapes.for_markdown_code)."""
+    md = escapes.for_markdown
+    yield f"## {md(report.label)}\n"
     for row in report.rows:
         text = row_text(row, opts.reveal)
         if row.direction == "mark":
-            yield f"- *{_md(text or ' '.join(note_text(n, opts.reveal) for n in row.notes))}*"
+            yield f"- *{md(text or ' '.join(note_text(n, opts.reveal) for n in row.notes))}*"
             continue
-        yield f"- **{_direction(row).strip()}** `{text.replace('`', 'ˋ')}`" if text else f"- **{_direction(row).strip()}**"
+        head = f"- **{_direction(row).strip()}**"
+        yield f"{head} `{escapes.for_markdown_code(text)}`" if text else head
         for note in row.notes:
-            yield f"  - {_md(note_text(note, opts.reveal))}"
-    yield f"\n### {explain.text('trace.render.findings').strip(' :')}\n"
+            yield f"  - {md(note_text(note, opts.reveal))}"
+    yield f"\n### {md(explain.text('trace.render.findings').strip(' :'))}\n"
     for note in findings.findings(report):
-        yield f"- {_md(note_text(note, opts.reveal))}"
+        yield f"- {md(note_text(note, opts.reveal))}"
     yield ""
-
-
-def _md(text: str) -> str:
-    return text.replace("*", "\\*").replace("_", "\\_").replace("<", "&lt;")

@@ -51,6 +51,7 @@ class Attempt:
     logged: bool = False                 # known from a server log, not from the wire
     scram: dict = field(default_factory=dict)   # SCRAM: kind ("client-first"...) -> the decoded message
     token: str | None = None             # XOAUTH2 / OAUTHBEARER: the bearer token (masked unless --reveal)
+    cut: bool = False                    # the capture cut a credential line of this exchange short
 
     @property
     def crackable(self) -> bool:
@@ -75,6 +76,7 @@ class SessionReport:
     advertised: tuple[str, ...] = ()
     starttls: bool = False               # STARTTLS was accepted
     encrypted: bool = False              # the capture holds only ciphertext after some point
+    encrypted_octets: int = 0            # how much ciphertext followed
     problems: list[Note] = field(default_factory=list)
     dropped_rows: int = 0                # rows not kept (bounded memory)
     lines: int = 0                       # wire lines seen
@@ -82,7 +84,7 @@ class SessionReport:
     @property
     def empty(self) -> bool:
         """Nothing at all was seen (e.g. a logged connection without AUTH): not worth a report."""
-        return not (self.lines or self.attempts or self.rows)
+        return not (self.lines or self.attempts or self.rows or self.encrypted)
 
     @property
     def mechanism(self) -> str:

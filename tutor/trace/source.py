@@ -12,6 +12,7 @@ import sys
 from typing import BinaryIO, Callable, Iterator
 
 from tutor.errors import InputError
+from tutor.trace import compressed
 from tutor.trace.records import Bad
 
 HEAD = 64 * 1024
@@ -35,11 +36,29 @@ class Source:
 
     def __init__(self, name: str, handle: BinaryIO) -> None:
         self.name = name
+        self._on_bad: Callable[[Bad], None] | None = None
+        self._early: list[Bad] = []                 # told before anyone listened (while reading the head)
         self._handle = handle
+        self._closing = handle
         self.head = self._read_raw(HEAD)
+        self.compressed = compressed.kind_of(self.head)
+        if self.compressed:                         # read through it: the head is the decompressed start
+            self._handle = compressed.Decompressed(name, self.compressed, self.head, handle,
+                                                   lambda text: self._bad_whole(text))
+            self.head = self._read_raw(HEAD)
         self._buffer = self.head
         self.offset = 0                 # bytes handed out so far
-        self.on_bad: Callable[[Bad], None] | None = None   # told about skipped parts of a text input
+
+    @property
+    def on_bad(self) -> Callable[[Bad], None] | None:
+        """Told about skipped parts of the input (garbage lines, a cut compressed file)."""
+        return self._on_bad
+
+    @on_bad.setter
+    def on_bad(self, listener: Callable[[Bad], None] | None) -> None:
+        self._on_bad = listener
+        while listener is not None and self._early:
+            listener(self._early.pop(0))
 
     def _read_raw(self, size: int) -> bytes:
         try:
@@ -119,13 +138,19 @@ class Source:
         self._bad(first, f"{size} bytes of binary data ({where}), not text; skipped")
         run[0], run[1] = 0, 0
 
+    def _bad_whole(self, text: str) -> None:
+        if self._on_bad is None:
+            self._early.append(Bad(self.name, text))
+        else:
+            self._on_bad(Bad(self.name, text))
+
     def _bad(self, number: int, text: str) -> None:
         if self.on_bad is not None:
             self.on_bad(Bad(f"{self.name}:{number}", f"{self.name}:{number}: {text}"))
 
     def close(self) -> None:
-        if self._handle is not sys.stdin.buffer:
-            self._handle.close()
+        if self._closing is not sys.stdin.buffer:
+            self._closing.close()
 
 
 def open_source(path: str) -> Source:

@@ -117,6 +117,9 @@ def entries(lines: Iterable[str | bytes], name: str = "transcript") -> Iterator[
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             yield InputError(f"{name}:{number}: not JSON ({getattr(exc, 'msg', exc)})")
             continue
+        except RecursionError:
+            yield InputError(f"{name}:{number}: not a transcript entry (JSON nested too deep)")
+            continue
         try:
             yield entry_from_json(obj)
         except (InputError, TypeError, ValueError) as exc:

@@ -68,7 +68,11 @@ class Observer(PartialSessions):
         if mark.key == "trace.mark.no-greeting" and not self._server_seen:
             self._missing_greeting()
             return
-        if mark.key == "trace.mark.tls-started":
+        if mark.key == "trace_tls.mark.decrypting":           # a key log opened the TLS: read on (tls_flow)
+            self.done = False
+            if self._conn.state is State.TLS_PENDING:
+                self._tls_started()
+        elif mark.key == "trace.mark.tls-started":
             self._tls_started()
         elif mark.key == "trace.mark.encrypted-bytes":
             self.report.encrypted_octets = int(mark.params.get("octets", 0))

@@ -1,0 +1,217 @@
+"""`smtp-tutor trace CAPTURE --keylog FILE`: real captures of smtplib and curl over STARTTLS and implicit TLS
+(TLS 1.2 and 1.3; AES-GCM, ChaCha20-Poly1305, AES-CBC) decrypted with the key logs their clients wrote
+(tests/data/tls/README.md), and what happens with a wrong, missing, damaged or hostile key log or capture."""
+
+import struct
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("cryptography")      # the tls extra; in the test extra, so CI always has it
+
+from tutor.cli import main                                        # noqa: E402
+from tutor.trace import pcap, tls_keys                            # noqa: E402
+from tutor.trace.pipeline import reports                          # noqa: E402
+from tutor.trace.source import open_source                        # noqa: E402
+
+DATA = Path(__file__).parent / "data" / "tls"
+PLAIN_B64 = "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"        # base64 of "\0tim\0tanstaaftanstaaf" (RFC 4616 §2 message)
+FIXTURES = {   # name: (version, cipher suite) as forced when the capture was made (README.md)
+    "starttls_tls13_aes256gcm": ("TLS 1.3", "TLS_AES_256_GCM_SHA384"),
+    "implicit_tls13_aes256gcm": ("TLS 1.3", "TLS_AES_256_GCM_SHA384"),
+    "starttls_tls12_aes128gcm": ("TLS 1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
+    "implicit_tls12_chacha20": ("TLS 1.2", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"),
+    "starttls_tls12_aes256cbc_sha384_etm": ("TLS 1.2", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384"),
+    "implicit_tls12_aes128cbc_sha256_mte": ("TLS 1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"),
+    "starttls_tls13_chacha20_curl": ("TLS 1.3", "TLS_CHACHA20_POLY1305_SHA256"),
+}
+
+
+def trace(capsys, *argv):
+    code = main(["trace", "--color", "never", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def session_reports(capture: Path, keylog: Path | None):
+    keys = tls_keys.read(str(keylog)) if keylog else None
+    src = open_source(str(capture))
+    try:
+        return list(reports(pcap.read(src, keylog=keys), lambda bad: None))
+    finally:
+        src.close()
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_the_auth_inside_tls_is_decoded(name):
+    [report] = session_reports(DATA / f"{name}.pcap", DATA / f"{name}.keys")
+    [attempt] = report.attempts
+    assert (attempt.mechanism, attempt.user, attempt.password, attempt.result) == \
+        ("PLAIN", "tim", "tanstaaftanstaaf", "success")
+    assert attempt.tls
+    assert report.starttls == name.startswith("starttls")
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_listing_names_version_and_suite_and_masks_the_password(capsys, name):
+    code, out, err = trace(capsys, str(DATA / f"{name}.pcap"), "--keylog", str(DATA / f"{name}.keys"))
+    version, suite = FIXTURES[name]
+    assert code == 0 and err == ""
+    assert f"{version}, {suite}: decrypted with the key log" in out
+    assert "anyone who holds this capture and that key log reads everything" in out
+    assert "tanstaaftanstaaf" not in out and PLAIN_B64 not in out
+    assert "authcid 'tim', password '********'" in out
+    assert "S~ 235 2.7.0 Authentication successful" in out        # '~': a line read inside TLS
+
+
+def test_reveal_shows_the_decrypted_password(capsys):
+    name = "starttls_tls13_chacha20_curl"
+    _, out, _ = trace(capsys, "--reveal", str(DATA / f"{name}.pcap"), "--keylog", str(DATA / f"{name}.keys"))
+    assert f"C~ {PLAIN_B64}" in out                  # curl sends PLAIN after a 334, not as an initial response
+    assert "password 'tanstaaftanstaaf'" in out
+
+
+def test_without_a_key_log_the_session_stays_encrypted(capsys):
+    code, out, _ = trace(capsys, str(DATA / "starttls_tls13_aes256gcm.pcap"))
+    assert code == 0
+    assert "C~" not in out and "PLAIN as 'tim'" not in out
+    assert "TLS handshake from here on" in out
+
+
+@pytest.mark.parametrize("name", ["starttls_tls13_aes256gcm", "implicit_tls12_chacha20"])
+def test_a_key_log_without_this_session_says_so(capsys, name):
+    other = DATA / "starttls_tls12_aes128gcm.keys"          # keys of another session
+    code, out, err = trace(capsys, str(DATA / f"{name}.pcap"), "--keylog", str(other))
+    assert code == 0 and err == ""
+    assert "C~" not in out and "PLAIN as 'tim'" not in out
+    line = next(line for line in out.splitlines() if "no key for this session" in line)
+    assert line.strip().startswith("-- encrypted, ") and f"bytes; no key for this session in {other}" in line
+
+
+def test_a_missing_key_log_is_one_line_and_exit_2(capsys, tmp_path):
+    code, out, err = trace(capsys, str(DATA / "implicit_tls13_aes256gcm.pcap"), "--keylog", str(tmp_path / "nope"))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "cannot read the key log" in err and "Traceback" not in err
+
+
+def test_a_binary_key_log_is_refused_in_one_line(capsys, tmp_path):
+    junk = tmp_path / "junk.keys"
+    junk.write_bytes(bytes(range(256)) * 64)
+    code, out, err = trace(capsys, str(DATA / "implicit_tls13_aes256gcm.pcap"), "--keylog", str(junk))
+    assert code == 2 and out == "" and err.count("\n") == 1 and "not an NSS key log" in err
+
+
+def test_a_huge_key_log_is_refused_after_a_bounded_read(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(tls_keys, "MAX_BYTES", 4096)
+    huge = tmp_path / "huge.keys"
+    with open(huge, "wb") as handle:                     # sparse: 1 GiB on paper, nothing on disk
+        handle.truncate(1 << 30)
+    read_sizes = []
+    real_open = open
+
+    def spying_open(path, mode="r", *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        if str(path) == str(huge):
+            real_read = handle.read
+            handle.read = lambda size=-1: read_sizes.append(size) or real_read(size)
+        return handle
+
+    monkeypatch.setattr("builtins.open", spying_open)
+    code, out, err = trace(capsys, str(DATA / "implicit_tls13_aes256gcm.pcap"), "--keylog", str(huge))
+    assert code == 2 and out == "" and err.count("\n") == 1 and "larger than" in err
+    assert read_sizes == [4097]
+
+
+def test_text_lines_that_are_not_keys_are_counted_and_the_rest_used(capsys, tmp_path):
+    mixed = tmp_path / "mixed.keys"
+    good = (DATA / "implicit_tls12_chacha20.keys").read_bytes()
+    mixed.write_bytes(b"hello\nCLIENT_RANDOM zz\n\x1b]0;PWNED\x07\n" + good)
+    code, out, err = trace(capsys, str(DATA / "implicit_tls12_chacha20.pcap"), "--keylog", str(mixed))
+    assert code == 0 and "PLAIN as 'tim': success" in out
+    assert err.count("\n") == 1 and "3 lines that are not key log lines were skipped" in err
+
+
+def _tls_payload_offsets(capture: bytes, server_port: int, from_client: bool):
+    """(offset, length) in the pcap file of each TCP payload that starts an application-data record (type 23)
+    in one direction: classic pcap, Ethernet, IPv4, TCP (as tcpdump -i lo writes)."""
+    at, out = 24, []
+    while at + 16 <= len(capture):
+        incl = struct.unpack_from("<I", capture, at + 8)[0]
+        frame = at + 16
+        ip = frame + 14
+        ihl = (capture[ip] & 0x0F) * 4
+        tcp = ip + ihl
+        sport, dport = struct.unpack_from(">HH", capture, tcp)
+        data = tcp + (capture[tcp + 12] >> 4) * 4
+        end = frame + incl
+        toward_server = dport == server_port
+        if end > data and capture[data] == 23 and toward_server == from_client and server_port in (sport, dport):
+            out.append((data, end - data))
+        at = end
+    return out
+
+
+def test_a_damaged_record_is_one_problem_and_the_rest_is_read(capsys, tmp_path):
+    name = "starttls_tls13_aes256gcm"
+    capture = bytearray((DATA / f"{name}.pcap").read_bytes())
+    [report] = session_reports(DATA / f"{name}.pcap", DATA / f"{name}.keys")
+    port = int(report.label.rsplit(":", 1)[1])              # "… → 127.0.0.1:PORT"
+    client_records = _tls_payload_offsets(bytes(capture), port, from_client=True)
+    # segments that start with a TLS 1.3 record of type 23 (the Finished follows the ChangeCipherSpec): "ehlo",
+    # "AUTH PLAIN …", "quit"; each record is header (5) + line with CRLF + inner type (1) + GCM tag (16)
+    lines = [b"ehlo fixture.test\r\n", f"AUTH PLAIN {PLAIN_B64}\r\n".encode(), b"quit\r\n"]
+    assert [length for _, length in client_records] == [5 + len(line) + 1 + 16 for line in lines]
+    offset, length = client_records[0]                      # the encrypted "ehlo": flip a bit of its tag
+    capture[offset + length - 1] ^= 0x01
+    damaged = tmp_path / "damaged.pcap"
+    damaged.write_bytes(bytes(capture))
+    code, out, err = trace(capsys, str(damaged), "--keylog", str(DATA / f"{name}.keys"))
+    assert code == 0 and err == ""
+    problems = [line for line in out.splitlines() if "did not decrypt" in line]
+    assert len(problems) == 1 and "a client TLS record did not decrypt" in problems[0]
+    assert "C~ ehlo" not in out
+    assert "C~ AUTH PLAIN ********" in out and "PLAIN as 'tim': success" in out
+
+
+def test_a_capture_cut_inside_the_tls_stream_says_where(capsys, tmp_path):
+    name = "implicit_tls13_aes256gcm"
+    [report] = session_reports(DATA / f"{name}.pcap", DATA / f"{name}.keys")
+    port = int(report.label.rsplit(":", 1)[1])
+    capture = bytearray((DATA / f"{name}.pcap").read_bytes())
+    offset, _ = _tls_payload_offsets(bytes(capture), port, from_client=False)[0]
+    capture[offset + 1] = 9                                   # the server's first encrypted record: version 9.3
+    damaged = tmp_path / "framing.pcap"
+    damaged.write_bytes(bytes(capture))
+    code, out, err = trace(capsys, str(damaged), "--keylog", str(DATA / f"{name}.keys"))
+    assert code == 0 and "Traceback" not in err
+    assert sum("the server's TLS stream breaks off (not a TLS record header" in line for line in out.splitlines()) == 1
+    assert "C~ ehlo fixture.test" in out                      # the client's side is still read
+
+
+def test_without_cryptography_keylog_says_how_to_install(capsys, monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_cryptography(name, *args, **kwargs):
+        if name.startswith("cryptography"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_cryptography)
+    code, out, err = trace(capsys, str(DATA / "implicit_tls13_aes256gcm.pcap"),
+                           "--keylog", str(DATA / "implicit_tls13_aes256gcm.keys"))
+    assert code == 2 and out == ""
+    assert err.strip() == "smtp-tutor trace: --keylog needs the cryptography package: pip install 'smtp-auth-tutor[tls]'"
+
+
+def test_summary_lists_the_decrypted_login(capsys):
+    name = "implicit_tls12_aes128cbc_sha256_mte"
+    _, out, _ = trace(capsys, "--summary", str(DATA / f"{name}.pcap"), "--keylog", str(DATA / f"{name}.keys"))
+    assert "tim" in out and "success" in out
+
+
+def test_fixtures_are_what_the_readme_says():
+    names = {p.stem for p in DATA.glob("*.pcap")}
+    assert names == set(FIXTURES) == {p.stem for p in DATA.glob("*.keys")}
+    readme = (DATA / "README.md").read_text()
+    assert all(f"`{name}`" in readme for name in FIXTURES)

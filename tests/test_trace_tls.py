@@ -204,10 +204,16 @@ def test_without_cryptography_keylog_says_how_to_install(capsys, monkeypatch):
     assert err.strip() == "smtp-tutor trace: --keylog needs the cryptography package: pip install 'smtp-auth-tutor[tls]'"
 
 
-def test_summary_lists_the_decrypted_login(capsys):
+def test_summary_and_findings_say_the_key_log_gave_the_password_away(capsys):
     name = "implicit_tls12_aes128cbc_sha256_mte"
-    _, out, _ = trace(capsys, "--summary", str(DATA / f"{name}.pcap"), "--keylog", str(DATA / f"{name}.keys"))
-    assert "tim" in out and "success" in out
+    args = (str(DATA / f"{name}.pcap"), "--keylog", str(DATA / f"{name}.keys"))
+    _, out, _ = trace(capsys, "--summary", *args)
+    assert out.rstrip().endswith("PLAIN tim success inside TLS, read with the key log: ********")
+    _, out, _ = trace(capsys, "--summary", "--reveal", *args)
+    assert out.rstrip().endswith("read with the key log: tanstaaftanstaaf")
+    _, out, _ = trace(capsys, *args)
+    assert "the capture and its key log give away the password of 'tim': ********" in out
+    assert "not in this file" not in out and "holds only ciphertext" not in out
 
 
 def test_fixtures_are_what_the_readme_says():

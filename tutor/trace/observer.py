@@ -45,6 +45,7 @@ class Observer(PartialSessions):
         self._logged: Attempt | None = None                # the exchange a log is telling about
         self._logged_payloads = 0
         self.done = False                                  # encrypted from here on: feed nothing more
+        self._keylog = False                               # the TLS was decrypted with a key log (tls_flow)
 
     # ---- input --------------------------------------------------------------------------------------
     def line(self, direction: str, data: bytes, where: str = "", t: float | None = None,
@@ -69,7 +70,7 @@ class Observer(PartialSessions):
             self._missing_greeting()
             return
         if mark.key == "trace_tls.mark.decrypting":           # a key log opened the TLS: read on (tls_flow)
-            self.done = False
+            self.done, self._keylog, self.report.encrypted = False, True, False
             if self._conn.state is State.TLS_PENDING:
                 self._tls_started()
         elif mark.key == "trace.mark.tls-started":
@@ -188,7 +189,7 @@ class Observer(PartialSessions):
         if parsed is None:
             row.notes.append(note("note.cut-line" if cut else "problem.auth-no-mechanism"))
             return
-        self._attempt = Attempt(parsed.mechanism, row.where, self._tls)
+        self._attempt = Attempt(parsed.mechanism, row.where, self._tls, keylog=self._keylog)
         self._payloads = 0
         self.report.attempts.append(self._attempt)
         caps = self._conn.capabilities

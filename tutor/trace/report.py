@@ -51,6 +51,7 @@ class Attempt:
     logged: bool = False                 # known from a server log, not from the wire
     scram: dict = field(default_factory=dict)   # SCRAM: kind ("client-first"...) -> the decoded message
     token: str | None = None             # XOAUTH2 / OAUTHBEARER: the bearer token (masked unless --reveal)
+    keylog: bool = False                 # inside TLS, decrypted here with a key log (trace --keylog)
     cut: bool = False                    # the capture cut a credential line of this exchange short
 
     @property

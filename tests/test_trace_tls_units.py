@@ -1,0 +1,118 @@
+"""The pieces of `trace --keylog`: the TLS 1.3 key schedule against RFC 8448's example handshake, the nonce
+of RFC 8446 §5.3, NSS key log parsing, and TLS record / hello framing (bounded, one error per problem)."""
+
+import pytest
+
+pytest.importorskip("cryptography")
+
+from tutor.errors import InputError                                # noqa: E402
+from tutor.trace import tls_decrypt as td                          # noqa: E402
+from tutor.trace import tls_keys                                   # noqa: E402
+from tutor.trace import tls_records as tr                          # noqa: E402
+
+AES128 = td.TLS13_SUITES[0x1301]
+
+
+def h(text: str) -> bytes:
+    return bytes.fromhex(text.replace(" ", ""))
+
+
+# RFC 8448 §3 (Simple 1-RTT Handshake), TLS_AES_128_GCM_SHA256: traffic secret -> write key and IV
+RFC8448 = [
+    ("server handshake", "b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38",
+     "3f ce 51 60 09 c2 17 27 d0 f2 e4 e8 6e e4 03 bc", "5d 31 3e b2 67 12 76 ee 13 00 0b 30"),
+    ("client handshake", "b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f 3b 1a 95 07 38 f5 2e 96 00 74 6a 0e 27 a5 5a 21",
+     "db fa a6 93 d1 76 2c 5b 66 6a f5 d9 50 25 8d 01", "5b d3 c7 1b 83 6e 0b 76 bb 73 26 5f"),
+    ("server application", "a1 1a f9 f0 55 31 f8 56 ad 47 11 6b 45 a9 50 32 82 04 b4 f4 4b fb 6b 3a 4b 4f 1f 3f cb 63 16 43",
+     "9f 02 28 3b 6c 9c 07 ef c2 6b b9 f2 ac 92 e3 56", "cf 78 2b 88 dd 83 54 9a ad f1 e9 84"),
+]
+
+
+@pytest.mark.parametrize("which, secret, key, iv", RFC8448, ids=[row[0] for row in RFC8448])
+def test_traffic_keys_match_rfc8448(which, secret, key, iv):
+    assert td.traffic_keys(h(secret), AES128) == (h(key), h(iv))
+
+
+def test_nonce_is_the_iv_xored_with_the_padded_sequence_number():
+    iv = h("5d 31 3e b2 67 12 76 ee 13 00 0b 30")
+    assert td._xor_nonce(iv, 0) == iv
+    assert td._xor_nonce(iv, 1) == h("5d 31 3e b2 67 12 76 ee 13 00 0b 31")
+    assert td._xor_nonce(iv, 0x0102) == h("5d 31 3e b2 67 12 76 ee 13 00 0a 32")
+
+
+def test_a_record_under_another_key_is_a_decrypt_error():
+    reader = td.Tls13Reader(AES128, bytes(32))
+    with pytest.raises(td.DecryptError):
+        reader.decrypt(b"\x17\x03\x03\x00\x20", bytes(32))
+
+
+# ---- key logs ----------------------------------------------------------------------------------------------
+RANDOM = "ab" * 32
+
+
+def test_key_log_lines_are_read_by_client_random():
+    log = tls_keys.parse(f"# comment\n\nCLIENT_RANDOM {RANDOM} {'11' * 48}\r\n"
+                         f"CLIENT_TRAFFIC_SECRET_0 {RANDOM} {'22' * 32}\n".encode(), "k")
+    assert log.secrets(h(RANDOM)) == {"CLIENT_RANDOM": h("11" * 48), "CLIENT_TRAFFIC_SECRET_0": h("22" * 32)}
+    assert log.secrets(h("cd" * 32)) == {} and log.skipped == 0
+
+
+def test_unknown_labels_and_bad_lines_are_counted_not_kept():
+    log = tls_keys.parse(f"RSA {RANDOM} 00\nCLIENT_RANDOM {RANDOM[:-2]} 11\nCLIENT_RANDOM {RANDOM} {'11' * 48}\n"
+                         .encode() + b"x" * 5000 + b"\n", "k")
+    assert len(log) == 1 and log.skipped == 3
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"", "no key lines"),
+    (b"hello\nworld\n", "no key lines"),
+    (b"\x00\x01\x02" * 100, "binary data"),
+])
+def test_what_is_not_a_key_log_is_one_input_error(data, words):
+    with pytest.raises(InputError, match=words):
+        tls_keys.parse(data, "k")
+
+
+# ---- framing -----------------------------------------------------------------------------------------------
+def test_records_split_across_chunks_come_out_whole():
+    reader = tr.RecordReader()
+    record = b"\x17\x03\x03\x00\x03abc"
+    assert reader.feed(record[:4]) == []
+    assert reader.feed(record[4:] + record[:2]) == [(record[:5], b"abc")]
+    assert reader.pending == 2
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"GET / HTTP/1.1\r\n", "not a TLS record header"),
+    (b"\x17\x03\x03\xff\xff", "longer than TLS allows"),
+])
+def test_what_is_not_a_record_stream_is_a_framing_error(data, words):
+    with pytest.raises(tr.FramingError, match=words):
+        tr.RecordReader().feed(data)
+
+
+def test_a_huge_handshake_message_is_refused_not_buffered():
+    with pytest.raises(tr.FramingError, match="handshake message"):
+        tr.HandshakeReader().feed(b"\x0b\xff\xff\xff")
+
+
+def _server_hello(suite: int, extensions: bytes) -> bytes:
+    """RFC 8446 §4.1.3: legacy_version, random, legacy_session_id_echo<0..32>, cipher_suite,
+    legacy_compression_method, extensions<6..2^16-1>."""
+    return (b"\x03\x03" + bytes(range(32)) + b"\x20" + bytes(32) + suite.to_bytes(2, "big") + b"\x00"
+            + len(extensions).to_bytes(2, "big") + extensions)
+
+
+def test_server_hello_version_comes_from_supported_versions():
+    hello = tr.server_hello(_server_hello(0x1302, b"\x00\x2b\x00\x02\x03\x04"))
+    assert (hello.version, hello.suite, hello.random, hello.etm) == (0x0304, 0x1302, bytes(range(32)), False)
+
+
+def test_server_hello_encrypt_then_mac_is_seen():
+    hello = tr.server_hello(_server_hello(0xC023, b"\x00\x16\x00\x00"))
+    assert (hello.version, hello.etm) == (0x0303, True)
+
+
+def test_a_cut_server_hello_is_a_framing_error():
+    with pytest.raises(tr.FramingError):
+        tr.server_hello(_server_hello(0x1301, b"\x00\x2b\x00\x09\x03")[:-1] + b"")

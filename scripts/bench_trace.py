@@ -9,6 +9,9 @@ PLAIN, LOGIN and CRAM-MD5 sessions with a short message each. `--capture` instea
 Both programs run on the same file in the same run; wall time and peak RSS (ru_maxrss of the child) are
 printed, plus the tracer's peak RSS at 1/4, 1x and 4x the sessions, to show memory does not grow with them.
 
+A last line times the reassembly worst case of issue 16 (a lost byte, then 40,000 one-byte segments held out of
+order and 40,000 header-only segments whose payload the capture cut: quadratic before, past 60 s).
+
 Usage: python scripts/bench_trace.py [--sessions 2000] [--capture] [--keep FILE]
 """
 
@@ -74,13 +77,15 @@ class Writer:
         self.out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
         self.t = 1_700_000_000.0
 
-    def packet(self, src: tuple, dst: tuple, seq: int, ack: int, flags: int, payload: bytes = b"") -> None:
+    def packet(self, src: tuple, dst: tuple, seq: int, ack: int, flags: int, payload: bytes = b"",
+               claimed: int = 0) -> None:
+        """`claimed`: payload bytes the IP header announces beyond those written (a capture cut short)."""
         tcp = struct.pack(">HHIIBBHHH", src[1], dst[1], seq, ack, 0x50, flags, 65535, 0, 0)
-        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 40 + len(payload), 0, 0x4000, 64, 6, 0, src[0], dst[0])
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 40 + len(payload) + claimed, 0, 0x4000, 64, 6, 0, src[0], dst[0])
         frame = b"\0\0\0\0\0\0\0\0\0\0\0\0\x08\x00" + ip + tcp + payload
         self.t += 0.0001
         sec = int(self.t)
-        self.out.write(struct.pack("<IIII", sec, int((self.t - sec) * 1e6), len(frame), len(frame)) + frame)
+        self.out.write(struct.pack("<IIII", sec, int((self.t - sec) * 1e6), len(frame), len(frame) + claimed) + frame)
 
     def session(self, n: int) -> None:
         client = (bytes([127, 0, (n >> 8) & 0xFF, n & 0xFF or 1]), 20000 + n % 40000)
@@ -102,6 +107,19 @@ class Writer:
 
     def close(self) -> None:
         self.out.close()
+
+
+def hostile_reassembly(path: Path, segments: int = 40_000) -> None:
+    """One flow: a banner, a client byte never captured, `segments` one-byte segments after it, then as many
+    header-only segments (the IP length says 1,000 bytes, the capture holds the headers only)."""
+    writer = Writer(path)
+    client, server = (bytes([192, 0, 2, 10]), 40000), (bytes([192, 0, 2, 25]), 25)
+    writer.packet(server, client, 5000, 1000, 0x18, b"220 mx ESMTP\r\n")
+    for i in range(segments):
+        writer.packet(client, server, 1001 + i, 0, 0x18, b"x")
+    for i in range(segments):
+        writer.packet(client, server, 500_000 + i * 1000, 0, 0x18, b"", claimed=1000)
+    writer.close()
 
 
 def synthesise(path: Path, sessions: int) -> None:
@@ -213,6 +231,11 @@ def main() -> None:
             e_time, e_rss, e_out = measure(tracer(extra))
             print(f"  memory check: {n:6d} sessions, {extra.stat().st_size / 1e6:6.2f} MB: {e_time:6.2f} s, "
                   f"peak RSS {e_rss / 1024:6.1f} MiB, {len(e_out.splitlines())} sessions")
+    hostile = work / "reassembly.pcap"
+    hostile_reassembly(hostile)
+    h_time, h_rss, _ = measure(tracer(hostile))
+    print(f"reassembly worst case ({hostile.stat().st_size / 1e6:.2f} MB, 80,000 held segments): {h_time:6.2f} s, "
+          f"peak RSS {h_rss / 1024:6.1f} MiB")
     shutil.rmtree(work, ignore_errors=True)
 
 

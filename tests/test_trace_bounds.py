@@ -116,3 +116,22 @@ def test_forced_pcap_on_a_text_file_reads_it_as_what_it_is(capsys):
 def test_forced_text_format_on_a_capture_reads_it_as_pcap(capsys):
     code, out, err = trace(capsys, "--summary", "--input-format", "swaks", str(DATA / "lab_auth.pcap"))
     assert code == 0 and "read as pcap instead" in err and len(out.splitlines()) == 8
+
+
+def test_corrupt_compressed_input_is_one_line(tmp_path, capsys):
+    import lzma
+    data = lzma.compress((DATA / "swaks_plain_lab.txt").read_bytes())
+    bad = tmp_path / "bad.xz"
+    bad.write_bytes(data[:30] + b"garbage" * 20 + data[60:])
+    code, out, err = trace(capsys, str(bad))
+    assert code == 2 and "bad.xz: corrupt xz data" in err and "Traceback" not in err
+
+
+def test_a_decompression_bomb_stops_with_one_line(tmp_path, capsys, monkeypatch):
+    import gzip
+    from tutor.trace import compressed
+    monkeypatch.setattr(compressed, "_RATIO_FROM", 1024 * 1024)
+    bomb = tmp_path / "bomb.log.gz"
+    bomb.write_bytes(gzip.compress(b"S: 250 ok\n" * 2_000_000, 9))     # 20 MB from about 40 KB
+    code, out, err = trace(capsys, "--summary", str(bomb))
+    assert "expands past" in err and "too large to be a capture" in err and "Traceback" not in err

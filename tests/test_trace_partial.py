@@ -229,3 +229,65 @@ def test_past_the_flow_limit_no_auth_exchange_is_lost(monkeypatch):
     assert found == sorted((f"user{n}", "pw", "success") for n in range(count))
     continued = [r for r in reports if "(continued, part 2)" in r.label]
     assert continued and all("trace.mark.continued" in marks(r) for r in continued)
+
+
+def test_a_datagram_missing_a_fragment_is_counted_not_silently_lost():
+    lines = [("S", b"220 mx\r\n"), ("C", b"EHLO x\r\n"), ("S", b"250 AUTH PLAIN\r\n"),
+             ("C", b"AUTH PLAIN " + TIM_PLAIN.encode() + b"\r\n"), ("S", b"235 ok\r\n")]
+    packets = gen.conversation(lines)
+    packets[5:6] = _ipv4_fragments(packets[5], 24)[:1]                # the second fragment never came
+    bad = []
+    (report,) = trace_bytes(gen.pcap(gen.wrap(packets, 1)), "frag", on_bad=bad.append)
+    assert [b.message for b in bad] == ["frag: 1 fragmented IP datagrams could not be put back together "
+                                        "(fragments missing, or more than 1024 pending at once); their bytes are "
+                                        "reported as gaps"]
+    assert "trace.mark.gap" in marks(report)
+
+
+def test_capture_starting_inside_the_ehlo_reply_still_reads_the_offer():
+    lines = [("S", b"250-mx.example\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n"),
+             ("C", b"AUTH PLAIN " + TIM_PLAIN.encode() + b"\r\n"), ("S", b"235 ok\r\n")]
+    (report,) = run(lines, handshake=False)
+    assert report.advertised == ("PLAIN", "LOGIN")
+    assert attempts([report]) == [("PLAIN", "tim", "success", "tanstaaftanstaaf")]
+    assert marks(report)[0] == "trace.mark.starts-mid-session"
+
+
+def test_a_command_pipelined_after_auth_is_not_taken_for_a_missing_reply():
+    lines = [("S", b"220 mx\r\n"), ("C", b"EHLO x\r\n"), ("S", b"250-mx\r\n250-PIPELINING\r\n250 AUTH PLAIN\r\n"),
+             ("C", b"AUTH PLAIN " + TIM_PLAIN.encode() + b"\r\nMAIL FROM:<tim@example.org>\r\n"),
+             ("S", b"235 2.7.0 ok\r\n250 2.1.0 ok\r\n")]
+    (report,) = run(lines)
+    assert attempts([report]) == [("PLAIN", "tim", "success", "tanstaaftanstaaf")]
+    assert "trace.mark.server-missing" not in marks(report)
+
+
+def test_a_plain_message_that_does_not_parse_has_its_decoded_bytes_masked(capsys, tmp_path):
+    lines = [("S", b"220 mx\r\n"), ("C", b"EHLO x\r\n"), ("S", b"250 AUTH PLAIN\r\n"),
+             ("C", b"AUTH PLAIN " + b64(b"\0tim\0hunter2\0extra") + b"\r\n"), ("S", b"535 no\r\n")]
+    path = tmp_path / "odd.pcap"
+    path.write_bytes(gen.pcap(gen.wrap(gen.conversation(lines), 1)))
+    _, out, _ = trace(capsys, str(path))
+    assert "hunter2" not in out and "hidden: carries a password" in out
+    _, revealed, _ = trace(capsys, "--reveal", str(path))
+    assert "hunter2" in revealed
+
+
+def test_a_long_flow_that_never_shows_smtp_is_ignored_and_smtp_after_a_long_message_is_found():
+    noise = [("C", b"GET /big HTTP/1.1\r\n\r\n")] + [("S", b"z" * 1400 + b"\r\n")] * 60       # 84 KB, no SMTP
+    http = gen.conversation(noise, ("192.0.2.10", 40100), ("192.0.2.80", 8080))
+    body = [("C", b"line %d of a long message body\r\n" % n) for n in range(400)]            # ~12 KB of text
+    tail = [("C", b".\r\n"), ("S", b"250 2.0.0 queued\r\n"), ("C", b"AUTH PLAIN " + TIM_PLAIN.encode() + b"\r\n"),
+            ("S", b"235 ok\r\n")]
+    smtp = gen.conversation(body + tail, ("192.0.2.11", 40101), ("192.0.2.25", 25), handshake=False)
+    reports = trace_bytes(gen.pcap(gen.wrap(http + smtp, 1)), "mixed")
+    assert [r.label.rsplit(" ", 1)[-1] for r in reports] == ["192.0.2.25:25"]
+    assert attempts(reports) == [("PLAIN", "tim", "success", "tanstaaftanstaaf")]
+
+
+def test_a_message_that_is_in_the_capture_is_not_called_hidden():
+    text = (b"S: 220 x\nC: EHLO x\nS: 250 x\nC: MAIL FROM:<a@b>\nS: 250 ok\nC: RCPT TO:<c@d>\nS: 250 ok\nC: DATA\n"
+            b"S: 354 go\nC: hi\nC: .\nS: 250 queued\nC: AUTH PLAIN " + TIM_PLAIN.encode() + b"\nS: 235 ok\n")
+    (report,) = trace_bytes(text, "rfc")
+    assert "trace.mark.message-hidden" not in marks(report)
+    assert attempts([report]) == [("PLAIN", "tim", "success", "tanstaaftanstaaf")]

@@ -4,8 +4,6 @@ one line, after what was read so far has been reported)."""
 
 from __future__ import annotations
 
-import bz2
-import lzma
 import zlib
 from typing import BinaryIO, Callable
 
@@ -25,7 +23,11 @@ def kind_of(head: bytes) -> str | None:
 def _decompressor(kind: str):
     if kind == "gzip":
         return zlib.decompressobj(wbits=47)
-    return lzma.LZMADecompressor() if kind == "xz" else bz2.BZ2Decompressor()
+    if kind == "xz":
+        import lzma                                  # imported only when needed: startup stays quick
+        return lzma.LZMADecompressor()
+    import bz2
+    return bz2.BZ2Decompressor()
 
 
 class Decompressed:
@@ -37,6 +39,10 @@ class Decompressed:
         self._on_truncated = on_truncated
         self._raw = first                        # compressed bytes not yet fed
         self._engine = _decompressor(kind)
+        self._errors: tuple = (OSError, EOFError, ValueError, zlib.error)
+        if kind == "xz":
+            import lzma
+            self._errors += (lzma.LZMAError,)
         self._out = bytearray()
         self._in_total = 0
         self._out_total = 0
@@ -66,7 +72,7 @@ class Decompressed:
                 return
         try:
             out = engine.decompress(data, _STEP)
-        except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+        except self._errors as exc:
             raise InputError(f"{self.name}: corrupt {self.kind} data after {self._out_total} bytes out: {exc}") \
                 from None
         self._raw = self._rest(engine)

@@ -31,6 +31,11 @@ class Reassembler:
         self._pending: dict[tuple, dict] = {}
         self.dropped = 0
 
+    @property
+    def pending(self) -> int:
+        """Datagrams still waiting for fragments."""
+        return len(self._pending)
+
     def add(self, frag: Fragment) -> tuple[bytes, bytes, bytes, int] | None:
         """(source, destination, TCP bytes, missing) once the datagram is complete, else None."""
         if frag.offset + len(frag.data) + frag.missing > MAX_SIZE:

@@ -40,7 +40,7 @@ class Observer(PartialSessions):
         self._authed = False
         self._tls = False
         self._message_lines = 0
-        self._dot_seen = False                             # the client's "." was seen: its reply is not a hidden message
+        self._message_ended = False
         self._server_seen = False
         self._logged: Attempt | None = None                # the exchange a log is telling about
         self._logged_payloads = 0
@@ -92,7 +92,11 @@ class Observer(PartialSessions):
         if event.payload:
             attempt = self._logged
             if event.side == "C" and attempt is not None and not event.result:
-                row.secret = annotate.log_client_payload(attempt, event.payload, self._logged_payloads, row.notes)
+                index = self._logged_payloads
+                row.secret = annotate.log_client_payload(attempt, event.payload, index, row.notes)
+                if not row.secret and partial.credential_role(attempt.mechanism, index, event.payload.encode()):
+                    row.secret = True                      # masked by role, not by decode success
+                    partial.mask_notes(row.notes, 0)
                 self._logged_payloads += 1
                 row.keep = event.line.rfind(event.payload) if row.secret else 0
             else:
@@ -204,9 +208,11 @@ class Observer(PartialSessions):
             if cut:
                 self._cut_client(parsed.initial_response.encode("utf-8", "replace"), row, initial=True)
             else:
-                ir = parsed.initial_response
-                row.secret = annotate.initial_response(self._attempt, ir, row.notes) or \
-                    partial.credential_role(parsed.mechanism, 0, ir.encode("utf-8", "replace"))   # masked by role
+                ir, first = parsed.initial_response, len(row.notes)
+                row.secret = annotate.initial_response(self._attempt, ir, row.notes)
+                if not row.secret and partial.credential_role(parsed.mechanism, 0, ir.encode("utf-8", "replace")):
+                    row.secret = True                      # masked by role, not by decode success
+                    partial.mask_notes(row.notes, first)
             self._payloads = 1
         else:
             row.notes.append(note("note.auth-start", mechanism=parsed.mechanism))
@@ -217,14 +223,17 @@ class Observer(PartialSessions):
         if cut:
             self._cut_client(data, row, initial=False)
         else:
-            row.secret = annotate.auth_response(self._attempt, data, self._payloads, row.notes) or \
-                partial.credential_role(self._attempt.mechanism, self._payloads, data)      # masked by role
+            first = len(row.notes)
+            row.secret = annotate.auth_response(self._attempt, data, self._payloads, row.notes)
+            if not row.secret and partial.credential_role(self._attempt.mechanism, self._payloads, data):
+                row.secret = True                          # masked by role, not by decode success
+                partial.mask_notes(row.notes, first)
         self._payloads += 1
 
     def _message(self, data: bytes, row: Row) -> None:
         self._conn.send_line(data)
         if data == b".":
-            self._dot_seen = True
+            self._message_ended = True                     # the reply that follows answers the message
             self._pending.append(row)
             row.notes.append(note("note.message-end", count=self._message_lines))
             self._add(row)
@@ -237,13 +246,13 @@ class Observer(PartialSessions):
     def _server(self, data: bytes, where: str, t: float | None, cut: bool = False, shown: bytes | None = None) -> None:
         if not self._server_seen and self._conn.state is State.GREETING:
             self._start_from_server(data, where)
-        if self._conn.state is State.DATA and not self._dot_seen:   # the tool did not show the message (curl -v)
+        if self._conn.state is State.DATA and not self._message_ended:   # the tool did not show it (curl -v)
             self._conn.send_message_line(b".")
             self._pending.append(None)
             self._add(Row("mark", "", where, kind="mark", tls=self._tls, notes=[note("mark.message-hidden")]))
-        if data[3:4] != b"-":                              # the last line of the reply to "." (if that was it)
-            self._dot_seen = False
         self._server_seen = True
+        self._message_ended = False
+        self._server_lines += 1
         row = Row("S", self._text(data if shown is None else shown), where, t, self._tls, "reply")
         if cut:
             row.notes.append(note("note.cut-line"))

@@ -26,17 +26,38 @@ class PartialSessions:
 
     _one_way = False
     _last_sent = ""             # verb of the last command sent, "AUTH" also for the answers inside AUTH
+    _server_lines = 0           # reply lines really captured
 
     # ---- the capture starts in the middle ---------------------------------------------------------------
     def _start_from_client(self, data: bytes, where: str) -> None:
-        """The first line is the client's: after the greeting (EHLO) or later (anything else)."""
+        """The first line is the client's: after the greeting (EHLO), after EHLO (a command), inside an AUTH
+        exchange (a short base64 line) or inside a message (any other text)."""
         verb = commands.parse(data).verb
         if verb in _HELLOS:
             self._missing_greeting()
             return
         self._skip_to_ready()
-        key = "mark.starts-after-ehlo" if verb in commands.VERBS else "mark.starts-mid-session"
-        self._add(Row("mark", "", where, kind="mark", notes=[note(key)]))
+        if verb in commands.VERBS or verb in ("AUTH", "STARTTLS"):
+            self._add(Row("mark", "", where, kind="mark", notes=[note("mark.starts-after-ehlo")]))
+        elif partial.looks_like_auth_answer(data):
+            self._add(Row("mark", "", where, kind="mark",
+                          notes=[note("mark.starts-in-auth", mechanism="?", evidence="a base64 answer")]))
+            self._resume_auth("?", where)
+            self._stand_in(b"334 ")
+        else:
+            self._add(Row("mark", "", where, kind="mark", notes=[note("mark.starts-in-message")]))
+            self._conn.send_line(b"DATA")
+            self._pending.append(None)
+            self._stand_in(b"354 ")
+
+    def _resume_auth(self, mechanism: str, where: str) -> None:
+        """An AUTH exchange whose AUTH command is not in the capture."""
+        self._conn.send_line(b"AUTH " + (mechanism if mechanism != "?" else "X-UNKNOWN").encode())
+        self._pending.append(None)
+        self._attempt = Attempt("" if mechanism == "?" else mechanism, where, self._tls)
+        self.report.attempts.append(self._attempt)
+        self._payloads = 0
+        self._last_sent = "AUTH"
 
     def _start_from_server(self, data: bytes, where: str) -> None:
         """The first line is a reply but not a greeting: the session is under way (perhaps inside AUTH)."""
@@ -46,18 +67,15 @@ class PartialSessions:
         self._skip_to_ready()
         if code not in _AUTH_REPLIES:
             self._add(Row("mark", "", where, kind="mark", notes=[note("mark.starts-mid-session")]))
-            self._conn.send_line(b"DATA" if code == b"354" else b"NOOP")      # what this reply answers
+            answers = b"DATA" if code == b"354" else b"EHLO not-captured" if data[:4] == b"250-" else b"NOOP"
+            self._conn.send_line(answers)                  # what this reply answers (250-: an EHLO reply)
             self._pending.append(None)
             return
         mechanism, evidence = partial.mechanism_from_challenge(data) if code == b"334" else ("?", "")
         self._add(Row("mark", "", where, kind="mark",
                       notes=[note("mark.starts-in-auth", mechanism=mechanism, evidence=evidence or "?")]))
-        self._conn.send_line(b"AUTH " + (mechanism if mechanism != "?" else "X-UNKNOWN").encode())
-        self._pending.append(None)
-        self._attempt = Attempt("" if mechanism == "?" else mechanism, where, self._tls)
-        self.report.attempts.append(self._attempt)
+        self._resume_auth(mechanism, where)
         self._payloads = 1 if mechanism == "LOGIN" and b"UGFzc3dvcmQ6" in data else 0
-        self._last_sent = "AUTH"
 
     # ---- the server's side is missing -------------------------------------------------------------------
     def _answer_missing_replies(self, data: bytes, where: str) -> None:
@@ -67,7 +85,8 @@ class PartialSessions:
         verb = commands.parse(data).verb
         is_command = verb in commands.VERBS or verb in ("AUTH", "STARTTLS")
         waited = self._last_sent in ("AUTH", "DATA")
-        if not self._one_way and not (waited and (not is_command or self._last_sent == "AUTH")):
+        # a command right after AUTH proves nothing when replies were captured (a client may pipeline it)
+        if not self._one_way and not (waited and (not is_command or not self._server_lines)):
             return
         if not self._one_way:
             self._one_way = True

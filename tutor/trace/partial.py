@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from tutor import escapes
 from tutor.explain import Note
@@ -15,7 +16,10 @@ from tutor.trace.report import Attempt
 
 # The first client payload (0: the initial response) that carries a password or a bearer token, by mechanism:
 # PLAIN (RFC 4616 §2), LOGIN's second answer (draft-murchison-sasl-login §2.1), XOAUTH2, OAUTHBEARER (RFC 7628).
-CREDENTIAL_FROM = {"PLAIN": 0, "LOGIN": 1, "XOAUTH2": 0, "OAUTHBEARER": 0}
+# An exchange whose mechanism is unknown (its AUTH command not captured) is treated as carrying one throughout.
+CREDENTIAL_FROM = {"PLAIN": 0, "LOGIN": 1, "XOAUTH2": 0, "OAUTHBEARER": 0, "": 0}
+_BASE64_LINE = re.compile(rb"[A-Za-z0-9+/]{2,}={0,2}")
+_MIME_WIDTHS = (64, 72, 76)        # line widths of base64 attachments (RFC 2045 §6.8: at most 76)
 _NOTHING = (b"", b"=", b"*")
 
 
@@ -66,3 +70,20 @@ def mechanism_from_challenge(text: bytes) -> tuple[str, str]:
     if found.kind == "cram-challenge":
         return "CRAM-MD5", "challenge <...@...>"
     return "?", ""
+
+
+def mask_notes(notes: list[Note], start: int) -> None:
+    """The notes made for a credential line (from `start` on) that show its decoded bytes become secret, so
+    `shown` is masked like a password unless --reveal (the line did not parse as its mechanism's message, so
+    the bytes may hold the password anywhere)."""
+    for index in range(start, len(notes)):
+        found = notes[index]
+        if "shown" in found.params and not found.secret:
+            notes[index] = Note(found.key, found.params, found.source, True)
+
+
+def looks_like_auth_answer(line: bytes) -> bool:
+    """A client line seen without context that is more likely an AUTH answer than message text: one short run
+    of base64, not as wide as an attachment's lines."""
+    line = line.strip()
+    return len(line) <= 200 and len(line) not in _MIME_WIDTHS and _BASE64_LINE.fullmatch(line) is not None

@@ -15,7 +15,7 @@ from typing import Iterator
 
 from tutor.protocol.framing import AUTH_LINE_LIMIT
 from tutor.trace import netpkt, sniff
-from tutor.trace.ipfrag import Fragment, Reassembler
+from tutor.trace.ipfrag import MAX_DATAGRAMS, Fragment, Reassembler
 from tutor.trace.pcapfile import is_capture, packets
 from tutor.trace.records import Bad, Begin, End, Mark, Record, Wire
 from tutor.trace.source import Source
@@ -28,7 +28,8 @@ __all__ = ["is_capture", "read"]
 MAX_FLOWS = 10_000              # open flows kept at once; the least recently active is reported beyond that
 MAX_IGNORED = 100_000
 MAX_EVICTED = 200_000           # evicted flows remembered (a few dozen bytes each) to read their continuation
-UNDECIDED_LIMIT = 16 * 1024     # bytes held while a flow shows nothing of SMTP yet; past it the flow is ignored
+UNDECIDED_HELD = 4 * 1024       # bytes kept (the latest) while a flow shows nothing of SMTP yet, to read once it does
+UNDECIDED_SCAN = 64 * 1024      # bytes looked at for SMTP in a flow before it is ignored as something else
 LINE_LIMIT = AUTH_LINE_LIMIT * 8    # lenient: a capture may hold long lines; the observer judges them
 
 
@@ -41,7 +42,7 @@ class _Flow:
     """One TCP connection; `server` is the endpoint found to be the server (None while undecided)."""
 
     __slots__ = ("sid", "halves", "server", "readers", "starttls", "encrypted", "packet", "t", "ends", "undecided",
-                 "held", "part", "tls")
+                 "held", "scanned", "part", "tls")
 
     def __init__(self, sid: str, server: tuple | None = None, part: int = 1) -> None:
         self.sid = sid
@@ -55,6 +56,7 @@ class _Flow:
         self.ends = 0
         self.undecided: list[tuple[tuple, bytes | None]] = []   # (sender, chunk) seen before the flow was known
         self.held = 0
+        self.scanned = 0
         self.part = part
         self.tls: TlsFlow | None = None                         # --keylog: the TLS reader of this flow
 
@@ -77,13 +79,15 @@ class _Reader:
     def segment(self, number: int, t: float, seg: netpkt.Segment) -> None:
         src, dst = (seg.src, seg.sport), (seg.dst, seg.dport)
         key = (src, dst) if src < dst else (dst, src)
-        flow = self.flows.pop(key, None)
+        flows = self.flows
+        flow = flows.get(key)
         if flow is None:
             if key in self.ignored or not (seg.payload or seg.missing or seg.flags & netpkt.SYN):
                 return
-            flow = self._new_flow(key)
-        self.flows[key] = flow                      # most recently active last: evicted last
-        self._evict()
+            flow = flows[key] = self._new_flow(key)
+            self._evict()
+        elif flow is not flows[next(reversed(flows))]:
+            flows[key] = flows.pop(key)             # most recently active last: evicted last
         flow.packet, flow.t = number, t
         half = flow.halves.get(src)
         if half is None:
@@ -91,7 +95,7 @@ class _Reader:
         if seg.flags & netpkt.SYN:
             half.syn(seg.seq)
             return
-        if seg.payload or seg.missing:
+        if seg.payload or seg.missing or seg.flags & netpkt.FIN:    # a FIN ahead of the data: bytes were lost
             for chunk in half.add(seg.seq, seg.payload, seg.missing):
                 self._data(key, flow, src, dst, chunk)
         if seg.flags & netpkt.RST or (seg.flags & netpkt.FIN and not half.fin and self._fin(flow, half)):
@@ -106,6 +110,7 @@ class _Reader:
         self.count += 1
         server, part = self.evicted.pop(key, (None, 1))
         flow = _Flow(f"{self.name}#tcp{self.count}", server, part)
+        self.flows[key] = flow
         if server is not None:                      # a flow reported early carries on: a continuation
             self._begin(key, flow)
             self.out.append(Mark(flow.sid, "trace.mark.continued", "", {"part": part}))
@@ -181,7 +186,7 @@ class _Reader:
 
     def _classify(self, key: tuple, flow: _Flow, src: tuple, dst: tuple, chunk: bytes | None) -> bool:
         """SMTP by content anywhere in the flow; implicit TLS by a handshake record at the start of a direction.
-        Until something shows, the flow's bytes are held (bounded); past UNDECIDED_LIMIT it is ignored."""
+        Until something shows, the latest bytes are held (UNDECIDED_HELD); past UNDECIDED_SCAN it is ignored."""
         if chunk is not GAP:
             at_start = flow.halves[src].offset == len(chunk)
             tls = sniff.tls_side(chunk) if at_start and not flow.undecided else None
@@ -196,7 +201,10 @@ class _Reader:
                 return True
         flow.undecided.append((src, chunk))
         flow.held += len(chunk or b"")
-        if flow.held > UNDECIDED_LIMIT:
+        flow.scanned += len(chunk or b"")
+        while flow.held > UNDECIDED_HELD and len(flow.undecided) > 1:     # keep the latest bytes only
+            flow.held -= len(flow.undecided.pop(0)[1] or b"")
+        if flow.scanned > UNDECIDED_SCAN:
             del self.flows[key]
             self.ignored.add(key)
         return False
@@ -270,3 +278,8 @@ def read(src: Source, keylog: KeyLog | None = None) -> Iterator[Record]:
     for key in list(reader.flows):
         reader.close(key)
     yield from out
+    lost = fragments.dropped + fragments.pending
+    if lost:
+        yield Bad(src.name, f"{src.name}: {lost} fragmented IP datagrams could not be put back together "
+                            f"(fragments missing, or more than {MAX_DATAGRAMS} pending at once); their bytes are "
+                            f"reported as gaps")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from tutor.explain import Note
 
-SECRET_PARAMS = frozenset({"password", "token"})   # note params masked unless --reveal
+SECRET_PARAMS = frozenset({"password", "token", "shown"})   # params of secret notes masked unless --reveal
 
 
 @dataclass(slots=True)

@@ -91,9 +91,19 @@ def test_what_is_not_a_record_stream_is_a_framing_error(data, words):
         tr.RecordReader().feed(data)
 
 
-def test_a_huge_handshake_message_is_refused_not_buffered():
+def test_a_huge_hello_is_refused_not_buffered():
     with pytest.raises(tr.FramingError, match="handshake message"):
-        tr.HandshakeReader().feed(b"\x0b\xff\xff\xff")
+        tr.HandshakeReader().feed(b"\x01\xff\xff\xff")
+
+
+def test_bodies_not_needed_are_passed_over_without_being_kept():
+    reader = tr.HandshakeReader()
+    certificate = b"\x0b\x01\x00\x00" + b"c" * 0x10000           # 64 KiB certificate message, in pieces
+    finished = b"\x14\x00\x00\x02ok"
+    assert reader.feed(certificate[:1000]) == []
+    assert len(reader._buffer) == 0
+    assert reader.feed(certificate[1000:] + finished[:3]) == []
+    assert reader.feed(finished[3:]) == [(tr.FINISHED, b"ok")]
 
 
 def _server_hello(suite: int, extensions: bytes) -> bytes:

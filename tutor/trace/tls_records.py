@@ -8,7 +8,7 @@ from __future__ import annotations
 CHANGE_CIPHER_SPEC, ALERT, HANDSHAKE, APPLICATION_DATA = 20, 21, 22, 23
 CLIENT_HELLO, SERVER_HELLO, NEW_SESSION_TICKET, FINISHED, KEY_UPDATE = 1, 2, 4, 20, 24
 MAX_RECORD = 2 ** 14 + 2048     # RFC 5246 §6.2.3: TLSCiphertext.length MUST NOT exceed 2^14 + 2048
-MAX_MESSAGE = 256 * 1024        # a handshake message kept whole (certificate chains are far smaller)
+MAX_MESSAGE = 64 * 1024         # a hello, Finished or KeyUpdate kept whole (hellos are a few KiB)
 SUPPORTED_VERSIONS, ENCRYPT_THEN_MAC = 0x002B, 0x0016
 # RFC 8446 §4.1.3: a ServerHello with this random is a HelloRetryRequest
 HELLO_RETRY_RANDOM = bytes.fromhex("CF21AD74E59A6111BE1D8C021E65B891C2A211167ABB8C5E079E09E2C8A8339C")
@@ -48,22 +48,38 @@ class RecordReader:
 
 
 class HandshakeReader:
-    """Handshake messages (type, body) from the content of handshake records; they may span records."""
+    """Handshake messages (type, body) from the content of handshake records; they may span records. Only the
+    types in KEPT are buffered (at most MAX_MESSAGE octets); the bodies of the others (certificates, ...) are
+    skipped as they pass, so a flow holds little whatever the peer sends."""
+
+    KEPT = frozenset({CLIENT_HELLO, SERVER_HELLO, FINISHED, KEY_UPDATE})
 
     def __init__(self) -> None:
         self._buffer = bytearray()
+        self._skip = 0                  # octets of an unwanted message body still to pass over
 
     def feed(self, data: bytes) -> list[tuple[int, bytes]]:
+        if self._skip:
+            passed = min(self._skip, len(data))
+            self._skip -= passed
+            data = data[passed:]
         self._buffer += data
         out, at, buffer = [], 0, self._buffer
         while len(buffer) - at >= 4:
-            length = int.from_bytes(buffer[at + 1:at + 4], "big")
+            kind, length = buffer[at], int.from_bytes(buffer[at + 1:at + 4], "big")
+            if kind not in self.KEPT:
+                available = len(buffer) - at - 4
+                if available < length:                  # the rest of the body comes later: pass over it then
+                    self._skip, at = length - available, len(buffer)
+                    break
+                at += 4 + length
+                continue
             if length > MAX_MESSAGE:
                 self._buffer = bytearray()
                 raise FramingError(f"a handshake message of {length} octets (more than {MAX_MESSAGE} kept)")
             if len(buffer) - at < 4 + length:
                 break
-            out.append((buffer[at], bytes(buffer[at + 4:at + 4 + length])))
+            out.append((kind, bytes(buffer[at + 4:at + 4 + length])))
             at += 4 + length
         del buffer[:at]
         return out

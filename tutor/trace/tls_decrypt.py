@@ -7,6 +7,7 @@ extra); nothing here is hand-written cryptography. A record that fails to authen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from hmac import compare_digest
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
@@ -225,10 +226,5 @@ class Tls12Reader:
         """RFC 5246 §6.2.3.1: HMAC(MAC_write_key, seq_num + type + version + length + content)."""
         mac = _hmac(self.mac_key, self.seq.to_bytes(8, "big") + header[:3] + len(data).to_bytes(2, "big") + data,
                     self.suite.mac)
-        if not hmac_equal(mac, tag):
+        if not compare_digest(mac, tag):
             raise DecryptError("the record's MAC did not match")
-
-
-def hmac_equal(a: bytes, b: bytes) -> bool:
-    from hmac import compare_digest
-    return compare_digest(a, b)

@@ -126,3 +126,26 @@ def test_server_hello_encrypt_then_mac_is_seen():
 def test_a_cut_server_hello_is_a_framing_error():
     with pytest.raises(tr.FramingError):
         tr.server_hello(_server_hello(0x1301, b"\x00\x2b\x00\x09\x03")[:-1] + b"")
+
+
+# ---- what is inside ----------------------------------------------------------------------------------------
+def _flow(smtp_known: bool):
+    from tutor.trace.tls_flow import TlsFlow
+    return TlsFlow(tls_keys.KeyLog("k.keys"), "s1", smtp_known=smtp_known)
+
+
+def test_implicit_tls_that_carries_http_is_not_shown_as_smtp():
+    flow = _flow(smtp_known=False)
+    flow._plaintext("C", b"GET / HTTP/1.1\r\nHost: example.org\r\n\r\n")
+    assert [(type(r).__name__, getattr(r, "key", "")) for r in flow.out] == [("Mark", "trace_tls.mark.not-smtp")]
+    flow.out = []
+    flow._plaintext("S", b"220 looks like smtp but the flow was judged\r\n")
+    assert flow.out == []
+
+
+def test_implicit_tls_that_carries_smtp_is_read_line_by_line():
+    flow = _flow(smtp_known=False)
+    flow._plaintext("S", b"220 mx.example ESMTP\r\n250")
+    flow._plaintext("S", b" ok\r\n")
+    assert [(r.direction, r.data, r.tls) for r in flow.out] == [("S", b"220 mx.example ESMTP", True),
+                                                                 ("S", b"250 ok", True)]

@@ -166,7 +166,7 @@ class _Reader:
     def _decrypt(self, flow: _Flow, src: tuple, chunk: bytes | None) -> None:
         """--keylog: ciphertext to the TLS reader (tutor.trace.tls_flow), which hands on the lines inside."""
         if flow.tls is None:
-            flow.tls = TlsFlow(self.keylog, flow.sid)
+            flow.tls = TlsFlow(self.keylog, flow.sid, smtp_known=flow.starttls)
         self.out.extend(flow.tls.feed("S" if src == flow.server else "C", chunk, self.where(flow), flow.t))
 
     def _gap(self, flow: _Flow, direction: str, buffer: bytearray) -> None:

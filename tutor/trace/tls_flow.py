@@ -11,6 +11,7 @@ in a direction after its ChangeCipherSpec (§7.1). A session the key log has no 
 from __future__ import annotations
 
 from tutor.protocol.framing import AUTH_LINE_LIMIT
+from tutor.trace import sniff
 from tutor.trace import tls_records as tr
 from tutor.trace.records import Mark, Record, Wire
 from tutor.trace.tls_keys import KeyLog
@@ -24,8 +25,9 @@ _MARK = "trace_tls.mark."
 class TlsFlow:
     """The TLS part of one flow; `feed()` for each chunk ("C" or "S"), `finish()` at the end."""
 
-    def __init__(self, keylog: KeyLog, sid: str) -> None:
+    def __init__(self, keylog: KeyLog, sid: str, smtp_known: bool = False) -> None:
         self.keylog, self.sid = keylog, sid
+        self.smtp = smtp_known              # STARTTLS: SMTP inside; implicit TLS: the first plaintext decides
         self.framing = {"C": tr.RecordReader(), "S": tr.RecordReader()}
         self.messages = {"C": tr.HandshakeReader(), "S": tr.HandshakeReader()}
         self.readers: dict[str, object | None] = {"C": None, "S": None}
@@ -44,7 +46,7 @@ class TlsFlow:
     def feed(self, direction: str, chunk: bytes | None, where: str, t: float) -> list[Record]:
         """Records made from one chunk of ciphertext (None: bytes missing from the capture)."""
         self.where, self.t, self.out = where, t, []
-        if direction in self.dead:
+        if direction in self.dead or self.status == "not-smtp":
             return self.out
         if chunk is None:
             self._stop(direction, "gap")
@@ -71,7 +73,7 @@ class TlsFlow:
                 self.out.append(Wire(self.sid, direction, bytes(buffer), where, self.t, tls=True, cut=True))
                 buffer.clear()
         params = {"octets": octets, "file": self.keylog.name, "records": self.decrypted}
-        if self.status == "decrypting":
+        if self.status in ("decrypting", "not-smtp"):
             self._mark("decrypted-bytes", **params)
         elif self.status == "hello" and self.client_random and self.keylog.secrets(self.client_random):
             self._mark("no-server-hello", **params)
@@ -166,6 +168,14 @@ class TlsFlow:
 
     # ---- output ------------------------------------------------------------------------------------------
     def _plaintext(self, direction: str, data: bytes) -> None:
+        if not self.smtp:                   # TLS on any port may carry HTTP (a browser's key log): SMTP only
+            if self.status == "not-smtp" or not data:
+                return
+            if sniff.smtp_side(data) is None:
+                self.status = "not-smtp"
+                self._mark("not-smtp")
+                return
+            self.smtp = True
         buffer = self.lines[direction]
         buffer += data
         start = 0

@@ -57,10 +57,11 @@ def test_key_log_lines_are_read_by_client_random():
     assert log.secrets(h("cd" * 32)) == {} and log.skipped == 0
 
 
-def test_unknown_labels_and_bad_lines_are_counted_not_kept():
-    log = tls_keys.parse(f"RSA {RANDOM} 00\nCLIENT_RANDOM {RANDOM[:-2]} 11\nCLIENT_RANDOM {RANDOM} {'11' * 48}\n"
-                         .encode() + b"x" * 5000 + b"\n", "k")
-    assert len(log) == 1 and log.skipped == 3
+def test_bad_lines_are_counted_and_labels_not_needed_are_passed_over():
+    log = tls_keys.parse(f"RSA {'00' * 8} {'11' * 48}\nCLIENT_RANDOM {RANDOM[:-2]} 11\nCLIENT_RANDOM {RANDOM} {'11' * 48}\n"
+                         f"CLIENT_TRAFFIC_SECRET_N {'cd' * 32} {'22' * 32}\n".encode() + b"x" * 5000 + b"\n", "k")
+    assert len(log) == 1 and log.skipped == 3           # RSA (an 8-octet field), a short random, the long junk
+    assert log.secrets(h("cd" * 32)) == {}
 
 
 @pytest.mark.parametrize("data, words", [

@@ -51,9 +51,11 @@ def parse(data: bytes, name: str) -> KeyLog:
         if not line or line.startswith(b"#"):
             continue
         match = _LINE.fullmatch(line) if len(line) <= MAX_LINE else None
-        label = match.group(1).decode("ascii") if match else ""
-        if label not in LABELS:
+        if match is None:
             log.skipped += 1
+            continue
+        label = match.group(1).decode("ascii")
+        if label not in LABELS:             # a well-formed line not needed here (OpenSSL's *_TRAFFIC_SECRET_N)
             continue
         log.add(label, bytes.fromhex(match.group(2).decode("ascii")), bytes.fromhex(match.group(3).decode("ascii")))
     if not len(log):

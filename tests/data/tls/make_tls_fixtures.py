@@ -81,6 +81,40 @@ def curl_client(port: int, keylog: Path) -> None:
                    input=b"Subject: fixture\r\n\r\nhello\r\n", env=env, check=True, timeout=WAIT)
 
 
+def openssl_client(port: int, keylog: Path, version: str, lines: list[str], *extra: str) -> str:
+    """openssl s_client on implicit TLS, typing `lines` half a second apart (a line "K" is s_client's own
+    command: a KeyUpdate that asks the server to update too; SMTP verbs in lower case, as "Q..." would quit)."""
+    proc = subprocess.Popen(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", version, "-keylogfile",
+                             str(keylog), *extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    assert proc.stdin is not None
+    for line in lines:
+        time.sleep(0.5)
+        proc.stdin.write(line.encode() + b"\n")
+        proc.stdin.flush()
+    time.sleep(0.5)
+    out, _ = proc.communicate(timeout=WAIT)
+    return out.decode(errors="replace")
+
+
+PLAIN_LINE = "auth plain AHRpbQB0YW5zdGFhZnRhbnN0YWFm"
+
+
+def openssl_keyupdate(port: int, keylog: Path) -> None:
+    out = openssl_client(port, keylog, "-tls1_3", ["ehlo fixture.test", "K", PLAIN_LINE, "quit"])
+    assert "KEYUPDATE" in out and "235 " in out, out
+
+
+def openssl_resumed(port: int, keylog: Path) -> None:
+    """Two TLS 1.2 connections; the second resumes the first's session (abbreviated handshake: the server
+    sends ChangeCipherSpec first)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        session = str(Path(tmp) / "session.pem")
+        openssl_client(port, keylog, "-tls1_2", ["ehlo first.test", "quit"], "-sess_out", session)
+        out = openssl_client(port, keylog, "-tls1_2", ["ehlo fixture.test", PLAIN_LINE, "quit"], "-sess_in", session)
+    assert "Reused, TLSv1.2" in out and "235 " in out, out
+
+
 TLS12, TLS13 = ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3
 CASES = {   # name: (implicit TLS?, client)
     "starttls_tls13_aes256gcm": (False, lambda p, k: python_client(p, k, implicit=False, version=TLS13, ciphers=None)),
@@ -94,6 +128,8 @@ CASES = {   # name: (implicit TLS?, client)
     "implicit_tls12_aes128cbc_sha256_mte": (True, lambda p, k: python_client(p, k, implicit=True, version=TLS12,
                                                                      ciphers="ECDHE-ECDSA-AES128-SHA256", etm=False)),
     "starttls_tls13_chacha20_curl": (False, curl_client),
+    "implicit_tls13_keyupdate_openssl": (True, openssl_keyupdate),
+    "implicit_tls12_resumed_openssl": (True, openssl_resumed),
 }
 
 

@@ -243,3 +243,33 @@ def test_key_updates_are_followed_in_both_directions():
     # "K" made s_client send a KeyUpdate asking the server to update too: all four lines after it are new keys
     assert texts[-4:] == [f"auth plain {PLAIN_B64}", "235 2.7.0 Authentication successful", "quit",
                           "221 2.0.0 sim.smtp-tutor.test Bye"]
+
+
+def _cut_packet(capture: bytes, offset: int, keep: int) -> bytes:
+    """The capture with the packet whose payload starts at `offset` cut short after `keep` payload octets, as
+    a short snap length cuts it (captured length < wire length; classic pcap record header)."""
+    at, out = 24, bytearray(capture[:24])
+    while at + 16 <= len(capture):
+        ts_sec, ts_usec, incl, orig = struct.unpack_from("<IIII", capture, at)
+        frame = capture[at + 16:at + 16 + incl]
+        if at + 16 <= offset < at + 16 + incl:
+            frame = frame[:offset - at - 16 + keep]
+        out += struct.pack("<IIII", ts_sec, ts_usec, len(frame), orig) + frame
+        at += 16 + incl
+    return bytes(out)
+
+
+def test_a_record_cut_by_the_snap_length_stops_that_side_only(capsys, tmp_path):
+    name = "starttls_tls12_aes128gcm"
+    [report] = session_reports(DATA / f"{name}.pcap", DATA / f"{name}.keys")
+    port = int(report.label.rsplit(":", 1)[1])
+    capture = (DATA / f"{name}.pcap").read_bytes()
+    records = _tls_payload_offsets(capture, port, from_client=True)
+    auth = next(offset for offset, length in records if length == 5 + 8 + len(f"AUTH PLAIN {PLAIN_B64}\r\n") + 16)
+    cut = tmp_path / "snaplen.pcap"
+    cut.write_bytes(_cut_packet(capture, auth, keep=20))
+    code, out, err = trace(capsys, str(cut), "--keylog", str(DATA / f"{name}.keys"))
+    assert code == 0 and "Traceback" not in err
+    assert sum("bytes missing from the capture in the client's TLS stream" in line for line in out.splitlines()) == 1
+    assert "C~ AUTH PLAIN" not in out and "tanstaaftanstaaf" not in out
+    assert "S~ 235 2.7.0 Authentication successful" in out        # the server's side is still read

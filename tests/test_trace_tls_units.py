@@ -150,3 +150,13 @@ def test_implicit_tls_that_carries_smtp_is_read_line_by_line():
     flow._plaintext("S", b" ok\r\n")
     assert [(r.direction, r.data, r.tls) for r in flow.out] == [("S", b"220 mx.example ESMTP", True),
                                                                  ("S", b"250 ok", True)]
+
+
+def test_a_handshake_that_fails_says_so_instead_of_no_key():
+    flow = _flow(smtp_known=True)
+    hello = b"\x03\x03" + bytes(32) + b"\x00" + b"\x00\x02\x13\x01\x01\x00\x00\x00"
+    client_hello = b"\x01" + len(hello).to_bytes(3, "big") + hello
+    flow.feed("C", b"\x16\x03\x01" + len(client_hello).to_bytes(2, "big") + client_hello, "x#1", 0.0)
+    out = flow.feed("S", b"\x15\x03\x03\x00\x02\x02\x28", "x#2", 0.0)       # fatal handshake_failure (40)
+    assert [(r.key, r.params) for r in out] == [("trace_tls.mark.handshake-failed", {"side": "server", "alert": 40})]
+    assert flow.finish("x#3", 60) == []

@@ -79,6 +79,8 @@ class TlsFlow:
             self._mark("no-server-hello", **params)
         elif self.status in ("no-key", "hello"):
             self._mark("no-key", random=(self.client_random or b"").hex()[:16] or "?", **params)
+        elif self.status == "unsupported" and octets:
+            self.out.append(Mark(self.sid, "trace.mark.encrypted-bytes", where, {"octets": octets}))
         return self.out
 
     # ---- records -----------------------------------------------------------------------------------------
@@ -92,6 +94,8 @@ class TlsFlow:
         if reader is None:
             if kind == tr.HANDSHAKE and self.status in ("hello", "decrypting"):
                 self._handshake(direction, fragment)
+            elif self.status == "hello":
+                self._before_keys(direction, kind, fragment)
             return
         try:
             kind, content = reader.decrypt(header, fragment)
@@ -106,6 +110,15 @@ class TlsFlow:
             self._handshake(direction, content)
         elif kind == tr.APPLICATION_DATA:
             self._plaintext(direction, content)
+
+    def _before_keys(self, direction: str, kind: int, fragment: bytes) -> None:
+        """Before the ServerHello: an alert ends the handshake; client data is TLS 1.3 early data (0-RTT)."""
+        if kind == tr.ALERT and len(fragment) >= 2:
+            self.status = "failed"
+            self._mark("handshake-failed", side=SIDE[direction], alert=fragment[1])
+        elif kind == tr.APPLICATION_DATA and direction == "C" and "early" not in self.dead:
+            self.dead.add("early")                  # said once; it is not a direction, nothing else reads it
+            self._mark("early-data")
 
     def _handshake(self, direction: str, data: bytes) -> None:
         for kind, body in self.messages[direction].feed(data):

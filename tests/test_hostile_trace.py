@@ -183,3 +183,18 @@ def test_mutated_inputs_never_raise_anything_but_a_one_line_error():
             trace_bytes(blob, "fuzz", fmt=rng.choice(formats))
         except InputError:
             pass
+
+
+def test_one_escaping_function_per_output_format():
+    from tutor import escapes
+    assert escapes.for_terminal("a\x1b]0;t\x07b\x9b\u202e\t") == "a\\x1b]0;t\\x07b\\x9b\\u202e\\t"
+    shown = escapes.show(b"x\x1b[2J\\y")                      # already visible text comes out unchanged
+    assert escapes.for_terminal(shown) == shown == "x\\x1b[2J\\\\y"
+    assert escapes.for_terminal("Jürgen → ok") == "Jürgen → ok"
+    assert escapes.for_html("<b a='1'>&\x1b") == "&lt;b a=&#x27;1&#x27;&gt;&amp;\\x1b"
+    # Markdown source: the visible escape's backslash is itself escaped, so a reader sees \x07
+    assert escapes.for_markdown("*a* [l](u) `c` <i>\x07") == "\\*a\\* \\[l\\](u) \\`c\\` &lt;i&gt;\\\\x07"
+    assert escapes.for_markdown_code("a`b\x1b") == "a\u02cbb\\x1b"
+    line = escapes.for_json({"u": "\x1b\x9b\u2028\x7f", "n": 1})
+    assert json.loads(line) == {"u": "\x1b\x9b\u2028\x7f", "n": 1}
+    assert _raw_controls(line, False) == [] and "\u2028" not in line

@@ -3,7 +3,6 @@ sessions that never end, truncated pcapng options, a forced format that does not
 
 import json
 import struct
-import sys
 from pathlib import Path
 
 import trace_pcapgen as gen
@@ -135,3 +134,13 @@ def test_a_decompression_bomb_stops_with_one_line(tmp_path, capsys, monkeypatch)
     bomb.write_bytes(gzip.compress(b"S: 250 ok\n" * 2_000_000, 9))     # 20 MB from about 40 KB
     code, out, err = trace(capsys, "--summary", str(bomb))
     assert "expands past" in err and "too large to be a capture" in err and "Traceback" not in err
+
+
+def test_long_session_keys_targets_and_lines_are_kept_short():
+    from tutor.trace.observer import ROW_TEXT
+    key = "k" * 100_000
+    lines = [json.dumps({"type": "header", "version": 1, "target": "t" * 100_000, "session": key}),
+             json.dumps({"type": "line", "dir": "S", "data": "220 " + "x" * 100_000, "session": key})]
+    (report,) = trace_bytes(("\n".join(lines) + "\n").encode(), "long", fmt="tutor")
+    assert len(report.label) < 400 and len(report.id) < 400
+    assert ROW_TEXT < len(report.rows[0].text) < ROW_TEXT + 100 and "more characters not kept" in report.rows[0].text

@@ -229,6 +229,8 @@ def test_past_the_flow_limit_no_auth_exchange_is_lost(monkeypatch):
     assert found == sorted((f"user{n}", "pw", "success") for n in range(count))
     continued = [r for r in reports if "(continued, part 2)" in r.label]
     assert continued and all("trace.mark.continued" in marks(r) for r in continued)
+    early = [r for r in reports if r.evicted]
+    assert len(early) == len(continued) and all(not r.attempts for r in early)
 
 
 def test_a_datagram_missing_a_fragment_is_counted_not_silently_lost():
@@ -291,3 +293,10 @@ def test_a_message_that_is_in_the_capture_is_not_called_hidden():
     (report,) = trace_bytes(text, "rfc")
     assert "trace.mark.message-hidden" not in marks(report)
     assert attempts([report]) == [("PLAIN", "tim", "success", "tanstaaftanstaaf")]
+
+
+def test_a_capture_starting_inside_a_tls_connection_is_encrypted_throughout():
+    records = [("S", b"\x17\x03\x03\x00\x20" + b"s" * 32), ("C", b"\x17\x03\x03\x00\x30" + b"c" * 48)]
+    (report,) = run(records, server=("192.0.2.25", 4650), handshake=False)
+    assert report.encrypted and report.encrypted_octets == 37 + 53 and not report.attempts
+    assert report.label.endswith("192.0.2.10:40001 → 192.0.2.25:4650")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from tutor import escapes
+from tutor import escapes, explain
 from tutor.explain import Note
 from tutor.protocol import commands
 from tutor.protocol.client import AUTH_RESPONSE, COMMAND, GREETING, BadReply, ClientConnection, ReplyReceived
@@ -24,6 +24,7 @@ from tutor.trace.report import Attempt, Row, SessionReport
 
 MAX_ROWS = 5000            # rows kept per session; the rest are counted (bounded memory)
 MESSAGE_ROWS = 8           # message text lines shown before the rest are counted
+ROW_TEXT = 16 * 1024       # characters of one row kept (RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets)
 
 
 class Observer(PartialSessions):
@@ -75,6 +76,8 @@ class Observer(PartialSessions):
                 self._tls_started()
         elif mark.key == "trace.mark.tls-started":
             self._tls_started()
+        elif mark.key == "trace.mark.evicted":
+            self.report.evicted = True
         elif mark.key == "trace.mark.encrypted-bytes":
             self.report.encrypted_octets = int(mark.params.get("octets", 0))
         elif mark.key in ("trace.mark.encrypted", "trace.mark.implicit-tls"):
@@ -330,4 +333,6 @@ class Observer(PartialSessions):
         if len(self.report.rows) >= MAX_ROWS:
             self.report.dropped_rows += 1
             return
+        if len(row.text) > ROW_TEXT:                       # bounded memory: SMTP lines are far shorter
+            row.text = row.text[:ROW_TEXT] + explain.text("trace.render.row-cut", count=len(row.text) - ROW_TEXT)
         self.report.rows.append(row)

@@ -190,6 +190,8 @@ class _Reader:
         if chunk is not GAP:
             at_start = flow.halves[src].offset == len(chunk)
             tls = sniff.tls_side(chunk) if at_start and not flow.undecided else None
+            if tls is None and at_start and not flow.undecided and sniff.tls_record(chunk):
+                tls = sniff.SERVER if src[1] < dst[1] else sniff.CLIENT   # no hello: the lower port serves
             side = tls or sniff.smtp_side(chunk)
             if side is not None:
                 flow.server = src if side == sniff.SERVER else dst

@@ -93,7 +93,8 @@ def summary(report: SessionReport, opts: Options) -> Line:
     """One line: where, then each attempt's mechanism, user, result and what leaked."""
     parts: Line = [("heading", report.label), ("note", "  ")]
     if not report.attempts:
-        key = "no-auth" if not report.encrypted else "no-auth-encrypted" if report.starttls else "implicit-tls"
+        key = "no-auth-yet" if report.evicted else "no-auth" if not report.encrypted else \
+            "no-auth-encrypted" if report.starttls else "implicit-tls"
         parts.append(("note", explain.text(f"trace.summary.{key}", octets=report.encrypted_octets)))
     for index, attempt in enumerate(report.attempts):
         if index:
@@ -121,7 +122,7 @@ def as_dict(report: SessionReport, opts: Options, rows: bool = True) -> dict:
     out = {"session": report.id, "label": report.label, "source": report.source, "mechanism": report.mechanism,
            "user": report.user, "result": report.result, "advertised": list(report.advertised),
            "starttls": report.starttls, "encrypted_after_starttls": report.encrypted,
-           "encrypted_octets": report.encrypted_octets,
+           "encrypted_octets": report.encrypted_octets, "reported_early": report.evicted,
            "attempts": [_attempt_dict(a, opts) for a in report.attempts],
            "findings": [note_text(n, opts.reveal) for n in findings.findings(report)]}
     if rows:

@@ -15,6 +15,7 @@ _REPLY = re.compile(rb"(?:2[2-5][0-9]|3[35]4|4[2-5][0-9]|5[0-5][0-9])(?:[ -][^\r
 _COMMAND = re.compile(rb"(?:(?:EHLO|HELO|LHLO|AUTH|STARTTLS|QUIT|RSET|NOOP|DATA|BDAT|VRFY)(?:[ \t][^\r\n]*)?"
                       rb"|(?:MAIL FROM|RCPT TO):[^\r\n]*)\r?$", re.IGNORECASE)
 _TLS_HANDSHAKE = re.compile(rb"\x16\x03[\x00-\x04][\x00-\x48].([\x01\x02])", re.DOTALL)
+_TLS_RECORD = re.compile(rb"[\x14-\x17]\x03[\x01-\x04][\x00-\x48]", re.DOTALL)
 
 SERVER, CLIENT = "server", "client"       # what the sender of a chunk is
 
@@ -39,3 +40,9 @@ def tls_side(chunk: bytes) -> str | None:
     if match is None:
         return None
     return CLIENT if match.group(1) == b"\x01" else SERVER
+
+
+def tls_record(chunk: bytes) -> bool:
+    """Any TLS record header at the start (change_cipher_spec, alert, handshake, application_data): a capture
+    that starts inside a TLS connection shows these, without a hello to tell the sides apart."""
+    return _TLS_RECORD.match(chunk) is not None

@@ -23,9 +23,24 @@ def score(lines: list[bytes]) -> int:
     return total
 
 
+MAX_KEY = 128                   # session keys and targets are kept this long at most (bounded memory)
+
+
+class _State:
+    """The sessions of one transcript file: the current one, a count, those not yet ended (in order)."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.current, self.count = name, "", 0
+        self.opened: dict[str, None] = {}
+
+
+def _key(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= MAX_KEY else f"{text[:MAX_KEY // 2]}…{hash(text) & 0xFFFFFFFF:08x}"
+
+
 def read(src: Source) -> Iterator[Record]:
-    current, count = "", 0
-    opened: dict[str, None] = {}                    # sessions not yet ended, in order (bounded memory)
+    state = _State(src.name)
     for number, raw in src.numbered():
         if not raw.strip():
             continue
@@ -39,40 +54,49 @@ def read(src: Source) -> Iterator[Record]:
         except (ValueError, UnicodeDecodeError, TypeError, InputError) as exc:
             yield Bad(where, f"{where}: not a transcript entry ({getattr(exc, 'msg', exc)})")
             continue
-        session = str(obj.get("session", ""))
-        if isinstance(entry, dict) and entry.get("type") == "end":
-            sid = f"{src.name}#{session}" if session else current
-            if sid in opened:
-                opened.pop(sid, None)
-                yield End(sid)
-            continue
+        session = _key(obj.get("session", ""))
         if isinstance(entry, dict):
-            count += 1
-            if not session and current in opened:   # a header without a session key: the previous one is over
-                opened.pop(current, None)
-                yield End(current)
-            current = f"{src.name}#{session or count}"
-            if current in opened:
-                yield End(current)
-            opened[current] = None
-            yield from _evict(opened, where)
-            label = f"{src.name}: {entry.get('target') or 'session'} {session}".rstrip()
-            yield Begin(current, label, "tutor")
-            continue
-        sid = f"{src.name}#{session}" if session else (current or f"{src.name}#1")
-        if sid in opened:
-            opened[sid] = opened.pop(sid)               # the most recently active is evicted last
+            yield from (_end if entry.get("type") == "end" else _header)(state, session, entry, where)
         else:
-            opened[sid] = None
-            yield from _evict(opened, where)
-            yield Begin(sid, f"{src.name}: session {session or 1}", "tutor")
-        if entry.direction == "note":
-            params = {"source": entry.source, **({"secret": True} if entry.secret else {})}
-            yield Mark(sid, "trace.mark.recorded", where, params, entry.text)
-        else:
-            yield Wire(sid, entry.direction, entry.data, where, entry.t or None, entry.tls, entry.secret)
-    for sid in opened:
+            yield from _entry(state, session, entry, where)
+    for sid in state.opened:
         yield End(sid)
+
+
+def _end(state: _State, session: str, entry: dict, where: str) -> Iterator[Record]:
+    sid = f"{state.name}#{session}" if session else state.current
+    if sid in state.opened:
+        state.opened.pop(sid, None)
+        yield End(sid)
+
+
+def _header(state: _State, session: str, entry: dict, where: str) -> Iterator[Record]:
+    state.count += 1
+    if not session and state.current in state.opened:   # a header without a session key: the previous one is over
+        state.opened.pop(state.current, None)
+        yield End(state.current)
+    current = state.current = f"{state.name}#{session or state.count}"
+    if current in state.opened:
+        yield End(current)
+    state.opened[current] = None
+    yield from _evict(state.opened, where)
+    label = f"{state.name}: {_key(entry.get('target') or 'session')} {session}".rstrip()
+    yield Begin(current, label, "tutor")
+
+
+def _entry(state: _State, session: str, entry, where: str) -> Iterator[Record]:
+    sid = f"{state.name}#{session}" if session else (state.current or f"{state.name}#1")
+    if sid in state.opened:
+        state.opened[sid] = state.opened.pop(sid)        # the most recently active is evicted last
+    else:
+        state.opened[sid] = None
+        yield from _evict(state.opened, where)
+        yield Begin(sid, f"{state.name}: session {session or 1}", "tutor")
+    if entry.direction == "note":
+        params = {"source": entry.source, **({"secret": True} if entry.secret else {})}
+        yield Mark(sid, "trace.mark.recorded", where, params, entry.text)
+    else:
+        yield Wire(sid, entry.direction, entry.data, where, entry.t or None, entry.tls, entry.secret)
 
 
 def _evict(opened: dict[str, None], where: str) -> Iterator[Record]:

@@ -172,3 +172,10 @@ def test_a_handshake_that_fails_says_so_instead_of_no_key():
     out = flow.feed("S", b"\x15\x03\x03\x00\x02\x02\x28", "x#2", 0.0)       # fatal handshake_failure (40)
     assert [(r.key, r.params) for r in out] == [("trace_tls.mark.handshake-failed", {"side": "server", "alert": 40})]
     assert flow.finish("x#3", 60) == []
+
+
+def test_records_without_a_client_hello_say_why_no_key_is_found():
+    flow = _flow(smtp_known=False)
+    assert flow.feed("S", b"\x17\x03\x03\x00\x03abc", "x#1", 0.0) == []      # a capture started mid-connection
+    [mark] = flow.finish("x#2", 8)
+    assert (mark.key, mark.params["octets"], mark.params["file"]) == ("trace_tls.mark.no-client-hello", 8, "k.keys")

@@ -75,7 +75,9 @@ class TlsFlow:
         params = {"octets": octets, "file": self.keylog.name, "records": self.decrypted}
         if self.status in ("decrypting", "not-smtp"):
             self._mark("decrypted-bytes", **params)
-        elif self.status == "hello" and self.client_random and self.keylog.secrets(self.client_random):
+        elif self.status in ("no-key", "hello") and self.client_random is None:
+            self._mark("no-client-hello", **params)
+        elif self.status == "hello" and self.keylog.secrets(self.client_random):
             self._mark("no-server-hello", **params)
         elif self.status in ("no-key", "hello"):
             self._mark("no-key", random=(self.client_random or b"").hex()[:16] or "?", **params)
@@ -143,9 +145,8 @@ class TlsFlow:
         version = _VERSION.get(hello.version, f"version 0x{hello.version:04x}")
         table = td.TLS13_SUITES if hello.version == 0x0304 else td.TLS12_SUITES if hello.version == 0x0303 else {}
         self.suite = table.get(hello.suite)
-        if self.client_random is None:
+        if self.client_random is None:              # said at the end, with the octets
             self.status = "no-key"
-            self._mark("no-client-hello")
             return
         secrets = self.keylog.secrets(self.client_random)
         if self.suite is None:

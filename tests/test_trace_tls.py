@@ -133,7 +133,13 @@ def test_a_huge_key_log_is_refused_after_a_bounded_read(capsys, tmp_path, monkey
     monkeypatch.setattr("builtins.open", spying_open)
     code, out, err = trace(capsys, str(DATA / "implicit_tls13_aes256gcm.pcap"), "--keylog", str(huge))
     assert code == 2 and out == "" and err.count("\n") == 1 and "larger than" in err
-    assert read_sizes == [4097]
+    assert read_sizes == []                               # a regular file: refused by its size, nothing read
+
+
+def test_a_key_log_from_a_pipe_is_read_bounded(capsys, monkeypatch):
+    monkeypatch.setattr(tls_keys, "MAX_BYTES", 4096)
+    code, out, err = trace(capsys, str(DATA / "implicit_tls13_aes256gcm.pcap"), "--keylog", "/dev/zero")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "/dev/zero: a key log larger than" in err
 
 
 def test_text_lines_that_are_not_keys_are_counted_and_the_rest_used(capsys, tmp_path):

@@ -5,6 +5,7 @@ without a single key line is refused in one line (InputError); odd lines among g
 
 from __future__ import annotations
 
+import os
 import re
 
 from tutor.errors import InputError
@@ -38,11 +39,15 @@ class KeyLog:
         return self._by_random.get(client_random, {})
 
 
+def _too_big(name: str) -> InputError:
+    return InputError(f"{name}: a key log larger than {MAX_BYTES // (1024 * 1024)} MiB; not read "
+                      "(keep only the lines of the sessions in this capture)")
+
+
 def parse(data: bytes, name: str) -> KeyLog:
     """A KeyLog from the bytes of a key log file; InputError (one line) when it is not one."""
     if len(data) > MAX_BYTES:
-        raise InputError(f"{name}: a key log larger than {MAX_BYTES // (1024 * 1024)} MiB; not read "
-                         "(keep only the lines of the sessions in this capture)")
+        raise _too_big(name)
     if b"\0" in data[:4096]:
         raise InputError(f"{name}: binary data, not an NSS key log (lines 'LABEL client_random secret')")
     log = KeyLog(name)
@@ -76,6 +81,8 @@ def read(path: str) -> KeyLog:
     """The key log at `path`, read at most MAX_BYTES + 1 octets; InputError (one line) if it cannot be used."""
     try:
         with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size > MAX_BYTES:     # refused before reading (a pipe: read bounded)
+                raise _too_big(path)
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read the key log: {exc.strerror or exc}") from None

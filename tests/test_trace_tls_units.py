@@ -179,3 +179,9 @@ def test_records_without_a_client_hello_say_why_no_key_is_found():
     assert flow.feed("S", b"\x17\x03\x03\x00\x03abc", "x#1", 0.0) == []      # a capture started mid-connection
     [mark] = flow.finish("x#2", 8)
     assert (mark.key, mark.params["octets"], mark.params["file"]) == ("trace_tls.mark.no-client-hello", 8, "k.keys")
+
+
+def test_client_records_in_a_capture_started_mid_connection_are_not_called_early_data():
+    flow = _flow(smtp_known=False)
+    assert flow.feed("C", b"\x17\x03\x03\x00\x03abc", "x#1", 0.0) == []
+    assert [m.key for m in flow.finish("x#2", 8)] == ["trace_tls.mark.no-client-hello"]

@@ -118,7 +118,7 @@ class TlsFlow:
         if kind == tr.ALERT and len(fragment) >= 2:
             self.status = "failed"
             self._mark("handshake-failed", side=SIDE[direction], alert=fragment[1])
-        elif kind == tr.APPLICATION_DATA and direction == "C" and "early" not in self.dead:
+        elif kind == tr.APPLICATION_DATA and direction == "C" and self.client_random and "early" not in self.dead:
             self.dead.add("early")                  # said once; it is not a direction, nothing else reads it
             self._mark("early-data")
 

@@ -185,3 +185,31 @@ def test_client_records_in_a_capture_started_mid_connection_are_not_called_early
     flow = _flow(smtp_known=False)
     assert flow.feed("C", b"\x17\x03\x03\x00\x03abc", "x#1", 0.0) == []
     assert [m.key for m in flow.finish("x#2", 8)] == ["trace_tls.mark.no-client-hello"]
+
+
+def _client_hello(extensions: bytes) -> bytes:
+    """RFC 8446 §4.1.2: legacy_version, random, legacy_session_id, cipher_suites, compression, extensions."""
+    return (b"\x03\x03" + bytes(range(32)) + b"\x00" + b"\x00\x02\x13\x01" + b"\x01\x00"
+            + len(extensions).to_bytes(2, "big") + extensions)
+
+
+def test_client_hello_gives_the_random_and_whether_early_data_is_offered():
+    plain = tr.client_hello(_client_hello(b"\x00\x2b\x00\x03\x02\x03\x04"))
+    early = tr.client_hello(_client_hello(b"\x00\x2b\x00\x03\x02\x03\x04\x00\x2a\x00\x00"))
+    assert (plain.random, plain.early, early.early) == (bytes(range(32)), False, True)
+
+
+def test_early_data_is_said_only_when_the_client_hello_offered_it():
+    for extensions, expected in ((b"", []), (b"\x00\x2a\x00\x00", ["trace_tls.mark.early-data"])):
+        flow = _flow(smtp_known=True)
+        body = _client_hello(extensions)
+        message = b"\x01" + len(body).to_bytes(3, "big") + body
+        flow.feed("C", b"\x16\x03\x01" + len(message).to_bytes(2, "big") + message, "x#1", 0.0)
+        out = flow.feed("C", b"\x17\x03\x03\x00\x03abc" * 2, "x#2", 0.0)
+        assert [m.key for m in out] == expected
+
+
+def test_an_encrypted_alert_before_the_hello_is_not_a_failed_handshake():
+    flow = _flow(smtp_known=True)
+    flow.client_random = bytes(32)
+    assert flow.feed("S", b"\x15\x03\x03\x00\x1a" + bytes(26), "x#1", 0.0) == []   # TLS 1.2 close_notify, GCM

@@ -37,6 +37,7 @@ class TlsFlow:
         self.dead: set[str] = set()
         self.failed = {"C": 0, "S": 0}
         self.client_random: bytes | None = None
+        self.early = False                  # the ClientHello offered TLS 1.3 early data (0-RTT)
         self.version, self.suite, self.status = 0, None, "hello"   # hello, decrypting, no-key, unsupported
         self.records = self.decrypted = 0
         self.out: list[Record] = []
@@ -115,17 +116,18 @@ class TlsFlow:
 
     def _before_keys(self, direction: str, kind: int, fragment: bytes) -> None:
         """Before the ServerHello: an alert ends the handshake; client data is TLS 1.3 early data (0-RTT)."""
-        if kind == tr.ALERT and len(fragment) >= 2:
+        if kind == tr.ALERT and len(fragment) == 2:     # a plaintext alert: level, description (RFC 5246 §7.2)
             self.status = "failed"
             self._mark("handshake-failed", side=SIDE[direction], alert=fragment[1])
-        elif kind == tr.APPLICATION_DATA and direction == "C" and self.client_random and "early" not in self.dead:
-            self.dead.add("early")                  # said once; it is not a direction, nothing else reads it
+        elif kind == tr.APPLICATION_DATA and direction == "C" and self.early:
+            self.early = False                      # said once
             self._mark("early-data")
 
     def _handshake(self, direction: str, data: bytes) -> None:
         for kind, body in self.messages[direction].feed(data):
             if kind == tr.CLIENT_HELLO and direction == "C" and self.client_random is None:
-                self.client_random = tr.client_hello(body).random
+                hello = tr.client_hello(body)
+                self.client_random, self.early = hello.random, hello.early
             elif kind == tr.SERVER_HELLO and direction == "S" and self.status == "hello":
                 hello = tr.server_hello(body)
                 if hello.random != tr.HELLO_RETRY_RANDOM:       # RFC 8446 §4.1.4: a second ClientHello follows

@@ -9,7 +9,7 @@ CHANGE_CIPHER_SPEC, ALERT, HANDSHAKE, APPLICATION_DATA = 20, 21, 22, 23
 CLIENT_HELLO, SERVER_HELLO, NEW_SESSION_TICKET, FINISHED, KEY_UPDATE = 1, 2, 4, 20, 24
 MAX_RECORD = 2 ** 14 + 2048     # RFC 5246 §6.2.3: TLSCiphertext.length MUST NOT exceed 2^14 + 2048
 MAX_MESSAGE = 64 * 1024         # a hello, Finished or KeyUpdate kept whole (hellos are a few KiB)
-SUPPORTED_VERSIONS, ENCRYPT_THEN_MAC = 0x002B, 0x0016
+SUPPORTED_VERSIONS, ENCRYPT_THEN_MAC, EARLY_DATA = 0x002B, 0x0016, 0x002A
 # RFC 8446 §4.1.3: a ServerHello with this random is a HelloRetryRequest
 HELLO_RETRY_RANDOM = bytes.fromhex("CF21AD74E59A6111BE1D8C021E65B891C2A211167ABB8C5E079E09E2C8A8339C")
 
@@ -88,10 +88,11 @@ class HandshakeReader:
 class Hello:
     """The fields of a ClientHello or ServerHello that decryption needs (RFC 8446 §4.1.2, §4.1.3)."""
 
-    __slots__ = ("random", "suite", "version", "etm")
+    __slots__ = ("random", "suite", "version", "etm", "early")
 
     def __init__(self, random: bytes, suite: int = 0, version: int = 0, etm: bool = False) -> None:
         self.random, self.suite, self.version, self.etm = random, suite, version, etm
+        self.early = False              # a ClientHello offering 0-RTT data (the early_data extension)
 
 
 def _vector(body: bytes, at: int, size_len: int) -> tuple[bytes, int]:
@@ -103,10 +104,26 @@ def _vector(body: bytes, at: int, size_len: int) -> tuple[bytes, int]:
 
 
 def client_hello(body: bytes) -> Hello:
-    """legacy_version (2), random (32), ...: only the random is needed (the key log is keyed by it)."""
+    """legacy_version, random (the key log is keyed by it), legacy_session_id<0..32>, cipher_suites<2..2^16-2>,
+    legacy_compression_methods<1..2^8-1>, extensions: whether early_data is offered (RFC 8446 §4.1.2, §4.2.10)."""
     if len(body) < 34:
         raise FramingError("a ClientHello cut short")
-    return Hello(body[2:34])
+    hello = Hello(body[2:34])
+    _, at = _vector(body, 34, 1)
+    _, at = _vector(body, at, 2)
+    _, at = _vector(body, at, 1)
+    if at + 2 <= len(body):
+        extensions, _ = _vector(body, at, 2)
+        hello.early = EARLY_DATA in _extension_types(extensions)
+    return hello
+
+
+def _extension_types(data: bytes) -> set[int]:
+    kinds, at = set(), 0
+    while at + 4 <= len(data):
+        kinds.add(int.from_bytes(data[at:at + 2], "big"))
+        _, at = _vector(data, at + 2, 2)
+    return kinds
 
 
 def server_hello(body: bytes) -> Hello:

@@ -291,3 +291,11 @@ def test_a_record_cut_by_the_snap_length_stops_that_side_only(capsys, tmp_path):
     assert sum("bytes missing from the capture in the client's TLS stream" in line for line in out.splitlines()) == 1
     assert "C~ AUTH PLAIN" not in out and "tanstaaftanstaaf" not in out
     assert "S~ 235 2.7.0 Authentication successful" in out        # the server's side is still read
+
+
+def test_keylog_with_a_text_transcript_says_it_does_not_apply(capsys):
+    swaks = Path(__file__).parent / "data" / "trace" / "swaks_plain_lab.txt"
+    code, out, err = trace(capsys, str(swaks), "--keylog", str(DATA / "implicit_tls12_chacha20.keys"))
+    assert code == 0 and "PLAIN as 'demo': success" in out
+    assert err == (f"smtp-tutor trace: {swaks}: --keylog decrypts pcap/pcapng captures; this is swaks text "
+                   "(a tool's own output is already decrypted), read as it is\n")

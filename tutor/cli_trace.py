@@ -104,8 +104,11 @@ def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:
         fmt = _input_format(args.input_format, src)
         keep = not (args.summary or args.hashcat)
         read = FORMATS[fmt]
-        if fmt == "pcap" and getattr(args, "keys", None) is not None:     # --keylog: TLS decrypted (tls_flow)
-            read = functools.partial(read, keylog=args.keys)
+        if getattr(args, "keys", None) is not None:         # --keylog: TLS in a capture decrypted (tls_flow)
+            if fmt == "pcap":
+                read = functools.partial(read, keylog=args.keys)
+            else:
+                _error(explain.text("trace_tls.cli.not-a-capture", name=src.name, format=fmt))
         for report in reports(read(src), on_bad, keep_rows=keep, source=fmt):
             for attempt in report.attempts:
                 crack.apply(attempt, args.password, args.wordlist)

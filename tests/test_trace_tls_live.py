@@ -167,3 +167,25 @@ def test_the_shells_connect_honours_sslkeylogfile(tmp_path, capture):
     assert f"TLS session keys go to {keys}".encode() in done.stdout
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600
     assert [(a.user, a.password) for report in found for a in report.attempts] == [("tim", "tanstaaftanstaaf")]
+
+
+def test_starttls_typed_in_the_shell_is_logged_and_read_back(tmp_path, capture):
+    """`:connect HOST --keylog FILE` on the plain port, STARTTLS typed by hand (RFC 3207), then AUTH inside TLS."""
+    _need_cryptography()
+    start, pcap = capture
+    keys = tmp_path / "starttls.keys"
+    with _server(tmp_path) as server:
+        start(server.port)
+        script = tmp_path / "starttls.txt"
+        script.write_text(f":connect 127.0.0.1:{server.port} --insecure --keylog {keys}\n"
+                          f"EHLO laptop.example\nSTARTTLS\n" + SCRIPT)
+        done = subprocess.run([sys.executable, "-m", "tutor", "--script", str(script)], capture_output=True,
+                              timeout=WAIT * 3, cwd=ROOT, check=False,
+                              env={k: v for k, v in os.environ.items() if k != "SSLKEYLOGFILE"})
+        assert done.returncode == 0, done.stderr.decode()
+        assert b"S: 220 2.0.0 Ready to start TLS" in done.stdout
+        found = _read_back(pcap, keys)
+    [report] = found
+    [attempt] = report.attempts
+    assert report.starttls and (attempt.user, attempt.password, attempt.result, attempt.keylog) == \
+        ("tim", "tanstaaftanstaaf", "success", True)

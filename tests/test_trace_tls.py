@@ -39,6 +39,7 @@ FIXTURES = {   # name: (version, cipher suite) as forced when the capture was ma
     "implicit_tls13_keyupdate_openssl": ("TLS 1.3", "TLS_AES_256_GCM_SHA384"),   # KeyUpdate both ways before AUTH
 }
 RESUMED = "implicit_tls12_resumed_openssl"      # two connections, the second resumes the first's TLS 1.2 session
+HOSTILE = "implicit_tls13_hostile_escapes"      # escape sequences sent inside TLS (EHLO name, PLAIN authcid)
 
 
 def trace(capsys, *argv):
@@ -238,7 +239,7 @@ def test_summary_and_findings_say_the_key_log_gave_the_password_away(capsys):
 
 def test_fixtures_are_what_the_readme_says():
     names = {p.stem for p in DATA.glob("*.pcap")}
-    assert names == set(FIXTURES) | {RESUMED} == {p.stem for p in DATA.glob("*.keys")}
+    assert names == set(FIXTURES) | {RESUMED, HOSTILE} == {p.stem for p in DATA.glob("*.keys")}
     readme = (DATA / "README.md").read_text()
     assert all(f"`{name}`" in readme for name in names)
 
@@ -299,3 +300,17 @@ def test_keylog_with_a_text_transcript_says_it_does_not_apply(capsys):
     assert code == 0 and "PLAIN as 'demo': success" in out
     assert err == (f"smtp-tutor trace: {swaks}: --keylog decrypts pcap/pcapng captures; this is swaks text "
                    "(a tool's own output is already decrypted), read as it is\n")
+
+
+# how each format shows the decrypted password "x ESC [31mred" of user "tim ESC [2J" (tutor.escapes, one function each)
+SHOWN = {"text": r"password of 'tim\x1b[2J': x\x1b[31mred", "html": r"password of 'tim\x1b[2J': x\x1b[31mred",
+         "md": r"password of 'tim\\x1b\[2J': x\\x1b\[31mred", "json": r"password of 'tim\u001b[2J': x\u001b[31mred"}
+
+
+@pytest.mark.parametrize("fmt", sorted(SHOWN))
+def test_escape_sequences_inside_tls_never_reach_the_output_raw(capsys, fmt):
+    code, out, err = trace(capsys, "--reveal", "--format", fmt, str(DATA / f"{HOSTILE}.pcap"),
+                           "--keylog", str(DATA / f"{HOSTILE}.keys"))
+    assert code == 0 and err == ""
+    assert "\x1b" not in out and "\x07" not in out
+    assert "PWNED" in out and SHOWN[fmt] in out                 # decrypted, and shown escaped

@@ -115,6 +115,22 @@ def openssl_resumed(port: int, keylog: Path) -> None:
     assert "Reused, TLSv1.2" in out and "235 " in out, out
 
 
+def hostile_client(port: int, keylog: Path) -> None:
+    """smtplib over implicit TLS 1.3 sending terminal escape sequences inside TLS: an EHLO name with an OSC
+    title change and a PLAIN authcid with a clear-screen (the server refuses the login: 535)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    context.keylog_filename = str(keylog)
+    client = smtplib.SMTP_SSL("127.0.0.1", port, context=context, timeout=WAIT)
+    client.ehlo("\x1b]0;PWNED\x07evil.example")
+    client.user, client.password = "tim\x1b[2J", "x\x1b[31mred"
+    try:
+        client.auth("PLAIN", client.auth_plain)
+    except smtplib.SMTPAuthenticationError:
+        pass
+    client.quit()
+
+
 TLS12, TLS13 = ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3
 CASES = {   # name: (implicit TLS?, client)
     "starttls_tls13_aes256gcm": (False, lambda p, k: python_client(p, k, implicit=False, version=TLS13, ciphers=None)),
@@ -130,6 +146,7 @@ CASES = {   # name: (implicit TLS?, client)
     "starttls_tls13_chacha20_curl": (False, curl_client),
     "implicit_tls13_keyupdate_openssl": (True, openssl_keyupdate),
     "implicit_tls12_resumed_openssl": (True, openssl_resumed),
+    "implicit_tls13_hostile_escapes": (True, hostile_client),
 }
 
 

@@ -314,3 +314,17 @@ def test_escape_sequences_inside_tls_never_reach_the_output_raw(capsys, fmt):
     assert code == 0 and err == ""
     assert "\x1b" not in out and "\x07" not in out
     assert "PWNED" in out and SHOWN[fmt] in out                 # decrypted, and shown escaped
+
+
+@pytest.mark.parametrize("name", ["starttls_tls13_aes256gcm", "starttls_tls12_aes128gcm"])
+def test_a_key_log_with_the_wrong_secret_says_the_records_did_not_decrypt(capsys, tmp_path, name):
+    """The right client random with another secret (the last hex digit of every secret changed)."""
+    wrong = tmp_path / "wrong.keys"
+    lines = (DATA / f"{name}.keys").read_text().splitlines()
+    wrong.write_text("\n".join(line[:-1] + ("0" if line[-1] != "0" else "1") if not line.startswith("#") else line
+                               for line in lines) + "\n")
+    code, out, err = trace(capsys, str(DATA / f"{name}.pcap"), "--keylog", str(wrong))
+    assert code == 0 and err == "" and "C~" not in out and "PLAIN as 'tim'" not in out
+    problems = [line for line in out.splitlines() if "did not decrypt" in line]
+    assert len(problems) == 2 and "client" in problems[0] + problems[1] and "server" in problems[0] + problems[1]
+    assert "0 records decrypted with the key log" in out

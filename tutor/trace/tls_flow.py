@@ -38,7 +38,8 @@ class TlsFlow:
         self.failed = {"C": 0, "S": 0}
         self.client_random: bytes | None = None
         self.early = False                  # the ClientHello offered TLS 1.3 early data (0-RTT)
-        self.version, self.suite, self.status = 0, None, "hello"   # hello, decrypting, no-key, unsupported
+        self.version, self.suite, self.status = 0, None, "hello"   # then decrypting, no-key, unsupported, failed,
+        # or not-smtp (decrypted, but another protocol inside)
         self.records = self.decrypted = 0
         self.out: list[Record] = []
         self.where, self.t = "", 0.0

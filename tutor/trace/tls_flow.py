@@ -3,7 +3,8 @@ client random, the version and the cipher suite, keys switched where the RFCs sw
 inside handed on as Wire records marked `tls` (so the AUTH exchange is decoded as in a clear session).
 
 TLS 1.3 (RFC 8446): after the ServerHello both directions use the handshake traffic secrets; each direction
-moves to its application traffic secret after its own Finished (§7.2; sequence numbers restart at 0, §5.3),
+moves to its application traffic secret after its own Finished (§4.4.4: "Any records following a Finished
+message MUST be encrypted under the appropriate application traffic key"; sequence numbers restart at 0, §5.3),
 and KeyUpdate (§4.6.3) moves it on. TLS 1.2 (RFC 5246): the keys from CLIENT_RANDOM's master secret take effect
 in a direction after its ChangeCipherSpec (§7.1). A session the key log has no key for is only counted.
 """

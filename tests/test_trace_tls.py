@@ -328,3 +328,29 @@ def test_a_key_log_with_the_wrong_secret_says_the_records_did_not_decrypt(capsys
     problems = [line for line in out.splitlines() if "did not decrypt" in line]
     assert len(problems) == 2 and "client" in problems[0] + problems[1] and "server" in problems[0] + problems[1]
     assert "0 records decrypted with the key log" in out
+
+
+def test_a_damaged_finished_does_not_lose_the_rest_of_the_session(capsys, tmp_path):
+    """TLS 1.3: the client's Finished (under the handshake key) damaged; the records after it are under the
+    application key, which is tried when the handshake key fails (RFC 8446 §4.4.4)."""
+    name = "implicit_tls13_aes256gcm"
+    [report] = session_reports(DATA / f"{name}.pcap", DATA / f"{name}.keys")
+    port = int(report.label.rsplit(":", 1)[1])
+    capture = bytearray((DATA / f"{name}.pcap").read_bytes())
+    at, finished = 24, None
+    while at + 16 <= len(capture):                      # the client's segment that starts with ChangeCipherSpec
+        incl = struct.unpack_from("<I", capture, at + 8)[0]
+        ip = at + 16 + 14
+        tcp = ip + (capture[ip] & 0x0F) * 4
+        data = tcp + (capture[tcp + 12] >> 4) * 4
+        if struct.unpack_from(">H", capture, tcp + 2)[0] == port and capture[data:data + 6] == b"\x14\x03\x03\x00\x01\x01":
+            finished = data + 6                          # then the Finished record: 17 03 03 len ...
+        at += 16 + incl
+    assert capture[finished] == 23
+    length = int.from_bytes(capture[finished + 3:finished + 5], "big")
+    capture[finished + 5 + length - 1] ^= 0x01           # its tag
+    damaged = tmp_path / "finished.pcap"
+    damaged.write_bytes(bytes(capture))
+    code, out, _ = trace(capsys, str(damaged), "--keylog", str(DATA / f"{name}.keys"))
+    assert code == 0 and sum("a client TLS record did not decrypt" in line for line in out.splitlines()) == 1
+    assert "C~ ehlo fixture.test" in out and "PLAIN as 'tim': success" in out

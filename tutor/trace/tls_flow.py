@@ -103,9 +103,8 @@ class TlsFlow:
                 self._before_keys(direction, kind, fragment)
             return
         try:
-            kind, content = reader.decrypt(header, fragment)
+            kind, content = self._decrypt(direction, reader, header, fragment)
         except ValueError as exc:
-            reader.seq += 1                         # the sender used a sequence number for it all the same
             self.failed[direction] += 1
             if self.failed[direction] == 1:
                 self._mark("bad-record", side=SIDE[direction], why=str(exc))
@@ -115,6 +114,22 @@ class TlsFlow:
             self._handshake(direction, content)
         elif kind == tr.APPLICATION_DATA:
             self._plaintext(direction, content)
+
+    def _decrypt(self, direction: str, reader, header: bytes, fragment: bytes) -> tuple[int, bytes]:
+        """One record; a record that fails still used a sequence number. TLS 1.3: if the Finished was damaged,
+        the records after it are under the application key already, so that key is tried too."""
+        try:
+            return reader.decrypt(header, fragment)
+        except ValueError:
+            reader.seq += 1
+            pending = self.next_secret[direction]
+            if pending is None:
+                raise
+        from tutor.trace.tls_decrypt import Tls13Reader
+        candidate = Tls13Reader(self.suite, pending)
+        result = candidate.decrypt(header, fragment)           # raises DecryptError when it is not that key either
+        self.readers[direction], self.next_secret[direction] = candidate, None
+        return result
 
     def _before_keys(self, direction: str, kind: int, fragment: bytes) -> None:
         """Before the ServerHello: an alert ends the handshake; client data is TLS 1.3 early data (0-RTT)."""

@@ -354,3 +354,37 @@ def test_a_damaged_finished_does_not_lose_the_rest_of_the_session(capsys, tmp_pa
     code, out, _ = trace(capsys, str(damaged), "--keylog", str(DATA / f"{name}.keys"))
     assert code == 0 and sum("a client TLS record did not decrypt" in line for line in out.splitlines()) == 1
     assert "C~ ehlo fixture.test" in out and "PLAIN as 'tim': success" in out
+
+
+EMBEDDED = DATA / "starttls_tls13_aes256gcm_embedded.pcapng"     # editcap --inject-secrets (README.md)
+
+
+def test_keys_embedded_in_a_pcapng_are_used_without_keylog(capsys):
+    code, out, err = trace(capsys, str(EMBEDDED))
+    assert code == 0 and err == ""
+    assert f"TLS 1.3, TLS_AES_256_GCM_SHA384: decrypted with the key log embedded in {EMBEDDED}." in out
+    assert "C~ AUTH PLAIN ********" in out and "PLAIN as 'tim': success" in out
+
+
+def test_embedded_keys_without_cryptography_are_one_line_and_the_rest_is_read(capsys, monkeypatch):
+    monkeypatch.setattr(tls_keys, "has_cryptography", lambda: False)
+    code, out, err = trace(capsys, "--summary", str(EMBEDDED))
+    assert code == 0 and out.rstrip().endswith("no AUTH before STARTTLS; the rest is encrypted")
+    assert err == (f"smtp-tutor trace: {EMBEDDED} embeds TLS keys (a pcapng Decryption Secrets Block); to decrypt "
+                   "with them: pip install 'smtp-auth-tutor[tls]'\n")
+
+
+def test_embedded_secrets_that_are_not_a_key_log_are_one_line(capsys, tmp_path):
+    data = EMBEDDED.read_bytes()
+    at = int.from_bytes(data[4:8], "little")                  # after the Section Header Block: editcap's DSB
+    assert int.from_bytes(data[at:at + 4], "little") == 10    # Decryption Secrets Block; secrets type "TLSK"
+    assert data[at + 8:at + 12] == (0x544C534B).to_bytes(4, "little")
+    size = int.from_bytes(data[at + 12:at + 16], "little")
+    hostile = bytearray(data)
+    hostile[at + 16:at + 16 + size] = (b"\x00\x1b[2J" * size)[:size]
+    path = tmp_path / "hostile.pcapng"
+    path.write_bytes(bytes(hostile))
+    code, out, err = trace(capsys, "--summary", str(path))
+    assert code == 0 and "\x1b" not in err and err.count("\n") == 1
+    assert "embeds TLS keys (a pcapng Decryption Secrets Block), not used:" in err and "binary data" in err
+    assert out.rstrip().endswith("no AUTH before STARTTLS; the rest is encrypted")

@@ -16,11 +16,12 @@ from typing import Iterator
 from tutor.protocol.framing import AUTH_LINE_LIMIT
 from tutor.trace import netpkt, sniff
 from tutor.trace.ipfrag import MAX_DATAGRAMS, Fragment, Reassembler
-from tutor.trace.pcapfile import is_capture, packets
+from tutor.trace.pcapfile import Secrets, is_capture, packets
 from tutor.trace.records import Bad, Begin, End, Mark, Record, Wire
 from tutor.trace.source import Source
 from tutor.trace.tcpflow import GAP, Half
 from tutor.trace.tls_flow import TlsFlow
+from tutor.trace import tls_keys
 from tutor.trace.tls_keys import KeyLog
 
 __all__ = ["is_capture", "read"]
@@ -264,6 +265,10 @@ def read(src: Source, keylog: KeyLog | None = None) -> Iterator[Record]:
     for packet in packets(src):
         if isinstance(packet, Bad):
             yield packet
+            continue
+        if type(packet) is Secrets:                 # TLS keys embedded in a pcapng: used as with --keylog
+            reader.keylog, bad = tls_keys.embedded(reader.keylog, packet, src.name)
+            yield from ([bad] if bad else [])
             continue
         number += 1
         seg = segment(packet[1], packet[2], packet[3])

@@ -9,6 +9,7 @@ import os
 import re
 
 from tutor.errors import InputError
+from tutor.trace.records import Bad
 
 MAX_BYTES = 64 * 1024 * 1024        # about 300,000 TLS 1.3 sessions; a bigger log is refused, not half-read
 MAX_LINE = 1024                     # the longest real line is under 250 octets
@@ -37,6 +38,12 @@ class KeyLog:
 
     def secrets(self, client_random: bytes) -> dict[str, bytes]:
         return self._by_random.get(client_random, {})
+
+    def merged(self, other: "KeyLog") -> "KeyLog":
+        """A new KeyLog with the keys of both (this one's win); named after both."""
+        both = KeyLog(f"{self.name} + {other.name}")
+        both._by_random = {**other._by_random, **self._by_random}
+        return both
 
 
 def _too_big(name: str) -> InputError:
@@ -68,13 +75,33 @@ def parse(data: bytes, name: str) -> KeyLog:
     return log
 
 
-def require_cryptography() -> None:
-    """The ciphers come from the optional `cryptography` package: without it, one line on how to install it."""
+def has_cryptography() -> bool:
+    """The ciphers come from the optional `cryptography` package (the tls extra)."""
     try:
         import cryptography.hazmat.primitives.ciphers.aead  # noqa: F401
     except ImportError:
+        return False
+    return True
+
+
+def require_cryptography() -> None:
+    """--keylog without the `cryptography` package: one line on how to install it."""
+    if not has_cryptography():
         from tutor.explain import text
-        raise InputError(text("trace_tls.cli.no-cryptography")) from None
+        raise InputError(text("trace_tls.cli.no-cryptography"))
+
+
+def embedded(current: KeyLog | None, data: bytes, capture: str) -> tuple[KeyLog | None, Bad | None]:
+    """Keys a pcapng carries (Decryption Secrets Block) added to --keylog's (or used alone); a Bad record (one
+    line) when they cannot be used: no cryptography package, or not a key log."""
+    from tutor.explain import text
+    if not has_cryptography():
+        return current, Bad(capture, text("trace_tls.cli.embedded-no-cryptography", capture=capture))
+    try:
+        keys = parse(bytes(data), f"embedded in {capture}")
+    except InputError as exc:
+        return current, Bad(capture, text("trace_tls.cli.embedded-unusable", capture=capture, why=str(exc)))
+    return (keys if current is None else current.merged(keys)), None
 
 
 def read(path: str) -> KeyLog:

@@ -172,6 +172,14 @@ def make(name: str, serve_ports: tuple[int, int], work: Path) -> None:
     print(f"{pcap.name}: {pcap.stat().st_size} bytes, {keylog.name}: {len(keylog.read_text().splitlines())} lines")
 
 
+def embed(name: str) -> None:
+    """The keys put inside a pcapng copy of a capture, as Wireshark's editcap does (Decryption Secrets Block)."""
+    out = HERE / f"{name}_embedded.pcapng"
+    subprocess.run(["editcap", "--inject-secrets", f"tls,{HERE / (name + '.keys')}", str(HERE / f"{name}.pcap"),
+                    str(out)], check=True, timeout=WAIT)
+    print(f"{out.name}: {out.stat().st_size} bytes (editcap --inject-secrets)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=sorted(CASES))
@@ -185,6 +193,8 @@ def main() -> int:
             wait_for(lambda: port_open(plain) and port_open(implicit), "smtp-tutor serve")
             for name in [args.only] if args.only else CASES:
                 make(name, (plain, implicit), Path(tmp))
+            if args.only in (None, "starttls_tls13_aes256gcm"):
+                embed("starttls_tls13_aes256gcm")
         finally:
             server.terminate()
             server.wait(timeout=WAIT)

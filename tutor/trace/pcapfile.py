@@ -121,7 +121,7 @@ def _pcapng(src: Source) -> Iterator[Packet | Bad]:
                             f"read {count} packets")
 
 
-def _block(kind: int, body: bytes, endian: str, interfaces: list) -> Packet | None:
+def _block(kind: int, body: bytes, endian: str, interfaces: list) -> Packet | Secrets | None:
     if kind == 1 and len(body) >= 8:                           # Interface Description Block
         linktype = struct.unpack_from(endian + "H", body, 0)[0]
         interfaces.append((linktype, _tsresol(body[8:], endian)))

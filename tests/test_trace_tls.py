@@ -388,3 +388,25 @@ def test_embedded_secrets_that_are_not_a_key_log_are_one_line(capsys, tmp_path):
     assert code == 0 and "\x1b" not in err and err.count("\n") == 1
     assert "embeds TLS keys (a pcapng Decryption Secrets Block), not used:" in err and "binary data" in err
     assert out.rstrip().endswith("no AUTH before STARTTLS; the rest is encrypted")
+
+
+def _tcp_payload_total(capture: bytes) -> int:
+    """All TCP payload octets of a classic pcap (Ethernet, IPv4), counted here from the headers."""
+    at, total = 24, 0
+    while at + 16 <= len(capture):
+        incl = struct.unpack_from("<I", capture, at + 8)[0]
+        ip = at + 16 + 14
+        tcp = ip + (capture[ip] & 0x0F) * 4
+        total += int.from_bytes(capture[ip + 2:ip + 4], "big") - (tcp - ip) - (capture[tcp + 12] >> 4) * 4
+        at += 16 + incl
+    return total
+
+
+def test_summary_says_no_key_with_the_octets(capsys):
+    name, other = "implicit_tls12_chacha20", DATA / "starttls_tls12_aes128gcm.keys"
+    octets = _tcp_payload_total((DATA / f"{name}.pcap").read_bytes())    # implicit TLS: every octet is TLS
+    random = (DATA / f"{name}.keys").read_text().split("CLIENT_RANDOM ")[1][:16]
+    code, out, _ = trace(capsys, "--summary", str(DATA / f"{name}.pcap"), "--keylog", str(other))
+    assert code == 0
+    assert out.rstrip().endswith(f"  encrypted, {octets} bytes; no key for this session in {other} (client random "
+                                 f"{random}…)")

@@ -80,6 +80,9 @@ class Observer(PartialSessions):
             self.report.evicted = True
         elif mark.key == "trace.mark.encrypted-bytes":
             self.report.encrypted_octets = int(mark.params.get("octets", 0))
+        elif mark.key.startswith("trace_tls.mark.") and "octets" in mark.params:   # --keylog's last word (tls_flow)
+            self.report.encrypted_octets = int(mark.params["octets"])
+            self.report.tls_note = Note(mark.key, dict(mark.params))
         elif mark.key in ("trace.mark.encrypted", "trace.mark.implicit-tls"):
             self.report.encrypted = True
             self.done = True

@@ -78,6 +78,7 @@ class SessionReport:
     starttls: bool = False               # STARTTLS was accepted
     encrypted: bool = False              # the capture holds only ciphertext after some point
     encrypted_octets: int = 0            # how much ciphertext followed
+    tls_note: Note | None = None         # trace --keylog: what the key log did for this TLS (tutor.trace.tls_flow)
     evicted: bool = False                # reported early (bounded memory); any rest follows as a continuation
     problems: list[Note] = field(default_factory=list)
     dropped_rows: int = 0                # rows not kept (bounded memory)

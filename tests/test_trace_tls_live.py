@@ -189,3 +189,12 @@ def test_starttls_typed_in_the_shell_is_logged_and_read_back(tmp_path, capture):
     [attempt] = report.attempts
     assert report.starttls and (attempt.user, attempt.password, attempt.result, attempt.keylog) == \
         ("tim", "tanstaaftanstaaf", "success", True)
+
+
+def test_connect_with_an_unusable_key_log_stops_before_the_network(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "tutor", "connect", "192.0.2.1:465", "--tls", "--keylog",
+                           str(tmp_path), "--batch"], input=b"", capture_output=True, timeout=WAIT * 3, cwd=ROOT,
+                          check=False, env={k: v for k, v in os.environ.items() if k != "SSLKEYLOGFILE"})
+    assert done.returncode == 2
+    lines = done.stderr.decode().splitlines()
+    assert len(lines) == 1 and str(tmp_path) in lines[0] and "Traceback" not in lines[0]

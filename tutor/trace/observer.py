@@ -46,6 +46,7 @@ class Observer(PartialSessions):
         self._logged: Attempt | None = None                # the exchange a log is telling about
         self._logged_payloads = 0
         self.done = False                                  # encrypted from here on: feed nothing more
+        self._keylog = False                               # the TLS was decrypted with a key log (tls_flow)
 
     # ---- input --------------------------------------------------------------------------------------
     def line(self, direction: str, data: bytes, where: str = "", t: float | None = None,
@@ -69,12 +70,19 @@ class Observer(PartialSessions):
         if mark.key == "trace.mark.no-greeting" and not self._server_seen:
             self._missing_greeting()
             return
-        if mark.key == "trace.mark.tls-started":
+        if mark.key == "trace_tls.mark.decrypting":           # a key log opened the TLS: read on (tls_flow)
+            self.done, self._keylog, self.report.encrypted = False, True, False
+            if self._conn.state is State.TLS_PENDING:
+                self._tls_started()
+        elif mark.key == "trace.mark.tls-started":
             self._tls_started()
         elif mark.key == "trace.mark.evicted":
             self.report.evicted = True
         elif mark.key == "trace.mark.encrypted-bytes":
             self.report.encrypted_octets = int(mark.params.get("octets", 0))
+        elif mark.key.startswith("trace_tls.mark.") and "octets" in mark.params:   # --keylog's last word (tls_flow)
+            self.report.encrypted_octets = int(mark.params["octets"])
+            self.report.tls_note = Note(mark.key, dict(mark.params))
         elif mark.key in ("trace.mark.encrypted", "trace.mark.implicit-tls"):
             self.report.encrypted = True
             self.done = True
@@ -224,7 +232,7 @@ class Observer(PartialSessions):
         if parsed is None:
             row.notes.append(note("note.cut-line" if cut else "problem.auth-no-mechanism"))
             return
-        self._attempt = Attempt(parsed.mechanism, row.where, self._tls)
+        self._attempt = Attempt(parsed.mechanism, row.where, self._tls, keylog=self._keylog)
         self._payloads = 0
         self.report.attempts.append(self._attempt)
         caps = self._conn.capabilities

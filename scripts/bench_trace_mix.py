@@ -131,7 +131,8 @@ def _noise(n: int, rng: random.Random) -> Flow:
                  ("S", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2000\r\n\r\n"
                        + bytes(rng.getrandbits(8) for _ in range(2000)))]
         return Flow(client, (bytes([93, 184, 216, 34]), 80), lines, True)
-    lines = [("C", b"\x16\x03\x01\x00\xc8\x01" + rng.randbytes(200)), ("S", b"\x16\x03\x03\x00\x5a\x02" + rng.randbytes(90)),
+    lines = [("C", b"\x16\x03\x01\x00\xc8\x01" + rng.randbytes(200)),
+             ("S", b"\x16\x03\x03\x00\x5a\x02" + rng.randbytes(90)),
              ("C", b"\x17\x03\x03\x04\x00" + rng.randbytes(1024)), ("S", b"\x17\x03\x03\x08\x00" + rng.randbytes(2048))]
     return Flow(client, (bytes([198, 51, 100, 7]), 443), lines, True)
 

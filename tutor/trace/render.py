@@ -16,7 +16,8 @@ from tutor.trace import crack, findings
 from tutor.trace.report import SECRET_PARAMS, Row, SessionReport
 
 MASK = "********"
-LEAKS = ("password", "password-cut", "cracked", "offline", "token", "scram-offline", "scram-cracked", "in-log")
+LEAKS = ("password", "password-cut", "cracked", "offline", "token", "scram-offline", "scram-cracked", "in-log",
+         "mechs:digest-cracked", "mechs:ntlm-cracked", "mechs:ntlm-offline")
 Fragment = tuple[str, str]
 Line = list[Fragment]
 _ROW_KIND = {"command": "client", "reply": "server", "auth": "auth", "data": "data", "mark": "mark",
@@ -103,10 +104,17 @@ def summary(report: SessionReport, opts: Options) -> Line:
         shown = (secret if opts.reveal else MASK) if secret is not None else ""
         parts += [("client", f"{attempt.mechanism or '?'} {attempt.user or '?'} "),
                   ("finding" if attempt.result == "success" else "problem", attempt.result)]
-        said = explain.text(f"trace.summary.{leak}", password=shown)
+        said = leak_text(leak, shown)
         if said:
             parts.append(("leak" if leak in LEAKS else "note", " " + said))
     return parts
+
+
+def leak_text(leak: str, shown: str = "") -> str:
+    """The words for a findings.leak key: `mechs:x` keys are under mechs.summary, the others trace.summary."""
+    if leak.startswith("mechs:"):
+        return explain.text(f"mechs.summary.{leak.removeprefix('mechs:')}", password=shown)
+    return explain.text(f"trace.summary.{leak}", password=shown)
 
 
 def hashcat_lines(report: SessionReport) -> Iterator[str]:

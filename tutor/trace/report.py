@@ -52,6 +52,7 @@ class Attempt:
     scram: dict = field(default_factory=dict)   # SCRAM: kind ("client-first"...) -> the decoded message
     token: str | None = None             # XOAUTH2 / OAUTHBEARER: the bearer token (masked unless --reveal)
     cut: bool = False                    # the capture cut a credential line of this exchange short
+    exchange: dict = field(default_factory=dict)   # DIGEST-MD5 / NTLM / GSSAPI: decoded fields (tutor.trace.mechs)
 
     @property
     def crackable(self) -> bool:

@@ -1,0 +1,63 @@
+"""The tracer on DIGEST-MD5, NTLM and GSSAPI exchanges: decode, findings, --password/--wordlist, exports.
+
+The DIGEST-MD5 session is RFC 2831 §4's example exchange (user chris, password secret) in an SMTP dialogue.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from tutor.trace import crack, findings, render
+from tutor.trace.pipeline import trace_bytes
+
+B = lambda data: base64.b64encode(data).decode()    # noqa: E731
+CHALLENGE = b'realm="elwood.innosoft.com",nonce="OA6MG9tEQGm2hh",qop="auth",algorithm=md5-sess,charset=utf-8'
+RESPONSE = (b'charset=utf-8,username="chris",realm="elwood.innosoft.com",nonce="OA6MG9tEQGm2hh",nc=00000001,'
+            b'cnonce="OA6MHXh6VqTrRk",digest-uri="imap/elwood.innosoft.com",'
+            b'response=d388dad90d4bbd760a152321f2143af7,qop=auth')
+DIGEST_SESSION = (f"S: 220 mail.example ESMTP\nC: EHLO laptop.example\nS: 250-mail.example\nS: 250 AUTH DIGEST-MD5\n"
+                  f"C: AUTH DIGEST-MD5\nS: 334 {B(CHALLENGE)}\nC: {B(RESPONSE)}\n"
+                  f"S: 334 {B(b'rspauth=ea40f60335c427b5527b84dbabcdfffd')}\nC: \nS: 235 2.7.0 ok\n").encode()
+
+
+def traced(data: bytes):
+    return trace_bytes(data, "t", "rfc")[0]
+
+
+def test_digest_md5_fields_findings_and_john_line():
+    report = traced(DIGEST_SESSION)
+    attempt = report.attempts[0]
+    assert (attempt.mechanism, attempt.user, attempt.result) == ("DIGEST-MD5", "chris", "success")
+    assert attempt.password is None
+    keys = [n.key for n in findings.findings(report)]
+    assert "mechs.finding.digest-offline" in keys and "mechs.finding.digest-rspauth" in keys
+    assert "Historic (RFC 6331)" in " ".join(n.text() for n in findings.findings(report))
+    assert crack.hashcat_line(attempt) == ("$DIGEST-MD5$chris$elwood.innosoft.com$OA6MG9tEQGm2hh$"
+                                           "imap/elwood.innosoft.com$OA6MHXh6VqTrRk$00000001$auth$"
+                                           "d388dad90d4bbd760a152321f2143af7")
+    summary = render.plain(render.summary(report, render.Options()))
+    assert "DIGEST-MD5 chris success" in summary and "offline" in summary and "password in clear" not in summary
+
+
+def test_digest_md5_password_and_wordlist(tmp_path):
+    attempt = traced(DIGEST_SESSION).attempts[0]
+    crack.apply(attempt, "nope")
+    assert attempt.cracked is None and attempt.crack_tried == 1
+    words = tmp_path / "words"
+    words.write_bytes(b"a\r\nb\nsecret\nc\n")
+    crack.apply(attempt, None, str(words))
+    assert attempt.cracked == "secret" and attempt.crack_tried == 4
+
+
+def test_digest_md5_password_verification_in_the_summary():
+    report = traced(DIGEST_SESSION)
+    crack.apply(report.attempts[0], "secret")
+    assert "DIGEST-MD5 cracked: ********" in render.plain(render.summary(report, render.Options()))
+    assert "secret" in render.plain(render.summary(report, render.Options(reveal=True)))
+
+
+def test_a_hostile_digest_message_is_a_note_not_a_traceback():
+    bad = DIGEST_SESSION.replace(B(RESPONSE).encode(), B(b'username="\x1b]0;PWNED\x07",nonce="open').encode())
+    report = traced(bad)
+    text = "\n".join(render.plain(line) for line in render.listing(report, render.Options()))
+    assert "not a valid DIGEST-MD5 message" in text and "\x1b" not in text and "\x07" not in text

@@ -61,3 +61,40 @@ def test_a_hostile_digest_message_is_a_note_not_a_traceback():
     report = traced(bad)
     text = "\n".join(render.plain(line) for line in render.listing(report, render.Options()))
     assert "not a valid DIGEST-MD5 message" in text and "\x1b" not in text and "\x07" not in text
+
+
+# --- NTLM: MS-NLMP §4.2.4's NTLMv2 exchange (user User, domain Domain, password Password) in AUTH NTLM ---
+from test_sasl_ntlm import SERVER_CHALLENGE, V2_RESPONSE, authenticate, challenge  # noqa: E402
+
+NEGOTIATE = bytes.fromhex("4e544c4d5353500001000000078208a2000000000000000000000000000000000000000000000000")[:32]
+NTLM_AUTH = authenticate("User", "Domain", "COMPUTER", b"\x00" * 24, V2_RESPONSE)
+NTLM_SESSION = (f"S: 220 exchange.example ESMTP\nC: EHLO laptop\nS: 250-exchange.example\nS: 250 AUTH NTLM LOGIN\n"
+                f"C: AUTH NTLM {B(NEGOTIATE)}\nS: 334 {B(challenge(SERVER_CHALLENGE))}\nC: {B(NTLM_AUTH)}\n"
+                f"S: 535 5.7.3 Authentication unsuccessful\n").encode()
+
+
+def test_ntlm_session_decoded_with_findings_and_hashcat_5600_line():
+    report = traced(NTLM_SESSION)
+    attempt = report.attempts[0]
+    assert (attempt.mechanism, attempt.user, attempt.result, attempt.password) == ("NTLM", "User", "failure", None)
+    text = "\n".join(render.plain(line) for line in render.listing(report, render.Options()))
+    assert "NTLM authenticate" in text and "workstation COMPUTER" in text and "NTLMv2" in text
+    assert "server challenge 0123456789abcdef" in text
+    keys = [n.key for n in findings.findings(report)]
+    assert {"mechs.finding.ntlm-offline", "mechs.finding.ntlm-relay"} <= set(keys)
+    assert crack.hashcat_line(attempt) == f"User::Domain:0123456789abcdef:{V2_RESPONSE[:16].hex()}:{V2_RESPONSE[16:].hex()}"
+    summary = render.plain(render.summary(report, render.Options()))
+    assert "NTLM User failure" in summary and "relay" in summary and "password in clear" not in summary
+
+
+def test_ntlm_password_check():
+    attempt = traced(NTLM_SESSION).attempts[0]
+    crack.apply(attempt, "Password")
+    assert attempt.cracked == "Password"
+
+
+def test_ntlm_hostile_offsets_are_a_note_not_a_traceback():
+    bad = NTLM_AUTH[:36] + bytes.fromhex("0800080000ffffff") + NTLM_AUTH[44:]
+    report = traced(NTLM_SESSION.replace(B(NTLM_AUTH).encode(), B(bad).encode()))
+    text = "\n".join(render.plain(line) for line in render.listing(report, render.Options()))
+    assert "not a valid NTLM message" in text and "points outside the message" in text

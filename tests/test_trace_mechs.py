@@ -98,3 +98,23 @@ def test_ntlm_hostile_offsets_are_a_note_not_a_traceback():
     report = traced(NTLM_SESSION.replace(B(NTLM_AUTH).encode(), B(bad).encode()))
     text = "\n".join(render.plain(line) for line in render.listing(report, render.Options()))
     assert "not a valid NTLM message" in text and "points outside the message" in text
+
+
+# --- GSSAPI: a Kerberos AP-REQ built by tests/test_sasl_gssapi.token() ---
+from test_sasl_gssapi import token  # noqa: E402
+
+GSSAPI_SESSION = (f"S: 220 mail.example.org ESMTP\nC: EHLO laptop\nS: 250-mail.example.org\nS: 250 AUTH GSSAPI\n"
+                  f"C: AUTH GSSAPI {B(token())}\nS: 334 {B(b'AP-REP-ish')}\nC: \nS: 334 {B(bytes(4))}\n"
+                  f"C: {B(bytes(4))}\nS: 235 2.7.0 ok\n").encode()
+
+
+def test_gssapi_clear_fields_and_what_cannot_be_seen():
+    report = traced(GSSAPI_SESSION)
+    attempt = report.attempts[0]
+    assert (attempt.mechanism, attempt.result, attempt.password) == ("GSSAPI", "success", None)
+    text = "\n".join(render.plain(line) for line in render.listing(report, render.Options()))
+    assert "realm EXAMPLE.ORG; service principal smtp/mail.example.org" in text
+    assert "aes256-cts-hmac-sha1-96" in text and "encrypted" in text
+    assert "mechs.finding.gssapi-seen" in [n.key for n in findings.findings(report)]
+    summary = render.plain(render.summary(report, render.Options()))
+    assert "Kerberos ticket: no password on the wire" in summary and crack.hashcat_line(attempt) is None

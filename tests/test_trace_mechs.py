@@ -118,3 +118,77 @@ def test_gssapi_clear_fields_and_what_cannot_be_seen():
     assert "mechs.finding.gssapi-seen" in [n.key for n in findings.findings(report)]
     summary = render.plain(render.summary(report, render.Options()))
     assert "Kerberos ticket: no password on the wire" in summary and crack.hashcat_line(attempt) is None
+
+
+# --- --summary --by user|ip: a brute-force triage tally (a pcap built by tests/trace_pcapgen.py) ---
+import json  # noqa: E402
+
+import trace_pcapgen as gen  # noqa: E402
+from tutor.cli import main  # noqa: E402
+
+
+def login_session(user: str, password: str, ok: bool) -> list[tuple[str, bytes]]:
+    return [("S", b"220 mx ESMTP\r\n"), ("C", b"EHLO x\r\n"), ("S", b"250 AUTH PLAIN LOGIN\r\n"),
+            ("C", b"AUTH LOGIN\r\n"), ("S", b"334 VXNlcm5hbWU6\r\n"), ("C", B(user.encode()).encode() + b"\r\n"),
+            ("S", b"334 UGFzc3dvcmQ6\r\n"), ("C", B(password.encode()).encode() + b"\r\n"),
+            ("S", b"235 2.7.0 ok\r\n" if ok else b"535 5.7.8 no\r\n"), ("C", b"QUIT\r\n"), ("S", b"221 bye\r\n")]
+
+
+def brute_force_capture(tmp_path):
+    packets = []
+    for port, (ip, user, ok) in enumerate([("198.51.100.7", "admin", False), ("198.51.100.7", "admin", False),
+                                           ("198.51.100.7", "root", False), ("203.0.113.5", "tim", True),
+                                           ("198.51.100.7", "admin", True)], 40100):
+        packets += gen.conversation(login_session(user, "guess", ok), client=(ip, port))
+    path = tmp_path / "brute.pcap"
+    path.write_bytes(gen.pcap([gen.link(1, p) for p in packets]))
+    return path
+
+
+def test_by_user_tally(tmp_path, capsys):
+    assert main(["trace", "--by", "user", "--color", "never", str(brute_force_capture(tmp_path))]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["AUTH attempts by user:", "  admin  2 failed, 1 succeeded", "  root  1 failed, 0 succeeded",
+                   "  tim  0 failed, 1 succeeded"]
+
+
+def test_by_ip_tally_with_summary_in_json(tmp_path, capsys):
+    assert main(["trace", "--summary", "--by", "ip", "--format", "json", str(brute_force_capture(tmp_path))]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 6 and lines[-1] == {"by": "ip", "tally": [
+        {"key": "198.51.100.7", "success": 1, "failure": 3, "other": 0, "users": ["admin", "root"]},
+        {"key": "203.0.113.5", "success": 1, "failure": 0, "other": 0, "users": ["tim"]}]}
+
+
+# --- redacted recordings: the user name survives, and no "password sent" for mechanisms that send none ---
+from tutor.trace.transcript import Entry, Recorder  # noqa: E402
+
+
+def record(path, lines):
+    with Recorder(path) as recorder:
+        recorder.session("mx")
+        for direction, data, secret in lines:
+            recorder.add(Entry(direction, data, secret=secret))
+
+
+def test_a_redacted_cram_md5_recording_keeps_the_user_and_claims_no_password(tmp_path, capsys):
+    answer = b"tim b913a602c7eda7a495b4e6e7334d3890"           # RFC 2195 §2: the example exchange
+    path = tmp_path / "cram.jsonl"
+    record(path, [("S", b"220 mx", False), ("C", b"EHLO x", False), ("S", b"250 AUTH CRAM-MD5", False),
+                  ("C", b"AUTH CRAM-MD5", False), ("S", b"334 " + B(b"<1896.697170952@postoffice.reston.mci.net>").encode(), False),
+                  ("C", B(answer).encode(), True), ("S", b"235 ok", False)])
+    text = path.read_text()
+    assert '"user": "tim"' in text and B(answer) not in text and "b913a602" not in text
+    assert main(["trace", "--summary", "--color", "never", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "CRAM-MD5 tim success" in out and "password sent" not in out and "no password was sent" in out
+
+
+def test_a_redacted_plain_recording_keeps_the_user_and_says_the_password_was_sent(tmp_path, capsys):
+    path = tmp_path / "plain.jsonl"
+    record(path, [("S", b"220 mx", False), ("C", b"EHLO x", False), ("S", b"250 AUTH PLAIN", False),
+                  ("C", b"AUTH PLAIN " + B(b"\x00tim\x00tanstaaftanstaaf").encode(), True), ("S", b"235 ok", False)])
+    assert "tanstaaf" not in path.read_text() and '"user": "tim"' in path.read_text()
+    assert main(["trace", "--summary", "--color", "never", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "PLAIN tim success password sent, not in this record (redacted)" in out

@@ -117,6 +117,21 @@ def leak_text(leak: str, shown: str = "") -> str:
     return explain.text(f"trace.summary.{leak}", password=shown)
 
 
+def tally_lines(tally) -> list[Line]:
+    """`--by user|ip`: a heading, then per key its failures, successes and other ends (tutor.trace.tally)."""
+    out: list[Line] = [[("heading", explain.text(f"mechs.tally.heading-{tally.by}"))]]
+    for key, count in tally.rows():
+        line: Line = [("client", f"  {key}  "), ("problem" if count.failure else "note",
+                                                 explain.text("mechs.tally.failures", count=count.failure)),
+                      ("note", ", "), ("finding", explain.text("mechs.tally.successes", count=count.success))]
+        if count.other:
+            line.append(("note", ", " + explain.text("mechs.tally.other", count=count.other)))
+        if count.users:
+            line.append(("note", "  " + explain.text("mechs.tally.users", users=" ".join(sorted(count.users)))))
+        out.append(line)
+    return out
+
+
 def hashcat_lines(report: SessionReport) -> Iterator[str]:
     for attempt in report.attempts:
         line = crack.hashcat_line(attempt)

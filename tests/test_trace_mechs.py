@@ -192,3 +192,62 @@ def test_a_redacted_plain_recording_keeps_the_user_and_says_the_password_was_sen
     assert main(["trace", "--summary", "--color", "never", str(path)]) == 0
     out = capsys.readouterr().out
     assert "PLAIN tim success password sent, not in this record (redacted)" in out
+
+
+# --- a real DIGEST-MD5 client: gsasl against tests/data/mechs/digest_loopback.py ---
+# Fixture tests/data/mechs/gsasl-digest-md5.txt was made by running (gsasl 2.x, Debian package):
+#   python tests/data/mechs/digest_loopback.py PORTFILE tests/data/mechs/gsasl-digest-md5.txt &
+#   gsasl --smtp --no-starttls --mechanism DIGEST-MD5 -a tim -p tanstaaftanstaaf --realm mx.lab.example \
+#         --service smtp --hostname mx.lab.example --quiet 127.0.0.1 $(cat PORTFILE) </dev/null
+# gsasl computed the response and accepted the server's rspauth (it went on to 235 and QUIT).
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+DATA = Path(__file__).parent / "data" / "mechs"
+
+
+def test_gsasl_fixture_password_check_rspauth_and_john_line(capsys):
+    fixture = str(DATA / "gsasl-digest-md5.txt")
+    assert main(["trace", "--password", "tanstaaftanstaaf", "--color", "never", fixture]) == 0
+    out = capsys.readouterr().out
+    assert "DIGEST-MD5 as 'tim': success" in out and "confirmed against the DIGEST-MD5 response: ********" in out
+    assert "rspauth checked against the password: it matches" in out
+    assert main(["trace", "--hashcat", fixture]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("$DIGEST-MD5$tim$mx.lab.example$OA6MG9tEQGm2hh$smtp/mx.lab.example$")
+    from tutor.sasl import digest_md5
+    from test_sasl_digest_md5 import john
+    assert digest_md5.matches(john(line), b"tanstaaftanstaaf")
+
+
+def test_gsasl_live_against_the_digest_server(tmp_path):
+    if shutil.which("gsasl") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("gsasl is required under CI")
+        pytest.skip("gsasl not installed")
+    port_file, transcript = tmp_path / "port", tmp_path / "session.txt"
+    server = subprocess.Popen([sys.executable, str(DATA / "digest_loopback.py"), str(port_file), str(transcript)])
+    try:
+        deadline = time.monotonic() + 10
+        while not (port_file.exists() and port_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        result = subprocess.run(["gsasl", "--smtp", "--no-starttls", "--mechanism", "DIGEST-MD5", "-a", "tim",
+                                 "-p", "tanstaaftanstaaf", "--realm", "mx.lab.example", "--service", "smtp",
+                                 "--hostname", "mx.lab.example", "--quality-of-protection=qop-auth", "--quiet",
+                                 "127.0.0.1", port_file.read_text()], stdin=subprocess.DEVNULL,
+                                capture_output=True, timeout=20)
+        server.wait(timeout=20)
+    finally:
+        server.kill()
+    assert result.returncode == 0, result.stderr
+    report = traced(transcript.read_bytes())
+    attempt = report.attempts[0]
+    assert (attempt.mechanism, attempt.user, attempt.result) == ("DIGEST-MD5", "tim", "success")
+    crack.apply(attempt, "tanstaaftanstaaf")
+    assert attempt.cracked == "tanstaaftanstaaf" and attempt.exchange["rspauth_ok"] is True

@@ -29,7 +29,15 @@ def apply(attempt: Attempt, password: str | None, words: Iterable[bytes] | None)
         attempt.crack_tried += 1
         if digest_md5.matches(fields, word):
             attempt.cracked = word.decode("utf-8", "replace")
+            _check_rspauth(attempt, fields, word)
             return
+
+
+def _check_rspauth(attempt: Attempt, fields: dict, password: bytes) -> None:
+    """With the password known, is the server's rspauth right (RFC 2831 §2.1.3)? Kept as "rspauth_ok"."""
+    recorded = attempt.exchange.get("rspauth")
+    if isinstance(recorded, str):
+        attempt.exchange["rspauth_ok"] = digest_md5.rspauth_value(fields, password) == recorded.lower()
 
 
 def john_line(attempt: Attempt) -> str | None:

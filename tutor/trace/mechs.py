@@ -100,6 +100,8 @@ def findings(attempt: Attempt) -> list[Note]:
             out.append(_note("finding.digest-offline", user=user))
         if "rspauth" in ex:
             out.append(_note("finding.digest-rspauth"))
+        if "rspauth_ok" in ex:
+            out.append(_note("trace.digest-rspauth-ok" if ex["rspauth_ok"] else "trace.digest-rspauth-bad"))
     elif kind == "ntlm" and "authenticate" in ex:
         auth = ex["authenticate"]
         if offline(attempt) and not attempt.tls:

@@ -251,3 +251,49 @@ def test_gsasl_live_against_the_digest_server(tmp_path):
     assert (attempt.mechanism, attempt.user, attempt.result) == ("DIGEST-MD5", "tim", "success")
     crack.apply(attempt, "tanstaaftanstaaf")
     assert attempt.cracked == "tanstaaftanstaaf" and attempt.exchange["rspauth_ok"] is True
+
+
+# --- a real NTLM client: swaks (Authen::NTLM 1.09, Debian libauthen-ntlm-perl) against ntlm_loopback.py ---
+# Fixture tests/data/mechs/swaks-ntlm.txt was made by running:
+#   python tests/data/mechs/ntlm_loopback.py PORTFILE tests/data/mechs/swaks-ntlm.txt &
+#   swaks --server 127.0.0.1 --port $(cat PORTFILE) --auth NTLM --auth-user tim --auth-password tanstaaftanstaaf \
+#         --auth-extra domain=LAB --quit-after AUTH --helo laptop.lab.example
+# Authen::NTLM answers with an NTLMv1 response (24 bytes), so the export is a hashcat -m 5500 line.
+SWAKS_NTLM = DATA / "swaks-ntlm.txt"
+
+
+def test_swaks_ntlm_fixture_decoded_and_exported(capsys):
+    report = traced(SWAKS_NTLM.read_bytes())
+    attempt = report.attempts[0]
+    assert (attempt.mechanism, attempt.user, attempt.result) == ("NTLM", "tim", "failure")
+    assert attempt.exchange["authenticate"] == {"user": "tim", "domain": "LAB", "workstation": "tim",
+                                                "version": "NTLMv1"}
+    assert main(["trace", "--hashcat", str(SWAKS_NTLM)]) == 0
+    user, empty, domain, lm, nt, srv = capsys.readouterr().out.strip().split(":")
+    assert (user, empty, domain, srv) == ("tim", "", "LAB", "0123456789abcdef")
+    assert len(lm) == 48 and len(nt) == 48 and lm != nt          # hashcat 5500: lm (<=48 hex), nt (48 hex)
+
+
+def test_swaks_ntlm_live(tmp_path):
+    if shutil.which("swaks") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("swaks is required under CI")
+        pytest.skip("swaks not installed")
+    port_file, transcript = tmp_path / "port", tmp_path / "session.txt"
+    server = subprocess.Popen([sys.executable, str(DATA / "ntlm_loopback.py"), str(port_file), str(transcript)])
+    try:
+        deadline = time.monotonic() + 10
+        while not (port_file.exists() and port_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        result = subprocess.run(["swaks", "--server", "127.0.0.1", "--port", port_file.read_text(), "--auth", "NTLM",
+                                 "--auth-user", "tim", "--auth-password", "tanstaaftanstaaf", "--auth-extra",
+                                 "domain=LAB", "--quit-after", "AUTH", "--helo", "laptop.lab.example"],
+                                capture_output=True, timeout=20)
+        server.wait(timeout=20)
+    finally:
+        server.kill()
+    if b"Authen::NTLM" in result.stdout + result.stderr and os.environ.get("CI") != "true":
+        pytest.skip("swaks lacks Authen::NTLM (apt-get install libauthen-ntlm-perl)")
+    attempt = traced(transcript.read_bytes()).attempts[0]
+    assert (attempt.mechanism, attempt.user, attempt.exchange["authenticate"]["domain"]) == ("NTLM", "tim", "LAB")
+    assert crack.hashcat_line(attempt).startswith("tim::LAB:")

@@ -88,3 +88,18 @@ def test_simulated_server_refuses_a_wrong_password():
     client = digest_md5.DigestClient(Credentials("tim", "wrong"), cnonce="c")
     outcome = server.receive(client.respond(server.start(None).data))
     assert isinstance(outcome, Done) and not outcome.result.success and outcome.result.reason == "bad-password"
+
+
+def test_the_historic_profile_offers_it_and_the_autopilot_logs_in():
+    from tutor.repl.shell import Shell
+    out: list = []
+    shell = Shell(profile="historic", out=out.extend)
+    shell.start()
+    shell.pause = lambda *args: None
+    shell.handle("EHLO laptop.example")
+    assert "DIGEST-MD5" in shell.session.client.capabilities.auth_mechanisms
+    out.clear()
+    assert shell.handle(":auth DIGEST-MD5 tim tanstaaftanstaaf")
+    sent = [i.text for i in out if i.kind == "C"]
+    assert sent[0] == "AUTH DIGEST-MD5" and len(sent) == 3 and sent[2] == ""      # response, then rspauth's ack
+    assert shell.session.last_reply.code == 235 and shell.session.client.authenticated

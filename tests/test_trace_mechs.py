@@ -297,3 +297,40 @@ def test_swaks_ntlm_live(tmp_path):
     attempt = traced(transcript.read_bytes()).attempts[0]
     assert (attempt.mechanism, attempt.user, attempt.exchange["authenticate"]["domain"]) == ("NTLM", "tim", "LAB")
     assert crack.hashcat_line(attempt).startswith("tim::LAB:")
+
+
+# --- hostile input: mutated DIGEST-MD5 / NTLM / GSSAPI payloads through the whole tracer (seeded, bounded) ---
+import random  # noqa: E402
+
+
+
+def mutate(rng: random.Random, data: bytes) -> bytes:
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 6)):
+        op = rng.random()
+        if op < 0.5 and out:
+            out[rng.randrange(len(out))] = rng.randrange(256)
+        elif op < 0.75:
+            del out[rng.randrange(len(out) + 1):]
+        else:
+            at = rng.randrange(len(out) + 1)
+            out[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+    return bytes(out)
+
+
+@pytest.mark.parametrize("mechanism, server, client", [
+    ("DIGEST-MD5", CHALLENGE, RESPONSE),
+    ("NTLM", challenge(SERVER_CHALLENGE), NTLM_AUTH),
+    ("GSSAPI", b"", token()),
+])
+def test_mutated_payloads_never_raise_nor_print_raw_control_bytes(mechanism, server, client):
+    rng = random.Random(2026)
+    for _ in range(150):
+        session = (f"S: 220 mx\nC: EHLO x\nS: 250 AUTH {mechanism}\nC: AUTH {mechanism}\n"
+                   f"S: 334 {B(mutate(rng, server))}\nC: {B(mutate(rng, client))}\nS: 535 5.7.8 no\n").encode()
+        report = traced(session)
+        text = "\n".join(render.plain(line) for line in render.listing(report, render.Options(reveal=True)))
+        text += render.plain(render.summary(report, render.Options(reveal=True)))
+        assert not any(ord(c) < 32 and c != "\n" or ord(c) == 127 for c in text)
+        crack.apply(report.attempts[0], "x")
+        crack.hashcat_line(report.attempts[0])

@@ -89,5 +89,7 @@ def oid(value: bytes) -> str:
         if not octet & 0x80:
             arcs.append(current)
             current = 0
+    if not arcs or current:
+        raise InputError("DER: OBJECT IDENTIFIER ends inside an arc")
     first = min(arcs[0] // 40, 2)
     return ".".join(str(a) for a in [first, arcs[0] - 40 * first, *arcs[1:]])

@@ -135,7 +135,8 @@ def rspauth_value(fields: Mapping[str, str], password: bytes) -> str:
 
 
 def matches(fields: Mapping[str, str], password: bytes) -> bool:
-    return hmac.compare_digest(response_value(fields, password), fields.get("response", "").lower())
+    got = fields.get("response", "").lower().encode("utf-8", "replace")      # compare_digest: bytes, any input
+    return hmac.compare_digest(response_value(fields, password).encode("ascii"), got)
 
 
 def _quote(value: str) -> str:

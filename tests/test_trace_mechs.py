@@ -82,7 +82,8 @@ def test_ntlm_session_decoded_with_findings_and_hashcat_5600_line():
     assert "server challenge 0123456789abcdef" in text
     keys = [n.key for n in findings.findings(report)]
     assert {"mechs.finding.ntlm-offline", "mechs.finding.ntlm-relay"} <= set(keys)
-    assert crack.hashcat_line(attempt) == f"User::Domain:0123456789abcdef:{V2_RESPONSE[:16].hex()}:{V2_RESPONSE[16:].hex()}"
+    proof, blob = V2_RESPONSE[:16].hex(), V2_RESPONSE[16:].hex()
+    assert crack.hashcat_line(attempt) == f"User::Domain:0123456789abcdef:{proof}:{blob}"
     summary = render.plain(render.summary(report, render.Options()))
     assert "NTLM User failure" in summary and "relay" in summary and "password in clear" not in summary
 
@@ -175,7 +176,8 @@ def test_a_redacted_cram_md5_recording_keeps_the_user_and_claims_no_password(tmp
     answer = b"tim b913a602c7eda7a495b4e6e7334d3890"           # RFC 2195 §2: the example exchange
     path = tmp_path / "cram.jsonl"
     record(path, [("S", b"220 mx", False), ("C", b"EHLO x", False), ("S", b"250 AUTH CRAM-MD5", False),
-                  ("C", b"AUTH CRAM-MD5", False), ("S", b"334 " + B(b"<1896.697170952@postoffice.reston.mci.net>").encode(), False),
+                  ("C", b"AUTH CRAM-MD5", False),
+                  ("S", b"334 " + B(b"<1896.697170952@postoffice.reston.mci.net>").encode(), False),
                   ("C", B(answer).encode(), True), ("S", b"235 ok", False)])
     text = path.read_text()
     assert '"user": "tim"' in text and B(answer) not in text and "b913a602" not in text

@@ -24,7 +24,8 @@ N = "mechs.step.digest."
 def _split(data: bytes, limit: int) -> list[tuple[str, str]]:
     """`name=value, name="quoted \\" value"` pairs in order; InputError when malformed."""
     if len(data) > limit:
-        raise InputError(f"a DIGEST-MD5 message is at most {limit} bytes (RFC 2831 §2.1.1, §2.1.2); this one has {len(data)}")
+        raise InputError(f"a DIGEST-MD5 message is at most {limit} bytes (RFC 2831 §2.1.1, §2.1.2); "
+                         f"this one has {len(data)}")
     text = data.decode("utf-8", "replace")
     pairs: list[tuple[str, str]] = []
     at = 0

@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark `smtp-tutor serve` against aiosmtpd with an equivalent authenticator, in the same run.
 
-N concurrent clients each loop: connect, EHLO, AUTH (PLAIN / LOGIN / CRAM-MD5), QUIT. Reported: sessions
-per second, p50/p99 session latency, and serve/aiosmtpd ratio. Then 1,000 idle connections are held open
-and checked with NOOP. Each server runs in its own process; the load generator is this process (asyncio).
+N concurrent clients each loop: connect, EHLO, AUTH (PLAIN / LOGIN / CRAM-MD5 / SCRAM-SHA-256), QUIT.
+Reported: sessions per second, p50/p99 session latency, server CPU per session (user+sys of the server
+process, from /proc/PID/stat, over the sessions it completed in the run) and the serve/aiosmtpd ratios. Then
+1,000 idle connections are held open and checked with NOOP. Each server runs in its own process; the load
+generator is this process (asyncio).
+
+aiosmtpd has no SCRAM: its SCRAM-SHA-256 is a handler method written here (`auth_SCRAM__SHA__256`, like the
+CRAM-MD5 one) that keeps StoredKey/ServerKey per user, computed once, as serve does (RFC 5802 §3), and does
+the same exchange: server-first as a 334, the proof checked, `v=` as a 334, then the empty answer and 235.
 
     python scripts/bench_serve.py                      # 50 and 200 clients, 3 x 1 s per cell, 1000 idle
     python scripts/bench_serve.py --duration 5 --concurrency 50 200 500 --idle 1000 --markdown
@@ -30,7 +36,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 USER, PASSWORD = "tim", "tanstaaftanstaaf"
-MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256")
+CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 # ---- the aiosmtpd side (run as a child process: `bench_serve.py _aiosmtpd`) ------------------------------
 
@@ -65,7 +72,56 @@ def aiosmtpd_parts():
             expected = hmac.new(secret.encode(), challenge, hashlib.md5).hexdigest().encode() if secret else b""
             return AuthResult(success=bool(secret) and hmac.compare_digest(expected, digest), auth_data=user)
 
+        async def auth_SCRAM__SHA__256(self, server, args):
+            return await scram_sha256_server(server, args, MISSING, AuthResult)
+
     return Handler(), authenticator
+
+
+_SCRAM_KEYS: dict[str, tuple[bytes, int, bytes, bytes]] = {}
+
+
+def scram_record(user: str) -> tuple[bytes, int, bytes, bytes] | None:
+    """(salt, iterations, StoredKey, ServerKey), made once per user as a real server stores them."""
+    if user != USER:
+        return None
+    if user not in _SCRAM_KEYS:
+        salt = os.urandom(16)
+        salted = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), salt, 4096)
+        client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+        _SCRAM_KEYS[user] = (salt, 4096, hashlib.sha256(client_key).digest(),
+                             hmac.new(salted, b"Server Key", hashlib.sha256).digest())
+    return _SCRAM_KEYS[user]
+
+
+async def scram_sha256_server(server, args, MISSING, AuthResult):
+    """SCRAM-SHA-256 for aiosmtpd (RFC 5802 §5, RFC 7677), the same exchange serve has."""
+    import secrets
+
+    first = base64.b64decode(args[1]) if len(args) > 1 else await server.challenge_auth(b"")
+    if first is MISSING:
+        return AuthResult(success=False, handled=True)
+    header, _, bare = first.decode().partition(",,") if first.startswith(b"n,") else ("", "", "")
+    fields = dict(part.split("=", 1) for part in bare.split(",") if "=" in part)
+    record = scram_record(fields.get("n", ""))
+    if not header or record is None:
+        return AuthResult(success=False)
+    salt, iterations, stored, server_key = record
+    nonce = fields["r"] + secrets.token_urlsafe(18)
+    server_first = f"r={nonce},s={base64.b64encode(salt).decode()},i={iterations}"
+    final = await server.challenge_auth(server_first.encode())
+    if final is MISSING:
+        return AuthResult(success=False, handled=True)
+    without_proof, _, proof = final.decode().rpartition(",p=")
+    message = f"{bare},{server_first},{without_proof}".encode()
+    signature = hmac.new(stored, message, hashlib.sha256).digest()
+    client_key = bytes(a ^ b for a, b in zip(base64.b64decode(proof), signature))
+    if f"r={nonce}" not in without_proof or not hmac.compare_digest(hashlib.sha256(client_key).digest(), stored):
+        return AuthResult(success=False)
+    verifier = base64.b64encode(hmac.new(server_key, message, hashlib.sha256).digest())
+    if await server.challenge_auth(b"v=" + verifier) is MISSING:
+        return AuthResult(success=False, handled=True)
+    return AuthResult(success=True, auth_data=fields["n"].encode())
 
 
 def run_aiosmtpd() -> None:
@@ -90,10 +146,10 @@ def run_aiosmtpd() -> None:
 # ---- starting the servers ----------------------------------------------------------------------------
 
 
-def start(kind: str, state_dir: str) -> tuple[subprocess.Popen, int]:
+def start(kind: str, state_dir: str, profile: str | None = None) -> tuple[subprocess.Popen, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=state_dir)
     if kind == "serve":
-        command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--quiet", "--max-clients", "5000", "--max-per-ip", "5000"]
+        command = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []), "-m", "tutor.cli_serve", "--port", "0", "--quiet", "--max-clients", "5000", "--max-per-ip", "5000"]
     else:
         command = [sys.executable, __file__, "_aiosmtpd"]
     errors = open(os.path.join(state_dir, f"{kind}.stderr"), "w+")   # a file: a full pipe would stall the server
@@ -105,6 +161,21 @@ def start(kind: str, state_dir: str) -> tuple[subprocess.Popen, int]:
         errors.seek(0)
         raise SystemExit(f"bench: {kind} did not start: {line.strip()} {errors.read().strip()}")
     return process, int(match.group(1))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15, in clock ticks)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def measured(process: subprocess.Popen, port: int, mechanism: str, concurrency: int, duration: float) -> dict:
+    """One run against one server, with the server's CPU time per completed session."""
+    before = cpu_seconds(process.pid)
+    cell = asyncio.run(load(port, mechanism, concurrency, duration))
+    cell["cpu_ms"] = (cpu_seconds(process.pid) - before) * 1000 / max(cell["sessions"], 1)
+    return cell
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -148,11 +219,43 @@ async def authenticate(reader, writer, mechanism: str) -> None:
         writer.write(b64(USER.encode()) + b"\r\n")
         await expect(reader, b"334")
         writer.write(b64(PASSWORD.encode()) + b"\r\n")
+    elif mechanism == "SCRAM-SHA-256":
+        await scram_client(reader, writer)
+        return
     else:
         writer.write(b"AUTH CRAM-MD5\r\n")
         challenge = base64.b64decode((await expect(reader, b"334"))[4:].strip())
         digest = hmac.new(PASSWORD.encode(), challenge, hashlib.md5).hexdigest()
         writer.write(b64(f"{USER} {digest}".encode()) + b"\r\n")
+    await expect(reader, b"235")
+
+
+_CLIENT_KEYS: dict[tuple[bytes, int], bytes] = {}
+
+
+async def scram_client(reader, writer) -> None:
+    """SCRAM-SHA-256 as a client (RFC 5802 §3); the salted password is kept per (salt, i), as clients may."""
+    nonce = base64.b64encode(os.urandom(18)).decode()
+    bare = f"n={USER},r={nonce}"
+    writer.write(b"AUTH SCRAM-SHA-256 " + b64(f"n,,{bare}".encode()) + b"\r\n")
+    server_first = base64.b64decode((await expect(reader, b"334"))[4:].strip()).decode()
+    fields = dict(part.split("=", 1) for part in server_first.split(","))
+    salt, iterations = base64.b64decode(fields["s"]), int(fields["i"])
+    if (salt, iterations) not in _CLIENT_KEYS:
+        _CLIENT_KEYS[(salt, iterations)] = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), salt, iterations)
+    salted = _CLIENT_KEYS[(salt, iterations)]
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    without_proof = f"c=biws,r={fields['r']}"
+    message = f"{bare},{server_first},{without_proof}".encode()
+    signature = hmac.new(hashlib.sha256(client_key).digest(), message, hashlib.sha256).digest()
+    proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature))).decode()
+    writer.write(b64(f"{without_proof},p={proof}".encode()) + b"\r\n")
+    verifier = base64.b64decode((await expect(reader, b"334"))[4:].strip())
+    expected = b"v=" + base64.b64encode(hmac.new(hmac.new(salted, b"Server Key", hashlib.sha256).digest(), message,
+                                                 hashlib.sha256).digest())
+    if verifier != expected:
+        raise RuntimeError("SCRAM: the server's signature v= is wrong")
+    writer.write(b"\r\n")
     await expect(reader, b"235")
 
 
@@ -245,6 +348,7 @@ def main() -> int:
     parser.add_argument("--idle", type=int, default=1000, help="idle connections to hold (0 = skip)")
     parser.add_argument("--hold", type=float, default=2.0, help="seconds to hold them")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table for docs/PERFORMANCE.md")
+    parser.add_argument("--profile", metavar="FILE", help="run serve under cProfile, write its stats to FILE")
     args = parser.parse_args()
     raise_fd_limit(2 * args.idle + 4 * max(args.concurrency) + 256)   # children inherit the raised limit
     try:
@@ -260,7 +364,7 @@ def main() -> int:
 def run_all(args, state: str) -> dict:
     """Both servers up at once; each cell runs them alternately `repeat` times and keeps the median run."""
     results: dict = {"load": {}, "idle": {}}
-    servers = {kind: start(kind, state) for kind in ("serve", "aiosmtpd")}
+    servers = {kind: start(kind, state, args.profile if kind == "serve" else None) for kind in ("serve", "aiosmtpd")}
     try:
         pin(servers)
         for _kind, (_process, port) in servers.items():
@@ -271,13 +375,15 @@ def run_all(args, state: str) -> dict:
                 for attempt in range(args.repeat):
                     order = list(servers) if attempt % 2 == 0 else list(reversed(servers))
                     for kind in order:
-                        runs[kind].append(asyncio.run(load(servers[kind][1], mechanism, concurrency, args.duration)))
+                        runs[kind].append(measured(*servers[kind], mechanism, concurrency, args.duration))
                 for kind, cells in runs.items():
                     cell = sorted(cells, key=lambda c: c["rate"])[len(cells) // 2]
                     cell["errors"] = sum(c["errors"] for c in cells)
+                    cell["cpu_ms"] = sorted(c["cpu_ms"] for c in cells)[len(cells) // 2]
                     results["load"][(kind, concurrency, mechanism)] = cell
                     print(f"{kind:9} c={concurrency:<4} {mechanism:8} {cell['rate']:8.0f} sessions/s  "
-                          f"p50 {cell['p50']:6.1f} ms  p99 {cell['p99']:6.1f} ms  errors {cell['errors']}",
+                          f"p50 {cell['p50']:6.1f} ms  p99 {cell['p99']:6.1f} ms  CPU {cell['cpu_ms']:.3f} ms/session  "
+                          f"errors {cell['errors']}",
                           file=sys.stderr, flush=True)
         if args.idle:
             for kind, (_process, port) in servers.items():
@@ -312,19 +418,23 @@ def machine() -> str:
         pass
     return (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPU(s), {model}, {platform.system()} "
             f"{platform.release()}, Python {platform.python_version()}, aiosmtpd {version('aiosmtpd')}, "
-            f"load average {os.getloadavg()[0]:.2f} at the end")
+            f"load average {os.getloadavg()[0]:.2f} at the end; ratio = serve / aiosmtpd; CPU = user+sys of the "
+            f"server process per completed session (clock tick {1000 / CLK_TCK:g} ms)")
 
 
 def report(results: dict, args) -> None:
-    header = ("clients", "mechanism", "serve sessions/s", "serve p50 / p99 ms", "aiosmtpd sessions/s",
-              "aiosmtpd p50 / p99 ms", "ratio", "errors (serve / aiosmtpd)")
+    header = ("clients", "mechanism", "serve sessions/s", "aiosmtpd sessions/s", "ratio", "serve CPU ms/session",
+              "aiosmtpd CPU ms/session", "CPU ratio", "p50 / p99 ms serve", "p50 / p99 ms aiosmtpd",
+              "errors (serve / aiosmtpd)")
     rows = []
     for concurrency in args.concurrency:
         for mechanism in args.mechanisms:
             s, a = results["load"][("serve", concurrency, mechanism)], results["load"][("aiosmtpd", concurrency, mechanism)]
             ratio = s["rate"] / a["rate"] if a["rate"] else float("inf")
-            rows.append((str(concurrency), mechanism, f"{s['rate']:.0f}", f"{s['p50']:.1f} / {s['p99']:.1f}",
-                         f"{a['rate']:.0f}", f"{a['p50']:.1f} / {a['p99']:.1f}", f"{ratio:.2f}",
+            cpu_ratio = s["cpu_ms"] / a["cpu_ms"] if a["cpu_ms"] else float("inf")
+            rows.append((str(concurrency), mechanism, f"{s['rate']:.0f}", f"{a['rate']:.0f}", f"{ratio:.2f}",
+                         f"{s['cpu_ms']:.3f}", f"{a['cpu_ms']:.3f}", f"{cpu_ratio:.2f}",
+                         f"{s['p50']:.1f} / {s['p99']:.1f}", f"{a['p50']:.1f} / {a['p99']:.1f}",
                          f"{s['errors']} / {a['errors']}"))
     if args.markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -96,6 +96,17 @@ class SimServer:
     def closed(self) -> bool:
         return self._conn.state is State.CLOSED
 
+    @property
+    def explaining(self) -> bool:
+        """Whether Outputs carry notes and transcript lines (True unless turned off)."""
+        return self._emit.explain
+
+    @explaining.setter
+    def explaining(self, on: bool) -> None:
+        """Off when nothing will read the notes or the transcript (serve with no log, record or view): the
+        replies and the session's course are the same, only the explanations are not made."""
+        self._emit.explain = on
+
     # ---- the transport's calls -------------------------------------------------------------------------
 
     def connect(self) -> Output:
@@ -161,7 +172,8 @@ class SimServer:
         elif isinstance(event, MessageReceived):
             self._emit.client(f"<message text: {len(event.data)} octets>")
             self._emit.client(".")
-            self._emit.all(lenient.message_notes(event.bare_lf_lines, event.bare_lf_end))
+            if self._emit.explain:
+                self._emit.all(lenient.message_notes(event.bare_lf_lines, event.bare_lf_end))
             self._mail.message(event, self._session())
         elif isinstance(event, LineTooLongReceived):
             self._too_long(event)
@@ -172,8 +184,10 @@ class SimServer:
 
     def _command(self, event: CommandReceived) -> None:
         command = event.command
-        masked = AuthHandler.masked_command(command.argument) if command.verb == "AUTH" else None
-        self._emit.client(show(command.raw), masked)
+        explain = self._emit.explain
+        if explain:
+            masked = AuthHandler.masked_command(command.argument) if command.verb == "AUTH" else None
+            self._emit.client(show(command.raw), masked)
         if event.bare_lf:
             self._emit.note("sim.command.bare-lf")
         handler = _HANDLERS.get(command.verb)
@@ -184,7 +198,8 @@ class SimServer:
         elif not event.legal:
             self._out_of_sequence(command)
         else:
-            self._emit.all(lenient.command_notes(command))   # what a stricter server would refuse, named
+            if explain:
+                self._emit.all(lenient.command_notes(command))   # what a stricter server would refuse, named
             if handler(self, command) is False:
                 self._bad_command()
 
@@ -202,8 +217,8 @@ class SimServer:
         self._bad_command()
 
     def _auth_response(self, event: AuthResponseReceived) -> None:
-        masked = MASK if self._auth.next_is_secret else None
-        self._emit.client(show(event.line), masked)
+        if self._emit.explain:
+            self._emit.client(show(event.line), MASK if self._auth.next_is_secret else None)
         self._auth_outcome(self._auth.respond(event.line))
 
     def _auth_outcome(self, outcome: Outcome) -> None:
@@ -273,7 +288,8 @@ class SimServer:
         greeting = self.profile.ehlo_greeting.format(host=self.hostname, client=echo(self._helo))
         lines = ehlo.extensions(self.profile, self.tls, self._starttls)
         self._send(make(250, greeting, *lines))   # RFC 2034 §3: no enhanced codes on EHLO
-        self._emit.all(ehlo.notes(self.profile, self.tls))
+        if self._emit.explain:
+            self._emit.all(ehlo.notes(self.profile, self.tls))
         return True
 
     def _auth(self, command: Command) -> bool:

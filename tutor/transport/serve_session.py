@@ -88,6 +88,7 @@ class SessionProtocol(asyncio.Protocol):
         service.log_line(self.number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
         service.record_begin(self.number, where)
         self._sim = service.factory(service.config.tls is not None)
+        self._sim.explaining = explained(service.config)
         self._arm_timer(min(service.config.idle_timeout, service.config.session_lifetime))
         refusal = service.refusal(self)
         if refusal:
@@ -335,9 +336,15 @@ class SessionProtocol(asyncio.Protocol):
         service.record_end(self.number)
 
 
+def explained(config) -> bool:
+    """Whether anything reads the simulator's notes and transcript: a log, a recording or a classroom view."""
+    return config.log is not None or config.record is not None or getattr(config, "watch", None) is not None
+
+
 def _auth_failed(out: Output) -> bool:
     """Whether this output answers an AUTH with 535 (RFC 4954 §6: authentication credentials invalid)."""
-    return any(line.direction == "S" and line.text.startswith("535") for line in out.transcript)
+    data = out.data
+    return data.startswith(b"535") or b"\n535" in data
 
 
 def handshake_failure(exc: BaseException) -> str:

@@ -210,82 +210,125 @@ async def expect(reader: asyncio.StreamReader, code: bytes) -> bytes:
     return line
 
 
-async def authenticate(reader, writer, mechanism: str) -> None:
-    if mechanism == "PLAIN":
-        writer.write(b"AUTH PLAIN " + b64(f"\0{USER}\0{PASSWORD}".encode()) + b"\r\n")
-    elif mechanism == "LOGIN":
-        writer.write(b"AUTH LOGIN\r\n")
-        await expect(reader, b"334")
-        writer.write(b64(USER.encode()) + b"\r\n")
-        await expect(reader, b"334")
-        writer.write(b64(PASSWORD.encode()) + b"\r\n")
-    elif mechanism == "SCRAM-SHA-256":
-        await scram_client(reader, writer)
-        return
-    else:
-        writer.write(b"AUTH CRAM-MD5\r\n")
-        challenge = base64.b64decode((await expect(reader, b"334"))[4:].strip())
-        digest = hmac.new(PASSWORD.encode(), challenge, hashlib.md5).hexdigest()
-        writer.write(b64(f"{USER} {digest}".encode()) + b"\r\n")
-    await expect(reader, b"235")
-
-
 _CLIENT_KEYS: dict[tuple[bytes, int], bytes] = {}
 
 
-async def scram_client(reader, writer) -> None:
+# The load itself: a lean client (an asyncio.Protocol stepping a generator per session, no StreamReader, no
+# task per connection), so the load generator costs less per session than either server and the servers, not
+# the generator, set the pace. (The idle check uses StreamReaders: it measures holding, not speed.)
+
+def script(mechanism: str):
+    """A session as a generator: sent each complete reply's last line, yields the next bytes to send."""
+    line = yield b""
+    check(line, b"220")
+    line = yield b"EHLO bench.example\r\n"
+    check(line, b"250")
+    if mechanism == "PLAIN":
+        line = yield b"AUTH PLAIN " + b64(f"\0{USER}\0{PASSWORD}".encode()) + b"\r\n"
+    elif mechanism == "LOGIN":
+        check((yield b"AUTH LOGIN\r\n"), b"334")
+        check((yield b64(USER.encode()) + b"\r\n"), b"334")
+        line = yield b64(PASSWORD.encode()) + b"\r\n"
+    elif mechanism == "CRAM-MD5":
+        challenge = base64.b64decode(check((yield b"AUTH CRAM-MD5\r\n"), b"334")[4:].strip())
+        line = yield b64(f"{USER} {hmac.new(PASSWORD.encode(), challenge, hashlib.md5).hexdigest()}".encode()) + b"\r\n"
+    else:
+        scram = ScramClientSteps()
+        line = yield scram.first()
+        line = yield scram.final(check(line, b"334"))
+        line = yield scram.verify(check(line, b"334"))
+    check(line, b"235")
+    check((yield b"QUIT\r\n"), b"221")
+
+
+def check(line: bytes, code: bytes) -> bytes:
+    if not line.startswith(code):
+        raise RuntimeError(f"expected {code!r}, got {line!r}")
+    return line
+
+
+class ScramClientSteps:
     """SCRAM-SHA-256 as a client (RFC 5802 §3); the salted password is kept per (salt, i), as clients may."""
-    nonce = base64.b64encode(os.urandom(18)).decode()
-    bare = f"n={USER},r={nonce}"
-    writer.write(b"AUTH SCRAM-SHA-256 " + b64(f"n,,{bare}".encode()) + b"\r\n")
-    server_first = base64.b64decode((await expect(reader, b"334"))[4:].strip()).decode()
-    fields = dict(part.split("=", 1) for part in server_first.split(","))
-    salt, iterations = base64.b64decode(fields["s"]), int(fields["i"])
-    if (salt, iterations) not in _CLIENT_KEYS:
-        _CLIENT_KEYS[(salt, iterations)] = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), salt, iterations)
-    salted = _CLIENT_KEYS[(salt, iterations)]
-    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
-    without_proof = f"c=biws,r={fields['r']}"
-    message = f"{bare},{server_first},{without_proof}".encode()
-    signature = hmac.new(hashlib.sha256(client_key).digest(), message, hashlib.sha256).digest()
-    proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature))).decode()
-    writer.write(b64(f"{without_proof},p={proof}".encode()) + b"\r\n")
-    verifier = base64.b64decode((await expect(reader, b"334"))[4:].strip())
-    expected = b"v=" + base64.b64encode(hmac.new(hmac.new(salted, b"Server Key", hashlib.sha256).digest(), message,
-                                                 hashlib.sha256).digest())
-    if verifier != expected:
-        raise RuntimeError("SCRAM: the server's signature v= is wrong")
-    writer.write(b"\r\n")
-    await expect(reader, b"235")
+
+    def first(self) -> bytes:
+        self.bare = f"n={USER},r={base64.b64encode(os.urandom(18)).decode()}"
+        return b"AUTH SCRAM-SHA-256 " + b64(f"n,,{self.bare}".encode()) + b"\r\n"
+
+    def final(self, line: bytes) -> bytes:
+        server_first = base64.b64decode(line[4:].strip()).decode()
+        fields = dict(part.split("=", 1) for part in server_first.split(","))
+        salt, iterations = base64.b64decode(fields["s"]), int(fields["i"])
+        if (salt, iterations) not in _CLIENT_KEYS:
+            _CLIENT_KEYS[(salt, iterations)] = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), salt, iterations)
+        self.salted = _CLIENT_KEYS[(salt, iterations)]
+        client_key = hmac.new(self.salted, b"Client Key", hashlib.sha256).digest()
+        without_proof = f"c=biws,r={fields['r']}"
+        self.message = f"{self.bare},{server_first},{without_proof}".encode()
+        signature = hmac.new(hashlib.sha256(client_key).digest(), self.message, hashlib.sha256).digest()
+        proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature))).decode()
+        return b64(f"{without_proof},p={proof}".encode()) + b"\r\n"
+
+    def verify(self, line: bytes) -> bytes:
+        server_key = hmac.new(self.salted, b"Server Key", hashlib.sha256).digest()
+        expected = base64.b64encode(b"v=" + base64.b64encode(hmac.new(server_key, self.message, hashlib.sha256).digest()))
+        if line[4:].strip() != expected:
+            raise RuntimeError("SCRAM: the server's signature v= is wrong")
+        return b"\r\n"
 
 
-async def session(port: int, mechanism: str) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        await expect(reader, b"220")
-        writer.write(b"EHLO bench.example\r\n")
-        await expect(reader, b"250")
-        await authenticate(reader, writer, mechanism)
-        writer.write(b"QUIT\r\n")
-        await expect(reader, b"221")
-    finally:
-        writer.close()
-        try:
-            await writer.wait_closed()
-        except OSError:
-            pass
+class LeanClient(asyncio.Protocol):
+    """One session: each complete reply (its last line has a space after the code) goes to the script."""
+
+    def __init__(self, steps, done: asyncio.Future) -> None:
+        self.steps, self.done, self.buffer, self.transport = steps, done, b"", None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        next(self.steps)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n")) >= 0:
+            line, self.buffer = self.buffer[:end], self.buffer[end + 2:]
+            if line[3:4] == b"-":
+                continue
+            try:
+                self.transport.write(self.steps.send(line))
+            except StopIteration:
+                self.transport.close()
+                if not self.done.done():
+                    self.done.set_result(None)
+                return
+            except Exception as exc:   # noqa: BLE001 - reported as an error of this session
+                self.transport.abort()
+                if not self.done.done():
+                    self.done.set_exception(exc)
+                return
+
+    def connection_lost(self, exc) -> None:
+        if not self.done.done():
+            self.done.set_exception(exc or ConnectionError("server closed"))
 
 
 async def load(port: int, mechanism: str, concurrency: int, duration: float) -> dict:
+    loop = asyncio.get_running_loop()
     latencies: list[float] = []
     errors: list[str] = []
     deadline = time.perf_counter() + duration
+
+    async def one() -> None:
+        done = loop.create_future()
+        transport, _ = await loop.create_connection(lambda: LeanClient(script(mechanism), done), "127.0.0.1", port)
+        try:
+            await done
+        finally:
+            transport.close()
 
     async def worker() -> None:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             try:
-                await asyncio.wait_for(session(port, mechanism), 30)
+                await asyncio.wait_for(one(), 30)
             except Exception as exc:   # noqa: BLE001 - counted and reported
                 errors.append(type(exc).__name__)
                 continue

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from tutor import escapes
 from tutor.explain import Note, text
-from tutor.protocol.replies import Reply
-from tutor.sasl.base import Step
+
+if TYPE_CHECKING:   # importing tutor.sasl.base runs tutor/sasl/__init__.py: every mechanism, not needed to greet
+    from tutor.protocol.replies import Reply
+    from tutor.sasl.base import Step
 
 MASK = "*** (masked, use --show-secrets)"
 

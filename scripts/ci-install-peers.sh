@@ -25,9 +25,10 @@
 # Usage: scripts/ci-install-peers.sh            (as root, or with sudo available)
 #        PEERS_ONLY="postfix dovecot-core openssl" scripts/ci-install-peers.sh
 #            -> install only that subset (lab-mta.sh uses this)
+# zsh is not a peer: tests/test_completion.py parses and drives the shipped zsh completion script with it.
 set -euo pipefail
 
-ALL_PACKAGES=(swaks libnet-ssleay-perl libio-socket-inet6-perl libauthen-sasl-perl
+ALL_PACKAGES=(swaks libnet-ssleay-perl libio-socket-inet6-perl libauthen-sasl-perl zsh
               curl msmtp gsasl tcpdump tshark openssl ca-certificates
               postfix dovecot-core libsasl2-modules)
 if [[ -n "${PEERS_ONLY:-}" ]]; then

@@ -1,24 +1,97 @@
-"""The wheel ships what an installed tutor needs: every lesson (as tutor/lessons) and every data file."""
+"""The wheel ships what an installed tutor needs: every module, every lesson (as tutor/lessons), every data file.
 
+The packaging lives in pyproject.toml ([tool.setuptools]). tests/data/wheel_files.txt lists the wheel's files
+other than modules, as built from setup.py before the move (the file says how it was made); modules are expected
+to be exactly the source tree's. When a change legitimately adds or removes a shipped data file (a lesson, a TOML
+file, a web page...), whoever makes it updates that list in the same commit: the failure names the files.
+"""
+
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+WHEEL_FILES = ROOT / "tests" / "data" / "wheel_files.txt"
 
 
-def test_wheel_contains_lessons_and_data(tmp_path):
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> zipfile.ZipFile:
+    """The wheel built offline, with the build tools already in the venv, from a clean copy of this checkout
+    (an in-place build reuses build/lib, which would still hold files the configuration no longer ships)."""
+    source = tmp_path_factory.mktemp("source") / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis"))
+    out = tmp_path_factory.mktemp("wheel")
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                           "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=300)
+                           "-w", str(out), str(source)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    [wheel] = tmp_path.glob("smtp_auth_tutor-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
+    [built] = out.glob("smtp_auth_tutor-*.whl")
+    return zipfile.ZipFile(built)
+
+
+def source_modules() -> set[str]:
+    """Where each Python module of the source tree lands in the wheel (lessons/ ships as tutor/lessons/)."""
+    modules = {path.relative_to(ROOT).as_posix() for path in (ROOT / "tutor").rglob("*.py")}
+    return modules | {f"tutor/lessons/{path.name}" for path in (ROOT / "lessons").glob("*.py")}
+
+
+def test_wheel_file_list_is_the_recorded_one(wheel):
+    """Exactly the recorded data files plus every module of the source tree: a new sub-package missing from
+    [tool.setuptools] packages, a data glob that matches too little or too much, a stray file, all fail."""
+    recorded = {line for line in WHEEL_FILES.read_text().splitlines() if line and not line.startswith("#")}
+    expected = recorded | source_modules()
+    names = set(wheel.namelist())
+    assert (sorted(names - expected), sorted(expected - names)) == ([], []), (
+        "wheel differs as (shipped but not expected, expected but not shipped): update tests/data/wheel_files.txt "
+        "for data files, [tool.setuptools] packages in pyproject.toml for modules")
+
+
+def test_every_data_file_of_the_source_tree_ships(wheel):
+    """Independent of the recorded list: a data file added under tutor/ or lessons/ whose glob was forgotten in
+    [tool.setuptools.package-data] fails here, instead of silently missing from installs."""
+    names = set(wheel.namelist())
+    data = {path.relative_to(ROOT).as_posix() for path in (ROOT / "tutor").rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".py", ".pyc")}
+    data |= {f"tutor/lessons/{path.name}" for path in (ROOT / "lessons").iterdir()
+             if path.is_file() and path.suffix in (".toml", ".md")}
+    assert data and sorted(data - names) == []
+
+
+def test_wheel_contains_lessons_and_data(wheel):
+    names = set(wheel.namelist())
     for lesson in sorted((ROOT / "lessons").glob("*.toml")):
         assert f"tutor/lessons/{lesson.name}" in names
     assert "tutor/lessons/README.md" in names
+    assert "tutor/lessons/__init__.py" in names
     for data in sorted((ROOT / "tutor" / "data").glob("*.toml")):
         assert f"tutor/data/{data.name}" in names
     assert not any(name.endswith((".key", ".pem")) for name in names)     # no private key ships
-    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "smtp-tutor = tutor.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert not any(name.startswith("lessons/") for name in names)          # lessons ship inside tutor/ only
+
+
+def test_wheel_declares_the_command(wheel):
+    entry_points = next(n for n in wheel.namelist() if n.endswith("entry_points.txt"))
+    assert "smtp-tutor = tutor.cli:main" in wheel.read(entry_points).decode()
+
+
+def test_installed_wheel_prints_the_completion_scripts(wheel, tmp_path):
+    """The README's `eval "$(smtp-tutor completion bash)"` works from a plain install (no shtab, no source tree)."""
+    site = tmp_path / "site"
+    wheel.extractall(site)                     # a pure-Python wheel, unpacked: what pip install puts in place
+    for shell, first_line in (("bash", "# smtp-tutor: generated by"), ("zsh", "#compdef smtp-tutor")):
+        code = (f"import tutor; assert tutor.__file__.startswith({str(site)!r}), tutor.__file__; "
+                f"from tutor.cli import main; sys.exit(main(['completion', '{shell}']))")
+        done = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r}); {code}"],
+                              capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.startswith(first_line)
+        assert "serve" in done.stdout
+
+
+def test_no_setup_py_left():
+    """One source of truth for packaging: pyproject.toml."""
+    assert not (ROOT / "setup.py").exists()

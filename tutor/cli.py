@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES = {
     "connect": "tutor.cli_connect",
     "lesson": "tutor.cli_lesson",
     "trace": "tutor.cli_trace",
+    "completion": "tutor.cli_completion",
 }
 # The names in tutor.helpers.registry.HELPERS, known here without importing it (a test keeps them equal).
 HELPER_NAMES = ("b64", "plain", "login", "cram", "scram", "xoauth2", "oauthbearer", "token", "decode", "explain")
@@ -122,6 +123,10 @@ def _check_arguments_are_text(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
+        if argv[:1] == ["completion"]:        # eval'd by every new shell: skip the parser and the helpers
+            code = importlib.import_module("tutor.cli_completion").fast_path(argv)
+            if code is not None:
+                return code
         repl = _optional("tutor.cli_repl")
         if repl is not None and _chosen_command(argv) is None:
             code = repl.fast_path(argv)       # the REPL needs no helper or sub-command module to start

@@ -17,7 +17,8 @@ class SmtpInputLexer(RegexLexer):
     """A typed line: a `:command` with options, an SMTP command with addresses, or a base64 answer."""
 
     name = "SMTP input"
-    aliases = ["smtp-input"]
+    aliases = ["smtp-input"]          # also a pygments plugin: `pygmentize -l smtp-input` (pyproject.toml)
+    url = "https://www.rfc-editor.org/rfc/rfc5321"
 
     tokens = {
         "root": [
@@ -70,7 +71,9 @@ class SmtpLexer(RegexLexer):
     """Transcript lines as the tutor prints them: `S: 250-...`, `C: EHLO ...`, `   # note`."""
 
     name = "SMTP transcript"
-    aliases = ["smtp"]
+    # Registered with pygments as tutor.display.lexer_plugin.SmtpTranscriptLexer (standard token types).
+    aliases = ["smtp", "smtp-transcript", "smtp-session"]
+    url = "https://www.rfc-editor.org/rfc/rfc5321"
 
     tokens = {
         "root": [
@@ -92,10 +95,10 @@ class SmtpLexer(RegexLexer):
             (r"[ \t]+", Whitespace),
             (r"\S+", Text),
         ],
-        "client": [
+        "client": [     # `auth`/`args` replace this state: their newline rule pops back to root
             (r"\n", Whitespace, "#pop"),
-            (r"(?i:auth)" + END, Keyword, "auth"),
-            (VERBS + END, Keyword, "args"),
+            (r"(?i:auth)" + END, Keyword, ("#pop", "auth")),
+            (VERBS + END, Keyword, ("#pop", "args")),
             (r"\*(?=\s*$)", Operator),
             (r"(?:" + BASE64 + r")(?=\s*$)", String),
             (r"[^\n]+", Text),

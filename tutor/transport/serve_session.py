@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from tutor.protocol.states import State
 from tutor.sim.output import Output
 from tutor.sim.server import SimServer
-from tutor.transport.serve_input import batch_end, next_piece
+from tutor.transport.serve_input import COMMAND_PIECE, batch_end, next_piece
 
 BATCHABLE = frozenset({State.INITIAL, State.READY, State.MAIL, State.RCPT})   # see serve_input.batch_end
 QUEUE_LIMIT = 64 * 1024   # received bytes a blocked session queues before it stops reading (plus one read)
@@ -111,8 +111,23 @@ class SessionProtocol(asyncio.Protocol):
         if self._sim is None or self._closing or self._finished:
             return
         self._last_seen = self._service.loop.time()
+        if (not self._pending and self._next_turn is None and len(data) <= COMMAND_PIECE
+                and data.endswith(b"\n") and data.find(b"\n") == len(data) - 1 and not self._blocked() and self._sim.state is not State.DATA):
+            self._one_line(data)   # the usual case: one whole command line and nothing queued
+            return
         self._pending += data
         self._kick()
+
+    def _one_line(self, line: bytes) -> None:
+        """What one turn of _pump does with a queue holding exactly this one command line, without the queue."""
+        self._after_newline = True
+        self._pumping = True
+        try:
+            self._deliver(self._sim.receive(line))   # type: ignore[union-attr]
+        finally:
+            self._pumping = False
+            self._flush()
+        self._set_reading(not self._write_paused)
 
     def eof_received(self) -> bool:
         self._eof = True

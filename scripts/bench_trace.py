@@ -167,11 +167,17 @@ def _one_session(port: int, n: int) -> None:
         client.close()
 
 
+# Byte-code as an installed package has it (pip compiles on install): the dev environment may set
+# PYTHONDONTWRITEBYTECODE, which would make every tracer run compile its modules from source again.
+_PYCACHE = tempfile.mkdtemp(prefix="bench-trace-pycache-")
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"PYTHONPYCACHEPREFIX": _PYCACHE}
+
+
 def measure(command: list[str]) -> tuple[float, int, bytes]:
     """Wall seconds, peak RSS in KiB (this child only) and its standard output."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT)
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT, env=_ENV)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)

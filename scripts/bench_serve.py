@@ -7,7 +7,7 @@ process, from /proc/PID/stat, over the sessions it completed in the run) and the
 1,000 idle connections are held open and checked with NOOP. Each server runs in its own process; the load
 generator is this process (asyncio).
 
-aiosmtpd has no SCRAM: its SCRAM-SHA-256 is a handler method written here (`auth_SCRAM__SHA__256`, like the
+aiosmtpd has no SCRAM: its SCRAM-SHA-256 is a handler method in bench_serve_aiosmtpd.py (`auth_SCRAM__SHA__256`, like the
 CRAM-MD5 one) that keeps StoredKey/ServerKey per user, computed once, as serve does (RFC 5802 §3), and does
 the same exchange: server-first as a 334, the proof checked, `v=` as a 334, then the empty answer and 235.
 
@@ -35,113 +35,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-USER, PASSWORD = "tim", "tanstaaftanstaaf"
+USER, PASSWORD = "tim", "tanstaaftanstaaf"   # the lab account; bench_serve_aiosmtpd.py has the same
 MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256")
 CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-# ---- the aiosmtpd side (run as a child process: `bench_serve.py _aiosmtpd`) ------------------------------
-
-
-def aiosmtpd_parts():
-    """aiosmtpd's handler and authenticator, equivalent to serve's: PLAIN and LOGIN built in, CRAM-MD5 a handler method."""
-    import random
-    import warnings
-
-    warnings.simplefilter("ignore", DeprecationWarning)   # aiosmtpd 1.4 warns about Session.login_data per login
-    from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
-
-    users = {USER: PASSWORD}
-
-    def authenticator(server, session, envelope, mechanism, auth_data):
-        if isinstance(auth_data, LoginPassword):
-            secret = users.get(auth_data.login.decode("utf-8", "replace"))
-            return AuthResult(success=secret is not None and hmac.compare_digest(secret.encode(), auth_data.password))
-        return AuthResult(success=False)
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            return "250 2.0.0 Ok"
-
-        async def auth_CRAM__MD5(self, server, args):
-            challenge = f"<{random.randrange(1000, 10**10)}.{int(time.time())}@bench.example>".encode()
-            response = await server.challenge_auth(challenge)
-            if response is MISSING:
-                return AuthResult(success=False, handled=True)
-            user, _, digest = response.rpartition(b" ")
-            secret = users.get(user.decode("utf-8", "replace"))
-            expected = hmac.new(secret.encode(), challenge, hashlib.md5).hexdigest().encode() if secret else b""
-            return AuthResult(success=bool(secret) and hmac.compare_digest(expected, digest), auth_data=user)
-
-        async def auth_SCRAM__SHA__256(self, server, args):
-            return await scram_sha256_server(server, args, MISSING, AuthResult)
-
-    return Handler(), authenticator
-
-
-_SCRAM_KEYS: dict[str, tuple[bytes, int, bytes, bytes]] = {}
-
-
-def scram_record(user: str) -> tuple[bytes, int, bytes, bytes] | None:
-    """(salt, iterations, StoredKey, ServerKey), made once per user as a real server stores them."""
-    if user != USER:
-        return None
-    if user not in _SCRAM_KEYS:
-        salt = os.urandom(16)
-        salted = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), salt, 4096)
-        client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
-        _SCRAM_KEYS[user] = (salt, 4096, hashlib.sha256(client_key).digest(),
-                             hmac.new(salted, b"Server Key", hashlib.sha256).digest())
-    return _SCRAM_KEYS[user]
-
-
-async def scram_sha256_server(server, args, MISSING, AuthResult):
-    """SCRAM-SHA-256 for aiosmtpd (RFC 5802 §5, RFC 7677), the same exchange serve has."""
-    import secrets
-
-    first = base64.b64decode(args[1]) if len(args) > 1 else await server.challenge_auth(b"")
-    if first is MISSING:
-        return AuthResult(success=False, handled=True)
-    header, _, bare = first.decode().partition(",,") if first.startswith(b"n,") else ("", "", "")
-    fields = dict(part.split("=", 1) for part in bare.split(",") if "=" in part)
-    record = scram_record(fields.get("n", ""))
-    if not header or record is None:
-        return AuthResult(success=False)
-    salt, iterations, stored, server_key = record
-    nonce = fields["r"] + secrets.token_urlsafe(18)
-    server_first = f"r={nonce},s={base64.b64encode(salt).decode()},i={iterations}"
-    final = await server.challenge_auth(server_first.encode())
-    if final is MISSING:
-        return AuthResult(success=False, handled=True)
-    without_proof, _, proof = final.decode().rpartition(",p=")
-    message = f"{bare},{server_first},{without_proof}".encode()
-    signature = hmac.new(stored, message, hashlib.sha256).digest()
-    client_key = bytes(a ^ b for a, b in zip(base64.b64decode(proof), signature))
-    if f"r={nonce}" not in without_proof or not hmac.compare_digest(hashlib.sha256(client_key).digest(), stored):
-        return AuthResult(success=False)
-    verifier = base64.b64encode(hmac.new(server_key, message, hashlib.sha256).digest())
-    if await server.challenge_auth(b"v=" + verifier) is MISSING:
-        return AuthResult(success=False, handled=True)
-    return AuthResult(success=True, auth_data=fields["n"].encode())
-
-
-def run_aiosmtpd() -> None:
-    """The aiosmtpd child process: listen on a free port, say which, run until SIGTERM."""
-    from aiosmtpd.smtp import SMTP
-
-    handler, authenticator = aiosmtpd_parts()
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        server = await loop.create_server(
-            lambda: SMTP(handler, authenticator=authenticator, auth_require_tls=False, hostname="bench.example"),
-            "127.0.0.1", 0, backlog=1024)
-        print(f"aiosmtpd listening on 127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
-        stop = asyncio.Event()
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
-        await stop.wait()
-
-    asyncio.run(main())
-
 
 # ---- starting the servers ----------------------------------------------------------------------------
 
@@ -151,7 +47,7 @@ def start(kind: str, state_dir: str, profile: str | None = None) -> tuple[subpro
     if kind == "serve":
         command = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []), "-m", "tutor.cli_serve", "--port", "0", "--quiet", "--max-clients", "5000", "--max-per-ip", "5000"]
     else:
-        command = [sys.executable, __file__, "_aiosmtpd"]
+        command = [sys.executable, str(Path(__file__).with_name("bench_serve_aiosmtpd.py"))]
     errors = open(os.path.join(state_dir, f"{kind}.stderr"), "w+")   # a file: a full pipe would stall the server
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
     line = process.stdout.readline()
@@ -380,9 +276,6 @@ def raise_fd_limit(need: int) -> None:
 
 
 def main() -> int:
-    if sys.argv[1:2] == ["_aiosmtpd"]:
-        run_aiosmtpd()
-        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--mechanisms", nargs="+", default=list(MECHANISMS), choices=MECHANISMS)

@@ -2,9 +2,11 @@
 
 Feeding a bounded batch of command lines per call lets the session look at its unsent replies (back-pressure)
 and at a failed AUTH (the failure delay) between batches, instead of answering a whole pipelined burst at once.
-A batch holds at most BATCH_LINES plain commands (their replies stay well under the 8 KiB a session may go past
-its write bound); AUTH, STARTTLS, DATA and BDAT always go alone, so a failed AUTH is held back before anything
-after it is read, and nothing sent after STARTTLS in clear reaches the simulator (RFC 3207 §4.2).
+A batch holds at most BATCH_LINES plain commands (their replies stay well under the 8 KiB a session may go
+past its write bound); AUTH, STARTTLS, DATA and BDAT always go alone, so a failed AUTH is held back before
+anything after it is read, and nothing sent after STARTTLS in clear reaches the simulator (RFC 3207 §4.2).
+The session batches only when nothing reads the explanations (no log, record or view): with them, each
+command's notes follow it as before.
 Message text (DATA) goes in bigger pieces, cut right after the end-of-data line (RFC 5321 §4.1.1.4: a line
 holding only "."), so commands pipelined after a message are again fed one at a time.
 """

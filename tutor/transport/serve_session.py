@@ -169,8 +169,10 @@ class SessionProtocol(asyncio.Protocol):
             while pending and not self._blocked() and turn:
                 state = sim.state
                 size = next_piece(pending, state is State.DATA, self._after_newline)
-                if state in BATCHABLE and size < len(pending):
-                    size = batch_end(pending, size)   # more plain command lines: answered in one call
+                if state in BATCHABLE and size < len(pending) and not self._explained:
+                    # more plain command lines: answered in one call (only when no log, record or view reads
+                    # the explanations, which then follow each command as before)
+                    size = batch_end(pending, size)
                 if size == len(pending):
                     piece = bytes(pending)
                     pending.clear()

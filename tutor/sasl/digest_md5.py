@@ -18,7 +18,7 @@ CHALLENGE_FIELDS = ("realm", "nonce", "qop", "algorithm", "charset", "maxbuf", "
 RESPONSE_FIELDS = ("username", "realm", "nonce", "cnonce", "nc", "qop", "digest-uri", "response", "authzid",
                    "charset", "maxbuf")
 ZERO_BODY = ":00000000000000000000000000000000"   # RFC 2831 §2.1.2.1: A2's suffix for qop auth-int / auth-conf
-STEP = "mechs.step.digest."
+STEP_KEYS = "mechs.step.digest."
 
 
 def _split(data: bytes, limit: int) -> list[tuple[str, str]]:
@@ -178,14 +178,14 @@ class DigestClient(Staged):
             self._stage = Stage.FINAL_REPLY
             want = rspauth_value(self._sent, self._creds.secret.encode("utf-8"))
             got = challenge.decode("ascii", "replace").partition("=")[2].strip()
-            self._steps.append(Step(STEP + "rspauth", got, "mechs.note.digest.rspauth-ok" if got == want
+            self._steps.append(Step(STEP_KEYS + "rspauth", got, "mechs.note.digest.rspauth-ok" if got == want
                                     else "mechs.note.digest.rspauth-bad"))
             return b""
         parsed = parse_challenge(challenge)
-        self._steps = field_steps(parsed, STEP + "challenge")
+        self._steps = field_steps(parsed, STEP_KEYS + "challenge")
         answer = make_response(self._creds, parsed, self._cnonce)
         self._sent = parse_response(answer)
-        self._steps.append(Step(STEP + "response", self._sent["response"], "mechs.note.digest.offline"))
+        self._steps.append(Step(STEP_KEYS + "response", self._sent["response"], "mechs.note.digest.offline"))
         self._stage = Stage.SERVER_FINAL
         return answer
 
@@ -221,7 +221,7 @@ class DigestServer(Staged):
         try:
             fields = parse_response(response)
         except InputError as exc:
-            return Done(AuthResult(False, reason="malformed"), (Step(STEP + "malformed", str(exc)),))
+            return Done(AuthResult(False, reason="malformed"), (Step(STEP_KEYS + "malformed", str(exc)),))
         user, secret = fields["username"], self._lookup(fields["username"])
         if secret is None:
             return Done(AuthResult(False, user, reason="no-such-user"))

@@ -18,7 +18,9 @@ length; noise flows between them: scripts/bench_trace_mix.py) and times both pro
 A last line times the reassembly worst case of issue 16 (a lost byte, then 40,000 one-byte segments held out of
 order and 40,000 header-only segments whose payload the capture cut: quadratic before, past 60 s).
 
-Usage: python scripts/bench_trace.py [--sessions 2000] [--capture] [--keep FILE] [--big-sessions 30000] [--seed 12]
+Usage: python scripts/bench_trace.py [--sessions 2000] [--capture] [--keep FILE] [--main-only]
+                                    [--big-sessions 30000] [--big-only] [--seed 12]
+       python scripts/bench_trace.py --sessions 32500 --runs 1 --main-only     # 100 MB of uniform sessions
 """
 
 from __future__ import annotations
@@ -177,11 +179,17 @@ def _one_session(port: int, n: int) -> None:
         client.close()
 
 
+# Byte-code as an installed package has it (pip compiles on install): the dev environment may set
+# PYTHONDONTWRITEBYTECODE, which would make every tracer run compile its modules from source again.
+_PYCACHE = tempfile.mkdtemp(prefix="bench-trace-pycache-")
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"PYTHONPYCACHEPREFIX": _PYCACHE}
+
+
 def measure(command: list[str]) -> tuple[float, int, bytes, float]:
     """Wall seconds, peak RSS in KiB (this child only), its standard output and its CPU seconds (user+sys)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT)
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT, env=_ENV)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -282,6 +290,8 @@ def main() -> None:
     parser.add_argument("--capture", action="store_true", help="record real sessions with tcpdump instead")
     parser.add_argument("--runs", type=int, default=3, help="take the best wall time of this many runs")
     parser.add_argument("--keep", metavar="FILE", help="keep the main capture here")
+    parser.add_argument("--main-only", action="store_true",
+                        help="only the main comparison (no memory checks, worst case or big mixed capture)")
     parser.add_argument("--big-sessions", type=int, default=30_000, help="sessions in the big mixed capture (0: skip)")
     parser.add_argument("--big-only", action="store_true", help="run the big mixed capture only")
     parser.add_argument("--seed", type=int, default=12, help="seed of the big capture")
@@ -315,6 +325,9 @@ def main() -> None:
               f"(below 1 = faster than tshark)")
     else:
         print("tshark not installed: no comparison (apt-get install tshark)")
+    if args.main_only:
+        shutil.rmtree(work, ignore_errors=True)
+        return
     if not args.capture:
         for factor in (4, 16):
             n = max(1, args.sessions // factor) if factor == 4 else args.sessions * 4

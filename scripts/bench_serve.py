@@ -93,7 +93,7 @@ def run_aiosmtpd() -> None:
 def start(kind: str, state_dir: str) -> tuple[subprocess.Popen, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=state_dir)
     if kind == "serve":
-        command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--quiet", "--max-clients", "5000", "--max-per-ip", "5000"]
+        command = [sys.executable, "-m", "tutor.cli.serve", "--port", "0", "--quiet", "--max-clients", "5000", "--max-per-ip", "5000"]
     else:
         command = [sys.executable, __file__, "_aiosmtpd"]
     errors = open(os.path.join(state_dir, f"{kind}.stderr"), "w+")   # a file: a full pipe would stall the server

@@ -57,7 +57,7 @@ def startup(runs: int) -> dict[str, float]:
                PYTHONPYCACHEPREFIX=tempfile.mkdtemp(prefix="bench-pycache-"))
     for name in ("NO_COLOR", "PYTHONDONTWRITEBYTECODE"):
         env.pop(name, None)
-    commands = {"floor": [sys.executable, "-c", FLOOR], "repl": [sys.executable, "-m", "tutor.cli_repl"],
+    commands = {"floor": [sys.executable, "-c", FLOOR], "repl": [sys.executable, "-m", "tutor.cli.repl"],
                 "cli": [sys.executable, "-m", "tutor"]}
     times: dict[str, list[float]] = {name: [] for name in commands}
     greeting: list[float] = []
@@ -121,7 +121,7 @@ def main() -> int:
     s, k = result["startup"], result["keystroke"]
     print(f"start-up to first prompt (median of {s['runs']}, {result['cpus']} CPUs):")
     print(f"  floor (prompt_toolkit + pygments lexer):  {s['floor_ms']:.0f} ms (min {s['floor_min_ms']:.0f})")
-    print(f"  REPL (python -m tutor.cli_repl):          {s['repl_ms']:.0f} ms (min {s['repl_min_ms']:.0f})"
+    print(f"  REPL (python -m tutor.cli.repl):          {s['repl_ms']:.0f} ms (min {s['repl_min_ms']:.0f})"
           f"  -> {s['ratio']:.2f}x (target <= 1.30x)")
     print(f"  greeting + welcome shown (same command):  {s['greeting_ms']:.0f} ms")
     print(f"  full CLI (python -m tutor):               {s['cli_ms']:.0f} ms (min {s['cli_min_ms']:.0f})"

@@ -8,7 +8,7 @@ from tutor.session import CLIENT, DETAIL, ERROR, SERVER, SIM, Interrupted, Sessi
 from tutor.display.annotations import Annotations
 from tutor.sim import SimServer
 from tutor.sim.sink import Sink
-from tutor.trace.transcript import REDACTED, Transcript
+from tutor.transcript import REDACTED, Transcript
 from tutor.transport import memory
 from tutor.transport.base import ReadTimeout, Transport
 

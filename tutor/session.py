@@ -20,7 +20,7 @@ from tutor.protocol import commands
 from tutor.protocol.client import AUTH_RESPONSE, COMMAND, BadReply, ClientConnection, ReplyReceived, Sent, ServerClosed
 from tutor.protocol.replies import Reply
 from tutor.protocol.states import State
-from tutor.trace.transcript import Entry, Transcript
+from tutor.transcript import Entry, Transcript
 from tutor.transport.base import ReadTimeout, TlsInfo, Transport
 
 CLIENT, SERVER, NOTE, SIM, DETAIL, ERROR = "C", "S", "note", "sim", "detail", "error"

@@ -155,7 +155,7 @@ def _printer(live: bool):
 
 
 class _DemoAsker:
-    """What tutor.live.guard_cleartext asks of a shell, for the demo: the --allow-cleartext flag, a yes/no
+    """What tutor.repl.live.guard_cleartext asks of a shell, for the demo: the --allow-cleartext flag, a yes/no
     question (only at a terminal; None refuses), and a place to show its warning."""
 
     def __init__(self, show: Any, allow: bool) -> None:
@@ -177,7 +177,7 @@ def _confirm(prompt: str) -> bool:
 def demo_guard(show: Any, allow: bool):
     """The live clear-text guard for the demo's wire lines (the REPL's Shell.send applies the same one)."""
     from tutor.course.demo import Refused
-    from tutor.live import guard_cleartext
+    from tutor.repl.live import guard_cleartext
 
     asker = _DemoAsker(show, allow)
 
@@ -258,9 +258,9 @@ def run_demo(lesson: Lesson, args: argparse.Namespace) -> int:
 # ---- a lesson in the REPL ---------------------------------------------------------------------------------
 def _live_shell(host: str, port: int, options: dict, allow_cleartext: bool, **shell_options: Any) -> Any:
     """The same Shell as `smtp-tutor connect`: credentials masked in what is shown, and the clear-text guard
-    (tutor.live) asking at a terminal, refusing in batch mode unless --allow-cleartext."""
-    from tutor.cli_connect import LiveOptions
-    from tutor.live import LiveShell
+    (tutor.repl.live) asking at a terminal, refusing in batch mode unless --allow-cleartext."""
+    from tutor.cli.connect import LiveOptions
+    from tutor.repl.live import LiveShell
     from tutor.transport.address import Address
 
     live = LiveOptions(Address(host, port), options["starttls"], options["tls"], options["insecure"],
@@ -292,7 +292,7 @@ def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
     Exit status in batch mode: 0 only when the lesson was finished with every step passed (scripts and tests
     rely on it); at a terminal 0, since leaving a lesson half-way is the learner's right.
     """
-    from tutor.cli_repl import use_color
+    from tutor.cli.repl import use_color
     from tutor.repl import lesson_commands
     from tutor.repl.shell import Shell
 

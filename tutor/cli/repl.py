@@ -109,7 +109,7 @@ def fast_path(argv: list[str]) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m tutor.cli_repl [REPL options]`: the REPL without the rest of the CLI."""
+    """`python -m tutor.cli.repl [REPL options]`: the REPL without the rest of the CLI."""
     args = sys.argv[1:] if argv is None else argv
     try:
         code = fast_path(args)

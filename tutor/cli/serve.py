@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    """The serve options (also used by `python -m tutor.cli_serve`)."""
+    """The serve options (also used by `python -m tutor.cli.serve`)."""
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=port_number, default=2525, help="port for plain SMTP with STARTTLS (default 2525; 0 = any)")
     p.add_argument("--profile", default=DEFAULT_PROFILE, choices=list(PROFILES), metavar="NAME",
@@ -146,7 +146,7 @@ def _build(args: argparse.Namespace):
     log = None if args.quiet else _print_line
     recorder = None
     if args.record:
-        from tutor.trace.transcript import Recorder
+        from tutor.transcript import Recorder
         recorder = Recorder(args.record, redact=not args.show_secrets)   # InputError (one line) if unwritable
     config = ServeConfig(args.host, args.port, args.implicit_tls_port, tls, max_clients,
                          show_secrets=args.show_secrets, log=log, record=recorder, target=f"serve:{args.profile}",
@@ -269,7 +269,7 @@ def _print_line(text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m tutor.cli_serve ...`: serve without the rest of the command line front."""
+    """`python -m tutor.cli.serve ...`: serve without the rest of the command line front."""
     from tutor.cli import OneLineParser
 
     parser = OneLineParser(prog="smtp-tutor serve")

@@ -19,7 +19,7 @@ from tutor.protocol.client import COMMAND
 from tutor.repl import commands as repl_commands
 from tutor.repl.shell import Shell
 from tutor.session import CLIENT, NOTE, Item
-from tutor.trace.transcript import redacted
+from tutor.transcript import redacted
 
 T = explain.text
 ECHO = "echo"   # a script line shown back in batch mode
@@ -155,7 +155,7 @@ def _already_masked(item: Item) -> bool:
 
 class LiveShell(Shell):
     """A Shell that starts on a live server (`:connect` alone reconnects) and masks credentials in what it
-    shows and saves, unless `show_secrets`. `live` connects (tutor.cli_connect.LiveOptions)."""
+    shows and saves, unless `show_secrets`. `live` connects (tutor.cli.connect.LiveOptions)."""
 
     show_secrets = False
     start_before_prompt = True    # a live connect may be slow: the app does it where Ctrl-C can stop it

@@ -62,7 +62,7 @@ class AuthHandler:
         self._profile = profile
         self._accounts = accounts    # tutor.sim.accounts.Accounts: per-account error policies, password transitions
         self._tls = False
-        self._modern = modern        # tutor.sim.modern.ModernMechanisms: SCRAM and bearer servers
+        self._modern = modern        # tutor.sim.scram_bearer.ScramBearerMechanisms: SCRAM and bearer servers
         self._lookup = lookup
         self._challenges = challenges
         self._emit = emit

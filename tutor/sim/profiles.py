@@ -43,7 +43,7 @@ class Profile:
     challenge: str = "random"                             # "random" | "fixed" | "glitchy" (tutor.sim.challenges)
     scram: str = "random"                                 # "random" salts and nonces, or "fixed": the RFC examples'
     scram_iterations: int = 4096                          # RFC 7677 §4: SHOULD be at least 4096
-    impostor: bool = False                                # accepts any credentials (a fake server; tutor.sim.modern)
+    impostor: bool = False                                # accepts any credentials (a fake server; tutor.sim.scram_bearer)
     ehlo_notes: tuple[str, ...] = ()                      # extra sim.* note keys after EHLO
     max_auth_failures: int = DEFAULT_MAX_AUTH_FAILURES    # failed logins before 421 (0 = never)
     max_bad_commands: int = 10

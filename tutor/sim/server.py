@@ -21,7 +21,7 @@ from tutor.sim import challenges, ehlo, lenient, replies
 from tutor.sim.accounts import Accounts
 from tutor.sim.auth import ERROR, FAILURE, SUCCESS, AuthHandler, Outcome
 from tutor.sim.mail import MailHandler, Session
-from tutor.sim.modern import ModernMechanisms
+from tutor.sim.scram_bearer import ScramBearerMechanisms
 from tutor.sim.output import MASK, Collector, Output, echo, show
 from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile, check_max_auth_failures
 from tutor.sim.sink import Sink
@@ -68,7 +68,7 @@ class SimServer:
         rng = rng or random.SystemRandom()
         factory = challenges.factory(self.profile.challenge, rng=rng, clock=self._clock, host=hostname,
                                      fixed=fixed_challenge)
-        modern = ModernMechanisms(self.profile, self.accounts, rng)
+        modern = ScramBearerMechanisms(self.profile, self.accounts, rng)
         lookup = _knows_no_one if self.profile.impostor else self.accounts.lookup
         self._auth = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send, modern,
                                  accounts=self.accounts)

@@ -15,7 +15,7 @@ from tutor.protocol.replies import Reply
 from tutor.sasl import MECHANISMS, cram_md5
 from tutor.sasl.identify import identify
 from tutor.trace.report import Attempt
-from tutor.trace.transcript import REDACTED
+from tutor.transcript import REDACTED
 
 REDACTED_BYTES = REDACTED.encode("utf-8")
 # What tools print instead of a password they were asked to hide: not the password, so not a leak.

@@ -180,7 +180,7 @@ class SimService:
         if recorder is None:
             return
         from tutor import escapes
-        from tutor.trace.transcript import Entry
+        from tutor.transcript import Entry
         now, session = time.time(), str(number)
 
         def lines(direction: str) -> None:

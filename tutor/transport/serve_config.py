@@ -35,7 +35,7 @@ class ServeConfig:
     handshake_timeout: float = HANDSHAKE_TIMEOUT
     show_secrets: bool = False
     log: Log | None = print
-    record: Any = None                   # a tutor.trace.transcript.Recorder: every session as JSON Lines
+    record: Any = None                   # a tutor.transcript.Recorder: every session as JSON Lines
     target: str = "serve"                # the recorded sessions' target name
     max_per_ip: int = MAX_PER_IP
     session_lifetime: float = SESSION_LIFETIME

@@ -10,7 +10,6 @@ import random
 from typing import Any
 
 from tutor.course.model import Lesson
-from tutor.errors import InputError, TransportError
 from tutor.session import Session
 
 
@@ -69,35 +68,11 @@ def checkpoints(lesson: Lesson) -> dict:
         session.close()
 
 
-def parse_target(text: str, default_port: int) -> tuple[str, int]:
-    """`HOST`, `HOST:PORT` or `[v6]:PORT` to (host, port)."""
-    host, port = text.strip(), default_port
-    if host.startswith("["):
-        inside, _, rest = host[1:].partition("]")
-        host, port_text = inside, rest.removeprefix(":")
-    elif host.count(":") == 1:
-        host, _, port_text = host.partition(":")
-    else:
-        port_text = ""
-    if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise InputError(f"--connect wants HOST or HOST:PORT, got {text!r}")
-        port = int(port_text)
-    if not host:
-        raise InputError(f"--connect wants HOST or HOST:PORT, got {text!r}")
-    return host, port
-
-
 def live_transport(host: str, port: int, *, starttls: bool = False, tls: bool = False, insecure: bool = False,
                    cafile: str | None = None, timeout: float = 10.0) -> Any:
     """A connection to a real server through tutor.transport.tcp."""
-    try:
-        from tutor.transport import tcp
-    except ModuleNotFoundError as exc:
-        if exc.name != "tutor.transport.tcp":
-            raise
-        raise TransportError("live servers need the TCP transport (tutor.transport.tcp), "
-                             "which this build does not have yet") from None
+    from tutor.transport import tcp
+
     return tcp.connect(host, port, starttls=starttls, tls=tls, insecure=insecure, cafile=cafile, timeout=timeout)
 
 

@@ -127,14 +127,15 @@ def ask_password(user: str, target: str) -> str:
 def live_options(args: argparse.Namespace, lesson: Lesson) -> tuple[str, int, dict]:
     """(host, port, transport options) from --connect and the TLS flags; InputError before any network use when
     the lesson cannot run live or --user is missing."""
-    from tutor import lesson_sessions
+    from tutor.transport import address
 
     if lesson.simulator_only:
         raise InputError(_t("simulator-only", number=lesson.number, title=lesson.title, option="--connect"))
     if not args.user:
         raise InputError(_t("need-user"))
-    host, port = lesson_sessions.parse_target(args.connect, 465 if args.tls else 587)
-    return host, port, {"starttls": args.starttls, "tls": args.tls, "insecure": args.insecure,
+    # The same parser as `smtp-tutor connect`; a lesson's default port is 587 (465 with --tls) even without --starttls.
+    where = address.parse(args.connect, starttls=True, tls=args.tls)
+    return where.host, where.port, {"starttls": args.starttls, "tls": args.tls, "insecure": args.insecure,
                         "cafile": args.cafile}
 
 

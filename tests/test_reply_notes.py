@@ -17,7 +17,7 @@ from citations import reply_citations
 from tutor.display.annotations import Annotations
 from tutor.protocol import codes
 from tutor.session import SERVER, Session
-from tutor.sim import PROFILES
+from tutor.sim import PROFILES, SimServer
 from tutor.trace.pipeline import trace_bytes
 from tutor.transport import memory
 
@@ -151,7 +151,7 @@ def drive(profile: str, script: list[str], starttls: bool = True) -> tuple[list,
     """Run one script; the replies seen by the REPL's annotator, and the session as `S:`/`C:` text for the tracer.
     (The session does the TLS handshake itself after `220` to STARTTLS.)"""
     annotator = Recording()
-    session = Session(memory.connect(profile, starttls=starttls), annotator=annotator)
+    session = Session(memory.connect(SimServer, profile, starttls=starttls), annotator=annotator)
     wire = [f"S: {item.text}" for item in session.open() if item.kind == SERVER]
     for line in script:
         if session.closed:

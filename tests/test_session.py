@@ -16,7 +16,7 @@ PLAIN_IR = b"AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm"     # RFC 4616 §4: \0tim\
 
 
 def open_session(profile="lab", **kw):
-    session = Session(memory.connect(profile), annotator=Annotations(), **kw)
+    session = Session(memory.connect(SimServer, profile), annotator=Annotations(), **kw)
     items = session.open()
     return session, items
 

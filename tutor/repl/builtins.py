@@ -133,9 +133,10 @@ def _open_sim(shell: Any, profile: str) -> bool:
     known = profile_names()
     if profile not in known:
         raise InputError(T("repl.err.unknown-profile", name=profile, known=", ".join(known)))
+    from tutor.sim import SimServer
     from tutor.transport import memory
 
-    shell.connect(memory.connect(profile, **getattr(shell, "sim_options", {})))
+    shell.connect(memory.connect(SimServer, profile, **getattr(shell, "sim_options", {})))
     return True
 
 

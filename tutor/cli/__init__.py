@@ -73,13 +73,14 @@ def _add_repl_options(parser: argparse.ArgumentParser) -> None:
 def run_helper(args: argparse.Namespace) -> int:
     from tutor.helpers.registry import HELPERS
     from tutor.helpers.render import masked, render_json, render_text
-    from tutor.helpers.result import Context, ask_password_default
+    from tutor.cli.password import ask_password
+    from tutor.helpers.result import Context
 
     _check_arguments_are_text(args)
     asked: list[str] = []
 
     def ask(prompt: str) -> str:
-        asked.append(ask_password_default(prompt))
+        asked.append(ask_password(prompt))
         return asked[-1]
 
     result = HELPERS[args.command].run(args, Context(ask_password=ask))

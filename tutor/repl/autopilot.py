@@ -12,6 +12,7 @@ from tutor import escapes, explain
 from tutor.errors import InputError, TutorError
 from tutor.protocol import auth as framing
 from tutor.protocol.states import State
+from tutor.sasl.registry import carries_secret, recorded_as_secret
 from tutor.session import ERROR, NOTE, Item
 
 T = explain.text
@@ -101,9 +102,7 @@ def _explain(shell: Any, client: Any, shown: int) -> int:
 
 def _announce(shell: Any, n: int, answer: bytes, sent_before: int) -> None:
     reveal = shell.session.transport.is_simulator
-    mechanism = (shell.session.auth.mechanism or "").upper()
-    secret = mechanism == "PLAIN" or (mechanism == "LOGIN" and sent_before >= 1) or \
-        (mechanism in ("XOAUTH2", "OAUTHBEARER") and sent_before == 0)      # the bearer token replays
+    secret = carries_secret(shell.session.auth.mechanism, sent_before + 1)   # the password or the bearer token
     if answer == b"":
         shell.note("repl.autopilot.answer-empty", n=n)      # RFC 4954 §4: e.g. after SCRAM's v= or a JSON error
     elif secret and not reveal:
@@ -114,9 +113,11 @@ def _announce(shell: Any, n: int, answer: bytes, sent_before: int) -> None:
 
 
 def _mask_line(shell: Any, line: str, initial: bytes | None) -> str:
-    if initial is None or shell.session.transport.is_simulator:
+    """`AUTH MECH ir` as shown on a live server: the initial response hidden when the registry records it secret."""
+    words = line.split()
+    if initial is None or shell.session.transport.is_simulator or not recorded_as_secret(words[1], 1):
         return line
-    return " ".join(line.split()[:2] + [T("repl.autopilot.hidden")])
+    return " ".join(words[:2] + [T("repl.autopilot.hidden")])
 
 
 def _verdict(shell: Any, session: Any, name: str, user: str) -> None:

@@ -118,22 +118,6 @@ def test_connect_to_profiles_and_errors():
     assert shell.session.target == "sim:strict"
 
 
-def test_live_servers_say_not_available_when_tcp_is_missing(monkeypatch):
-    import importlib
-
-    real = importlib.import_module
-
-    def fake(name, *args):
-        if name == "tutor.transport.tcp":
-            raise ModuleNotFoundError(name=name)
-        return real(name, *args)
-
-    monkeypatch.setattr(importlib, "import_module", fake)
-    shell, out = make_shell()
-    assert not shell.handle(":connect mail.example.org")
-    assert out[0].text == "live servers: not available yet (only the simulator: :connect sim[:PROFILE])"
-
-
 def test_live_servers_use_tutor_transport_tcp_when_present(monkeypatch):
     from tutor.transport import memory
 

@@ -38,10 +38,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_repl_options(parser)
 
 
-def run_default(args: argparse.Namespace) -> int:
-    return run(args)
-
-
 def use_color(args: argparse.Namespace, stream=None) -> bool:
     """Colour unless --no-color, NO_COLOR (any non-empty value, no-color.org) or output is not a terminal."""
     stream = sys.stdout if stream is None else stream

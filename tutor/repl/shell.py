@@ -37,7 +37,6 @@ class Shell:
     its `status()` in the toolbar and `prompt_tag()` in the prompt.
     """
 
-    LESSON_HOOKS = True
     show_secrets = False          # True: passwords typed at a no-echo prompt are shown in helper tables
     start_before_prompt = False   # True: the terminal app connects before its first prompt (live servers)
 

@@ -1,7 +1,7 @@
 """Template values for lesson text and solutions: the learner's credentials and what the server just sent.
 
 Lesson prose and solution lines are str.format templates: `{user_b64}`, `{cram_b64}`... Solutions get the
-real values; prose shown on a live server gets the secret ones masked (ARCHITECTURE.md convention 14).
+real values; prose shown on a live server gets the secret ones masked (docs/ARCHITECTURE.md convention 14).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Teaching profiles of the simulated server: what it advertises, its wording, its challenges and its limits.
 
-PROFILES is a plain dict (ARCHITECTURE.md convention 6); summaries live in tutor/data/sim.toml `[profile]`.
+PROFILES is a plain dict (docs/ARCHITECTURE.md convention 6); summaries live in tutor/data/sim.toml `[profile]`.
 """
 
 from __future__ import annotations

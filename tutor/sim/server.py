@@ -45,7 +45,7 @@ class SimServer:
     """One simulated SMTP session. Call connect() once, then receive(bytes) for everything the client sends.
 
     Deterministic when asked: `rng` and `clock` make the CRAM-MD5 challenges, SCRAM salts and nonces
-    (ARCHITECTURE.md convention 9), `fixed_challenge` pins the CRAM-MD5 ones. `starttls=False` when the transport
+    (docs/ARCHITECTURE.md convention 9), `fixed_challenge` pins the CRAM-MD5 ones. `starttls=False` when the transport
     cannot do TLS (STARTTLS then gets 454). `max_auth_failures` overrides the profile's limit of failed logins
     before the 421 (0 = never; lessons pass LESSON_MAX_AUTH_FAILURES).
     """
@@ -370,7 +370,7 @@ class SimServer:
         return True
 
 
-# Verb -> handler: one plain dict (ARCHITECTURE.md convention 6).
+# Verb -> handler: one plain dict (docs/ARCHITECTURE.md convention 6).
 _HANDLERS: dict[str, Callable[[SimServer, Command], bool]] = {
     "EHLO": SimServer._ehlo, "HELO": SimServer._ehlo, "AUTH": SimServer._auth, "MAIL": SimServer._mail_from,
     "RCPT": SimServer._rcpt, "DATA": SimServer._data, "RSET": SimServer._rset, "NOOP": SimServer._noop,

@@ -156,8 +156,8 @@ def _printer(live: bool):
 
 
 class _DemoAsker:
-    """What tutor.repl.live.guard_cleartext asks of a shell, for the demo: the --allow-cleartext flag, a yes/no
-    question (only at a terminal; None refuses), and a place to show its warning."""
+    """What tutor.repl.cleartext_guard.guard_cleartext asks of a shell, for the demo: the --allow-cleartext flag, a
+    yes/no question (only at a terminal; None refuses), and a place to show its warning."""
 
     def __init__(self, show: Any, allow: bool) -> None:
         self.allow_cleartext = allow
@@ -178,7 +178,7 @@ def _confirm(prompt: str) -> bool:
 def demo_guard(show: Any, allow: bool):
     """The live clear-text guard for the demo's wire lines (the REPL's Shell.send applies the same one)."""
     from tutor.course.demo import Refused
-    from tutor.repl.live import guard_cleartext
+    from tutor.repl.cleartext_guard import guard_cleartext
 
     asker = _DemoAsker(show, allow)
 
@@ -259,7 +259,7 @@ def run_demo(lesson: Lesson, args: argparse.Namespace) -> int:
 # ---- a lesson in the REPL ---------------------------------------------------------------------------------
 def _live_shell(host: str, port: int, options: dict, allow_cleartext: bool, **shell_options: Any) -> Any:
     """The same Shell as `smtp-tutor connect`: credentials masked in what is shown, and the clear-text guard
-    (tutor.repl.live) asking at a terminal, refusing in batch mode unless --allow-cleartext."""
+    (tutor.repl.cleartext_guard) asking at a terminal, refusing in batch mode unless --allow-cleartext."""
     from tutor.cli.connect import LiveOptions
     from tutor.repl.live import LiveShell
     from tutor.transport.address import Address

@@ -48,7 +48,7 @@ class Shell:
         self.out: Callable[[list[Item]], None] = out or (lambda items: None)
         self.ask_password: Callable[[str], str] = _no_password
         self.confirm: Callable[[str], bool] | None = None   # yes/no; None (batch): clear-text credentials refused
-        self.allow_cleartext = False                         # --allow-cleartext: never ask (tutor.repl.live)
+        self.allow_cleartext = False                         # --allow-cleartext: never ask (tutor.repl.cleartext_guard)
         self.pause: Callable[[str], None] = lambda text: None
         self.session: Any = None   # a tutor.session.Session once connected
         self.transcript = Transcript()
@@ -154,7 +154,7 @@ class Shell:
         if not line and kind == "command":
             return True
         from tutor.display.annotations import revealed_secret
-        from tutor.repl.live import guard_cleartext
+        from tutor.repl.cleartext_guard import guard_cleartext
 
         guard_cleartext(self, session, line)   # PLAIN/LOGIN in clear text to another host: warn, ask (InputError)
 
@@ -269,7 +269,7 @@ class Shell:
         """A line typed after a refused AUTH that would have answered it: kept out of history like one."""
         if self.refused_auth is None:
             return False
-        from tutor.repl.live import answers_refused_auth
+        from tutor.repl.cleartext_guard import answers_refused_auth
         return answers_refused_auth(self, self.session, line)
 
     # ---- what the narrow parts see ---------------------------------------------------------------

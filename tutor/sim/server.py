@@ -68,9 +68,9 @@ class SimServer:
         rng = rng or random.SystemRandom()
         factory = challenges.factory(self.profile.challenge, rng=rng, clock=self._clock, host=hostname,
                                      fixed=fixed_challenge)
-        modern = ScramBearerMechanisms(self.profile, self.accounts, rng)
+        scram_bearer = ScramBearerMechanisms(self.profile, self.accounts, rng)
         lookup = _knows_no_one if self.profile.impostor else self.accounts.lookup
-        self._auth = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send, modern,
+        self._auth = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send, scram_bearer,
                                  accounts=self.accounts)
         self._mail = MailHandler(self.profile, self.sink, self._emit, self._reply, hostname, self._clock)
         self._helo = ""

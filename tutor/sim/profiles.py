@@ -15,7 +15,7 @@ from tutor.sasl import registry
 DEFAULT_HOSTNAME = "sim.smtp-tutor.test"
 DEFAULT_MAX_AUTH_FAILURES = 3     # RFC 4954 §9: a server that drops after failures SHOULD allow at least 3
 LESSON_MAX_AUTH_FAILURES = 20     # lessons: room to make mistakes without meeting the 421 (issue 11 §3)
-MODERN_EHLO = ("PIPELINING", "SIZE {size}", "8BITMIME", "ENHANCEDSTATUSCODES", "STARTTLS", "AUTH")
+DEFAULT_EHLO = ("PIPELINING", "SIZE {size}", "8BITMIME", "ENHANCEDSTATUSCODES", "STARTTLS", "AUTH")
 # Gmail's order (smtp.gmail.com, 2024): no AUTH line at all before STARTTLS.
 GMAIL_EHLO = ("SIZE {size}", "8BITMIME", "STARTTLS", "AUTH", "ENHANCEDSTATUSCODES", "PIPELINING")
 
@@ -34,7 +34,7 @@ class Profile:
     clear_mechanisms: tuple[str, ...] | None = None       # offered without TLS; None: the same
     auth_requires_tls: bool = False                       # AUTH before STARTTLS -> 530 5.7.0
     auth_needs_ehlo: bool = False                         # AUTH (or MAIL before AUTH) after HELO -> 503
-    ehlo: tuple[str, ...] = MODERN_EHLO
+    ehlo: tuple[str, ...] = DEFAULT_EHLO
     ehlo_greeting: str = "{host} Hello {client}"
     enhanced_codes: bool = True                           # RFC 2034: only if ENHANCEDSTATUSCODES is advertised
     texts: dict[str, str] = field(default_factory=dict, hash=False)   # reply text overrides (tutor.sim.replies keys)

@@ -11,12 +11,13 @@ from typing import Any
 
 from tutor.course.model import Lesson
 from tutor.session import Session
+from tutor.sim.profiles import LESSON_MAX_AUTH_FAILURES
 
 
 # A lesson is for trying things: a student who gets it wrong three times must not be thrown out by the
-# RFC 4954 §9 rule the public profiles follow (three failed AUTH, then 421). Lessons allow far more; a 421
-# that still comes is explained (tutor.repl.lesson_commands) and `:lesson hint` reconnects.
-LESSON_MAX_AUTH_FAILURES = 50
+# RFC 4954 §9 rule the public profiles follow (three failed AUTH, then 421). Lessons allow far more
+# (LESSON_MAX_AUTH_FAILURES, kept with the simulator's other limits); a 421 that still comes is explained
+# (tutor.repl.lesson_commands) and `:lesson hint` reconnects.
 LESSON_MAX_BAD_COMMANDS = 100
 
 

@@ -32,21 +32,22 @@ ALLOWED: dict[str, set[str]] = {
     "sim": FOUNDATION | {"protocol", "sasl"},
     "trace": FOUNDATION | {"explain_codes", "protocol", "sasl", "transcript"},
     "helpers": FOUNDATION | {"explain_codes", "protocol", "sasl"},
+    "classroom": FOUNDATION | {"protocol", "sasl", "trace", "transcript"},
     "course": FOUNDATION | {"helpers", "protocol", "sasl", "sim"},
-    "transport": FOUNDATION | {"protocol", "transcript"},
+    "transport": FOUNDATION | {"data", "protocol", "transcript"},
     "session": FOUNDATION | {"protocol", "sasl", "transcript", "transport"},
     "lesson_sessions": FOUNDATION | {"course", "session", "sim", "transport"},
-    "display": FOUNDATION | {"explain_codes", "protocol", "sasl", "trace", "transcript"},
+    "display": FOUNDATION | {"classroom", "explain_codes", "protocol", "sasl", "trace", "transcript"},
     "repl": FOUNDATION | {"course", "display", "explain_codes", "helpers", "lesson_sessions", "protocol", "sasl",
                           "session", "sim", "transcript", "transport"},
-    "cli": FOUNDATION | {"tutor", "course", "display", "explain_codes", "helpers", "lesson_sessions", "protocol",
-                         "repl", "sasl", "session", "sim", "trace", "transcript", "transport"},
+    "cli": FOUNDATION | {"tutor", "classroom", "course", "display", "explain_codes", "helpers", "lesson_sessions",
+                         "protocol", "repl", "sasl", "session", "sim", "trace", "transcript", "transport"},
     "__main__": {"cli"},
 }
 
 # The sans-IO core: no sockets, event loops, terminals or sub-processes (I/O only in tutor/transport, UI only in
 # tutor/repl and tutor/display).
-CORE = ["protocol", "sasl", "sim", "trace", "course", "helpers"]
+CORE = ["protocol", "sasl", "sim", "trace", "course", "helpers", "classroom"]
 CORE_FILES = ["explain.py", "explain_codes.py", "escapes.py", "errors.py", "transcript.py"]
 FORBIDDEN = {"socket", "ssl", "asyncio", "selectors", "prompt_toolkit", "pygments", "subprocess"}
 
@@ -125,7 +126,7 @@ def test_the_check_catches_an_upward_import(tmp_path):
         (root / name).mkdir() if not name.endswith(".py") else (root / name).write_text("")
     bad = root / "transport" / "bad.py"
     bad.write_text("from tutor.sim.server import SimServer\n\ndef f():\n    from tutor import session\n"
-                   "    import tutor.trace.transcript\n    from . import x\n    importlib.import_module('tutor.repl.x')\n")
+                   "    import tutor.trace.pcap\n    from . import x\n    importlib.import_module('tutor.repl.x')\n")
     assert violations(bad, root) == {"sim", "session", "trace", "relative import", "repl"}
 
 

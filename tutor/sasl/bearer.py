@@ -114,7 +114,7 @@ class BearerServer(Staged):
             self._user, token, trail = self.parse(blob)
         except InputError as exc:
             self._stage = Stage.DONE
-            bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)})
+            bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)}, secret=True)
             return Done(AuthResult(False, reason="malformed"), (bad,))
         if self._check(self._user, token):
             self._stage = Stage.DONE

@@ -132,7 +132,7 @@ def check(blob: bytes, lookup: SecretLookup, allow_authzid: AuthzPolicy | None =
     try:
         f = parse(blob)
     except InputError as exc:
-        bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)})
+        bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)}, secret=True)
         return AuthResult(False, reason="malformed"), [bad]
     trail = [
         Step("sasl.step.server.authzid", f.authzid),
@@ -140,7 +140,7 @@ def check(blob: bytes, lookup: SecretLookup, allow_authzid: AuthzPolicy | None =
         Step("sasl.step.server.password", f.password, secret=True),
     ]
     if not f.authcid or not f.password:  # RFC 4616 §2 ABNF: both are 1*SAFE
-        trail.append(Step("sasl.step.server.malformed", blob, "sasl.note.plain.empty-field"))
+        trail.append(Step("sasl.step.server.malformed", blob, "sasl.note.plain.empty-field", secret=True))
         return AuthResult(False, f.authcid, f.authzid, "malformed"), trail
     result = _check_password(f, lookup, trail)
     if result is None:

@@ -2,7 +2,8 @@
 
 pcap: the libpcap format (24-byte header, 16-byte record headers; micro- or nanosecond magic, either byte
 order). pcapng: Section Header, Interface Description (link type, if_tsresol), Enhanced, Simple and the
-obsolete Packet blocks; other blocks are skipped.
+obsolete Packet blocks, and a Decryption Secrets Block's TLS key log (handed on as Secrets, for tls_flow); other
+blocks are skipped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ MAX_BLOCK = 16 * 1024 * 1024
 
 # (timestamp, link type, captured bytes, original length) or a Bad record
 Packet = tuple[float, int, bytes, int]
+TLS_KEY_LOG = 0x544C534B          # a Decryption Secrets Block of secrets type "TLSK" holds an NSS key log
+
+
+class Secrets(bytes):
+    """An NSS key log embedded in a pcapng (Decryption Secrets Block, as `editcap --inject-secrets` writes)."""
 
 
 def is_capture(head: bytes) -> bool:
@@ -115,7 +121,7 @@ def _pcapng(src: Source) -> Iterator[Packet | Bad]:
                             f"read {count} packets")
 
 
-def _block(kind: int, body: bytes, endian: str, interfaces: list) -> Packet | None:
+def _block(kind: int, body: bytes, endian: str, interfaces: list) -> Packet | Secrets | None:
     if kind == 1 and len(body) >= 8:                           # Interface Description Block
         linktype = struct.unpack_from(endian + "H", body, 0)[0]
         interfaces.append((linktype, _tsresol(body[8:], endian)))
@@ -127,6 +133,9 @@ def _block(kind: int, body: bytes, endian: str, interfaces: list) -> Packet | No
         orig = struct.unpack_from(endian + "I", body, 0)[0]
         linktype = interfaces[0][0] if interfaces else 1
         return 0.0, linktype, body[4:4 + orig], orig
+    elif kind == 10 and len(body) >= 8:                        # Decryption Secrets Block (tutor.trace.tls_flow)
+        secrets_type, size = struct.unpack_from(endian + "II", body, 0)
+        return Secrets(body[8:8 + size]) if secrets_type == TLS_KEY_LOG else None
     elif kind == 2 and len(body) >= 20:                        # Packet Block (obsolete)
         iface, _, high, low, caplen, orig = struct.unpack_from(endian + "HHIIII", body, 0)
         linktype, scale = interfaces[iface] if iface < len(interfaces) else (1, 1e-6)

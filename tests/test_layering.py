@@ -163,3 +163,11 @@ def test_the_check_would_catch_a_violation(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import socket\nfrom asyncio import sleep\n")
     assert imported_roots(bad) & FORBIDDEN == {"socket", "asyncio"}
+
+
+def test_architecture_md_names_only_files_that_exist():
+    """The map's paths (`repl/live.py` is under tutor/, `tests/...` from the top) are where the code is."""
+    named = set(re.findall(r"`([\w.-]+(?:/[\w.-]+)+/?)`", ARCHITECTURE.read_text(encoding="utf-8")))
+    top = ("tutor", "tests", "lessons", "scripts", "docs")
+    missing = [p for p in sorted(named) if not (REPO / p if p.split("/")[0] in top else ROOT / p).exists()]
+    assert named and not missing

@@ -2,8 +2,10 @@
 same table as docs/ARCHITECTURE.md's, checked here), the table itself has no cycle, and the sans-IO core imports
 no socket, ssl, asyncio or UI module. There is no exceptions list: a new upward import fails here.
 
-Imports are read from the source (ast), wherever they are: top of module, inside a function, under TYPE_CHECKING;
-a string that is a whole tutor module name ("tutor.repl.builtins", for importlib or importlib.resources) counts too.
+Imports are read from the source (ast), wherever they run: top of module or inside a function; a string that is a
+whole tutor module name ("tutor.repl.builtins", for importlib or importlib.resources) counts too. What only the type
+checker reads (`if TYPE_CHECKING:` blocks, e.g. Protocols for mypy) is not a run-time import and is not counted, as
+import-linter's exclude_type_checking_imports does.
 """
 
 import ast
@@ -64,7 +66,7 @@ def tutor_imports(path: Path, root: Path = ROOT) -> set[str]:
     """The units a module imports (`import tutor.x.y`, `from tutor.x import y`, `from tutor import x`); a relative
     import is the unit "relative import", allowed nowhere (the table could not see where it points)."""
     units = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.level:
             units.add("relative import")
             continue
@@ -86,6 +88,23 @@ def tutor_imports(path: Path, root: Path = ROOT) -> set[str]:
                 exists = (root / parts[1]).is_dir() or (root / f"{parts[1]}.py").is_file()
                 units.add(parts[1] if exists else "tutor")      # `from tutor import __version__`
     return units
+
+
+def runtime_nodes(tree: ast.AST):
+    """Every node, except inside `if TYPE_CHECKING:` (or `typing.TYPE_CHECKING`) blocks; their `else:` counts."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, ast.If) and _names_type_checking(node.test):
+            todo.extend(node.orelse)
+        else:
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def _names_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
+        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def violations(path: Path, root: Path = ROOT) -> set[str]:
@@ -128,6 +147,17 @@ def test_the_check_catches_an_upward_import(tmp_path):
     bad.write_text("from tutor.sim.server import SimServer\n\ndef f():\n    from tutor import session\n"
                    "    import tutor.trace.pcap\n    from . import x\n    importlib.import_module('tutor.repl.x')\n")
     assert violations(bad, root) == {"sim", "session", "trace", "relative import", "repl"}
+
+
+def test_type_only_imports_are_not_run_time_imports(tmp_path):
+    root = tmp_path / "tutor"
+    for name in ("transport", "sim", "repl"):
+        (root / name).mkdir(parents=True)
+    module = root / "transport" / "typed.py"
+    module.write_text("import typing\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                      "    from tutor.sim import SimServer\nelse:\n    import tutor.repl.shell\n"
+                      "if typing.TYPE_CHECKING:\n    import tutor.sim.output\n")
+    assert violations(module, root) == {"repl"}
 
 
 def test_architecture_md_shows_the_same_table():

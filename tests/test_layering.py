@@ -26,7 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     "data": set(),
     "errors": set(),
     "escapes": {"errors"},
-    "explain": {"data", "errors", "escapes"},
+    "prose_cache": {"tutor"},
+    "explain": {"data", "errors", "escapes", "prose_cache"},
     "protocol": FOUNDATION,
     "sasl": FOUNDATION | {"protocol"},
     "explain_codes": FOUNDATION | {"protocol"},
@@ -50,7 +51,7 @@ ALLOWED: dict[str, set[str]] = {
 # The sans-IO core: no sockets, event loops, terminals or sub-processes (I/O only in tutor/transport, UI only in
 # tutor/repl and tutor/display).
 CORE = ["protocol", "sasl", "sim", "trace", "course", "helpers", "classroom"]
-CORE_FILES = ["explain.py", "explain_codes.py", "escapes.py", "errors.py", "transcript.py"]
+CORE_FILES = ["explain.py", "explain_codes.py", "escapes.py", "errors.py", "transcript.py", "prose_cache.py"]
 FORBIDDEN = {"socket", "ssl", "asyncio", "selectors", "prompt_toolkit", "pygments", "subprocess"}
 
 

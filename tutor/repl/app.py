@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from typing import Any
 
 from prompt_toolkit import PromptSession, print_formatted_text
@@ -110,6 +112,7 @@ class ReplApp:
         finally:
             shell.out = out
         await run_in_terminal(lambda: self.print_items(items))
+        await asyncio.sleep(0)   # one turn of the loop: the prompt under the greeting reaches the screen first
         _warm_up()
 
     def _start_now(self) -> None:

@@ -34,6 +34,8 @@ class ServerOutput(Protocol):
 class ServerEngine(Protocol):
     """A sans-IO SMTP server driven by events (tutor.sim.server.SimServer)."""
 
+    explaining: bool     # False: the server may skip its notes and transcript (nothing reads them)
+
     @property
     def state(self) -> State: ...
 

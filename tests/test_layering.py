@@ -31,7 +31,8 @@ ALLOWED: dict[str, set[str]] = {
     "protocol": FOUNDATION,
     "sasl": FOUNDATION | {"protocol"},
     "explain_codes": FOUNDATION | {"protocol"},
-    "transcript": {"errors", "escapes"},
+    "redacted_user": {"errors", "sasl"},
+    "transcript": {"errors", "escapes", "redacted_user"},
     "sim": FOUNDATION | {"protocol", "sasl"},
     "trace": FOUNDATION | {"explain_codes", "protocol", "sasl", "transcript"},
     "helpers": FOUNDATION | {"explain_codes", "protocol", "sasl"},
@@ -51,7 +52,8 @@ ALLOWED: dict[str, set[str]] = {
 # The sans-IO core: no sockets, event loops, terminals or sub-processes (I/O only in tutor/transport, UI only in
 # tutor/repl and tutor/display).
 CORE = ["protocol", "sasl", "sim", "trace", "course", "helpers", "classroom"]
-CORE_FILES = ["explain.py", "explain_codes.py", "escapes.py", "errors.py", "transcript.py", "prose_cache.py"]
+CORE_FILES = ["explain.py", "explain_codes.py", "escapes.py", "errors.py", "transcript.py", "redacted_user.py",
+              "prose_cache.py"]
 FORBIDDEN = {"socket", "ssl", "asyncio", "selectors", "prompt_toolkit", "pygments", "subprocess"}
 
 

@@ -13,6 +13,7 @@ from tutor.classroom import detail, report, rows
 from tutor.classroom.feed import Feed
 from tutor.classroom.model import Classroom
 from tutor.sim import SimServer
+from tutor.transport.serve_session import summary_notes
 
 PASSWORD = "tanstaaftanstaaf"
 TIM_PLAIN = "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"          # base64 of \0tim\0tanstaaftanstaaf (RFC 4616 §2 form)
@@ -23,13 +24,27 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
+@pytest.fixture(autouse=True, params=["view only", "view and log"])
+def simulator_mode(request):
+    """Every case twice: as `serve --dashboard/--web` runs the simulator alone (it summarises: client lines and
+    the classroom's notes only) and with a log or record too (every note and line): the view must not differ."""
+    Player.summarise = request.param == "view only"
+
+
 class Player:
     """Feeds one in-memory session to a Classroom the way serve's asyncio server does (tutor.classroom.feed)."""
+
+    summarise = True
 
     def __init__(self, room: Classroom, number: int, profile: str = "lab", peer: str = "192.0.2.7:40000") -> None:
         self.clock = 1000.0
         self.feed = Feed(room, clock=lambda: self.clock)
         self.server = SimServer(profile)
+        config = _Config(None, None, self.feed) if self.summarise else _Config(print, None, self.feed)
+        keys = summary_notes(config)
+        assert (keys is not None) == self.summarise
+        if keys is not None:
+            self.server.summarise(keys)
         self.number, self.tls = number, False
         self.feed.session_opened(number, peer, False)
         self.feed.session_output(number, self.server.connect(), False)
@@ -45,6 +60,13 @@ class Player:
 
     def close(self) -> None:
         self.feed.session_closed(self.number)
+
+
+class _Config:
+    """The parts of ServeConfig that decide what the simulator makes."""
+
+    def __init__(self, log, record, watch) -> None:
+        self.log, self.record, self.watch = log, record, watch
 
 
 def play(room: Classroom, number: int, profile: str, steps) -> None:

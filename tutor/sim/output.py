@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tutor import escapes
 from tutor.explain import Note, text
@@ -16,11 +16,12 @@ if TYPE_CHECKING:   # importing tutor.sasl.base runs tutor/sasl/__init__.py: eve
 MASK = "*** (masked, use --show-secrets)"
 
 
-@dataclass(frozen=True)
-class TranscriptLine:
+class TranscriptLine(NamedTuple):
     """One line of the exchange as a log shows it: who sent it ("C" or "S"), and its text.
 
     `masked` is the text to show instead when secrets are hidden (None: the line reveals no password).
+    A NamedTuple (made for every line of every session a log, record or view reads; a frozen dataclass costs
+    several times as much to make).
     """
 
     direction: str

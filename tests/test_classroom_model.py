@@ -6,6 +6,7 @@ memory, fed to the model as `serve` feeds it. Expected values are written by han
 
 import base64
 import json
+import random
 
 import pytest
 
@@ -253,3 +254,23 @@ def test_an_open_session_at_a_334_shows_it_is_waiting():
     assert rows.cells(room.summary("1"))["result"] == "334, waiting"
     stuck.send(b"*\r\n")
     assert rows.cells(room.summary("1"))["result"] == "501 refused"
+
+
+@pytest.mark.parametrize("name,profile,steps", [case[:3] for case in CASES], ids=[case[0] for case in CASES])
+def test_a_summarising_simulator_gives_the_view_what_the_full_one_does(name, profile, steps):
+    """Same replies byte for byte; the client's lines (and their masks) and the classroom's notes are the full
+    simulator's; nothing else is made (no server lines, no other notes)."""
+    full, summary = SimServer(profile, rng=random.Random(7)), SimServer(profile, rng=random.Random(7))   # same nonces
+    summary.summarise(Feed.notes)
+    outputs = [(full.connect(), summary.connect())]
+    for step in steps:
+        if step == "<tls>":
+            outputs.append((full.tls_established(), summary.tls_established()))
+        else:
+            data = step if isinstance(step, bytes) else step.encode() + b"\r\n"
+            outputs.append((full.receive(data), summary.receive(data)))
+    for whole, summed in outputs:
+        assert summed.data == whole.data and (summed.close, summed.start_tls) == (whole.close, whole.start_tls)
+        assert summed.transcript == tuple(line for line in whole.transcript if line.direction == "C")
+        assert summed.notes == tuple(note for note in whole.notes if note.key in Feed.notes)
+    assert any(note.key not in Feed.notes for whole, _ in outputs for note in whole.notes)   # the full one made more

@@ -38,7 +38,7 @@ def test_list_profiles(capsys):
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert names == ["lab", "strict", "legacy-2002", "glitchy-cram", "fixed-challenge", "draft-login", "modern",
                      "fixed-scram", "impostor", "temp-failure", "too-weak",
-                              "encryption-required", "password-transition", "small-auth-buffer", "error-codes"]
+                              "encryption-required", "password-transition", "small-auth-buffer", "error-codes", "historic"]
 
 
 @pytest.mark.parametrize("args,message", [

@@ -11,7 +11,7 @@ from tutor.course.checkbase import COMMON_FAILS, Fail, Pass, Wait
 from tutor.course.checks import CHECKS, register
 from tutor.course.facts import Credentials
 from tutor.course.view import Attempt
-from course_cases_modern import MODERN_CASES
+from course_cases_scram_bearer import SCRAM_BEARER_CASES
 from course_support import (CRAM, DATA, LOGIN_PASS, LOGIN_USER, PASSWORD_B64, PLAIN_TIM, PLAIN_WAIT, READY,
                             READY_TLS, RFC2195_CHALLENGE, RFC2195_RESPONSE, TIM, USER_B64, b64, helper, line)
 
@@ -186,7 +186,7 @@ CASES = [
     ("cram-digest", {}, line(CRAM, "dGlt"), "not-helper"),
     ("continue", {}, line(READY, "NOOP"), WAIT),
 ]
-CASES += MODERN_CASES     # SCRAM and bearer-token checks (tests/course_cases_modern.py)
+CASES += SCRAM_BEARER_CASES     # SCRAM and bearer-token checks (tests/course_cases_scram_bearer.py)
 
 
 def _id(case):
@@ -266,7 +266,7 @@ def test_the_registry_refuses_a_second_kind_with_the_same_name():
 def test_the_scram_client_first_template_escapes_the_user_name():
     """RFC 5802 §5.1: ',' and '=' in the user name are written =2C and =3D; the check reads them back."""
     from tutor.course import facts
-    from course_cases_modern import SCRAM_WAIT
+    from course_cases_scram_bearer import SCRAM_WAIT
 
     odd = Credentials("a,b=c", "pw")
     first = facts.values(odd, READY)["scram_first"]

@@ -23,7 +23,7 @@ from tutor.protocol.client import (AUTH_RESPONSE, MESSAGE, BadReply, ClientConne
 from tutor.protocol.replies import Reply
 from tutor.protocol.states import State
 from tutor.sasl import registry as sasl_registry
-from tutor.trace.transcript import Entry, Transcript
+from tutor.transcript import Entry, Transcript
 from tutor.transport.base import ReadTimeout, TlsInfo, Transport
 
 

@@ -35,7 +35,7 @@ class ReplCommand:
 
 
 COMMANDS: dict[str, ReplCommand] = {}
-# Modules that register more commands when imported; loaded with the built-ins, skipped when absent.
+# Modules that register more commands when imported; loaded with the built-ins.
 EXTENSIONS: list[str] = ["tutor.repl.lesson_commands"]
 _builtins_loaded = _helpers_loaded = False
 _lock = threading.RLock()
@@ -70,11 +70,7 @@ def ensure_loaded(helpers: bool = True) -> dict[str, ReplCommand]:
 
 def _load_extensions() -> None:
     for module in EXTENSIONS:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
 
 
 def get(name: str) -> ReplCommand | None:
@@ -197,10 +193,8 @@ HELPER_WORDS: dict[str, tuple[str, ...]] = {
 
 
 def _register_helpers() -> None:
-    try:
-        from tutor.helpers.registry import HELPERS
-    except ImportError:
-        return
+    from tutor.helpers.registry import HELPERS
+
     for helper in HELPERS.values():
         if helper.name not in COMMANDS:
             register(_from_helper(helper))

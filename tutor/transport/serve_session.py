@@ -17,8 +17,7 @@ import ssl
 from typing import TYPE_CHECKING
 
 from tutor.protocol.states import State
-from tutor.sim.output import Output
-from tutor.sim.server import SimServer
+from tutor.transport.engine import ServerEngine, ServerOutput
 from tutor.transport.serve_input import COMMAND_PIECE, batch_end, next_piece
 
 BATCHABLE = frozenset({State.INITIAL, State.READY, State.MAIL, State.RCPT})   # see serve_input.batch_end
@@ -40,7 +39,7 @@ class SessionProtocol(asyncio.Protocol):
         self.peer_ip = ""
         self.buffered_peak = 0            # the most reply bytes this session ever had waiting for its client
         self._transport: asyncio.Transport | None = None
-        self._sim: SimServer | None = None
+        self._sim: ServerEngine | None = None
         self._pending = bytearray()       # received, not yet fed to the simulator
         self._outbox = bytearray()        # replies not yet handed to the transport (while pumping)
         self._pumping = False
@@ -50,7 +49,7 @@ class SessionProtocol(asyncio.Protocol):
         self._started = self._last_seen = 0.0
         self._timer: asyncio.TimerHandle | None = None
         self._grace: asyncio.TimerHandle | None = None
-        self._held: Output | None = None  # a failed AUTH's reply, waiting out the failure delay
+        self._held: ServerOutput | None = None  # a failed AUTH's reply, waiting out the failure delay
         self._delay: asyncio.TimerHandle | None = None
         self._write_paused = False
         self._reading_paused = False
@@ -93,9 +92,9 @@ class SessionProtocol(asyncio.Protocol):
             service.record_begin(self.number, where)
         self._sim = service.factory(service.config.tls is not None)
         self._sim.explaining = self._explained
-        summary = summary_notes(service.config)
-        if summary is not None:
-            self._sim.summarise(summary)
+        summary, summarise = summary_notes(service.config), getattr(self._sim, "summarise", None)
+        if summary is not None and summarise is not None:   # an engine that cannot summarise makes everything
+            summarise(summary)
         self._arm_timer(min(service.config.idle_timeout, service.config.session_lifetime))
         refusal = service.refusal(self)
         if refusal:
@@ -209,7 +208,7 @@ class SessionProtocol(asyncio.Protocol):
         else:
             transport.pause_reading()
 
-    def _deliver(self, out: Output) -> None:
+    def _deliver(self, out: ServerOutput) -> None:
         """Write `out`, unless it answers a failed AUTH: then after the failure delay, without blocking others."""
         delay = self._service.config.auth_failure_delay
         if delay > 0 and _auth_failed(out):
@@ -224,7 +223,7 @@ class SessionProtocol(asyncio.Protocol):
             self._write(out)
             self._kick()
 
-    def _write(self, out: Output) -> None:
+    def _write(self, out: ServerOutput) -> None:
         service, transport = self._service, self._transport
         if self._explained:
             service.log_output(self.number, out)
@@ -388,7 +387,7 @@ def summary_notes(config) -> frozenset[str] | None:
     return getattr(getattr(config, "watch", None), "notes", None)
 
 
-def _auth_failed(out: Output) -> bool:
+def _auth_failed(out: ServerOutput) -> bool:
     """Whether this output answers an AUTH with 535 (RFC 4954 §6: authentication credentials invalid)."""
     data = out.data
     return data.startswith(b"535") or b"\n535" in data

@@ -32,7 +32,7 @@ def nonce_from(rng: random.Random) -> str:
     return text.translate(str.maketrans("+/", "-_"))
 
 
-class ModernMechanisms:
+class ScramBearerMechanisms:
     """Makes the server side of SCRAM-SHA-1/256, XOAUTH2 and OAUTHBEARER for one simulated session."""
 
     def __init__(self, profile: Profile, accounts: Accounts, rng: random.Random) -> None:

@@ -283,10 +283,11 @@ def raise_fd_limit(need: int) -> None:
 # ---- the classroom view's cost (--classroom) --------------------------------------------------------------
 
 
-def start_on_terminal(state_dir: str, name: str, view: bool) -> tuple[subprocess.Popen, int, int | None, int]:
+def start_on_terminal(state_dir: str, name: str, view: bool,
+                      profile: str | None = None) -> tuple[subprocess.Popen, int, int | None, int]:
     """serve --quiet on a pseudo-terminal, with `--dashboard --web` when `view` (the dashboard draws into the
     terminal, a thread drains it); both servers of the comparison run this way, so only the view differs.
-    (process, SMTP port, web port or None, pty master fd)."""
+    (process, SMTP port, web port or None, pty master fd). `profile`: run it under cProfile, stats to that file."""
     import pty
     import threading
 
@@ -295,7 +296,8 @@ def start_on_terminal(state_dir: str, name: str, view: bool) -> tuple[subprocess
     os.set_blocking(master, True)
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=state_dir, TERM="xterm-256color",
                COLUMNS="160", LINES="50")
-    command = [sys.executable, "-m", "tutor.cli.serve", "--port", "0", "--quiet", "--max-clients", "5000",
+    command = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []),
+               "-m", "tutor.cli.serve", "--port", "0", "--quiet", "--max-clients", "5000",
                "--max-per-ip", "5000", *(["--dashboard", "--web", "127.0.0.1:0"] if view else [])]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=slave, stdout=slave,
                                stderr=open(errors_file, "w"), start_new_session=True)
@@ -354,7 +356,7 @@ async def watched_load(port: int, web_port: int | None, concurrency: int, durati
 
 def run_classroom(args, state: str) -> list[dict]:
     """serve alone and serve with the live view, alternating runs in the same session; median by rate."""
-    started = {kind: start_on_terminal(state, f"serve{index}", view)
+    started = {kind: start_on_terminal(state, f"serve{index}", view, args.profile if view else None)
                for index, (kind, view) in enumerate((("serve", False), ("serve --dashboard --web", True)))}
     servers = {kind: (process, port, web) for kind, (process, port, web, _master) in started.items()}
     try:
@@ -410,7 +412,7 @@ def main() -> int:
     parser.add_argument("--idle", type=int, default=1000, help="idle connections to hold (0 = skip)")
     parser.add_argument("--hold", type=float, default=2.0, help="seconds to hold them")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table for docs/PERFORMANCE.md")
-    parser.add_argument("--profile", metavar="FILE", help="run serve under cProfile, write its stats to FILE")
+    parser.add_argument("--profile", metavar="FILE", help="run serve (with --classroom: the viewed one) under cProfile, write its stats to FILE")
     parser.add_argument("--classroom", action="store_true",
                         help="compare serve alone with serve --dashboard --web (an event-stream client connected)")
     parser.add_argument("--classroom-clients", type=int, default=60, help="clients for --classroom (default 60)")

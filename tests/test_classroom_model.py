@@ -6,6 +6,7 @@ memory, fed to the model as `serve` feeds it. Expected values are written by han
 
 import base64
 import json
+import random
 
 import pytest
 
@@ -13,6 +14,7 @@ from tutor.classroom import detail, report, rows
 from tutor.classroom.feed import Feed
 from tutor.classroom.model import Classroom
 from tutor.sim import SimServer
+from tutor.transport.serve_session import summary_notes
 
 PASSWORD = "tanstaaftanstaaf"
 TIM_PLAIN = "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"          # base64 of \0tim\0tanstaaftanstaaf (RFC 4616 §2 form)
@@ -23,13 +25,27 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
+@pytest.fixture(autouse=True, params=["view only", "view and log"])
+def simulator_mode(request):
+    """Every case twice: as `serve --dashboard/--web` runs the simulator alone (it summarises: client lines and
+    the classroom's notes only) and with a log or record too (every note and line): the view must not differ."""
+    Player.summarise = request.param == "view only"
+
+
 class Player:
     """Feeds one in-memory session to a Classroom the way serve's asyncio server does (tutor.classroom.feed)."""
+
+    summarise = True
 
     def __init__(self, room: Classroom, number: int, profile: str = "lab", peer: str = "192.0.2.7:40000") -> None:
         self.clock = 1000.0
         self.feed = Feed(room, clock=lambda: self.clock)
         self.server = SimServer(profile)
+        config = _Config(None, None, self.feed) if self.summarise else _Config(print, None, self.feed)
+        keys = summary_notes(config)
+        assert (keys is not None) == self.summarise
+        if keys is not None:
+            self.server.summarise(keys)
         self.number, self.tls = number, False
         self.feed.session_opened(number, peer, False)
         self.feed.session_output(number, self.server.connect(), False)
@@ -45,6 +61,13 @@ class Player:
 
     def close(self) -> None:
         self.feed.session_closed(self.number)
+
+
+class _Config:
+    """The parts of ServeConfig that decide what the simulator makes."""
+
+    def __init__(self, log, record, watch) -> None:
+        self.log, self.record, self.watch = log, record, watch
 
 
 def play(room: Classroom, number: int, profile: str, steps) -> None:
@@ -231,3 +254,23 @@ def test_an_open_session_at_a_334_shows_it_is_waiting():
     assert rows.cells(room.summary("1"))["result"] == "334, waiting"
     stuck.send(b"*\r\n")
     assert rows.cells(room.summary("1"))["result"] == "501 refused"
+
+
+@pytest.mark.parametrize("name,profile,steps", [case[:3] for case in CASES], ids=[case[0] for case in CASES])
+def test_a_summarising_simulator_gives_the_view_what_the_full_one_does(name, profile, steps):
+    """Same replies byte for byte; the client's lines (and their masks) and the classroom's notes are the full
+    simulator's; nothing else is made (no server lines, no other notes)."""
+    full, summary = SimServer(profile, rng=random.Random(7)), SimServer(profile, rng=random.Random(7))   # same nonces
+    summary.summarise(Feed.notes)
+    outputs = [(full.connect(), summary.connect())]
+    for step in steps:
+        if step == "<tls>":
+            outputs.append((full.tls_established(), summary.tls_established()))
+        else:
+            data = step if isinstance(step, bytes) else step.encode() + b"\r\n"
+            outputs.append((full.receive(data), summary.receive(data)))
+    for whole, summed in outputs:
+        assert summed.data == whole.data and (summed.close, summed.start_tls) == (whole.close, whole.start_tls)
+        assert summed.transcript == tuple(line for line in whole.transcript if line.direction == "C")
+        assert summed.notes == tuple(note for note in whole.notes if note.key in Feed.notes)
+    assert any(note.key not in Feed.notes for whole, _ in outputs for note in whole.notes)   # the full one made more

@@ -7,10 +7,17 @@ import time
 from typing import Callable
 
 from tutor.classroom.model import Classroom
+from tutor.classroom.session import WATCHED_NOTES
 
 
 class Feed:
-    """The `watch` of ServeConfig: session_opened / session_output / session_tls / session_closed."""
+    """The `watch` of ServeConfig: session_opened / session_output / session_tls / session_closed.
+
+    `notes`: the only server notes the classroom reads; with no log or record, serve has the simulator make just
+    those and the client's lines (SimServer.summarise), not the whole annotated exchange.
+    """
+
+    notes = WATCHED_NOTES
 
     def __init__(self, room: Classroom, clock: Callable[[], float] = time.time) -> None:
         self.room = room
@@ -20,8 +27,8 @@ class Feed:
         self.room.opened(str(number), peer, self._clock(), implicit_tls)
 
     def session_output(self, number: int, out, tls: bool) -> None:
-        """One tutor.sim.output.Output: its transcript lines (masked when they carry a credential) and notes."""
-        if out.transcript or out.notes:
+        """One tutor.sim.output.Output: its client lines (masked when they carry a credential), notes and bytes."""
+        if out.transcript or out.notes or out.data:
             self.room.exchange(str(number), out.transcript, out.notes, out.data, tls, self._clock())
 
     def session_tls(self, number: int) -> None:

@@ -107,7 +107,8 @@ class SessionTracker:
     # ---- input ----------------------------------------------------------------------------------------
     def add(self, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes, tls: bool, t: float) -> None:
         """One call into the simulator: read now (lean: it runs for every command of every student), and keep
-        what crossed the wire for the detail view."""
+        what crossed the wire for the detail view. Only the client's lines of `lines` are read (the replies come
+        from `sent`), and only the notes in WATCHED_NOTES: what the simulator makes when it summarises."""
         summary = self.summary
         if tls and not self._tls:                 # RFC 3207 §4.2: the session starts over inside TLS
             self._tls, self._ehlo_since_tls = True, False
@@ -128,10 +129,9 @@ class SessionTracker:
         for note in notes:
             if note.key in WATCHED_NOTES:
                 self._note(note.key, note.params)
-        if self._mechanism:                       # replies matter only inside an AUTH exchange
-            for line in lines:
-                if line.direction == "S":
-                    self._server(line.text)
+        if self._mechanism and sent:              # replies matter only inside an AUTH exchange
+            for text in sent.decode("utf-8", "replace").split("\r\n")[:-1]:
+                self._server(text)
         if len(summary.steps) < MAX_STEPS:
             summary.steps.append(_STEP(Step, (t, tls, tuple(client), secret, sent)))
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tutor import escapes
 from tutor.explain import Note, text
@@ -16,11 +16,12 @@ if TYPE_CHECKING:   # importing tutor.sasl.base runs tutor/sasl/__init__.py: eve
 MASK = "*** (masked, use --show-secrets)"
 
 
-@dataclass(frozen=True)
-class TranscriptLine:
+class TranscriptLine(NamedTuple):
     """One line of the exchange as a log shows it: who sent it ("C" or "S"), and its text.
 
     `masked` is the text to show instead when secrets are hidden (None: the line reveals no password).
+    A NamedTuple (made for every line of every session a log, record or view reads; a frozen dataclass costs
+    several times as much to make).
     """
 
     direction: str
@@ -50,13 +51,31 @@ class Output:
 class Collector:
     """Accumulates one Output while the server handles events.
 
-    `explain` False (serve with no log, record or classroom view: nobody would read them): no notes and no
-    transcript lines are made, only the bytes and the close / start_tls flags.
+    Three modes. `explain` True (the default): every note and every transcript line. `explain` False (serve with
+    no log, record or classroom view: nobody would read them): no notes and no transcript lines, only the bytes
+    and the close / start_tls flags. `summarise(keys)` (serve with only a classroom view): the client's
+    transcript lines (with their masks) and only the notes whose key is in `keys`; no server lines (the view
+    reads the reply bytes) and none of the prose the other notes would need.
     """
 
     def __init__(self, explain: bool = True) -> None:
         self.explain = explain
         self._reset()
+
+    @property
+    def explain(self) -> bool:
+        return self._explain
+
+    @explain.setter
+    def explain(self, on: bool) -> None:
+        self._explain = on
+        self.lines = on                          # the client's transcript lines are made
+        self.watched: frozenset[str] = frozenset()   # when not explaining: the note keys still made
+
+    def summarise(self, keys: frozenset[str]) -> None:
+        """Only the client's lines and the notes with these keys (what tutor.classroom reads)."""
+        self.explain = False
+        self.lines, self.watched = True, frozenset(keys)
 
     def _reset(self) -> None:
         self.data = bytearray()
@@ -66,33 +85,38 @@ class Collector:
         self.start_tls = False
 
     def note(self, key: str, secret: bool = False, **params: object) -> None:
-        if self.explain:
+        if self._explain or key in self.watched:
             self.notes.append(Note(key, params, source="server", secret=secret))
 
     def all(self, notes: list[tuple[str, dict]]) -> None:
         """Several (key, params) notes, e.g. tutor.sim.lenient's."""
-        if self.explain:
+        if self._explain or self.watched:
             for key, params in notes:
-                self.notes.append(Note(key, dict(params), source="server"))
+                if self._explain or key in self.watched:
+                    self.notes.append(Note(key, dict(params), source="server"))
 
     def steps(self, steps: tuple[Step, ...] | list[Step]) -> None:
         """A SASL mechanism's steps as notes: the labelled value, then the step's own note."""
-        if not self.explain:
+        if not self._explain:
+            if not self.watched:
+                return
+            for step in steps:
+                if step.note and step.note in self.watched:
+                    self.note(step.note, secret=step.secret, **_cleaned(step.params))
             return
         for step in steps:
             value = show(step.value if isinstance(step.value, bytes) else str(step.value).encode("utf-8"))
             self.note("sim.step", secret=step.secret, label=_label(step.label), value=value or "(empty)")
             if step.note:
-                params = {k: clean(v) if isinstance(v, str) else v for k, v in step.params.items()}
-                self.note(step.note, secret=step.secret, **params)
+                self.note(step.note, secret=step.secret, **_cleaned(step.params))
 
     def client(self, text: str, masked: str | None = None) -> None:
-        if self.explain:
+        if self.lines:
             self.transcript.append(TranscriptLine("C", text, masked))
 
     def sent(self, reply: Reply, wire: bytes) -> None:
         self.data += wire
-        if self.explain:
+        if self._explain:
             for line in wire.decode("utf-8", "replace").split("\r\n")[:-1]:
                 self.transcript.append(TranscriptLine("S", line))
 
@@ -121,6 +145,10 @@ def clean(text: str) -> str:
 def echo(text: str, limit: int = 64) -> str:
     """Client text safe to put in a reply line: printable ASCII only ('?' for the rest), at most `limit` long."""
     return "".join(c if " " <= c <= "~" else "?" for c in clean(text))[:limit]
+
+
+def _cleaned(params: dict) -> dict:
+    return {k: clean(v) if isinstance(v, str) else v for k, v in params.items()}
 
 
 @lru_cache(maxsize=256)

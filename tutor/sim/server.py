@@ -106,6 +106,11 @@ class SimServer:
         replies and the session's course are the same, only the explanations are not made."""
         self._emit.explain = on
 
+    def summarise(self, note_keys: frozenset[str]) -> None:
+        """For a reader that needs only the client's lines and a few notes (serve's classroom view, with no log or
+        record): Outputs carry the client's transcript lines and the notes with these keys, nothing else."""
+        self._emit.summarise(note_keys)
+
     @property
     def _authn(self) -> "AuthHandler":
         """The AUTH side, made at the first AUTH command."""
@@ -214,7 +219,7 @@ class SimServer:
     def _command(self, event: CommandReceived) -> None:
         command = event.command
         explain = self._emit.explain
-        if explain:
+        if self._emit.lines:
             masked = self._authn.masked_command(command.argument) if command.verb == "AUTH" else None
             self._emit.client(show(command.raw), masked)
         if event.bare_lf:
@@ -246,7 +251,7 @@ class SimServer:
         self._bad_command()
 
     def _auth_response(self, event: AuthResponseReceived) -> None:
-        if self._emit.explain:
+        if self._emit.lines:
             self._emit.client(show(event.line), MASK if self._authn.next_is_secret else None)
         self._auth_outcome(self._authn.respond(event.line))
 

@@ -92,6 +92,9 @@ class SessionProtocol(asyncio.Protocol):
             service.record_begin(self.number, where)
         self._sim = service.factory(service.config.tls is not None)
         self._sim.explaining = self._explained
+        summary, summarise = summary_notes(service.config), getattr(self._sim, "summarise", None)
+        if summary is not None and summarise is not None:   # an engine that cannot summarise makes everything
+            summarise(summary)
         self._arm_timer(min(service.config.idle_timeout, service.config.session_lifetime))
         refusal = service.refusal(self)
         if refusal:
@@ -374,6 +377,14 @@ class SessionProtocol(asyncio.Protocol):
 def explained(config) -> bool:
     """Whether anything reads the simulator's notes and transcript: a log, a recording or a classroom view."""
     return config.log is not None or config.record is not None or getattr(config, "watch", None) is not None
+
+
+def summary_notes(config) -> frozenset[str] | None:
+    """The note keys a classroom view reads, when it is the only reader (no log, no record): the simulator then
+    makes only those and the client's lines. None: make everything (or nothing, see explained)."""
+    if config.log is not None or config.record is not None:
+        return None
+    return getattr(getattr(config, "watch", None), "notes", None)
 
 
 def _auth_failed(out: ServerOutput) -> bool:

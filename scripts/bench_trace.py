@@ -26,6 +26,7 @@ Usage: python scripts/bench_trace.py [--sessions 2000] [--capture] [--keep FILE]
 from __future__ import annotations
 
 import argparse
+import atexit
 import base64
 import hashlib
 import hmac
@@ -182,6 +183,7 @@ def _one_session(port: int, n: int) -> None:
 # Byte-code as an installed package has it (pip compiles on install): the dev environment may set
 # PYTHONDONTWRITEBYTECODE, which would make every tracer run compile its modules from source again.
 _PYCACHE = tempfile.mkdtemp(prefix="bench-trace-pycache-")
+atexit.register(shutil.rmtree, _PYCACHE, ignore_errors=True)
 _ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"PYTHONPYCACHEPREFIX": _PYCACHE}
 
 

@@ -64,6 +64,7 @@ s.quit()
 def openssl_pty(port: int, cafile: str) -> bytes:
     """openssl s_client in a pseudo-terminal, so the typed lines are echoed as in a pasted session."""
     import io
+
     import pexpect
     seen = io.BytesIO()
     child = pexpect.spawn("openssl", ["s_client", "-connect", f"127.0.0.1:{port}", "-starttls", "smtp", "-crlf",
@@ -85,6 +86,7 @@ def openssl_quiet_pty(port: int, cafile: str) -> bytes:
     """`openssl s_client -quiet` on implicit TLS, typed in a pseudo-terminal: no report, only the verify lines,
     and the terminal's own line endings (the server's CRLF shown as CR CR LF) kept as a paste has them."""
     import io
+
     import pexpect
     seen = io.BytesIO()
     child = pexpect.spawn("openssl", ["s_client", "-connect", f"127.0.0.1:{port}", "-crlf", "-quiet",

@@ -7,7 +7,9 @@ import base64
 import hashlib
 import hmac
 
-from course_support import CAPS, LOGIN_PASS as LOGIN_PASS_VIEW, READY, b64, line
+from course_support import CAPS, READY, b64, line
+from course_support import LOGIN_PASS as LOGIN_PASS_VIEW
+
 from tutor.course.view import AUTH_RESPONSE, View
 from tutor.protocol.states import State
 

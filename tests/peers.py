@@ -93,7 +93,7 @@ class ServerThread:
         self.service: SimService | None = None
         self.port = self.implicit_port = 0
 
-    def __enter__(self) -> "ServerThread":
+    def __enter__(self) -> ServerThread:
         self._thread.start()
         self.service = SimService(self._factory, self._config)
         addresses = asyncio.run_coroutine_threadsafe(self.service.start(), self._loop).result(WAIT)

@@ -10,9 +10,16 @@ import os
 import threading
 
 import pytest
-
-from live_client import (MECHANISMS, MODES, assert_logged_in_and_sent, login_lines, message_lines, run_client,
-                         tls_flags, unique)
+from live_client import (
+    MECHANISMS,
+    MODES,
+    assert_logged_in_and_sent,
+    login_lines,
+    message_lines,
+    run_client,
+    tls_flags,
+    unique,
+)
 from loopback import make_certs
 
 pytestmark = [pytest.mark.interop, pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")]

@@ -10,11 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from live_client import (MECHANISMS, MODES, assert_logged_in_and_sent, login_lines, message_lines, run_client,
-                         tls_flags, unique, wait_for)
-
 from lab import lab_env
+from live_client import (
+    MECHANISMS,
+    MODES,
+    assert_logged_in_and_sent,
+    login_lines,
+    message_lines,
+    run_client,
+    tls_flags,
+    unique,
+    wait_for,
+)
 
 pytestmark = pytest.mark.labmta
 

@@ -10,8 +10,8 @@ import io
 import sys
 
 import pytest
-
 from peers import ServerThread
+
 from tutor import cli
 from tutor.transport import address
 

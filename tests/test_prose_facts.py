@@ -6,13 +6,13 @@ expired), John the Ripper jumbo's hmacMD5_fmt_plug.c (reads `$cram_md5$` lines, 
 
 from __future__ import annotations
 
-import re
 import base64
+import re
 import tomllib
 
 import pytest
-
 from citations import ROOT, project_files, toml_strings
+
 from tutor import explain
 
 

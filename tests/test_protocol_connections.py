@@ -5,8 +5,14 @@ import pytest
 from tutor.protocol import auth
 from tutor.protocol.client import ClientConnection, ReplyReceived, ServerClosed
 from tutor.protocol.replies import Reply, make
-from tutor.protocol.server import (AuthResponseReceived, CommandReceived, ConnectionClosed, LineTooLongReceived,
-                                   MessageReceived, ServerConnection)
+from tutor.protocol.server import (
+    AuthResponseReceived,
+    CommandReceived,
+    ConnectionClosed,
+    LineTooLongReceived,
+    MessageReceived,
+    ServerConnection,
+)
 from tutor.protocol.states import State
 
 

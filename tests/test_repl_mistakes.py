@@ -192,6 +192,7 @@ def test_a_password_given_on_the_line_is_shown_as_typed():
 def test_the_command_line_helper_hides_an_asked_password(monkeypatch, capsys):
     import io
     import sys
+
     from tutor import cli
     monkeypatch.setattr(sys, "stdin", io.StringIO(SECRET + "\n"))
     assert cli.main(["plain", "tim"]) == 0

@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 
 import pytest
-
 from citations import reply_citations
+
 from tutor.display.annotations import Annotations
 from tutor.protocol import codes
 from tutor.session import SERVER, Session

@@ -5,7 +5,8 @@ import hashlib
 import hmac
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tutor.errors import InputError, LocalProtocolError
 from tutor.sasl import cram_md5 as cram

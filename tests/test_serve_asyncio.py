@@ -5,7 +5,6 @@ import ssl
 import time
 
 import pytest
-
 from peers import WAIT, ServerThread, lab_tls
 
 TIM_PLAIN = b"AHRpbQB0YW5zdGFhZnRhbnN0YWFm"

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from peers import WAIT, need
+
 from tutor.cli_serve import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,8 +7,8 @@ CRAM-MD5 uses RFC 2195 §2's example: challenge <1896.697170952@postoffice.resto
 import base64
 
 import pytest
-
 from peers import Talk
+
 from tutor.errors import InputError
 from tutor.sim import PROFILES, Accounts, SimServer
 

@@ -4,8 +4,8 @@ Expected replies are written out byte for byte from the reply table's wording an
 """
 
 import pytest
-
 from peers import Talk
+
 from tutor.protocol.framing import LineReader, LineTooLong
 from tutor.sim import SimServer
 

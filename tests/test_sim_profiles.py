@@ -8,8 +8,8 @@ over the exact challenge octets and are written here as literals.
 import random
 
 import pytest
-
 from peers import Talk
+
 from tutor.sim import PROFILES
 
 TIM_PLAIN = "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"

@@ -5,8 +5,8 @@ RFC 4954, RFC 4616, RFC 2195 and the LOGIN draft (see shared/PROTOCOL.md §2).
 """
 
 import pytest
-
 from peers import Talk
+
 from tutor.protocol.states import State
 from tutor.sim import Accounts
 
@@ -85,7 +85,8 @@ def test_cram_md5_gets_a_fresh_rfc2195_challenge_per_attempt():
     first = talk("AUTH CRAM-MD5")
     talk("*")
     second = talk("AUTH CRAM-MD5")
-    import base64, re
+    import base64
+    import re
     decoded = [base64.b64decode(reply.removeprefix("334 ")) for reply in (first, second)]
     for challenge in decoded:
         assert re.fullmatch(rb"<\d+\.1700000000@sim\.example>", challenge)   # RFC 2195 §2: <digits.time@host>

@@ -10,8 +10,8 @@ from contextlib import redirect_stderr
 from io import StringIO
 
 import pytest
-
 from peers import WAIT, ServerThread, need
+
 from tutor.trace import crack
 from tutor.trace.pipeline import trace_bytes
 

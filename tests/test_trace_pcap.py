@@ -1,8 +1,8 @@
 """pcap / pcapng captures built here byte by byte: link types, IPv4/IPv6, reassembly, STARTTLS, bad files."""
 
 import pytest
-
 import trace_pcapgen as gen
+
 from tutor.trace.pipeline import trace_bytes
 
 PLAIN = [("S", b"220 mx.example ESMTP\r\n"), ("C", b"EHLO laptop\r\n"),

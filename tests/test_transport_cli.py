@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from peers import ServerThread, lab_tls
+
 from tutor import cli, cli_connect
 from tutor.repl import toolbar
 from tutor.transport import address

@@ -4,9 +4,9 @@ import ssl
 import time
 
 import pytest
-
 from loopback import Scripted, make_certs
 from peers import WAIT
+
 from tutor.errors import TransportError
 from tutor.session import Session
 from tutor.transport import tcp, tls

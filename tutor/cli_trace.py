@@ -4,7 +4,6 @@ input), annotate every line, and report per session what a passive listener lear
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import TextIO

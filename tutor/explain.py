@@ -7,13 +7,13 @@ A key points at a string (a str.format template) or at a table with a `text` ent
 from __future__ import annotations
 
 import tomllib
-from functools import lru_cache
-from importlib import resources
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import Any
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(namespace: str) -> dict[str, Any]:
     """The parsed tutor/data/<namespace>.toml, cached; an empty dict if there is no such file."""
     try:

@@ -13,7 +13,6 @@ from tutor.course.model import Lesson
 from tutor.errors import InputError, TransportError
 from tutor.session import Session
 
-
 # A lesson is for trying things: a student who gets it wrong three times must not be thrown out by the
 # RFC 4954 §9 rule the public profiles follow (three failed AUTH, then 421). Lessons allow far more; a 421
 # that still comes is explained (tutor.repl.lesson_commands) and `:lesson hint` reconnects.

@@ -9,8 +9,9 @@ The guard works on any shell through narrow attributes (`allow_cleartext`, `conf
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import Any
 
 from tutor import explain, sasl
 from tutor.errors import InputError

@@ -9,8 +9,9 @@ never a hang; the in-memory simulator answers at once.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence
+from typing import Protocol
 
 from tutor import escapes
 from tutor.errors import TransportError

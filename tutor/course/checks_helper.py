@@ -3,7 +3,8 @@ in the tutor, not on the server, so sniffed exchanges can be decoded and cracked
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from tutor import escapes
 from tutor.course import facts

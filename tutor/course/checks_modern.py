@@ -5,7 +5,8 @@ usual mistakes named (raw text instead of base64, a typed `^A`, the client nonce
 from __future__ import annotations
 
 import hmac
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from tutor import escapes
 from tutor.course import facts

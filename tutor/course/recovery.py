@@ -7,7 +7,8 @@ Sans-IO like tutor.course.demo: the caller gives the sessions (duck-typed tutor.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tutor.course import demo
 from tutor.course.checkbase import NOTHING

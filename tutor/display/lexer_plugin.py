@@ -14,7 +14,7 @@ from pygments.token import Comment, Generic, Name, Text, _TokenType
 from tutor.display.lexer import SmtpInputLexer, SmtpLexer
 from tutor.display.style import PREFIX
 
-__all__ = ["SmtpInputLexer", "SmtpTranscriptLexer", "STANDARD_TOKENS"]
+__all__ = ["STANDARD_TOKENS", "SmtpInputLexer", "SmtpTranscriptLexer"]
 
 # The tutor's own token types (Token.Tutor.*, styled only by TutorStyle) as the nearest standard ones: the
 # client's `C:` as a prompt (what was typed), the server's `S:` as a built-in name, a `#` note as a comment.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from tutor import explain
 from tutor.helpers import codes_helper, decode, encoding, mechanisms, modern

@@ -133,9 +133,7 @@ class ServerConnection:
             self._after_command(last.command.verb, code)
         elif isinstance(last, AuthResponseReceived) and self.state is State.AUTH:
             self._after_auth(code)
-        elif isinstance(last, MessageReceived):
-            self.state = State.READY
-        elif isinstance(last, LineTooLongReceived) and self.state is State.AUTH:
+        elif isinstance(last, MessageReceived) or (isinstance(last, LineTooLongReceived) and self.state is State.AUTH):
             self.state = State.READY
         self._reader.limit = TEXT_LINE_LIMIT if self.state is State.DATA else AUTH_LINE_LIMIT
 

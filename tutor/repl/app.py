@@ -13,10 +13,10 @@ from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.styles import style_from_pygments_cls
 
 from tutor import explain
-from tutor.errors import TutorError
 from tutor.display.format import classname, formatted_lines, plain_lines
 from tutor.display.lexer import SmtpInputLexer
 from tutor.display.style import PREFIX, TutorStyle
+from tutor.errors import TutorError
 from tutor.repl import keys, toolbar
 from tutor.repl.completer import TutorCompleter
 from tutor.repl.history import SafeHistory, history_path

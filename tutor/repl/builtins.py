@@ -25,9 +25,9 @@ def _session(shell: Any):
 # ---- :help -------------------------------------------------------------------------------------------
 def run_help(shell: Any, text: str) -> bool:
     if text:
-        command = reg.get(text.split()[0])
+        command = reg.get(text.split(maxsplit=1)[0])
         if command is None:
-            raise InputError(T("repl.err.unknown-command", name=text.split()[0].lstrip(":")))
+            raise InputError(T("repl.err.unknown-command", name=text.split(maxsplit=1)[0].lstrip(":")))
         shell.info(":" + command.syntax, "heading")
         shell.info(command.help)
         return True

@@ -10,8 +10,9 @@ import argparse
 import importlib
 import shlex
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from tutor import explain
 from tutor.errors import InputError
@@ -30,7 +31,7 @@ class ReplCommand:
     help: str
     run: Runner
     complete: Completer | None = None
-    redact: Callable[[str], "str | None"] | None = None
+    redact: Callable[[str], str | None] | None = None
     data: dict = field(default_factory=dict, compare=False)
 
 

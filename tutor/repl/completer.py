@@ -5,7 +5,7 @@ Legal verbs come first. Reads only a ReplView (convention 12); cheap enough to r
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document

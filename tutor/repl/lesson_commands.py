@@ -10,7 +10,8 @@ is not there (tutor.course.recovery), so no state is a dead end.
 from __future__ import annotations
 
 import shlex
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tutor import escapes, explain
 from tutor.course import loader, recovery

@@ -7,7 +7,8 @@ then calls `start()`, `handle(line)` per line, `interrupted()` on Ctrl-C and `fi
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from tutor import explain
 from tutor.errors import InputError, TutorError
@@ -216,6 +217,7 @@ class Shell:
         if item.kind in ("C", "S") or item.typed:
             return item
         from dataclasses import replace
+
         from tutor.helpers.render import hide
 
         text = hide(item.text, self.typed_secrets)

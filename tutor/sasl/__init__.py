@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from tutor.errors import InputError
 from tutor.sasl import cram_md5, login, oauthbearer, plain, scram, xoauth2
@@ -52,4 +52,4 @@ def get(name: str) -> MechanismInfo:
     return info
 
 
-__all__ = ["MECHANISMS", "MechanismInfo", "get", "register", "Credentials", "SecretLookup"]
+__all__ = ["MECHANISMS", "Credentials", "MechanismInfo", "SecretLookup", "get", "register"]

@@ -5,8 +5,9 @@ Mechanisms work on raw bytes only: no base64, no `334`, no SMTP framing (ARCHITE
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Callable
+from collections.abc import Callable
 
 from tutor.errors import InputError, LocalProtocolError
 from tutor.sasl import gs2
 from tutor.sasl.base import AuthResult, Challenge, Done, SecretLookup, ServerOutcome, Step
 from tutor.sasl.saslprep import SASLprepError
-from tutor.sasl.scram_keys import hash_name as canonical_hash
 from tutor.sasl.scram_keys import (
-    MIN_ITERATIONS, SALT_OCTETS, ScramKeys, auth_message, digest_size, ladder, ladder_steps, normalize,
-    recover_client_key, server_signature, stored_from_client_key,
+    MIN_ITERATIONS,
+    SALT_OCTETS,
+    ScramKeys,
+    auth_message,
+    digest_size,
+    ladder,
+    ladder_steps,
+    normalize,
+    recover_client_key,
+    server_signature,
+    stored_from_client_key,
 )
+from tutor.sasl.scram_keys import hash_name as canonical_hash
 from tutor.sasl.scram_wire import b64decode, b64encode, check_nonce, make_nonce, parse_message, server_first
 
 # user -> (salt, iterations, StoredKey, ServerKey) or None: what a real server keeps instead of the password.
@@ -210,7 +219,7 @@ class ScramServer:
             return self._fail("authzid-denied", trail, "other-error")
         self._success = AuthResult(True, user, authzid or user)
         signature = b64encode(server_signature(self.hash, self._keys.server_key, message))
-        final = f"v={signature}".encode("utf-8")
+        final = f"v={signature}".encode()
         trail += [Step("scram.step.server-signature", signature, N + "server-signature"),
                   Step("scram.step.server-final", final, N + "server-final")]
         self._stage = "ack"

@@ -6,8 +6,9 @@ the reply codes of RFC 4954 §6) and says, as notes, what the server decoded and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 from tutor.explain import lookup, text
 from tutor.protocol import b64
@@ -86,7 +87,7 @@ class AuthHandler:
         parsed = parse_auth(argument)
         if parsed is None or parsed.initial_response in (None, "=") or parsed.mechanism not in MASKED_INITIAL:
             return None
-        return f"AUTH {argument.split()[0]} {MASK}"
+        return f"AUTH {argument.split(maxsplit=1)[0]} {MASK}"
 
     def start(self, argument: str, tls: bool) -> Outcome:
         """Handle `AUTH mechanism [initial-response]` once its place in the session was checked."""
@@ -95,7 +96,7 @@ class AuthHandler:
         if parsed is None:
             self._reply("auth-syntax")
             return Outcome(ERROR)
-        typed, offered = argument.split()[0], self._profile.offered(tls)
+        typed, offered = argument.split(maxsplit=1)[0], self._profile.offered(tls)
         name = parsed.mechanism
         if not typed.isascii() or name not in offered or name not in MECHANISMS:
             # RFC 4954 §4: an unsupported mechanism gets 504 (5.5.4)

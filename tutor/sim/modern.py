@@ -69,7 +69,7 @@ class ModernMechanisms:
         if self._fixed:
             return RFC_SALT[hash_]
         secret = self._accounts.server_secret(lambda: self._rng.randbytes(16))
-        return lambda user: hmac.new(secret, f"{hash_}:{user}".encode("utf-8"), hashlib.sha256).digest()[:SALT_OCTETS]
+        return lambda user: hmac.new(secret, f"{hash_}:{user}".encode(), hashlib.sha256).digest()[:SALT_OCTETS]
 
     def _bearer(self, name: str) -> ServerMechanism:
         if self._profile.impostor:

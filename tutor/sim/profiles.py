@@ -6,7 +6,7 @@ PROFILES is a plain dict (ARCHITECTURE.md convention 6); summaries live in tutor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from tutor import explain
 from tutor.errors import InputError
@@ -73,7 +73,7 @@ def check_max_auth_failures(value: int) -> int:
     return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def _summary(name: str) -> str:
     return explain.text(f"sim.profile.{name}")
 

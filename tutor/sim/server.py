@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from tutor.errors import InputError
 from tutor.protocol.commands import Command
 from tutor.protocol.framing import COMMAND_LINE_LIMIT
 from tutor.protocol.replies import Reply, make
-from tutor.protocol.server import (AuthResponseReceived, CommandReceived, ConnectionClosed, LineTooLongReceived,
-                                   MessageReceived, ServerConnection, ServerEvent)
+from tutor.protocol.server import (
+    AuthResponseReceived,
+    CommandReceived,
+    ConnectionClosed,
+    LineTooLongReceived,
+    MessageReceived,
+    ServerConnection,
+    ServerEvent,
+)
 from tutor.protocol.states import EXPECTED, State
 from tutor.sim import challenges, ehlo, lenient, replies
 from tutor.sim.accounts import Accounts
@@ -25,7 +32,6 @@ from tutor.sim.modern import ModernMechanisms
 from tutor.sim.output import MASK, Collector, Output, echo, show
 from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile, check_max_auth_failures
 from tutor.sim.sink import Sink
-
 
 
 def _knows_no_one(name: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from tutor.errors import InputError
 from tutor.protocol import b64

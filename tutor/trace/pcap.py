@@ -11,7 +11,7 @@ later, read again as a continuation (so a later AUTH exchange is not lost).
 from __future__ import annotations
 
 import ipaddress
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.protocol.framing import AUTH_LINE_LIMIT
 from tutor.trace import netpkt, sniff
@@ -39,8 +39,21 @@ def _endpoint(ip: bytes, port: int) -> str:
 class _Flow:
     """One TCP connection; `server` is the endpoint found to be the server (None while undecided)."""
 
-    __slots__ = ("sid", "halves", "server", "readers", "starttls", "encrypted", "packet", "t", "ends", "undecided",
-                 "held", "scanned", "part")
+    __slots__ = (
+        "encrypted",
+        "ends",
+        "halves",
+        "held",
+        "packet",
+        "part",
+        "readers",
+        "scanned",
+        "server",
+        "sid",
+        "starttls",
+        "t",
+        "undecided",
+    )
 
     def __init__(self, sid: str, server: tuple | None = None, part: int = 1) -> None:
         self.sid = sid

@@ -8,7 +8,7 @@ obsolete Packet blocks; other blocks are skipped.
 from __future__ import annotations
 
 import struct
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.trace.records import Bad
 from tutor.trace.source import Source

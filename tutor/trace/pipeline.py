@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from tutor.trace.observer import Observer
 from tutor.trace.records import MAX_OPEN_SESSIONS, Bad, Begin, End, Logged, Mark, Record, Wire
@@ -67,5 +67,6 @@ def trace_bytes(data: bytes, name: str = "input", fmt: str | None = None,
                 on_bad: Callable[[Bad], None] | None = None, keep_rows: bool = True) -> list[SessionReport]:
     """All session reports of an in-memory capture (for tests and the REPL)."""
     import io
+
     from tutor.trace.source import Source
     return list(trace_source(Source(name, io.BytesIO(data)), fmt, on_bad, keep_rows))

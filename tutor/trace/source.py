@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import BinaryIO, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 from tutor.errors import InputError
 from tutor.trace import compressed

@@ -18,9 +18,9 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from tutor import escapes
 from tutor.errors import InputError
@@ -71,14 +71,14 @@ class Transcript:
     target: str = ""
     started: float = field(default_factory=time.time)
     entries: list[Entry] = field(default_factory=list)
-    recorder: "Recorder | None" = None     # when set, every entry is also written to disk as it happens
+    recorder: Recorder | None = None     # when set, every entry is also written to disk as it happens
 
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)
         if self.recorder is not None:
             self.recorder.add(entry)
 
-    def record_to(self, path: str | os.PathLike, redact: bool = True) -> "Recorder":
+    def record_to(self, path: str | os.PathLike, redact: bool = True) -> Recorder:
         """Stream this transcript to a file from now on (what it holds so far is written first)."""
         recorder = Recorder(path, redact)
         recorder.session(self.target, started=self.started)
@@ -192,7 +192,7 @@ class Recorder:
     def close(self) -> None:
         self._out.close()
 
-    def __enter__(self) -> "Recorder":
+    def __enter__(self) -> Recorder:
         return self
 
     def __exit__(self, *exc: object) -> None:

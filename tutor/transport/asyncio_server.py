@@ -14,7 +14,8 @@ import os
 import ssl
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tutor.errors import TransportError
 from tutor.sim.output import Output

@@ -70,6 +70,6 @@ class MemoryTransport:
 
 def connect(profile: str = "lab", accounts: Any = None, **options: Any) -> MemoryTransport:
     """A fresh simulator with `profile`, greeting already waiting in the inbox."""
-    from tutor.sim import SimServer   # imported here: the simulator is only loaded when a connection is made
+    from tutor.sim import SimServer  # imported here: the simulator is only loaded when a connection is made
 
     return MemoryTransport(SimServer(profile, accounts, **options), profile)

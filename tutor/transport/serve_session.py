@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 class SessionProtocol(asyncio.Protocol):
     """One client connection driving one SimServer."""
 
-    def __init__(self, service: "SimService", implicit_tls: bool) -> None:
+    def __init__(self, service: SimService, implicit_tls: bool) -> None:
         self._service = service
         self._implicit = implicit_tls
         self.number = 0
@@ -237,7 +237,7 @@ class SessionProtocol(asyncio.Protocol):
         try:
             new = await service.loop.start_tls(transport, self, service.config.tls, server_side=True,
                                                ssl_handshake_timeout=service.config.handshake_timeout)
-        except (OSError, asyncio.TimeoutError) as exc:   # ssl.SSLError and ConnectionError are OSErrors
+        except (TimeoutError, OSError) as exc:   # ssl.SSLError and ConnectionError are OSErrors
             self._tls_failed(transport, handshake_failure(exc))
             return
         except asyncio.CancelledError:

@@ -63,7 +63,7 @@ class TcpTransport:
         try:
             self._wait(self.timeout)
             self._sock.sendall(data)
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise TransportError(T("transport.error.send-timeout", seconds=f"{self.timeout:g}")) from None
         except OSError as exc:
             raise TransportError(_io_error(exc)) from None
@@ -75,7 +75,7 @@ class TcpTransport:
         try:
             self._wait(timeout if timeout > 0 else 0.0)
             data = self._sock.recv(CHUNK)
-        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError, socket.timeout, TimeoutError):
+        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError, TimeoutError):
             raise ReadTimeout(_read_timeout(timeout)) from None
         except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
             data = b""

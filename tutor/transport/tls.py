@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime
 import os
-import stat
 import socket
 import ssl
+import stat
 
 from tutor import explain
 from tutor.errors import InputError, TransportError
@@ -202,4 +202,4 @@ def _time(data: bytes, element: tuple[int, int, int]) -> datetime.datetime:
     if len(text) != 15 or not text.endswith("Z"):
         raise ValueError("unexpected time format")
     parts = [int(text[i:j]) for i, j in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14))]
-    return datetime.datetime(*parts, tzinfo=datetime.timezone.utc)
+    return datetime.datetime(*parts, tzinfo=datetime.UTC)

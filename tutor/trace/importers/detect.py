@@ -3,7 +3,7 @@ of the first lines each recognises; FORMATS maps a name to the importer's `read(
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from tutor.errors import InputError
 from tutor.trace import pcap

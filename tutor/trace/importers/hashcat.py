@@ -4,7 +4,7 @@ each read as one CRAM-MD5 exchange so `--password` / `--wordlist` can test it.""
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.trace.importers.base import Sessions
 from tutor.trace.records import Record

@@ -10,7 +10,7 @@ are grouped per program (Dovecot's own log file, without a program[pid], is one 
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.protocol import b64
 from tutor.trace.records import Begin, End, Logged, Record

@@ -10,7 +10,7 @@ next `depth=` line after some SMTP lines is the next connection.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.trace.importers.base import Sessions
 from tutor.trace.records import Record

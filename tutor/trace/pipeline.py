@@ -14,29 +14,30 @@ def reports(records: Iterable[Record], on_bad: Callable[[Bad], None], keep_rows:
     """Session reports in the order the sessions end; memory holds only the sessions still open."""
     open_: dict[str, Observer] = {}
     for record in records:
-        kind = type(record)
-        if kind is Wire:
-            observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
-            observer.line(record.direction, record.data, record.where, record.t, record.tls, record.secret, record.cut)
-        elif kind is Begin:
-            if record.session in open_:
-                yield from _finish(open_.pop(record.session))
-            _open(open_, record.session, record.label, record.source or source, keep_rows)
-            if len(open_) > MAX_OPEN_SESSIONS:     # a safety net: the importers bound their own sessions
-                sid = next(iter(open_))
-                open_[sid].mark(Mark(sid, "trace.mark.evicted", "", {"limit": MAX_OPEN_SESSIONS}))
-                yield from _finish(open_.pop(sid))
-        elif kind is End:
-            if record.session in open_:
-                yield from _finish(open_.pop(record.session))
-        elif kind is Mark:
-            observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
-            observer.mark(record)
-        elif kind is Logged:
-            observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
-            observer.logged(record)
-        elif kind is Bad:
-            on_bad(record)
+        match record:
+            case Wire():
+                observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
+                observer.line(record.direction, record.data, record.where, record.t, record.tls, record.secret,
+                              record.cut)
+            case Begin():
+                if record.session in open_:
+                    yield from _finish(open_.pop(record.session))
+                _open(open_, record.session, record.label, record.source or source, keep_rows)
+                if len(open_) > MAX_OPEN_SESSIONS:     # a safety net: the importers bound their own sessions
+                    sid = next(iter(open_))
+                    open_[sid].mark(Mark(sid, "trace.mark.evicted", "", {"limit": MAX_OPEN_SESSIONS}))
+                    yield from _finish(open_.pop(sid))
+            case End():
+                if record.session in open_:
+                    yield from _finish(open_.pop(record.session))
+            case Mark():
+                observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
+                observer.mark(record)
+            case Logged():
+                observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
+                observer.logged(record)
+            case Bad():
+                on_bad(record)
     for observer in open_.values():
         yield from _finish(observer)
 

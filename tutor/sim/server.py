@@ -68,7 +68,7 @@ class SimServer:
         self.hostname = hostname
         self.user: str | None = None
         self._clock = clock or time.time
-        self._starttls = starttls
+        self._offers_starttls = starttls
         self._conn = ServerConnection(max_message_size=self.profile.max_message_size + 1)
         self._emit = Collector()
         rng = rng or random.SystemRandom()
@@ -76,8 +76,8 @@ class SimServer:
                                      fixed=fixed_challenge)
         modern = ModernMechanisms(self.profile, self.accounts, rng)
         lookup = _knows_no_one if self.profile.impostor else self.accounts.lookup
-        self._auth = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send, modern,
-                                 accounts=self.accounts)
+        self._auth_handler = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send, modern,
+                                         accounts=self.accounts)
         self._mail = MailHandler(self.profile, self.sink, self._emit, self._reply, hostname, self._clock)
         self._helo = ""
         self._esmtp = False
@@ -208,9 +208,9 @@ class SimServer:
         self._bad_command()
 
     def _auth_response(self, event: AuthResponseReceived) -> None:
-        masked = MASK if self._auth.next_is_secret else None
+        masked = MASK if self._auth_handler.next_is_secret else None
         self._emit.client(show(event.line), masked)
-        self._auth_outcome(self._auth.respond(event.line))
+        self._auth_outcome(self._auth_handler.respond(event.line))
 
     def _auth_outcome(self, outcome: Outcome) -> None:
         if outcome.kind == SUCCESS:
@@ -228,7 +228,7 @@ class SimServer:
         self._emit.client(f"<a line of {event.length} octets, over the {event.limit}-octet limit>")
         if event.in_auth:   # RFC 4954 §4: a line longer than the authentication buffer fails AUTH with 500
             self._emit.note("sim.auth.line-too-long", length=event.length, limit=event.limit)
-            self._auth.line_too_long()
+            self._auth_handler.line_too_long()
         elif event.auth_command:   # an AUTH command whose initial response overflows the same buffer
             self._emit.note("sim.auth.command-too-long", length=event.length, limit=event.limit)
             self._reply("auth-line-too-long")
@@ -277,7 +277,7 @@ class SimServer:
             self._reply("helo")
             return True
         greeting = self.profile.ehlo_greeting.format(host=self.hostname, client=echo(self._helo))
-        lines = ehlo.extensions(self.profile, self.tls, self._starttls)
+        lines = ehlo.extensions(self.profile, self.tls, self._offers_starttls)
         self._send(make(250, greeting, *lines))   # RFC 2034 §3: no enhanced codes on EHLO
         self._emit.all(ehlo.notes(self.profile, self.tls))
         return True
@@ -293,7 +293,7 @@ class SimServer:
             self._emit.note("sim.auth.need-tls")
             self._reply("starttls-first")
             return True
-        self._auth_outcome(self._auth.start(command.argument, self.tls))
+        self._auth_outcome(self._auth_handler.start(command.argument, self.tls))
         return True
 
     def _mail_from(self, command: Command) -> bool:
@@ -365,7 +365,7 @@ class SimServer:
         if command.argument:   # RFC 3207 §4: "501 Syntax error (no parameters allowed)"
             self._reply("syntax-noarg", verb="STARTTLS")
             return False
-        if not self._starttls:
+        if not self._offers_starttls:
             self._emit.note("sim.tls.unavailable")
             self._reply("starttls-unavailable")
             return True

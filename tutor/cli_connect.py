@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         from tutor.repl.app import ReplApp
         return ReplApp(shell, color=use_color(args)).run()
     from tutor.repl import batch
-    if handle is None:
+    if handle is None or script is None:
         return batch.run(shell, batch.stdin_lines())
     with handle:
         return batch.run(shell, batch.script_lines(handle, script))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tutor import explain, sasl
 from tutor.errors import InputError
@@ -21,6 +21,10 @@ from tutor.repl import commands as repl_commands
 from tutor.repl.shell import Shell
 from tutor.session import CLIENT, NOTE, Item
 from tutor.trace.transcript import redacted
+
+if TYPE_CHECKING:
+    from tutor.interfaces import GuardAsker, SessionLike
+    from tutor.transport.tcp import TcpTransport
 
 T = explain.text
 ECHO = "echo"   # a script line shown back in batch mode
@@ -47,7 +51,7 @@ def is_smtp_command(line: str) -> bool:
     return bool(words) and words[0].upper() in commands.VERBS
 
 
-def exposed_mechanism(session: Any, line: str) -> str | None:
+def exposed_mechanism(session: SessionLike, line: str) -> str | None:
     """The mechanism when `line` starts an exchange whose credentials travel recoverably (PLAIN, LOGIN,
     XOAUTH2, OAUTHBEARER: the registry's `plaintext` flag) on a connection anyone on the path can read."""
     transport = session.transport
@@ -58,7 +62,7 @@ def exposed_mechanism(session: Any, line: str) -> str | None:
     return mechanism if info is not None and info.plaintext else None   # password or bearer token readable
 
 
-def refused_mechanism(shell: Any, session: Any) -> str | None:
+def refused_mechanism(shell: GuardAsker, session: SessionLike) -> str | None:
     """The mechanism of an AUTH the guard refused on this session, while its answers are still held back."""
     refused = getattr(shell, "refused_auth", None)
     if refused is None or refused[0] is not session or session.closed:
@@ -66,12 +70,12 @@ def refused_mechanism(shell: Any, session: Any) -> str | None:
     return refused[1] if session.client.line_kind() == COMMAND else None
 
 
-def answers_refused_auth(shell: Any, session: Any, line: str) -> bool:
+def answers_refused_auth(shell: GuardAsker, session: SessionLike, line: str) -> bool:
     """True when `line` would have answered a refused AUTH: anything but an SMTP command, while one is held."""
     return refused_mechanism(shell, session) is not None and bool(line.strip()) and not is_smtp_command(line)
 
 
-def guard_cleartext(shell: Any, session: Any, line: str) -> None:
+def guard_cleartext(shell: GuardAsker, session: SessionLike, line: str) -> None:
     """Warn, explain what a sniffer would see, and ask before PLAIN/LOGIN in clear text to a remote host.
 
     Returns when the line may be sent; raises InputError (one line, nothing sent) when it may not:
@@ -85,7 +89,7 @@ def guard_cleartext(shell: Any, session: Any, line: str) -> None:
         return
     if mechanism is None and not _credential_in_command(session, line):
         return
-    host = session.transport.address.host
+    host = _remote_host(session)
     if mechanism is not None:
         shell.note("transport.cleartext.warning", "warning", host=host, mechanism=mechanism,
                    what=T(f"transport.cleartext.what-{mechanism.lower()}"))
@@ -106,7 +110,12 @@ def guard_cleartext(shell: Any, session: Any, line: str) -> None:
         raise InputError(T("transport.cleartext.declined"))
 
 
-def _credential_in_command(session: Any, line: str) -> bool:
+def _remote_host(session: SessionLike) -> str:
+    """The host of a connection that exposes clear text: always a live TCP transport (tutor.transport.tcp)."""
+    return cast("TcpTransport", session.transport).address.host
+
+
+def _credential_in_command(session: SessionLike, line: str) -> bool:
     """A command line (not AUTH) on an exposed connection whose base64 decodes to a password or token, e.g.
     `AUTHPLAIN blob` or `NOOP blob`: it would put the credential on the wire all the same."""
     if not getattr(session.transport, "cleartext_exposed", False) or session.client.line_kind() != COMMAND:
@@ -115,11 +124,11 @@ def _credential_in_command(session: Any, line: str) -> bool:
     return credentials_in(line) is not None
 
 
-def _refused(shell: Any, session: Any, mechanism: str) -> None:
+def _refused(shell: GuardAsker, session: SessionLike, mechanism: str) -> None:
     shell.refused_auth = (session, mechanism)
 
 
-def _hold_answers(shell: Any, session: Any, line: str) -> None:
+def _hold_answers(shell: GuardAsker, session: SessionLike, line: str) -> None:
     """Raise InputError for a line that would answer a refused AUTH; an SMTP command ends the hold."""
     mechanism = refused_mechanism(shell, session)
     if mechanism is None or not line.strip():
@@ -127,7 +136,7 @@ def _hold_answers(shell: Any, session: Any, line: str) -> None:
     if is_smtp_command(line):
         shell.refused_auth = None
         return
-    host = session.transport.address.host
+    host = _remote_host(session)
     key = "shell.guard.nothing-to-cancel" if line.strip() == "*" else "shell.guard.answer-held"
     if getattr(shell, "confirm", None) is None:
         shell.quit_requested = True
@@ -205,7 +214,7 @@ class LiveShell(Shell):
         self.note("shell.starttls.start")
         steps = (("ehlo", f"EHLO {EHLO_NAME}"), ("starttls", "STARTTLS"), ("ehlo-again", f"EHLO {EHLO_NAME}"))
         for step, line in steps:
-            if session.closed or (step == "ehlo-again" and session.tls_info is None):
+            if session is None or session.closed or (step == "ehlo-again" and session.tls_info is None):
                 self.error(T("shell.starttls.failed"))
                 return False
             if step == "starttls" and not session.client.capabilities.supports("STARTTLS"):

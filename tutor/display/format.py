@@ -31,8 +31,10 @@ KINDS: dict[str, tuple[str, _TokenType, _TokenType]] = {
 
 
 class Shown(Protocol):
-    kind: str
-    text: str
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
 
 
 def plain(item: Shown) -> str:

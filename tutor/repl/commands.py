@@ -12,10 +12,13 @@ import shlex
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import explain
 from tutor.errors import InputError
+
+if TYPE_CHECKING:
+    from tutor.interfaces import ShellLike
 
 Runner = Callable[[Any, str], "bool | None"]
 Completer = Callable[[Any, list[str]], Iterable[str]]   # (ReplView, words before the cursor) -> candidates
@@ -93,7 +96,7 @@ def split(text: str) -> tuple[str, str]:
     return name.lower(), rest.strip()
 
 
-def dispatch(shell: Any, text: str) -> bool:
+def dispatch(shell: ShellLike, text: str) -> bool:
     """Run `:name args`; False when the command is unknown or failed."""
     name, rest = split(text)
     command = get(name)
@@ -184,8 +187,9 @@ def argument_candidates(parser: argparse.ArgumentParser, done: list[str]) -> lis
     positions = positional_words(parser, done)
     positionals = [a for a in parser._actions if not a.option_strings]
     out: list[str] = []
-    if len(positions) < len(positionals) and positionals[len(positions)].choices:
-        out += [str(c) for c in positionals[len(positions)].choices]
+    choices = positionals[len(positions)].choices if len(positions) < len(positionals) else None
+    if choices:
+        out += [str(c) for c in choices]
     out += [s for a in parser._actions for s in a.option_strings if s.startswith("--")]
     return out
 
@@ -218,7 +222,7 @@ def _from_helper(helper: Any) -> ReplCommand:
             return list(HELPER_WORDS[helper.name])
         return argument_candidates(build(), done)
 
-    def run(shell: Any, text: str) -> bool:
+    def run(shell: ShellLike, text: str) -> bool:
         return run_helper(shell, helper, build(), text)
 
     positions = tuple(getattr(helper, "secret_positionals", ()))
@@ -226,7 +230,7 @@ def _from_helper(helper: Any) -> ReplCommand:
                        redactor(build, positions) if positions else None, {"helper": helper})
 
 
-def show_result(shell: Any, result: Any, asked: list[str]) -> None:
+def show_result(shell: ShellLike, result: Any, asked: list[str]) -> None:
     """A helper's table; a password typed at the no-echo prompt stays hidden in it unless show_secrets
     (`:show` prints the last hidden table in full)."""
     from tutor.helpers.render import render_lines
@@ -238,7 +242,7 @@ def show_result(shell: Any, result: Any, asked: list[str]) -> None:
         shell.note("shell.mask.how-to-show")
 
 
-def run_helper(shell: Any, helper: Any, parser: ArgumentParser, text: str) -> bool:
+def run_helper(shell: ShellLike, helper: Any, parser: ArgumentParser, text: str) -> bool:
     from tutor.helpers.result import Context
 
     args = parse(parser, text)

@@ -17,7 +17,7 @@ from tutor.protocol.client import AUTH_RESPONSE
 from tutor.protocol.states import State
 from tutor.repl import commands, history
 from tutor.repl.view import OFFLINE, ReplView
-from tutor.session import DETAIL, ERROR, NOTE, SIM, Interrupted, Item
+from tutor.session import DETAIL, ERROR, NOTE, SIM, Interrupted, Item, Session
 from tutor.trace.transcript import Transcript
 
 HIDDEN_KINDS = {SIM: "show_server", DETAIL: "verbose"}
@@ -43,16 +43,16 @@ class Shell:
     start_before_prompt = False   # True: the terminal app connects before its first prompt (live servers)
 
     def __init__(self, *, profile: str = "lab", interactive: bool = False, record: str | None = None,
-                 out: Callable[[list[Item]], None] | None = None) -> None:
+                 out: Callable[[list[Item]], object] | None = None) -> None:
         self.profile = profile
         self.interactive = interactive
         self.record = record
-        self.out: Callable[[list[Item]], None] = out or (lambda items: None)
+        self.out: Callable[[list[Item]], object] = out or (lambda items: None)
         self.ask_password: Callable[[str], str] = _no_password
         self.confirm: Callable[[str], bool] | None = None   # yes/no; None (batch): clear-text credentials refused
         self.allow_cleartext = False                         # --allow-cleartext: never ask (tutor.live)
         self.pause: Callable[[str], None] = lambda text: None
-        self.session: Any = None   # a tutor.session.Session once connected
+        self.session: Session | None = None   # set once connected
         self.transcript = Transcript()
         self.show_server = False
         self.verbose = False
@@ -270,7 +270,7 @@ class Shell:
 
     def _answers_refused_auth(self, line: str) -> bool:
         """A line typed after a refused AUTH that would have answered it: kept out of history like one."""
-        if self.refused_auth is None:
+        if self.refused_auth is None or self.session is None:
             return False
         from tutor.live import answers_refused_auth
         return answers_refused_auth(self, self.session, line)

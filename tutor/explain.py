@@ -39,7 +39,7 @@ class _Missing(dict):
         return "{" + name + "}"
 
 
-def text(key: str, **params: Any) -> str:
+def text(key: str, /, **params: Any) -> str:
     """The words for a key with params filled in; the key itself (plus params) if no words exist yet."""
     value = lookup(key)
     if isinstance(value, dict):

@@ -22,7 +22,7 @@ REDACTED_BYTES = REDACTED.encode("utf-8")
 HIDDEN_BY_TOOL = {"PROVIDED_BUT_REMOVED": "swaks --auth-hide-password"}
 
 
-def note(key: str, secret: bool = False, **params) -> Note:
+def note(key: str, secret: bool = False, /, **params: object) -> Note:
     return Note(f"trace.{key}", params, secret=secret)
 
 

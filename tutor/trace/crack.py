@@ -85,6 +85,6 @@ def apply(attempt: Attempt, password: str | None = None, wordlist_path: str | No
 
 def hashcat_line(attempt: Attempt) -> str | None:
     """`$cram_md5$<base64 challenge>$<base64 "user digest">` (hashcat -m 10200; John the Ripper jumbo: --format=hmac-md5)."""
-    if not attempt.crackable:
+    if not attempt.crackable or attempt.challenge is None or attempt.response is None:
         return None
     return f"$cram_md5${b64.encode(attempt.challenge)}${b64.encode(attempt.response)}"

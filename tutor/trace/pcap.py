@@ -212,6 +212,7 @@ class _Reader:
 
     def _begin(self, key: tuple, flow: _Flow) -> None:
         part = f" (continued, part {flow.part})" if flow.part > 1 else ""
+        assert flow.server is not None, "a session begins once its server side is known"
         self.out.append(Begin(flow.sid, f"{self.name}: {_endpoint(*self._client(flow, key))} → "
                                         f"{_endpoint(*flow.server)}{part}", "pcap"))
 
@@ -265,7 +266,7 @@ def read(src: Source) -> Iterator[Record]:
         seg = segment(packet[1], packet[2], packet[3])
         if seg is None:
             continue
-        if type(seg) is Fragment:
+        if isinstance(seg, Fragment):
             whole = fragments.add(seg)
             if whole is None or (seg := netpkt.tcp_in(*whole)) is None:
                 continue

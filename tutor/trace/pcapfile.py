@@ -84,7 +84,8 @@ def _tsresol(options: bytes, endian: str) -> float:
 
 def _pcapng(src: Source) -> Iterator[Packet | Bad]:
     buf, pos, base, count = b"", 0, 0, 0
-    endian, interfaces = "<", []
+    endian = "<"
+    interfaces: list[tuple[int, float]] = []
     for chunk in src.chunks():
         buf, base, pos = buf[pos:] + chunk, base + pos, 0
         while len(buf) - pos >= 12:
@@ -99,6 +100,7 @@ def _pcapng(src: Source) -> Iterator[Packet | Bad]:
             if len(buf) - pos < length:
                 break
             body = buf[pos + 8:pos + length - 4]
+            packet: Packet | Bad | None
             try:
                 packet = _block(kind, body, endian, interfaces)
             except (struct.error, IndexError, ValueError, OverflowError):

@@ -39,7 +39,7 @@ class Source:
         self.name = name
         self._on_bad: Callable[[Bad], None] | None = None
         self._early: list[Bad] = []                 # told before anyone listened (while reading the head)
-        self._handle = handle
+        self._handle: BinaryIO | compressed.Decompressed = handle
         self._closing = handle
         self.head = self._read_raw(HEAD)
         self.compressed = compressed.kind_of(self.head)

@@ -77,6 +77,7 @@ class Half:
 
     def _advance(self, count: int, lost: int = 0) -> None:
         self.offset += count
+        assert self.next is not None, "a flow advances only after its first segment set `next`"
         self.next = (self.next + count) % _MOD
         self.lost += lost
 

@@ -127,7 +127,9 @@ def entries(lines: Iterable[str | bytes], name: str = "transcript") -> Iterator[
 
 
 def entry_from_json(obj: object) -> dict | Entry:
-    kind = obj.get("type") if isinstance(obj, dict) else None
+    if not isinstance(obj, dict):
+        raise InputError("unknown entry (expected type header, line or note)")
+    kind = obj.get("type")
     if kind in ("header", "end"):
         return obj
     if kind == "line" and obj.get("dir") in ("C", "S"):

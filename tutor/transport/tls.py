@@ -201,5 +201,6 @@ def _time(data: bytes, element: tuple[int, int, int]) -> datetime.datetime:
         text = str(year + (1900 if year >= 50 else 2000)) + text[2:]
     if len(text) != 15 or not text.endswith("Z"):
         raise ValueError("unexpected time format")
-    parts = [int(text[i:j]) for i, j in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14))]
-    return datetime.datetime(*parts, tzinfo=datetime.UTC)
+    year, month, day, hour, minute, second = (int(text[i:j]) for i, j in ((0, 4), (4, 6), (6, 8), (8, 10),
+                                                                        (10, 12), (12, 14)))
+    return datetime.datetime(year, month, day, hour, minute, second, tzinfo=datetime.UTC)

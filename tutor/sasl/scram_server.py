@@ -42,8 +42,8 @@ class ScramServer:
     """
 
     def __init__(self, lookup: SecretLookup | None = None, hash_name: str = "SHA-256", s_nonce: str | None = None,
-                 salt: bytes | Callable[[str], bytes] | None = None, iterations: int = MIN_ITERATIONS, *, stored: StoredLookup | None = None,
-                 allow_authzid: AuthzPolicy | None = None, accept_any: bool = False) -> None:
+                 salt: bytes | Callable[[str], bytes] | None = None, iterations: int = MIN_ITERATIONS, *,
+                 stored: StoredLookup | None = None, allow_authzid: AuthzPolicy | None = None, accept_any: bool = False) -> None:
         if (lookup is None) == (stored is None):
             raise LocalProtocolError("a SCRAM server needs exactly one of lookup= (passwords) or stored= (keys)")
         if iterations < 1:
@@ -102,7 +102,7 @@ class ScramServer:
         self._header, self._bare = attrs["gs2-header"], attrs["bare"]
         self._nonce = attrs["r"] + self._s_nonce
         trail += self._find_keys()
-        keys = self._keys
+        keys = self._known_keys
         self._first = server_first(self._nonce, keys.salt, keys.iterations)
         trail.append(Step("scram.step.server-first-made", self._first.encode("utf-8"), N + "server-first",
                           {"c_nonce": attrs["r"], "s_nonce": self._s_nonce, "iterations": keys.iterations}))
@@ -125,6 +125,12 @@ class ScramServer:
         trail.append(Step("scram.step.gs2-header", attrs["gs2-header"], note))
         return None
 
+    @property
+    def _known_keys(self) -> ScramKeys:
+        """The user's keys, set by _find_keys when the client-first message arrived."""
+        assert self._keys is not None, "the keys are found before they are used"
+        return self._keys
+
     def _find_keys(self) -> list[Step]:
         """Set self._keys for the user: from the stored record, derived from the password, or made up."""
         trail = [Step("sasl.step.server.lookup", self._user)]
@@ -136,6 +142,7 @@ class ScramServer:
                 trail.append(Step("scram.step.stored-record", repr(self._keys), N + "stored-record"))
                 return trail
         else:
+            assert self._lookup is not None, "__init__ took exactly one of lookup= and stored="
             trail += self._derive(self._lookup(self._user))
             if self._known:
                 return trail
@@ -165,7 +172,7 @@ class ScramServer:
 
     def _check_record(self) -> None:
         size = digest_size(self.hash)
-        if len(self._keys.stored_key) != size or len(self._keys.server_key) != size:
+        if len(self._known_keys.stored_key) != size or len(self._known_keys.server_key) != size:
             raise LocalProtocolError(f"the stored SCRAM keys for {self._user!r} are not {self.hash} keys "
                                      f"({size} octets each)")
 
@@ -188,7 +195,7 @@ class ScramServer:
         return self._check_proof(attrs, trail)
 
     def _check_proof(self, attrs: dict[str, str], trail: list[Step]) -> ServerOutcome:
-        keys, h = self._keys, self.hash
+        keys, h = self._known_keys, self.hash
         message = auth_message(self._bare, self._first, attrs["without-proof"])
         proof = b64decode(attrs["p"], "proof p=")
         client_key = recover_client_key(h, keys.stored_key, message, proof)
@@ -218,7 +225,7 @@ class ScramServer:
                               {"authcid": user, "authzid": authzid}))
             return self._fail("authzid-denied", trail, "other-error")
         self._success = AuthResult(True, user, authzid or user)
-        signature = b64encode(server_signature(self.hash, self._keys.server_key, message))
+        signature = b64encode(server_signature(self.hash, self._known_keys.server_key, message))
         final = f"v={signature}".encode()
         trail += [Step("scram.step.server-signature", signature, N + "server-signature"),
                   Step("scram.step.server-final", final, N + "server-final")]
@@ -230,4 +237,5 @@ class ScramServer:
         if data:   # RFC 4954 §4: the client answers the final challenge with an empty response
             trail = [Step("sasl.step.server.malformed", data, N + "ack-not-empty")]
             return Done(AuthResult(False, self._user, self._authzid, "malformed"), tuple(trail))
+        assert self._success is not None, "the ack stage follows a verified proof"
         return Done(self._success, (Step("scram.step.ack", b"", N + "ack"),))

@@ -84,7 +84,7 @@ def check_cram_guess(params: Params, attempt: Attempt, creds: Credentials) -> Ou
     if problem is not None:
         return problem
     if attempt.helper != "cram":
-        return Fail("wrong-helper", {"typed": ":" + attempt.helper, "wanted": ":cram"})
+        return Fail("wrong-helper", {"typed": f":{attempt.helper}", "wanted": ":cram"})
     challenge, response = _captured(params)
     user, _, digest = response.rpartition(b" ")
     words = [w for w in attempt.args if not w.startswith("--")]

@@ -45,12 +45,13 @@ def _scram_final(password: str, messages: tuple, mechanism: str | None) -> dict[
     first, server_first, _ = scram.last_exchange(messages)
     if first is None or server_first is None:
         return {}
-    hash_ = mechanism if (mechanism or "").upper().startswith("SCRAM-") else "SHA-256"
+    hash_ = mechanism if mechanism and mechanism.upper().startswith("SCRAM-") else "SHA-256"
     try:
         steps = scram.steps(password, first, server_first, hash_)
     except InputError:
         return {}
     found = {step.label: step.value for step in steps}
     final = found["scram.step.client-final"]
+    assert isinstance(final, bytes), "scram.steps gives the client-final message as bytes"
     return {"scram_final": final.decode("utf-8"), "scram_final_b64": b64.encode(final),
             "scram_signature": str(found["scram.step.server-signature"])}

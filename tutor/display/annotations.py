@@ -108,8 +108,8 @@ class Annotations:
                   "decoded": escapes.show(data or b"")}
         return Note("shell.ann.typed-as-is" + ("-decodes" if data else ""), params, secret=secret)
 
-    def _secret(self, value: str) -> str:
-        return value if self.reveal else HIDDEN
+    def _secret(self, value: bytes | str) -> str:
+        return str(value) if self.reveal else HIDDEN   # str(): what formatting the note would show
 
     # ---- server replies --------------------------------------------------------------------------
     def reply(self, reply: Reply, answers: Sent, auth) -> list[Note]:

@@ -250,6 +250,7 @@ async def _serve(service, args: argparse.Namespace, extra: str) -> None:
     addresses = await service.start()
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
+    assert task is not None, "called from the serving coroutine"
     try:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
     except (NotImplementedError, RuntimeError):   # pragma: no cover - not on every platform

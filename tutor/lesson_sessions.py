@@ -35,7 +35,8 @@ def sim_server(lesson: Lesson) -> Any:
     from tutor.sim.server import SimServer
 
     sim = lesson.sim
-    clock = (lambda: float(sim.clock)) if sim.clock is not None else None
+    fixed_time = sim.clock
+    clock = (lambda: float(fixed_time)) if fixed_time is not None else None
     return SimServer(lesson_profile(sim.profile), Accounts.from_specs(sim.accounts), rng=random.Random(sim.seed),
                      clock=clock, fixed_challenge=sim.challenge)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
@@ -22,6 +22,11 @@ from tutor.repl.completer import TutorCompleter
 from tutor.repl.history import SafeHistory, history_path
 from tutor.repl.shell import Shell
 from tutor.session import Interrupted
+
+if TYPE_CHECKING:
+    from prompt_toolkit.formatted_text import StyleAndTextTuples
+
+    from tutor.session import Item
 
 T = explain.text
 
@@ -47,11 +52,11 @@ class ReplApp:
                       color_depth=depth)
         self.history = SafeHistory(history_file or history_path(), shell.history_form)
         shell.on_secret = self.history.scrub
-        self.prompt = PromptSession(
+        self.prompt: PromptSession[str] = PromptSession(
             history=self.history,
             lexer=PygmentsLexer(SmtpInputLexer), completer=TutorCompleter(shell.view),
             complete_while_typing=True, auto_suggest=AutoSuggestFromHistory(),
-            bottom_toolbar=lambda: toolbar.fragments(shell.view()), key_bindings=keys.bindings(), **common)
+            bottom_toolbar=lambda: cast("StyleAndTextTuples", toolbar.fragments(shell.view())), key_bindings=keys.bindings(), **common)
         self._common = common
         self._secret_prompt: PromptSession | None = None   # made on first use: start-up time matters
         self._pause_prompt: PromptSession | None = None
@@ -103,7 +108,7 @@ class ReplApp:
     async def _start_task(self) -> None:
         from prompt_toolkit.application import run_in_terminal
 
-        shell, items = self.shell, []
+        shell, items = self.shell, cast("list[Item]", [])
         out, shell.out = shell.out, items.extend
         try:
             self._start_and_welcome()

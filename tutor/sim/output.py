@@ -48,6 +48,9 @@ class Collector:
     """Accumulates one Output while the server handles events."""
 
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
         self.data = bytearray()
         self.notes: list[Note] = []
         self.transcript: list[TranscriptLine] = []
@@ -82,7 +85,7 @@ class Collector:
     def take(self) -> Output:
         """The Output so far; the collector is reset."""
         out = Output(bytes(self.data), tuple(self.notes), self.close, self.start_tls, tuple(self.transcript))
-        self.__init__()
+        self._reset()
         return out
 
 

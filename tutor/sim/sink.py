@@ -100,7 +100,7 @@ class SummarySink(Sink):
     name = "summary"
     keeps = "messages' headers and SHA-256 in memory (bodies are not kept)"
 
-    def deliver(self, message: Message) -> None:   # type: ignore[override]
+    def deliver(self, message: Message) -> None:
         self.messages.append(Summary.of(message))  # type: ignore[arg-type]
         self._trim()
 

@@ -14,7 +14,7 @@ import asyncio
 import errno
 import os
 import ssl
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from tutor.protocol.states import State
 from tutor.sim.output import Output
@@ -77,7 +77,8 @@ class SessionProtocol(asyncio.Protocol):
     # ---- asyncio callbacks ----------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport       # type: ignore[assignment]
+        stream = cast(asyncio.Transport, transport)     # a stream server's transports are asyncio.Transport
+        self._transport = stream
         self._limit_writes()
         service = self._service
         self._started = self._last_seen = service.loop.time()
@@ -98,7 +99,7 @@ class SessionProtocol(asyncio.Protocol):
                 self._write(self._sim.busy())
             return
         if self._implicit:   # the handshake first, counted against this session's slot; the greeting inside TLS
-            self._start_tls(transport)
+            self._start_tls(stream)
             return
         self._write(self._sim.connect())
 
@@ -246,7 +247,7 @@ class SessionProtocol(asyncio.Protocol):
         if new is None or self._finished:
             self._tls_failed(transport, "the client closed the connection")
             return
-        self._transport = new   # type: ignore[assignment]
+        self._transport = new
         self._limit_writes()
         self._tls, self._upgrading, self._reading_paused = True, False, False
         cipher = new.get_extra_info("cipher")

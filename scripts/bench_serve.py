@@ -96,7 +96,7 @@ def start(kind: str, state_dir: str) -> tuple[subprocess.Popen, int]:
         command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--quiet", "--max-clients", "5000", "--max-per-ip", "5000"]
     else:
         command = [sys.executable, __file__, "_aiosmtpd"]
-    errors = open(os.path.join(state_dir, f"{kind}.stderr"), "w+")   # a file: a full pipe would stall the server
+    errors = open(os.path.join(state_dir, f"{kind}.stderr"), "w+")  # noqa: SIM115 - the server's stderr: a full pipe would stall it
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
     line = process.stdout.readline()
     match = re.search(r"127\.0\.0\.1:(\d+)", line)
@@ -250,7 +250,7 @@ def main() -> int:
     try:
         import aiosmtpd  # noqa: F401  (only checking it is there)
     except ImportError:
-        raise SystemExit("bench: aiosmtpd is needed (pip install aiosmtpd)")
+        raise SystemExit("bench: aiosmtpd is needed (pip install aiosmtpd)") from None
     with tempfile.TemporaryDirectory() as state:
         results = run_all(args, state)
     report(results, args)
@@ -331,7 +331,7 @@ def report(results: dict, args) -> None:
         lines += ["| " + " | ".join(row) + " |" for row in rows]
     else:
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
     for kind, cell in results["idle"].items():
         lines.append(f"{kind}: {cell['held']} of {args.idle} idle connections held {args.hold:g} s, then answered "
                      f"NOOP and QUIT; errors {cell['errors']}")

@@ -24,7 +24,7 @@ def scram_proof(password: bytes, salt_b64: str, iterations: int, auth_message: s
     client_key = hmac.new(salted, b"Client Key", digest).digest()
     stored = hashlib.new(digest, client_key).digest()
     signature = hmac.new(stored, auth_message.encode(), digest).digest()
-    return base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature))).decode()
+    return base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature, strict=True))).decode()
 
 
 TIM_PROOF = scram_proof(b"tanstaaftanstaaf", "QSXCR+Q6sek8bf92", 4096,

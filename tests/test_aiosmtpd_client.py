@@ -84,8 +84,8 @@ def servers(tmp_path_factory):
     certs = make_certs(tmp_path_factory.mktemp("certs"))
     context = certs.server_context("good")
     handler = Handler()
-    common = dict(hostname="127.0.0.1", port=0, authenticator=authenticator, auth_required=True,
-                  server_hostname="aiosmtpd.test", ready_timeout=10)
+    common = {"hostname": "127.0.0.1", "port": 0, "authenticator": authenticator, "auth_required": True,
+                  "server_hostname": "aiosmtpd.test", "ready_timeout": 10}
     controllers = {
         "plain": PortZeroController(handler, auth_require_tls=False, **common),
         "starttls": PortZeroController(handler, tls_context=context, require_starttls=True, **common),

@@ -152,7 +152,7 @@ def test_find_by_number_slug_id_part_and_path():
     lessons = loader.load_all(LESSONS)
     for name in ("5", "05", "cram-md5", "05-cram-md5", "cram", str(LESSONS / "05-cram-md5.toml")):
         assert loader.find(name, lessons).id == "05-cram-md5"
-    with pytest.raises(LessonError, match="no lesson called 'kerberos'.*cram-md5"):
+    with pytest.raises(LessonError, match=r"no lesson called 'kerberos'.*cram-md5"):
         loader.find("kerberos", lessons)
     with pytest.raises(LessonError):
         loader.find("auth", lessons)          # auth-plain and auth-login: ambiguous, not guessed

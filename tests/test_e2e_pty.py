@@ -18,7 +18,7 @@ def tutor(tmp_path):
                COLUMNS="200", LINES="50")
     child = pexpect.spawn(sys.executable, ["-m", "tutor"], env=env, timeout=10, encoding="utf-8",
                           dimensions=(50, 200))
-    child.logfile_read = open(tmp_path / "pty.log", "w")
+    child.logfile_read = open(tmp_path / "pty.log", "w")  # noqa: SIM115 - pexpect writes it until the child ends
     yield child
     if child.isalive():
         child.terminate(force=True)

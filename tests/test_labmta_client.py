@@ -60,7 +60,7 @@ def test_login_and_send_arrives_in_the_sink(lab, mode, mechanism):
 
 # One failure per mode, each mechanism once: Dovecot delays every further attempt from 127.0.0.1 after a
 # failure (its auth penalty, 2 s doubling to 15 s), so all nine would make the run slow for nothing.
-@pytest.mark.parametrize("mode, mechanism", list(zip(MODES, MECHANISMS)))
+@pytest.mark.parametrize("mode, mechanism", list(zip(MODES, MECHANISMS, strict=True)))
 def test_wrong_password_gets_535(lab, mode, mechanism):
     done = run_client(target(lab, mode), tls_flags(mode, lab["LAB_CAFILE"]),
                       login_lines(mode, mechanism, USER, "not-the-password") + ["QUIT"])

@@ -109,7 +109,7 @@ def test_server_authzid_policy():
 def test_server_denied_reasoning_in_steps():
     done = PlainServer(ACCOUNTS.get).start(b"Ursel\x00Kurt\x00xipj3plmq")
     assert done.steps[-1].note == "sasl.note.server.authzid-denied"
-    assert [s for s in done.steps if s.label == "sasl.step.server.password"][0].secret
+    assert next(s for s in done.steps if s.label == "sasl.step.server.password").secret
 
 
 @pytest.mark.parametrize("authzid, authcid, password", [
@@ -119,7 +119,8 @@ def test_server_denied_reasoning_in_steps():
 def test_server_accepts_255_octet_fields(authzid, authcid, password):
     message = build(authcid, password, authzid)
     assert all(len(part) == 255 for part in message.split(b"\x00") if part)
-    allow = (lambda c, z: True)
+    def allow(c, z):
+        return True
     r = PlainServer({authcid: password}.get, allow_authzid=allow).start(message).result   # RFC 4616 §2
     assert r.success
 

@@ -245,7 +245,8 @@ def test_max_clients_above_the_open_files_limit_is_capped_and_said(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path))
     process = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", "0", "--quiet",
                                 "--max-clients", "5000"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, preexec_fn=_low_open_files(200))
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_low_open_files(200))  # noqa: PLW1509 - only setrlimit, async-signal-safe
     try:
         listening_port(process)
     finally:
@@ -326,7 +327,7 @@ def test_serve_makes_its_state_directory_0700_under_a_wide_umask(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path / "state"))
     process = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", "0", "--quiet"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: os.umask(0o022))
+                               preexec_fn=lambda: os.umask(0o022))  # noqa: PLW1509 - only umask, async-signal-safe
     try:
         listening_port(process)
     finally:

@@ -79,7 +79,7 @@ def test_legacy_2002_has_no_plain_no_starttls_and_no_enhanced_codes():
 
 
 def test_glitchy_cram_sends_the_articles_challenge_and_verifies_over_its_exact_bytes():
-    options = dict(hostname="pioneer.host-serve.net", clock=lambda: 1015983493.0, rng=Digits())
+    options = {"hostname": "pioneer.host-serve.net", "clock": lambda: 1015983493.0, "rng": Digits()}
     talk = Talk("glitchy-cram", **options)
     talk("EHLO client.example")
     assert talk("AUTH CRAM-MD5") == f"334 {ARTICLE_CHALLENGE_B64}"

@@ -285,7 +285,7 @@ def test_ctrl_c_while_waiting_for_the_greeting_leaves_no_half_open_connection(st
     transport = NoGreeting()
     code, shell, printed, _ = run_live_app(FakeLive(lambda: transport), "\x04")
     assert code == 0 and transport.closed and shell.session.closed
-    assert [i.text for i in printed if i.kind == "error"][0].startswith("stopped connecting to 192.0.2.7:587")
+    assert next(i.text for i in printed if i.kind == "error").startswith("stopped connecting to 192.0.2.7:587")
     assert "not connected" in toolbar.text(shell.view())
 
 

@@ -81,7 +81,7 @@ def solution_problems(lesson: Lesson, path: str) -> list[str]:
         session.close()
     text = loader.read_text(Path(path))
     out = []
-    for step_id, reason in zip(result.failed, reasons + [""] * len(result.failed)):
+    for step_id, reason in zip(result.failed, reasons + [""] * len(result.failed), strict=False):
         index = lesson.step_index(step_id)
         line = locate.line_of(text, step_id, "solution", index)
         out.append(_t("check-solution", path=loader.shown_path(Path(path)), line=line, step=step_id,

@@ -48,8 +48,8 @@ class ReplApp:
         self.output = output
         self.style = style_from_pygments_cls(TutorStyle)
         depth = None if color else ColorDepth.MONOCHROME
-        common = dict(input=input, output=output, style=self.style, include_default_pygments_style=False,
-                      color_depth=depth)
+        common = {"input": input, "output": output, "style": self.style, "include_default_pygments_style": False,
+                      "color_depth": depth}
         self.history = SafeHistory(history_file or history_path(), shell.history_form)
         shell.on_secret = self.history.scrub
         self.prompt: PromptSession[str] = PromptSession(

@@ -60,7 +60,7 @@ def from_data(name: str, run: Runner, **extra: Any) -> ReplCommand:
 
 def ensure_loaded(helpers: bool = True) -> dict[str, ReplCommand]:
     """Register the built-ins, then the helpers, on first use (keeps start-up fast). Thread-safe."""
-    global _builtins_loaded, _helpers_loaded
+    global _builtins_loaded, _helpers_loaded  # noqa: PLW0603 - load-once flags guarded by _lock
     with _lock:
         if not _builtins_loaded:
             _builtins_loaded = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import ClassVar
 
 from tutor.errors import InputError, LocalProtocolError
 from tutor.sasl.base import AuthResult, Challenge, Done, ServerOutcome, Step
@@ -93,7 +94,7 @@ class BearerServer:
     name = ""
     ACK = b""
     ACK_NOTE = ""
-    DEFAULT_ERROR: dict = {}
+    DEFAULT_ERROR: ClassVar[dict] = {}
 
     def __init__(self, token_check: TokenCheck, error: dict | None = None) -> None:
         self._check = token_check

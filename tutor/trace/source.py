@@ -45,7 +45,7 @@ class Source:
         self.compressed = compressed.kind_of(self.head)
         if self.compressed:                         # read through it: the head is the decompressed start
             self._handle = compressed.Decompressed(name, self.compressed, self.head, handle,
-                                                   lambda text: self._bad_whole(text))
+                                                   self._bad_whole)
             self.head = self._read_raw(HEAD)
         self._buffer = self.head
         self.offset = 0                 # bytes handed out so far
@@ -159,7 +159,7 @@ def open_source(path: str) -> Source:
     if path == "-":
         return Source("<stdin>", sys.stdin.buffer)
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115 - the Source owns it and closes it
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:

@@ -36,7 +36,8 @@ MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 
 
 def aiosmtpd_parts():
-    """aiosmtpd's handler and authenticator, equivalent to serve's: PLAIN and LOGIN built in, CRAM-MD5 a handler method."""
+    """aiosmtpd's handler and authenticator, equivalent to serve's: PLAIN and LOGIN built in, CRAM-MD5 a handler
+    method."""
     import random
     import warnings
 
@@ -93,7 +94,8 @@ def run_aiosmtpd() -> None:
 def start(kind: str, state_dir: str) -> tuple[subprocess.Popen, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=state_dir)
     if kind == "serve":
-        command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--quiet", "--max-clients", "5000", "--max-per-ip", "5000"]
+        command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--quiet", "--max-clients", "5000",
+                   "--max-per-ip", "5000"]
     else:
         command = [sys.executable, __file__, "_aiosmtpd"]
     errors = open(os.path.join(state_dir, f"{kind}.stderr"), "w+")  # noqa: SIM115 - the server's stderr: a full pipe would stall it
@@ -192,7 +194,8 @@ async def load(port: int, mechanism: str, concurrency: int, duration: float) -> 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - began
     latencies.sort()
-    pick = (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000) if latencies else (lambda q: 0.0)
+    last = len(latencies) - 1
+    pick = (lambda q: latencies[min(last, int(q * len(latencies)))] * 1000) if latencies else (lambda q: 0.0)
     return {"rate": len(latencies) / elapsed, "p50": pick(0.50), "p99": pick(0.99), "errors": len(errors),
             "sessions": len(latencies)}
 
@@ -201,7 +204,8 @@ async def idle(port: int, count: int, hold: float) -> dict:
     """Open `count` connections, hold them `hold` seconds, then check each with NOOP and QUIT."""
     opened, errors = [], 0
     for start in range(0, count, 100):   # connect in batches so the listen backlog is not the test
-        batch = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port) for _ in range(start, min(count, start + 100))),
+        end = min(count, start + 100)
+        batch = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port) for _ in range(start, end)),
                                      return_exceptions=True)
         for item in batch:
             if isinstance(item, Exception):
@@ -321,7 +325,8 @@ def report(results: dict, args) -> None:
     rows = []
     for concurrency in args.concurrency:
         for mechanism in args.mechanisms:
-            s, a = results["load"][("serve", concurrency, mechanism)], results["load"][("aiosmtpd", concurrency, mechanism)]
+            s = results["load"][("serve", concurrency, mechanism)]
+            a = results["load"][("aiosmtpd", concurrency, mechanism)]
             ratio = s["rate"] / a["rate"] if a["rate"] else float("inf")
             rows.append((str(concurrency), mechanism, f"{s['rate']:.0f}", f"{s['p50']:.1f} / {s['p99']:.1f}",
                          f"{a['rate']:.0f}", f"{a['p50']:.1f} / {a['p99']:.1f}", f"{ratio:.2f}",
@@ -331,7 +336,8 @@ def report(results: dict, args) -> None:
         lines += ["| " + " | ".join(row) + " |" for row in rows]
     else:
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                 for row in [header, *rows]]
     for kind, cell in results["idle"].items():
         lines.append(f"{kind}: {cell['held']} of {args.idle} idle connections held {args.hold:g} s, then answered "
                      f"NOOP and QUIT; errors {cell['errors']}")

@@ -33,7 +33,8 @@ PromptSession(lexer=PygmentsLexer(L)).prompt("C: ")
 """
 
 LINES = ["EHLO laptop.example", "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "MAIL FROM:<tim@example.org> SIZE=1000",
-         "RCPT TO:<someone@example.net>", "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw", ":b64 encode \\0tim\\0secret",
+         "RCPT TO:<someone@example.net>", "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw",
+         ":b64 encode \\0tim\\0secret",
          ":connect sim:legacy-2002", ":auth CRAM-MD5 tim", ":help starttls", "auth login"]
 
 

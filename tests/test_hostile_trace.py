@@ -66,7 +66,8 @@ def _log() -> bytes:
 
 
 def _hashcat() -> bytes:
-    return b"$cram_md5$" + b64(b"<1." + TITLE + b"@mx>") + b"$" + b64(USER + b" 0123456789abcdef0123456789abcdef") + b"\n"
+    response = b64(USER + b" 0123456789abcdef0123456789abcdef")
+    return b"$cram_md5$" + b64(b"<1." + TITLE + b"@mx>") + b"$" + response + b"\n"
 
 
 def _pcap() -> bytes:
@@ -85,7 +86,8 @@ def _smtplib() -> bytes:
 CORPUS = {
     "tutor": _tutor, "swaks": lambda: _text(b" -> ", b"<-  ", b"=== Trying 192.0.2.1:25...\n"),
     "rfc": lambda: _text(b"C: ", b"S: "), "curl": lambda: _text(b"> ", b"< ", b"*   Trying 192.0.2.1:25...\n"),
-    "smtplib": _smtplib, "openssl": lambda: _text(b"", b"", b"CONNECTED(00000003)\n---\nSSL handshake has read 1 bytes\n---\n"),
+    "smtplib": _smtplib, "openssl": lambda: _text(b"", b"",
+                                                  b"CONNECTED(00000003)\n---\nSSL handshake has read 1 bytes\n---\n"),
     "log": _log, "hashcat": _hashcat, "pcap": _pcap,
     "pcap.gz": lambda: __import__("gzip").compress(_pcap()),          # read through the decompressor
 }

@@ -178,6 +178,7 @@ def test_message_size_is_bounded_in_memory():
         server.next_event()
         client.receive_data(server.send(reply))
         client.next_event()
-    server.receive_data(b"".join(client.send_message_line(b"x" * 50) for _ in range(10)) + client.send_message_line(b"."))
+    body = b"".join(client.send_message_line(b"x" * 50) for _ in range(10))
+    server.receive_data(body + client.send_message_line(b"."))
     event = server.next_event()
     assert isinstance(event, MessageReceived) and event.oversize and len(event.data) <= 100

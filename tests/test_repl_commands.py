@@ -159,7 +159,8 @@ def test_connect_default_ports_follow_rfc_8314(monkeypatch, line, expected_port)
 
     ports = []
     monkeypatch.setitem(sys.modules, "tutor.transport.tcp",
-                        types.SimpleNamespace(connect=lambda host, port, **kw: ports.append(port) or memory.connect("lab")))
+                        types.SimpleNamespace(
+                            connect=lambda host, port, **kw: ports.append(port) or memory.connect("lab")))
     shell, out = make_shell()
     assert shell.handle(line)
     assert ports == [expected_port]

@@ -13,7 +13,8 @@ READY = ReplView("sim:lab", True, State.READY, "command", advertised=("PLAIN", "
 def complete(text, view=READY, cursor=None):
     completer = TutorCompleter(lambda: view)
     document = Document(text, len(text) if cursor is None else cursor)
-    return [(c.text, c.start_position) for c in completer.get_completions(document, CompleteEvent(completion_requested=True))]
+    event = CompleteEvent(completion_requested=True)
+    return [(c.text, c.start_position) for c in completer.get_completions(document, event)]
 
 
 def test_verbs_case_insensitively():

@@ -12,9 +12,12 @@ from tutor.sasl.plain import PlainClient, PlainFields, PlainServer, build, parse
 
 # (authzid, authcid, password, message, base64 as published/derived in PROTOCOL.md §2.1, §2.3)
 VECTORS = [
-    ("", "tim", "tanstaaftanstaaf", b"\x00tim\x00tanstaaftanstaaf", "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"),        # RFC 4616 §4
-    ("Ursel", "Kurt", "xipj3plmq", b"Ursel\x00Kurt\x00xipj3plmq", "VXJzZWwAS3VydAB4aXBqM3BsbXE="),           # RFC 4616 §4
-    ("test", "test", "1234", b"test\x00test\x001234", "dGVzdAB0ZXN0ADEyMzQ="),                               # RFC 4954 §4
+    # RFC 4616 §4
+    ("", "tim", "tanstaaftanstaaf", b"\x00tim\x00tanstaaftanstaaf", "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"),
+    # RFC 4616 §4
+    ("Ursel", "Kurt", "xipj3plmq", b"Ursel\x00Kurt\x00xipj3plmq", "VXJzZWwAS3VydAB4aXBqM3BsbXE="),
+    # RFC 4954 §4
+    ("test", "test", "1234", b"test\x00test\x001234", "dGVzdAB0ZXN0ADEyMzQ="),
 ]
 ACCOUNTS = {"tim": "tanstaaftanstaaf", "Kurt": "xipj3plmq", "test": "1234"}
 no_nul = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)))

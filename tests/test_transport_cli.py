@@ -326,7 +326,8 @@ def test_starttls_upgrades_for_the_learner_visibly(tmp_path, capsys, tls):
     assert code == 0, out
     lines = out.splitlines()
     wire = [line for line in lines if line.startswith(("C: ", "S: 220", "S: 235", "S: 250 "))]
-    assert wire[:7] == ["S: 220 sim.smtp-tutor.test ESMTP smtp-auth-tutor simulator (lab): accepts mail, relays nothing",
+    assert wire[:7] == ["S: 220 sim.smtp-tutor.test ESMTP smtp-auth-tutor simulator (lab): accepts mail, "
+                        "relays nothing",
                         "C: EHLO laptop.example", wire[2], "C: STARTTLS", "S: 220 2.0.0 Ready to start TLS",
                         "C: EHLO laptop.example", wire[6]]
     assert wire[2].startswith("S: 250 ") and wire[6].startswith("S: 250 ")

@@ -78,7 +78,8 @@ def test_the_der_reader_agrees_with_getpeercert(certs):
 
 
 @pytest.mark.parametrize("which, cafile, words", [
-    ("self_signed", False, "is self-signed, so nothing vouches for it; if this is your lab server, trust it with --cafile"),
+    ("self_signed", False,
+     "is self-signed, so nothing vouches for it; if this is your lab server, trust it with --cafile"),
     ("good", False, "comes from a CA this computer does not trust"),
     ("wrong_host", True, "the certificate is not valid for the name 127.0.0.1"),
     ("expired", True, "the certificate of 127.0.0.1 has expired"),

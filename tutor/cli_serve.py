@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def configure(p: argparse.ArgumentParser) -> None:
     """The serve options (also used by `python -m tutor.cli_serve`)."""
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=port_number, default=2525, help="port for plain SMTP with STARTTLS (default 2525; 0 = any)")
+    p.add_argument("--port", type=port_number, default=2525,
+                   help="port for plain SMTP with STARTTLS (default 2525; 0 = any)")
     p.add_argument("--profile", default=DEFAULT_PROFILE, choices=list(PROFILES), metavar="NAME",
                    help=f"teaching profile (default {DEFAULT_PROFILE}; see --list-profiles)")
     p.add_argument("--list-profiles", action="store_true", help="list the profiles and exit")
@@ -45,7 +46,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--maildir", metavar="DIR", help="store accepted messages in this Maildir (default: memory)")
     p.add_argument("--tls-cert", metavar="FILE", help="TLS certificate (PEM); default: a self-signed lab certificate")
     p.add_argument("--tls-key", metavar="FILE", help="TLS private key (PEM) for --tls-cert")
-    p.add_argument("--implicit-tls-port", type=port_number, metavar="PORT", help="also listen with implicit TLS (like 465)")
+    p.add_argument("--implicit-tls-port", type=port_number, metavar="PORT",
+                   help="also listen with implicit TLS (like 465)")
     p.add_argument("--max-clients", type=int, default=limits.MAX_CLIENTS, metavar="N",
                    help=f"concurrent clients (default {limits.MAX_CLIENTS})")
     p.add_argument("--max-per-ip", type=int, default=limits.MAX_PER_IP, metavar="N",

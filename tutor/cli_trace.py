@@ -151,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
             readable |= trace_file(path, args, writer)
         except InputError as exc:
             _error(str(exc))
-        except (ValueError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:   # never a traceback
+        except (ValueError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:
+            # never a traceback
             _error(f"{path}: unreadable input ({type(exc).__name__}: {exc})")
     writer.close()
     if not readable:

@@ -120,7 +120,8 @@ class Session:
         wire = self.client.send_line(line)
         secret = self._is_secret(line, kind)
         items = [self._line(CLIENT, wire[:-2], secret, typed),
-                 Item(DETAIL, Note("repl.verbose.sent", {"octets": len(wire), "wire": escapes.show(wire)}).text(), secret)]
+                 Item(DETAIL, Note("repl.verbose.sent", {"octets": len(wire), "wire": escapes.show(wire)}).text(),
+                      secret)]
         if problem:
             items.append(self._note(Note(problem)))
         if self.annotator is not None:

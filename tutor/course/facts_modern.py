@@ -29,7 +29,8 @@ FIELDS: dict[str, bool] = {
 def values(creds: Any, view: Any) -> dict[str, str]:
     """Every value that can be computed now (creds: .user, .password; view: .messages, .mechanism, .live)."""
     first = f"n,,n={gs2.escape(creds.user)},r={SCRAM_NONCE}"     # ',' and '=' as =2C and =3D (RFC 5802 §5.1)
-    out = {"empty_line": "", "scram_nonce": SCRAM_NONCE, "scram_first": first, "scram_first_b64": b64.encode(first.encode("utf-8")),
+    out = {"empty_line": "", "scram_nonce": SCRAM_NONCE, "scram_first": first,
+           "scram_first_b64": b64.encode(first.encode("utf-8")),
            "xoauth2_expired_b64": b64.encode(xoauth2.build(creds.user, EXPIRED_TOKEN)),
            "oauthbearer_expired_b64": b64.encode(oauthbearer.build(creds.user, EXPIRED_TOKEN))}
     if not view.live:      # lab tokens are the simulator's: a real server needs a real one

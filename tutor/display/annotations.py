@@ -96,7 +96,8 @@ class Annotations:
         try:
             fields = plain.parse(data)
         except InputError as exc:
-            return [Note(A + "decodes", {"text": escapes.show(data)}, secret=True), Note(A + "plain-bad", {"error": str(exc)})]
+            return [Note(A + "decodes", {"text": escapes.show(data)}, secret=True),
+                    Note(A + "plain-bad", {"error": str(exc)})]
         params = {"authzid": fields.authzid, "authcid": fields.authcid, "password": self._secret(fields.password)}
         key = "plain-authzid" if fields.authzid else "plain"
         return [Note(A + key, params, secret=True)]

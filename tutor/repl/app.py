@@ -56,7 +56,8 @@ class ReplApp:
             history=self.history,
             lexer=PygmentsLexer(SmtpInputLexer), completer=TutorCompleter(shell.view),
             complete_while_typing=True, auto_suggest=AutoSuggestFromHistory(),
-            bottom_toolbar=lambda: cast("StyleAndTextTuples", toolbar.fragments(shell.view())), key_bindings=keys.bindings(), **common)
+            bottom_toolbar=lambda: cast("StyleAndTextTuples", toolbar.fragments(shell.view())),
+            key_bindings=keys.bindings(), **common)
         self._common = common
         self._secret_prompt: PromptSession | None = None   # made on first use: start-up time matters
         self._pause_prompt: PromptSession | None = None

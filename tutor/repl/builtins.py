@@ -35,7 +35,8 @@ def run_help(shell: ShellLike, text: str) -> bool:
         shell.info(command.help)
         return True
     lines = [T("repl.help.intro")]
-    lines += ["  " + T("repl.help.line", syntax=c.syntax, summary=c.summary) for c in filter(None, map(reg.get, reg.names()))]
+    lines += ["  " + T("repl.help.line", syntax=c.syntax, summary=c.summary)
+              for c in filter(None, map(reg.get, reg.names()))]
     lines.append(T("shell.welcome.help-accounts", accounts=_accounts(shell)))
     lines.append(T("shell.help.footer"))
     shell.info("\n".join(lines))
@@ -151,7 +152,8 @@ def _open_live(shell: ShellLike, target: str, args: Any) -> bool:
         raise InputError(T("repl.err.live-unavailable")) from None
     from tutor.transport.address import parse as parse_address
 
-    address = parse_address(target, starttls=args.starttls, tls=args.tls)   # default ports: 465 RFC 8314, 587 RFC 6409, 25 RFC 5321
+    # default ports: 465 RFC 8314, 587 RFC 6409, 25 RFC 5321
+    address = parse_address(target, starttls=args.starttls, tls=args.tls)
     if args.allow_cleartext:
         shell.allow_cleartext = True
     host, port = address.host, address.port

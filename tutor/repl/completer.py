@@ -67,7 +67,8 @@ class TutorCompleter(Completer):
         name, space, rest = text.partition(" ")
         if not space:
             return [Completion(":" + n, -len(text) - 1, display_meta=command.summary)
-                    for n in commands.names() if n.startswith(name.lower()) and (command := commands.get(n)) is not None]
+                    for n in commands.names()
+                    if n.startswith(name.lower()) and (command := commands.get(n)) is not None]
         command = commands.get(name)
         if command is None or command.complete is None:
             return []

@@ -40,8 +40,10 @@ register(MechanismInfo("LOGIN", False, True, login.LoginClient, login.LoginServe
 register(MechanismInfo("CRAM-MD5", False, False, cram_md5.CramClient, cram_md5.CramServer, "sasl.mech.cram-md5"))
 register(MechanismInfo("SCRAM-SHA-1", True, False, scram.sha1_client, scram.sha1_server, "scram.mech.sha-1"))
 register(MechanismInfo("SCRAM-SHA-256", True, False, scram.sha256_client, scram.sha256_server, "scram.mech.sha-256"))
-register(MechanismInfo("XOAUTH2", True, True, xoauth2.XOauth2Client, xoauth2.lab_server, "oauth.mech.xoauth2", bearer=True))
-register(MechanismInfo("OAUTHBEARER", True, True, oauthbearer.OAuthBearerClient, oauthbearer.lab_server, "oauth.mech.oauthbearer", bearer=True))
+register(MechanismInfo("XOAUTH2", True, True, xoauth2.XOauth2Client, xoauth2.lab_server, "oauth.mech.xoauth2",
+                       bearer=True))
+register(MechanismInfo("OAUTHBEARER", True, True, oauthbearer.OAuthBearerClient, oauthbearer.lab_server,
+                       "oauth.mech.oauthbearer", bearer=True))
 
 
 def get(name: str) -> MechanismInfo:

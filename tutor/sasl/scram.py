@@ -277,6 +277,7 @@ sha256_client, sha256_server = client_for("SHA-256"), server_for("SHA-256")
 
 __all__ = [
     "HASHES", "IMPOSTOR", "MIN_ITERATIONS", "ScramClient", "ScramKeys", "ScramServer", "StoredLookup", "client_for",
-    "explain_exchange", "last_exchange", "make_keys", "mechanism_name", "offline_attack_cost", "parse_message", "server_for",
+    "explain_exchange", "last_exchange", "make_keys", "mechanism_name", "offline_attack_cost", "parse_message",
+    "server_for",
     "sha1_client", "sha1_server", "sha256_client", "sha256_server", "steps",
 ]

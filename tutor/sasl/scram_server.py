@@ -43,7 +43,8 @@ class ScramServer:
 
     def __init__(self, lookup: SecretLookup | None = None, hash_name: str = "SHA-256", s_nonce: str | None = None,
                  salt: bytes | Callable[[str], bytes] | None = None, iterations: int = MIN_ITERATIONS, *,
-                 stored: StoredLookup | None = None, allow_authzid: AuthzPolicy | None = None, accept_any: bool = False) -> None:
+                 stored: StoredLookup | None = None, allow_authzid: AuthzPolicy | None = None,
+                 accept_any: bool = False) -> None:
         if (lookup is None) == (stored is None):
             raise LocalProtocolError("a SCRAM server needs exactly one of lookup= (passwords) or stored= (keys)")
         if iterations < 1:

@@ -108,9 +108,11 @@ PROFILES: dict[str, Profile] = {
     # Error-code profiles (issue 13): the RFC 4954 §6 replies students otherwise only read about.
     "temp-failure": Profile("temp-failure", auth_error="454", ehlo_notes=("sim.ehlo.lab-clear",)),
     "too-weak": Profile("too-weak", auth_error="534", ehlo_notes=("sim.ehlo.lab-clear",)),
-    "encryption-required": Profile("encryption-required", auth_error="538", ehlo_notes=("sim.ehlo.encryption-required",)),
+    "encryption-required": Profile("encryption-required", auth_error="538",
+                                   ehlo_notes=("sim.ehlo.encryption-required",)),
     "password-transition": Profile("password-transition", auth_error="432", ehlo_notes=("sim.ehlo.lab-clear",)),
-    "small-auth-buffer": Profile("small-auth-buffer", auth_buffer=SMALL_AUTH_BUFFER, ehlo_notes=("sim.ehlo.lab-clear",)),
+    "small-auth-buffer": Profile("small-auth-buffer", auth_buffer=SMALL_AUTH_BUFFER,
+                                 ehlo_notes=("sim.ehlo.lab-clear",)),
     "error-codes": Profile("error-codes", accounts=ERROR_CODE_ACCOUNTS, ehlo_notes=("sim.ehlo.error-codes",)),
 }
 

@@ -2,7 +2,8 @@
 tutor.display.trace_render), Markdown, JSON objects, one-line summaries and hashcat lines.
 
 A styled line is a list of (kind, text) fragments; kinds: heading, prefix-client, prefix-server, prefix-note,
-client, server, auth, data, log, mark, note, problem, finding, leak. Passwords are masked unless `reveal` (ARCHITECTURE.md conv. 14).
+client, server, auth, data, log, mark, note, problem, finding, leak. Passwords are masked unless `reveal`
+(ARCHITECTURE.md conv. 14).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The live transport: a TCP connection to a real SMTP server (IPv4 or IPv6), upgraded by STARTTLS or TLS from the start.
+"""The live transport: a TCP connection to a real SMTP server (IPv4 or IPv6), upgraded by STARTTLS or TLS from the
+start.
 
 Every wait is bounded: connecting, the TLS handshake and sending use `timeout`; `receive(t)` waits at most
 `t` seconds and raises ReadTimeout, so a silent or slow server never holds the prompt. Failures are

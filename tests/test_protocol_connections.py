@@ -49,14 +49,14 @@ def test_auth_login_exchange_moves_both_sides_through_auth_state():
     pair.reply(make(250, "test"))
     pair.say(b"AUTH LOGIN")
     pair.reply(make(334, "VXNlcm5hbWU6"))
-    assert pair.client.state is State.AUTH and pair.client.line_kind() == "auth-response"
+    assert pair.client.state is pair.server.state is State.AUTH and pair.client.line_kind() == "auth-response"
     event = pair.say(b"dGlt")
     assert isinstance(event, AuthResponseReceived) and auth.decode_response(event.line).data == b"tim"
     pair.reply(make(334, "UGFzc3dvcmQ6"))
     pair.say(b"dGFuc3RhYWZ0YW5zdGFhZg==")
     pair.reply(make(235, "Authentication successful", enhanced="2.7.0"))
     assert pair.client.authenticated and pair.server.authenticated
-    assert pair.client.state is State.READY
+    assert pair.client.state is pair.server.state is State.READY
     assert pair.client.sequence_problem(b"AUTH PLAIN x") == "sequence.auth-twice"
 
 

@@ -7,7 +7,6 @@ import smtplib
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -151,8 +150,7 @@ def test_a_real_run_with_users_file_and_maildir_then_ctrl_c(tmp_path):
 def test_sigterm_stops_cleanly_too(tmp_path):
     process = serve("--port", "0", "--quiet", env_home=tmp_path)
     try:
-        listening_port(process)
-        time.sleep(0.1)
+        listening_port(process)     # printed after the SIGTERM handler is installed (cli_serve._serve)
     finally:
         process.terminate()
         _out, err = process.communicate(timeout=WAIT * 3)

@@ -1,11 +1,12 @@
 """TLS on loopback: verification (CA file, self-signed, wrong host, expired), --insecure, STARTTLS injection."""
 
+import socket
 import ssl
 import time
 
 import pytest
 from loopback import Scripted, make_certs
-from peers import WAIT
+from peers import WAIT, wait_until
 
 from tutor.errors import TransportError
 from tutor.session import Session
@@ -152,6 +153,14 @@ def test_starttls_upgrade_and_injection_in_the_same_segment_is_discarded(certs):
         session.close()
 
 
+def _waiting(transport, most: int) -> int:
+    """How many bytes (up to `most`) wait unread in the transport's socket, without reading them."""
+    try:
+        return len(transport._sock.recv(most, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except BlockingIOError:
+        return 0
+
+
 def test_starttls_injection_still_waiting_in_the_socket_is_discarded(certs):
     late = b"250 AUTH INJECTED\r\n"
     with Scripted(starttls(certs.server_context("good"), late=late)) as server:
@@ -161,7 +170,7 @@ def test_starttls_injection_still_waiting_in_the_socket_is_discarded(certs):
         assert transport.receive(WAIT) == b"220 2.0.0 go ahead\r\n"
         server.events["go"].set()
         assert server.events["sent"].wait(WAIT)
-        time.sleep(0.1)   # let loopback deliver it into our socket buffer
+        wait_until(lambda: _waiting(transport, len(late)) == len(late), "the late reply in our socket buffer")
         info = transport.start_tls()
         assert info.discarded == len(late) and info.verified
         transport.send(b"EHLO me\r\n")

@@ -7,6 +7,11 @@ and checked with NOOP. Each server runs in its own process; the load generator i
 
     python scripts/bench_serve.py                      # 50 and 200 clients, 3 x 1 s per cell, 1000 idle
     python scripts/bench_serve.py --duration 5 --concurrency 50 200 500 --idle 1000 --markdown
+    python scripts/bench_serve.py --classroom --markdown   # serve alone vs serve --dashboard --web, 60 clients
+
+--classroom compares, in the same run, `serve --quiet` with `serve --quiet --dashboard --web`, both on a
+pseudo-terminal (the dashboard draws into it; one server-sent event client reads the web view): sessions/s
+and the server's CPU time per session (user + system, from /proc): the view's cost is what it adds.
 
 Needs aiosmtpd (a test dependency: pip install aiosmtpd). Results go in docs/PERFORMANCE.md.
 """
@@ -237,6 +242,135 @@ def raise_fd_limit(need: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(need, hard) if hard != resource.RLIM_INFINITY else need, hard))
 
 
+# ---- the classroom view's cost (--classroom) --------------------------------------------------------------
+
+
+def start_on_terminal(state_dir: str, name: str, view: bool) -> tuple[subprocess.Popen, int, int | None, int]:
+    """serve --quiet on a pseudo-terminal, with `--dashboard --web` when `view` (the dashboard draws into the
+    terminal, a thread drains it); both servers of the comparison run this way, so only the view differs.
+    (process, SMTP port, web port or None, pty master fd)."""
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    errors_file = os.path.join(state_dir, f"{name}.stderr")
+    os.set_blocking(master, True)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=state_dir, TERM="xterm-256color",
+               COLUMNS="160", LINES="50")
+    command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--quiet", "--max-clients", "5000",
+               "--max-per-ip", "5000", *(["--dashboard", "--web", "127.0.0.1:0"] if view else [])]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=slave, stdout=slave,
+                               stderr=open(errors_file, "w"), start_new_session=True)  # noqa: SIM115 - its stderr
+    os.close(slave)
+    listening, live = rb"listening on 127\.0\.0\.1:(\d+)", rb"live view on http://127\.0\.0\.1:(\d+)"
+    seen = b""
+    while not (re.search(listening, seen) and (not view or re.search(live, seen))):
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:                       # EIO: the server exited and closed the terminal
+            chunk = b""
+        if not chunk:
+            process.kill()
+            with open(errors_file, encoding="utf-8", errors="replace") as errors:
+                raise SystemExit(f"bench: {name} did not start: {seen[-500:]!r} {errors.read()[-500:]}")
+        seen += chunk
+    smtp = int(re.search(listening, seen).group(1))
+    web = int(re.search(live, seen).group(1)) if view else None
+
+    def drain() -> None:   # what the dashboard draws goes nowhere, but must be read or the server would block
+        try:
+            while os.read(master, 65536):
+                pass
+        except OSError:
+            pass
+
+    threading.Thread(target=drain, daemon=True).start()
+    return process, smtp, web, master
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def watched_load(port: int, web_port: int | None, concurrency: int, duration: float) -> dict:
+    """The usual load, with (when web_port is given) a server-sent event client reading the live view."""
+    received = {"bytes": 0, "events": 0}
+
+    async def watch() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", web_port)
+        writer.write(b"GET /events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n")
+        try:
+            while chunk := await reader.read(65536):
+                received["bytes"] += len(chunk)
+                received["events"] += chunk.count(b"\nevent: ") + chunk.startswith(b"event: ")
+        finally:
+            writer.close()
+
+    watcher = asyncio.create_task(watch()) if web_port else None
+    await asyncio.sleep(0.1 if watcher else 0)
+    result = await load(port, "PLAIN", concurrency, duration)
+    if watcher:
+        watcher.cancel()
+        try:
+            await watcher
+        except (asyncio.CancelledError, OSError):
+            pass
+    return {**result, **received}
+
+
+def run_classroom(args, state: str) -> list[dict]:
+    """serve alone and serve with the live view, alternating runs in the same session; median by rate."""
+    started = {kind: start_on_terminal(state, f"serve{index}", view)
+               for index, (kind, view) in enumerate((("serve", False), ("serve --dashboard --web", True)))}
+    servers = {kind: (process, port, web) for kind, (process, port, web, _master) in started.items()}
+    try:
+        pin({kind: (process, port) for kind, (process, port, _web) in servers.items()})
+        for _kind, (_process, port, web) in servers.items():
+            asyncio.run(watched_load(port, web, 10, 0.3))   # warm up
+        runs: dict[str, list[dict]] = {kind: [] for kind in servers}
+        for attempt in range(args.repeat):
+            for kind in (list(servers) if attempt % 2 == 0 else list(reversed(servers))):
+                process, port, web = servers[kind]
+                before = cpu_seconds(process.pid)
+                cell = asyncio.run(watched_load(port, web, args.classroom_clients, args.duration))
+                cell["cpu_ms"] = (cpu_seconds(process.pid) - before) * 1000 / max(cell["sessions"], 1)
+                runs[kind].append(cell)
+                print(f"{kind:24} {cell['rate']:7.0f} sessions/s  {cell['cpu_ms']:.3f} ms CPU/session  "
+                      f"events {cell.get('events', 0)}  errors {cell['errors']}", file=sys.stderr, flush=True)
+    finally:
+        for process, _port, _web, master in started.values():
+            stop(process)
+            os.close(master)
+    return [{"kind": kind, **sorted(cells, key=lambda c: c["rate"])[len(cells) // 2],
+             "cpu_all": sum(c["cpu_ms"] * c["sessions"] for c in cells) / max(sum(c["sessions"] for c in cells), 1)}
+            for kind, cells in runs.items()]
+
+
+def report_classroom(results: list[dict], args) -> None:
+    base = results[0]
+    header = ("server", "clients", "sessions/s (median run)", "p50 / p99 ms", "CPU ms per session (all runs)",
+              "CPU cost of the view", "events received", "errors")
+    rows = []
+    for cell in results:
+        cost = (cell["cpu_all"] / base["cpu_all"] - 1) * 100 if base["cpu_all"] else 0.0
+        rows.append((f"`{cell['kind']}`", str(args.classroom_clients), f"{cell['rate']:.0f}",
+                     f"{cell['p50']:.1f} / {cell['p99']:.1f}", f"{cell['cpu_all']:.3f}",
+                     "-" if cell is base else f"{cost:+.1f} %", str(cell.get("events", 0)) if cell is not base else "-",
+                     str(cell["errors"])))
+    if args.markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+    else:
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                 for row in [header, *rows]]
+    lines.append(machine())
+    print("\n".join(lines))
+
+
 def main() -> int:
     if sys.argv[1:2] == ["_aiosmtpd"]:
         run_aiosmtpd()
@@ -249,7 +383,15 @@ def main() -> int:
     parser.add_argument("--idle", type=int, default=1000, help="idle connections to hold (0 = skip)")
     parser.add_argument("--hold", type=float, default=2.0, help="seconds to hold them")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table for docs/PERFORMANCE.md")
+    parser.add_argument("--classroom", action="store_true",
+                        help="compare serve alone with serve --dashboard --web (an event-stream client connected)")
+    parser.add_argument("--classroom-clients", type=int, default=60, help="clients for --classroom (default 60)")
     args = parser.parse_args()
+    if args.classroom:
+        raise_fd_limit(4 * args.classroom_clients + 256)
+        with tempfile.TemporaryDirectory() as state:
+            report_classroom(run_classroom(args, state), args)
+        return 0
     raise_fd_limit(2 * args.idle + 4 * max(args.concurrency) + 256)   # children inherit the raised limit
     try:
         import aiosmtpd  # noqa: F401  (only checking it is there)

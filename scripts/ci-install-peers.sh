@@ -3,10 +3,13 @@
 #
 # Installs (Debian, apt) : swaks curl msmtp gsasl tcpdump tshark openssl
 #                          postfix dovecot-core libsasl2-modules ca-certificates
+#                          chromium chromium-driver
 #   plus swaks's Perl helpers, which are only "Recommends" and so NOT pulled in by
 #   --no-install-recommends: libnet-ssleay-perl (without it every swaks -tls/--tlsc
 #   fails: "TLS not available: requires Net::SSLeay"), libio-socket-inet6-perl (::1),
 #   libauthen-sasl-perl (swaks DIGEST-MD5).
+#   chromium chromium-driver: the headless browser (driven by selenium) that tests the classroom
+#   web view, serve --web; Debian's build, because CI cannot download a browser of its own.
 #
 # * Idempotent and quick: if every package is already installed ("ii" in dpkg) it
 #   does nothing — no `apt-get update`, no network. Otherwise it runs
@@ -30,7 +33,7 @@ set -euo pipefail
 
 ALL_PACKAGES=(swaks libnet-ssleay-perl libio-socket-inet6-perl libauthen-sasl-perl zsh
               curl msmtp gsasl tcpdump tshark openssl ca-certificates
-              postfix dovecot-core libsasl2-modules)
+              postfix dovecot-core libsasl2-modules chromium chromium-driver)
 if [[ -n "${PEERS_ONLY:-}" ]]; then
     read -r -a PACKAGES <<<"$PEERS_ONLY"
 else

@@ -69,6 +69,8 @@ def test_wheel_contains_lessons_and_data(wheel):
     assert "tutor/lessons/__init__.py" in names
     for data in sorted((ROOT / "tutor" / "data").glob("*.toml")):
         assert f"tutor/data/{data.name}" in names
+    for page in ("index.html", "app.js", "app.css"):                      # serve --web's page, no CDN
+        assert f"tutor/data/web/{page}" in names
     assert not any(name.endswith((".key", ".pem")) for name in names)     # no private key ships
     assert not any(name.startswith("lessons/") for name in names)          # lessons ship inside tutor/ only
 

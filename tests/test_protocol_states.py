@@ -2,7 +2,7 @@
 
 import pytest
 
-from tutor.protocol.states import State, after_command, is_legal
+from tutor.protocol.states import TRANSITIONS, State, Trigger, is_legal, next_state
 
 
 @pytest.mark.parametrize("state, verb, code, after", [
@@ -25,9 +25,26 @@ from tutor.protocol.states import State, after_command, is_legal
     (State.READY, "STARTTLS", 454, State.READY),
     (State.READY, "QUIT", 221, State.CLOSED),
     (State.RCPT, "NOOP", 421, State.CLOSED),
+    (State.GREETING, Trigger.GREETING, 220, State.INITIAL),
+    (State.GREETING, Trigger.GREETING, 554, State.CLOSED),       # RFC 5321 §3.1: no service
+    (State.AUTH, Trigger.AUTH_RESPONSE, 334, State.AUTH),         # RFC 4954 §4: the exchange goes on
+    (State.AUTH, Trigger.AUTH_RESPONSE, 235, State.READY),
+    (State.AUTH, Trigger.AUTH_RESPONSE, 501, State.READY),        # `*` cancelled
+    (State.AUTH, Trigger.LINE_TOO_LONG, 500, State.READY),
+    (State.READY, Trigger.LINE_TOO_LONG, 500, State.READY),       # a too-long command is only refused
+    (State.DATA, Trigger.MESSAGE_END, 250, State.READY),
+    (State.DATA, Trigger.MESSAGE_END, 554, State.READY),
+    (State.DATA, Trigger.MESSAGE_END, 421, State.CLOSED),
+    (State.READY, Trigger.UNSOLICITED, 250, State.READY),
 ])
-def test_after_command(state, verb, code, after):
-    assert after_command(state, verb, code) is after
+def test_next_state(state, verb, code, after):
+    assert next_state(state, verb, code) is after
+
+
+def test_the_table_holds_every_move_the_client_and_server_make():
+    triggers = {answered for answered, _ in TRANSITIONS}
+    assert triggers == {"EHLO", "HELO", "RSET", "AUTH", "MAIL", "RCPT", "DATA", "STARTTLS", "QUIT",
+                        Trigger.GREETING, Trigger.AUTH_RESPONSE, Trigger.MESSAGE_END, Trigger.LINE_TOO_LONG}
 
 
 @pytest.mark.parametrize("state, verb, legal", [

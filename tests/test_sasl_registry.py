@@ -107,3 +107,52 @@ def test_sasl_modules_do_no_io():
     forbidden = re.compile(r"^\s*(import|from)\s+(socket|ssl|asyncio|prompt_toolkit|pygments|base64)\b", re.M)
     for path in SASL_DIR.glob("*.py"):
         assert not forbidden.search(path.read_text(encoding="utf-8")), path.name
+
+
+# Which client message carries what, from the specs: RFC 4616 §2 (PLAIN: one message with the password),
+# draft-murchison-sasl-login §2.1 (user name, then password), RFC 7628 §3.1 / Google's XOAUTH2 document (the
+# token in the first message), RFC 2195 §2 (a digest), RFC 5802 §3 (client-first names the user, client-final
+# carries the proof).
+ROLES = {
+    "PLAIN": ("secret",), "LOGIN": ("identity", "secret"), "XOAUTH2": ("secret",), "OAUTHBEARER": ("secret",),
+    "CRAM-MD5": ("proof",), "SCRAM-SHA-1": ("identity", "proof"), "SCRAM-SHA-256": ("identity", "proof"),
+}
+
+
+@pytest.mark.parametrize("name, roles", sorted(ROLES.items()))
+def test_each_client_message_has_its_role(name, roles):
+    from tutor.sasl import carries_secret, message_role
+    assert tuple(message_role(name, n).value for n in range(1, len(roles) + 1)) == roles
+    assert [n for n in range(1, 4) if carries_secret(name.lower(), n)] == \
+        [n for n, role in enumerate(roles, 1) if role == "secret"]
+
+
+def test_unknown_mechanisms_are_recorded_secret_but_not_called_the_secret():
+    from tutor.sasl import carries_secret, recorded_as_secret
+    assert recorded_as_secret("DIGEST-MD5", 1) and recorded_as_secret(None, 3)
+    assert not carries_secret("DIGEST-MD5", 1) and not carries_secret(None, 1)
+
+
+def test_exposure_bearer_and_spec_are_read_from_one_place():
+    import tomllib
+
+    from citations import ROOT
+    table = tomllib.loads((ROOT / "tutor" / "data" / "citations.toml").read_text(encoding="utf-8"))["doc"]
+    for info in MECHANISMS.values():
+        assert info.spec is None or info.spec in table, info.name
+        assert info.bearer == (info.name in ("XOAUTH2", "OAUTHBEARER"))
+        assert info.plaintext == (info.name in ("PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"))
+
+
+def test_the_tracer_masks_a_plain_message_by_role_even_when_it_does_not_decode_as_plain():
+    from tutor.trace.pipeline import trace_bytes
+    capture = ("S: 220 mx ESMTP\nC: EHLO me\nS: 250 AUTH PLAIN\nC: AUTH PLAIN\nS: 334 \n"
+               "C: dGFuc3RhYWZ0YW5zdGFhZg==\nS: 535 5.7.8 no\n")          # "tanstaaftanstaaf", no NULs
+    rows = trace_bytes(capture.encode(), "x", "rfc")[0].rows
+    assert [row.secret for row in rows if row.text == "dGFuc3RhYWZ0YW5zdGFhZg=="] == [True]
+
+
+def test_each_mechanism_names_the_helper_that_builds_its_messages():
+    from tutor.helpers.registry import HELPERS
+    for info in MECHANISMS.values():
+        assert info.helper in HELPERS, info.name

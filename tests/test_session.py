@@ -255,3 +255,37 @@ def test_the_mechanism_that_logged_in_survives_a_refused_second_auth():
     session.send(b"AUTH LOGIN")                       # 503: already authenticated
     assert session.last_reply.code == 503
     assert session.logged_in_with == "PLAIN" and session.auth.mechanism == "LOGIN"
+
+
+@pytest.mark.parametrize("line", [PLAIN_IR, b"EHLO laptop.example", b"QUIT"])
+def test_send_reads_the_line_once(monkeypatch, line):
+    from tutor.protocol import commands
+    session = Session(memory.connect("lab"))      # no annotator: it reads lines on its own
+    session.open()
+    calls = []
+    real = commands.parse
+
+    def counting(raw):
+        calls.append(raw)
+        return real(raw)
+
+    before_the_wire = []
+    send = session.transport.send
+    monkeypatch.setattr(session.transport, "send", lambda wire: (before_the_wire.extend(calls), send(wire)))
+    monkeypatch.setattr(commands, "parse", counting)   # the simulator behind the transport parses it too
+    session.send(line)
+    assert before_the_wire == [line]
+
+
+def test_line_and_reply_kinds_are_enums():
+    from tutor.protocol.client import LineKind
+    from tutor.protocol.replies import ReplyKind
+    session, _ = open_session()
+    assert session.client.line_kind() is LineKind.COMMAND
+    session.send(b"EHLO laptop.example")
+    assert session.last_reply.kind is ReplyKind.POSITIVE
+    session.send(PLAIN_IR)
+    session.send(b"MAIL FROM:<a@example.org>")
+    session.send(b"RCPT TO:<b@example.org>")
+    session.send(b"DATA")
+    assert session.client.line_kind() is LineKind.MESSAGE and session.last_reply.kind is ReplyKind.INTERMEDIATE

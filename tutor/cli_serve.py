@@ -65,10 +65,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fixed-challenge", metavar="TEXT",
                    help="always send this CRAM-MD5 challenge (escapes like \\n allowed)")
     p.add_argument("--show-secrets", action="store_true", help="show passwords in the session log")
-    p.add_argument("--record", metavar="FILE",
-                   help="record every session as JSON Lines (file 0600; credentials redacted unless --show-secrets;"
-                        " read it back with smtp-tutor trace FILE)")
+    p.add_argument("--record", metavar="FILE|DIR",
+                   help="record every session as JSON Lines (files 0600; credentials redacted unless --show-secrets;"
+                        " a directory gets one file per session; read them back with smtp-tutor trace)")
     p.add_argument("--quiet", action="store_true", help="log no sessions, only the listening line")
+    from tutor import cli_classroom  # ---- classroom: --dashboard --web --verbose --report --format
+    cli_classroom.configure(p)
 
 
 def port_number(text: str) -> int:
@@ -114,6 +116,11 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(_serve(service, args, banner_extra))
     except KeyboardInterrupt:
         pass
+    finally:   # ---- classroom: the end-of-class report, the per-session recordings closed
+        if service.config.record is not None:
+            service.config.record.close()
+        if args.classroom is not None:
+            args.classroom.finish()
     print("smtp-tutor serve: stopped", file=sys.stderr)
     return 0
 
@@ -148,12 +155,18 @@ def _build(args: argparse.Namespace):
     log = None if args.quiet else _print_line
     recorder = None
     if args.record:
-        from tutor.trace.transcript import Recorder
-        recorder = Recorder(args.record, redact=not args.show_secrets)   # InputError (one line) if unwritable
+        from tutor.classroom.record import recorder_for
+        recorder = recorder_for(args.record, redact=not args.show_secrets)   # InputError (one line) if unwritable
+    args.classroom = None   # ---- classroom: watches the sessions for the views, the one-line log, the report
+    from tutor import cli_classroom
+    if cli_classroom.wanted(args):
+        args.classroom = cli_classroom.ClassroomRun(args, accounts.names)
+        log = args.classroom.step_log(log)
+    watch = args.classroom.feed if args.classroom is not None else None
     config = ServeConfig(args.host, args.port, args.implicit_tls_port, tls, max_clients,
                          show_secrets=args.show_secrets, log=log, record=recorder, target=f"serve:{args.profile}",
                          max_per_ip=args.max_per_ip, session_lifetime=args.max_session_time,
-                         auth_failure_delay=args.auth_failure_delay)
+                         auth_failure_delay=args.auth_failure_delay, watch=watch)
     users = ", ".join(accounts.names[:5]) + (", ..." if len(accounts) > 5 else "")
     return SimService(factory, config), f"{tls_text}; users: {users}; {sink.describe()}"
 
@@ -235,13 +248,18 @@ def _tls(args: argparse.Namespace):
         check_file(args.tls_cert, TLS_FILE_LIMIT, "TLS certificate")
         check_file(args.tls_key, TLS_FILE_LIMIT, "TLS key")
         return tlscert.server_context(args.tls_cert, args.tls_key), f"TLS certificate {args.tls_cert}"
+    from tutor.transport.address import is_loopback  # ---- classroom: a certificate for the LAN name/address too
+    names = () if is_loopback(args.host) else tlscert.lan_names(args.host)
     try:
-        cert, key = tlscert.lab_cert()
+        cert, key = tlscert.lab_cert(names=names)
     except TransportError as exc:
         if args.implicit_tls_port is not None:
             raise
         print(f"smtp-tutor serve: {exc}", file=sys.stderr)
         return None, "no TLS (STARTTLS not offered)"
+    if names:   # said once listening works (tutor.cli_classroom.beyond_loopback_warning)
+        from tutor.classroom.words import text
+        args.lan_cert_note = text("warning.lan-cert", names=", ".join(names), cert=cert)
     return tlscert.server_context(cert, key), f"self-signed lab certificate {cert}"
 
 
@@ -261,10 +279,40 @@ async def _serve(service, args: argparse.Namespace, extra: str) -> None:
     implicit = [f"{h}:{p}" for h, p, kind in addresses if kind == "implicit-tls"]
     where = " and ".join(plain) + (f", implicit TLS on {' and '.join(implicit)}" if implicit else "")
     print(f"smtp-tutor serve: profile {args.profile} listening on {where} ({extra}); Ctrl-C stops", flush=True)
+    from tutor import cli_classroom  # ---- classroom: the LAN warning, the web view, the dashboard
+    from tutor.sim.profiles import PROFILES
+    warning = cli_classroom.beyond_loopback_warning(args.host, PROFILES[args.profile])
+    for said in (warning, getattr(args, "lan_cert_note", None)):
+        if said:
+            print(said, file=sys.stderr, flush=True)
+    room = args.classroom
     try:
-        await service.serve_forever()
+        if room is not None:
+            try:
+                await room.start(where)
+            except TutorError:
+                await service.stop()
+                raise
+        _freeze_garbage_collector()
+        if room is not None and args.dashboard:
+            await room.run_dashboard(where)
+            await service.stop()
+        else:
+            await service.serve_forever()
     except asyncio.CancelledError:
         pass
+    finally:
+        if room is not None:
+            await room.stop()
+
+
+def _freeze_garbage_collector() -> None:
+    """Everything imported and built so far lives as long as the server: leave it out of every garbage
+    collection from now on (gc.freeze), so a full collection costs what the sessions hold, not what the
+    modules hold (aiohttp's alone made each session ~25 % dearer)."""
+    import gc
+    gc.collect()
+    gc.freeze()
 
 
 def _print_line(text: str) -> None:

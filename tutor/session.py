@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 from tutor import escapes
@@ -18,13 +19,37 @@ from tutor.errors import TransportError
 from tutor.explain import Note
 from tutor.protocol import auth as auth_framing
 from tutor.protocol import commands
-from tutor.protocol.client import AUTH_RESPONSE, COMMAND, BadReply, ClientConnection, ReplyReceived, Sent, ServerClosed
+from tutor.protocol.client import (
+    AUTH_RESPONSE,
+    MESSAGE,
+    BadReply,
+    ClientConnection,
+    Outgoing,
+    ReplyReceived,
+    Sent,
+    ServerClosed,
+)
 from tutor.protocol.replies import Reply
 from tutor.protocol.states import State
+from tutor.sasl import registry as sasl_registry
 from tutor.trace.transcript import Entry, Transcript
 from tutor.transport.base import ReadTimeout, TlsInfo, Transport
 
-CLIENT, SERVER, NOTE, SIM, DETAIL, ERROR = "C", "S", "note", "sim", "detail", "error"
+
+class ItemKind(StrEnum):
+    """What a display item is (equal to its short string, as transcripts and front ends spell it)."""
+
+    __hash__ = str.__hash__     # as the string it equals, at C speed (these are looked up per line)
+
+    CLIENT = "C"
+    SERVER = "S"
+    NOTE = "note"
+    SIM = "sim"            # what the simulated server thought
+    DETAIL = "detail"      # verbose: the octets on the wire
+    ERROR = "error"
+
+
+CLIENT, SERVER, NOTE, SIM, DETAIL, ERROR = ItemKind
 
 
 class Interrupted(KeyboardInterrupt):
@@ -115,10 +140,11 @@ class Session:
         """Send one line as the client state says it is (command, AUTH response, message text)."""
         if self.closed:
             return [self._note(Note("repl.note.not-connected"), ERROR)]
-        kind = self.client.line_kind()
-        problem = self.client.sequence_problem(line)
-        wire = self.client.send_line(line)
-        secret = self._is_secret(line, kind)
+        outgoing = self.client.outgoing(line)          # read once: kind and parsed command
+        kind = outgoing.kind
+        problem = self.client.sequence_problem(outgoing)
+        wire = self.client.send_line(outgoing)
+        secret = self._is_secret(outgoing)
         items = [self._line(CLIENT, wire[:-2], secret, typed),
                  Item(DETAIL, Note("repl.verbose.sent", {"octets": len(wire), "wire": escapes.show(wire)}).text(),
                       secret)]
@@ -126,12 +152,12 @@ class Session:
             items.append(self._note(Note(problem)))
         if self.annotator is not None:
             items += [self._note(n) for n in self.annotator.client(line, kind, self.auth)]
-        self._track_sent(line, kind)
+        self._track_sent(outgoing)
         try:
             self.transport.send(wire)
         except TransportError as exc:
             return items + self._lost(str(exc))
-        expected = 0 if kind == "message" and line != b"." else 1
+        expected = 0 if kind is MESSAGE and line != b"." else 1
         items += self._server_notes()
         return items + self._collect(expected, items)
 
@@ -228,22 +254,26 @@ class Session:
         return [self._note(n, SIM) for n in self.transport.notes()]
 
     # ---- the AUTH exchange -----------------------------------------------------------------------
-    @staticmethod
-    def _is_secret(line: bytes, kind: str) -> bool:
-        """AUTH responses and initial responses carry credentials (RFC 4954 §4); `*` does not."""
-        if kind == AUTH_RESPONSE:
-            return line.strip() != auth_framing.CANCEL
-        if kind == COMMAND:   # any whitespace: a server that splits on tabs reads `AUTH<TAB>PLAIN blob` too
-            words = line.split(None, 2)
-            return len(words) == 3 and words[0].upper() == b"AUTH"
-        return False
+    def _is_secret(self, outgoing: Outgoing) -> bool:
+        """Does the line carry a client message of an AUTH exchange the registry says is recorded secret
+        (RFC 4954 §4: AUTH responses and initial responses carry credentials; `*` does not)?"""
+        if outgoing.kind is AUTH_RESPONSE:
+            cancel = outgoing.line.strip() == auth_framing.CANCEL
+            return not cancel and sasl_registry.recorded_as_secret(self.auth.mechanism, self.auth.responses + 1)
+        if outgoing.command is None:
+            return False
+        # any whitespace: a server that splits on tabs reads `AUTH<TAB>PLAIN blob` too
+        words = outgoing.line.split(None, 2)
+        if len(words) != 3 or words[0].upper() != b"AUTH":
+            return False
+        return sasl_registry.recorded_as_secret(words[1].decode("ascii", "replace"), 1)
 
-    def _track_sent(self, line: bytes, kind: str) -> None:
-        if kind == AUTH_RESPONSE:
+    def _track_sent(self, outgoing: Outgoing) -> None:
+        if outgoing.kind is AUTH_RESPONSE:
             self.auth.responses += 1
-            self._keep_message(auth_framing.decode_response(line).data)
+            self._keep_message(auth_framing.decode_response(outgoing.line).data)
             return
-        command = commands.parse(line) if kind == COMMAND else None
+        command = outgoing.command
         self.quit_sent = self.quit_sent or (command is not None and command.verb == "QUIT")
         if command is None or command.verb != "AUTH":
             return

@@ -13,10 +13,16 @@ from tutor.protocol import auth as framing
 from tutor.protocol import b64, capabilities, commands
 from tutor.protocol.client import AUTH_RESPONSE, COMMAND, Sent
 from tutor.protocol.replies import Reply
+from tutor.sasl import registry
 
 HIDDEN = "***"
 A = "repl.ann."
-BEARER = ("XOAUTH2", "OAUTHBEARER")
+
+
+def _family(mechanism: str | None) -> str:
+    """How the registry says the mechanism's payloads are read ("" for an unknown one: as text)."""
+    info = registry.find(mechanism)
+    return info.family if info is not None else ""
 
 
 def meaning(code: int, enhanced: str | None = None, step: str = "", text: str = "") -> str:
@@ -56,7 +62,8 @@ class Annotations:
         if decoded.cancelled:
             return [Note(A + "cancel")]
         if b64.typed_as_is(line):   # the value itself where its base64 belongs: `tim`, not `dGlt`
-            return [self._typed_as_is(line, decoded.data, (mechanism or "").upper() != "LOGIN" or position >= 2)]
+            identity = _family(mechanism) == "login" and position < 2   # LOGIN's user name is not a secret
+            return [self._typed_as_is(line, decoded.data, not identity)]
         if decoded.data is None:
             return [Note(A + "bad-base64", {"error": decoded.error})]
         if decoded.data == b"":
@@ -64,19 +71,22 @@ class Annotations:
         return self._by_mechanism(decoded.data, (mechanism or "").upper(), position)
 
     def _by_mechanism(self, data: bytes, mechanism: str, position: int) -> list[Note]:
-        if mechanism == "PLAIN":
-            return self._plain(data)
-        if mechanism == "LOGIN":
-            if position >= 2:
-                return [Note(A + "login-password", {"text": self._secret(escapes.show(data))}, secret=True)]
-            return [Note(A + "login-user", {"text": escapes.show(data)})]
-        if mechanism == "CRAM-MD5":
-            return _cram(data)
-        if mechanism.startswith("SCRAM-"):
-            return scram_notes(data, from_server=False)
-        if mechanism in BEARER:
-            return self._bearer(data, mechanism)
-        return [Note(A + "decodes", {"text": escapes.show(data)}, secret=True)]
+        """The annotator hook the registry names (MechanismInfo.family); any other payload is shown as text,
+        hidden when its role is the secret."""
+        hooks = {"plain": lambda: self._plain(data), "login": lambda: self._login(data, position),
+                 "cram": lambda: _cram(data), "scram": lambda: scram_notes(data, from_server=False),
+                 "bearer": lambda: self._bearer(data, mechanism)}
+        hook = hooks.get(_family(mechanism))
+        if hook is not None:
+            return hook()
+        shown = escapes.show(data)
+        return [Note(A + "decodes", {"text": self._secret(shown) if registry.carries_secret(mechanism, position)
+                                     else shown}, secret=True)]
+
+    def _login(self, data: bytes, position: int) -> list[Note]:
+        if position >= 2:
+            return [Note(A + "login-password", {"text": self._secret(escapes.show(data))}, secret=True)]
+        return [Note(A + "login-user", {"text": escapes.show(data)})]
 
     def _bearer(self, data: bytes, mechanism: str) -> list[Note]:
         """XOAUTH2 / OAUTHBEARER: the user, and the token hidden unless revealing (it replays like a password)."""
@@ -127,7 +137,7 @@ class Annotations:
 
 def revealed_secret(line: bytes, kind: str, auth) -> str | None:
     """The password a client line gives away (PLAIN's third field, LOGIN's second answer), else None."""
-    mechanism, position, text = (auth.mechanism or "").upper(), auth.responses + 1, line
+    mechanism, position, text = auth.mechanism, auth.responses + 1, line
     if kind == COMMAND:
         command = commands.parse(line)
         parsed = commands.parse_auth(command.argument) if command.verb == "AUTH" else None
@@ -139,17 +149,19 @@ def revealed_secret(line: bytes, kind: str, auth) -> str | None:
     data = framing.decode_response(text).data
     if not data:
         return None
-    if mechanism == "LOGIN" and position >= 2:
+    family = _family(mechanism)
+    if family == "login" and position >= 2:
         return data.decode("utf-8", "replace")
-    if mechanism == "PLAIN":
+    if family == "plain":
         from tutor.sasl import plain
         try:
             return plain.parse(data).password
         except InputError:
             return None
-    if mechanism in BEARER:
+    if family == "bearer":
         from tutor.sasl.identify import identify
-        token = next((f.value for f in identify(data, mechanism, False).fields if f.label == "token"), None)
+        fields = identify(data, (mechanism or "").upper(), False).fields
+        token = next((f.value for f in fields if f.label == "token"), None)
         return token if isinstance(token, str) and token else None
     return None
 
@@ -162,12 +174,12 @@ def challenge(text: str, mechanism: str | None) -> list[Note]:
     if decoded.data == b"":
         return [Note(A + "challenge-empty")]
     shown = escapes.show(decoded.data)
-    name = (mechanism or "").upper()
-    if name == "CRAM-MD5":
+    name, family = (mechanism or "").upper(), _family(mechanism)
+    if family == "cram":
         return [Note(A + "challenge-cram", {"text": shown})]
-    if name.startswith("SCRAM-"):
+    if family == "scram":
         return scram_notes(decoded.data, from_server=True)
-    if name in BEARER and decoded.data.startswith(b"{"):   # the answer: RFC 7628 §3.2.3 / Google's XOAUTH2 document
+    if family == "bearer" and decoded.data.startswith(b"{"):   # RFC 7628 §3.2.3 / Google's XOAUTH2 document
         return [Note(A + ("bearer-error" if name == "OAUTHBEARER" else "bearer-error-xoauth2"), {"text": shown})]
     return [Note(A + "challenge", {"text": shown})]
 

@@ -9,21 +9,50 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from enum import StrEnum
 
 from tutor.protocol import capabilities, commands
 from tutor.protocol.replies import MalformedReply, Reply, ReplyParser
-from tutor.protocol.states import EXPECTED, State, after_command, is_legal
+from tutor.protocol.states import EXPECTED, State, Trigger, is_legal, next_state
 
-GREETING, COMMAND, AUTH_RESPONSE, MESSAGE_END = "greeting", "command", "auth-response", "message-end"
+
+class LineKind(StrEnum):
+    """What a client line is, by the state it is sent in; also what a reply answers (Sent.kind)."""
+
+    __hash__ = str.__hash__     # as the string it equals, at C speed (these are looked up per line)
+
+    GREETING = "greeting"               # (what the first reply answers: nothing was sent)
+    COMMAND = "command"
+    AUTH_RESPONSE = "auth-response"     # an answer to a 334 (base64 or `*`), RFC 4954 §4
+    MESSAGE = "message"                 # a line of message text, after 354
+    MESSAGE_END = "message-end"         # the lone "." that ends it (RFC 5321 §4.1.1.4)
+    UNSOLICITED = "unsolicited"         # (a reply nothing asked for)
+
+
+GREETING, COMMAND, AUTH_RESPONSE, MESSAGE, MESSAGE_END = (
+    LineKind.GREETING, LineKind.COMMAND, LineKind.AUTH_RESPONSE, LineKind.MESSAGE, LineKind.MESSAGE_END)
 
 
 @dataclass(frozen=True)
 class Sent:
     """What a reply answers: its kind and, for a command, the parsed command."""
 
-    kind: str
+    kind: LineKind
     command: commands.Command | None = None
     line: bytes = b""
+
+    def __post_init__(self) -> None:
+        if type(self.kind) is not LineKind:   # "command" given as a string still compares by `is`
+            object.__setattr__(self, "kind", LineKind(self.kind))
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A line the learner is about to send, read once: its kind and, for a command, the parsed command."""
+
+    line: bytes
+    kind: LineKind
+    command: commands.Command | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +73,7 @@ class ServerClosed:
 
 
 ClientEvent = ReplyReceived | BadReply | ServerClosed
+_TRIGGERS = {GREETING: Trigger.GREETING, AUTH_RESPONSE: Trigger.AUTH_RESPONSE, MESSAGE_END: Trigger.MESSAGE_END}
 
 
 class ClientConnection:
@@ -60,33 +90,38 @@ class ClientConnection:
         self._closed_reported = False
 
     # ---- outgoing -------------------------------------------------------------------------------
-    def line_kind(self) -> str:
+    def line_kind(self) -> LineKind:
         """What a line typed now would be: a command, an AUTH response or message text."""
         if self.state is State.AUTH:
             return AUTH_RESPONSE
         if self.state is State.DATA:
-            return "message"
+            return MESSAGE
         return COMMAND
 
-    def sequence_problem(self, line: bytes) -> str | None:
+    def outgoing(self, line: bytes) -> Outgoing:
+        """Read a line to send once: its kind now and, for a command, the parsed command."""
+        kind = self.line_kind()
+        return Outgoing(line, kind, commands.parse(line) if kind is COMMAND else None)
+
+    def sequence_problem(self, line: bytes | Outgoing) -> str | None:
         """A notes key when this command is out of sequence in the current state, else None."""
-        if self.line_kind() != COMMAND:
+        out = line if isinstance(line, Outgoing) else self.outgoing(line)
+        if out.command is None:
             return None
-        verb = commands.parse(line).verb
+        verb = out.command.verb
         if verb and verb not in commands.VERBS:
             return "sequence.unknown-verb"
         if self.state is State.READY and verb == "AUTH" and self.authenticated:
             return "sequence.auth-twice"
         return None if is_legal(self.state, verb) else EXPECTED[self.state]
 
-    def send_line(self, line: bytes) -> bytes:
-        """Bytes for one line typed as is (no CRLF in `line`); message text must go via send_message_line."""
-        kind = self.line_kind()
-        if kind == "message":
-            return self.send_message_line(line)
-        sent = Sent(kind, commands.parse(line) if kind == COMMAND else None, line)
-        self._awaiting.append(sent)
-        return line + b"\r\n"
+    def send_line(self, line: bytes | Outgoing) -> bytes:
+        """Bytes for one line typed as is (no CRLF in `line`); message text goes via send_message_line."""
+        out = line if isinstance(line, Outgoing) else self.outgoing(line)
+        if out.kind is MESSAGE:
+            return self.send_message_line(out.line)
+        self._awaiting.append(Sent(out.kind, out.command, out.line))
+        return out.line + b"\r\n"
 
     def send_message_line(self, line: bytes) -> bytes:
         """One line of message text, dot-stuffed (RFC 5321 §4.5.2); a lone "." ends the message."""
@@ -111,37 +146,22 @@ class ClientConnection:
             return None
         if isinstance(item, MalformedReply):
             return BadReply(item)
-        answers = self._awaiting.popleft() if self._awaiting else Sent("unsolicited")
+        answers = self._awaiting.popleft() if self._awaiting else Sent(LineKind.UNSOLICITED)
         before = self.state
         self._apply(item, answers)
         self.last_reply = item
         return ReplyReceived(item, answers, before)
 
     def _apply(self, reply: Reply, answers: Sent) -> None:
-        code = reply.code
-        if code == 421:
-            self.state = State.CLOSED
-        elif answers.kind == GREETING:
-            self.state = State.INITIAL if code == 220 else State.CLOSED
-        elif answers.kind == COMMAND and answers.command is not None:
-            self._after_command(answers.command.verb, reply)
-        elif answers.kind == AUTH_RESPONSE:
-            self._after_auth(code)
-        elif answers.kind == MESSAGE_END:
-            self.state = State.READY
-
-    def _after_command(self, verb: str, reply: Reply) -> None:
+        """Move the state by the one transition table; learn the capabilities from EHLO/HELO."""
+        verb = answers.command.verb if answers.kind is COMMAND and answers.command is not None else ""
         if verb == "EHLO" and reply.code == 250:
             self.capabilities = capabilities.parse(reply)
         elif verb == "HELO" and reply.code == 250:
             self.capabilities = capabilities.Capabilities(reply.lines[0].split(" ", 1)[0])
-        self.state = after_command(self.state, verb, reply.code)
-        if verb == "AUTH" and reply.code == 235:
-            self.authenticated = True
-
-    def _after_auth(self, code: int) -> None:
-        self.state = after_command(State.AUTH, "AUTH", code)
-        if code == 235:
+        before, answered = self.state, verb or _TRIGGERS.get(answers.kind, Trigger.UNSOLICITED)
+        self.state = next_state(before, answered, reply.code)
+        if reply.code == 235 and (verb == "AUTH" or answers.kind is AUTH_RESPONSE):
             self.authenticated = True
 
     def tls_established(self) -> bytes:

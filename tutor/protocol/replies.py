@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from tutor.protocol.framing import REPLY_LINE_LIMIT, LineReader, LineTooLong
 
 _ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s|$)", re.ASCII)
 _REPLY_LINE = re.compile(rb"^([0-9]{3})([ -]?)(.*)$", re.DOTALL)
+
+
+class ReplyKind(StrEnum):
+    """A reply's class by its first digit (RFC 5321 §4.2.1)."""
+
+    __hash__ = str.__hash__     # as the string it equals, at C speed (these are looked up per line)
+
+    POSITIVE = "positive"
+    INTERMEDIATE = "intermediate"
+    TRANSIENT = "transient"
+    PERMANENT = "permanent"
+    INVALID = "invalid"
+
+
+_KINDS = {2: ReplyKind.POSITIVE, 3: ReplyKind.INTERMEDIATE, 4: ReplyKind.TRANSIENT, 5: ReplyKind.PERMANENT}
 
 
 @dataclass(frozen=True)
@@ -26,9 +42,9 @@ class Reply:
         return "\n".join(self.lines)
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> ReplyKind:
         """positive / intermediate / transient / permanent, by the first digit (RFC 5321 §4.2.1)."""
-        return {2: "positive", 3: "intermediate", 4: "transient", 5: "permanent"}.get(self.code // 100, "invalid")
+        return _KINDS.get(self.code // 100, ReplyKind.INVALID)
 
     def to_bytes(self) -> bytes:
         """The wire form: `250-first` ... `250 last`, each ended by CRLF."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from tutor.protocol import commands
 from tutor.protocol.framing import AUTH_LINE_LIMIT, COMMAND_LINE_LIMIT, TEXT_LINE_LIMIT, Line, LineReader, LineTooLong
 from tutor.protocol.replies import Reply
-from tutor.protocol.states import State, after_command, is_legal
+from tutor.protocol.states import State, Trigger, is_legal, next_state
 
 
 @dataclass(frozen=True)
@@ -124,31 +124,26 @@ class ServerConnection:
         return reply.to_bytes()
 
     def _advance(self, reply: Reply) -> None:
-        code, last = reply.code, self._last
-        if code == 421 or (code == 221 and isinstance(last, CommandReceived) and last.command.verb == "QUIT"):
-            self.state = State.CLOSED
-        elif self.state is State.GREETING:
-            self.state = State.INITIAL if code == 220 else State.CLOSED
-        elif isinstance(last, CommandReceived):
-            self._after_command(last.command.verb, code)
-        elif isinstance(last, AuthResponseReceived) and self.state is State.AUTH:
-            self._after_auth(code)
-        elif isinstance(last, MessageReceived) or (isinstance(last, LineTooLongReceived) and self.state is State.AUTH):
-            self.state = State.READY
+        """Move the state by the one transition table (tutor.protocol.states.TRANSITIONS)."""
+        before, last = self.state, self._last
+        self.state = next_state(before, self._answered(last), reply.code)
+        verb = last.command.verb if isinstance(last, CommandReceived) else ""
+        if reply.code == 235 and ((verb == "AUTH" and before is State.READY) or
+                                  (isinstance(last, AuthResponseReceived) and before is State.AUTH)):
+            self.authenticated = True
+        if self.state is State.TLS_PENDING and before is not State.TLS_PENDING:
+            self._reader.discard_pending()     # STARTTLS injection defence (RFC 3207 §4.2)
         self._reader.limit = TEXT_LINE_LIMIT if self.state is State.DATA else AUTH_LINE_LIMIT
 
-    def _after_command(self, verb: str, code: int) -> None:
-        before = self.state
-        self.state = after_command(before, verb, code)
-        if verb == "AUTH" and code == 235 and before is State.READY:
-            self.authenticated = True
-        if self.state is State.TLS_PENDING:
-            self._reader.discard_pending()     # STARTTLS injection defence (RFC 3207 §4.2)
-
-    def _after_auth(self, code: int) -> None:
-        self.state = after_command(State.AUTH, "AUTH", code)
-        if code == 235:
-            self.authenticated = True
+    def _answered(self, last: ServerEvent | None) -> str:
+        """What a reply sent now answers: the greeting, a command's verb, an AUTH line, the message."""
+        if self.state is State.GREETING:
+            return Trigger.GREETING
+        if isinstance(last, CommandReceived):
+            return last.command.verb
+        kinds = {AuthResponseReceived: Trigger.AUTH_RESPONSE, MessageReceived: Trigger.MESSAGE_END,
+                 LineTooLongReceived: Trigger.LINE_TOO_LONG}
+        return kinds.get(type(last), Trigger.UNSOLICITED)
 
     def tls_established(self) -> None:
         """RFC 3207 §4.2: after the handshake the session is reset; the client must EHLO again."""

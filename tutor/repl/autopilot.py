@@ -12,6 +12,7 @@ from tutor import escapes, explain
 from tutor.errors import InputError, TutorError
 from tutor.protocol import auth as framing
 from tutor.protocol.states import State
+from tutor.sasl.registry import carries_secret, recorded_as_secret
 from tutor.session import ERROR, NOTE, Item
 
 if TYPE_CHECKING:
@@ -104,9 +105,8 @@ def _explain(shell: ShellLike, client: Any, shown: int) -> int:
 
 def _announce(shell: ShellLike, n: int, answer: bytes, sent_before: int) -> None:
     reveal = _on_simulator(shell)
-    mechanism = (shell.session.auth.mechanism or "").upper() if shell.session is not None else ""
-    secret = mechanism == "PLAIN" or (mechanism == "LOGIN" and sent_before >= 1) or \
-        (mechanism in ("XOAUTH2", "OAUTHBEARER") and sent_before == 0)      # the bearer token replays
+    mechanism = shell.session.auth.mechanism if shell.session is not None else None
+    secret = carries_secret(mechanism, sent_before + 1)   # the password or the bearer token
     if answer == b"":
         shell.note("repl.autopilot.answer-empty", n=n)      # RFC 4954 §4: e.g. after SCRAM's v= or a JSON error
     elif secret and not reveal:
@@ -123,9 +123,11 @@ def _on_simulator(shell: ShellLike) -> bool:
 
 
 def _mask_line(shell: ShellLike, line: str, initial: bytes | None) -> str:
-    if initial is None or _on_simulator(shell):
+    """`AUTH MECH ir` as shown on a live server: the initial response hidden when the registry records it secret."""
+    words = line.split()
+    if initial is None or _on_simulator(shell) or not recorded_as_secret(words[1], 1):
         return line
-    return " ".join(line.split()[:2] + [T("repl.autopilot.hidden")])
+    return " ".join(words[:2] + [T("repl.autopilot.hidden")])
 
 
 def _verdict(shell: ShellLike, session: SessionLike, name: str, user: str) -> None:

@@ -10,12 +10,12 @@ from tutor.errors import InputError
 from tutor.protocol.states import State
 from tutor.repl import commands as reg
 from tutor.repl.commands import ArgumentParser, from_data, parse, register
+from tutor.sasl import registry
 
 if TYPE_CHECKING:
     from tutor.interfaces import ShellLike
 
 T = explain.text
-KNOWN_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER")
 ONLINE = {"online": True}   # needs a connection: batch mode skips it once the connection is gone
 
 
@@ -79,7 +79,7 @@ def run_auth(shell: ShellLike, text: str) -> bool:
 
 def complete_auth(view: Any, done: list[str]) -> list[str]:
     if not done:
-        return list(view.advertised or KNOWN_MECHANISMS)
+        return list(view.advertised or registry.names())
     return ["--authzid", "--initial", "--no-initial"] if len(done) >= 2 else []
 
 

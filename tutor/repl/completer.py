@@ -14,9 +14,8 @@ from tutor import explain
 from tutor.protocol.commands import VERBS
 from tutor.protocol.states import LEGAL
 from tutor.repl.view import ReplView
+from tutor.sasl import registry
 
-# offered for AUTH before any EHLO reply said what the server has
-KNOWN_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER")
 VERB_ARGS = {"MAIL": ("FROM:<",), "RCPT": ("TO:<",), "EHLO": ("laptop.example",), "HELO": ("laptop.example",)}
 
 
@@ -48,7 +47,7 @@ class TutorCompleter(Completer):
             return _matching(parts[0], self.verbs(view), _verb_meta)
         verb = parts[0].upper()
         if len(parts) == 2 and verb == "AUTH":
-            offered = view.advertised or KNOWN_MECHANISMS
+            offered = view.advertised or registry.names()   # before any EHLO said what the server has
             return _matching(parts[1], offered, lambda m: "advertised" if m in view.advertised else "")
         if len(parts) == 2 and verb in VERB_ARGS:
             return _matching(parts[1], VERB_ARGS[verb])

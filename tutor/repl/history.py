@@ -70,8 +70,10 @@ def without_initial_response(line: str) -> str:
     """`AUTH PLAIN dGlt...` -> `AUTH PLAIN`: the initial response carries credentials (RFC 4954 §4).
 
     Any whitespace separates the words (`AUTH<TAB>PLAIN blob` reaches servers that split on tabs)."""
+    from tutor.sasl.registry import recorded_as_secret
+
     words = line.split(None, 2)
-    if len(words) == 3 and words[0].upper() == "AUTH":
+    if len(words) == 3 and words[0].upper() == "AUTH" and recorded_as_secret(words[1], 1):   # by role
         return f"{words[0]} {words[1]}"
     return line
 

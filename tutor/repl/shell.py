@@ -20,7 +20,7 @@ from tutor.repl.view import OFFLINE, ReplView
 from tutor.session import DETAIL, ERROR, NOTE, SIM, Interrupted, Item, Session
 from tutor.trace.transcript import Transcript
 
-HIDDEN_KINDS = {SIM: "show_server", DETAIL: "verbose"}
+HIDDEN_KINDS: dict[str, str] = {SIM: "show_server", DETAIL: "verbose"}
 # Notes that mean a line did not get its answer: batch mode exits non-zero after any of them.
 FAILURE_KEYS = {"repl.note.timeout", "repl.note.transport-error", "repl.note.tls-failed", "repl.note.tls-stopped",
                 "repl.note.not-connected"}

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Protocol
+
+from tutor.errors import LocalProtocolError
 
 
 @dataclass(frozen=True)
@@ -103,3 +106,44 @@ class ServerMechanism(Protocol):
 
     def receive(self, response: bytes) -> ServerOutcome:
         """Take the client's decoded answer to the last challenge."""
+
+
+class Stage(Enum):
+    """Where one side of an exchange stands; the value names the call (or message) that must come next.
+
+    One enum for every mechanism, client and server (model: scramp's ClientStage/ServerStage), so "the next
+    call is X, not Y" is said the same way everywhere (Staged.require).
+    """
+
+    START = "start()"                                               # server: nothing happened yet
+    FIRST = "initial_response() or an empty challenge"              # client: nothing sent yet
+    USERNAME = "the user name"                                      # LOGIN, both sides
+    PASSWORD = "the password"                                       # LOGIN, both sides
+    CLIENT_MESSAGE = "receive(the client's message)"                # server: the (only) client message
+    CLIENT_FIRST = "receive(client-first)"                          # SCRAM server
+    CLIENT_FINAL = "receive(client-final)"                          # SCRAM server
+    CLIENT_ACK = "receive(the client's answer to the last challenge)"  # after an error or v= challenge
+    SERVER_FIRST = "the server-first message"                       # SCRAM client
+    SERVER_FINAL = "the server-final message (v=...)"               # SCRAM client
+    SERVER_REPLY = "the server's reply or error challenge"          # bearer client, token sent
+    FINAL_REPLY = "the server's final reply"                        # client: everything sent
+    DONE = "nothing: the exchange is over"                          # server: verdict given
+    FAILED = "nothing: the exchange failed; cancel it with '*'"     # client: the server proved wrong
+
+
+class Staged:
+    """The one stage check the SASL classes share: `_stage` holds a Stage, `require` refuses a call out of turn."""
+
+    name: str
+    _stage: Stage
+
+    def require(self, what: str, *allowed: Stage) -> Stage:
+        """The current stage if it is one of `allowed`; else LocalProtocolError "<NAME> <what>; expected <next>"."""
+        if self._stage not in allowed:
+            raise LocalProtocolError(f"{self.name} {what}; expected {self.expected}")
+        return self._stage
+
+    @property
+    def expected(self) -> str:
+        """What the next call must be, in words."""
+        return self._stage.value

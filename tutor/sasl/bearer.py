@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from typing import ClassVar
 
-from tutor.errors import InputError, LocalProtocolError
-from tutor.sasl.base import AuthResult, Challenge, Done, ServerOutcome, Step
+from tutor.errors import InputError
+from tutor.sasl.base import AuthResult, Challenge, Done, ServerOutcome, Stage, Staged, Step
 
 TokenCheck = Callable[[str, str], bool]      # (user, token) -> is this a valid token for that user?
 N = "oauth.note."
@@ -43,7 +43,7 @@ def error_steps(data: bytes) -> list[Step]:
     return out
 
 
-class BearerClient:
+class BearerClient(Staged):
     """Client side: the token message first; after an error challenge, the mechanism's required answer."""
 
     name = ""
@@ -51,7 +51,7 @@ class BearerClient:
     ACK_NOTE = ""
 
     def __init__(self) -> None:
-        self._stage = "first"     # "first" -> "sent" -> "done"
+        self._stage = Stage.FIRST     # FIRST -> SERVER_REPLY -> FINAL_REPLY
         self._steps: list[Step] = []
         self.error: dict | None = None
 
@@ -59,19 +59,17 @@ class BearerClient:
         raise NotImplementedError
 
     def initial_response(self) -> bytes:
-        if self._stage != "first":
-            raise LocalProtocolError(f"{self.name} sends its token message once; expected {self._expected()}")
+        self.require("sends its token message once", Stage.FIRST)
         blob, trail = self.message()
         self._steps += trail
-        self._stage = "sent"
+        self._stage = Stage.SERVER_REPLY
         return blob
 
     def respond(self, challenge: bytes) -> bytes:
-        if self._stage == "first" and challenge == b"":
+        if self._stage is Stage.FIRST and challenge == b"":
             return self.initial_response()     # client-first: the server's empty challenge asks for the message
-        if self._stage != "sent":
-            raise LocalProtocolError(f"{self.name} client got a challenge out of turn; expected {self._expected()}")
-        self._stage = "done"
+        self.require("client got a challenge out of turn", Stage.SERVER_REPLY)
+        self._stage = Stage.FINAL_REPLY
         try:
             self._steps += error_steps(challenge)
             self.error = parse_error(challenge)
@@ -80,15 +78,11 @@ class BearerClient:
         self._steps.append(Step("oauth.step.ack", self.ACK, self.ACK_NOTE))
         return self.ACK
 
-    def _expected(self) -> str:
-        return {"first": "initial_response() or an empty challenge", "sent": "the server's reply or error challenge",
-                "done": "the server's final reply"}[self._stage]
-
     def steps(self) -> list[Step]:
         return list(self._steps)
 
 
-class BearerServer:
+class BearerServer(Staged):
     """Server side: check the token; a bad one gets a JSON error challenge, then failure after the client's answer."""
 
     name = ""
@@ -99,48 +93,41 @@ class BearerServer:
     def __init__(self, token_check: TokenCheck, error: dict | None = None) -> None:
         self._check = token_check
         self._error = error_json(self.DEFAULT_ERROR if error is None else error)
-        self._stage = "start"     # "start" -> "wait" (empty challenge sent) -> "error" (JSON sent) -> "done"
+        self._stage = Stage.START     # START -> CLIENT_MESSAGE (empty challenge sent) -> CLIENT_ACK (JSON sent) -> DONE
         self._user = ""
 
     def parse(self, blob: bytes) -> tuple[str, str, list[Step]]:  # pragma: no cover - each mechanism defines it
         raise NotImplementedError
 
     def start(self, initial: bytes | None) -> ServerOutcome:
-        if self._stage != "start":
-            raise LocalProtocolError(f"{self.name} server already started; expected {self._expected()}")
+        self.require("server already started", Stage.START)
         if initial is None:
-            self._stage = "wait"
+            self._stage = Stage.CLIENT_MESSAGE
             return Challenge(b"", (Step("sasl.step.server.empty-challenge", b"", N + "empty-challenge"),))
         return self._message(initial)
 
     def receive(self, response: bytes) -> ServerOutcome:
-        if self._stage == "wait":
-            return self._message(response)
-        if self._stage == "error":
-            return self._after_error(response)
-        raise LocalProtocolError(f"{self.name} server got a response out of turn; expected {self._expected()}")
-
-    def _expected(self) -> str:
-        return {"start": "start()", "wait": "receive(token message)", "error": "receive(the client's answer)",
-                "done": "nothing: the exchange is over"}[self._stage]
+        stage = self.require("server got a response out of turn", Stage.CLIENT_MESSAGE, Stage.CLIENT_ACK)
+        return self._message(response) if stage is Stage.CLIENT_MESSAGE else self._after_error(response)
 
     def _message(self, blob: bytes) -> ServerOutcome:
         try:
             self._user, token, trail = self.parse(blob)
         except InputError as exc:
-            self._stage = "done"
-            bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)})
+            self._stage = Stage.DONE
+            bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)},
+                       secret=True)
             return Done(AuthResult(False, reason="malformed"), (bad,))
         if self._check(self._user, token):
-            self._stage = "done"
+            self._stage = Stage.DONE
             trail.append(Step("oauth.step.token-check", "valid", N + "token-valid", {"user": self._user}))
             return Done(AuthResult(True, self._user, self._user), tuple(trail))
-        self._stage = "error"
+        self._stage = Stage.CLIENT_ACK
         trail.append(Step("oauth.step.token-check", "invalid", N + "token-invalid", {"user": self._user}))
         trail.append(Step("oauth.step.error", self._error, N + "error-sent"))
         return Challenge(self._error, tuple(trail))
 
     def _after_error(self, response: bytes) -> Done:
-        self._stage = "done"
+        self._stage = Stage.DONE
         note = self.ACK_NOTE if response == self.ACK else self.ACK_NOTE + "-wrong"
         return Done(AuthResult(False, self._user, reason="invalid-token"), (Step("oauth.step.ack", response, note),))

@@ -9,8 +9,8 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from tutor.errors import InputError, LocalProtocolError
-from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLookup, ServerOutcome, Step
+from tutor.errors import InputError
+from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLookup, ServerOutcome, Stage, Staged, Step
 
 NAME = "CRAM-MD5"
 BLOCK = 64                      # MD5 block size: HMAC pads (or first hashes) the key to this (RFC 2104 §2)
@@ -172,7 +172,7 @@ def verify(data: bytes, challenge: bytes, lookup: SecretLookup) -> AuthResult:
     return check(data, challenge, lookup)[0]
 
 
-class CramClient:
+class CramClient(Staged):
     """Client side: no initial response; one answer to the server's challenge."""
 
     name = NAME
@@ -180,7 +180,7 @@ class CramClient:
     def __init__(self, credentials: Credentials) -> None:
         self._creds = credentials
         self._steps: list[Step] = []
-        self._answered = False
+        self._stage = Stage.SERVER_REPLY   # server-first: the challenge comes before anything is sent
 
     def initial_response(self) -> None:
         """CRAM-MD5 is server-first: there is never an initial response."""
@@ -191,10 +191,8 @@ class CramClient:
 
         The challenge is not validated: the draft says the client "MUST NOT interpret or attempt to validate" it.
         """
-        if self._answered:
-            raise LocalProtocolError(
-                "CRAM-MD5 has one challenge and it was already answered; expected the server's final reply")
-        self._answered = True
+        self.require("has one challenge and it was already answered", Stage.SERVER_REPLY)
+        self._stage = Stage.FINAL_REPLY
         self._steps = steps(self._creds.authcid, self._creds.secret, challenge)
         return response(self._creds.authcid, self._creds.secret, challenge)
 
@@ -202,7 +200,7 @@ class CramClient:
         return list(self._steps)
 
 
-class CramServer:
+class CramServer(Staged):
     """Server side: send a fresh challenge, then check the HMAC the client sends back."""
 
     name = NAME
@@ -211,25 +209,20 @@ class CramServer:
         self._lookup = lookup
         self._factory = challenge_factory
         self._challenge: bytes | None = None
-        self._stage = "start"
+        self._stage = Stage.START
 
     def start(self, initial: bytes | None) -> ServerOutcome:
-        if self._stage != "start":
-            raise LocalProtocolError(f"CRAM-MD5 server already started; expected {self._expected()}")
+        self.require("server already started", Stage.START)
         if initial is not None:  # RFC 4954 §4: initial response with a server-first mechanism -> reject (501 5.7.0)
-            self._stage = "done"
+            self._stage = Stage.DONE
             refusal = Step("sasl.step.server.initial-refused", initial, "sasl.note.cram.initial-response-not-allowed")
             return Done(AuthResult(False, reason="initial-response-not-allowed"), (refusal,))
-        self._stage = "wait"
+        self._stage = Stage.CLIENT_MESSAGE
         self._challenge = self._factory()
         return Challenge(self._challenge, tuple(challenge_steps(self._challenge, "sasl.step.cram.challenge-made")))
 
     def receive(self, response: bytes) -> ServerOutcome:
-        if self._stage != "wait" or self._challenge is None:
-            raise LocalProtocolError(f"CRAM-MD5 server got a response out of turn; expected {self._expected()}")
-        self._stage = "done"
-        result, trail = check(response, self._challenge, self._lookup)
+        self.require("server got a response out of turn", Stage.CLIENT_MESSAGE)
+        self._stage = Stage.DONE
+        result, trail = check(response, self._challenge or b"", self._lookup)   # set with the stage
         return Done(result, tuple(trail))
-
-    def _expected(self) -> str:
-        return {"start": "start()", "wait": "receive(response)", "done": "nothing: the exchange is over"}[self._stage]

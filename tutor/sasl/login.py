@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hmac
 
-from tutor.errors import InputError, LocalProtocolError
-from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLookup, ServerOutcome, Step
+from tutor.errors import InputError
+from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLookup, ServerOutcome, Stage, Staged, Step
 
 NAME = "LOGIN"
 
@@ -17,15 +17,18 @@ PROMPTS: dict[str, tuple[bytes, bytes]] = {
 DEFAULT_WORDING = "common"
 
 
-def _wording_mismatch(stage: str, challenge: bytes) -> bool:
+ANSWERS = {Stage.USERNAME: "username", Stage.PASSWORD: "password"}   # the words `{answer}` shows
+
+
+def _wording_mismatch(stage: Stage, challenge: bytes) -> bool:
     """Does the prompt's wording ask for the other field than the one its position asks for?"""
     words = challenge.lower()
-    if stage == "username":
+    if stage is Stage.USERNAME:
         return b"pass" in words
     return b"user" in words and b"pass" not in words
 
 
-class LoginClient:
+class LoginClient(Staged):
     """Client side: answer the first challenge with the user name and the second with the password.
 
     Draft §2.1: "The contents of both challenges SHOULD be ignored" -- we answer by position, never by wording
@@ -37,42 +40,35 @@ class LoginClient:
     def __init__(self, credentials: Credentials, initial_response: bool = False) -> None:
         self._creds = credentials
         self._use_initial = initial_response
-        self._stage = "username"          # what the next answer is: "username", "password", "done"
+        self._stage = Stage.USERNAME      # what the next answer is: USERNAME, PASSWORD, then FINAL_REPLY
         self._steps: list[Step] = []
 
     def initial_response(self) -> bytes | None:
         """None (draft form), or the user name for `AUTH LOGIN <username>` (MS-XLOGIN) if asked for."""
         if not self._use_initial:
             return None
-        if self._stage != "username":
-            raise LocalProtocolError(f"LOGIN initial response must come first; expected {self._expected()}")
+        self.require("initial response must come first", Stage.USERNAME)
         return self._answer("sasl.note.login.initial-response")
 
     def respond(self, challenge: bytes) -> bytes:
         """Answer a challenge by its position in the exchange."""
-        if self._stage == "done":
-            raise LocalProtocolError(
-                "LOGIN has already sent the user name and the password; "
-                "expected the server's final reply (235 or 535), not a third challenge")
-        position = 1 if self._stage == "username" else 2
-        mismatch = _wording_mismatch(self._stage, challenge)
+        stage = self.require("has already sent the user name and the password, not a third challenge",
+                             Stage.USERNAME, Stage.PASSWORD)
+        position = 1 if stage is Stage.USERNAME else 2
+        mismatch = _wording_mismatch(stage, challenge)
         note = "sasl.note.login.wording-mismatch" if mismatch else "sasl.note.login.by-position"
-        params = {"position": position, "answer": self._stage}
+        params = {"position": position, "answer": ANSWERS[stage]}
         self._steps.append(Step("sasl.step.login.challenge", challenge, note, params))
         return self._answer()
 
     def _answer(self, note: str = "sasl.note.login.not-encrypted") -> bytes:
-        if self._stage == "username":
-            self._stage = "password"
+        if self._stage is Stage.USERNAME:
+            self._stage = Stage.PASSWORD
             self._steps.append(Step("sasl.step.login.username", self._creds.authcid, note))
             return self._creds.authcid.encode("utf-8")
-        self._stage = "done"
+        self._stage = Stage.FINAL_REPLY
         self._steps.append(Step("sasl.step.login.password", self._creds.secret, note, secret=True))
         return self._creds.secret.encode("utf-8")
-
-    def _expected(self) -> str:
-        wanted = {"username": "the user name", "password": "the password", "done": "the server's final reply"}
-        return wanted[self._stage]
 
     def steps(self) -> list[Step]:
         return list(self._steps)
@@ -87,7 +83,7 @@ def _prompts(wording: str | tuple[bytes, bytes]) -> tuple[bytes, bytes]:
         raise InputError(f"unknown LOGIN wording {wording!r}; known: {', '.join(sorted(PROMPTS))}") from None
 
 
-class LoginServer:
+class LoginServer(Staged):
     """Server side: prompt for the user name, then the password, then check them."""
 
     name = NAME
@@ -95,35 +91,29 @@ class LoginServer:
     def __init__(self, lookup: SecretLookup, wording: str | tuple[bytes, bytes] = DEFAULT_WORDING) -> None:
         self._lookup = lookup
         self._user_prompt, self._pass_prompt = _prompts(wording)
-        self._stage = "start"             # "start", "username", "password", "done"
+        self._stage = Stage.START         # START, USERNAME, PASSWORD, DONE
         self._username = b""
 
     def start(self, initial: bytes | None) -> ServerOutcome:
-        if self._stage != "start":
-            raise LocalProtocolError(f"LOGIN server already started; expected {self._expected()}")
-        self._stage = "username"
+        self.require("server already started", Stage.START)
+        self._stage = Stage.USERNAME
         if initial is None:
             prompt = Step("sasl.step.login.prompt", self._user_prompt, "sasl.note.login.prompt-username")
             return Challenge(self._user_prompt, (prompt,))
         return self.receive(initial)      # MS-XLOGIN: `AUTH LOGIN <username>`
 
     def receive(self, response: bytes) -> ServerOutcome:
-        if self._stage == "username":
+        stage = self.require("server got a response out of turn", Stage.USERNAME, Stage.PASSWORD)
+        if stage is Stage.USERNAME:
             self._username = response
-            self._stage = "password"
+            self._stage = Stage.PASSWORD
             return Challenge(self._pass_prompt, (
                 Step("sasl.step.server.username", response),
                 Step("sasl.step.login.prompt", self._pass_prompt, "sasl.note.login.prompt-password"),
             ))
-        if self._stage == "password":
-            self._stage = "done"
-            result, trail = check(self._username, response, self._lookup)
-            return Done(result, tuple(trail))
-        raise LocalProtocolError(f"LOGIN server got a response out of turn; expected {self._expected()}")
-
-    def _expected(self) -> str:
-        return {"start": "start()", "username": "the user name", "password": "the password",
-                "done": "nothing: the exchange is over"}[self._stage]
+        self._stage = Stage.DONE
+        result, trail = check(self._username, response, self._lookup)
+        return Done(result, tuple(trail))
 
 
 def check(username: bytes, password: bytes, lookup: SecretLookup) -> tuple[AuthResult, list[Step]]:

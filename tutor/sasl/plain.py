@@ -6,8 +6,8 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tutor.errors import InputError, LocalProtocolError, RemoteProtocolError
-from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLookup, ServerOutcome, Step
+from tutor.errors import InputError, RemoteProtocolError
+from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLookup, ServerOutcome, Stage, Staged, Step
 
 NAME = "PLAIN"
 NUL = b"\x00"
@@ -68,7 +68,7 @@ def steps(authcid: str, password: str, authzid: str = "") -> list[Step]:
     ]
 
 
-class PlainClient:
+class PlainClient(Staged):
     """Client side: one message, sent as the initial response or after the server's empty challenge."""
 
     name = NAME
@@ -76,16 +76,14 @@ class PlainClient:
     def __init__(self, credentials: Credentials) -> None:
         self._creds = credentials
         self._steps: list[Step] = []
-        self._sent = False
+        self._stage = Stage.FIRST
 
     def _message(self) -> bytes:
-        if self._sent:
-            raise LocalProtocolError(
-                "PLAIN sends a single message and it was already sent; expected the server's final reply")
+        self.require("sends a single message and it was already sent", Stage.FIRST)
         c = self._creds
         blob = build(c.authcid, c.secret, c.authzid)
         self._steps = steps(c.authcid, c.secret, c.authzid)
-        self._sent = True
+        self._stage = Stage.FINAL_REPLY
         return blob
 
     def initial_response(self) -> bytes:
@@ -102,7 +100,7 @@ class PlainClient:
         return list(self._steps)
 
 
-class PlainServer:
+class PlainServer(Staged):
     """Server side: empty challenge if needed, then check the one message."""
 
     name = NAME
@@ -110,26 +108,21 @@ class PlainServer:
     def __init__(self, lookup: SecretLookup, allow_authzid: AuthzPolicy | None = None) -> None:
         self._lookup = lookup
         self._allow_authzid = allow_authzid
-        self._stage = "start"
+        self._stage = Stage.START
 
     def start(self, initial: bytes | None) -> ServerOutcome:
-        if self._stage != "start":
-            raise LocalProtocolError(f"PLAIN server already started; expected {self._expected()}")
+        self.require("server already started", Stage.START)
         if initial is None:
-            self._stage = "wait"
+            self._stage = Stage.CLIENT_MESSAGE
             return Challenge(b"", (Step("sasl.step.server.empty-challenge", b"", "sasl.note.plain.empty-challenge"),))
         return self._finish(initial)
 
     def receive(self, response: bytes) -> ServerOutcome:
-        if self._stage != "wait":
-            raise LocalProtocolError(f"PLAIN server got a response out of turn; expected {self._expected()}")
+        self.require("server got a response out of turn", Stage.CLIENT_MESSAGE)
         return self._finish(response)
 
-    def _expected(self) -> str:
-        return {"start": "start()", "wait": "receive(message)", "done": "nothing: the exchange is over"}[self._stage]
-
     def _finish(self, blob: bytes) -> Done:
-        self._stage = "done"
+        self._stage = Stage.DONE
         result, trail = check(blob, self._lookup, self._allow_authzid)
         return Done(result, tuple(trail))
 
@@ -139,7 +132,7 @@ def check(blob: bytes, lookup: SecretLookup, allow_authzid: AuthzPolicy | None =
     try:
         f = parse(blob)
     except InputError as exc:
-        bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)})
+        bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)}, secret=True)
         return AuthResult(False, reason="malformed"), [bad]
     trail = [
         Step("sasl.step.server.authzid", f.authzid),
@@ -147,7 +140,7 @@ def check(blob: bytes, lookup: SecretLookup, allow_authzid: AuthzPolicy | None =
         Step("sasl.step.server.password", f.password, secret=True),
     ]
     if not f.authcid or not f.password:  # RFC 4616 §2 ABNF: both are 1*SAFE
-        trail.append(Step("sasl.step.server.malformed", blob, "sasl.note.plain.empty-field"))
+        trail.append(Step("sasl.step.server.malformed", blob, "sasl.note.plain.empty-field", secret=True))
         return AuthResult(False, f.authcid, f.authzid, "malformed"), trail
     result = _check_password(f, lookup, trail)
     if result is None:

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from functools import partial
 
 from tutor import explain
-from tutor.errors import InputError, LocalProtocolError, RemoteProtocolError
+from tutor.errors import InputError, RemoteProtocolError
 from tutor.sasl import gs2
-from tutor.sasl.base import Credentials, Step
+from tutor.sasl.base import Credentials, Stage, Staged, Step
 from tutor.sasl.saslprep import SASLprepError, saslprep
 from tutor.sasl.scram_keys import (
     HASHES,
@@ -47,7 +47,7 @@ def mechanism_name(hash_: str) -> str:
     return "SCRAM-" + canonical_hash(hash_)
 
 
-class ScramClient:
+class ScramClient(Staged):
     """Client side: client-first, then client-final with the proof, then CHECK the server's signature.
 
     Stages: "first" -> "server-first" -> "server-final" -> "done" (or "failed" after a RemoteProtocolError).
@@ -60,7 +60,7 @@ class ScramClient:
         self._creds = credentials
         self._c_nonce = check_nonce(c_nonce, "client") if c_nonce is not None else make_nonce()
         self._max_iterations = max_iterations
-        self._stage = "first"
+        self._stage = Stage.FIRST
         self._steps: list[Step] = []
         self._header = self._bare = self._server_first = ""
         self._expected_v = b""
@@ -68,7 +68,7 @@ class ScramClient:
 
     def initial_response(self) -> bytes:
         """The client-first message `n,,n=<user>,r=<client nonce>` (sent on the AUTH line)."""
-        self._need("first", "initial_response()")
+        self.require("client: initial_response() out of order", Stage.FIRST)
         user = _prep_name(self._creds.authcid, "user name")
         authzid = _prep_name(self._creds.authzid, "authzid") if self._creds.authzid else ""
         self._header = gs2.build("n", authzid)
@@ -81,34 +81,22 @@ class ScramClient:
             Step("scram.step.c-nonce", self._c_nonce, "scram.note.c-nonce"),
             Step("scram.step.client-first", message.encode("utf-8"), "scram.note.client-first"),
         ]
-        self._stage = "server-first"
+        self._stage = Stage.SERVER_FIRST
         return message.encode("utf-8")
 
     def respond(self, challenge: bytes) -> bytes:
         """Answer `334 ` (send client-first), server-first (send client-final), or server-final (check v=)."""
-        if self._stage == "first" and challenge == b"":
+        if self._stage is Stage.FIRST and challenge == b"":
             return self.initial_response()   # no initial response was sent, so the server sent an empty challenge
-        if self._stage == "server-first":
-            return self._client_final(challenge)
-        if self._stage == "server-final":
-            return self._verify(challenge)
-        raise LocalProtocolError(f"{self.name} client got a challenge out of turn; expected {self._expected()}")
+        stage = self.require("client got a challenge out of turn", Stage.SERVER_FIRST, Stage.SERVER_FINAL)
+        return self._client_final(challenge) if stage is Stage.SERVER_FIRST else self._verify(challenge)
 
     def steps(self) -> list[Step]:
         return list(self._steps)
 
-    def _need(self, stage: str, what: str) -> None:
-        if self._stage != stage:
-            raise LocalProtocolError(f"{self.name} client: {what} out of order; expected {self._expected()}")
-
-    def _expected(self) -> str:
-        return {"first": "initial_response() or an empty challenge", "server-first": "the server-first message",
-                "server-final": "the server-final message (v=...)", "done": "the server's final reply",
-                "failed": "nothing: the exchange failed; cancel it with '*'"}[self._stage]
-
     def _fail(self, label: str, value: bytes | str, note: str, message: str, **params: object) -> RemoteProtocolError:
         self._steps.append(Step(label, value, note, dict(params)))
-        self._stage = "failed"
+        self._stage = Stage.FAILED
         return RemoteProtocolError(message)
 
     def _parse(self, data: bytes, kind: str) -> dict[str, str]:
@@ -163,7 +151,7 @@ class ScramClient:
         final = f"{without_proof},p={b64encode(proof)}".encode()
         self._steps += ladder_steps(keys, salt, iterations) + proof_steps(self.hash, keys, message)
         self._steps.append(Step("scram.step.client-final", final, "scram.note.client-final"))
-        self._stage = "server-final"
+        self._stage = Stage.SERVER_FINAL
         return final
 
     def _normalize(self) -> bytes:
@@ -171,7 +159,7 @@ class ScramClient:
         try:
             normalized = normalize(password)
         except SASLprepError as exc:
-            self._stage = "failed"
+            self._stage = Stage.FAILED
             raise InputError(f"the password cannot be used with SCRAM: {exc}") from None
         note = "scram.note.saslprep-same" if normalized == password.encode("utf-8") else "scram.note.saslprep-changed"
         self._steps.append(Step("scram.step.normalized", normalized, note, secret=True))
@@ -185,7 +173,7 @@ class ScramClient:
             raise self._fail("scram.step.server-signature-got", attrs["v"], "scram.note.impostor", IMPOSTOR,
                              expected=b64encode(self._expected_v))
         self._steps.append(Step("scram.step.server-signature-got", attrs["v"], "scram.note.server-verified"))
-        self._stage, self.verified = "done", True
+        self._stage, self.verified = Stage.FINAL_REPLY, True
         return b""   # RFC 4954 §4: the additional data came as a 334 challenge; answer it with an empty line
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from tutor.errors import InputError, LocalProtocolError
 from tutor.sasl import gs2
-from tutor.sasl.base import AuthResult, Challenge, Done, SecretLookup, ServerOutcome, Step
+from tutor.sasl.base import AuthResult, Challenge, Done, SecretLookup, ServerOutcome, Stage, Staged, Step
 from tutor.sasl.saslprep import SASLprepError
 from tutor.sasl.scram_keys import (
     MIN_ITERATIONS,
@@ -32,7 +32,7 @@ AuthzPolicy = Callable[[str, str], bool]
 N = "scram.note.server."
 
 
-class ScramServer:
+class ScramServer(Staged):
     """Server side. Give `lookup` (user -> plaintext password) or `stored` (user -> ScramKeys), not both.
 
     Stages: "start" -> "first" (after an empty challenge) -> "final" -> "ack" (v= sent as a 334) -> "done".
@@ -54,35 +54,30 @@ class ScramServer:
         self._lookup, self._stored, self._allow, self._accept_any = lookup, stored, allow_authzid, accept_any
         self._s_nonce = check_nonce(s_nonce, "server") if s_nonce is not None else make_nonce()
         self._salt, self._iterations = salt, iterations
-        self._stage = "start"
+        self._stage = Stage.START
         self._user = self._authzid = self._header = self._bare = self._first = self._nonce = ""
         self._keys: ScramKeys | None = None
         self._known = False
         self._success: AuthResult | None = None
 
     def start(self, initial: bytes | None) -> ServerOutcome:
-        if self._stage != "start":
-            raise LocalProtocolError(f"{self.name} server already started; expected {self._expected()}")
+        self.require("server already started", Stage.START)
         if initial is None:
-            self._stage = "first"
+            self._stage = Stage.CLIENT_FIRST
             return Challenge(b"", (Step("sasl.step.server.empty-challenge", b"", N + "empty-challenge"),))
         return self._client_first(initial)
 
     def receive(self, response: bytes) -> ServerOutcome:
-        handler = {"first": self._client_first, "final": self._client_final, "ack": self._ack}.get(self._stage)
-        if handler is None:
-            raise LocalProtocolError(f"{self.name} server got a response out of turn; expected {self._expected()}")
-        return handler(response)
-
-    def _expected(self) -> str:
-        return {"start": "start()", "first": "receive(client-first)", "final": "receive(client-final)",
-                "ack": "receive(b'') (the client's empty answer to v=)", "done": "nothing: the exchange is over"
-                }[self._stage]
+        stage = self.require("server got a response out of turn", Stage.CLIENT_FIRST, Stage.CLIENT_FINAL,
+                             Stage.CLIENT_ACK)
+        handlers = {Stage.CLIENT_FIRST: self._client_first, Stage.CLIENT_FINAL: self._client_final,
+                    Stage.CLIENT_ACK: self._ack}
+        return handlers[stage](response)
 
     def _fail(self, reason: str, trail: list[Step], error: str) -> Done:
         """Failure: SMTP answers 535 (or 501), so the e= value is only noted, not sent (RFC 5802 §5.1 makes the
         server-final message optional on failure)."""
-        self._stage = "done"
+        self._stage = Stage.DONE
         trail.append(Step("scram.step.server-error-value", f"e={error}", N + "error-not-sent", {"error": error}))
         return Done(AuthResult(False, self._user, self._authzid, reason), tuple(trail))
 
@@ -107,7 +102,7 @@ class ScramServer:
         self._first = server_first(self._nonce, keys.salt, keys.iterations)
         trail.append(Step("scram.step.server-first-made", self._first.encode("utf-8"), N + "server-first",
                           {"c_nonce": attrs["r"], "s_nonce": self._s_nonce, "iterations": keys.iterations}))
-        self._stage = "final"
+        self._stage = Stage.CLIENT_FINAL
         return Challenge(self._first.encode("utf-8"), tuple(trail))
 
     def _refuse_first(self, attrs: dict[str, str], trail: list[Step]) -> Done | None:
@@ -230,11 +225,11 @@ class ScramServer:
         final = f"v={signature}".encode()
         trail += [Step("scram.step.server-signature", signature, N + "server-signature"),
                   Step("scram.step.server-final", final, N + "server-final")]
-        self._stage = "ack"
+        self._stage = Stage.CLIENT_ACK
         return Challenge(final, tuple(trail))  # RFC 4954 §4 + RFC 4422 §5: additional data goes as a 334
 
     def _ack(self, data: bytes) -> Done:
-        self._stage = "done"
+        self._stage = Stage.DONE
         if data:   # RFC 4954 §4: the client answers the final challenge with an empty response
             trail = [Step("sasl.step.server.malformed", data, N + "ack-not-empty")]
             return Done(AuthResult(False, self._user, self._authzid, "malformed"), tuple(trail))

@@ -17,6 +17,7 @@ from tutor.protocol.commands import parse_auth
 from tutor.protocol.replies import make
 from tutor.sasl import MECHANISMS
 from tutor.sasl.base import AuthResult, Challenge, SecretLookup, ServerMechanism, ServerOutcome
+from tutor.sasl.registry import Exposure, carries_secret
 from tutor.sim import lenient, policy
 from tutor.sim.challenges import ChallengeFactory
 from tutor.sim.output import MASK, Collector, clean, show
@@ -24,11 +25,10 @@ from tutor.sim.profiles import Profile
 
 CONTINUE, SUCCESS, FAILURE, CANCELLED, ERROR = "continue", "success", "failure", "cancelled", "error"
 REFUSED = "refused"   # an error-code policy answered (454, 534, 538, 432: tutor.sim.policy); counted as neither
-PASSWORD_MECHANISMS = ("PLAIN", "LOGIN")   # mechanisms that send the password recoverably
-TOKEN_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")   # their first message carries a replayable bearer token
-# Logs mask what replays: passwords and tokens. SCRAM lines stay visible: none of them is password-equivalent,
-# though the client-final proof lets whoever records it test password guesses offline (note sim.scram.visible).
-MASKED_INITIAL = PASSWORD_MECHANISMS[:1] + TOKEN_MECHANISMS
+# Logs mask what replays: the client messages the registry gives the SECRET role (passwords and tokens). SCRAM
+# lines stay visible: none of them is password-equivalent, though the client-final proof lets whoever records
+# it test password guesses offline (note sim.scram.visible).
+IN_CLEAR_NOTES = {Exposure.PLAINTEXT: "sim.auth.password-in-clear", Exposure.BEARER_TOKEN: "sim.auth.token-in-clear"}
 IMPOSTOR_TAKES = ("bad-password", "no-such-user", "invalid-token")   # failures a fake server turns into 235
 # The mechanisms' own notes say what an honest server does next ("the reply will be 535"); the impostor then
 # says 235, so in its log those notes are replaced by ones that say what it really does.
@@ -76,16 +76,14 @@ class AuthHandler:
     @property
     def next_is_secret(self) -> bool:
         """Will the client's next AUTH line carry a password or a bearer token (PLAIN's message, LOGIN's second
-        answer, the XOAUTH2/OAUTHBEARER message)? SCRAM lines are not masked (see MASKED_INITIAL)."""
-        if self._name in TOKEN_MECHANISMS:
-            return self._responses == 0
-        return self._name == "PLAIN" or (self._name == "LOGIN" and self._responses == 1)
+        answer, the XOAUTH2/OAUTHBEARER message)? The registry's roles say; SCRAM lines are not masked."""
+        return carries_secret(self._name, self._responses + 1)
 
     @staticmethod
     def masked_command(argument: str) -> str | None:
         """How to log `AUTH <argument>` with secrets hidden; None if it reveals no password or token."""
         parsed = parse_auth(argument)
-        if parsed is None or parsed.initial_response in (None, "=") or parsed.mechanism not in MASKED_INITIAL:
+        if parsed is None or parsed.initial_response in (None, "=") or not carries_secret(parsed.mechanism, 1):
             return None
         return f"AUTH {argument.split(maxsplit=1)[0]} {MASK}"
 
@@ -194,11 +192,9 @@ class AuthHandler:
         return made if made is not None else MECHANISMS[name].server(self._lookup, **self._options(name))
 
     def _options(self, name: str) -> dict:
-        if name == "LOGIN":
-            return {"wording": self._profile.login_wording}
-        if name == "CRAM-MD5":
-            return {"challenge_factory": self._challenges}
-        return {}
+        """The simulator settings this mechanism's server takes (MechanismInfo.server_options)."""
+        available = {"wording": self._profile.login_wording, "challenge_factory": self._challenges}
+        return {option: available[option] for option in MECHANISMS[name].server_options}
 
     def _decoded(self, decoded: DecodedResponse) -> bytes | None:
         """The decoded bytes, or None after replying 501 to a cancel (RFC 4954 §4) or to undecodable base64."""
@@ -215,7 +211,7 @@ class AuthHandler:
         secret = self.next_is_secret
         self._responses += 1
         self._emit.note("sim.auth.decoded", secret=secret, octets=len(decoded.data), shown=show(decoded.data))
-        if self._name.startswith("SCRAM-") and decoded.data.startswith(b"c="):
+        if MECHANISMS[self._name].family == "scram" and decoded.data.startswith(b"c="):
             self._emit.note("sim.scram.visible")
         return decoded.data
 
@@ -234,10 +230,9 @@ class AuthHandler:
         self._finish()
         if result.success:
             user = result.authzid or result.authcid
-            if name in PASSWORD_MECHANISMS and not self._tls:   # inside TLS the password did not cross in clear
-                self._emit.note("sim.auth.password-in-clear")
-            elif name in TOKEN_MECHANISMS and not self._tls:
-                self._emit.note("sim.auth.token-in-clear")
+            in_clear = IN_CLEAR_NOTES.get(MECHANISMS[name].exposure)
+            if in_clear is not None and not self._tls:   # inside TLS the password did not cross in clear
+                self._emit.note(in_clear)
             self._emit.note("sim.auth.success", user=user)
             self._reply("auth-ok")
             return Outcome(SUCCESS, user)
@@ -266,7 +261,7 @@ class AuthHandler:
             self._emit.note("sim.auth.challenge", shown=show(data), base64=encoded)
         else:
             self._emit.note("sim.auth.empty-challenge")   # RFC 4954 §4: the line is "334 " with its space
-        if self._name == "CRAM-MD5":
+        if "challenge_factory" in MECHANISMS[self._name].server_options:   # the profile made the challenge
             self._cram_note(data)
         self._send(make(334, encoded))   # RFC 4954 §4: the challenge text is only the base64, no enhanced code
         return Outcome(CONTINUE)

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import random
 
-from tutor.sasl import oauthbearer, tokens, xoauth2
+from tutor.sasl import MECHANISMS, oauthbearer, tokens, xoauth2
 from tutor.sasl.base import ServerMechanism
 from tutor.sasl.scram_keys import SALT_OCTETS, hash_name
 from tutor.sasl.scram_server import ScramServer
@@ -24,7 +24,6 @@ from tutor.sim.profiles import Profile
 RFC_SALT = {"SHA-1": binascii.a2b_base64("QSXCR+Q6sek8bf92"),
             "SHA-256": binascii.a2b_base64("W22ZaJ0SNY7soEsUEjb6gQ==")}
 RFC_S_NONCE = {"SHA-1": "3rfcNHYJY1ZVvWVs7j", "SHA-256": "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"}
-BEARER = ("XOAUTH2", "OAUTHBEARER")
 
 
 def nonce_from(rng: random.Random) -> str:
@@ -47,9 +46,10 @@ class ModernMechanisms:
 
     def server(self, name: str) -> ServerMechanism | None:
         """The server mechanism for `name`, or None when the registry's default will do."""
-        if name.startswith("SCRAM-"):
+        family = MECHANISMS[name].family if name in MECHANISMS else ""
+        if family == "scram":
             return self._scram(hash_name(name))
-        if name in BEARER:
+        if family == "bearer":
             return self._bearer(name)
         return None
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tutor.sasl.registry import Exposure, find
+
 # code -> the reply key in tutor.sim.replies (texts and enhanced codes from RFC 4954 §6)
 AUTH_ERRORS = {"454": "auth-temp-failure", "534": "auth-too-weak", "538": "auth-encryption-required",
                "432": "auth-transition-needed"}
-TOO_WEAK = ("PLAIN", "LOGIN", "CRAM-MD5")     # 534: what a policy that wants SCRAM or tokens calls too weak
-CLEAR_PASSWORD = ("PLAIN", "LOGIN")           # 538: mechanisms that send the password recoverably
+# 534: what a policy that wants SCRAM or tokens calls too weak; 538: mechanisms that send the password recoverably
+TOO_WEAK = (Exposure.PLAINTEXT, Exposure.CHALLENGE_RESPONSE)
+CLEAR_PASSWORD = (Exposure.PLAINTEXT,)
 TRANSITION_BY = "PLAIN"                        # 432: "typically done by authenticating once using [PLAIN]"
 
 
@@ -36,9 +39,10 @@ def check_code(code: str, where: str) -> str:
 
 def at_command(code: str | None, mechanism: str, tls: bool) -> Refusal | None:
     """A profile's refusal of `mechanism` itself, before any credentials cross (534, 538), or None."""
-    if code == "534" and mechanism in TOO_WEAK:
+    exposure = _exposure(mechanism)
+    if code == "534" and exposure in TOO_WEAK:
         return Refusal("auth-too-weak", "sim.policy.too-weak", {"mechanism": mechanism})
-    if code == "538" and mechanism in CLEAR_PASSWORD and not tls:
+    if code == "538" and exposure in CLEAR_PASSWORD and not tls:
         return Refusal("auth-encryption-required", "sim.policy.encryption-required", {"mechanism": mechanism})
     return None
 
@@ -53,3 +57,8 @@ def at_verdict(code: str | None, mechanism: str, tls: bool, user: str, transitio
     if refusal is not None and code == "538":   # an account's 538: known only now, after the password crossed
         return Refusal(refusal.reply, refusal.note, {**refusal.params, "late": True})
     return refusal
+
+
+def _exposure(mechanism: str) -> Exposure | None:
+    info = find(mechanism)
+    return info.exposure if info is not None else None

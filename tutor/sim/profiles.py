@@ -10,12 +10,11 @@ from functools import cache
 
 from tutor import explain
 from tutor.errors import InputError
+from tutor.sasl import registry
 
 DEFAULT_HOSTNAME = "sim.smtp-tutor.test"
 DEFAULT_MAX_AUTH_FAILURES = 3     # RFC 4954 §9: a server that drops after failures SHOULD allow at least 3
 LESSON_MAX_AUTH_FAILURES = 20     # lessons: room to make mistakes without meeting the 421 (issue 11 §3)
-CLASSIC_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
-ALL_MECHANISMS = CLASSIC_MECHANISMS + ("SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER")
 MODERN_EHLO = ("PIPELINING", "SIZE {size}", "8BITMIME", "ENHANCEDSTATUSCODES", "STARTTLS", "AUTH")
 # Gmail's order (smtp.gmail.com, 2024): no AUTH line at all before STARTTLS.
 GMAIL_EHLO = ("SIZE {size}", "8BITMIME", "STARTTLS", "AUTH", "ENHANCEDSTATUSCODES", "PIPELINING")
@@ -31,8 +30,8 @@ class Profile:
     """
 
     name: str
-    mechanisms: tuple[str, ...] = ALL_MECHANISMS          # offered inside TLS
-    clear_mechanisms: tuple[str, ...] = ALL_MECHANISMS    # offered without TLS
+    mechanisms: tuple[str, ...] | None = None             # offered inside TLS; None: the registry's, read when asked
+    clear_mechanisms: tuple[str, ...] | None = None       # offered without TLS; None: the same
     auth_requires_tls: bool = False                       # AUTH before STARTTLS -> 530 5.7.0
     auth_needs_ehlo: bool = False                         # AUTH (or MAIL before AUTH) after HELO -> 503
     ehlo: tuple[str, ...] = MODERN_EHLO
@@ -60,7 +59,8 @@ class Profile:
 
     def offered(self, tls: bool) -> tuple[str, ...]:
         """The mechanisms advertised (and accepted) with or without TLS."""
-        return self.mechanisms if tls else self.clear_mechanisms
+        chosen = self.mechanisms if tls else self.clear_mechanisms
+        return chosen if chosen is not None else registry.names(offered_only=True)
 
     def advertises(self, keyword: str) -> bool:
         return keyword in self.ehlo

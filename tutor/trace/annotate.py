@@ -14,6 +14,7 @@ from tutor.protocol.capabilities import Capabilities
 from tutor.protocol.replies import Reply
 from tutor.sasl import MECHANISMS, cram_md5
 from tutor.sasl.identify import identify
+from tutor.sasl.registry import carries_secret
 from tutor.trace.report import Attempt
 from tutor.trace.transcript import REDACTED
 
@@ -69,6 +70,9 @@ def client_payload(attempt: Attempt, data: bytes, index: int, notes: list[Note])
         return _login(attempt, data, index, notes)
     if mech.startswith("SCRAM-") and data:
         return scram_message(attempt, data, notes, from_server=False)
+    info = MECHANISMS.get(mech)
+    if info is not None and info.decode is not None:
+        return _registry_decoded(attempt, data, index + 1, notes)
     found = identify(data, mech, from_server=False)
     fields = {f.label: (escapes.show(f.value) if isinstance(f.value, bytes) else f.value) for f in found.fields}
     if found.kind in ("xoauth2", "oauthbearer"):
@@ -83,6 +87,20 @@ def client_payload(attempt: Attempt, data: bytes, index: int, notes: list[Note])
         return False
     notes.append(note("note.decoded", shown=escapes.show(data), kind=_kind(found.kind)))
     return False
+
+
+def _registry_decoded(attempt: Attempt, data: bytes, number: int, notes: list[Note]) -> bool:
+    """A mechanism the registry decodes (MechanismInfo.decode): its fields, secret by the message's role."""
+    info = MECHANISMS[attempt.mechanism]
+    fields = info.decode(data, number) if info.decode is not None else {}
+    attempt.user = fields.get("user") or attempt.user
+    secret = carries_secret(info.name, number)
+    notes.append(note("note.decoded", secret, shown=escapes.show(data), kind=info.name))
+    if secret and "password" in fields:
+        return _password(attempt, fields["password"], notes)
+    if secret and "token" in fields:
+        attempt.token = fields["token"]
+    return secret
 
 
 def _login(attempt: Attempt, data: bytes, index: int, notes: list[Note]) -> bool:

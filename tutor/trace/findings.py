@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from tutor.explain import Note
+from tutor.sasl.registry import Exposure, find
 from tutor.trace.annotate import note
 from tutor.trace.report import Attempt, SessionReport
 
-CLEAR_MECHANISMS = ("PLAIN", "LOGIN")
-BEARER = ("XOAUTH2", "OAUTHBEARER")
+
+def _exposure(mechanism: str | None) -> Exposure | None:
+    """How the mechanism's credentials travel, from the registry (None: a mechanism the tutor does not know)."""
+    info = find(mechanism)
+    return info.exposure if info is not None else None
+
+
+def _family(mechanism: str | None) -> str:
+    info = find(mechanism)
+    return info.family if info is not None else ""
 
 
 def findings(report: SessionReport) -> list[Note]:
@@ -29,13 +38,14 @@ def attempt_findings(attempt: Attempt) -> list[Note]:
         return out + _logged(attempt)
     if attempt.tls:
         out.append(note("finding.inside-tls"))
-    if attempt.mechanism in CLEAR_MECHANISMS:
+    exposure, family = _exposure(attempt.mechanism), _family(attempt.mechanism)
+    if exposure is Exposure.PLAINTEXT:
         out.extend(_clear(attempt))
-    elif attempt.mechanism == "CRAM-MD5":
+    elif family == "cram":
         out.extend(_cram(attempt))
-    elif attempt.mechanism.startswith("SCRAM-"):
+    elif family == "scram":
         out.extend(_scram(attempt))
-    elif attempt.mechanism in BEARER and attempt.token is not None:
+    elif exposure is Exposure.BEARER_TOKEN and attempt.token is not None:
         key = "finding.token-in-record" if attempt.tls else "finding.token-clear"
         out.append(note(key, True, user=attempt.user or "?", token=attempt.token))
     elif attempt.user and not attempt.tls:
@@ -49,7 +59,7 @@ def _logged(attempt: Attempt) -> list[Note]:
     out = []
     if secret is not None:
         out.append(note("finding.secret-in-log", True, user=attempt.user or "?", password=secret))
-    if attempt.mechanism == "CRAM-MD5":
+    if _family(attempt.mechanism) == "cram":
         out.extend(n for n in _cram(attempt) if n.key != "trace.finding.cram-offline")
     return out
 
@@ -107,17 +117,17 @@ def leak(attempt: Attempt) -> str:
         return "cracked" if attempt.cracked is not None else "nothing"
     if attempt.tls:
         return "inside-tls"
-    if attempt.mechanism in CLEAR_MECHANISMS and attempt.password is not None:
+    if _exposure(attempt.mechanism) is Exposure.PLAINTEXT and attempt.password is not None:
         return "password"
     if attempt.cut and attempt.password is None and attempt.token is None:
         return "password-cut"
     if attempt.cracked is not None:
-        return "scram-cracked" if attempt.mechanism.startswith("SCRAM-") else "cracked"
+        return "scram-cracked" if _family(attempt.mechanism) == "scram" else "cracked"
     if attempt.crackable:
         return "offline"
     if attempt.scram_crackable:
         return "scram-offline"
-    if attempt.mechanism in BEARER and attempt.token is not None:
+    if _exposure(attempt.mechanism) is Exposure.BEARER_TOKEN and attempt.token is not None:
         return "token"
     if attempt.redacted:
         return "redacted"

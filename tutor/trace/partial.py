@@ -11,13 +11,21 @@ import re
 from tutor import escapes
 from tutor.explain import Note
 from tutor.sasl.identify import identify
+from tutor.sasl.registry import first_secret_message
 from tutor.trace.annotate import is_redacted, note
 from tutor.trace.report import Attempt
 
-# The first client payload (0: the initial response) that carries a password or a bearer token, by mechanism:
-# PLAIN (RFC 4616 §2), LOGIN's second answer (draft-murchison-sasl-login §2.1), XOAUTH2, OAUTHBEARER (RFC 7628).
-# An exchange whose mechanism is unknown (its AUTH command not captured) is treated as carrying one throughout.
-CREDENTIAL_FROM = {"PLAIN": 0, "LOGIN": 1, "XOAUTH2": 0, "OAUTHBEARER": 0, "": 0}
+
+def credential_from(mechanism: str) -> int | None:
+    """The first client payload (0: the initial response) that carries a password or a bearer token: the
+    registry's roles say (PLAIN's message, LOGIN's second answer, the XOAUTH2/OAUTHBEARER message). An exchange
+    whose AUTH command was not captured ("") is treated as carrying one throughout."""
+    if not mechanism:
+        return 0
+    first = first_secret_message(mechanism)
+    return None if first is None else first - 1
+
+
 _BASE64_LINE = re.compile(rb"[A-Za-z0-9+/]{2,}={0,2}")
 _MIME_WIDTHS = (64, 72, 76)        # line widths of base64 attachments (RFC 2045 §6.8: at most 76)
 _NOTHING = (b"", b"=", b"*")
@@ -25,7 +33,7 @@ _NOTHING = (b"", b"=", b"*")
 
 def credential_role(mechanism: str, index: int, payload: bytes) -> bool:
     """True when a client payload at this place of the exchange carries a credential, decoded or not."""
-    first = CREDENTIAL_FROM.get(mechanism.upper())
+    first = credential_from(mechanism)
     return first is not None and index >= first and payload.strip() not in _NOTHING and not is_redacted(payload)
 
 
@@ -51,7 +59,8 @@ def cut_payload(attempt: Attempt, text: bytes, index: int, notes: list[Note]) ->
         user = data.split(b" ")[0]
     elif mech.startswith("SCRAM-") and b",n=" in data:
         user = data.split(b",n=", 1)[1].split(b",")[0]
-    if mech in CREDENTIAL_FROM and index >= CREDENTIAL_FROM[mech]:
+    first = credential_from(mech)
+    if first is not None and index >= first:
         attempt.cut = True
     if user:
         attempt.user = attempt.user or escapes.show(user)

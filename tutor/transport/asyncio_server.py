@@ -170,14 +170,18 @@ class SimService:
             log(f"[session {number}]    {_safe(text)}")
 
 
-    # ---- recording (--record): one session per connection in one JSON Lines file --------------------------
+    # ---- recording (--record) and the classroom view (watch): every session's events ------------------------
 
     def record_begin(self, number: int, peer: str) -> None:
+        if self.config.watch is not None:
+            self.config.watch.session_opened(number, peer, False)
         if self.config.record is not None:
             self.config.record.session(f"{self.config.target} from {peer}", session=str(number))
 
     def record_output(self, number: int, out: Output, tls: bool) -> None:
         """The lines (bytes as the transcript escapes them, credentials marked secret) and the server's notes."""
+        if self.config.watch is not None:
+            self.config.watch.session_output(number, out, tls)
         recorder = self.config.record
         if recorder is None:
             return
@@ -197,6 +201,8 @@ class SimService:
         lines("S")
 
     def record_end(self, number: int) -> None:
+        if self.config.watch is not None:
+            self.config.watch.session_closed(number)
         if self.config.record is not None:
             self.config.record.end(str(number))
 

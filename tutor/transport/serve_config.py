@@ -38,6 +38,7 @@ class ServeConfig:
     log: Log | None = print
     record: Any = None                   # a tutor.trace.transcript.Recorder: every session as JSON Lines
     target: str = "serve"                # the recorded sessions' target name
+    watch: Any = None                    # a tutor.classroom.feed.Feed: every session's events (the classroom view)
     max_per_ip: int = MAX_PER_IP
     session_lifetime: float = SESSION_LIFETIME
     auth_failure_delay: float = AUTH_FAILURE_DELAY

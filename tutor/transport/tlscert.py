@@ -16,7 +16,6 @@ from tutor.errors import TransportError
 
 CERT_NAME, KEY_NAME = "lab-cert.pem", "lab-key.pem"
 SUBJECT = "/CN=localhost/O=smtp-auth-tutor lab (self-signed)"
-ALT_NAMES = "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"
 DAYS = 825
 
 
@@ -47,10 +46,18 @@ def private_dir(directory: Path) -> Path:
     return directory
 
 
-def lab_cert(directory: Path | None = None) -> tuple[Path, Path]:
-    """The lab certificate and key, made now if they do not exist yet. TransportError if they cannot be made."""
+def lab_cert(directory: Path | None = None, names: tuple[str, ...] = ()) -> tuple[Path, Path]:
+    """The lab certificate and key, made now if they do not exist yet. TransportError if they cannot be made.
+
+    `names` (host names and IP addresses, e.g. the LAN address serve listens on) are added to the certificate's
+    subjectAltName beside localhost, in a certificate of their own (lab-cert-<digest of the names>.pem)."""
     directory = directory or state_dir()
     cert, key = directory / CERT_NAME, directory / KEY_NAME
+    names = tuple(sorted(set(names) - {"localhost", "127.0.0.1", "::1"}))
+    if names:
+        import hashlib
+        tag = hashlib.sha256(" ".join(names).encode()).hexdigest()[:10]
+        cert, key = directory / f"lab-cert-{tag}.pem", directory / f"lab-key-{tag}.pem"
     if cert.is_file() and key.is_file():
         return cert, key
     try:
@@ -59,7 +66,7 @@ def lab_cert(directory: Path | None = None) -> tuple[Path, Path]:
         raise TransportError(f"cannot make {directory} for the lab TLS certificate: {exc.strerror}") from None
     tmp_cert, tmp_key = directory / f".{CERT_NAME}.{os.getpid()}", directory / f".{KEY_NAME}.{os.getpid()}"
     try:
-        _make(tmp_cert, tmp_key)
+        _make(tmp_cert, tmp_key, names)
         os.chmod(tmp_key, 0o600)
         os.replace(tmp_key, key)
         os.replace(tmp_cert, cert)
@@ -69,22 +76,36 @@ def lab_cert(directory: Path | None = None) -> tuple[Path, Path]:
     return cert, key
 
 
-def _make(cert: Path, key: Path) -> None:
+def alt_names(names: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """("DNS" | "IP", value) for the subjectAltName: localhost and loopback, then `names`."""
+    import ipaddress
+
+    out = [("DNS", "localhost"), ("IP", "127.0.0.1"), ("IP", "::1")]
+    for name in names:
+        try:
+            out.append(("IP", str(ipaddress.ip_address(name))))
+        except ValueError:
+            out.append(("DNS", name))
+    return out
+
+
+def _make(cert: Path, key: Path, names: tuple[str, ...] = ()) -> None:
     openssl = shutil.which("openssl")
     if openssl:
-        _make_with_openssl(openssl, cert, key)
+        _make_with_openssl(openssl, cert, key, names)
         return
     try:
         import cryptography  # noqa: F401  (optional; never a dependency)
     except ImportError:
         raise TransportError("no TLS certificate: openssl was not found to make a lab certificate; "
                              "give --tls-cert FILE --tls-key FILE to offer STARTTLS") from None
-    _make_with_cryptography(cert, key)
+    _make_with_cryptography(cert, key, names)
 
 
-def _make_with_openssl(openssl: str, cert: Path, key: Path) -> None:
+def _make_with_openssl(openssl: str, cert: Path, key: Path, names: tuple[str, ...] = ()) -> None:
+    alt = "subjectAltName=" + ",".join(f"{kind}:{value}" for kind, value in alt_names(names))
     command = [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-               "-keyout", str(key), "-out", str(cert), "-days", str(DAYS), "-subj", SUBJECT, "-addext", ALT_NAMES]
+               "-keyout", str(key), "-out", str(cert), "-days", str(DAYS), "-subj", SUBJECT, "-addext", alt]
     old = os.umask(0o077)
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
@@ -97,7 +118,7 @@ def _make_with_openssl(openssl: str, cert: Path, key: Path) -> None:
         raise TransportError(f"openssl could not make the lab certificate: {last}")
 
 
-def _make_with_cryptography(cert: Path, key: Path) -> None:
+def _make_with_cryptography(cert: Path, key: Path, names: tuple[str, ...] = ()) -> None:
     import datetime
     import ipaddress
 
@@ -109,7 +130,8 @@ def _make_with_cryptography(cert: Path, key: Path) -> None:
     private = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
-    alt = x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    alt = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(value)) if kind == "IP"
+                                       else x509.DNSName(value) for kind, value in alt_names(names)])
     built = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
              .serial_number(x509.random_serial_number()).not_valid_before(now)
              .not_valid_after(now + datetime.timedelta(days=DAYS)).add_extension(alt, critical=False)
@@ -145,3 +167,21 @@ def _ssl_reason(exc: ssl.SSLError) -> str:
     if "PEM lib" in str(exc):
         return "they are not a PEM certificate and its PEM private key"
     return str(exc)
+
+
+def lan_names(host: str) -> tuple[str, ...]:
+    """The names a classmate may use to reach `host`: the address itself, or for a wildcard (0.0.0.0, ::) this
+    machine's name and its address on the network (found by routing a UDP socket: no packet is sent)."""
+    import socket
+
+    if host not in ("0.0.0.0", "::", ""):
+        return (host,)
+    names = {socket.gethostname()}
+    for family, probe in ((socket.AF_INET, "192.0.2.1"), (socket.AF_INET6, "2001:db8::1")):
+        try:
+            with socket.socket(family, socket.SOCK_DGRAM) as sock:
+                sock.connect((probe, 9))            # TEST-NET / documentation addresses: only a route lookup
+                names.add(sock.getsockname()[0])
+        except OSError:
+            continue
+    return tuple(sorted(n for n in names if n))

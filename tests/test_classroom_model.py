@@ -1,0 +1,234 @@
+"""The classroom model (sans-IO): real exchanges with the simulator in, rows, mistakes and totals out.
+
+Each case is a session as a real client or a student typed it; the server side is the real SimServer in
+memory, fed to the model as `serve` feeds it. Expected values are written by hand from the exchange.
+"""
+
+import base64
+import json
+
+import pytest
+
+from tutor.classroom import detail, report, rows
+from tutor.classroom.feed import Feed
+from tutor.classroom.model import Classroom
+from tutor.sim import SimServer
+
+PASSWORD = "tanstaaftanstaaf"
+TIM_PLAIN = "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"          # base64 of \0tim\0tanstaaftanstaaf (RFC 4616 §2 form)
+RFC2195_RESPONSE = "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"   # RFC 2195 §2's example answer
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+class Player:
+    """Feeds one in-memory session to a Classroom the way serve's asyncio server does (tutor.classroom.feed)."""
+
+    def __init__(self, room: Classroom, number: int, profile: str = "lab", peer: str = "192.0.2.7:40000") -> None:
+        self.clock = 1000.0
+        self.feed = Feed(room, clock=lambda: self.clock)
+        self.server = SimServer(profile)
+        self.number, self.tls = number, False
+        self.feed.session_opened(number, peer, False)
+        self.feed.session_output(number, self.server.connect(), False)
+
+    def send(self, data: bytes) -> None:
+        self.clock += 0.01
+        self.feed.session_output(self.number, self.server.receive(data), self.tls)
+
+    def starttls_done(self) -> None:
+        self.tls = True
+        self.feed.session_tls(self.number)
+        self.feed.session_output(self.number, self.server.tls_established(), True)
+
+    def close(self) -> None:
+        self.feed.session_closed(self.number)
+
+
+def play(room: Classroom, number: int, profile: str, steps) -> None:
+    player = Player(room, number, profile)
+    for step in steps:
+        if step == "<tls>":
+            player.starttls_done()
+        elif isinstance(step, bytes):
+            player.send(step)
+        else:
+            player.send(step.encode() + b"\r\n")
+    player.close()
+
+
+# (name, profile, client lines, user, mechanism, result code, logged in, mistakes, client key)
+CASES = [
+    ("swaks PLAIN", "lab", ["EHLO vm", f"AUTH PLAIN {TIM_PLAIN}", "QUIT"],
+     "tim", "PLAIN", 235, True, {"password-without-tls"}, "swaks"),
+    ("smtplib CRAM-MD5, RFC 2195 challenge", "fixed-challenge",
+     ["ehlo [127.0.0.1]", "AUTH CRAM-MD5", RFC2195_RESPONSE, "quit"],
+     "tim", "CRAM-MD5", 235, True, set(), "smtplib"),
+    ("LOGIN typed with echo (trailing newline)", "lab",
+     ["EHLO localhost", "AUTH LOGIN", b64("tim\n"), b64(PASSWORD + "\n"), "QUIT"],
+     "tim", "LOGIN", 535, False, {"trailing-newline", "password-without-tls"}, "msmtp"),
+    ("PLAIN of user:password", "lab", ["EHLO [10.0.0.5]", f"AUTH PLAIN {b64('tim:' + PASSWORD)}", "QUIT"],
+     "", "PLAIN", 535, False, {"wrong-string", "password-without-tls"}, "thunderbird"),
+    ("PLAIN with \\0 typed as two characters", "lab",
+     ["EHLO laptop", f"AUTH PLAIN {b64(chr(92) + '0tim' + chr(92) + '0' + PASSWORD)}"],
+     "tim", "PLAIN", 535, False, {"literal-nul", "password-without-tls"}, "swaks"),
+    ("PLAIN without the leading NUL", "lab", ["EHLO laptop", f"AUTH PLAIN {b64('tim' + chr(0) + PASSWORD)}"],
+     "tim", "PLAIN", 535, False, {"missing-nul", "password-without-tls"}, "swaks"),
+    ("AUTH before EHLO", "lab", [f"AUTH PLAIN {TIM_PLAIN}"],
+     "tim", "PLAIN", 503, False, {"auth-before-ehlo", "password-without-tls"}, "none"),
+    ("gave up after 334", "lab", ["EHLO pc1.example.org", "AUTH LOGIN"],
+     "", "LOGIN", None, False, {"gave-up-after-334"}, "unknown"),
+    ("cancelled with *", "lab", ["EHLO pc1", "AUTH LOGIN", "*"], "", "LOGIN", 501, False, {"cancelled"}, "swaks"),
+    ("gsasl answers PLAIN's empty 334", "lab", ["EHLO [127.0.0.1]", "AUTH PLAIN", TIM_PLAIN, "QUIT"],
+     "tim", "PLAIN", 235, True, {"password-without-tls"}, "gsasl"),
+    ("wrong password", "lab", ["EHLO pc1", f"AUTH PLAIN {b64(chr(0) + 'tim' + chr(0) + 'nope')}"],
+     "tim", "PLAIN", 535, False, {"wrong-password", "password-without-tls"}, "swaks"),
+    ("unknown user", "lab", ["EHLO pc1", f"AUTH PLAIN {b64(chr(0) + 'bob' + chr(0) + 'nope')}"],
+     "bob", "PLAIN", 535, False, {"no-such-user", "password-without-tls"}, "swaks"),
+    ("strict: AUTH before STARTTLS", "strict", ["EHLO pc1", f"AUTH PLAIN {TIM_PLAIN}"],
+     "tim", "PLAIN", 530, False, {"need-tls", "password-without-tls"}, "swaks"),
+    ("strict: STARTTLS but no new EHLO", "strict", ["EHLO pc1", "STARTTLS", "<tls>", f"AUTH PLAIN {TIM_PLAIN}"],
+     "tim", "PLAIN", 503, False, {"no-ehlo-after-tls"}, "swaks"),
+    ("strict: STARTTLS, EHLO, PLAIN", "strict",
+     ["EHLO pc1", "STARTTLS", "<tls>", "EHLO pc1", f"AUTH PLAIN {TIM_PLAIN}"],
+     "tim", "PLAIN", 235, True, set(), "swaks"),
+    ("mechanism not offered", "lab", ["EHLO pc1", "AUTH DIGEST-MD5"], "", "DIGEST-MD5", 504, False,
+     {"not-offered"}, "swaks"),
+    ("MAIL before AUTH", "lab", ["EHLO pc1", "MAIL FROM:<tim@example.org>", "QUIT"], "", "", None, False,
+     {"mail-before-auth"}, "swaks"),
+    ("HELO, then AUTH", "lab", ["HELO pc1", "AUTH LOGIN"], "", "LOGIN", None, False, {"helo", "gave-up-after-334"},
+     "swaks"),
+    ("nc without -C: bare LF", "lab", [b"EHLO pc1\n", b"AUTH PLAIN " + TIM_PLAIN.encode() + b"\n"],
+     "tim", "PLAIN", 235, True, {"bare-lf", "password-without-tls"}, "by-hand"),
+    ("SCRAM client-first, then silence", "lab", ["EHLO pc1", f"AUTH SCRAM-SHA-256 {b64('n,,n=tim,r=abcdefgh')}"],
+     "tim", "SCRAM-SHA-256", None, False, {"gave-up-after-334"}, "swaks"),
+    ("CRAM-MD5 answer without the digest", "lab", ["EHLO pc1", "AUTH CRAM-MD5", b64("tim " + PASSWORD)],
+     "", "CRAM-MD5", 535, False, {"cram-format"}, "swaks"),
+    ("PLAIN message sent to LOGIN", "lab", ["EHLO pc1", "AUTH LOGIN", TIM_PLAIN, b64(PASSWORD)],
+     "tim", "LOGIN", 535, False, {"plain-to-login", "password-without-tls"}, "swaks"),
+    ("XOAUTH2 token in clear", "lab",
+     ["EHLO pc1", f"AUTH XOAUTH2 {b64('user=tim' + chr(1) + 'auth=Bearer ya29.not-a-token' + chr(1) + chr(1))}"],
+     "tim", "XOAUTH2", None, False, {"token-without-tls", "gave-up-after-334"}, "swaks"),
+]
+
+
+@pytest.mark.parametrize("name,profile,steps,user,mechanism,code,logged_in,mistakes,client", CASES,
+                         ids=[c[0] for c in CASES])
+def test_session_summary(name, profile, steps, user, mechanism, code, logged_in, mistakes, client):
+    room = Classroom()
+    play(room, 1, profile, steps)
+    summary = room.summary("1")
+    assert (summary.user, summary.mechanism, summary.logged_in) == (user, mechanism, logged_in)
+    if code is not None or mechanism == "":
+        assert summary.result == code
+    assert set(summary.mistakes) == mistakes
+    assert summary.client == client
+    assert not summary.open
+
+
+def test_no_password_in_rows_entries_report_or_detail():
+    room = Classroom()
+    for number, (_name, profile, steps, *_rest) in enumerate(CASES, 1):
+        play(room, number, profile, steps)
+    shown = [json.dumps(rows.as_dict(s)) for s in room.summaries()]
+    shown += [json.dumps(list(detail.records(s))) for s in room.summaries()]
+    shown += [json.dumps(detail.listing(s)) for s in room.summaries()]
+    shown += [report.render(room, fmt) for fmt in ("md", "html", "json")]
+    everything = "\n".join(shown)
+    for secret in (PASSWORD, b64(PASSWORD), TIM_PLAIN, "ya29.not-a-token", "nope"):
+        assert secret not in everything
+
+
+def test_detail_is_the_tracers_annotated_listing():
+    room = Classroom()
+    play(room, 1, "lab", ["EHLO pc1", "AUTH LOGIN", b64("tim"), b64(PASSWORD), "QUIT"])
+    text = "\n".join("".join(part for _kind, part in line) for line in detail.listing(room.summary("1")))
+    assert "C: dGlt" in text                                  # the user name's line is kept...
+    assert "the user name 'tim'" in text                       # decoded and explained by the tracer
+    assert "C: *** (redacted)" in text                        # ...the password's line is redacted by role
+    assert "S: 235 2.7.0" in text
+
+
+def test_totals_count_students_mechanisms_and_mistakes():
+    room = Classroom()
+    play(room, 1, "lab", ["EHLO pc1", f"AUTH PLAIN {b64('tim:' + PASSWORD)}"])           # tim? no name: wrong string
+    play(room, 2, "lab", ["EHLO pc1", f"AUTH PLAIN {TIM_PLAIN}"])                         # tim logs in
+    play(room, 3, "lab", ["EHLO pc2", "AUTH LOGIN", b64("demo"), b64("wrong")])           # demo fails
+    play(room, 4, "lab", ["EHLO pc2", "AUTH LOGIN", b64("demo"), b64("demo")])            # demo logs in with LOGIN
+    totals = room.totals()
+    assert (totals.sessions, totals.open, totals.students, totals.logged_in) == (4, 0, 2, 2)
+    assert totals.mechanisms == [("PLAIN", 2, 1), ("LOGIN", 2, 1)]
+    assert totals.mistakes[0] == ("password-without-tls", 4)
+    students = {s.user: s for s in room.students()}
+    assert students["demo"].sessions == 2 and students["demo"].successes == 1
+    assert students["demo"].worked == ["LOGIN"] and students["demo"].mistakes["wrong-password"] == 1
+    assert students[""].mistakes["wrong-string"] == 1
+
+
+def test_open_sessions_count_and_memory_is_bounded():
+    room = Classroom(max_sessions=3)
+    for number in range(1, 6):
+        play(room, number, "lab", ["EHLO pc1", f"AUTH PLAIN {TIM_PLAIN}"])
+    still_open = Player(room, 6)
+    still_open.send(b"EHLO pc9\r\n")
+    assert [s.sid for s in room.summaries()] == ["6", "5", "4"]   # the oldest ended ones were forgotten
+    totals = room.totals()
+    assert (totals.sessions, totals.open, totals.logged_in) == (6, 1, 1)
+    assert {s.user: s.sessions for s in room.students()}["tim"] == 5
+
+
+def test_listeners_hear_each_change_and_can_stop():
+    room = Classroom()
+    heard = []
+    stop = room.listen(lambda sid, still_open: heard.append((sid, still_open)))
+    play(room, 1, "lab", ["EHLO pc1", "QUIT"])
+    assert heard[0] == ("1", True) and heard[-1] == ("1", False)
+    stop()
+    play(room, 2, "lab", ["EHLO pc1"])
+    assert all(sid == "1" for sid, _ in heard)
+
+
+def test_hostile_input_reaches_rows_escaped():
+    room = Classroom()
+    play(room, 1, "lab", ["EHLO \x1b[31mred", "AUTH LOGIN", b64("<script>\x1b]0;x\x07")])
+    cells = rows.cells(room.summary("1"))
+    assert "\x1b" not in json.dumps(cells, ensure_ascii=False).replace("\\u001b", "")
+    assert all(ch.isprintable() for value in cells.values() for ch in value)
+
+
+def test_the_classroom_package_does_no_io_and_draws_nothing():
+    """tutor/classroom is sans-IO like the core (ARCHITECTURE.md): sockets and the web in tutor/transport, the
+    terminal in tutor/display. (record.py writes files, as tutor.trace's Recorder does.)"""
+    import ast
+    from pathlib import Path
+
+    forbidden = {"socket", "ssl", "asyncio", "selectors", "prompt_toolkit", "pygments", "subprocess", "aiohttp"}
+    for path in sorted((Path(__file__).resolve().parent.parent / "tutor" / "classroom").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        roots = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names}
+        roots |= {node.module.split(".")[0] for node in ast.walk(tree)
+                  if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+        assert not roots & forbidden, path.name
+
+
+def test_a_class_list_counts_who_came_and_names_who_did_not():
+    room = Classroom(roster=("tim", "demo", "ann"))
+    play(room, 1, "lab", ["EHLO pc1", f"AUTH PLAIN {TIM_PLAIN}", "QUIT"])
+    assert room.absent() == ["demo", "ann"]
+    assert rows.totals_lines(room.totals())[0] == "1 sessions (0 open) · 1 of 3 students seen · 1 logged in"
+    text = report.render(room, "md")
+    assert "## No session yet (accounts of the class list)\n\ndemo, ann" in text
+    assert json.loads(report.render(room, "json"))["absent"] == ["demo", "ann"]
+
+
+def test_an_open_session_at_a_334_shows_it_is_waiting():
+    room = Classroom()
+    stuck = Player(room, 1)
+    stuck.send(b"EHLO pc1\r\n")
+    stuck.send(b"AUTH LOGIN\r\n")
+    assert rows.cells(room.summary("1"))["result"] == "334, waiting"
+    stuck.send(b"*\r\n")
+    assert rows.cells(room.summary("1"))["result"] == "501 refused"

@@ -1,0 +1,31 @@
+"""What `serve` tells the classroom: its per-session events (tutor.transport.asyncio_server calls these) turned
+into Classroom events, with the time of each."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from tutor.classroom.model import Classroom
+
+
+class Feed:
+    """The `watch` of ServeConfig: session_opened / session_output / session_tls / session_closed."""
+
+    def __init__(self, room: Classroom, clock: Callable[[], float] = time.time) -> None:
+        self.room = room
+        self._clock = clock
+
+    def session_opened(self, number: int, peer: str, implicit_tls: bool) -> None:
+        self.room.opened(str(number), peer, self._clock(), implicit_tls)
+
+    def session_output(self, number: int, out, tls: bool) -> None:
+        """One tutor.sim.output.Output: its transcript lines (masked when they carry a credential) and notes."""
+        if out.transcript or out.notes:
+            self.room.exchange(str(number), out.transcript, out.notes, out.data, tls, self._clock())
+
+    def session_tls(self, number: int) -> None:
+        """TLS is up; the next steps say so themselves (their `tls` flag), so nothing to do here."""
+
+    def session_closed(self, number: int) -> None:
+        self.room.closed(str(number), self._clock())

@@ -1,0 +1,223 @@
+"""The whole class (sans-IO): session events in, rows, class totals and per-student records out.
+
+`serve` calls opened / exchange / closed as its sessions go; the dashboard, the web view, the
+one-line log and the end-of-class report read summaries(), totals() and students(). Listeners hear when a
+session opens and ends; watchers get the ids of the sessions that changed (a set they empty as they read).
+Memory is bounded: the most recent MAX_SESSIONS sessions keep their row, the last KEEP_DETAIL ended ones (and
+the open ones) their exchange; what older sessions taught the totals and the report stays in small
+per-student counters.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import islice
+
+from tutor.classroom.session import Line, SessionSummary, SessionTracker
+from tutor.explain import Note
+
+MAX_SESSIONS = 1000
+# Ended sessions that keep their exchange (a few KB each) for the detail view; older rows keep only their cells
+# (serve --record DIR keeps every exchange on disk).
+KEEP_DETAIL = 100
+MAX_STUDENTS = 10000
+Listener = Callable[[str, bool], None]     # (session id, still open): called when it opens and ends
+
+
+@dataclass
+class Student:
+    """One account's sessions, folded: what the report says about a student ("" = no user name given)."""
+
+    user: str
+    sessions: int = 0
+    successes: int = 0
+    tried: list[str] = field(default_factory=list)
+    worked: list[str] = field(default_factory=list)
+    mistakes: Counter = field(default_factory=Counter)
+    clients: list[str] = field(default_factory=list)
+    peers: list[str] = field(default_factory=list)
+
+    def fold(self, summary: SessionSummary) -> None:
+        self.sessions += 1
+        self.successes += summary.logged_in
+        for key in summary.mistakes:
+            self.mistakes[key] += 1
+        _add_new(self.tried, summary.tried)
+        _add_new(self.worked, summary.worked)
+        _add_new(self.clients, (summary.client,))
+        _add_new(self.peers, (summary.peer.rsplit(":", 1)[0],))
+
+
+def _add_new(mine: list[str], theirs) -> None:
+    """Append what is not there yet (at most 20: a report line, not a log)."""
+    for item in theirs:
+        if item not in mine and len(mine) < 20:
+            mine.append(item)
+
+
+@dataclass(frozen=True)
+class Totals:
+    sessions: int
+    open: int
+    students: int
+    logged_in: int
+    roster: int                                 # accounts in the class list (0: none given)
+    mechanisms: list[tuple[str, int, int]]      # (mechanism, sessions that tried it, sessions it worked in)
+    mistakes: list[tuple[str, int]]             # (mistake key, sessions), most common first
+
+
+class Classroom:
+    """Every session of one `serve` run."""
+
+    def __init__(self, max_sessions: int = MAX_SESSIONS, roster: tuple[str, ...] = ()) -> None:
+        self.max_sessions = max_sessions
+        self.roster = tuple(roster[:MAX_STUDENTS])    # the class's accounts (--users): the report lists absentees
+        self._sessions: dict[str, SessionTracker] = {}
+        self._order: deque[str] = deque()           # oldest first, for forgetting
+        self._detailed: deque[str] = deque()        # ended sessions that still keep their steps, oldest first
+        self._students: dict[str, Student] = {}
+        self._live: dict[str, SessionTracker] = {}    # the open sessions
+        self._ended = 0
+        self._tried: Counter = Counter()     # per mechanism, ended sessions that tried it
+        self._worked: Counter = Counter()
+        self._listeners: list[Listener] = []
+        self._watchers: list[set[str]] = []
+        self.changes = 0                             # events so far: a view redraws when it moved
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(sid, open)` when a session opens and when it ends; returns what stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def watch(self) -> set[str]:
+        """A set that gets the id of every session that changes (the caller empties it as it reads)."""
+        touched: set[str] = set()
+        self._watchers.append(touched)
+        return touched
+
+    def unwatch(self, touched: set[str]) -> None:
+        self._watchers = [w for w in self._watchers if w is not touched]
+
+    # ---- events -----------------------------------------------------------------------------------------
+    def opened(self, sid: str, peer: str, t: float, tls: bool = False) -> None:
+        tracker = SessionTracker(sid, peer, t, tls)
+        self._sessions[sid] = self._live[sid] = tracker
+        self._order.append(sid)
+        self._evict()
+        self._changed(sid)
+
+    def exchange(self, sid: str, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes, tls: bool,
+                 t: float) -> None:
+        """What one call into the simulator produced: the lines received and sent (tutor.sim.output
+        TranscriptLine), its notes, and the bytes it sent."""
+        tracker = self._live.get(sid)              # only open sessions change
+        if tracker is None:
+            return
+        tracker.add(lines, notes, sent, tls, t)
+        self.changes += 1
+        for touched in self._watchers:             # per command of every student: nothing more than this
+            touched.add(sid)
+
+    def closed(self, sid: str, t: float) -> None:
+        tracker = self._sessions.get(sid)
+        if tracker is None or tracker.ended:
+            return
+        tracker.closed(t)
+        self._live.pop(sid, None)
+        self._detailed.append(sid)
+        while len(self._detailed) > KEEP_DETAIL:
+            old = self._sessions.get(self._detailed.popleft())
+            if old is not None:
+                old.forget_steps()
+        self._ended += 1
+        summary = tracker.summary
+        for mechanism in summary.tried:
+            self._tried[mechanism] += 1
+        for mechanism in summary.worked:
+            self._worked[mechanism] += 1
+        self._student(tracker.summary.user).fold(tracker.summary)
+        self._changed(sid)
+
+    # ---- views ------------------------------------------------------------------------------------------
+    def summary(self, sid: str) -> SessionSummary | None:
+        tracker = self._sessions.get(sid)
+        return tracker.summary if tracker is not None else None
+
+    def summaries(self, limit: int | None = None) -> list[SessionSummary]:
+        """The sessions kept, newest first (only the first `limit` are read)."""
+        return [t.summary for t in islice(reversed(self._sessions.values()), limit)]
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def students(self) -> list[Student]:
+        """Per account, open sessions included (as they are now); the no-name group last."""
+        folded = {user: _copy(s) for user, s in self._students.items()}
+        for tracker in self._open():
+            summary = tracker.summary
+            folded.setdefault(summary.user, Student(summary.user)).fold(summary)
+        return sorted(folded.values(), key=lambda s: (s.user == "", s.user.lower()))
+
+    def totals(self) -> Totals:
+        students = self.students()
+        tried, worked, mistakes = Counter(self._tried), Counter(self._worked), Counter[str]()
+        for student in students:
+            mistakes.update(student.mistakes)
+        open_ = 0
+        for tracker in self._open():
+            open_ += 1
+            tried.update(tracker.summary.tried)
+            worked.update(tracker.summary.worked)
+        named = [s for s in students if s.user]
+        return Totals(self._ended + open_, open_, len(named), sum(1 for s in named if s.successes), len(self.roster),
+                      [(m, n, worked[m]) for m, n in tried.most_common()], mistakes.most_common())
+
+    def absent(self) -> list[str]:
+        """The accounts of the class list that no session has used yet."""
+        seen = {student.user for student in self.students()}
+        return [name for name in self.roster if name not in seen]
+
+    # ---- helpers ----------------------------------------------------------------------------------------
+    def _student(self, user: str) -> Student:
+        student = self._students.get(user)
+        if student is None:
+            if len(self._students) >= MAX_STUDENTS:
+                user = ""
+                student = self._students.setdefault("", Student(""))
+            else:
+                student = self._students[user] = Student(user)
+        return student
+
+    def _open(self):
+        return (tracker for tracker in self._live.values())
+
+    def _evict(self) -> None:
+        """Forget the oldest ended sessions beyond the bound (their counts live on in the students); an old
+        session still open goes to the back of the line."""
+        for _ in range(len(self._order)):
+            if len(self._sessions) <= self.max_sessions or len(self._sessions) == len(self._live):
+                return
+            oldest = self._order.popleft()
+            if self._sessions[oldest].ended:
+                del self._sessions[oldest]
+            else:
+                self._order.append(oldest)
+
+    def _changed(self, sid: str) -> None:
+        """A session opened or ended."""
+        self.changes += 1
+        for touched in self._watchers:
+            touched.add(sid)
+        tracker = self._sessions.get(sid)
+        if tracker is None or not self._listeners:
+            return
+        still_open = not tracker.ended
+        for listener in list(self._listeners):
+            listener(sid, still_open)
+
+
+def _copy(student: Student) -> Student:
+    return Student(student.user, student.sessions, student.successes, list(student.tried), list(student.worked),
+                   Counter(student.mistakes), list(student.clients), list(student.peers))

@@ -1,0 +1,75 @@
+"""A session summary as the cells every view shows (dashboard, web page, one-line log): plain, safe strings."""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+from tutor.classroom import words
+from tutor.classroom.model import Totals
+from tutor.classroom.session import SessionSummary
+
+COLUMNS = ("time", "peer", "user", "client", "mechanism", "tls", "result", "mistake")
+
+
+WARNINGS = ("password-without-tls", "token-without-tls")   # true, but the lab profile invites them: shown last
+
+
+def ordered_mistakes(keys: list[str]) -> list[str]:
+    """The real errors first, in the order they happened, then the clear-text warnings."""
+    return sorted(keys, key=lambda key: key in WARNINGS)
+
+
+def headings() -> dict[str, str]:
+    return {column: words.text(f"column.{column}") for column in COLUMNS}
+
+
+def state(summary: SessionSummary) -> str:
+    """For colour: "ok" (logged in, no mistake), "warn" (logged in with a mistake), "fail", "open", "idle"."""
+    if summary.logged_in:
+        return "warn" if summary.mistakes else "ok"
+    if summary.result is not None or summary.mistakes:
+        return "fail"
+    return "open" if summary.open else "idle"
+
+
+@lru_cache(maxsize=4096)
+def _clock(second: int) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(second))
+
+
+def cells(summary: SessionSummary) -> dict[str, str]:
+    """The row's cells by column name; no password can be in them (the user name comes from its field only)."""
+    return {
+        "time": _clock(int(summary.started)),
+        "peer": summary.peer,
+        "user": summary.user or "?",
+        "client": words.client(summary.client, summary.ehlo),
+        "mechanism": summary.mechanism or "-",
+        "tls": "TLS" if summary.tls else "clear",
+        "result": words.result(334 if summary.waiting else summary.result, summary.logged_in, summary.open),
+        "mistake": "; ".join(words.mistake(m) for m in ordered_mistakes(summary.mistakes)),
+    }
+
+
+def as_dict(summary: SessionSummary) -> dict:
+    """A JSON-ready row: the cells, plus the session id, its state and whether it is still open."""
+    return {"id": summary.sid, "state": state(summary), "open": summary.open, **cells(summary)}
+
+
+def totals_lines(totals: Totals) -> list[str]:
+    """Above the rows: counts, mechanisms (tried/worked), the most common mistakes."""
+    none = words.text("totals.none")
+    mechs = ", ".join(f"{m} {ok}/{n}" for m, n, ok in totals.mechanisms[:8]) or none
+    mistakes = ", ".join(f"{words.mistake(k)} ×{n}" for k, n in totals.mistakes[:5]) or none
+    line = "totals.line-of" if totals.roster else "totals.line"
+    return [words.text(line, sessions=totals.sessions, open=totals.open, students=totals.students,
+                       logged_in=totals.logged_in, roster=totals.roster),
+            words.text("totals.mechanisms", list=mechs), words.text("totals.mistakes", list=mistakes)]
+
+
+def totals_dict(totals: Totals) -> dict:
+    return {"lines": totals_lines(totals), "sessions": totals.sessions, "open": totals.open,
+            "students": totals.students, "logged_in": totals.logged_in, "roster": totals.roster,
+            "mechanisms": [{"mechanism": m, "tried": n, "worked": ok} for m, n, ok in totals.mechanisms],
+            "mistakes": [{"mistake": words.mistake(k), "key": k, "sessions": n} for k, n in totals.mistakes]}

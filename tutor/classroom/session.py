@@ -1,0 +1,239 @@
+"""One student's session as the classroom sees it (sans-IO): the server's steps in, a summary row out.
+
+The row holds what the teacher needs at a glance (peer, user name, client guess, mechanism, TLS, result,
+mistakes), kept up to date as each step (what one call into the simulator produced) arrives, with as little
+work as possible: it runs for every command of every student. `steps` keep what crossed the wire for the
+detail view, with the lines that carry a credential marked so they are redacted there (tutor.classroom.detail).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
+
+from tutor.classroom import clients, payloads
+from tutor.classroom.clients import HAND_PAUSE
+from tutor.classroom.words import failure_mistake
+from tutor.explain import Note
+
+MAX_STEPS = 200                # simulator steps kept per session (each is one command and its reply; the rest counted)
+PASSWORD_MECHANISMS = ("PLAIN", "LOGIN")
+TOKEN_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
+# server notes (tutor/data/sim.toml) that are a mistake by themselves
+NOTE_MISTAKES = {
+    "sim.auth.bad-base64": "bad-base64", "sim.auth.unknown-mechanism": "not-offered",
+    "sim.auth.need-tls": "need-tls", "sim.auth.twice": "auth-twice", "sim.ehlo.helo": "helo",
+    "sim.command.bare-lf": "bare-lf", "sim.command.unknown": "unknown-command", "sim.close.timeout": "idle-timeout",
+    "sim.command.too-long": "line-too-long", "sim.auth.line-too-long": "line-too-long",
+    "sim.auth.command-too-long": "line-too-long", "sim.helo.no-extensions": "helo",
+    "sim.policy.encryption-required": "encryption-required", "sim.policy.too-weak": "too-weak",
+    "sim.auth.too-many": "too-many-failures", "sim.auth.cancelled": "cancelled", "sim.mail.need-auth":
+    "mail-before-auth",
+}
+WATCHED_NOTES = frozenset(NOTE_MISTAKES) | {"sim.auth.failed"}
+
+
+class Line(Protocol):
+    """A transcript line as the simulator logs it (tutor.sim.output.TranscriptLine): `masked` is set when the
+    line carries a credential."""
+
+    direction: str
+    text: str
+    masked: str | None
+
+
+class Step(NamedTuple):
+    """What crossed the wire in one call into the simulator, for the detail view: the client's lines (as logged)
+    with a bit set for each that carries a credential, and the bytes the server sent. Strings, bytes and numbers
+    only, which the garbage collector stops looking at (keeping the simulator's Output objects, notes and all,
+    made every session of a busy `serve` ~40 % dearer)."""
+
+    t: float
+    tls: bool
+    client: tuple[str, ...]
+    secret: int              # bit i set: client[i] carries a credential (masked by the server, or misplaced)
+    sent: bytes
+
+
+_STEP = tuple.__new__      # makes a Step without NamedTuple's Python-level constructor (once per command)
+
+
+@dataclass(slots=True)
+class SessionSummary:
+    """One row of the view. `result` is the last AUTH verdict code (235, 535, 504...), None before any."""
+
+    sid: str
+    peer: str
+    started: float
+    ended: float | None = None
+    user: str = ""
+    mechanism: str = ""
+    tls: bool = False
+    result: int | None = None
+    logged_in: bool = False
+    mistakes: list[str] = field(default_factory=list)
+    client: str = "none"
+    ehlo: str = ""
+    tried: list[str] = field(default_factory=list)        # mechanisms, in order, once each
+    worked: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    dropped: int = 0
+    waiting: bool = False                                 # a 334 is unanswered (a student stuck at a prompt?)
+    forgotten: bool = False                               # the steps were let go (only recent sessions keep them)
+
+    @property
+    def open(self) -> bool:
+        return self.ended is None
+
+    def mistake(self, key: str) -> None:
+        if key not in self.mistakes:
+            self.mistakes.append(key)
+
+
+class SessionTracker:
+    """Follows one session: `add()` reads a step into `summary` and keeps what crossed the wire."""
+
+    __slots__ = ("_ehlo_since_tls", "_index", "_last_code", "_mechanism", "_tls", "behaviour", "summary")
+
+    def __init__(self, sid: str, peer: str, t: float, tls: bool = False) -> None:
+        self.summary = SessionSummary(sid, peer, t, tls=tls)
+        self.behaviour = clients.Behaviour()
+        self._tls = tls
+        self._ehlo_since_tls = False
+        self._mechanism = ""          # the AUTH exchange in progress ("" when none)
+        self._index = 0               # client messages so far in it
+        self._last_code = 0
+
+    # ---- input ----------------------------------------------------------------------------------------
+    def add(self, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes, tls: bool, t: float) -> None:
+        """One call into the simulator: read now (lean: it runs for every command of every student), and keep
+        what crossed the wire for the detail view."""
+        summary = self.summary
+        if tls and not self._tls:                 # RFC 3207 §4.2: the session starts over inside TLS
+            self._tls, self._ehlo_since_tls = True, False
+            summary.tls = True
+        client: list[str] = []
+        secret = 0
+        for line in lines:
+            if line.direction == "C":
+                masked = line.masked is not None
+                if self._client(line.text, tls, masked) or masked:
+                    secret |= 1 << len(client)
+                client.append(line.text)
+        if client:                                # one step: one moment, however many lines it held
+            seen = self.behaviour
+            if seen.last_client is not None and t - seen.last_client >= HAND_PAUSE and not sent.startswith(b"535"):
+                seen.slow = True                  # (serve holds a 535 back: that pause is not someone typing)
+            seen.last_client = t
+        for note in notes:
+            if note.key in WATCHED_NOTES:
+                self._note(note.key, note.params)
+        if self._mechanism:                       # replies matter only inside an AUTH exchange
+            for line in lines:
+                if line.direction == "S":
+                    self._server(line.text)
+        if len(summary.steps) < MAX_STEPS:
+            summary.steps.append(_STEP(Step, (t, tls, tuple(client), secret, sent)))
+        else:
+            summary.dropped += 1
+
+    def forget_steps(self) -> None:
+        """Keep the row, let the exchange go (bounded memory)."""
+        self.summary.steps = []
+        self.summary.forgotten = True
+
+    @property
+    def ended(self) -> bool:
+        return self.summary.ended is not None
+
+    def closed(self, t: float) -> None:
+        summary = self.summary
+        if self._mechanism and self._last_code == 334:
+            summary.mistake("gave-up-after-334")
+        summary.ended, summary.waiting = t, False
+        summary.client = clients.guess(self.behaviour)
+
+    def _note(self, key: str, params: dict) -> None:
+        """Some server notes are mistakes by themselves."""
+        found = NOTE_MISTAKES.get(key)
+        if found == "bare-lf":
+            self.behaviour.bare_lf = True
+        if found:
+            self.summary.mistake(found)
+        if key == "sim.auth.failed":
+            self._failure(str(params.get("reason", "")))
+
+    # ---- client lines ---------------------------------------------------------------------------------
+    def _client(self, text: str, tls: bool, secret: bool) -> bool:
+        """True when the line is an AUTH payload whose shape does not fit its role."""
+        if self._mechanism and self._last_code == 334:
+            return self._payload(text, initial=False, tls=tls, secret=secret)
+        verb, _, rest = text.partition(" ")
+        upper = verb.upper()
+        if upper in ("EHLO", "HELO"):
+            self._ehlo(verb, rest)
+        elif upper == "AUTH":
+            return self._auth(rest, tls, secret)
+        elif upper == "STARTTLS":
+            self._ehlo_since_tls = False
+        return False
+
+    def _ehlo(self, verb: str, name: str) -> None:
+        self._ehlo_since_tls = True
+        if not self.behaviour.verb:
+            self.behaviour.verb, self.behaviour.ehlo = verb, name.strip()[:payloads.MAX_USER]
+            self.summary.ehlo = self.behaviour.ehlo
+            self.summary.client = clients.guess(self.behaviour)
+
+    def _auth(self, rest: str, tls: bool, secret: bool) -> bool:
+        if not self._ehlo_since_tls:
+            after_tls = self.summary.tls and self.behaviour.verb
+            self.summary.mistake("no-ehlo-after-tls" if after_tls else "auth-before-ehlo")
+        words = rest.split()
+        if not words:
+            return False
+        self._mechanism, self._index, self._last_code = words[0].upper(), 0, 0
+        self.summary.mechanism = self._mechanism[:32]
+        if self.summary.mechanism not in self.summary.tried:
+            self.summary.tried.append(self.summary.mechanism)
+        if not self.behaviour.first_auth:
+            self.behaviour.first_auth = self._mechanism + ("-ir" if len(words) > 1 else "")
+        return len(words) > 1 and self._payload(words[1], initial=True, tls=tls, secret=secret)
+
+    def _payload(self, text: str, initial: bool, tls: bool, secret: bool) -> bool:
+        mech, index = self._mechanism, self._index
+        self._index += 1
+        data = payloads.decode(text, initial)
+        if data is None:
+            return False
+        reading = payloads.read(mech, data, index)
+        if reading.user and not (mech == "LOGIN" and index > 0):
+            self.summary.user = reading.user
+        for key in reading.mistakes:
+            self.summary.mistake(key)
+        if secret and not tls and data:
+            if mech in PASSWORD_MECHANISMS:
+                self.summary.mistake("password-without-tls")
+            elif mech in TOKEN_MECHANISMS:
+                self.summary.mistake("token-without-tls")
+        return reading.misplaced and not secret
+
+    # ---- server lines ---------------------------------------------------------------------------------
+    def _server(self, text: str) -> None:
+        code = text[:3]
+        if not code.isdigit() or text[3:4] == "-":
+            return
+        self._last_code = int(code)
+        self.summary.waiting = self._last_code == 334      # the server asked; the client has not answered yet
+        if self.summary.waiting:
+            return
+        self.summary.result = self._last_code
+        if self._last_code == 235:
+            self.summary.logged_in = True
+            if self._mechanism not in self.summary.worked:
+                self.summary.worked.append(self._mechanism)
+        self._mechanism = ""
+
+    def _failure(self, reason: str) -> None:
+        if not any(m in self.summary.mistakes for m in payloads.PAYLOAD_MISTAKES):
+            self.summary.mistake(failure_mistake(reason))

@@ -20,6 +20,7 @@ from tutor.protocol import commands
 from tutor.protocol.auth import CANCEL, EMPTY_RESPONSE
 from tutor.sasl import oauthbearer, scram, tokens, xoauth2
 from tutor.sasl.base import step_bytes
+from tutor.sasl.scram_wire import b64encode
 
 Params = Mapping[str, Any]
 RAW_SCRAM = (b"n,", b"y,", b"p=", b"c=")        # a SCRAM message typed as it is, not in base64
@@ -100,8 +101,8 @@ def check_scram_client_final(params: Params, attempt: Attempt, creds: Credential
     if first is None or server_first is None:
         return Pass("course.note.unchecked")
     sent = scram.parse_message(first)
-    if attrs["c"] != scram.b64encode(sent["gs2-header"].encode("utf-8")):
-        return Fail("wrong-binding", {"got": attrs["c"], "wanted": scram.b64encode(sent["gs2-header"].encode())})
+    if attrs["c"] != b64encode(sent["gs2-header"].encode("utf-8")):
+        return Fail("wrong-binding", {"got": attrs["c"], "wanted": b64encode(sent["gs2-header"].encode())})
     combined = scram.parse_message(server_first)["r"]
     if attrs["r"] != combined:
         key = "client-nonce-only" if attrs["r"] == sent["r"] else "wrong-nonce"

@@ -32,6 +32,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--by-hand", action="store_true", help=T("shell.starttls.by-hand-option"))
     p.add_argument("--insecure", action="store_true", help=T("transport.cli.insecure"))
     p.add_argument("--cafile", metavar="FILE", help=T("transport.cli.cafile"))
+    p.add_argument("--keylog", metavar="FILE", help=T("transport_keylog.option"))
     p.add_argument("--allow-cleartext", action="store_true", help=T("transport.cli.allow-cleartext"))
     p.add_argument("--show-secrets", action="store_true", help=T("transport.cli.show-secrets"))
     p.add_argument("--timeout", type=float, default=10.0, metavar="S", help=T("transport.cli.timeout"))
@@ -54,12 +55,13 @@ class LiveOptions:
     allow_cleartext: bool = False
     show_secrets: bool = False
     auto_starttls: bool = False     # `connect --starttls` without --by-hand: the tutor does the upgrade (tutor.live)
+    keylog: str | None = None       # --keylog FILE or SSLKEYLOGFILE: TLS keys logged (tutor.transport.keylog)
 
     def connect(self) -> Any:
         from tutor.transport import tcp
 
         return tcp.connect(self.where.host, self.where.port, starttls=self.starttls, tls=self.tls,
-                           insecure=self.insecure, cafile=self.cafile, timeout=self.timeout)
+                           insecure=self.insecure, cafile=self.cafile, timeout=self.timeout, keylog=self.keylog)
 
 
 def options(args: argparse.Namespace) -> LiveOptions:
@@ -74,7 +76,18 @@ def options(args: argparse.Namespace) -> LiveOptions:
     if getattr(args, "by_hand", False) and not args.starttls:
         raise InputError(T("shell.starttls.by-hand-alone"))
     return LiveOptions(where, args.starttls, args.tls, args.insecure, args.cafile, args.timeout,
-                       args.allow_cleartext, args.show_secrets, args.starttls and not getattr(args, "by_hand", False))
+                       args.allow_cleartext, args.show_secrets, args.starttls and not getattr(args, "by_hand", False),
+                       keylog=_keylog(getattr(args, "keylog", None)))
+
+
+def _keylog(explicit: str | None) -> str | None:
+    """--keylog FILE (or SSLKEYLOGFILE) made 0600 now, and said on standard error: it is a secret."""
+    from tutor.transport import keylog
+
+    path, said = keylog.setup(explicit)
+    for line in said:
+        print(line, file=sys.stderr)
+    return path
 
 
 def _make_shell(live: LiveOptions, **shell_options: Any) -> Any:

@@ -4,13 +4,14 @@ input), annotate every line, and report per session what a passive listener lear
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from typing import TextIO
 
 from tutor import escapes, explain
 from tutor.errors import InputError
-from tutor.trace import crack, render
+from tutor.trace import crack, pcap, render
 from tutor.trace.importers.detect import FORMATS, detect
 from tutor.trace.pcapfile import is_capture
 from tutor.trace.pipeline import reports
@@ -34,6 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--hashcat", action="store_true", help=t("trace.cli.hashcat"))
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help=t("trace.cli.color"))
     p.add_argument("--input-format", choices=sorted(FORMATS), help=t("trace.cli.input-format"))
+    p.add_argument("--follow", action="store_true", help=t("trace.cli.follow"))
+    p.add_argument("--keylog", metavar="FILE", help=t("trace_tls.cli.keylog"))
     return p
 
 
@@ -64,6 +67,7 @@ class Writer:
             self.out.write("\n".join(lines) + "\n")
         else:
             self._styled([render.summary(report, opts)] if args.summary else render.listing(report, opts))
+        self.out.flush()                    # each session as it completes, even into a pipe (streaming input)
 
     def _styled(self, lines) -> None:
         if self.args.format == "html":
@@ -95,12 +99,18 @@ def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:
         _error(record.message)
 
     count = 0
-    src = open_source(path)
+    src = open_source(path, follow=getattr(args, "follow", False))
     src.on_bad = on_bad                     # garbage lines and over-long lines in a text input
     try:
         fmt = _input_format(args.input_format, src)
         keep = not (args.summary or args.hashcat)
-        for report in reports(FORMATS[fmt](src), on_bad, keep_rows=keep, source=fmt):
+        read = FORMATS[fmt]
+        if getattr(args, "keys", None) is not None:         # --keylog: TLS in a capture decrypted (tls_flow)
+            if fmt == "pcap":
+                read = functools.partial(pcap.read, keylog=args.keys)
+            else:
+                _error(explain.text("trace_tls.cli.not-a-capture", name=src.name, format=fmt))
+        for report in reports(read(src), on_bad, keep_rows=keep, source=fmt):
             for attempt in report.attempts:
                 crack.apply(attempt, args.password, args.wordlist)
             writer.session(report)
@@ -140,15 +150,39 @@ def _check_wordlist(path: str | None) -> bool:
         return False
 
 
+def _load_keylog(args: argparse.Namespace) -> bool:
+    """--keylog FILE read before any output (tutor.trace.tls_keys); False, said in one line, if it cannot be."""
+    args.keys = None
+    if getattr(args, "keylog", None) is None:
+        return True
+    from tutor.trace import tls_keys
+    try:
+        tls_keys.require_cryptography()
+        args.keys = tls_keys.read(args.keylog)
+    except InputError as exc:
+        _error(str(exc))
+        return False
+    if args.keys.skipped:
+        _error(explain.text("trace_tls.cli.skipped-lines", file=args.keylog, count=args.keys.skipped))
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     """Trace every file; exit 2 only when nothing at all could be read (or the word list cannot be)."""
-    if not _check_wordlist(args.wordlist):
+    if not _check_wordlist(args.wordlist) or not _load_keylog(args):
+        return 2
+    if getattr(args, "follow", False) and (len(args.files) != 1 or args.files[0] == "-"):
+        _error(explain.text("trace.cli.follow-one"))         # it never ends: the next file would never be read
         return 2
     writer = Writer(args, sys.stdout)
     readable = False
     for path in args.files:
         try:
             readable |= trace_file(path, args, writer)
+        except KeyboardInterrupt:           # Ctrl-C: how --follow (or a live pipe) is stopped
+            _error(explain.text("trace.cli.interrupted", name=path))
+            writer.close()
+            return 0 if readable or getattr(args, "follow", False) else 130
         except InputError as exc:
             _error(str(exc))
         except (ValueError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:

@@ -94,6 +94,7 @@ def _connect_parser() -> ArgumentParser:
     parser.add_argument("--cafile")
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--allow-cleartext", action="store_true")
+    parser.add_argument("--keylog")                     # tutor.transport.keylog: NSS key log of this session
     return parser
 
 
@@ -158,15 +159,27 @@ def _open_live(shell: ShellLike, target: str, args: Any) -> bool:
         shell.allow_cleartext = True
     host, port = address.host, address.port
     shell.announce(str(address), args.timeout)
+    keylog = _keylog(shell, args.keylog)
+    logging = {"keylog": keylog} if keylog else {}
     transport = tcp.connect(host, port, starttls=args.starttls, tls=args.tls, insecure=args.insecure,
-                            cafile=args.cafile, timeout=args.timeout)
+                            cafile=args.cafile, timeout=args.timeout, **logging)
     shell.connect(transport, timeout=args.timeout)
     return True
 
 
+def _keylog(shell: Any, explicit: str | None) -> str | None:
+    """--keylog FILE (or SSLKEYLOGFILE): the file made 0600 and the learner told it is a secret."""
+    from tutor.transport import keylog
+
+    path, said = keylog.setup(explicit)
+    for line in said:
+        shell.info(line, "warning")
+    return path
+
+
 def complete_connect(view: Any, done: list[str]) -> list[str]:
     targets = ["sim"] + [f"sim:{p}" for p in profile_names()] if not done else []
-    return targets + ["--starttls", "--tls", "--insecure", "--cafile", "--timeout", "--allow-cleartext"]
+    return targets + ["--starttls", "--tls", "--insecure", "--cafile", "--timeout", "--allow-cleartext", "--keylog"]
 
 
 def run_disconnect(shell: ShellLike, text: str) -> bool:

@@ -37,7 +37,7 @@ def attempt_findings(attempt: Attempt) -> list[Note]:
     if attempt.logged:
         return out + _logged(attempt)
     if attempt.tls:
-        out.append(note("finding.inside-tls"))
+        out.append(Note("trace_tls.finding.inside-tls") if attempt.keylog else note("finding.inside-tls"))
     exposure, family = _exposure(attempt.mechanism), _family(attempt.mechanism)
     if exposure is Exposure.PLAINTEXT:
         out.extend(_clear(attempt))
@@ -47,7 +47,9 @@ def attempt_findings(attempt: Attempt) -> list[Note]:
         out.extend(_scram(attempt))
     elif exposure is Exposure.BEARER_TOKEN and attempt.token is not None:
         key = "finding.token-in-record" if attempt.tls else "finding.token-clear"
-        out.append(note(key, True, user=attempt.user or "?", token=attempt.token))
+        params = {"user": attempt.user or "?", "token": attempt.token}
+        out.append(Note("trace_tls.finding.token", params, secret=True) if attempt.keylog
+                   else note(key, True, **params))
     elif attempt.user and not attempt.tls:
         out.append(note("finding.user-clear", user=attempt.user))
     return out
@@ -67,7 +69,10 @@ def _logged(attempt: Attempt) -> list[Note]:
 def _clear(attempt: Attempt) -> list[Note]:
     if attempt.password is not None:
         key = "finding.password-in-record" if attempt.tls else "finding.password-clear"
-        return [note(key, True, mechanism=attempt.mechanism, user=attempt.user or "?", password=attempt.password)]
+        params = {"mechanism": attempt.mechanism, "user": attempt.user or "?", "password": attempt.password}
+        if attempt.keylog:
+            return [Note("trace_tls.finding.password", params, secret=True)]
+        return [note(key, True, **params)]
     if attempt.redacted:
         return [note("finding.password-redacted")]
     if attempt.cut:
@@ -116,7 +121,7 @@ def leak(attempt: Attempt) -> str:
             return "in-log"
         return "cracked" if attempt.cracked is not None else "nothing"
     if attempt.tls:
-        return "inside-tls"
+        return "keylog" if attempt.keylog and (attempt.password or attempt.token) is not None else "inside-tls"
     if _exposure(attempt.mechanism) is Exposure.PLAINTEXT and attempt.password is not None:
         return "password"
     if attempt.cut and attempt.password is None and attempt.token is None:

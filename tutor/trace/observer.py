@@ -46,6 +46,7 @@ class Observer(PartialSessions):
         self._logged: Attempt | None = None                # the exchange a log is telling about
         self._logged_payloads = 0
         self.done = False                                  # encrypted from here on: feed nothing more
+        self._keylog = False                               # the TLS was decrypted with a key log (tls_flow)
 
     # ---- input --------------------------------------------------------------------------------------
     def line(self, direction: str, data: bytes, where: str = "", t: float | None = None,
@@ -69,17 +70,41 @@ class Observer(PartialSessions):
         if mark.key == "trace.mark.no-greeting" and not self._server_seen:
             self._missing_greeting()
             return
-        if mark.key == "trace.mark.tls-started":
+        if mark.key == "trace_tls.mark.decrypting":           # a key log opened the TLS: read on (tls_flow)
+            self.done, self._keylog, self.report.encrypted = False, True, False
+            if self._conn.state is State.TLS_PENDING:
+                self._tls_started()
+        elif mark.key == "trace.mark.tls-started":
             self._tls_started()
         elif mark.key == "trace.mark.evicted":
             self.report.evicted = True
         elif mark.key == "trace.mark.encrypted-bytes":
             self.report.encrypted_octets = int(mark.params.get("octets", 0))
+        elif mark.key.startswith("trace_tls.mark.") and "octets" in mark.params:   # --keylog's last word (tls_flow)
+            self.report.encrypted_octets = int(mark.params["octets"])
+            self.report.tls_note = Note(mark.key, dict(mark.params))
         elif mark.key in ("trace.mark.encrypted", "trace.mark.implicit-tls"):
             self.report.encrypted = True
             self.done = True
+        elif mark.key == "trace.mark.tool-auth":
+            self._tool_auth(mark)
         self._add(Row("mark", mark.text, mark.where, kind="mark", tls=self._tls, secret=bool(mark.params.get("secret")),
                       notes=[] if mark.text else [Note(mark.key, dict(mark.params))]))
+
+    def _tool_auth(self, mark: Mark) -> None:
+        """What a client's debug output says about an AUTH exchange it hid (nodemailer's `/* secret */`, Jakarta
+        Mail's `command trace suppressed`): the user name and result go to the open exchange, or to a new one
+        marked redacted when the exchange itself is not shown."""
+        params = mark.params
+        attempt = self._attempt
+        if attempt is None and params.get("result"):
+            attempt = Attempt(params.get("mechanism", ""), mark.where, self._tls, redacted=True)
+            self.report.attempts.append(attempt)
+        if attempt is None:
+            return
+        attempt.user = attempt.user or params.get("user", "")
+        if params.get("result") and attempt.result == "unanswered":
+            attempt.result = params["result"]
 
     def logged(self, event: Logged) -> None:
         """A log line about AUTH: read as an attempt (a result joins the exchange it ends), its base64 decoded;
@@ -87,6 +112,10 @@ class Observer(PartialSessions):
         row = Row("log", event.line, event.where, kind="log")
         if event.mechanism or event.result:
             self._logged_attempt(event, row)
+        elif event.user and self._logged is not None:
+            self._logged.user = self._logged.user or event.user
+        if event.secret:
+            self._logged_secret(event, row)
         if event.payload:
             attempt = self._logged
             if event.side == "C" and attempt is not None and not event.result:
@@ -101,6 +130,18 @@ class Observer(PartialSessions):
                 annotate.log_payload(event.mechanism, event.payload, row.notes, attempt,
                                      last_challenge=event.result == "failure")
         self._add(row)
+
+    def _logged_secret(self, event: Logged, row: Row) -> None:
+        """A password the log line holds in clear: the exchange's password, and the line masked from it on."""
+        attempt = self._logged
+        if attempt is None:
+            attempt = Attempt(event.mechanism, event.where, user=event.user, logged=True)
+            self.report.attempts.append(attempt)
+            self._logged, self._logged_payloads = attempt, 0
+        if attempt.password is None:
+            attempt.password = event.secret
+        row.secret = True
+        row.keep = max(0, event.line.find(event.secret))
 
     def _logged_attempt(self, event: Logged, row: Row) -> None:
         attempt = self._logged
@@ -191,7 +232,7 @@ class Observer(PartialSessions):
         if parsed is None:
             row.notes.append(note("note.cut-line" if cut else "problem.auth-no-mechanism"))
             return
-        self._attempt = Attempt(parsed.mechanism, row.where, self._tls)
+        self._attempt = Attempt(parsed.mechanism, row.where, self._tls, keylog=self._keylog)
         self._payloads = 0
         self.report.attempts.append(self._attempt)
         caps = self._conn.capabilities

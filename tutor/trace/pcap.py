@@ -14,12 +14,14 @@ import ipaddress
 from collections.abc import Iterator
 
 from tutor.protocol.framing import AUTH_LINE_LIMIT
-from tutor.trace import netpkt, sniff
+from tutor.trace import netpkt, sniff, tls_keys
 from tutor.trace.ipfrag import MAX_DATAGRAMS, Fragment, Reassembler
-from tutor.trace.pcapfile import is_capture, packets
+from tutor.trace.pcapfile import Secrets, is_capture, packets
 from tutor.trace.records import Bad, Begin, End, Mark, Record, Wire
 from tutor.trace.source import Source
 from tutor.trace.tcpflow import GAP, Half
+from tutor.trace.tls_flow import TlsFlow
+from tutor.trace.tls_keys import KeyLog
 
 __all__ = ["is_capture", "read"]
 
@@ -39,21 +41,8 @@ def _endpoint(ip: bytes, port: int) -> str:
 class _Flow:
     """One TCP connection; `server` is the endpoint found to be the server (None while undecided)."""
 
-    __slots__ = (
-        "encrypted",
-        "ends",
-        "halves",
-        "held",
-        "packet",
-        "part",
-        "readers",
-        "scanned",
-        "server",
-        "sid",
-        "starttls",
-        "t",
-        "undecided",
-    )
+    __slots__ = ("sid", "halves", "server", "readers", "starttls", "encrypted", "packet", "t", "ends", "undecided",
+                 "held", "scanned", "part", "tls")
 
     def __init__(self, sid: str, server: tuple | None = None, part: int = 1) -> None:
         self.sid = sid
@@ -69,13 +58,15 @@ class _Flow:
         self.held = 0
         self.scanned = 0
         self.part = part
+        self.tls: TlsFlow | None = None                         # --keylog: the TLS reader of this flow
 
 
 class _Reader:
     """The state of reading one capture file."""
 
-    def __init__(self, src: Source) -> None:
+    def __init__(self, src: Source, keylog: KeyLog | None = None) -> None:
         self.name = src.name
+        self.keylog = keylog
         self.flows: dict[tuple, _Flow] = {}
         self.ignored: set[tuple] = set()
         self.evicted: dict[tuple, tuple] = {}      # key -> (server, next part number): to read a continuation
@@ -143,12 +134,16 @@ class _Reader:
                 self._data(key, flow, sender, key[0] if sender == key[1] else key[1], part)
         if flow.encrypted:
             flow.encrypted += len(chunk or b"")
+            if self.keylog is not None:
+                self._decrypt(flow, src, chunk)
             return
         direction = "S" if src == flow.server else "C"
         buffer = flow.readers[direction]
         if flow.starttls and direction == "C" and chunk and not buffer and sniff.tls_side(chunk):
             flow.encrypted = 1 + len(chunk)           # a ClientHello after STARTTLS: the 220 was not captured
             self.out.append(Mark(flow.sid, "trace.mark.encrypted", self.where(flow)))
+            if self.keylog is not None:
+                self._decrypt(flow, src, chunk)
             return
         if chunk is GAP:
             self._gap(flow, direction, buffer)
@@ -167,6 +162,13 @@ class _Reader:
                 return
         del buffer[:start]
         self._check_long(flow, direction, buffer)
+
+    def _decrypt(self, flow: _Flow, src: tuple, chunk: bytes | None) -> None:
+        """--keylog: ciphertext to the TLS reader (tutor.trace.tls_flow), which hands on the lines inside."""
+        if flow.tls is None:
+            assert self.keylog is not None, "only called with keys"
+            flow.tls = TlsFlow(self.keylog, flow.sid, smtp_known=flow.starttls)
+        self.out.extend(flow.tls.feed("S" if src == flow.server else "C", chunk, self.where(flow), flow.t))
 
     def _gap(self, flow: _Flow, direction: str, buffer: bytearray) -> None:
         """Bytes never captured: a line cut short is handed on marked cut (its start is still read); a gap
@@ -246,21 +248,28 @@ class _Reader:
             if buffer and not flow.encrypted:
                 self.out.append(Wire(flow.sid, direction, bytes(buffer), self.where(flow), flow.t, cut=True))
                 self.out.append(Mark(flow.sid, "trace.mark.incomplete", self.where(flow), {"side": direction}))
-        if flow.encrypted > 1:
+        if flow.tls is not None:
+            self.out.extend(flow.tls.finish(self.where(flow), flow.encrypted - 1))
+        elif flow.encrypted > 1:
             self.out.append(Mark(flow.sid, "trace.mark.encrypted-bytes", self.where(flow),
                                  {"octets": flow.encrypted - 1}))
         self.out.append(End(flow.sid))
 
 
-def read(src: Source) -> Iterator[Record]:
-    """Records for every SMTP session in a capture; a bad part of the file is reported with a Bad record."""
-    reader = _Reader(src)
+def read(src: Source, keylog: KeyLog | None = None) -> Iterator[Record]:
+    """Records for every SMTP session in a capture; a bad part of the file is reported with a Bad record.
+    With a key log (tutor.trace.tls_keys), TLS sessions it has keys for are decrypted and read like clear ones."""
+    reader = _Reader(src, keylog)
     out = reader.out
     number = 0
     segment, fragments = netpkt.segment, Reassembler()
     for packet in packets(src):
         if isinstance(packet, Bad):
             yield packet
+            continue
+        if isinstance(packet, Secrets):                 # TLS keys embedded in a pcapng: used as with --keylog
+            reader.keylog, bad = tls_keys.embedded(reader.keylog, packet, src.name)
+            yield from ([bad] if bad else [])
             continue
         number += 1
         seg = segment(packet[1], packet[2], packet[3])

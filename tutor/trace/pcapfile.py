@@ -2,7 +2,8 @@
 
 pcap: the libpcap format (24-byte header, 16-byte record headers; micro- or nanosecond magic, either byte
 order). pcapng: Section Header, Interface Description (link type, if_tsresol), Enhanced, Simple and the
-obsolete Packet blocks; other blocks are skipped.
+obsolete Packet blocks, and a Decryption Secrets Block's TLS key log (handed on as Secrets, for tls_flow); other
+blocks are skipped.
 """
 
 from __future__ import annotations
@@ -21,13 +22,18 @@ MAX_BLOCK = 16 * 1024 * 1024
 
 # (timestamp, link type, captured bytes, original length) or a Bad record
 Packet = tuple[float, int, bytes, int]
+TLS_KEY_LOG = 0x544C534B          # a Decryption Secrets Block of secrets type "TLSK" holds an NSS key log
+
+
+class Secrets(bytes):
+    """An NSS key log embedded in a pcapng (Decryption Secrets Block, as `editcap --inject-secrets` writes)."""
 
 
 def is_capture(head: bytes) -> bool:
     return head[:4] in PCAP_MAGIC or head[:4] == PCAPNG_SHB
 
 
-def packets(src: Source) -> Iterator[Packet | Bad]:
+def packets(src: Source) -> Iterator[Packet | Secrets | Bad]:
     """Every packet of a pcap or pcapng file. A corrupt block is skipped with one Bad (reading goes on); a
     truncated file or a record length that cannot be trusted ends the file with one Bad."""
     if not is_capture(src.head):
@@ -39,7 +45,7 @@ def packets(src: Source) -> Iterator[Packet | Bad]:
         yield from _pcap(src)
 
 
-def _pcap(src: Source) -> Iterator[Packet | Bad]:
+def _pcap(src: Source) -> Iterator[Packet | Secrets | Bad]:
     header = src.read(24)
     if len(header) < 24:
         yield Bad(src.name, f"{src.name}: truncated pcap file header ({len(header)} of 24 bytes)")
@@ -82,7 +88,7 @@ def _tsresol(options: bytes, endian: str) -> float:
     return 1e-6
 
 
-def _pcapng(src: Source) -> Iterator[Packet | Bad]:
+def _pcapng(src: Source) -> Iterator[Packet | Secrets | Bad]:
     buf, pos, base, count = b"", 0, 0, 0
     endian = "<"
     interfaces: list[tuple[int, float]] = []
@@ -100,7 +106,7 @@ def _pcapng(src: Source) -> Iterator[Packet | Bad]:
             if len(buf) - pos < length:
                 break
             body = buf[pos + 8:pos + length - 4]
-            packet: Packet | Bad | None
+            packet: Packet | Secrets | Bad | None
             try:
                 packet = _block(kind, body, endian, interfaces)
             except (struct.error, IndexError, ValueError, OverflowError):
@@ -117,7 +123,7 @@ def _pcapng(src: Source) -> Iterator[Packet | Bad]:
                             f"read {count} packets")
 
 
-def _block(kind: int, body: bytes, endian: str, interfaces: list) -> Packet | None:
+def _block(kind: int, body: bytes, endian: str, interfaces: list) -> Packet | Secrets | None:
     if kind == 1 and len(body) >= 8:                           # Interface Description Block
         linktype = struct.unpack_from(endian + "H", body, 0)[0]
         interfaces.append((linktype, _tsresol(body[8:], endian)))
@@ -129,6 +135,9 @@ def _block(kind: int, body: bytes, endian: str, interfaces: list) -> Packet | No
         orig = struct.unpack_from(endian + "I", body, 0)[0]
         linktype = interfaces[0][0] if interfaces else 1
         return 0.0, linktype, body[4:4 + orig], orig
+    elif kind == 10 and len(body) >= 8:                        # Decryption Secrets Block (tutor.trace.tls_flow)
+        secrets_type, size = struct.unpack_from(endian + "II", body, 0)
+        return Secrets(body[8:8 + size]) if secrets_type == TLS_KEY_LOG else None
     elif kind == 2 and len(body) >= 20:                        # Packet Block (obsolete)
         iface, _, high, low, caplen, orig = struct.unpack_from(endian + "HHIIII", body, 0)
         linktype, scale = interfaces[iface] if iface < len(interfaces) else (1, 1e-6)

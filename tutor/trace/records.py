@@ -48,6 +48,7 @@ class Logged:
     result: str = ""              # "success", "failure" or ""
     payload: str = ""
     side: str = ""                # who sent the payload: "C" the client (may hold a password), "S" the server
+    secret: str = ""              # a password the log line holds in clear (Dovecot's `(given password: X)`)
 
 
 @dataclass(slots=True)

@@ -17,7 +17,8 @@ from tutor.trace import crack, findings
 from tutor.trace.report import SECRET_PARAMS, Row, SessionReport
 
 MASK = "********"
-LEAKS = ("password", "password-cut", "cracked", "offline", "token", "scram-offline", "scram-cracked", "in-log")
+LEAKS = ("password", "password-cut", "cracked", "offline", "token", "scram-offline", "scram-cracked", "in-log",
+         "keylog")
 Fragment = tuple[str, str]
 Line = list[Fragment]
 _ROW_KIND = {"command": "client", "reply": "server", "auth": "auth", "data": "data", "mark": "mark",
@@ -92,7 +93,9 @@ def markdown_line(line: Line) -> str:
 def summary(report: SessionReport, opts: Options) -> Line:
     """One line: where, then each attempt's mechanism, user, result and what leaked."""
     parts: Line = [("heading", report.label), ("note", "  ")]
-    if not report.attempts:
+    if not report.attempts and report.encrypted and report.tls_note is not None:    # --keylog found no key
+        parts.append(("note", report.tls_note.text()))
+    elif not report.attempts:
         key = "no-auth-yet" if report.evicted else "no-auth" if not report.encrypted else \
             "no-auth-encrypted" if report.starttls else "implicit-tls"
         parts.append(("note", explain.text(f"trace.summary.{key}", octets=report.encrypted_octets)))

@@ -51,6 +51,7 @@ class Attempt:
     logged: bool = False                 # known from a server log, not from the wire
     scram: dict = field(default_factory=dict)   # SCRAM: kind ("client-first"...) -> the decoded message
     token: str | None = None             # XOAUTH2 / OAUTHBEARER: the bearer token (masked unless --reveal)
+    keylog: bool = False                 # inside TLS, decrypted here with a key log (trace --keylog)
     cut: bool = False                    # the capture cut a credential line of this exchange short
 
     @property
@@ -77,6 +78,7 @@ class SessionReport:
     starttls: bool = False               # STARTTLS was accepted
     encrypted: bool = False              # the capture holds only ciphertext after some point
     encrypted_octets: int = 0            # how much ciphertext followed
+    tls_note: Note | None = None         # trace --keylog: what the key log did for this TLS (tutor.trace.tls_flow)
     evicted: bool = False                # reported early (bounded memory); any rest follows as a continuation
     problems: list[Note] = field(default_factory=list)
     dropped_rows: int = 0                # rows not kept (bounded memory)

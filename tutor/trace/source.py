@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from tutor.errors import InputError
 from tutor.trace import compressed
@@ -41,7 +41,8 @@ class Source:
         self._early: list[Bad] = []                 # told before anyone listened (while reading the head)
         self._handle: BinaryIO | compressed.Decompressed = handle
         self._closing = handle
-        self.head = self._read_raw(HEAD)
+        self._live = not _seekable(handle)         # a pipe or a followed file: data comes as it is written
+        self.head = self._read_head()
         self.compressed = compressed.kind_of(self.head)
         if self.compressed:                         # read through it: the head is the decompressed start
             self._handle = compressed.Decompressed(name, self.compressed, self.head, handle,
@@ -67,6 +68,32 @@ class Source:
         except OSError as exc:
             raise InputError(f"{self.name}: read error: {exc.strerror or exc}") from None
 
+    def _read_some(self, size: int) -> bytes:
+        """Up to `size` bytes, as soon as there are some: a live input is not held back until `size` arrive."""
+        read1 = getattr(self._handle, "read1", None)
+        if read1 is None:
+            return self._read_raw(size)
+        try:
+            return read1(size) or b""
+        except OSError as exc:
+            raise InputError(f"{self.name}: read error: {exc.strerror or exc}") from None
+
+    def _read_head(self) -> bytes:
+        """The first HEAD bytes; from a live input, fewer once it pauses after a capture header or a whole line
+        (`tcpdump -U -w - | smtp-tutor trace -` must not wait for 64 KiB of traffic)."""
+        if not self._live:
+            return self._read_raw(HEAD)
+        head = bytearray()
+        while len(head) < HEAD:
+            want = HEAD - len(head)
+            more = self._read_some(want)
+            if not more:
+                break
+            head += more
+            if len(more) < want and _enough_to_detect(head):
+                break
+        return bytes(head)
+
     def read(self, size: int) -> bytes:
         """Up to `size` bytes (fewer only at the end of the input)."""
         out = bytearray()
@@ -87,7 +114,7 @@ class Source:
             data, self._buffer = self._buffer, b""
             self.offset += len(data)
             yield data
-        while data := self._read_raw(CHUNK):
+        while data := self._read_some(CHUNK):
             self.offset += len(data)
             yield data
 
@@ -154,16 +181,33 @@ class Source:
             self._closing.close()
 
 
-def open_source(path: str) -> Source:
-    """`-` is standard input; anything else a file. InputError (one line) when it cannot be opened."""
+def _seekable(handle) -> bool:
+    try:
+        return bool(handle.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _enough_to_detect(head: bytes | bytearray) -> bool:
+    from tutor.trace.pcapfile import is_capture
+    return (len(head) >= 24 and is_capture(bytes(head[:4]))) or b"\n" in head
+
+
+def open_source(path: str, follow: bool = False) -> Source:
+    """`-` is standard input; anything else a file, read as it grows with `follow` (tutor.trace.follow).
+    InputError (one line) when it cannot be opened."""
     if path == "-":
         return Source("<stdin>", sys.stdin.buffer)
     try:
         handle = open(path, "rb")  # noqa: SIM115 - the Source owns it and closes it
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    reader: BinaryIO = handle
+    if follow:
+        from tutor.trace.follow import Follow
+        reader = cast("BinaryIO", Follow(path, handle))   # the file-like part Source uses: read1, read, close
     try:
-        return Source(path, handle)
+        return Source(path, reader)
     except InputError:
-        handle.close()
+        reader.close()
         raise

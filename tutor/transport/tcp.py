@@ -136,7 +136,8 @@ class TcpTransport:
 
 
 def connect(host: str, port: int, *, starttls: bool = False, tls: bool = False, insecure: bool = False,
-            cafile: str | None = None, timeout: float = 10.0, server_hostname: str | None = None) -> TcpTransport:
+            cafile: str | None = None, timeout: float = 10.0, server_hostname: str | None = None,
+            keylog: str | None = None) -> TcpTransport:
     """Connect to host:port; with `tls` do the handshake before the greeting (implicit TLS, RFC 8314 §3.3).
 
     `starttls` only says the learner means to send STARTTLS (any plain connection can do it).
@@ -149,7 +150,7 @@ def connect(host: str, port: int, *, starttls: bool = False, tls: bool = False, 
     if not timeout > 0:
         raise InputError(T("transport.error.bad-timeout", seconds=timeout))
     host = host.strip().strip("[]")
-    context = tls_mod.client_context(insecure=insecure, cafile=cafile)
+    context = tls_mod.client_context(insecure=insecure, cafile=cafile, keylog=keylog)   # keylog: --keylog FILE
     where = addr.Address(host, port)
     sock = _open(where, timeout)
     try:

@@ -15,6 +15,7 @@ import stat
 
 from tutor import explain
 from tutor.errors import InputError, TransportError
+from tutor.transport import keylog as keylog_mod
 from tutor.transport.base import TlsInfo
 
 T = explain.text
@@ -28,19 +29,32 @@ NOT_TLS = {"WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILU
 PROTOCOL = {"UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE"}
 
 
-def client_context(*, insecure: bool = False, cafile: str | None = None) -> ssl.SSLContext:
+def client_context(*, insecure: bool = False, cafile: str | None = None, keylog: str | None = None) -> ssl.SSLContext:
     """Verify against the system store (or only `cafile`) with host name check; `insecure` turns both off.
 
     Contexts are kept and reused (reading a CA store costs 0.3 ms to tens of ms); a changed CA file
     (new size or time) makes a new one. A kept context is never modified.
     """
-    key = (insecure, cafile, _stamp(cafile))
+    keylog = keylog_mod.resolve(keylog)                  # --keylog FILE or SSLKEYLOGFILE (tutor.transport.keylog)
+    key = (insecure, cafile, _stamp(cafile), keylog)
     context = _CONTEXTS.get(key)
     if context is None:
         if len(_CONTEXTS) >= 8:
             _CONTEXTS.clear()
-        context = _CONTEXTS[key] = _new_context(insecure, cafile)
+        if keylog:
+            keylog_mod.prepare(keylog)       # made 0600 before ssl opens it (which would use the umask)
+        context = _new_context(insecure, cafile)
+        _log_keys(context, keylog)
+        _CONTEXTS[key] = context
     return context
+
+
+def _log_keys(context: ssl.SSLContext, keylog: str | None) -> None:
+    """Set the NSS key log explicitly (create_default_context also reads SSLKEYLOGFILE; this is the same file)."""
+    try:
+        context.keylog_filename = keylog   # type: ignore[assignment]  # None: no key log (typeshed says str only)
+    except OSError as exc:
+        raise InputError(T("transport_keylog.cannot", path=keylog, reason=exc.strerror or exc)) from None
 
 
 _CONTEXTS: dict[tuple, ssl.SSLContext] = {}

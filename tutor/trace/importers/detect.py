@@ -7,7 +7,20 @@ from collections.abc import Callable, Iterator
 
 from tutor.errors import InputError
 from tutor.trace import pcap
-from tutor.trace.importers import curl, hashcat, jsonl, maillog, openssl, rfc, smtplib_debug, swaks
+from tutor.trace.importers import (
+    clients,
+    clients_unprefixed,
+    curl,
+    exchange,
+    hashcat,
+    jsonl,
+    maillog,
+    maillog_other,
+    openssl,
+    rfc,
+    smtplib_debug,
+    swaks,
+)
 from tutor.trace.records import Record
 from tutor.trace.source import Source
 
@@ -16,10 +29,21 @@ Reader = Callable[[Source], Iterator[Record]]
 FORMATS: dict[str, Reader] = {
     "pcap": pcap.read, "tutor": jsonl.read, "swaks": swaks.read, "rfc": rfc.read, "smtplib": smtplib_debug.read,
     "curl": curl.read, "openssl": openssl.read, "log": maillog.read, "hashcat": hashcat.read,
+    "msmtp": clients.read_msmtp, "netsmtp": clients.read_netsmtp, "phpmailer": clients.read_phpmailer,
+    "nodemailer": clients.read_nodemailer, "thunderbird": clients.read_thunderbird, "neomutt": clients.read_neomutt,
+    "mutt": clients.read_mutt,
+    "gsasl": clients_unprefixed.read_gsasl, "jakarta": clients_unprefixed.read_jakarta,
+    "exchange": exchange.read, "exim-debug": maillog_other.read_exim_debug,
 }
 # Text formats in order of precedence when scores tie (the more specific first).
 _SCORERS = (("tutor", jsonl.score), ("hashcat", hashcat.score), ("openssl", openssl.score),
-            ("smtplib", smtplib_debug.score), ("swaks", swaks.score), ("curl", curl.score), ("log", maillog.score),
+            ("smtplib", smtplib_debug.score), ("exchange", exchange.score),
+            ("exim-debug", maillog_other.score_exim_debug), ("netsmtp", clients.score_netsmtp),
+            ("phpmailer", clients.score_phpmailer), ("nodemailer", clients.score_nodemailer),
+            ("thunderbird", clients.score_thunderbird), ("neomutt", clients.score_neomutt),
+            ("mutt", clients.score_mutt),
+            ("jakarta", clients_unprefixed.score_jakarta), ("gsasl", clients_unprefixed.score_gsasl),
+            ("msmtp", clients.score_msmtp), ("swaks", swaks.score), ("curl", curl.score), ("log", maillog.score),
             ("rfc", rfc.score))
 SAMPLE_LINES = 200
 
@@ -40,7 +64,9 @@ def detect(head: bytes, name: str = "input") -> str:
             best, best_score = fmt, points
     if not best:
         raise InputError(f"{name}: not a format the tracer reads (expected a tutor transcript, swaks, C:/S:, smtplib "
-                         "debug, curl -v, openssl s_client, a Postfix/Dovecot log, $cram_md5$ lines or pcap)")
+                         "debug, curl -v, openssl s_client, a mail client's debug output (msmtp, gsasl, Net::SMTP, "
+                         "PHPMailer, nodemailer, Jakarta Mail, (neo)mutt, Thunderbird), a Postfix/Dovecot/Exim/"
+                         "sendmail/saslauthd/Exchange log, $cram_md5$ lines or pcap)")
     return best
 
 

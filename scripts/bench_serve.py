@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark `smtp-tutor serve` against aiosmtpd with an equivalent authenticator, in the same run.
 
-N concurrent clients each loop: connect, EHLO, AUTH (PLAIN / LOGIN / CRAM-MD5), QUIT. Reported: sessions
-per second, p50/p99 session latency, and serve/aiosmtpd ratio. Then 1,000 idle connections are held open
-and checked with NOOP. Each server runs in its own process; the load generator is this process (asyncio).
+N concurrent clients each loop: connect, EHLO, AUTH (PLAIN / LOGIN / CRAM-MD5 / SCRAM-SHA-256), QUIT.
+Reported: sessions per second, p50/p99 session latency, server CPU per session (user+sys of the server
+process, from /proc/PID/stat, over the sessions it completed in the run) and the serve/aiosmtpd ratios. Then
+1,000 idle connections are held open and checked with NOOP. Each server runs in its own process; the load
+generator is this process (asyncio).
+
+aiosmtpd has no SCRAM: its SCRAM-SHA-256 is a handler method in bench_serve_aiosmtpd.py (`auth_SCRAM__SHA__256`,
+like the CRAM-MD5 one) that keeps StoredKey/ServerKey per user, computed once, as serve does (RFC 5802 §3), and does
+the same exchange: server-first as a 334, the proof checked, `v=` as a 334, then the empty answer and 235.
 
     python scripts/bench_serve.py                      # 50 and 200 clients, 3 x 1 s per cell, 1000 idle
     python scripts/bench_serve.py --duration 5 --concurrency 50 200 500 --idle 1000 --markdown
@@ -34,75 +40,20 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-USER, PASSWORD = "tim", "tanstaaftanstaaf"
-MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
-
-# ---- the aiosmtpd side (run as a child process: `bench_serve.py _aiosmtpd`) ------------------------------
-
-
-def aiosmtpd_parts():
-    """aiosmtpd's handler and authenticator, equivalent to serve's: PLAIN and LOGIN built in, CRAM-MD5 a handler
-    method."""
-    import random
-    import warnings
-
-    warnings.simplefilter("ignore", DeprecationWarning)   # aiosmtpd 1.4 warns about Session.login_data per login
-    from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
-
-    users = {USER: PASSWORD}
-
-    def authenticator(server, session, envelope, mechanism, auth_data):
-        if isinstance(auth_data, LoginPassword):
-            secret = users.get(auth_data.login.decode("utf-8", "replace"))
-            return AuthResult(success=secret is not None and hmac.compare_digest(secret.encode(), auth_data.password))
-        return AuthResult(success=False)
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            return "250 2.0.0 Ok"
-
-        async def auth_CRAM__MD5(self, server, args):
-            challenge = f"<{random.randrange(1000, 10**10)}.{int(time.time())}@bench.example>".encode()
-            response = await server.challenge_auth(challenge)
-            if response is MISSING:
-                return AuthResult(success=False, handled=True)
-            user, _, digest = response.rpartition(b" ")
-            secret = users.get(user.decode("utf-8", "replace"))
-            expected = hmac.new(secret.encode(), challenge, hashlib.md5).hexdigest().encode() if secret else b""
-            return AuthResult(success=bool(secret) and hmac.compare_digest(expected, digest), auth_data=user)
-
-    return Handler(), authenticator
-
-
-def run_aiosmtpd() -> None:
-    """The aiosmtpd child process: listen on a free port, say which, run until SIGTERM."""
-    from aiosmtpd.smtp import SMTP
-
-    handler, authenticator = aiosmtpd_parts()
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        server = await loop.create_server(
-            lambda: SMTP(handler, authenticator=authenticator, auth_require_tls=False, hostname="bench.example"),
-            "127.0.0.1", 0, backlog=1024)
-        print(f"aiosmtpd listening on 127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
-        stop = asyncio.Event()
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
-        await stop.wait()
-
-    asyncio.run(main())
-
+USER, PASSWORD = "tim", "tanstaaftanstaaf"   # the lab account; bench_serve_aiosmtpd.py has the same
+MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256")
+CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 # ---- starting the servers ----------------------------------------------------------------------------
 
 
-def start(kind: str, state_dir: str) -> tuple[subprocess.Popen, int]:
+def start(kind: str, state_dir: str, profile: str | None = None) -> tuple[subprocess.Popen, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=state_dir)
     if kind == "serve":
-        command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--quiet", "--max-clients", "5000",
-                   "--max-per-ip", "5000"]
+        command = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []), "-m", "tutor.cli_serve",
+                   "--port", "0", "--quiet", "--max-clients", "5000", "--max-per-ip", "5000"]
     else:
-        command = [sys.executable, __file__, "_aiosmtpd"]
+        command = [sys.executable, str(Path(__file__).with_name("bench_serve_aiosmtpd.py"))]
     errors = open(os.path.join(state_dir, f"{kind}.stderr"), "w+")  # noqa: SIM115 - the server's stderr: a full pipe would stall it
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
     line = process.stdout.readline()
@@ -112,6 +63,21 @@ def start(kind: str, state_dir: str) -> tuple[subprocess.Popen, int]:
         errors.seek(0)
         raise SystemExit(f"bench: {kind} did not start: {line.strip()} {errors.read().strip()}")
     return process, int(match.group(1))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15, in clock ticks)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def measured(process: subprocess.Popen, port: int, mechanism: str, concurrency: int, duration: float) -> dict:
+    """One run against one server, with the server's CPU time per completed session."""
+    before = cpu_seconds(process.pid)
+    cell = asyncio.run(load(port, mechanism, concurrency, duration))
+    cell["cpu_ms"] = (cpu_seconds(process.pid) - before) * 1000 / max(cell["sessions"], 1)
+    return cell
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -146,51 +112,127 @@ async def expect(reader: asyncio.StreamReader, code: bytes) -> bytes:
     return line
 
 
-async def authenticate(reader, writer, mechanism: str) -> None:
+_CLIENT_KEYS: dict[tuple[bytes, int], bytes] = {}
+
+
+# The load itself: a lean client (an asyncio.Protocol stepping a generator per session, no StreamReader, no
+# task per connection), so the load generator costs less per session than either server and the servers, not
+# the generator, set the pace. (The idle check uses StreamReaders: it measures holding, not speed.)
+
+def script(mechanism: str):
+    """A session as a generator: sent each complete reply's last line, yields the next bytes to send."""
+    line = yield b""
+    check(line, b"220")
+    line = yield b"EHLO bench.example\r\n"
+    check(line, b"250")
     if mechanism == "PLAIN":
-        writer.write(b"AUTH PLAIN " + b64(f"\0{USER}\0{PASSWORD}".encode()) + b"\r\n")
+        line = yield b"AUTH PLAIN " + b64(f"\0{USER}\0{PASSWORD}".encode()) + b"\r\n"
     elif mechanism == "LOGIN":
-        writer.write(b"AUTH LOGIN\r\n")
-        await expect(reader, b"334")
-        writer.write(b64(USER.encode()) + b"\r\n")
-        await expect(reader, b"334")
-        writer.write(b64(PASSWORD.encode()) + b"\r\n")
+        check((yield b"AUTH LOGIN\r\n"), b"334")
+        check((yield b64(USER.encode()) + b"\r\n"), b"334")
+        line = yield b64(PASSWORD.encode()) + b"\r\n"
+    elif mechanism == "CRAM-MD5":
+        challenge = base64.b64decode(check((yield b"AUTH CRAM-MD5\r\n"), b"334")[4:].strip())
+        line = yield b64(f"{USER} {hmac.new(PASSWORD.encode(), challenge, hashlib.md5).hexdigest()}".encode()) + b"\r\n"
     else:
-        writer.write(b"AUTH CRAM-MD5\r\n")
-        challenge = base64.b64decode((await expect(reader, b"334"))[4:].strip())
-        digest = hmac.new(PASSWORD.encode(), challenge, hashlib.md5).hexdigest()
-        writer.write(b64(f"{USER} {digest}".encode()) + b"\r\n")
-    await expect(reader, b"235")
+        scram = ScramClientSteps()
+        line = yield scram.first()
+        line = yield scram.final(check(line, b"334"))
+        line = yield scram.verify(check(line, b"334"))
+    check(line, b"235")
+    check((yield b"QUIT\r\n"), b"221")
 
 
-async def session(port: int, mechanism: str) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        await expect(reader, b"220")
-        writer.write(b"EHLO bench.example\r\n")
-        await expect(reader, b"250")
-        await authenticate(reader, writer, mechanism)
-        writer.write(b"QUIT\r\n")
-        await expect(reader, b"221")
-    finally:
-        writer.close()
-        try:
-            await writer.wait_closed()
-        except OSError:
-            pass
+def check(line: bytes, code: bytes) -> bytes:
+    if not line.startswith(code):
+        raise RuntimeError(f"expected {code!r}, got {line!r}")
+    return line
+
+
+class ScramClientSteps:
+    """SCRAM-SHA-256 as a client (RFC 5802 §3); the salted password is kept per (salt, i), as clients may."""
+
+    def first(self) -> bytes:
+        self.bare = f"n={USER},r={base64.b64encode(os.urandom(18)).decode()}"
+        return b"AUTH SCRAM-SHA-256 " + b64(f"n,,{self.bare}".encode()) + b"\r\n"
+
+    def final(self, line: bytes) -> bytes:
+        server_first = base64.b64decode(line[4:].strip()).decode()
+        fields = dict(part.split("=", 1) for part in server_first.split(","))
+        salt, iterations = base64.b64decode(fields["s"]), int(fields["i"])
+        if (salt, iterations) not in _CLIENT_KEYS:
+            _CLIENT_KEYS[(salt, iterations)] = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), salt, iterations)
+        self.salted = _CLIENT_KEYS[(salt, iterations)]
+        client_key = hmac.new(self.salted, b"Client Key", hashlib.sha256).digest()
+        without_proof = f"c=biws,r={fields['r']}"
+        self.message = f"{self.bare},{server_first},{without_proof}".encode()
+        signature = hmac.new(hashlib.sha256(client_key).digest(), self.message, hashlib.sha256).digest()
+        proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature, strict=True))).decode()
+        return b64(f"{without_proof},p={proof}".encode()) + b"\r\n"
+
+    def verify(self, line: bytes) -> bytes:
+        server_key = hmac.new(self.salted, b"Server Key", hashlib.sha256).digest()
+        signature = hmac.new(server_key, self.message, hashlib.sha256).digest()
+        expected = base64.b64encode(b"v=" + base64.b64encode(signature))
+        if line[4:].strip() != expected:
+            raise RuntimeError("SCRAM: the server's signature v= is wrong")
+        return b"\r\n"
+
+
+class LeanClient(asyncio.Protocol):
+    """One session: each complete reply (its last line has a space after the code) goes to the script."""
+
+    def __init__(self, steps, done: asyncio.Future) -> None:
+        self.steps, self.done, self.buffer, self.transport = steps, done, b"", None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        next(self.steps)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n")) >= 0:
+            line, self.buffer = self.buffer[:end], self.buffer[end + 2:]
+            if line[3:4] == b"-":
+                continue
+            try:
+                self.transport.write(self.steps.send(line))
+            except StopIteration:
+                self.transport.close()
+                if not self.done.done():
+                    self.done.set_result(None)
+                return
+            except Exception as exc:
+                self.transport.abort()
+                if not self.done.done():
+                    self.done.set_exception(exc)
+                return
+
+    def connection_lost(self, exc) -> None:
+        if not self.done.done():
+            self.done.set_exception(exc or ConnectionError("server closed"))
 
 
 async def load(port: int, mechanism: str, concurrency: int, duration: float) -> dict:
+    loop = asyncio.get_running_loop()
     latencies: list[float] = []
     errors: list[str] = []
     deadline = time.perf_counter() + duration
+
+    async def one() -> None:
+        done = loop.create_future()
+        transport, _ = await loop.create_connection(lambda: LeanClient(script(mechanism), done), "127.0.0.1", port)
+        try:
+            await done
+        finally:
+            transport.close()
 
     async def worker() -> None:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             try:
-                await asyncio.wait_for(session(port, mechanism), 30)
-            except Exception as exc:   # any failure is counted and reported, not raised
+                await asyncio.wait_for(one(), 30)
+            except Exception as exc:
                 errors.append(type(exc).__name__)
                 continue
             latencies.append(time.perf_counter() - started)
@@ -288,13 +330,6 @@ def start_on_terminal(state_dir: str, name: str, view: bool) -> tuple[subprocess
     return process, smtp, web, master
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def watched_load(port: int, web_port: int | None, concurrency: int, duration: float) -> dict:
     """The usual load, with (when web_port is given) a server-sent event client reading the live view."""
     received = {"bytes": 0, "events": 0}
@@ -372,9 +407,6 @@ def report_classroom(results: list[dict], args) -> None:
 
 
 def main() -> int:
-    if sys.argv[1:2] == ["_aiosmtpd"]:
-        run_aiosmtpd()
-        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--mechanisms", nargs="+", default=list(MECHANISMS), choices=MECHANISMS)
@@ -383,6 +415,7 @@ def main() -> int:
     parser.add_argument("--idle", type=int, default=1000, help="idle connections to hold (0 = skip)")
     parser.add_argument("--hold", type=float, default=2.0, help="seconds to hold them")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table for docs/PERFORMANCE.md")
+    parser.add_argument("--profile", metavar="FILE", help="run serve under cProfile, write its stats to FILE")
     parser.add_argument("--classroom", action="store_true",
                         help="compare serve alone with serve --dashboard --web (an event-stream client connected)")
     parser.add_argument("--classroom-clients", type=int, default=60, help="clients for --classroom (default 60)")
@@ -406,7 +439,7 @@ def main() -> int:
 def run_all(args, state: str) -> dict:
     """Both servers up at once; each cell runs them alternately `repeat` times and keeps the median run."""
     results: dict = {"load": {}, "idle": {}}
-    servers = {kind: start(kind, state) for kind in ("serve", "aiosmtpd")}
+    servers = {kind: start(kind, state, args.profile if kind == "serve" else None) for kind in ("serve", "aiosmtpd")}
     try:
         pin(servers)
         for _kind, (_process, port) in servers.items():
@@ -417,13 +450,15 @@ def run_all(args, state: str) -> dict:
                 for attempt in range(args.repeat):
                     order = list(servers) if attempt % 2 == 0 else list(reversed(servers))
                     for kind in order:
-                        runs[kind].append(asyncio.run(load(servers[kind][1], mechanism, concurrency, args.duration)))
+                        runs[kind].append(measured(*servers[kind], mechanism, concurrency, args.duration))
                 for kind, cells in runs.items():
                     cell = sorted(cells, key=lambda c: c["rate"])[len(cells) // 2]
                     cell["errors"] = sum(c["errors"] for c in cells)
+                    cell["cpu_ms"] = sorted(c["cpu_ms"] for c in cells)[len(cells) // 2]
                     results["load"][(kind, concurrency, mechanism)] = cell
                     print(f"{kind:9} c={concurrency:<4} {mechanism:8} {cell['rate']:8.0f} sessions/s  "
-                          f"p50 {cell['p50']:6.1f} ms  p99 {cell['p99']:6.1f} ms  errors {cell['errors']}",
+                          f"p50 {cell['p50']:6.1f} ms  p99 {cell['p99']:6.1f} ms  CPU {cell['cpu_ms']:.3f} ms/session  "
+                          f"errors {cell['errors']}",
                           file=sys.stderr, flush=True)
         if args.idle:
             for kind, (_process, port) in servers.items():
@@ -458,20 +493,24 @@ def machine() -> str:
         pass
     return (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPU(s), {model}, {platform.system()} "
             f"{platform.release()}, Python {platform.python_version()}, aiosmtpd {version('aiosmtpd')}, "
-            f"load average {os.getloadavg()[0]:.2f} at the end")
+            f"load average {os.getloadavg()[0]:.2f} at the end; ratio = serve / aiosmtpd; CPU = user+sys of the "
+            f"server process per completed session (clock tick {1000 / CLK_TCK:g} ms)")
 
 
 def report(results: dict, args) -> None:
-    header = ("clients", "mechanism", "serve sessions/s", "serve p50 / p99 ms", "aiosmtpd sessions/s",
-              "aiosmtpd p50 / p99 ms", "ratio", "errors (serve / aiosmtpd)")
+    header = ("clients", "mechanism", "serve sessions/s", "aiosmtpd sessions/s", "ratio", "serve CPU ms/session",
+              "aiosmtpd CPU ms/session", "CPU ratio", "p50 / p99 ms serve", "p50 / p99 ms aiosmtpd",
+              "errors (serve / aiosmtpd)")
     rows = []
     for concurrency in args.concurrency:
         for mechanism in args.mechanisms:
             s = results["load"][("serve", concurrency, mechanism)]
             a = results["load"][("aiosmtpd", concurrency, mechanism)]
             ratio = s["rate"] / a["rate"] if a["rate"] else float("inf")
-            rows.append((str(concurrency), mechanism, f"{s['rate']:.0f}", f"{s['p50']:.1f} / {s['p99']:.1f}",
-                         f"{a['rate']:.0f}", f"{a['p50']:.1f} / {a['p99']:.1f}", f"{ratio:.2f}",
+            cpu_ratio = s["cpu_ms"] / a["cpu_ms"] if a["cpu_ms"] else float("inf")
+            rows.append((str(concurrency), mechanism, f"{s['rate']:.0f}", f"{a['rate']:.0f}", f"{ratio:.2f}",
+                         f"{s['cpu_ms']:.3f}", f"{a['cpu_ms']:.3f}", f"{cpu_ratio:.2f}",
+                         f"{s['p50']:.1f} / {s['p99']:.1f}", f"{a['p50']:.1f} / {a['p99']:.1f}",
                          f"{s['errors']} / {a['errors']}"))
     if args.markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

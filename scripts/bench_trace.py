@@ -12,7 +12,8 @@ printed, plus the tracer's peak RSS at 1/4, 1x and 4x the sessions, to show memo
 A last line times the reassembly worst case of issue 16 (a lost byte, then 40,000 one-byte segments held out of
 order and 40,000 header-only segments whose payload the capture cut: quadratic before, past 60 s).
 
-Usage: python scripts/bench_trace.py [--sessions 2000] [--capture] [--keep FILE]
+Usage: python scripts/bench_trace.py [--sessions 2000] [--capture] [--keep FILE] [--main-only]
+       python scripts/bench_trace.py --sessions 32500 --runs 1 --main-only     # the 100 MB case
 """
 
 from __future__ import annotations
@@ -167,11 +168,17 @@ def _one_session(port: int, n: int) -> None:
         client.close()
 
 
+# Byte-code as an installed package has it (pip compiles on install): the dev environment may set
+# PYTHONDONTWRITEBYTECODE, which would make every tracer run compile its modules from source again.
+_PYCACHE = tempfile.mkdtemp(prefix="bench-trace-pycache-")
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"PYTHONPYCACHEPREFIX": _PYCACHE}
+
+
 def measure(command: list[str]) -> tuple[float, int, bytes]:
     """Wall seconds, peak RSS in KiB (this child only) and its standard output."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT)
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT, env=_ENV)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -204,6 +211,8 @@ def main() -> None:
     parser.add_argument("--capture", action="store_true", help="record real sessions with tcpdump instead")
     parser.add_argument("--runs", type=int, default=3, help="take the best wall time of this many runs")
     parser.add_argument("--keep", metavar="FILE", help="keep the main capture here")
+    parser.add_argument("--main-only", action="store_true",
+                        help="only the main comparison (no memory checks or worst case): for the 100 MB case")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-trace-"))
     main_pcap = Path(args.keep) if args.keep else work / f"auth-{args.sessions}.pcap"
@@ -223,6 +232,9 @@ def main() -> None:
         print(f"ratio tracer/tshark        : {t_time / s_time:6.2f} (below 1 = faster than tshark)")
     else:
         print("tshark not installed: no comparison (apt-get install tshark)")
+    if args.main_only:
+        shutil.rmtree(work, ignore_errors=True)
+        return
     if not args.capture:
         for factor in (4, 16):
             n = max(1, args.sessions // factor) if factor == 4 else args.sessions * 4

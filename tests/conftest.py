@@ -31,3 +31,30 @@ def pytest_sessionstart(session):
         missing = [name for name in TEST_EXTRAS if importlib.util.find_spec(name) is None]
         if missing:
             pytest.exit(f"CI=true but test extras are missing: {', '.join(missing)} (pip install -e '.[test]')", 2)
+
+
+@pytest.fixture(autouse=True)
+def no_stray_processes():
+    """Every program a test starts with subprocess.Popen is gone when the test ends, passed or failed: a test
+    that fails between starting `smtp-tutor serve` and stopping it must not leave the server running."""
+    import subprocess
+
+    started: list[subprocess.Popen] = []
+    original = subprocess.Popen.__init__
+
+    def tracking_init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        started.append(self)
+
+    subprocess.Popen.__init__ = tracking_init
+    try:
+        yield
+    finally:
+        subprocess.Popen.__init__ = original
+        for process in started:
+            if process.poll() is None:
+                process.kill()
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass

@@ -30,3 +30,18 @@ def test_long_message_text_is_cut_at_a_line_end_within_the_window():
     text = (b"x" * 99 + b"\n") * (TEXT_PIECE // 50)
     size = next_piece(text, True, True)
     assert size <= TEXT_PIECE and text[size - 1:size] == b"\n"
+
+
+def test_plain_commands_are_batched_up_to_the_limit():
+    from tutor.transport.serve_input import BATCH_LINES, batch_end
+    pending = b"NOOP\r\n" * (BATCH_LINES + 5)
+    assert batch_end(pending, 6) == 6 * BATCH_LINES
+    assert batch_end(b"NOOP\r\nRSET\r\nNOO", 6) == 12             # an unfinished line waits
+
+
+def test_auth_starttls_data_and_bdat_go_alone():
+    from tutor.transport.serve_input import batch_end
+    for verb in (b"AUTH PLAIN AAAA", b"auth login", b"STARTTLS", b"data", b"BDAT 10 LAST"):
+        assert batch_end(verb + b"\r\nNOOP\r\n", len(verb) + 2) == len(verb) + 2   # first: alone
+        assert batch_end(b"NOOP\r\n" + verb + b"\r\nNOOP\r\n", 6) == 6            # stops before it
+    assert batch_end(b"NOOP\r\n  AUTH PLAIN AAAA\r\n", 6) == 6   # a leading space could hide a verb: alone

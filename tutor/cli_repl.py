@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from tutor import explain
 from tutor.errors import InputError
 
+if TYPE_CHECKING:
+    import argparse
+
 T = explain.text
+# What the REPL options mean when none is given (add_repl_options gives argparse the same defaults).
+DEFAULTS = {"profile": "lab", "script": None, "no_color": False, "record": None, "batch": False,
+            "show_secrets": False, "max_auth_failures": None}
 
 
 def add_repl_options(parser: argparse.ArgumentParser) -> None:
     """--profile, --script FILE, --no-color, --record FILE, --batch, --show-secrets."""
-    parser.add_argument("--profile", default="lab", help=T("repl.option.profile"))
+    parser.add_argument("--profile", default=DEFAULTS["profile"], help=T("repl.option.profile"))
     parser.add_argument("--script", metavar="FILE", help=T("repl.option.script"))
     parser.add_argument("--no-color", "--no-colour", dest="no_color", action="store_true",
                         help=T("repl.option.no-color"))
@@ -27,6 +34,8 @@ def add_repl_options(parser: argparse.ArgumentParser) -> None:
 
 def _auth_failures(text: str) -> int:
     """A failed-login limit for the simulator, 0 or more (0: never close), for argparse."""
+    import argparse
+
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not a count: use 0 or more (0 = never close)")
     return int(text)
@@ -90,6 +99,8 @@ def _check_profile(name: str) -> None:
 
 def repl_parser() -> argparse.ArgumentParser:
     """A parser with only the REPL options (no helpers, no sub-commands: nothing slow to import)."""
+    import argparse
+
     parser = argparse.ArgumentParser(prog="smtp-tutor", add_help=False)
     add_repl_options(parser)
     return parser
@@ -101,6 +112,8 @@ def fast_path(argv: list[str]) -> int | None:
     The full parser imports every helper and sub-command module; the REPL needs none of them before its
     first prompt (docs/PERFORMANCE.md, "REPL start-up").
     """
+    if not argv:   # the usual start: no parser to build (argparse and the options' help texts stay unloaded)
+        return run(SimpleNamespace(**DEFAULTS))   # type: ignore[arg-type]
     if any(a in ("-h", "--help", "--version") for a in argv):
         return None
     parsed, rest = repl_parser().parse_known_args(argv)

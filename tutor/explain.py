@@ -6,16 +6,42 @@ A key points at a string (a str.format template) or at a table with a `text` ent
 
 from __future__ import annotations
 
-import tomllib
+import os
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from tutor import prose_cache
+
+_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
 @cache
 def load(namespace: str) -> dict[str, Any]:
-    """The parsed tutor/data/<namespace>.toml, cached; an empty dict if there is no such file."""
+    """The parsed tutor/data/<namespace>.toml, cached (in memory, and on disk by tutor.prose_cache); an empty
+    dict if there is no such file."""
+    path = os.path.join(_DATA, f"{namespace}.toml")
+    if not os.path.isfile(path):   # not a plain directory (a zip, say): read it through importlib.resources
+        return _from_resources(namespace)
+    return read_toml(path, namespace)
+
+
+def read_toml(path: str, name: str) -> dict[str, Any]:
+    """A TOML file's contents: from the prose cache when it matches the file, else parsed (and then cached)."""
+    data = prose_cache.read(name, path)
+    if data is None:
+        import tomllib  # ~10 ms to import, and parsing costs more: only when the cache cannot answer
+
+        with open(path, "rb") as source:
+            data = tomllib.load(source)
+        prose_cache.write(name, path, data)
+    return data
+
+
+def _from_resources(namespace: str) -> dict[str, Any]:
+    import tomllib
+    from importlib import resources
+
     try:
         raw = resources.files("tutor.data").joinpath(f"{namespace}.toml").read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, cast
 
 from prompt_toolkit import PromptSession, print_formatted_text
@@ -116,6 +117,7 @@ class ReplApp:
         finally:
             shell.out = out
         await run_in_terminal(lambda: self.print_items(items))
+        await asyncio.sleep(0)   # one turn of the loop: the prompt under the greeting reaches the screen first
         _warm_up()
 
     def _start_now(self) -> None:

@@ -210,7 +210,8 @@ class AuthHandler:
             return None
         secret = self.next_is_secret
         self._responses += 1
-        self._emit.note("sim.auth.decoded", secret=secret, octets=len(decoded.data), shown=show(decoded.data))
+        if self._emit.explain:   # show() is not free: only when the notes are read
+            self._emit.note("sim.auth.decoded", secret=secret, octets=len(decoded.data), shown=show(decoded.data))
         if MECHANISMS[self._name].family == "scram" and decoded.data.startswith(b"c="):
             self._emit.note("sim.scram.visible")
         return decoded.data
@@ -257,7 +258,7 @@ class AuthHandler:
 
     def _challenge(self, data: bytes) -> Outcome:
         encoded = b64.encode(data) if data else ""
-        if data:
+        if data and self._emit.explain:
             self._emit.note("sim.auth.challenge", shown=show(data), base64=encoded)
         else:
             self._emit.note("sim.auth.empty-challenge")   # RFC 4954 §4: the line is "334 " with its space

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from tutor import escapes
 from tutor.explain import Note, text
-from tutor.protocol.replies import Reply
-from tutor.sasl.base import Step
+
+if TYPE_CHECKING:   # importing tutor.sasl.base runs tutor/sasl/__init__.py: every mechanism, not needed to greet
+    from tutor.protocol.replies import Reply
+    from tutor.sasl.base import Step
 
 MASK = "*** (masked, use --show-secrets)"
 
@@ -45,9 +48,14 @@ class Output:
 
 
 class Collector:
-    """Accumulates one Output while the server handles events."""
+    """Accumulates one Output while the server handles events.
 
-    def __init__(self) -> None:
+    `explain` False (serve with no log, record or classroom view: nobody would read them): no notes and no
+    transcript lines are made, only the bytes and the close / start_tls flags.
+    """
+
+    def __init__(self, explain: bool = True) -> None:
+        self.explain = explain
         self._reset()
 
     def _reset(self) -> None:
@@ -58,15 +66,19 @@ class Collector:
         self.start_tls = False
 
     def note(self, key: str, secret: bool = False, **params: object) -> None:
-        self.notes.append(Note(key, dict(params), source="server", secret=secret))
+        if self.explain:
+            self.notes.append(Note(key, params, source="server", secret=secret))
 
     def all(self, notes: list[tuple[str, dict]]) -> None:
         """Several (key, params) notes, e.g. tutor.sim.lenient's."""
-        for key, params in notes:
-            self.note(key, **params)
+        if self.explain:
+            for key, params in notes:
+                self.notes.append(Note(key, dict(params), source="server"))
 
     def steps(self, steps: tuple[Step, ...] | list[Step]) -> None:
         """A SASL mechanism's steps as notes: the labelled value, then the step's own note."""
+        if not self.explain:
+            return
         for step in steps:
             value = show(step.value if isinstance(step.value, bytes) else str(step.value).encode("utf-8"))
             self.note("sim.step", secret=step.secret, label=_label(step.label), value=value or "(empty)")
@@ -75,12 +87,14 @@ class Collector:
                 self.note(step.note, secret=step.secret, **params)
 
     def client(self, text: str, masked: str | None = None) -> None:
-        self.transcript.append(TranscriptLine("C", text, masked))
+        if self.explain:
+            self.transcript.append(TranscriptLine("C", text, masked))
 
     def sent(self, reply: Reply, wire: bytes) -> None:
         self.data += wire
-        for line in wire.decode("utf-8", "replace").split("\r\n")[:-1]:
-            self.transcript.append(TranscriptLine("S", line))
+        if self.explain:
+            for line in wire.decode("utf-8", "replace").split("\r\n")[:-1]:
+                self.transcript.append(TranscriptLine("S", line))
 
     def take(self) -> Output:
         """The Output so far; the collector is reset."""

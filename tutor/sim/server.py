@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tutor.errors import InputError
 from tutor.protocol.commands import Command
@@ -24,14 +25,15 @@ from tutor.protocol.server import (
     ServerEvent,
 )
 from tutor.protocol.states import EXPECTED, State
-from tutor.sim import challenges, ehlo, lenient, replies
+from tutor.sim import ehlo, lenient, replies
 from tutor.sim.accounts import Accounts
-from tutor.sim.auth import ERROR, FAILURE, SUCCESS, AuthHandler, Outcome
-from tutor.sim.mail import MailHandler, Session
-from tutor.sim.modern import ModernMechanisms
 from tutor.sim.output import MASK, Collector, Output, echo, show
 from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile, check_max_auth_failures
 from tutor.sim.sink import Sink
+
+if TYPE_CHECKING:
+    from tutor.sim.auth import AuthHandler, Outcome
+    from tutor.sim.mail import MailHandler, Session
 
 
 def _knows_no_one(name: str) -> None:
@@ -71,14 +73,12 @@ class SimServer:
         self._offers_starttls = starttls
         self._conn = ServerConnection(max_message_size=self.profile.max_message_size + 1)
         self._emit = Collector()
-        rng = rng or random.SystemRandom()
-        factory = challenges.factory(self.profile.challenge, rng=rng, clock=self._clock, host=hostname,
-                                     fixed=fixed_challenge)
-        modern = ModernMechanisms(self.profile, self.accounts, rng)
-        lookup = _knows_no_one if self.profile.impostor else self.accounts.lookup
-        self._auth_handler = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send, modern,
-                                         accounts=self.accounts)
-        self._mail = MailHandler(self.profile, self.sink, self._emit, self._reply, hostname, self._clock)
+        self._rng = rng or random.SystemRandom()
+        self._fixed_challenge = fixed_challenge
+        # The AUTH and mail sides (the SASL mechanisms, e-mail headers) are made on first use: a start-up, and
+        # a connection that never gets that far, import and build none of it.
+        self._auth_handler: AuthHandler | None = None
+        self._mail_handler: MailHandler | None = None
         self._helo = ""
         self._esmtp = False
         self._auth_failures = 0
@@ -101,6 +101,47 @@ class SimServer:
     @property
     def closed(self) -> bool:
         return self._conn.state is State.CLOSED
+
+    @property
+    def explaining(self) -> bool:
+        """Whether Outputs carry notes and transcript lines (True unless turned off)."""
+        return self._emit.explain
+
+    @explaining.setter
+    def explaining(self, on: bool) -> None:
+        """Off when nothing will read the notes or the transcript (serve with no log, record or view): the
+        replies and the session's course are the same, only the explanations are not made."""
+        self._emit.explain = on
+
+    @property
+    def _authn(self) -> AuthHandler:
+        """The AUTH side, made at the first AUTH command."""
+        if self._auth_handler is None:
+            from tutor.sim import challenges
+            from tutor.sim.auth import AuthHandler
+            from tutor.sim.modern import ModernMechanisms
+
+            factory = challenges.factory(self.profile.challenge, rng=self._rng, clock=self._clock,
+                                         host=self.hostname, fixed=self._fixed_challenge)
+            modern = ModernMechanisms(self.profile, self.accounts, self._rng)
+            lookup = _knows_no_one if self.profile.impostor else self.accounts.lookup
+            self._auth_handler = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send,
+                                             modern, accounts=self.accounts)
+        return self._auth_handler
+
+    @property
+    def _mail(self) -> MailHandler:
+        """The mail side, made at the first command that needs it."""
+        if self._mail_handler is None:
+            from tutor.sim.mail import MailHandler
+
+            self._mail_handler = MailHandler(self.profile, self.sink, self._emit, self._reply, self.hostname,
+                                             self._clock)
+        return self._mail_handler
+
+    def _reset_mail(self) -> None:
+        if self._mail_handler is not None:
+            self._mail_handler.reset()
 
     # ---- the transport's calls -------------------------------------------------------------------------
 
@@ -167,7 +208,8 @@ class SimServer:
         elif isinstance(event, MessageReceived):
             self._emit.client(f"<message text: {len(event.data)} octets>")
             self._emit.client(".")
-            self._emit.all(lenient.message_notes(event.bare_lf_lines, event.bare_lf_end))
+            if self._emit.explain:
+                self._emit.all(lenient.message_notes(event.bare_lf_lines, event.bare_lf_end))
             self._mail.message(event, self._session())
         elif isinstance(event, LineTooLongReceived):
             self._too_long(event)
@@ -178,8 +220,10 @@ class SimServer:
 
     def _command(self, event: CommandReceived) -> None:
         command = event.command
-        masked = AuthHandler.masked_command(command.argument) if command.verb == "AUTH" else None
-        self._emit.client(show(command.raw), masked)
+        explain = self._emit.explain
+        if explain:
+            masked = self._authn.masked_command(command.argument) if command.verb == "AUTH" else None
+            self._emit.client(show(command.raw), masked)
         if event.bare_lf:
             self._emit.note("sim.command.bare-lf")
         handler = _HANDLERS.get(command.verb)
@@ -190,7 +234,8 @@ class SimServer:
         elif not event.legal:
             self._out_of_sequence(command)
         else:
-            self._emit.all(lenient.command_notes(command))   # what a stricter server would refuse, named
+            if explain:
+                self._emit.all(lenient.command_notes(command))   # what a stricter server would refuse, named
             if handler(self, command) is False:
                 self._bad_command()
 
@@ -208,11 +253,13 @@ class SimServer:
         self._bad_command()
 
     def _auth_response(self, event: AuthResponseReceived) -> None:
-        masked = MASK if self._auth_handler.next_is_secret else None
-        self._emit.client(show(event.line), masked)
-        self._auth_outcome(self._auth_handler.respond(event.line))
+        if self._emit.explain:
+            self._emit.client(show(event.line), MASK if self._authn.next_is_secret else None)
+        self._auth_outcome(self._authn.respond(event.line))
 
     def _auth_outcome(self, outcome: Outcome) -> None:
+        from tutor.sim.auth import ERROR, FAILURE, SUCCESS
+
         if outcome.kind == SUCCESS:
             self.user = outcome.user
         elif outcome.kind == FAILURE:
@@ -228,7 +275,7 @@ class SimServer:
         self._emit.client(f"<a line of {event.length} octets, over the {event.limit}-octet limit>")
         if event.in_auth:   # RFC 4954 §4: a line longer than the authentication buffer fails AUTH with 500
             self._emit.note("sim.auth.line-too-long", length=event.length, limit=event.limit)
-            self._auth_handler.line_too_long()
+            self._authn.line_too_long()
         elif event.auth_command:   # an AUTH command whose initial response overflows the same buffer
             self._emit.note("sim.auth.command-too-long", length=event.length, limit=event.limit)
             self._reply("auth-line-too-long")
@@ -255,11 +302,13 @@ class SimServer:
             self._emit.close = True
 
     def _session(self) -> Session:
+        from tutor.sim.mail import Session
+
         return Session(self.user, self.tls, self._helo, self._esmtp)
 
     def _forget_session(self) -> None:
         self._helo, self._esmtp, self.user = "", False, None
-        self._mail.reset()
+        self._reset_mail()
 
     # ---- command handlers: return False when the command was malformed (counts as a bad command) -------
 
@@ -267,9 +316,9 @@ class SimServer:
         if not command.argument:
             self._reply("syntax-ehlo", verb=command.verb)
             return False
-        in_transaction = self._mail.tx is not None
+        in_transaction = self._mail_handler is not None and self._mail_handler.tx is not None
         self._helo, self._esmtp = command.argument.split()[0], command.verb == "EHLO"
-        self._mail.reset()   # RFC 5321 §4.1.4: EHLO/HELO also reset a transaction in progress
+        self._reset_mail()   # RFC 5321 §4.1.4: EHLO/HELO also reset a transaction in progress
         if in_transaction:
             self._emit.note("sim.ehlo.reset")
         if command.verb == "HELO":
@@ -279,7 +328,8 @@ class SimServer:
         greeting = self.profile.ehlo_greeting.format(host=self.hostname, client=echo(self._helo))
         lines = ehlo.extensions(self.profile, self.tls, self._offers_starttls)
         self._send(make(250, greeting, *lines))   # RFC 2034 §3: no enhanced codes on EHLO
-        self._emit.all(ehlo.notes(self.profile, self.tls))
+        if self._emit.explain:
+            self._emit.all(ehlo.notes(self.profile, self.tls))
         return True
 
     def _auth(self, command: Command) -> bool:
@@ -293,7 +343,7 @@ class SimServer:
             self._emit.note("sim.auth.need-tls")
             self._reply("starttls-first")
             return True
-        self._auth_outcome(self._auth_handler.start(command.argument, self.tls))
+        self._auth_outcome(self._authn.start(command.argument, self.tls))
         return True
 
     def _mail_from(self, command: Command) -> bool:
@@ -324,7 +374,7 @@ class SimServer:
         if command.argument:
             self._reply("syntax-noarg", verb="RSET")
             return False
-        self._mail.reset()
+        self._reset_mail()
         self._emit.note("sim.rset", user=self.user or "")
         self._reply("ok")
         return True
@@ -371,7 +421,7 @@ class SimServer:
             return True
         self._emit.note("sim.tls.ready")
         self._reply("starttls-ready")
-        self._mail.reset()
+        self._reset_mail()
         self._emit.start_tls = True
         return True
 

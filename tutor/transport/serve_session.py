@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, cast
 from tutor.protocol.states import State
 from tutor.sim.output import Output
 from tutor.sim.server import SimServer
-from tutor.transport.serve_input import next_piece
+from tutor.transport.serve_input import COMMAND_PIECE, batch_end, next_piece
 
+BATCHABLE = frozenset({State.INITIAL, State.READY, State.MAIL, State.RCPT})   # see serve_input.batch_end
 QUEUE_LIMIT = 64 * 1024   # received bytes a blocked session queues before it stops reading (plus one read)
 PUMP_TURN = 256        # pieces fed per turn of the event loop, so one pipelining client cannot starve the others
 OUTBOX_LIMIT = 4096   # replies to one pipelined burst are written in batches of about this size (fewer syscalls)
@@ -58,6 +59,7 @@ class SessionProtocol(asyncio.Protocol):
         self._upgrade_task: asyncio.Task | None = None
         self._finished = False
         self._tls = implicit_tls          # for the recording: lines after this are inside TLS
+        self._explained = True            # a log, a recording or a view reads the simulator's explanations
 
     @property
     def holding_reply(self) -> bool:
@@ -86,9 +88,12 @@ class SessionProtocol(asyncio.Protocol):
         self.peer_ip = str(peer[0]) if isinstance(peer, tuple) else str(peer)
         where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         self.number = service.opened(self)
-        service.log_line(self.number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
-        service.record_begin(self.number, where)
+        self._explained = explained(service.config)
+        if self._explained:
+            service.log_line(self.number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
+            service.record_begin(self.number, where)
         self._sim = service.factory(service.config.tls is not None)
+        self._sim.explaining = self._explained
         self._arm_timer(min(service.config.idle_timeout, service.config.session_lifetime))
         refusal = service.refusal(self)
         if refusal:
@@ -107,8 +112,24 @@ class SessionProtocol(asyncio.Protocol):
         if self._sim is None or self._closing or self._finished:
             return
         self._last_seen = self._service.loop.time()
+        if (not self._pending and self._next_turn is None and len(data) <= COMMAND_PIECE
+                and data.endswith(b"\n") and data.find(b"\n") == len(data) - 1 and not self._blocked()
+                and self._sim.state is not State.DATA):
+            self._one_line(data)   # the usual case: one whole command line and nothing queued
+            return
         self._pending += data
         self._kick()
+
+    def _one_line(self, line: bytes) -> None:
+        """What one turn of _pump does with a queue holding exactly this one command line, without the queue."""
+        self._after_newline = True
+        self._pumping = True
+        try:
+            self._deliver(self._sim.receive(line))   # type: ignore[union-attr]
+        finally:
+            self._pumping = False
+            self._flush()
+        self._set_reading(not self._write_paused)
 
     def eof_received(self) -> bool:
         self._eof = True
@@ -145,12 +166,21 @@ class SessionProtocol(asyncio.Protocol):
         self._next_turn = None
         if sim is None:
             return
-        self._pumping, turn = True, PUMP_TURN
+        self._pumping, turn, pending = True, PUMP_TURN, self._pending
         try:
-            while self._pending and not self._blocked() and turn:
-                size = next_piece(self._pending, sim.state is State.DATA, self._after_newline)
-                piece = bytes(self._pending[:size])
-                del self._pending[:size]
+            while pending and not self._blocked() and turn:
+                state = sim.state
+                size = next_piece(pending, state is State.DATA, self._after_newline)
+                if state in BATCHABLE and size < len(pending) and not self._explained:
+                    # more plain command lines: answered in one call (only when no log, record or view reads
+                    # the explanations, which then follow each command as before)
+                    size = batch_end(pending, size)
+                if size == len(pending):
+                    piece = bytes(pending)
+                    pending.clear()
+                else:
+                    piece = bytes(pending[:size])
+                    del pending[:size]
                 self._after_newline = piece.endswith(b"\n")
                 self._deliver(sim.receive(piece))
                 turn -= 1
@@ -168,6 +198,8 @@ class SessionProtocol(asyncio.Protocol):
         """Keep reading while the queue is short, so a client that leaves is noticed even while it waits;
         stop while the client does not read its replies (the write side then notices it leaving)."""
         transport = self._transport
+        if on and not self._reading_paused:   # the common case: reading, and nothing to change
+            return
         if transport is None or self._upgrading or self._finished or transport.is_closing():
             return
         self._reading_paused = not on
@@ -193,8 +225,9 @@ class SessionProtocol(asyncio.Protocol):
 
     def _write(self, out: Output) -> None:
         service, transport = self._service, self._transport
-        service.log_output(self.number, out)
-        service.record_output(self.number, out, self._tls)
+        if self._explained:
+            service.log_output(self.number, out)
+            service.record_output(self.number, out, self._tls)
         if transport is None or transport.is_closing() or self._upgrading or self._finished:
             return
         self._outbox += out.data
@@ -206,6 +239,7 @@ class SessionProtocol(asyncio.Protocol):
             self._close()
 
     def _flush(self) -> None:
+        """One transport.write for everything answered since the last flush."""
         transport = self._transport
         if self._outbox and transport is not None and not transport.is_closing():
             transport.write(bytes(self._outbox))
@@ -213,9 +247,12 @@ class SessionProtocol(asyncio.Protocol):
         self._outbox.clear()
 
     def _note_buffered(self) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self.buffered_peak = max(self.buffered_peak, self._transport.get_write_buffer_size())
-            self._service.buffered_peak = max(self._service.buffered_peak, self.buffered_peak)
+        transport = self._transport
+        if transport is not None and not transport.is_closing():
+            size = transport.get_write_buffer_size()
+            if size > self.buffered_peak:
+                self.buffered_peak = size
+                self._service.buffered_peak = max(self._service.buffered_peak, size)
 
     def _limit_writes(self) -> None:
         config = self._service.config
@@ -336,9 +373,15 @@ class SessionProtocol(asyncio.Protocol):
         service.record_end(self.number)
 
 
+def explained(config) -> bool:
+    """Whether anything reads the simulator's notes and transcript: a log, a recording or a classroom view."""
+    return config.log is not None or config.record is not None or getattr(config, "watch", None) is not None
+
+
 def _auth_failed(out: Output) -> bool:
     """Whether this output answers an AUTH with 535 (RFC 4954 §6: authentication credentials invalid)."""
-    return any(line.direction == "S" and line.text.startswith("535") for line in out.transcript)
+    data = out.data
+    return data.startswith(b"535") or b"\n535" in data
 
 
 def handshake_failure(exc: BaseException) -> str:

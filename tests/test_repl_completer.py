@@ -35,7 +35,8 @@ def test_auth_offers_what_the_server_advertised():
     assert complete("auth l") == [("LOGIN", -1)]
     before_ehlo = ReplView("sim:lab", True, State.INITIAL, "command")
     assert [w for w, _ in complete("AUTH ", before_ehlo)] == ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
-                                                               "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER"]
+                                                               "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "DIGEST-MD5",
+                                                               "NTLM", "GSSAPI"]
 
 
 def test_mail_and_rcpt_paths():

@@ -36,8 +36,8 @@ def test_list_profiles(capsys):
     assert main(["--list-profiles"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert names == ["lab", "strict", "legacy-2002", "glitchy-cram", "fixed-challenge", "draft-login", "modern",
-                     "fixed-scram", "impostor", "temp-failure", "too-weak",
-                              "encryption-required", "password-transition", "small-auth-buffer", "error-codes"]
+                     "fixed-scram", "impostor", "temp-failure", "too-weak", "encryption-required",
+                     "password-transition", "small-auth-buffer", "error-codes", "historic"]
 
 
 @pytest.mark.parametrize("args,message", [

@@ -32,7 +32,8 @@ class Digits(random.Random):
 def test_the_profiles_exist_with_one_line_summaries():
     assert list(PROFILES) == ["lab", "strict", "legacy-2002", "glitchy-cram", "fixed-challenge", "draft-login",
                               "modern", "fixed-scram", "impostor", "temp-failure", "too-weak",
-                              "encryption-required", "password-transition", "small-auth-buffer", "error-codes"]
+                              "encryption-required", "password-transition", "small-auth-buffer", "error-codes",
+                              "historic"]
     for name, profile in PROFILES.items():
         assert profile.name == name
         assert profile.summary and "\n" not in profile.summary and not profile.summary.startswith("sim.")

@@ -28,5 +28,6 @@ def test_serve_records_each_connection_as_a_redacted_session(tmp_path):
     assert "tanstaaftanstaaf" not in text and "AHRpbQB0" not in text and '"secret": true' in text
     assert text.count('"type": "end"') == 2
     reports = trace_bytes(path.read_bytes(), "serve.jsonl")
+    # the user name is kept beside the redaction (issue 12 §4): who logged in, never the password
     assert [(a.mechanism, a.user, a.result, findings.leak(a)) for r in reports for a in r.attempts] == [
-        ("PLAIN", "", "success", "redacted"), ("LOGIN", "demo", "success", "redacted")]
+        ("PLAIN", "tim", "success", "redacted"), ("LOGIN", "demo", "success", "redacted")]

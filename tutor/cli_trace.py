@@ -18,6 +18,7 @@ from tutor.trace.pipeline import reports
 from tutor.trace.records import Bad
 from tutor.trace.report import SessionReport
 from tutor.trace.source import open_source
+from tutor.trace.tally import Tally
 
 PROG = "smtp-tutor trace"
 
@@ -33,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--password", metavar="P", help=t("trace.cli.password"))
     p.add_argument("--wordlist", metavar="FILE", help=t("trace.cli.wordlist"))
     p.add_argument("--hashcat", action="store_true", help=t("trace.cli.hashcat"))
+    p.add_argument("--by", choices=("user", "ip"), help=t("mechs.cli.by"))
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help=t("trace.cli.color"))
     p.add_argument("--input-format", choices=sorted(FORMATS), help=t("trace.cli.input-format"))
     p.add_argument("--follow", action="store_true", help=t("trace.cli.follow"))
@@ -46,6 +48,7 @@ class Writer:
     def __init__(self, args: argparse.Namespace, out: TextIO) -> None:
         self.args, self.out = args, out
         self.opts = render.Options(reveal=args.reveal)
+        self.tally = Tally(args.by) if getattr(args, "by", None) else None
         self.color = args.format == "text" and (args.color == "always" or (
             args.color == "auto" and out.isatty() and "NO_COLOR" not in os.environ))
         if args.format == "html" and not args.hashcat:
@@ -56,6 +59,10 @@ class Writer:
 
     def session(self, report: SessionReport) -> None:
         args, opts = self.args, self.opts
+        if self.tally is not None:
+            self.tally.add(report)
+            if not args.summary:
+                return                           # --by alone: only the tally, at the end
         if args.hashcat:
             for line in render.hashcat_lines(report):
                 self.out.write(escapes.for_terminal(line) + "\n")
@@ -79,7 +86,21 @@ class Writer:
         else:
             self.out.write("".join(render.plain(line) + "\n" for line in lines))
 
+    def _tally(self) -> None:
+        """The --by table: one line per user or address, most failures first."""
+        if self.tally is None or self.args.hashcat:
+            return
+        if self.args.format == "json":
+            self.out.write(escapes.for_json(self.tally.as_dict()) + "\n")
+            return
+        lines = render.tally_lines(self.tally)
+        if self.args.format == "md":
+            self.out.write("\n".join(f"- {render.markdown_line(line)}" for line in lines) + "\n")
+        else:
+            self._styled(lines)
+
     def close(self) -> None:
+        self._tally()
         if self.args.format == "html" and not self.args.hashcat:
             from tutor.display.trace_render import HTML_TAIL
             self.out.write(HTML_TAIL)

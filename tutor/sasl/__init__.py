@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutor.sasl import cram_md5, login, oauthbearer, plain, scram, xoauth2
+from tutor.sasl import cram_md5, digest_md5, gssapi, login, ntlm, oauthbearer, plain, scram, xoauth2
 from tutor.sasl.base import Credentials, SecretLookup
 from tutor.sasl.registry import (
     MECHANISMS,
@@ -38,6 +38,12 @@ register(MechanismInfo("XOAUTH2", True, TOKEN, xoauth2.XOauth2Client, xoauth2.la
                        None, (S,), "bearer", "xoauth2"))   # Google's XOAUTH2 document, no RFC
 register(MechanismInfo("OAUTHBEARER", True, TOKEN, oauthbearer.OAuthBearerClient, oauthbearer.lab_server,
                        "oauth.mech.oauthbearer", "RFC 7628", (S,), "bearer", "oauthbearer"))
+register(MechanismInfo("DIGEST-MD5", False, DIGEST, digest_md5.DigestClient, digest_md5.DigestServer,
+                       "mechs.mech.digest-md5", "RFC 2831", (P, Role.NONE), "digest", "decode", offered=False))
+register(MechanismInfo("NTLM", True, DIGEST, ntlm.decode_only, ntlm.decode_only, "mechs.mech.ntlm", None,
+                       (Role.NONE, P), "ntlm", "decode", offered=False))   # MS-NLMP, no RFC; decode-only
+register(MechanismInfo("GSSAPI", True, PROVE, gssapi.decode_only, gssapi.decode_only, "mechs.mech.gssapi", "RFC 4752",
+                       (P,), "gssapi", "decode", offered=False))   # Kerberos: a ticket, never the password
 
 __all__ = [
                                  "MECHANISMS",

@@ -86,6 +86,7 @@ ERROR_CODE_ACCOUNTS = (("tempfail", "tempfail", "454"), ("weak", "weak", "534"),
 _LEGACY_EHLO = ("AUTH=", "AUTH", "PIPELINING", "8BITMIME")
 _LEGACY_TEXTS = {"auth-ok": "Go Ahead", "auth-failed": "auth failure"}
 _LEGACY_MECHS = ("LOGIN", "CRAM-MD5")
+_HISTORIC_MECHS = ("DIGEST-MD5", "CRAM-MD5", "PLAIN", "LOGIN")   # DIGEST-MD5: Historic since RFC 6331
 
 PROFILES: dict[str, Profile] = {
     "lab": Profile("lab", ehlo_notes=("sim.ehlo.lab-clear",)),
@@ -114,6 +115,8 @@ PROFILES: dict[str, Profile] = {
     "small-auth-buffer": Profile("small-auth-buffer", auth_buffer=SMALL_AUTH_BUFFER,
                                  ehlo_notes=("sim.ehlo.lab-clear",)),
     "error-codes": Profile("error-codes", accounts=ERROR_CODE_ACCOUNTS, ehlo_notes=("sim.ehlo.error-codes",)),
+    "historic": Profile("historic", mechanisms=_HISTORIC_MECHS, clear_mechanisms=_HISTORIC_MECHS,
+                        ehlo_notes=("sim.ehlo.lab-clear",)),
 }
 
 DEFAULT_PROFILE = "lab"

@@ -15,6 +15,7 @@ from tutor.protocol.replies import Reply
 from tutor.sasl import MECHANISMS, cram_md5
 from tutor.sasl.identify import identify
 from tutor.sasl.registry import carries_secret
+from tutor.trace import mechs
 from tutor.trace.report import Attempt
 from tutor.trace.transcript import REDACTED
 
@@ -70,6 +71,8 @@ def client_payload(attempt: Attempt, data: bytes, index: int, notes: list[Note])
         return _login(attempt, data, index, notes)
     if mech.startswith("SCRAM-") and data:
         return scram_message(attempt, data, notes, from_server=False)
+    if mechs.family(mech):                       # DIGEST-MD5, NTLM, GSSAPI: tutor.trace.mechs
+        return mechs.client_message(attempt, data, notes)
     info = MECHANISMS.get(mech)
     if info is not None and info.decode is not None:
         return _registry_decoded(attempt, data, index + 1, notes)
@@ -177,6 +180,9 @@ def challenge(attempt: Attempt, reply: Reply, notes: list[Note]) -> None:
         return
     if attempt.mechanism.startswith("SCRAM-") and decoded.data:
         scram_message(attempt, decoded.data, notes, from_server=True)
+        return
+    if mechs.family(attempt.mechanism):
+        mechs.server_message(attempt, decoded.data, notes)
         return
     if found.kind == "oauth-error":
         notes.append(note("note.oauth-error", shown=shown))

@@ -70,6 +70,12 @@ def apply(attempt: Attempt, password: str | None = None, wordlist_path: str | No
         words = wordlist(wordlist_path) if wordlist_path is not None else None
         crack_scram.apply(attempt, password, words)
         return
+    if attempt.exchange:
+        from tutor.trace import crack_digest, crack_ntlm
+        words = wordlist(wordlist_path) if wordlist_path is not None else None
+        module = crack_ntlm if attempt.mechanism == "NTLM" else crack_digest
+        module.apply(attempt, password, words)
+        return
     if not attempt.crackable:
         return
     if password is not None:
@@ -86,7 +92,11 @@ def apply(attempt: Attempt, password: str | None = None, wordlist_path: str | No
 
 def hashcat_line(attempt: Attempt) -> str | None:
     """`$cram_md5$<base64 challenge>$<base64 "user digest">` (hashcat -m 10200; John the Ripper jumbo:
-    --format=hmac-md5)."""
+    --format=hmac-md5); DIGEST-MD5: John the Ripper's dmd5 line (tutor.trace.crack_digest); NTLM: hashcat 5500/5600
+    (crack_ntlm)."""
+    if attempt.exchange:
+        from tutor.trace import crack_digest, crack_ntlm
+        return crack_ntlm.hashcat_line(attempt) if attempt.mechanism == "NTLM" else crack_digest.john_line(attempt)
     if not attempt.crackable or attempt.challenge is None or attempt.response is None:
         return None
     return f"$cram_md5${b64.encode(attempt.challenge)}${b64.encode(attempt.response)}"

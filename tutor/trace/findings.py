@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tutor.explain import Note
 from tutor.sasl.registry import Exposure, find
+from tutor.trace import mechs
 from tutor.trace.annotate import note
 from tutor.trace.report import Attempt, SessionReport
 
@@ -45,6 +46,8 @@ def attempt_findings(attempt: Attempt) -> list[Note]:
         out.extend(_cram(attempt))
     elif family == "scram":
         out.extend(_scram(attempt))
+    elif family in mechs.FAMILIES:
+        out.extend(mechs.findings(attempt))
     elif exposure is Exposure.BEARER_TOKEN and attempt.token is not None:
         key = "finding.token-in-record" if attempt.tls else "finding.token-clear"
         params = {"user": attempt.user or "?", "token": attempt.token}
@@ -126,6 +129,9 @@ def leak(attempt: Attempt) -> str:
         return "password"
     if attempt.cut and attempt.password is None and attempt.token is None:
         return "password-cut"
+    special = mechs.leak(attempt)
+    if special is not None:
+        return special
     if attempt.cracked is not None:
         return "scram-cracked" if _family(attempt.mechanism) == "scram" else "cracked"
     if attempt.crackable:
@@ -134,6 +140,7 @@ def leak(attempt: Attempt) -> str:
         return "scram-offline"
     if _exposure(attempt.mechanism) is Exposure.BEARER_TOKEN and attempt.token is not None:
         return "token"
-    if attempt.redacted:
-        return "redacted"
+    if attempt.redacted:   # only PLAIN/LOGIN/bearer send what a redaction hides; the others send a proof
+        return "redacted" if _exposure(attempt.mechanism) in (Exposure.PLAINTEXT, Exposure.BEARER_TOKEN) \
+            else "mechs:redacted-proof"
     return "user" if attempt.user else "nothing"

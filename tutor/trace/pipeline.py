@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from tutor import escapes
 from tutor.trace.observer import Observer
 from tutor.trace.records import MAX_OPEN_SESSIONS, Bad, Begin, End, Logged, Mark, Record, Wire
 from tutor.trace.report import SessionReport
+
+
+def _redacted_user(report: SessionReport, user: str) -> None:
+    """A redacted line's user name (transcripts keep it) names the current attempt when nothing else did."""
+    if report.attempts and not report.attempts[-1].user:
+        report.attempts[-1].user = escapes.show(user.encode("utf-8", "replace"))
 
 
 def reports(records: Iterable[Record], on_bad: Callable[[Bad], None], keep_rows: bool = True,
@@ -19,6 +26,8 @@ def reports(records: Iterable[Record], on_bad: Callable[[Bad], None], keep_rows:
                 observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
                 observer.line(record.direction, record.data, record.where, record.t, record.tls, record.secret,
                               record.cut)
+                if record.user:
+                    _redacted_user(observer.report, record.user)
             case Begin():
                 if record.session in open_:
                     yield from _finish(open_.pop(record.session))

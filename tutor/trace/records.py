@@ -19,6 +19,7 @@ class Wire:
     tls: bool = False
     secret: bool = False
     cut: bool = False             # the capture cut this line short (snap length, lost bytes): its end is missing
+    user: str = ""                # a redacted credential line's user name, as its transcript kept it
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ from tutor.trace.report import SECRET_PARAMS, Row, SessionReport
 
 MASK = "********"
 LEAKS = ("password", "password-cut", "cracked", "offline", "token", "scram-offline", "scram-cracked", "in-log",
-         "keylog")
+         "keylog", "mechs:digest-cracked", "mechs:ntlm-cracked", "mechs:ntlm-offline")
 Fragment = tuple[str, str]
 Line = list[Fragment]
 _ROW_KIND = {"command": "client", "reply": "server", "auth": "auth", "data": "data", "mark": "mark",
@@ -107,10 +107,32 @@ def summary(report: SessionReport, opts: Options) -> Line:
         shown = (secret if opts.reveal else MASK) if secret is not None else ""
         parts += [("client", f"{attempt.mechanism or '?'} {attempt.user or '?'} "),
                   ("finding" if attempt.result == "success" else "problem", attempt.result)]
-        said = explain.text(f"trace.summary.{leak}", password=shown)
+        said = leak_text(leak, shown)
         if said:
             parts.append(("leak" if leak in LEAKS else "note", " " + said))
     return parts
+
+
+def leak_text(leak: str, shown: str = "") -> str:
+    """The words for a findings.leak key: `mechs:x` keys are under mechs.summary, the others trace.summary."""
+    if leak.startswith("mechs:"):
+        return explain.text(f"mechs.summary.{leak.removeprefix('mechs:')}", password=shown)
+    return explain.text(f"trace.summary.{leak}", password=shown)
+
+
+def tally_lines(tally) -> list[Line]:
+    """`--by user|ip`: a heading, then per key its failures, successes and other ends (tutor.trace.tally)."""
+    out: list[Line] = [[("heading", explain.text(f"mechs.tally.heading-{tally.by}"))]]
+    for key, count in tally.rows():
+        line: Line = [("client", f"  {key}  "), ("problem" if count.failure else "note",
+                                                 explain.text("mechs.tally.failures", count=count.failure)),
+                      ("note", ", "), ("finding", explain.text("mechs.tally.successes", count=count.success))]
+        if count.other:
+            line.append(("note", ", " + explain.text("mechs.tally.other", count=count.other)))
+        if count.users:
+            line.append(("note", "  " + explain.text("mechs.tally.users", users=" ".join(sorted(count.users)))))
+        out.append(line)
+    return out
 
 
 def hashcat_lines(report: SessionReport) -> Iterator[str]:

@@ -53,6 +53,7 @@ class Attempt:
     token: str | None = None             # XOAUTH2 / OAUTHBEARER: the bearer token (masked unless --reveal)
     keylog: bool = False                 # inside TLS, decrypted here with a key log (trace --keylog)
     cut: bool = False                    # the capture cut a credential line of this exchange short
+    exchange: dict = field(default_factory=dict)   # DIGEST-MD5 / NTLM / GSSAPI: decoded fields (tutor.trace.mechs)
 
     @property
     def crackable(self) -> bool:

@@ -19,11 +19,12 @@ import os
 import re
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tutor import escapes
 from tutor.errors import InputError
+from tutor.trace.redacted_user import MAX_USER, UserTracker
 
 REDACTED = "*** (redacted)"
 VERSION = 1
@@ -51,6 +52,16 @@ class Entry:
     key: str = ""          # notes only
     text: str = ""         # notes only
     source: str = ""       # notes only: "tutor" or "server"
+    user: str = ""         # a credential line's user name: not secret, kept when the line is redacted
+
+    def with_user(self, tracker: UserTracker) -> Entry:
+        """This entry with the user name its line carries (client lines), tracker moved on by it."""
+        if self.direction == "S":
+            tracker.server_line(self.data)
+        if self.direction != "C":
+            return self
+        user = tracker.client_line(self.data)
+        return replace(self, user=user) if user and not self.user else self
 
     def to_json(self, redact: bool) -> dict:
         if self.direction == "note":
@@ -61,6 +72,8 @@ class Entry:
         out = {"type": "line", "t": self.t, "dir": self.direction, "data": shown, "tls": self.tls}
         if self.secret:
             out["secret"] = True
+            if redact and self.user:
+                out["user"] = self.user
         return out
 
 
@@ -99,7 +112,8 @@ class Transcript:
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.chmod(target, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                for obj in [header, *(e.to_json(redact) for e in self.entries)]:
+                tracker = UserTracker()
+                for obj in [header, *(e.with_user(tracker).to_json(redact) for e in self.entries)]:
                     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
         except OSError as exc:
             raise InputError(f"cannot write transcript {target}: {exc.strerror or exc}") from None
@@ -135,7 +149,8 @@ def entry_from_json(obj: object) -> dict | Entry:
     if kind == "line" and obj.get("dir") in ("C", "S"):
         data = str(obj.get("data", ""))
         raw_bytes = data.encode("utf-8") if data.endswith(REDACTED) else escapes.parse(data)
-        return Entry(obj["dir"], raw_bytes, float(obj.get("t", 0.0)), bool(obj.get("tls")), bool(obj.get("secret")))
+        return Entry(obj["dir"], raw_bytes, float(obj.get("t", 0.0)), bool(obj.get("tls")), bool(obj.get("secret")),
+                     user=str(obj.get("user", ""))[:MAX_USER])
     if kind == "note":
         return Entry("note", t=float(obj.get("t", 0.0)), key=str(obj.get("key", "")), text=str(obj.get("text", "")),
                      source=str(obj.get("source", "")), secret=bool(obj.get("secret")))
@@ -164,6 +179,7 @@ class Recorder:
     def __init__(self, path: str | os.PathLike, redact: bool = True) -> None:
         self.path = Path(path).expanduser()
         self.redact = redact
+        self._users: dict[str, UserTracker] = {}     # per session: which AUTH message each client line is
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.chmod(self.path, 0o600)
@@ -177,11 +193,14 @@ class Recorder:
         self._write({**header, **({"session": session} if session else {})})
 
     def add(self, entry: Entry, session: str = "") -> None:
-        obj = entry.to_json(self.redact)
+        if len(self._users) > 10_000:                # bounded: a long `serve` run forgets the oldest sessions
+            self._users.pop(next(iter(self._users)))
+        obj = entry.with_user(self._users.setdefault(session, UserTracker())).to_json(self.redact)
         self._write({**obj, "session": session} if session else obj)
 
     def end(self, session: str = "") -> None:
         """The session is over: a reader reports it now instead of at the end of the file."""
+        self._users.pop(session, None)
         self._write({"type": "end", "t": time.time(), **({"session": session} if session else {})})
 
     def _write(self, obj: dict) -> None:

@@ -22,7 +22,7 @@ _shtab_smtp_tutor_repl_option_strings=(-h --help --profile --script --no-color -
 _shtab_smtp_tutor_serve_option_strings=(-h --help --host --port --profile --list-profiles --user --users --make-accounts --users-out --maildir --tls-cert --tls-key --implicit-tls-port --max-clients --max-per-ip --max-session-time --auth-failure-delay --max-auth-failures --hostname --seed --fixed-challenge --show-secrets --record --quiet --dashboard --web --verbose --report --format)
 _shtab_smtp_tutor_connect_option_strings=(-h --help --starttls --tls --by-hand --insecure --cafile --keylog --allow-cleartext --show-secrets --timeout --script --record --batch --no-color --no-colour)
 _shtab_smtp_tutor_lesson_option_strings=(-h --help --list --check --demo --no-pause --format --resume --restart --connect --starttls --tls --user --insecure --cafile --record --allow-cleartext)
-_shtab_smtp_tutor_trace_option_strings=(-h --help --format --summary --reveal --password --wordlist --hashcat --color --input-format --follow --keylog)
+_shtab_smtp_tutor_trace_option_strings=(-h --help --format --summary --reveal --password --wordlist --hashcat --by --color --input-format --follow --keylog)
 _shtab_smtp_tutor_completion_option_strings=(-h --help)
 _shtab_smtp_tutor_option_strings=(-h --help --version --profile --script --no-color --no-colour --record --batch --show-secrets --max-auth-failures)
 
@@ -49,16 +49,17 @@ _shtab_smtp_tutor___record_COMPGEN=_shtab_compgen_files
 
 _shtab_smtp_tutor_b64_pos_0_choices=(encode decode)
 _shtab_smtp_tutor_scram___hash_choices=(SHA-1 SHA-256)
-_shtab_smtp_tutor_repl___profile_choices=(lab strict legacy-2002 glitchy-cram fixed-challenge draft-login modern fixed-scram impostor temp-failure too-weak encryption-required password-transition small-auth-buffer error-codes)
-_shtab_smtp_tutor_serve___profile_choices=(lab strict legacy-2002 glitchy-cram fixed-challenge draft-login modern fixed-scram impostor temp-failure too-weak encryption-required password-transition small-auth-buffer error-codes)
+_shtab_smtp_tutor_repl___profile_choices=(lab strict legacy-2002 glitchy-cram fixed-challenge draft-login modern fixed-scram impostor temp-failure too-weak encryption-required password-transition small-auth-buffer error-codes historic)
+_shtab_smtp_tutor_serve___profile_choices=(lab strict legacy-2002 glitchy-cram fixed-challenge draft-login modern fixed-scram impostor temp-failure too-weak encryption-required password-transition small-auth-buffer error-codes historic)
 _shtab_smtp_tutor_serve___format_choices=(md html json)
 _shtab_smtp_tutor_lesson___format_choices=(md html)
 _shtab_smtp_tutor_trace___format_choices=(text md html json)
+_shtab_smtp_tutor_trace___by_choices=(user ip)
 _shtab_smtp_tutor_trace___color_choices=(auto always never)
 _shtab_smtp_tutor_trace___input_format_choices=(curl exchange exim-debug gsasl hashcat jakarta log msmtp mutt neomutt netsmtp nodemailer openssl pcap phpmailer rfc smtplib swaks thunderbird tutor)
 _shtab_smtp_tutor_completion_pos_0_choices=(bash zsh)
 _shtab_smtp_tutor_pos_0_choices=(b64 plain login cram scram xoauth2 oauthbearer token decode explain repl serve connect lesson trace completion)
-_shtab_smtp_tutor___profile_choices=(lab strict legacy-2002 glitchy-cram fixed-challenge draft-login modern fixed-scram impostor temp-failure too-weak encryption-required password-transition small-auth-buffer error-codes)
+_shtab_smtp_tutor___profile_choices=(lab strict legacy-2002 glitchy-cram fixed-challenge draft-login modern fixed-scram impostor temp-failure too-weak encryption-required password-transition small-auth-buffer error-codes historic)
 
 _shtab_smtp_tutor_b64__h_nargs=0
 _shtab_smtp_tutor_b64___help_nargs=0

@@ -96,7 +96,7 @@ def _entry(state: _State, session: str, entry, where: str) -> Iterator[Record]:
         params = {"source": entry.source, **({"secret": True} if entry.secret else {})}
         yield Mark(sid, "trace.mark.recorded", where, params, entry.text)
     else:
-        yield Wire(sid, entry.direction, entry.data, where, entry.t or None, entry.tls, entry.secret)
+        yield Wire(sid, entry.direction, entry.data, where, entry.t or None, entry.tls, entry.secret, user=entry.user)
 
 
 def _evict(opened: dict[str, None], where: str) -> Iterator[Record]:

@@ -50,7 +50,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 def start(kind: str, state_dir: str, profile: str | None = None) -> tuple[subprocess.Popen, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=state_dir)
     if kind == "serve":
-        command = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []), "-m", "tutor.cli_serve",
+        command = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []), "-m", "tutor.cli.serve",
                    "--port", "0", "--quiet", "--max-clients", "5000", "--max-per-ip", "5000"]
     else:
         command = [sys.executable, str(Path(__file__).with_name("bench_serve_aiosmtpd.py"))]
@@ -299,7 +299,7 @@ def start_on_terminal(state_dir: str, name: str, view: bool) -> tuple[subprocess
     os.set_blocking(master, True)
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=state_dir, TERM="xterm-256color",
                COLUMNS="160", LINES="50")
-    command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", "--quiet", "--max-clients", "5000",
+    command = [sys.executable, "-m", "tutor.cli.serve", "--port", "0", "--quiet", "--max-clients", "5000",
                "--max-per-ip", "5000", *(["--dashboard", "--web", "127.0.0.1:0"] if view else [])]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=slave, stdout=slave,
                                stderr=open(errors_file, "w"), start_new_session=True)  # noqa: SIM115 - its stderr

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tutor.cli import build_parser  # noqa: E402
-from tutor.cli_completion import SCRIPTS  # noqa: E402
+from tutor.cli.completion import SCRIPTS  # noqa: E402
 from tutor.sim.profiles import PROFILES  # noqa: E402
 
 OUT = ROOT / "tutor" / "data" / "completion"

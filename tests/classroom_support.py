@@ -39,8 +39,9 @@ class ClassServer:
         self.service = SimService(lambda tls_ok: SimServer(self.profile, sink=sink, starttls=tls_ok), config)
         self.port = self.call(self.service.start())[0][1]
         if self.with_web:
+            from tutor.classroom.page import ClassroomPage
             from tutor.transport.web import WebView
-            self.web = WebView(self.room, "127.0.0.1", self.web_port)
+            self.web = WebView(ClassroomPage(self.room), "127.0.0.1", self.web_port)
             self.web_port = self.call(self.web.start())[0][1]
         return self
 

@@ -36,7 +36,7 @@ def tls_flags(mode: str, cafile: str | None) -> list[str]:
 
 
 def login_lines(mode: str, mechanism: str, user: str, password: str) -> list[str]:
-    if mode == "starttls":      # `connect --starttls` did EHLO, STARTTLS and EHLO again itself (tutor.live)
+    if mode == "starttls":      # `connect --starttls` did EHLO, STARTTLS and EHLO again itself (tutor.repl.live)
         return [f":auth {mechanism} {user} {password}"]
     return ["EHLO laptop.example", f":auth {mechanism} {user} {password}"]
 

@@ -28,7 +28,7 @@ def test_the_scanner_reads_every_form_the_project_uses():
 def test_the_scan_reaches_lessons_data_readmes_and_code():
     names = {p.relative_to(ROOT).as_posix() for p in project_files()}
     assert {"README.md", "lessons/README.md", "tutor/data/codes.toml", "lessons/06-when-it-fails.toml",
-            "tutor/trace/findings.py", "tutor/cli_connect.py"} <= names
+            "tutor/trace/findings.py", "tutor/cli/connect.py"} <= names
 
 
 def test_every_citation_in_the_project_is_in_the_table():

@@ -63,7 +63,7 @@ def test_serve_beyond_loopback_warns_and_makes_the_lan_certificate(tmp_path):
         pytest.skip("needs unshare -n (a private network namespace) to listen on 0.0.0.0 safely")
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path))
     script = ("import subprocess,sys,time;"
-              "p=subprocess.Popen([sys.executable,'-m','tutor.cli_serve','--host','0.0.0.0','--port','0','--quiet'],"
+              "p=subprocess.Popen([sys.executable,'-m','tutor.cli.serve','--host','0.0.0.0','--port','0','--quiet'],"
               "stdout=subprocess.PIPE,stderr=subprocess.PIPE,text=True);"
               "line=p.stdout.readline();p.terminate();out,err=p.communicate(timeout=10);print(line);print(err)")
     done = subprocess.run([unshare, "-n", sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True,

@@ -89,7 +89,7 @@ def test_perl_net_smtp_and_gsasl_are_told_apart(server):
 def run_serve(tmp_path, *extra, clients=()):
     """`serve` as a subprocess on a free port; each client(port) runs, then SIGTERM; (stdout, stderr)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path / "state"))
-    command = [sys.executable, "-m", "tutor.cli_serve", "--port", "0", *extra]
+    command = [sys.executable, "-m", "tutor.cli.serve", "--port", "0", *extra]
     process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     try:
@@ -155,7 +155,7 @@ def test_verbose_and_pipes_keep_the_step_log(tmp_path):
 def test_on_a_terminal_one_coloured_line_per_session(tmp_path):
     pexpect = pytest.importorskip("pexpect")
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path / "state"), TERM="xterm-256color")
-    child = pexpect.spawn(sys.executable, ["-m", "tutor.cli_serve", "--port", "0"], cwd=str(tmp_path), env=env,
+    child = pexpect.spawn(sys.executable, ["-m", "tutor.cli.serve", "--port", "0"], cwd=str(tmp_path), env=env,
                           encoding="utf-8", timeout=WAIT)
     try:
         child.expect(r"127\.0\.0\.1:(\d+)")
@@ -175,7 +175,7 @@ def test_on_a_terminal_one_coloured_line_per_session(tmp_path):
 
 
 def test_listening_beyond_loopback_warns_about_sniffers():
-    from tutor.cli_classroom import beyond_loopback_warning
+    from tutor.cli.classroom import beyond_loopback_warning
     from tutor.sim.profiles import PROFILES
 
     assert beyond_loopback_warning("127.0.0.1", PROFILES["lab"]) is None
@@ -188,7 +188,7 @@ def test_listening_beyond_loopback_warns_about_sniffers():
 
 def serve_error(tmp_path, *args, prelude: str = ""):
     """Run serve with `args` expecting a refusal: (exit code, standard error)."""
-    code = (f"{prelude}\nimport sys\nfrom tutor.cli_serve import main\n"
+    code = (f"{prelude}\nimport sys\nfrom tutor.cli.serve import main\n"
             f"raise SystemExit(main({['--port', '0', *args]!r}))")
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path / "state"))
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,

@@ -8,7 +8,8 @@ import pytest
 
 from tutor.errors import InputError
 from tutor.explain import load
-from tutor.protocol.codes import CodeInfo, describe, one_line, parse_code_args
+from tutor.explain_codes import CodeInfo, describe, one_line
+from tutor.protocol.codes import parse_code_args
 
 # RFC 4954 §6, as printed there: code, suggested enhanced code, reply text.
 RFC4954_SECTION6 = [
@@ -215,7 +216,7 @@ def test_the_enhanced_codes_own_meaning_is_always_given() -> None:
 
 
 def test_reading_names_the_table_entry_and_the_text_beats_the_verb() -> None:
-    from tutor.protocol.codes import reading
+    from tutor.explain_codes import reading
     assert reading(501, "5.5.4", "RCPT", "x").key == "codes.reply.501.rcpt"
     assert reading(503, "5.5.1", "AUTH", "Already authenticated").key == "codes.reply.503.auth-twice"
     assert reading(503, "5.5.1", "AUTH", "AUTH not permitted during a mail transaction").key \
@@ -226,7 +227,7 @@ def test_reading_names_the_table_entry_and_the_text_beats_the_verb() -> None:
 
 
 def test_a_context_with_another_enhanced_code_does_not_match() -> None:
-    from tutor.protocol.codes import reading
+    from tutor.explain_codes import reading
     assert reading(501, "5.5.2", "AUTH", "x").key == "codes.reply.501.base64"
     assert reading(501, "5.7.0", "AUTH", "x").key == "codes.reply.501.ir-not-allowed"
     assert reading(501, None, "AUTH", "Initial response not allowed for CRAM-MD5").key == "codes.reply.501.ir-text"

@@ -153,14 +153,14 @@ def imported_after(code: str) -> set[str]:
 def test_printing_the_script_needs_no_shtab_and_no_terminal_ui():
     """`smtp-tutor completion bash` works on a plain install: shtab is not a runtime dependency."""
     loaded = imported_after("from tutor.cli import main\nassert main(['completion', 'bash']) == 0")
-    assert "tutor.cli_completion" in loaded
+    assert "tutor.cli.completion" in loaded
     assert not {"shtab", "prompt_toolkit", "tutor.repl.shell"} & loaded
     # Every new shell runs it (the README's eval line): the full parser and its helpers are not built.
-    assert not {"tutor.helpers.registry", "tutor.explain", "tutor.cli_repl"} & loaded
+    assert not {"tutor.helpers.registry", "tutor.explain", "tutor.cli.repl"} & loaded
 
 
 def test_repl_start_up_does_not_load_completion():
     """The REPL's fast path (docs/PERFORMANCE.md) stays as it was: no parser, no completion module."""
     loaded = imported_after("from tutor.cli import main\nmain(['--batch'])")
     assert "tutor.repl.shell" in loaded                 # the REPL did start
-    assert not {"tutor.cli_completion", "shtab"} & loaded
+    assert not {"tutor.cli.completion", "shtab"} & loaded

@@ -5,7 +5,7 @@ import hashlib
 import hmac
 
 import pytest
-from course_cases_modern import MODERN_CASES
+from course_cases_scram_bearer import SCRAM_BEARER_CASES
 from course_support import (
     CRAM,
     DATA,
@@ -202,7 +202,7 @@ CASES = [
     ("cram-digest", {}, line(CRAM, "dGlt"), "not-helper"),
     ("continue", {}, line(READY, "NOOP"), WAIT),
 ]
-CASES += MODERN_CASES     # SCRAM and bearer-token checks (tests/course_cases_modern.py)
+CASES += SCRAM_BEARER_CASES     # SCRAM and bearer-token checks (tests/course_cases_scram_bearer.py)
 
 
 def _id(case):
@@ -281,9 +281,10 @@ def test_the_registry_refuses_a_second_kind_with_the_same_name():
 
 def test_the_scram_client_first_template_escapes_the_user_name():
     """RFC 5802 §5.1: ',' and '=' in the user name are written =2C and =3D; the check reads them back."""
-    from course_cases_modern import SCRAM_WAIT
+    from course_cases_scram_bearer import SCRAM_WAIT
 
     from tutor.course import facts
+
 
     odd = Credentials("a,b=c", "pw")
     first = facts.values(odd, READY)["scram_first"]

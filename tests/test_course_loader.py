@@ -1,6 +1,7 @@
 """Lesson files: every shipped lesson validates; a bad file gives one `file:LINE: step: what is wrong` line per
 problem, never a traceback, through the API and through `smtp-tutor lesson --check`."""
 
+import argparse
 import os
 import subprocess
 import sys
@@ -209,25 +210,32 @@ def test_course_code_imports_no_transport_session_or_ui():
                 assert not name.startswith(forbidden), f"{path.name} imports {name}"
 
 
-@pytest.mark.parametrize("text, port, expected", [
-    ("mail.example.org", 587, ("mail.example.org", 587)),
-    ("mail.example.org:2525", 587, ("mail.example.org", 2525)),
-    ("[::1]:465", 587, ("::1", 465)),
-    ("::1", 587, ("::1", 587)),
+@pytest.mark.parametrize("text, tls, expected", [
+    ("mail.example.org", False, ("mail.example.org", 587)),
+    ("mail.example.org", True, ("mail.example.org", 465)),
+    ("mail.example.org:2525", False, ("mail.example.org", 2525)),
+    ("[::1]:465", False, ("::1", 465)),
+    ("::1", False, ("::1", 587)),
 ])
-def test_connect_targets(text, port, expected):
-    from tutor.lesson_sessions import parse_target
+def test_connect_targets(text, tls, expected):
+    """`lesson --connect` reads its target with tutor.transport.address.parse, as `connect` does."""
+    from tutor.cli.lesson import live_options
 
-    assert parse_target(text, port) == expected
+    args = argparse.Namespace(connect=text, tls=tls, starttls=False, user="tim", insecure=False, cafile=None)
+    lesson = argparse.Namespace(simulator_only=False)
+    host, port, _ = live_options(args, lesson)
+    assert (host, port) == expected
 
 
-@pytest.mark.parametrize("text", ["host:port", ":25", "host:70000"])
-def test_bad_connect_targets_are_one_line(text):
-    from tutor.errors import InputError
-    from tutor.lesson_sessions import parse_target
+@pytest.mark.parametrize("text", ["host:port", ":25", "host:70000", "smtp://mail.example:587", "[mail.example]:25"])
+def test_bad_connect_targets_are_one_line(text, capsys, tmp_path, monkeypatch):
+    """A URL is refused, not taken as a host name (the old lesson parser connected to "smtp://mail.example")."""
+    from tutor import cli
 
-    with pytest.raises(InputError, match="--connect wants HOST or HOST:PORT"):
-        parse_target(text, 587)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert cli.main(["lesson", "3", "--connect", text, "--user", "tim"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and f"bad target {text!r}" in err and "Traceback" not in err
 
 
 def test_simulator_only_lessons_may_use_the_lab_token(tmp_path):

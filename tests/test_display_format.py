@@ -5,7 +5,7 @@ import io
 
 from prompt_toolkit.styles import style_from_pygments_cls
 
-from tutor.cli_repl import use_color
+from tutor.cli.repl import use_color
 from tutor.display import format as fmt
 from tutor.display.style import TutorStyle
 from tutor.session import Item

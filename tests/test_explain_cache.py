@@ -95,5 +95,5 @@ def test_the_package_prose_reads_the_same_with_and_without_the_cache(cache_home)
 
 
 def test_the_repl_defaults_without_arguments_are_the_parsers():
-    from tutor.cli_repl import DEFAULTS, repl_parser
+    from tutor.cli.repl import DEFAULTS, repl_parser
     assert vars(repl_parser().parse_args([])) == DEFAULTS

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor import cli_lesson
+from tutor.cli import lesson as cli_lesson
 from tutor.course import loader
 
 ROOT = Path(__file__).resolve().parent.parent

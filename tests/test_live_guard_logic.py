@@ -1,12 +1,12 @@
-"""The clear-text guard's logic without a network (tutor.live): which lines are AUTH, what is held back after a
-refusal, what ends the hold, and what history keeps meanwhile. The namespace test drives it end to end."""
+"""The clear-text guard's logic without a network (tutor.repl.cleartext_guard): which lines are AUTH, what is held
+back after a refusal, what ends the hold, and what history keeps meanwhile. The namespace test drives it end to end."""
 
 from types import SimpleNamespace
 
 import pytest
 
 from tutor.errors import InputError
-from tutor.live import auth_mechanism, exposed_mechanism, guard_cleartext
+from tutor.repl.cleartext_guard import auth_mechanism, exposed_mechanism, guard_cleartext
 from tutor.repl.shell import Shell
 
 BLOB = "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"

@@ -94,7 +94,7 @@ def test_auth_line_length_is_taught_right():
 
 
 def _reply_explain(code: int) -> str:
-    from tutor.protocol.codes import describe
+    from tutor.explain_codes import describe
     return " ".join(describe(code).explain.split())
 
 

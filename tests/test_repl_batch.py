@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tutor import cli_repl
+from tutor.cli import repl as cli_repl
 from tutor.repl import batch
 from tutor.repl.shell import Shell
 

@@ -9,6 +9,7 @@ import pytest
 from tutor.repl import commands
 from tutor.repl.commands import COMMANDS, ReplCommand, register
 from tutor.repl.shell import Shell
+from tutor.sim import SimServer
 
 
 def make_shell(profile="lab"):
@@ -117,22 +118,6 @@ def test_connect_to_profiles_and_errors():
     assert shell.session.target == "sim:strict"
 
 
-def test_live_servers_say_not_available_when_tcp_is_missing(monkeypatch):
-    import importlib
-
-    real = importlib.import_module
-
-    def fake(name, *args):
-        if name == "tutor.transport.tcp":
-            raise ModuleNotFoundError(name=name)
-        return real(name, *args)
-
-    monkeypatch.setattr(importlib, "import_module", fake)
-    shell, out = make_shell()
-    assert not shell.handle(":connect mail.example.org")
-    assert out[0].text == "live servers: not available yet (only the simulator: :connect sim[:PROFILE])"
-
-
 def test_live_servers_use_tutor_transport_tcp_when_present(monkeypatch):
     from tutor.transport import memory
 
@@ -140,7 +125,7 @@ def test_live_servers_use_tutor_transport_tcp_when_present(monkeypatch):
 
     def connect(host, port, *, starttls, tls, insecure, cafile, timeout):
         calls.append((host, port, starttls, tls, insecure, cafile, timeout))
-        return memory.connect("lab")
+        return memory.connect(SimServer, "lab")
 
     monkeypatch.setitem(sys.modules, "tutor.transport.tcp", types.SimpleNamespace(connect=connect))
     shell, out = make_shell()
@@ -158,9 +143,12 @@ def test_connect_default_ports_follow_rfc_8314(monkeypatch, line, expected_port)
     from tutor.transport import memory
 
     ports = []
-    monkeypatch.setitem(sys.modules, "tutor.transport.tcp",
-                        types.SimpleNamespace(
-                            connect=lambda host, port, **kw: ports.append(port) or memory.connect("lab")))
+
+    def connect(host, port, **kw):
+        ports.append(port)
+        return memory.connect(SimServer, "lab")
+
+    monkeypatch.setitem(sys.modules, "tutor.transport.tcp", types.SimpleNamespace(connect=connect))
     shell, out = make_shell()
     assert shell.handle(line)
     assert ports == [expected_port]

@@ -14,10 +14,11 @@ import base64
 import pytest
 from citations import reply_citations
 
+from tutor import explain_codes
 from tutor.display.annotations import Annotations
 from tutor.protocol import codes
 from tutor.session import SERVER, Session
-from tutor.sim import PROFILES
+from tutor.sim import PROFILES, SimServer
 from tutor.trace.pipeline import trace_bytes
 from tutor.transport import memory
 
@@ -153,7 +154,7 @@ def drive(profile: str, script: list[str], starttls: bool = True) -> tuple[list,
     """Run one script; the replies seen by the REPL's annotator, and the session as `S:`/`C:` text for the tracer.
     (The session does the TLS handshake itself after `220` to STARTTLS.)"""
     annotator = Recording()
-    session = Session(memory.connect(profile, starttls=starttls), annotator=annotator)
+    session = Session(memory.connect(SimServer, profile, starttls=starttls), annotator=annotator)
     wire = [f"S: {item.text}" for item in session.open() if item.kind == SERVER]
     for line in script:
         if session.closed:
@@ -204,7 +205,7 @@ def test_the_enhanced_codes_own_meaning_is_always_shown(driven):
     for _, _, seen, _ in driven:
         for _, code, enhanced, _, note in seen:
             if enhanced:
-                meaning = codes.reading(code, enhanced).enhanced_meaning
+                meaning = explain_codes.reading(code, enhanced).enhanced_meaning
                 assert meaning and meaning.casefold() in note.casefold(), note
 
 
@@ -233,16 +234,16 @@ def test_the_tracer_makes_the_same_notes_as_the_repl(driven):
     (codes.AUTH_RESPONSE, 500, "5.5.6", "Line too long", {"RFC 4954 §4", "RFC 4954 §6"}),
 ])
 def test_real_server_replies_the_simulator_does_not_send(step, code, enhanced, text, sections):
-    assert reply_citations(codes.one_line(code, enhanced, step, text), enhanced) == sections
+    assert reply_citations(explain_codes.one_line(code, enhanced, step, text), enhanced) == sections
 
 
 def test_the_issue_examples_word_for_word():
-    rcpt = codes.one_line(501, "5.5.4", "RCPT", "Syntax: RCPT TO:<address>")
+    rcpt = explain_codes.one_line(501, "5.5.4", "RCPT", "Syntax: RCPT TO:<address>")
     assert "RCPT TO:" in rcpt and "RFC 3207" not in rcpt
-    assert "RFC 4954" not in codes.one_line(500, "5.5.1", codes.UNKNOWN_VERB, "Command not recognized")
-    assert "RFC 3207" not in codes.one_line(220, None, codes.GREETING, "mx ESMTP")
-    starttls = codes.one_line(530, "5.7.0", "AUTH", "Must issue a STARTTLS command first")
+    assert "RFC 4954" not in explain_codes.one_line(500, "5.5.1", codes.UNKNOWN_VERB, "Command not recognized")
+    assert "RFC 3207" not in explain_codes.one_line(220, None, codes.GREETING, "mx ESMTP")
+    starttls = explain_codes.one_line(530, "5.7.0", "AUTH", "Must issue a STARTTLS command first")
     assert "STARTTLS" in starttls and not starttls.startswith("530 5.7.0: Authentication required")
-    assert "§6" not in codes.one_line(504, "5.5.4", "AUTH", "Unrecognized authentication type").split(";")[0]
-    assert "5.5.4: Invalid command arguments" in codes.one_line(504, "5.5.4", "AUTH", "x")
-    assert "5.7.0: Other or undefined security status" in codes.one_line(530, "5.7.0", "MAIL", "Must issue")
+    assert "§6" not in explain_codes.one_line(504, "5.5.4", "AUTH", "Unrecognized authentication type").split(";")[0]
+    assert "5.5.4: Invalid command arguments" in explain_codes.one_line(504, "5.5.4", "AUTH", "x")
+    assert "5.7.0: Other or undefined security status" in explain_codes.one_line(530, "5.7.0", "MAIL", "Must issue")

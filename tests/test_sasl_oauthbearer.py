@@ -156,7 +156,7 @@ def test_registry_entry():
         assert out.result.success == success
 
 
-# ---- words: every scram.* / oauth.* key the new mechanism modules use exists ------------------------------
+# ---- words: every scram.* / oauth.* key the SCRAM and OAuth mechanism modules use exists ------------------------
 
 def _keys_used() -> set[str]:
     keys = set()
@@ -170,7 +170,7 @@ def _keys_used() -> set[str]:
     return keys
 
 
-def test_every_modern_key_has_words():
+def test_every_scram_and_oauth_key_has_words():
     keys = _keys_used()
     assert len(keys) > 80
     assert sorted(k for k in keys if not isinstance(explain.lookup(k), str)) == []

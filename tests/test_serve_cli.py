@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from peers import WAIT, need
 
-from tutor.cli_serve import main
+from tutor.cli.serve import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ from tutor.protocol.states import State
 from tutor.session import CLIENT, DETAIL, ERROR, SERVER, SIM, Interrupted, Session
 from tutor.sim import SimServer
 from tutor.sim.sink import Sink
-from tutor.trace.transcript import REDACTED, Transcript
+from tutor.transcript import REDACTED, Transcript
 from tutor.transport import memory
 from tutor.transport.base import ReadTimeout, Transport
 
@@ -16,7 +16,7 @@ PLAIN_IR = b"AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm"     # RFC 4616 §4: \0tim\
 
 
 def open_session(profile="lab", **kw):
-    session = Session(memory.connect(profile), annotator=Annotations(), **kw)
+    session = Session(memory.connect(SimServer, profile), annotator=Annotations(), **kw)
     items = session.open()
     return session, items
 
@@ -260,7 +260,7 @@ def test_the_mechanism_that_logged_in_survives_a_refused_second_auth():
 @pytest.mark.parametrize("line", [PLAIN_IR, b"EHLO laptop.example", b"QUIT"])
 def test_send_reads_the_line_once(monkeypatch, line):
     from tutor.protocol import commands
-    session = Session(memory.connect("lab"))      # no annotator: it reads lines on its own
+    session = Session(memory.connect(SimServer, "lab"))      # no annotator: it reads lines on its own
     session.open()
     calls = []
     real = commands.parse

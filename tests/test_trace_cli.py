@@ -11,7 +11,7 @@ import pytest
 import trace_pcapgen as gen
 
 from tutor.cli import main
-from tutor.trace.transcript import Entry, Recorder, Transcript
+from tutor.transcript import Entry, Recorder, Transcript
 
 DATA = Path(__file__).parent / "data" / "trace"
 RFC2195 = ("S: 220 mx ESMTP\nC: EHLO x\nS: 250 AUTH CRAM-MD5\nC: AUTH CRAM-MD5\n"

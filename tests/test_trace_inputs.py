@@ -16,7 +16,7 @@ from tutor.trace.importers import jsonl
 from tutor.trace.pipeline import reports, trace_bytes, trace_source
 from tutor.trace.records import Begin, End
 from tutor.trace.source import MAX_LINE, Source
-from tutor.trace.transcript import Entry, Recorder, parse_lines
+from tutor.transcript import Entry, Recorder, parse_lines
 
 DATA = Path(__file__).parent / "data" / "trace"
 
@@ -216,7 +216,7 @@ def test_reports_stream_out_before_the_input_is_finished():
 
 
 def test_saved_and_recorded_transcripts_are_0600_even_over_an_existing_file(tmp_path):
-    from tutor.trace.transcript import Transcript
+    from tutor.transcript import Transcript
     for name in ("saved.jsonl", "recorded.jsonl"):
         path = tmp_path / name
         path.write_text("old\n")

@@ -163,7 +163,7 @@ def test_by_ip_tally_with_summary_in_json(tmp_path, capsys):
 
 
 # --- redacted recordings: the user name survives, and no "password sent" for mechanisms that send none ---
-from tutor.trace.transcript import Entry, Recorder  # noqa: E402
+from tutor.transcript import Entry, Recorder  # noqa: E402
 
 
 def record(path, lines):

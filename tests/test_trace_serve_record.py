@@ -9,7 +9,7 @@ from peers import WAIT, ServerThread
 
 from tutor.trace import findings
 from tutor.trace.pipeline import trace_bytes
-from tutor.trace.transcript import Recorder
+from tutor.transcript import Recorder
 
 
 def test_serve_records_each_connection_as_a_redacted_session(tmp_path):

@@ -5,7 +5,8 @@ import json
 import pytest
 from peers import ServerThread, lab_tls
 
-from tutor import cli, cli_connect
+from tutor import cli
+from tutor.cli import connect as cli_connect
 from tutor.repl import toolbar
 from tutor.transport import address
 
@@ -219,8 +220,8 @@ def run_live_app(live, keys, prepare=lambda shell: None):
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from tutor.live import LiveShell
     from tutor.repl.app import ReplApp
+    from tutor.repl.live import LiveShell
 
     shell = LiveShell(live, interactive=True)
     prepare(shell)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from tutor.protocol.states import State
     from tutor.repl.view import ReplView
     from tutor.session import AuthView, Item, Session
-    from tutor.trace.transcript import Transcript
+    from tutor.transcript import Transcript
     from tutor.transport.base import TlsInfo, Transport
 
 

@@ -10,13 +10,13 @@ import random
 from typing import Any
 
 from tutor.course.model import Lesson
-from tutor.errors import InputError, TransportError
 from tutor.session import Session
+from tutor.sim.profiles import LESSON_MAX_AUTH_FAILURES
 
 # A lesson is for trying things: a student who gets it wrong three times must not be thrown out by the
-# RFC 4954 §9 rule the public profiles follow (three failed AUTH, then 421). Lessons allow far more; a 421
-# that still comes is explained (tutor.repl.lesson_commands) and `:lesson hint` reconnects.
-LESSON_MAX_AUTH_FAILURES = 50
+# RFC 4954 §9 rule the public profiles follow (three failed AUTH, then 421). Lessons allow far more
+# (LESSON_MAX_AUTH_FAILURES, kept with the simulator's other limits); a 421 that still comes is explained
+# (tutor.repl.lesson_commands) and `:lesson hint` reconnects.
 LESSON_MAX_BAD_COMMANDS = 100
 
 
@@ -69,35 +69,11 @@ def checkpoints(lesson: Lesson) -> dict:
         session.close()
 
 
-def parse_target(text: str, default_port: int) -> tuple[str, int]:
-    """`HOST`, `HOST:PORT` or `[v6]:PORT` to (host, port)."""
-    host, port = text.strip(), default_port
-    if host.startswith("["):
-        inside, _, rest = host[1:].partition("]")
-        host, port_text = inside, rest.removeprefix(":")
-    elif host.count(":") == 1:
-        host, _, port_text = host.partition(":")
-    else:
-        port_text = ""
-    if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise InputError(f"--connect wants HOST or HOST:PORT, got {text!r}")
-        port = int(port_text)
-    if not host:
-        raise InputError(f"--connect wants HOST or HOST:PORT, got {text!r}")
-    return host, port
-
-
 def live_transport(host: str, port: int, *, starttls: bool = False, tls: bool = False, insecure: bool = False,
                    cafile: str | None = None, timeout: float = 10.0) -> Any:
     """A connection to a real server through tutor.transport.tcp."""
-    try:
-        from tutor.transport import tcp
-    except ModuleNotFoundError as exc:
-        if exc.name != "tutor.transport.tcp":
-            raise
-        raise TransportError("live servers need the TCP transport (tutor.transport.tcp), "
-                             "which this build does not have yet") from None
+    from tutor.transport import tcp
+
     return tcp.connect(host, port, starttls=starttls, tls=tls, insecure=insecure, cafile=cafile, timeout=timeout)
 
 

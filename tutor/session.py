@@ -32,7 +32,7 @@ from tutor.protocol.client import (
 from tutor.protocol.replies import Reply
 from tutor.protocol.states import State
 from tutor.sasl import registry as sasl_registry
-from tutor.trace.transcript import Entry, Transcript
+from tutor.transcript import Entry, Transcript
 from tutor.transport.base import ReadTimeout, TlsInfo, Transport
 
 

@@ -17,7 +17,7 @@ from tutor.trace.importers import jsonl
 from tutor.trace.pipeline import reports
 from tutor.trace.report import SessionReport
 from tutor.trace.source import Source
-from tutor.trace.transcript import Entry
+from tutor.transcript import Entry
 
 OPTIONS = render.Options(reveal=False)
 

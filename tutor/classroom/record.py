@@ -1,6 +1,6 @@
 """`serve --record DIR`: one JSON Lines file per session (what `smtp-tutor trace` reads), each created 0600.
 
-Same calls as tutor.trace.transcript.Recorder (session / add / end), so the server records through either;
+Same calls as tutor.transcript.Recorder (session / add / end), so the server records through either;
 only the sessions still open hold a file open.
 """
 
@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from tutor.errors import InputError
-from tutor.trace.transcript import Entry, Recorder
+from tutor.transcript import Entry, Recorder
 
 
 class SessionFiles:

@@ -6,7 +6,7 @@ function in the module for its subject and list it in that module's KINDS; lesso
 
 from __future__ import annotations
 
-from tutor.course import checks_auth, checks_helper, checks_modern, checks_sasl, checks_smtp
+from tutor.course import checks_auth, checks_helper, checks_sasl, checks_scram_bearer, checks_smtp
 from tutor.course.checkbase import ANY, COMMON_FAILS, HELPER, NOTHING, WIRE, CheckKind, Fail, Outcome, Param, Pass, Wait
 
 CHECKS: dict[str, CheckKind] = {}
@@ -20,7 +20,7 @@ def register(kind: CheckKind) -> CheckKind:
     return kind
 
 
-for _module in (checks_smtp, checks_auth, checks_sasl, checks_helper, checks_modern):
+for _module in (checks_smtp, checks_auth, checks_sasl, checks_helper, checks_scram_bearer):
     for _kind in _module.KINDS:
         register(_kind)
 

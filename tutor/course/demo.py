@@ -96,8 +96,8 @@ def run_helper(name: str, args: list[str], session: SessionLike, show: Show) -> 
 def play_line(runner: LessonRunner, session: SessionLike, template_index: int, show: Show, guard: Guard | None = None):
     """Play one solution line (a wire line or a `:helper`) and return the runner's verdict.
 
-    `guard` sees every wire line before it is sent (the CLI passes the live clear-text guard, tutor.live); it
-    raises a TutorError to keep the line off the network."""
+    `guard` sees every wire line before it is sent (the CLI passes the live clear-text guard,
+    tutor.repl.cleartext_guard); it raises a TutorError to keep the line off the network."""
     before = view_of(session)
     line = runner.solution_line(template_index, before)
     if line.startswith(":"):

@@ -1,7 +1,7 @@
 """Template values for lesson text and solutions: the learner's credentials and what the server just sent.
 
 Lesson prose and solution lines are str.format templates: `{user_b64}`, `{cram_b64}`... Solutions get the
-real values; prose shown on a live server gets the secret ones masked (ARCHITECTURE.md convention 14).
+real values; prose shown on a live server gets the secret ones masked (docs/ARCHITECTURE.md convention 14).
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import string
 from dataclasses import dataclass
 
 from tutor import escapes, explain
-from tutor.course import facts_modern
+from tutor.course import facts_scram_bearer
 from tutor.course.view import View
 from tutor.protocol import b64
 from tutor.sasl import cram_md5, plain
 
-SIM_ONLY = facts_modern.SIM_ONLY      # fields only the simulator can fill (a lesson using them is simulator_only)
+SIM_ONLY = facts_scram_bearer.SIM_ONLY      # fields only the simulator can fill (a lesson using them is simulator_only)
 
 # name -> does it reveal the password?
 FIELDS: dict[str, bool] = {
@@ -23,7 +23,7 @@ FIELDS: dict[str, bool] = {
     "plain_message": True, "plain_b64": True, "plain_b64_authzid": True, "sender": False, "server": False,
     "mechanisms": False,
     "challenge": False, "challenge_b64": False, "cram_digest": False, "cram_response": False, "cram_b64": False,
-    **facts_modern.FIELDS,
+    **facts_scram_bearer.FIELDS,
 }
 
 
@@ -73,7 +73,7 @@ def values(creds: Credentials, view: View, target: str = "", authzid: str | None
             answer = cram_md5.response(creds.user, creds.password, view.challenge)
             out.update(cram_digest=answer.rsplit(b" ", 1)[1].decode("ascii"),
                        cram_response=answer.decode("utf-8", "replace"), cram_b64=b64.encode(answer))
-    out.update(facts_modern.values(creds, view))     # SCRAM and bearer-token values
+    out.update(facts_scram_bearer.values(creds, view))     # SCRAM and bearer-token values
     return out
 
 

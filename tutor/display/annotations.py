@@ -26,12 +26,12 @@ def _family(mechanism: str | None) -> str:
 
 
 def meaning(code: int, enhanced: str | None = None, step: str = "", text: str = "") -> str:
-    """The one-line meaning of a reply code in its context (tutor.protocol.codes.reading: the step it answers,
+    """The one-line meaning of a reply code in its context (tutor.explain_codes.reading: the step it answers,
     the enhanced code and the text), or its class when that is unknown."""
+    from tutor import explain_codes
     try:
-        from tutor.protocol import codes
-        text = codes.one_line(code, enhanced, step, text)
-    except (ImportError, AttributeError, KeyError, InputError):
+        text = explain_codes.one_line(code, enhanced, step, text)
+    except InputError:
         text = ""
     return text or Note(A + f"class-{code // 100}").text()
 

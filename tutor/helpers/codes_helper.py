@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tutor import explain
+from tutor import explain, explain_codes
 from tutor.helpers.result import Context, Result, ResultStep
 from tutor.protocol import codes
 
@@ -15,7 +15,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> Result:
     code, enhanced = codes.parse_code_args(args.code)
-    info = codes.describe(code, enhanced)
+    info = explain_codes.describe(code, enhanced)
     steps = [ResultStep(explain.text("helpers.label.code"), str(code), f"{info.meaning} ({info.rfc})")]
     if info.enhanced:
         steps.append(ResultStep(explain.text("helpers.label.enhanced"), info.enhanced,
@@ -24,5 +24,5 @@ def run(args: argparse.Namespace, ctx: Context) -> Result:
         steps.append(ResultStep(explain.text("helpers.label.context"), context.when,
                                 f"{context.meaning} ({context.rfc})"))
     result = info.explain or info.meaning
-    return Result(codes.one_line(code, enhanced), tuple(steps), result,
+    return Result(explain_codes.one_line(code, enhanced), tuple(steps), result,
                   data={"code": code, "enhanced": info.enhanced, "meaning": info.meaning, "rfc": info.rfc})

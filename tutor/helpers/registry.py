@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tutor import explain
-from tutor.helpers import codes_helper, decode, encoding, mechanisms, modern
+from tutor.helpers import codes_helper, decode, encoding, mechanisms, scram_bearer
 from tutor.helpers.result import Context, Result
 
 
@@ -34,11 +34,12 @@ HELPERS: dict[str, HelperCommand] = {
     "cram": HelperCommand("cram", "cram USER [PASSWORD] [CHALLENGE]", mechanisms.configure_cram, mechanisms.run_cram,
                           (1,)),
     "scram": HelperCommand("scram", "scram USER [PASSWORD] [--hash SHA-1|SHA-256] [--nonce N] [--server-first MSG]",
-                           modern.configure_scram, modern.run_scram, (1,)),
-    "xoauth2": HelperCommand("xoauth2", "xoauth2 USER [TOKEN]", modern.configure_xoauth2, modern.run_xoauth2, (1,)),
+                           scram_bearer.configure_scram, scram_bearer.run_scram, (1,)),
+    "xoauth2": HelperCommand("xoauth2", "xoauth2 USER [TOKEN]", scram_bearer.configure_xoauth2,
+                             scram_bearer.run_xoauth2, (1,)),
     "oauthbearer": HelperCommand("oauthbearer", "oauthbearer USER [TOKEN] [--host H --port P]",
-                                 modern.configure_oauthbearer, modern.run_oauthbearer, (1,)),
-    "token": HelperCommand("token", "token USER", modern.configure_token, modern.run_token),
+                                 scram_bearer.configure_oauthbearer, scram_bearer.run_oauthbearer, (1,)),
+    "token": HelperCommand("token", "token USER", scram_bearer.configure_token, scram_bearer.run_token),
     "decode": HelperCommand("decode", "decode TEXT", decode.configure, decode.run),
     "explain": HelperCommand("explain", "explain CODE [ENHANCED]", codes_helper.configure, codes_helper.run),
 }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -33,40 +31,16 @@ class Result:
     data: dict = field(default_factory=dict)
 
 
-MAX_PASSWORD = 16384    # characters read from a pipe as a password or token (a long OAuth JWT fits)
-
-
-def _no_tty_password(prompt: str) -> str:
+def no_password(prompt: str) -> str:
+    """The default asker: a helper here does no I/O, so the caller (CLI or REPL) passes one that can ask."""
     raise InputError("a password is needed: give it as an argument, or run in a terminal to be asked for it")
-
-
-def ask_password_default(prompt: str) -> str:
-    """Ask without echo on a terminal, so the password stays out of shell history."""
-    if not sys.stdin.isatty():
-        try:
-            line = sys.stdin.readline(MAX_PASSWORD + 1)     # bounded: `< /dev/zero` is one error line
-        except UnicodeDecodeError as exc:
-            byte = exc.object[exc.start]
-            raise InputError(f"the password given is not valid UTF-8 (0x{byte:02x}): use UTF-8 text") from None
-        if not line:
-            _no_tty_password(prompt)
-        answer = line.rstrip("\r\n")
-        if len(answer) > MAX_PASSWORD:
-            raise InputError(explain.text("shell.mask.password-too-long", limit=MAX_PASSWORD))
-    else:
-        try:
-            answer = getpass.getpass(prompt)
-        except (EOFError, KeyboardInterrupt):
-            raise InputError("no password given") from None
-    escapes.check_utf8(answer, "the password given")
-    return answer
 
 
 @dataclass
 class Context:
     """What a helper may use besides its arguments."""
 
-    ask_password: Callable[[str], str] = ask_password_default
+    ask_password: Callable[[str], str] = no_password   # the edge's way of asking (tutor.cli.password)
     last_challenge: bytes | None = None      # the REPL's last 334 challenge, decoded
     auth_messages: tuple = ()                # the REPL's last AUTH exchange: ("C" | "S", decoded bytes), in order
     mechanism: str = ""                      # its mechanism

@@ -1,1 +1,1 @@
-"""The SMTP wire protocol as sans-IO state machines: bytes in, events out (see ../ARCHITECTURE.md)."""
+"""The SMTP wire protocol as sans-IO state machines: bytes in, events out (see docs/ARCHITECTURE.md)."""

@@ -2,7 +2,7 @@
 
 It pairs every reply with what it answers (pipelining-safe), tracks the session state, the advertised
 capabilities and the AUTH exchange, and says when a line is out of sequence. It never refuses to send:
-the learner must see the server's real answer (ARCHITECTURE.md convention 2).
+the learner must see the server's real answer (docs/ARCHITECTURE.md convention 2).
 """
 
 from __future__ import annotations

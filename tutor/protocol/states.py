@@ -1,4 +1,4 @@
-"""Which command is legal in which SMTP state: one table (ARCHITECTURE.md convention 2, model: h11 _state.py)."""
+"""Which command is legal in which SMTP state: one table (docs/ARCHITECTURE.md convention 2, model: h11 _state.py)."""
 
 from __future__ import annotations
 

@@ -99,10 +99,7 @@ def _connect_parser() -> ArgumentParser:
 
 
 def profile_names() -> list[str]:
-    try:
-        from tutor.sim.profiles import PROFILES
-    except ImportError:
-        return ["lab"]
+    from tutor.sim.profiles import PROFILES
     return list(PROFILES)
 
 
@@ -138,19 +135,15 @@ def _open_sim(shell: ShellLike, profile: str) -> bool:
     known = profile_names()
     if profile not in known:
         raise InputError(T("repl.err.unknown-profile", name=profile, known=", ".join(known)))
+    from tutor.sim import SimServer
     from tutor.transport import memory
 
-    shell.connect(memory.connect(profile, **getattr(shell, "sim_options", {})))
+    shell.connect(memory.connect(SimServer, profile, **getattr(shell, "sim_options", {})))
     return True
 
 
-def _open_live(shell: ShellLike, target: str, args: Any) -> bool:
-    try:
-        tcp = importlib.import_module("tutor.transport.tcp")
-    except ModuleNotFoundError as exc:
-        if exc.name != "tutor.transport.tcp":
-            raise
-        raise InputError(T("repl.err.live-unavailable")) from None
+def _open_live(shell: Any, target: str, args: Any) -> bool:
+    tcp = importlib.import_module("tutor.transport.tcp")     # by name: tests put a fake in sys.modules
     from tutor.transport.address import parse as parse_address
 
     # default ports: 465 RFC 8314, 587 RFC 6409, 25 RFC 5321

@@ -39,7 +39,7 @@ class ReplCommand:
 
 
 COMMANDS: dict[str, ReplCommand] = {}
-# Modules that register more commands when imported; loaded with the built-ins, skipped when absent.
+# Modules that register more commands when imported; loaded with the built-ins.
 EXTENSIONS: list[str] = ["tutor.repl.lesson_commands"]
 _builtins_loaded = _helpers_loaded = False
 _lock = threading.RLock()
@@ -74,11 +74,7 @@ def ensure_loaded(helpers: bool = True) -> dict[str, ReplCommand]:
 
 def _load_extensions() -> None:
     for module in EXTENSIONS:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
 
 
 def get(name: str) -> ReplCommand | None:
@@ -202,10 +198,8 @@ HELPER_WORDS: dict[str, tuple[str, ...]] = {
 
 
 def _register_helpers() -> None:
-    try:
-        from tutor.helpers.registry import HELPERS
-    except ImportError:
-        return
+    from tutor.helpers.registry import HELPERS
+
     for helper in HELPERS.values():
         if helper.name not in COMMANDS:
             register(_from_helper(helper))

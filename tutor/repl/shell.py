@@ -18,7 +18,7 @@ from tutor.protocol.states import State
 from tutor.repl import commands, history
 from tutor.repl.view import OFFLINE, ReplView
 from tutor.session import DETAIL, ERROR, NOTE, SIM, Interrupted, Item, Session
-from tutor.trace.transcript import Transcript
+from tutor.transcript import Transcript
 
 HIDDEN_KINDS: dict[str, str] = {SIM: "show_server", DETAIL: "verbose"}
 # Notes that mean a line did not get its answer: batch mode exits non-zero after any of them.
@@ -38,7 +38,6 @@ class Shell:
     its `status()` in the toolbar and `prompt_tag()` in the prompt.
     """
 
-    LESSON_HOOKS = True
     show_secrets = False          # True: passwords typed at a no-echo prompt are shown in helper tables
     start_before_prompt = False   # True: the terminal app connects before its first prompt (live servers)
 
@@ -50,7 +49,7 @@ class Shell:
         self.out: Callable[[list[Item]], object] = out or (lambda items: None)
         self.ask_password: Callable[[str], str] = _no_password
         self.confirm: Callable[[str], bool] | None = None   # yes/no; None (batch): clear-text credentials refused
-        self.allow_cleartext = False                         # --allow-cleartext: never ask (tutor.live)
+        self.allow_cleartext = False                         # --allow-cleartext: never ask (tutor.repl.cleartext_guard)
         self.pause: Callable[[str], None] = lambda text: None
         self.session: Session | None = None   # set once connected
         self.transcript = Transcript()
@@ -156,7 +155,7 @@ class Shell:
         if not line and kind == "command":
             return True
         from tutor.display.annotations import revealed_secret
-        from tutor.live import guard_cleartext
+        from tutor.repl.cleartext_guard import guard_cleartext
 
         guard_cleartext(self, session, line)   # PLAIN/LOGIN in clear text to another host: warn, ask (InputError)
 
@@ -272,7 +271,7 @@ class Shell:
         """A line typed after a refused AUTH that would have answered it: kept out of history like one."""
         if self.refused_auth is None or self.session is None:
             return False
-        from tutor.live import answers_refused_auth
+        from tutor.repl.cleartext_guard import answers_refused_auth
         return answers_refused_auth(self, self.session, line)
 
     # ---- what the narrow parts see ---------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Shared SASL types: credentials, teaching steps, server outcomes and the mechanism interfaces.
 
-Mechanisms work on raw bytes only: no base64, no `334`, no SMTP framing (ARCHITECTURE.md convention 4).
+Mechanisms work on raw bytes only: no base64, no `334`, no SMTP framing (docs/ARCHITECTURE.md convention 4).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLook
 
 NAME = "PLAIN"
 NUL = b"\x00"
-MIN_FIELD_OCTETS = 255          # RFC 4616 §2: servers MUST accept each field up to 255 octets (we set no cap)
+# RFC 4616 §2: servers MUST accept each field up to 255 octets; no field length cap is set here.
 
 # (authcid, authzid) -> may authcid act as authzid? Called only for a non-empty authzid that differs from authcid.
 AuthzPolicy = Callable[[str, str], bool]

@@ -108,11 +108,6 @@ def names(*, offered_only: bool = False) -> tuple[str, ...]:
     return tuple(name for name, info in MECHANISMS.items() if info.offered or not offered_only)
 
 
-def with_exposure(*exposures: Exposure) -> tuple[str, ...]:
-    """The names of the mechanisms whose credentials travel in one of these ways."""
-    return tuple(name for name, info in MECHANISMS.items() if info.exposure in exposures)
-
-
 def message_role(mechanism: str | None, number: int) -> Role:
     """The role of client message `number` (1-based) of an exchange of `mechanism`: THE rule for which line
     carries the secret. An unknown mechanism's messages are OTHER (nothing is known about them)."""
@@ -140,8 +135,3 @@ def recorded_as_secret(mechanism: str | None, number: int) -> bool:
     guess the password offline, and nothing is known of an unknown mechanism's (RFC 4954 §4: AUTH responses
     carry credentials). Stricter than carries_secret, by role all the same, never by what a line decodes to."""
     return message_role(mechanism, number) is not Role.NONE
-
-
-def secret_initial_response(mechanism: str | None) -> bool:
-    """Does `AUTH <mechanism> <initial-response>` carry the secret on the command line itself?"""
-    return carries_secret(mechanism, 1)

@@ -11,7 +11,6 @@ from tutor.sasl.base import Credentials, SecretLookup, Step
 from tutor.sasl.bearer import BearerClient, BearerServer, TokenCheck
 
 NAME = "XOAUTH2"
-SEP = b"\x01"                   # ^A, control-A
 # The error Google documents (developers.google.com .../gmail/imap/xoauth2-protocol), sent as a 334 challenge.
 GOOGLE_ERROR = {"status": "401", "schemes": "bearer mac", "scope": "https://mail.google.com/"}
 _MESSAGE = re.compile(rb"user=([^\x01]*)\x01auth=([A-Za-z]+) ([^\x01]*)\x01\x01", re.DOTALL)

@@ -94,7 +94,7 @@ class Accounts:
     def __contains__(self, name: object) -> bool:
         return name in self._users
 
-    def __repr__(self) -> str:  # ARCHITECTURE.md convention 14: never show a password
+    def __repr__(self) -> str:  # docs/ARCHITECTURE.md convention 14: never show a password
         return f"Accounts({', '.join(f'{n}:***' for n in self._users)})"
 
     @classmethod

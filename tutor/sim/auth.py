@@ -58,12 +58,12 @@ class AuthHandler:
     """Runs AUTH exchanges for one session, one at a time. `reply(key, **params)` sends a tutor.sim.replies reply."""
 
     def __init__(self, profile: Profile, lookup: SecretLookup, challenges: ChallengeFactory,
-                 emit: Collector, reply: Callable[..., None], send: Callable, modern: Any = None,
+                 emit: Collector, reply: Callable[..., None], send: Callable, scram_bearer: Any = None,
                  accounts: Any = None) -> None:
         self._profile = profile
         self._accounts = accounts    # tutor.sim.accounts.Accounts: per-account error policies, password transitions
         self._tls = False
-        self._modern = modern        # tutor.sim.modern.ModernMechanisms: SCRAM and bearer servers
+        self._scram_bearer = scram_bearer   # tutor.sim.scram_bearer.ScramBearerMechanisms: SCRAM and bearer servers
         self._lookup = lookup
         self._challenges = challenges
         self._emit = emit
@@ -188,7 +188,7 @@ class AuthHandler:
             self._emit.note("sim.policy.transitioned", user=user)
 
     def _server(self, name: str) -> ServerMechanism:
-        made = self._modern.server(name) if self._modern is not None else None
+        made = self._scram_bearer.server(name) if self._scram_bearer is not None else None
         return made if made is not None else MECHANISMS[name].server(self._lookup, **self._options(name))
 
     def _options(self, name: str) -> dict:

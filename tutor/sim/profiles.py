@@ -1,6 +1,6 @@
 """Teaching profiles of the simulated server: what it advertises, its wording, its challenges and its limits.
 
-PROFILES is a plain dict (ARCHITECTURE.md convention 6); summaries live in tutor/data/sim.toml `[profile]`.
+PROFILES is a plain dict (docs/ARCHITECTURE.md convention 6); summaries live in tutor/data/sim.toml `[profile]`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from tutor.sasl import registry
 
 DEFAULT_HOSTNAME = "sim.smtp-tutor.test"
 DEFAULT_MAX_AUTH_FAILURES = 3     # RFC 4954 §9: a server that drops after failures SHOULD allow at least 3
-LESSON_MAX_AUTH_FAILURES = 20     # lessons: room to make mistakes without meeting the 421 (issue 11 §3)
-MODERN_EHLO = ("PIPELINING", "SIZE {size}", "8BITMIME", "ENHANCEDSTATUSCODES", "STARTTLS", "AUTH")
+LESSON_MAX_AUTH_FAILURES = 50     # lessons: room to make mistakes without meeting the 421 (tutor.lesson_sessions)
+DEFAULT_EHLO = ("PIPELINING", "SIZE {size}", "8BITMIME", "ENHANCEDSTATUSCODES", "STARTTLS", "AUTH")
 # Gmail's order (smtp.gmail.com, 2024): no AUTH line at all before STARTTLS.
 GMAIL_EHLO = ("SIZE {size}", "8BITMIME", "STARTTLS", "AUTH", "ENHANCEDSTATUSCODES", "PIPELINING")
 
@@ -34,7 +34,7 @@ class Profile:
     clear_mechanisms: tuple[str, ...] | None = None       # offered without TLS; None: the same
     auth_requires_tls: bool = False                       # AUTH before STARTTLS -> 530 5.7.0
     auth_needs_ehlo: bool = False                         # AUTH (or MAIL before AUTH) after HELO -> 503
-    ehlo: tuple[str, ...] = MODERN_EHLO
+    ehlo: tuple[str, ...] = DEFAULT_EHLO
     ehlo_greeting: str = "{host} Hello {client}"
     enhanced_codes: bool = True                           # RFC 2034: only if ENHANCEDSTATUSCODES is advertised
     texts: dict[str, str] = field(default_factory=dict, hash=False)   # reply text overrides (tutor.sim.replies keys)
@@ -42,7 +42,7 @@ class Profile:
     challenge: str = "random"                             # "random" | "fixed" | "glitchy" (tutor.sim.challenges)
     scram: str = "random"                                 # "random" salts and nonces, or "fixed": the RFC examples'
     scram_iterations: int = 4096                          # RFC 7677 §4: SHOULD be at least 4096
-    impostor: bool = False                                # accepts any credentials (a fake server; tutor.sim.modern)
+    impostor: bool = False                                # accepts any credentials (a fake server: sim.scram_bearer)
     ehlo_notes: tuple[str, ...] = ()                      # extra sim.* note keys after EHLO
     max_auth_failures: int = DEFAULT_MAX_AUTH_FAILURES    # failed logins before 421 (0 = never)
     max_bad_commands: int = 10

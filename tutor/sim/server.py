@@ -119,14 +119,14 @@ class SimServer:
         if self._auth_handler is None:
             from tutor.sim import challenges
             from tutor.sim.auth import AuthHandler
-            from tutor.sim.modern import ModernMechanisms
+            from tutor.sim.scram_bearer import ScramBearerMechanisms
 
             factory = challenges.factory(self.profile.challenge, rng=self._rng, clock=self._clock,
                                          host=self.hostname, fixed=self._fixed_challenge)
-            modern = ModernMechanisms(self.profile, self.accounts, self._rng)
+            scram_bearer = ScramBearerMechanisms(self.profile, self.accounts, self._rng)
             lookup = _knows_no_one if self.profile.impostor else self.accounts.lookup
             self._auth_handler = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send,
-                                             modern, accounts=self.accounts)
+                                             scram_bearer, accounts=self.accounts)
         return self._auth_handler
 
     @property

@@ -6,7 +6,7 @@ adds what a listener can conclude from a payload's position in the exchange (LOG
 
 from __future__ import annotations
 
-from tutor import escapes, explain
+from tutor import escapes, explain, explain_codes
 from tutor.errors import InputError
 from tutor.explain import Note
 from tutor.protocol import auth, b64, codes
@@ -17,7 +17,7 @@ from tutor.sasl.identify import identify
 from tutor.sasl.registry import carries_secret
 from tutor.trace import mechs
 from tutor.trace.report import Attempt
-from tutor.trace.transcript import REDACTED
+from tutor.transcript import REDACTED
 
 REDACTED_BYTES = REDACTED.encode("utf-8")
 # What tools print instead of a password they were asked to hide: not the password, so not a leak.
@@ -225,11 +225,12 @@ def _kind(kind: str) -> str:
 
 
 def reply_meaning(reply: Reply, answers=None) -> Note | None:
-    """What the reply code means after what it answers (tutor.protocol.codes.reading, shared with the REPL);
+    """What the reply code means after what it answers (tutor.explain_codes.reading, shared with the REPL);
     a problem note when the code is outside 200-599."""
     step = codes.step_of(answers) if answers is not None else ""
     try:
-        return Note("trace.note.code", {"meaning": codes.one_line(reply.code, reply.enhanced, step, reply.text)})
+        meaning = explain_codes.one_line(reply.code, reply.enhanced, step, reply.text)
+        return Note("trace.note.code", {"meaning": meaning})
     except InputError as exc:
         return note("problem.bad-code", error=str(exc))
 

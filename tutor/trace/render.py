@@ -3,7 +3,7 @@ tutor.display.trace_render), Markdown, JSON objects, one-line summaries and hash
 
 A styled line is a list of (kind, text) fragments; kinds: heading, prefix-client, prefix-server, prefix-note,
 client, server, auth, data, log, mark, note, problem, finding, leak. Passwords are masked unless `reveal`
-(ARCHITECTURE.md conv. 14).
+(docs/ARCHITECTURE.md convention 14).
 """
 
 from __future__ import annotations

@@ -14,19 +14,16 @@ import os
 import ssl
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 from tutor.errors import TransportError
-from tutor.sim.output import Output
-from tutor.sim.server import SimServer
+from tutor.transport.engine import EngineFactory, ServerOutput
 from tutor.transport.serve_config import ServeConfig
 from tutor.transport.serve_session import SessionProtocol
 
 __all__ = ["ServeConfig", "SessionProtocol", "SimService"]
 
-# (tls_available) -> a fresh SimServer for one connection
-SimFactory = Callable[[bool], SimServer]
+SimFactory = EngineFactory   # (tls_available) -> a fresh server (the caller's SimServer) for one connection
 SECRET_NOTE = "(a note that shows a password: masked, use --show-secrets)"
 LOOP_ERROR_INTERVAL = 60.0   # seconds between two log lines about the same kind of event-loop error
 
@@ -157,7 +154,7 @@ class SimService:
         if self.config.log is not None:
             self.config.log(f"[session {number}] {_safe(text)}")
 
-    def log_output(self, number: int, out: Output) -> None:
+    def log_output(self, number: int, out: ServerOutput) -> None:
         """The annotated transcript: C:/S: lines and the server's notes, passwords masked unless asked."""
         log = self.config.log
         if log is None:
@@ -178,7 +175,7 @@ class SimService:
         if self.config.record is not None:
             self.config.record.session(f"{self.config.target} from {peer}", session=str(number))
 
-    def record_output(self, number: int, out: Output, tls: bool) -> None:
+    def record_output(self, number: int, out: ServerOutput, tls: bool) -> None:
         """The lines (bytes as the transcript escapes them, credentials marked secret) and the server's notes."""
         if self.config.watch is not None:
             self.config.watch.session_output(number, out, tls)
@@ -186,7 +183,7 @@ class SimService:
         if recorder is None:
             return
         from tutor import escapes
-        from tutor.trace.transcript import Entry
+        from tutor.transcript import Entry
         now, session = time.time(), str(number)
 
         def lines(direction: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tutor import explain
@@ -68,8 +69,8 @@ class MemoryTransport:
         return out
 
 
-def connect(profile: str = "lab", accounts: Any = None, **options: Any) -> MemoryTransport:
-    """A fresh simulator with `profile`, greeting already waiting in the inbox."""
-    from tutor.sim import SimServer  # imported here: the simulator is only loaded when a connection is made
-
-    return MemoryTransport(SimServer(profile, accounts, **options), profile)
+def connect(make_server: Callable[..., Any], profile: str = "lab", accounts: Any = None,
+            **options: Any) -> MemoryTransport:
+    """A fresh server `make_server(profile, accounts, **options)` (the caller's tutor.sim.SimServer), greeting
+    already waiting in the inbox."""
+    return MemoryTransport(make_server(profile, accounts, **options), profile)

@@ -36,7 +36,7 @@ class ServeConfig:
     handshake_timeout: float = HANDSHAKE_TIMEOUT
     show_secrets: bool = False
     log: Log | None = print
-    record: Any = None                   # a tutor.trace.transcript.Recorder: every session as JSON Lines
+    record: Any = None                   # a tutor.transcript.Recorder: every session as JSON Lines
     target: str = "serve"                # the recorded sessions' target name
     watch: Any = None                    # a tutor.classroom.feed.Feed: every session's events (the classroom view)
     max_per_ip: int = MAX_PER_IP

@@ -17,8 +17,7 @@ import ssl
 from typing import TYPE_CHECKING, cast
 
 from tutor.protocol.states import State
-from tutor.sim.output import Output
-from tutor.sim.server import SimServer
+from tutor.transport.engine import ServerEngine, ServerOutput
 from tutor.transport.serve_input import COMMAND_PIECE, batch_end, next_piece
 
 BATCHABLE = frozenset({State.INITIAL, State.READY, State.MAIL, State.RCPT})   # see serve_input.batch_end
@@ -40,7 +39,7 @@ class SessionProtocol(asyncio.Protocol):
         self.peer_ip = ""
         self.buffered_peak = 0            # the most reply bytes this session ever had waiting for its client
         self._transport: asyncio.Transport | None = None
-        self._sim: SimServer | None = None
+        self._sim: ServerEngine | None = None
         self._pending = bytearray()       # received, not yet fed to the simulator
         self._outbox = bytearray()        # replies not yet handed to the transport (while pumping)
         self._pumping = False
@@ -50,7 +49,7 @@ class SessionProtocol(asyncio.Protocol):
         self._started = self._last_seen = 0.0
         self._timer: asyncio.TimerHandle | None = None
         self._grace: asyncio.TimerHandle | None = None
-        self._held: Output | None = None  # a failed AUTH's reply, waiting out the failure delay
+        self._held: ServerOutput | None = None  # a failed AUTH's reply, waiting out the failure delay
         self._delay: asyncio.TimerHandle | None = None
         self._write_paused = False
         self._reading_paused = False
@@ -208,7 +207,7 @@ class SessionProtocol(asyncio.Protocol):
         else:
             transport.pause_reading()
 
-    def _deliver(self, out: Output) -> None:
+    def _deliver(self, out: ServerOutput) -> None:
         """Write `out`, unless it answers a failed AUTH: then after the failure delay, without blocking others."""
         delay = self._service.config.auth_failure_delay
         if delay > 0 and _auth_failed(out):
@@ -223,7 +222,7 @@ class SessionProtocol(asyncio.Protocol):
             self._write(out)
             self._kick()
 
-    def _write(self, out: Output) -> None:
+    def _write(self, out: ServerOutput) -> None:
         service, transport = self._service, self._transport
         if self._explained:
             service.log_output(self.number, out)
@@ -378,7 +377,7 @@ def explained(config) -> bool:
     return config.log is not None or config.record is not None or getattr(config, "watch", None) is not None
 
 
-def _auth_failed(out: Output) -> bool:
+def _auth_failed(out: ServerOutput) -> bool:
     """Whether this output answers an AUTH with 535 (RFC 4954 §6: authentication credentials invalid)."""
     data = out.data
     return data.startswith(b"535") or b"\n535" in data

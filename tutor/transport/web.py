@@ -14,10 +14,8 @@ import asyncio
 import json
 import os
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from tutor.classroom import detail, rows
-from tutor.classroom.model import Classroom
 from tutor.errors import InputError, TransportError
 
 if TYPE_CHECKING:
@@ -47,15 +45,25 @@ def page_file(name: str) -> bytes:
     return resources.files("tutor.data").joinpath("web", name).read_bytes()
 
 
-class WebView:
-    """The page and its event stream for one Classroom; start() binds, stop() closes every stream."""
+class PageData(Protocol):
+    """What the page shows, from the caller (tutor.classroom.page.ClassroomPage): transport imports no classroom."""
 
-    def __init__(self, room: Classroom, host: str, port: int, title: str = "smtp-tutor serve") -> None:
-        self.room, self.host, self.port, self.title = room, host, port, title
+    def watch(self) -> set[str]: ...
+    def unwatch(self, touched: set[str]) -> None: ...
+    def changed(self, sids: set[str]) -> dict: ...
+    def snapshot(self, title: str, max_rows: int) -> dict: ...
+    def session(self, sid: str) -> dict | None: ...
+
+
+class WebView:
+    """The page and its event stream for one classroom's PageData; start() binds, stop() closes every stream."""
+
+    def __init__(self, page: PageData, host: str, port: int, title: str = "smtp-tutor serve") -> None:
+        self.page, self.host, self.port, self.title = page, host, port, title
         self.addresses: list[tuple[str, int]] = []
         self._web = _aiohttp()
         self._queues: set[asyncio.Queue] = set()
-        self._touched: set[str] = set()     # sessions changed since the last batch (filled by the Classroom)
+        self._touched: set[str] = set()     # sessions changed since the last batch (filled by the classroom)
         self._pusher: asyncio.Task | None = None
         self._runner: AppRunner | None = None
         self.pushed = 0                      # batches sent (for tests and the benchmark)
@@ -79,12 +87,12 @@ class WebView:
             raise TransportError(f"--web: cannot listen on {self.host}:{self.port}: {reason}") from None
         for bound in runner.addresses:     # the real port when 0 was asked for
             self.addresses.append((bound[0], bound[1]))
-        self._touched = self.room.watch()
+        self._touched = self.page.watch()
         self._pusher = asyncio.ensure_future(self._push())
         return self.addresses
 
     async def stop(self) -> None:
-        self.room.unwatch(self._touched)
+        self.page.unwatch(self._touched)
         if self._pusher is not None:
             self._pusher.cancel()
         for queue in list(self._queues):
@@ -104,9 +112,8 @@ class WebView:
                 self._send_batch()
 
     def _send_batch(self) -> None:
-        changed = [s for s in (self.room.summary(sid) for sid in self._touched) if s is not None]
+        body = self.page.changed(self._touched)
         self._touched.clear()
-        body = {"rows": [rows.as_dict(s) for s in changed], "totals": rows.totals_dict(self.room.totals())}
         message = _event("rows", body)
         self.pushed += 1
         for queue in list(self._queues):
@@ -115,10 +122,7 @@ class WebView:
                 _offer(queue, "snapshot")        # fell behind: start it over from a snapshot
 
     def snapshot(self) -> str:
-        summaries = self.room.summaries(MAX_ROWS)
-        return _event("snapshot", {"title": self.title, "rows": [rows.as_dict(s) for s in summaries],
-                                   "totals": rows.totals_dict(self.room.totals()), "columns": list(rows.COLUMNS),
-                                   "headings": rows.headings()})
+        return _event("snapshot", self.page.snapshot(self.title, MAX_ROWS))
 
     # ---- handlers -----------------------------------------------------------------------------------------
     async def _file(self, request):
@@ -131,12 +135,10 @@ class WebView:
 
     async def _session(self, request):
         web = self._web
-        summary = self.room.summary(request.match_info["sid"])
-        if summary is None:
+        body = self.page.session(request.match_info["sid"])
+        if body is None:
             raise web.HTTPNotFound()
-        lines = [[[kind, text] for kind, text in line] for line in detail.listing(summary)]
-        return web.json_response({"id": summary.sid, "row": rows.as_dict(summary), "lines": lines},
-                                 headers=HEADERS)
+        return web.json_response(body, headers=HEADERS)
 
     async def _events(self, request):
         web = self._web

@@ -13,7 +13,7 @@ from tutor.errors import InputError
 from tutor.protocol import b64
 from tutor.trace.records import Begin, End, Mark, Record, Wire
 from tutor.trace.source import Source
-from tutor.trace.transcript import REDACTED
+from tutor.transcript import REDACTED
 
 REDACTED_BYTES = REDACTED.encode()
 REPLY = re.compile(rb"^[2-5][0-9][0-9](?:[ -]|$)")

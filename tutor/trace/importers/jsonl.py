@@ -1,4 +1,4 @@
-"""The tutor's own JSON Lines transcripts (tutor.trace.transcript): lines with TLS state and secret marks,
+"""The tutor's own JSON Lines transcripts (tutor.transcript): lines with TLS state and secret marks,
 and the notes that were shown. A bad line is reported and skipped; the rest is still read."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from tutor.errors import InputError
 from tutor.trace.records import MAX_OPEN_SESSIONS, Bad, Begin, End, Mark, Record, Wire
 from tutor.trace.source import Source
-from tutor.trace.transcript import entry_from_json
+from tutor.transcript import entry_from_json
 
 
 def score(lines: list[bytes]) -> int:

@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    """The serve options (also used by `python -m tutor.cli_serve`)."""
+    """The serve options (also used by `python -m tutor.cli.serve`)."""
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=port_number, default=2525,
                    help="port for plain SMTP with STARTTLS (default 2525; 0 = any)")
@@ -69,7 +69,7 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="record every session as JSON Lines (files 0600; credentials redacted unless --show-secrets;"
                         " a directory gets one file per session; read them back with smtp-tutor trace)")
     p.add_argument("--quiet", action="store_true", help="log no sessions, only the listening line")
-    from tutor import cli_classroom  # ---- classroom: --dashboard --web --verbose --report --format
+    from tutor.cli import classroom as cli_classroom  # ---- classroom: --dashboard --web --verbose --report --format
     cli_classroom.configure(p)
 
 
@@ -158,7 +158,7 @@ def _build(args: argparse.Namespace):
         from tutor.classroom.record import recorder_for
         recorder = recorder_for(args.record, redact=not args.show_secrets)   # InputError (one line) if unwritable
     args.classroom = None   # ---- classroom: watches the sessions for the views, the one-line log, the report
-    from tutor import cli_classroom
+    from tutor.cli import classroom as cli_classroom
     if cli_classroom.wanted(args):
         args.classroom = cli_classroom.ClassroomRun(args, accounts.names)
         log = args.classroom.step_log(log)
@@ -257,7 +257,7 @@ def _tls(args: argparse.Namespace):
             raise
         print(f"smtp-tutor serve: {exc}", file=sys.stderr)
         return None, "no TLS (STARTTLS not offered)"
-    if names:   # said once listening works (tutor.cli_classroom.beyond_loopback_warning)
+    if names:   # said once listening works (tutor.cli.classroom.beyond_loopback_warning)
         from tutor.classroom.words import text
         args.lan_cert_note = text("warning.lan-cert", names=", ".join(names), cert=cert)
     return tlscert.server_context(cert, key), f"self-signed lab certificate {cert}"
@@ -279,7 +279,7 @@ async def _serve(service, args: argparse.Namespace, extra: str) -> None:
     implicit = [f"{h}:{p}" for h, p, kind in addresses if kind == "implicit-tls"]
     where = " and ".join(plain) + (f", implicit TLS on {' and '.join(implicit)}" if implicit else "")
     print(f"smtp-tutor serve: profile {args.profile} listening on {where} ({extra}); Ctrl-C stops", flush=True)
-    from tutor import cli_classroom  # ---- classroom: the LAN warning, the web view, the dashboard
+    from tutor.cli import classroom as cli_classroom  # ---- classroom: the LAN warning, the web view, the dashboard
     from tutor.sim.profiles import PROFILES
     warning = cli_classroom.beyond_loopback_warning(args.host, PROFILES[args.profile])
     for said in (warning, getattr(args, "lan_cert_note", None)):
@@ -320,7 +320,7 @@ def _print_line(text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m tutor.cli_serve ...`: serve without the rest of the command line front."""
+    """`python -m tutor.cli.serve ...`: serve without the rest of the command line front."""
     from tutor.cli import OneLineParser
 
     parser = OneLineParser(prog="smtp-tutor serve")

@@ -54,7 +54,8 @@ class LiveOptions:
     timeout: float = 10.0
     allow_cleartext: bool = False
     show_secrets: bool = False
-    auto_starttls: bool = False     # `connect --starttls` without --by-hand: the tutor does the upgrade (tutor.live)
+    # `connect --starttls` without --by-hand: the tutor does the upgrade (tutor.repl.live)
+    auto_starttls: bool = False
     keylog: str | None = None       # --keylog FILE or SSLKEYLOGFILE: TLS keys logged (tutor.transport.keylog)
 
     def connect(self) -> Any:
@@ -92,7 +93,7 @@ def _keylog(explicit: str | None) -> str | None:
 
 def _make_shell(live: LiveOptions, **shell_options: Any) -> Any:
     """A REPL Shell that starts on the live server instead of the simulator (imported late: fast --help)."""
-    from tutor.live import LiveShell
+    from tutor.repl.live import LiveShell
 
     shell = LiveShell(live, **shell_options)
     if not shell.interactive:
@@ -109,7 +110,7 @@ def _env_password(prompt: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """The REPL on the live server: the terminal app on a terminal, batch mode for --script, --batch or pipes."""
-    from tutor.cli_repl import open_script
+    from tutor.cli.repl import open_script
 
     live = options(args)
     script = getattr(args, "script", None)
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     interactive = not (script or args.batch) and sys.stdin.isatty() and sys.stdout.isatty()
     shell = _make_shell(live, interactive=interactive, record=args.record)
     if interactive:
-        from tutor.cli_repl import use_color
+        from tutor.cli.repl import use_color
         from tutor.repl.app import ReplApp
         return ReplApp(shell, color=use_color(args)).run()
     from tutor.repl import batch

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tutor import escapes
 from tutor.errors import InputError
-from tutor.trace.redacted_user import MAX_USER, UserTracker
+from tutor.redacted_user import MAX_USER, UserTracker
 
 REDACTED = "*** (redacted)"
 VERSION = 1

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-COMPLETION_DIR = Path(__file__).resolve().parent / "data" / "completion"
+COMPLETION_DIR = Path(__file__).resolve().parent.parent / "data" / "completion"
 # Shell -> the script's file name in COMPLETION_DIR (zsh's own convention: `_` + command name).
 SCRIPTS = {"bash": "smtp-tutor.bash", "zsh": "_smtp-tutor"}
 ENABLE = {

@@ -37,7 +37,7 @@ def _any_token(user: str, token: str) -> bool:
     """The impostor profile's check: a fake server takes any token (and keeps it)."""
     return True
 
-class ModernMechanisms:
+class ScramBearerMechanisms:
     """Makes the server side of SCRAM-SHA-1/256, XOAUTH2 and OAUTHBEARER for one simulated session."""
 
     def __init__(self, profile: Profile, accounts: Accounts, rng: random.Random) -> None:

@@ -75,10 +75,11 @@ class ClassroomRun:
 
     async def start(self, where: str) -> None:
         if self._web_address is not None:
+            from tutor.classroom.page import ClassroomPage
             from tutor.transport.web import WebView
             host, port = self._web_address
-            self.web = web = WebView(self.room, host, port, f"smtp-tutor serve on {where}")
-            bound = await web.start()
+            self.web = WebView(ClassroomPage(self.room), host, port, f"smtp-tutor serve on {where}")
+            bound = await self.web.start()
             from tutor.transport.address import join
             print(f"smtp-tutor serve: live view on http://{join(*bound[0])}/", flush=True)
 

@@ -12,12 +12,12 @@ from tutor.errors import TutorError
 
 # Sub-commands that live in their own modules: name -> module with register(subparsers) and run(args).
 SUBCOMMAND_MODULES = {
-    "repl": "tutor.cli_repl",
-    "serve": "tutor.cli_serve",
-    "connect": "tutor.cli_connect",
-    "lesson": "tutor.cli_lesson",
-    "trace": "tutor.cli_trace",
-    "completion": "tutor.cli_completion",
+    "repl": "tutor.cli.repl",
+    "serve": "tutor.cli.serve",
+    "connect": "tutor.cli.connect",
+    "lesson": "tutor.cli.lesson",
+    "trace": "tutor.cli.trace",
+    "completion": "tutor.cli.completion",
 }
 # The names in tutor.helpers.registry.HELPERS, known here without importing it (a test keeps them equal).
 HELPER_NAMES = ("b64", "plain", "login", "cram", "scram", "xoauth2", "oauthbearer", "token", "decode", "explain")
@@ -61,37 +61,26 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name, module_name in SUBCOMMAND_MODULES.items():
         if only is not None and name != only:
             continue
-        module = _optional(module_name)
-        if module is not None:
-            module.register(sub)
+        importlib.import_module(module_name).register(sub)
     return parser
 
 
-def _optional(module_name: str):
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
-
-
 def _add_repl_options(parser: argparse.ArgumentParser) -> None:
-    module = _optional("tutor.cli_repl")
-    if module is not None:
-        module.add_repl_options(parser)
+    from tutor.cli.repl import add_repl_options
+    add_repl_options(parser)
 
 
 def run_helper(args: argparse.Namespace) -> int:
+    from tutor.cli.password import ask_password
     from tutor.helpers.registry import HELPERS
     from tutor.helpers.render import masked, render_json, render_text
-    from tutor.helpers.result import Context, ask_password_default
+    from tutor.helpers.result import Context
 
     _check_arguments_are_text(args)
     asked: list[str] = []
 
     def ask(prompt: str) -> str:
-        asked.append(ask_password_default(prompt))
+        asked.append(ask_password(prompt))
         return asked[-1]
 
     result = HELPERS[args.command].run(args, Context(ask_password=ask))
@@ -124,18 +113,19 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         if argv[:1] == ["completion"]:        # eval'd by every new shell: skip the parser and the helpers
-            code = importlib.import_module("tutor.cli_completion").fast_path(argv)
+            code = importlib.import_module("tutor.cli.completion").fast_path(argv)
             if code is not None:
                 return code
-        repl = _optional("tutor.cli_repl")
-        if repl is not None and _chosen_command(argv) is None:
+        if _chosen_command(argv) is None:
+            from tutor.cli import repl
             code = repl.fast_path(argv)       # the REPL needs no helper or sub-command module to start
             if code is not None:
                 return code
         parser = build_parser(_chosen_command(argv))
         args = parser.parse_args(argv)
         if args.command is None:
-            return _optional("tutor.cli_repl").run(args)
+            from tutor.cli import repl
+            return repl.run(args)
         module_name = SUBCOMMAND_MODULES.get(args.command)
         if module_name:
             return importlib.import_module(module_name).run(args)

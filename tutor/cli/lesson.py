@@ -131,14 +131,15 @@ def ask_password(user: str, target: str) -> str:
 def live_options(args: argparse.Namespace, lesson: Lesson) -> tuple[str, int, dict]:
     """(host, port, transport options) from --connect and the TLS flags; InputError before any network use when
     the lesson cannot run live or --user is missing."""
-    from tutor import lesson_sessions
+    from tutor.transport import address
 
     if lesson.simulator_only:
         raise InputError(_t("simulator-only", number=lesson.number, title=lesson.title, option="--connect"))
     if not args.user:
         raise InputError(_t("need-user"))
-    host, port = lesson_sessions.parse_target(args.connect, 465 if args.tls else 587)
-    return host, port, {"starttls": args.starttls, "tls": args.tls, "insecure": args.insecure,
+    # The same parser as `smtp-tutor connect`; a lesson's default port is 587 (465 with --tls) even without --starttls.
+    where = address.parse(args.connect, starttls=True, tls=args.tls)
+    return where.host, where.port, {"starttls": args.starttls, "tls": args.tls, "insecure": args.insecure,
                         "cafile": args.cafile}
 
 
@@ -159,8 +160,8 @@ def _printer(live: bool):
 
 
 class _DemoAsker:
-    """What tutor.live.guard_cleartext asks of a shell, for the demo: the --allow-cleartext flag, a yes/no
-    question (only at a terminal; None refuses), and a place to show its warning."""
+    """What tutor.repl.cleartext_guard.guard_cleartext asks of a shell, for the demo: the --allow-cleartext flag, a
+    yes/no question (only at a terminal; None refuses), and a place to show its warning."""
 
     def __init__(self, show: Any, allow: bool) -> None:
         self.allow_cleartext = allow
@@ -183,7 +184,7 @@ def _confirm(prompt: str) -> bool:
 def demo_guard(show: Any, allow: bool):
     """The live clear-text guard for the demo's wire lines (the REPL's Shell.send applies the same one)."""
     from tutor.course.demo import Refused
-    from tutor.live import guard_cleartext
+    from tutor.repl.cleartext_guard import guard_cleartext
 
     asker = _DemoAsker(show, allow)
 
@@ -264,9 +265,9 @@ def run_demo(lesson: Lesson, args: argparse.Namespace) -> int:
 # ---- a lesson in the REPL ---------------------------------------------------------------------------------
 def _live_shell(host: str, port: int, options: dict, allow_cleartext: bool, **shell_options: Any) -> Any:
     """The same Shell as `smtp-tutor connect`: credentials masked in what is shown, and the clear-text guard
-    (tutor.live) asking at a terminal, refusing in batch mode unless --allow-cleartext."""
-    from tutor.cli_connect import LiveOptions
-    from tutor.live import LiveShell
+    (tutor.repl.cleartext_guard) asking at a terminal, refusing in batch mode unless --allow-cleartext."""
+    from tutor.cli.connect import LiveOptions
+    from tutor.repl.live import LiveShell
     from tutor.transport.address import Address
 
     live = LiveOptions(Address(host, port), options["starttls"], options["tls"], options["insecure"],
@@ -298,7 +299,7 @@ def run_interactive(lesson: Lesson, args: argparse.Namespace) -> int:
     Exit status in batch mode: 0 only when the lesson was finished with every step passed (scripts and tests
     rely on it); at a terminal 0, since leaving a lesson half-way is the learner's right.
     """
-    from tutor.cli_repl import use_color
+    from tutor.cli.repl import use_color
     from tutor.repl import lesson_commands
     from tutor.repl.shell import Shell
 

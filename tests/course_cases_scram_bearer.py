@@ -47,7 +47,7 @@ FIRST = {"mechanism": "SCRAM-SHA-256"}
 XO, OB = {"mechanism": "XOAUTH2", "token": "lab"}, {"mechanism": "OAUTHBEARER", "token": "lab"}
 PASS = "pass"
 
-MODERN_CASES = [
+SCRAM_BEARER_CASES = [
     # SCRAM client-first (RFC 5802 §7: gs2-header n=user,r=nonce)
     ("scram-client-first", FIRST, line(READY, "AUTH SCRAM-SHA-256 " + b64(CLIENT_FIRST)), PASS),
     ("scram-client-first", FIRST, line(SCRAM_WAIT, b64(CLIENT_FIRST)), PASS),
@@ -111,7 +111,7 @@ def helper_attempt(view, name, result):
 
 
 RIGHT_FINAL, WRONG_FINAL = f"{WITHOUT_PROOF},p={TIM_PROOF}", f"{WITHOUT_PROOF},p={WRONG_PROOF}"
-MODERN_CASES += [
+SCRAM_BEARER_CASES += [
     ("scram-helper", {}, _ran(RIGHT_FINAL), PASS),
     ("scram-helper", {}, _ran(WRONG_FINAL), "wrong-password"),
     ("scram-helper", {"verify": True}, _ran(RIGHT_FINAL, "verified"), PASS),

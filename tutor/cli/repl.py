@@ -48,10 +48,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_repl_options(parser)
 
 
-def run_default(args: argparse.Namespace) -> int:
-    return run(args)
-
-
 def use_color(args: argparse.Namespace, stream=None) -> bool:
     """Colour unless --no-color, NO_COLOR (any non-empty value, no-color.org) or output is not a terminal."""
     stream = sys.stdout if stream is None else stream
@@ -123,7 +119,7 @@ def fast_path(argv: list[str]) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m tutor.cli_repl [REPL options]`: the REPL without the rest of the CLI."""
+    """`python -m tutor.cli.repl [REPL options]`: the REPL without the rest of the CLI."""
     args = sys.argv[1:] if argv is None else argv
     try:
         code = fast_path(args)

@@ -1,0 +1,41 @@
+"""What the classroom web page shows, as JSON-ready dicts: the rows that changed, a snapshot, one session's
+detail. tutor.transport.web serves it without knowing the classroom model (the caller passes this in)."""
+
+from __future__ import annotations
+
+from tutor.classroom import detail, rows
+from tutor.classroom.model import Classroom
+
+
+class ClassroomPage:
+    """One Classroom seen as the web page's data."""
+
+    def __init__(self, room: Classroom) -> None:
+        self.room = room
+
+    def watch(self) -> set[str]:
+        """A set the room fills with the ids of sessions that change (until unwatch)."""
+        return self.room.watch()
+
+    def unwatch(self, touched: set[str]) -> None:
+        self.room.unwatch(touched)
+
+    def changed(self, sids: set[str]) -> dict:
+        """The rows of the sessions `sids` that still exist, and the totals."""
+        changed = [s for s in (self.room.summary(sid) for sid in sids) if s is not None]
+        return {"rows": [rows.as_dict(s) for s in changed], "totals": rows.totals_dict(self.room.totals())}
+
+    def snapshot(self, title: str, max_rows: int) -> dict:
+        """The whole page: title, the newest `max_rows` rows, totals, columns and headings."""
+        summaries = self.room.summaries(max_rows)
+        return {"title": title, "rows": [rows.as_dict(s) for s in summaries],
+                "totals": rows.totals_dict(self.room.totals()), "columns": list(rows.COLUMNS),
+                "headings": rows.headings()}
+
+    def session(self, sid: str) -> dict | None:
+        """One session's row and its detail lines, or None when there is no such session."""
+        summary = self.room.summary(sid)
+        if summary is None:
+            return None
+        lines = [[[kind, text] for kind, text in line] for line in detail.listing(summary)]
+        return {"id": summary.sid, "row": rows.as_dict(summary), "lines": lines}

@@ -142,7 +142,7 @@ def _open_sim(shell: ShellLike, profile: str) -> bool:
     return True
 
 
-def _open_live(shell: Any, target: str, args: Any) -> bool:
+def _open_live(shell: ShellLike, target: str, args: Any) -> bool:
     tcp = importlib.import_module("tutor.transport.tcp")     # by name: tests put a fake in sys.modules
     from tutor.transport.address import parse as parse_address
 
@@ -160,7 +160,7 @@ def _open_live(shell: Any, target: str, args: Any) -> bool:
     return True
 
 
-def _keylog(shell: Any, explicit: str | None) -> str | None:
+def _keylog(shell: ShellLike, explicit: str | None) -> str | None:
     """--keylog FILE (or SSLKEYLOGFILE): the file made 0600 and the learner told it is a secret."""
     from tutor.transport import keylog
 

@@ -97,7 +97,8 @@ def report(times: dict[str, list[float]], baselines: tuple[str, str], markdown: 
             print(f"| {name} | {median:.2f} | {p90:.2f} | {ratio:.2f} | {shared:.2f} |")
         return
     for name, median, p90, ratio, shared in rows:
-        print(f"{name:34} median {median:6.2f} ms  p90 {p90:6.2f} ms  ratio {ratio:.2f} (shared-context smtplib: {shared:.2f})")
+        print(f"{name:34} median {median:6.2f} ms  p90 {p90:6.2f} ms  ratio {ratio:.2f} "
+              f"(shared-context smtplib: {shared:.2f})")
 
 
 def main() -> int:

@@ -7,8 +7,8 @@ process, from /proc/PID/stat, over the sessions it completed in the run) and the
 1,000 idle connections are held open and checked with NOOP. Each server runs in its own process; the load
 generator is this process (asyncio).
 
-aiosmtpd has no SCRAM: its SCRAM-SHA-256 is a handler method in bench_serve_aiosmtpd.py (`auth_SCRAM__SHA__256`, like the
-CRAM-MD5 one) that keeps StoredKey/ServerKey per user, computed once, as serve does (RFC 5802 §3), and does
+aiosmtpd has no SCRAM: its SCRAM-SHA-256 is a handler method in bench_serve_aiosmtpd.py (`auth_SCRAM__SHA__256`,
+like the CRAM-MD5 one) that keeps StoredKey/ServerKey per user, computed once, as serve does (RFC 5802 §3), and does
 the same exchange: server-first as a 334, the proof checked, `v=` as a 334, then the empty answer and 235.
 
     python scripts/bench_serve.py                      # 50 and 200 clients, 3 x 1 s per cell, 1000 idle
@@ -50,10 +50,11 @@ CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 def start(kind: str, state_dir: str, profile: str | None = None) -> tuple[subprocess.Popen, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=state_dir)
     if kind == "serve":
-        command = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []), "-m", "tutor.cli.serve", "--port", "0", "--quiet", "--max-clients", "5000", "--max-per-ip", "5000"]
+        command = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []), "-m", "tutor.cli.serve",
+                   "--port", "0", "--quiet", "--max-clients", "5000", "--max-per-ip", "5000"]
     else:
         command = [sys.executable, str(Path(__file__).with_name("bench_serve_aiosmtpd.py"))]
-    errors = open(os.path.join(state_dir, f"{kind}.stderr"), "w+")   # a file: a full pipe would stall the server
+    errors = open(os.path.join(state_dir, f"{kind}.stderr"), "w+")  # noqa: SIM115 - the server's stderr: a full pipe would stall it
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
     line = process.stdout.readline()
     match = re.search(r"127\.0\.0\.1:(\d+)", line)
@@ -166,12 +167,13 @@ class ScramClientSteps:
         without_proof = f"c=biws,r={fields['r']}"
         self.message = f"{self.bare},{server_first},{without_proof}".encode()
         signature = hmac.new(hashlib.sha256(client_key).digest(), self.message, hashlib.sha256).digest()
-        proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature))).decode()
+        proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature, strict=True))).decode()
         return b64(f"{without_proof},p={proof}".encode()) + b"\r\n"
 
     def verify(self, line: bytes) -> bytes:
         server_key = hmac.new(self.salted, b"Server Key", hashlib.sha256).digest()
-        expected = base64.b64encode(b"v=" + base64.b64encode(hmac.new(server_key, self.message, hashlib.sha256).digest()))
+        signature = hmac.new(server_key, self.message, hashlib.sha256).digest()
+        expected = base64.b64encode(b"v=" + base64.b64encode(signature))
         if line[4:].strip() != expected:
             raise RuntimeError("SCRAM: the server's signature v= is wrong")
         return b"\r\n"
@@ -200,7 +202,7 @@ class LeanClient(asyncio.Protocol):
                 if not self.done.done():
                     self.done.set_result(None)
                 return
-            except Exception as exc:   # noqa: BLE001 - reported as an error of this session
+            except Exception as exc:
                 self.transport.abort()
                 if not self.done.done():
                     self.done.set_exception(exc)
@@ -230,7 +232,7 @@ async def load(port: int, mechanism: str, concurrency: int, duration: float) -> 
             started = time.perf_counter()
             try:
                 await asyncio.wait_for(one(), 30)
-            except Exception as exc:   # noqa: BLE001 - counted and reported
+            except Exception as exc:
                 errors.append(type(exc).__name__)
                 continue
             latencies.append(time.perf_counter() - started)
@@ -239,7 +241,8 @@ async def load(port: int, mechanism: str, concurrency: int, duration: float) -> 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - began
     latencies.sort()
-    pick = (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000) if latencies else (lambda q: 0.0)
+    last = len(latencies) - 1
+    pick = (lambda q: latencies[min(last, int(q * len(latencies)))] * 1000) if latencies else (lambda q: 0.0)
     return {"rate": len(latencies) / elapsed, "p50": pick(0.50), "p99": pick(0.99), "errors": len(errors),
             "sessions": len(latencies)}
 
@@ -248,7 +251,8 @@ async def idle(port: int, count: int, hold: float) -> dict:
     """Open `count` connections, hold them `hold` seconds, then check each with NOOP and QUIT."""
     opened, errors = [], 0
     for start in range(0, count, 100):   # connect in batches so the listen backlog is not the test
-        batch = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port) for _ in range(start, min(count, start + 100))),
+        end = min(count, start + 100)
+        batch = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port) for _ in range(start, end)),
                                      return_exceptions=True)
         for item in batch:
             if isinstance(item, Exception):
@@ -300,7 +304,7 @@ def start_on_terminal(state_dir: str, name: str, view: bool,
                "-m", "tutor.cli.serve", "--port", "0", "--quiet", "--max-clients", "5000",
                "--max-per-ip", "5000", *(["--dashboard", "--web", "127.0.0.1:0"] if view else [])]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=slave, stdout=slave,
-                               stderr=open(errors_file, "w"), start_new_session=True)
+                               stderr=open(errors_file, "w"), start_new_session=True)  # noqa: SIM115 - its stderr
     os.close(slave)
     listening, live = rb"listening on 127\.0\.0\.1:(\d+)", rb"live view on http://127\.0\.0\.1:(\d+)"
     seen = b""
@@ -398,7 +402,8 @@ def report_classroom(results: list[dict], args) -> None:
         lines += ["| " + " | ".join(row) + " |" for row in rows]
     else:
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                 for row in [header, *rows]]
     lines.append(machine())
     print("\n".join(lines))
 
@@ -426,7 +431,7 @@ def main() -> int:
     try:
         import aiosmtpd  # noqa: F401  (only checking it is there)
     except ImportError:
-        raise SystemExit("bench: aiosmtpd is needed (pip install aiosmtpd)")
+        raise SystemExit("bench: aiosmtpd is needed (pip install aiosmtpd)") from None
     with tempfile.TemporaryDirectory() as state:
         results = run_all(args, state)
     report(results, args)
@@ -501,7 +506,8 @@ def report(results: dict, args) -> None:
     rows = []
     for concurrency in args.concurrency:
         for mechanism in args.mechanisms:
-            s, a = results["load"][("serve", concurrency, mechanism)], results["load"][("aiosmtpd", concurrency, mechanism)]
+            s = results["load"][("serve", concurrency, mechanism)]
+            a = results["load"][("aiosmtpd", concurrency, mechanism)]
             ratio = s["rate"] / a["rate"] if a["rate"] else float("inf")
             cpu_ratio = s["cpu_ms"] / a["cpu_ms"] if a["cpu_ms"] else float("inf")
             rows.append((str(concurrency), mechanism, f"{s['rate']:.0f}", f"{a['rate']:.0f}", f"{ratio:.2f}",
@@ -513,7 +519,8 @@ def report(results: dict, args) -> None:
         lines += ["| " + " | ".join(row) + " |" for row in rows]
     else:
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                 for row in [header, *rows]]
     for kind, cell in results["idle"].items():
         lines.append(f"{kind}: {cell['held']} of {args.idle} idle connections held {args.hold:g} s, then answered "
                      f"NOOP and QUIT; errors {cell['errors']}")

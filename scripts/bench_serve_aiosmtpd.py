@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The aiosmtpd side of scripts/bench_serve.py, run as its own process: listen on a free port, say which, run until SIGTERM.
+"""The aiosmtpd side of scripts/bench_serve.py, run as its own process: listen on a free port, say which, run until
+SIGTERM.
 
 An authenticator and handler equivalent to serve's: PLAIN and LOGIN built in (through the authenticator),
 CRAM-MD5 and SCRAM-SHA-256 as handler methods (aiosmtpd has no SCRAM: this one keeps StoredKey/ServerKey per
@@ -20,7 +21,8 @@ USER, PASSWORD = "tim", "tanstaaftanstaaf"   # the lab account, as in bench_serv
 
 
 def aiosmtpd_parts():
-    """aiosmtpd's handler and authenticator, equivalent to serve's: PLAIN and LOGIN built in, CRAM-MD5 and SCRAM-SHA-256 handler methods."""
+    """aiosmtpd's handler and authenticator, equivalent to serve's: PLAIN and LOGIN built in, CRAM-MD5 and
+    SCRAM-SHA-256 handler methods."""
     import random
     import warnings
 
@@ -92,7 +94,8 @@ async def scram_sha256_server(server, args, MISSING, AuthResult):
     without_proof, _, proof = final.decode().rpartition(",p=")
     message = f"{bare},{server_first},{without_proof}".encode()
     signature = hmac.new(stored, message, hashlib.sha256).digest()
-    client_key = bytes(a ^ b for a, b in zip(base64.b64decode(proof), signature))
+    # strict=False: a proof of the wrong length fails the check below
+    client_key = bytes(a ^ b for a, b in zip(base64.b64decode(proof), signature, strict=False))
     if f"r={nonce}" not in without_proof or not hmac.compare_digest(hashlib.sha256(client_key).digest(), stored):
         return AuthResult(success=False)
     verifier = base64.b64encode(hmac.new(server_key, message, hashlib.sha256).digest())

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Start-up and per-keystroke benchmark of the REPL, as a user gets it (issues 4 and 15; results in docs/PERFORMANCE.md).
+"""Start-up and per-keystroke benchmark of the REPL, as a user gets it (issues 4 and 15; results in
+docs/PERFORMANCE.md).
 
 1. A regular install: a fresh venv in a temporary directory, `pip install .` (not editable: pip compiles the
    byte-code), run from outside the work tree. In a pseudo-terminal, in the same run, alternating:
@@ -43,7 +44,8 @@ PromptSession(lexer=PygmentsLexer(L), completer=words).prompt("C: ")
 """
 
 LINES = ["EHLO laptop.example", "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "MAIL FROM:<tim@example.org> SIZE=1000",
-         "RCPT TO:<someone@example.net>", "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw", ":b64 encode \\0tim\\0secret",
+         "RCPT TO:<someone@example.net>", "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw",
+         ":b64 encode \\0tim\\0secret",
          ":connect sim:legacy-2002", ":auth CRAM-MD5 tim", ":help starttls", "auth login"]
 
 
@@ -146,10 +148,13 @@ def main() -> int:
     s, k = result["startup"], result["keystroke"]
     print(f"regular install (pip install ., compiled byte-code), median of {s['runs']}, {result['cpus']} CPUs, "
           f"{result['date']}, load average {result['load']:.2f} at the end:")
-    print(f"  floor (prompt_toolkit + pygments lexer + word completer): {s['floor_ms']:.0f} ms (min {s['floor_min_ms']:.0f})")
-    print(f"  smtp-tutor, first prompt drawn:                            {s['prompt_ms']:.0f} ms (min {s['prompt_min_ms']:.0f})"
+    print(f"  floor (prompt_toolkit + pygments lexer + word completer): {s['floor_ms']:.0f} ms "
+          f"(min {s['floor_min_ms']:.0f})")
+    print(f"  smtp-tutor, first prompt drawn:                            {s['prompt_ms']:.0f} ms "
+          f"(min {s['prompt_min_ms']:.0f})"
           f"  -> {s['prompt_ratio']:.2f}x")
-    print(f"  smtp-tutor, greeting + welcome + prompt on screen:         {s['ready_ms']:.0f} ms (min {s['ready_min_ms']:.0f})"
+    print(f"  smtp-tutor, greeting + welcome + prompt on screen:         {s['ready_ms']:.0f} ms "
+          f"(min {s['ready_min_ms']:.0f})"
           f"  -> {s['ready_ratio']:.2f}x (target <= 1.30x, aim 1.15x)")
     print(f"  the very first launch (empty cache):                       {s['first_run_ms']:.0f} ms")
     print(f"per keystroke, lexing + completion + toolbar ({k['keystrokes']} keystrokes):")

@@ -86,7 +86,7 @@ class Writer:
     """Writes a libpcap file of Ethernet/IPv4/TCP packets."""
 
     def __init__(self, path: Path) -> None:
-        self.out = open(path, "wb")
+        self.out = open(path, "wb")  # noqa: SIM115 - written packet by packet, closed by close()
         self.out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
         self.t = 1_700_000_000.0
 

@@ -5,8 +5,9 @@ and a tcpdump pcap, made against the lab Postfix (scripts/lab-mta.sh start) and 
 Run as root (tcpdump) from the repository root: python scripts/make_trace_fixtures.py
 `--only partial` makes the captures of partial sessions admins really hold (issue 12 §1: tcpdump -s 96, one
 way only, started after the greeting, implicit TLS on an odd port, gzip-compressed) against `serve` alone (no
-lab needed; see partial_fixtures). `--only extra` makes just the later additions (a Linux cooked capture of IPv4 and IPv6 sessions with
-`serve`, and a typed `openssl s_client -quiet` session on implicit TLS) and leaves the others as they are.
+lab needed; see partial_fixtures). `--only extra` makes just the later additions (a Linux cooked capture of IPv4
+and IPv6 sessions with `serve`, and a typed `openssl s_client -quiet` session on implicit TLS) and leaves the others
+as they are.
 The tests only read the files; they never need this script, the lab or the tools.
 """
 
@@ -64,6 +65,7 @@ s.quit()
 def openssl_pty(port: int, cafile: str) -> bytes:
     """openssl s_client in a pseudo-terminal, so the typed lines are echoed as in a pasted session."""
     import io
+
     import pexpect
     seen = io.BytesIO()
     child = pexpect.spawn("openssl", ["s_client", "-connect", f"127.0.0.1:{port}", "-starttls", "smtp", "-crlf",
@@ -85,6 +87,7 @@ def openssl_quiet_pty(port: int, cafile: str) -> bytes:
     """`openssl s_client -quiet` on implicit TLS, typed in a pseudo-terminal: no report, only the verify lines,
     and the terminal's own line endings (the server's CRLF shown as CR CR LF) kept as a paste has them."""
     import io
+
     import pexpect
     seen = io.BytesIO()
     child = pexpect.spawn("openssl", ["s_client", "-connect", f"127.0.0.1:{port}", "-crlf", "-quiet",

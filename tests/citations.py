@@ -36,7 +36,7 @@ def citations(text: str) -> set[tuple[str, str]]:
 
 def reply_citations(note: str, enhanced: str | None) -> set[str]:
     """The sections a reply note cites for the reply itself (not the enhanced code's own meaning after `; 5.x.y:`)."""
-    head = note.split(f"; {enhanced}:")[0] if enhanced else note
+    head = note.split(f"; {enhanced}:", maxsplit=1)[0] if enhanced else note
     return {f"{doc} §{section}" if section else doc for doc, section in citations(head)}
 
 

@@ -7,6 +7,7 @@ import asyncio
 import threading
 
 from peers import WAIT
+
 from tutor.classroom.feed import Feed
 from tutor.classroom.model import Classroom
 from tutor.sim import SimServer, Sink
@@ -31,7 +32,7 @@ class ClassServer:
     def call(self, coroutine):
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(WAIT)
 
-    def start(self) -> "ClassServer":
+    def start(self) -> ClassServer:
         self.room = Classroom()
         config = ServeConfig("127.0.0.1", self.port, None, None, 100, log=None, watch=Feed(self.room))
         sink = Sink()
@@ -54,7 +55,7 @@ class ClassServer:
         self._thread.join(WAIT)
         self._loop.close()
 
-    def __enter__(self) -> "ClassServer":
+    def __enter__(self) -> ClassServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

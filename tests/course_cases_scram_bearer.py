@@ -7,7 +7,9 @@ import base64
 import hashlib
 import hmac
 
-from course_support import CAPS, LOGIN_PASS as LOGIN_PASS_VIEW, READY, b64, line
+from course_support import CAPS, READY, b64, line
+from course_support import LOGIN_PASS as LOGIN_PASS_VIEW
+
 from tutor.course.view import AUTH_RESPONSE, View
 from tutor.protocol.states import State
 
@@ -22,7 +24,7 @@ def scram_proof(password: bytes, salt_b64: str, iterations: int, auth_message: s
     client_key = hmac.new(salted, b"Client Key", digest).digest()
     stored = hashlib.new(digest, client_key).digest()
     signature = hmac.new(stored, auth_message.encode(), digest).digest()
-    return base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature))).decode()
+    return base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature, strict=True))).decode()
 
 
 TIM_PROOF = scram_proof(b"tanstaaftanstaaf", "QSXCR+Q6sek8bf92", 4096,

@@ -7,12 +7,11 @@ import socket
 import ssl
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
 from peers import WAIT, need
 
 
@@ -113,7 +112,7 @@ class Scripted:
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> "Scripted":
+    def __enter__(self) -> Scripted:
         self._thread.start()
         return self
 

@@ -8,6 +8,8 @@ import os
 import shutil
 import subprocess
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,15 @@ from tutor.transport.asyncio_server import ServeConfig, SimService
 
 CRLF = b"\r\n"
 WAIT = 10.0   # upper bound for any single wait in these tests, in seconds
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = WAIT) -> None:
+    """Poll `condition` until it holds (instead of a fixed sleep); fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
 
 
 def need(program: str) -> str:
@@ -93,7 +104,7 @@ class ServerThread:
         self.service: SimService | None = None
         self.port = self.implicit_port = 0
 
-    def __enter__(self) -> "ServerThread":
+    def __enter__(self) -> ServerThread:
         self._thread.start()
         self.service = SimService(self._factory, self._config)
         addresses = asyncio.run_coroutine_threadsafe(self.service.start(), self._loop).result(WAIT)

@@ -10,9 +10,16 @@ import os
 import threading
 
 import pytest
-
-from live_client import (MECHANISMS, MODES, assert_logged_in_and_sent, login_lines, message_lines, run_client,
-                         tls_flags, unique)
+from live_client import (
+    MECHANISMS,
+    MODES,
+    assert_logged_in_and_sent,
+    login_lines,
+    message_lines,
+    run_client,
+    tls_flags,
+    unique,
+)
 from loopback import make_certs
 
 pytestmark = [pytest.mark.interop, pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")]
@@ -77,8 +84,8 @@ def servers(tmp_path_factory):
     certs = make_certs(tmp_path_factory.mktemp("certs"))
     context = certs.server_context("good")
     handler = Handler()
-    common = dict(hostname="127.0.0.1", port=0, authenticator=authenticator, auth_required=True,
-                  server_hostname="aiosmtpd.test", ready_timeout=10)
+    common = {"hostname": "127.0.0.1", "port": 0, "authenticator": authenticator, "auth_required": True,
+                  "server_hostname": "aiosmtpd.test", "ready_timeout": 10}
     controllers = {
         "plain": PortZeroController(handler, auth_require_tls=False, **common),
         "starttls": PortZeroController(handler, tls_context=context, require_starttls=True, **common),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import tomllib
 
 import pytest
-
 from citations import ROOT, citations, project_citations, project_files
 
 TABLE = tomllib.loads((ROOT / "tutor" / "data" / "citations.toml").read_text(encoding="utf-8"))["doc"]

@@ -9,8 +9,8 @@ import pytest
 from prompt_toolkit.data_structures import Size
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.vt100 import Vt100_Output
-
 from test_classroom_model import PASSWORD, TIM_PLAIN, b64, play
+
 from tutor.classroom.model import Classroom
 from tutor.display.dashboard import Dashboard
 

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from peers import WAIT, ServerThread
+
 from tutor.transport import tlscert
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from classroom_support import PASSWORD, ClassServer
 from peers import WAIT, msmtp, need
 
@@ -124,7 +123,8 @@ def test_record_dir_gives_one_file_per_session_that_the_tracer_reads(tmp_path):
     assert len(files) == 2 and all(f.stat().st_mode & 0o777 == 0o600 for f in files)
     assert all(PASSWORD not in f.read_text() for f in files)
     traced = subprocess.run([sys.executable, "-m", "tutor", "trace", "--summary", *map(str, files)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=WAIT * 3, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+                            capture_output=True, text=True, timeout=WAIT * 3,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert traced.returncode == 0, traced.stderr
     lines = traced.stdout.strip().splitlines()
     assert len(lines) == 2 and "PLAIN" in lines[0] and "success" in lines[0] and "failure" in lines[1]

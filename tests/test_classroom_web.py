@@ -12,7 +12,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-
 from classroom_support import PASSWORD, ClassServer
 from peers import WAIT, need
 
@@ -209,6 +208,6 @@ def test_group_by_student_puts_sessions_under_each_account(server, browser):
     smtplib_plain(server.port)
     until(lambda: len(rows_text(browser)) == 3, "three sessions")
     browser.execute_script("document.getElementById('group').click()")
-    grouped = until(lambda: (lambda r: r if len(r) == 5 else None)(rows_text(browser)), "the grouped rows")
+    grouped = until(lambda: r if len(r := rows_text(browser)) == 5 else None, "the grouped rows")
     assert grouped[0].strip() == "demo" and "demo" in grouped[1]
     assert grouped[2].strip() == "tim" and "tim" in grouped[3] and "tim" in grouped[4]

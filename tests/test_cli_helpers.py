@@ -59,7 +59,8 @@ def test_article_challenge_is_flagged_but_hmac_uses_exact_bytes():
     data = json.loads(done.stdout)
     assert data["challenge"] == r"<23891.1015983493@pioneer.host-serve.net\nZ\x02>"
     assert any("control characters" in w and "RFC 2195" in w for w in data["warnings"])
-    import hashlib, hmac   # independent oracle: the HMAC over the exact decoded bytes
+    import hashlib
+    import hmac  # independent oracle: the HMAC over the exact decoded bytes
     raw = b"<23891.1015983493@pioneer.host-serve.net\nZ\x02>"
     assert data["digest"] == hmac.new(b"tanstaaftanstaaf", raw, hashlib.md5).hexdigest()
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pexpect
 import pytest
-
 from peers import need
+
 from tutor.cli import build_parser
 from tutor.sim.profiles import PROFILES
 

@@ -4,8 +4,8 @@ upper-cased like an SMTP verb (`dGlt` is the base64 of `tim`; `DGLT` is somethin
 from pathlib import Path
 
 import pytest
-
 from course_support import READY, TIM, line
+
 from tutor.course import loader
 from tutor.course.checks import CHECKS
 from tutor.course.runner import LessonRunner

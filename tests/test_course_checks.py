@@ -5,15 +5,31 @@ import hashlib
 import hmac
 
 import pytest
+from course_cases_scram_bearer import SCRAM_BEARER_CASES
+from course_support import (
+    CRAM,
+    DATA,
+    LOGIN_PASS,
+    LOGIN_USER,
+    PASSWORD_B64,
+    PLAIN_TIM,
+    PLAIN_WAIT,
+    READY,
+    READY_TLS,
+    RFC2195_CHALLENGE,
+    RFC2195_RESPONSE,
+    TIM,
+    USER_B64,
+    b64,
+    helper,
+    line,
+)
 
 from tutor import explain
 from tutor.course.checkbase import COMMON_FAILS, Fail, Pass, Wait
 from tutor.course.checks import CHECKS, register
 from tutor.course.facts import Credentials
 from tutor.course.view import Attempt
-from course_cases_scram_bearer import SCRAM_BEARER_CASES
-from course_support import (CRAM, DATA, LOGIN_PASS, LOGIN_USER, PASSWORD_B64, PLAIN_TIM, PLAIN_WAIT, READY,
-                            READY_TLS, RFC2195_CHALLENGE, RFC2195_RESPONSE, TIM, USER_B64, b64, helper, line)
 
 SECRET = b"tanstaaftanstaaf"
 JTR_CHALLENGE = "PDE3ODkzLjEzMjA2NzkxMjNAdGVzc2VyYWN0LnN1c2FtLmluPg=="       # <17893.1320679123@tesseract.susam.in>
@@ -265,8 +281,10 @@ def test_the_registry_refuses_a_second_kind_with_the_same_name():
 
 def test_the_scram_client_first_template_escapes_the_user_name():
     """RFC 5802 §5.1: ',' and '=' in the user name are written =2C and =3D; the check reads them back."""
-    from tutor.course import facts
     from course_cases_scram_bearer import SCRAM_WAIT
+
+    from tutor.course import facts
+
 
     odd = Credentials("a,b=c", "pw")
     first = facts.values(odd, READY)["scram_first"]

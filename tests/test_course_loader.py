@@ -69,9 +69,12 @@ def test_the_good_template_is_good(tmp_path):
 BAD = [
     (lambda t: t.replace('kind = "any-ehlo"', 'kind = "any-helo"'), "ehlo: check kind 'any-helo' is unknown"),
     (lambda t: t.replace('kind = "any-ehlo"', 'kind = "any-ehlo", tls = "yes"'), "ehlo: check any-ehlo: tls must be"),
-    (lambda t: t.replace('kind = "any-ehlo"', 'kind = "base64-of"'), "ehlo: check base64-of needs the parameter 'field'"),
-    (lambda t: t.replace('kind = "any-ehlo"', 'kind = "base64-of", field = "email"'), "ehlo: check base64-of: field must be one of"),
-    (lambda t: t.replace('kind = "any-ehlo"', 'kind = "quit", verb = "QUIT"'), "ehlo: check quit takes no parameter 'verb'"),
+    (lambda t: t.replace('kind = "any-ehlo"', 'kind = "base64-of"'),
+     "ehlo: check base64-of needs the parameter 'field'"),
+    (lambda t: t.replace('kind = "any-ehlo"', 'kind = "base64-of", field = "email"'),
+     "ehlo: check base64-of: field must be one of"),
+    (lambda t: t.replace('kind = "any-ehlo"', 'kind = "quit", verb = "QUIT"'),
+     "ehlo: check quit takes no parameter 'verb'"),
     (lambda t: t.replace('solution = "EHLO laptop.example"', ""), "ehlo: solution is missing"),
     (lambda t: t.replace('say = "Say EHLO."', 'say = "Say {hello}."'), "ehlo: say: unknown placeholder {hello}"),
     (lambda t: t.replace('say = "Say EHLO."', 'say = "Say {user."'), "ehlo: say: bad template"),
@@ -145,7 +148,8 @@ def test_a_missing_file_is_one_line(tmp_path):
 
 
 def test_prerequisites_must_exist_next_to_the_file(tmp_path):
-    path = write(tmp_path, GOOD.replace("{stem}", "99-test").replace("minutes = 5", 'minutes = 5\nprerequisites = ["01-nothing"]'))
+    path = write(tmp_path, GOOD.replace("{stem}", "99-test").replace("minutes = 5",
+                                                                     'minutes = 5\nprerequisites = ["01-nothing"]'))
     assert any("prerequisite '01-nothing' is not a lesson" in p for p in loader.check_file(path))
 
 
@@ -153,7 +157,7 @@ def test_find_by_number_slug_id_part_and_path():
     lessons = loader.load_all(LESSONS)
     for name in ("5", "05", "cram-md5", "05-cram-md5", "cram", str(LESSONS / "05-cram-md5.toml")):
         assert loader.find(name, lessons).id == "05-cram-md5"
-    with pytest.raises(LessonError, match="no lesson called 'kerberos'.*cram-md5"):
+    with pytest.raises(LessonError, match=r"no lesson called 'kerberos'.*cram-md5"):
         loader.find("kerberos", lessons)
     with pytest.raises(LessonError):
         loader.find("auth", lessons)          # auth-plain and auth-login: ambiguous, not guessed

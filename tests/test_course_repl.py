@@ -144,7 +144,7 @@ def test_a_live_password_is_kept_out_of_history(monkeypatch):
 def test_user_without_here_is_refused():
     shell, out = make_shell()
     assert not shell.handle(":lesson start auth-login --user alice")
-    assert "--here" in [i.text for i in out if i.kind == "error"][0]
+    assert "--here" in next(i.text for i in out if i.kind == "error")
 
 
 def test_the_toolbar_and_the_prompt_show_the_lesson_and_its_step(tmp_path, monkeypatch):

@@ -45,11 +45,16 @@ def cli(*args, stdin="", env_home):
 def test_progress_is_saved_at_every_step():
     shell, _ = make_shell()
     shell.handle(":lesson start cram-md5")
-    shell.handle("EHLO laptop.example")
-    assert Progress().position("05-cram-md5") == "auth-cram"
-    shell.handle("AUTH CRAM-MD5")
-    saved = Progress()
-    assert saved.position("05-cram-md5") == "decode" and saved.passed("05-cram-md5") == {"ehlo", "auth-cram"}
+    steps = [("ehlo", "EHLO laptop.example"), ("auth-cram", "AUTH CRAM-MD5"),
+             ("decode", f":b64 decode {CRAM_CHALLENGE_B64}"), ("compute", ":cram tim tanstaaftanstaaf"),
+             ("respond", CRAM_ANSWER), ("weak", ":lesson next"), ("quit", "QUIT")]
+    for index, (step_id, line) in enumerate(steps):
+        shell.handle(line)
+        saved = Progress()                                  # read back from the file, as another day would
+        assert saved.passed("05-cram-md5") == {done for done, _ in steps[:index + 1]}, step_id
+        if index + 1 < len(steps):
+            assert saved.position("05-cram-md5") == steps[index + 1][0], step_id
+    assert Progress().completed("05-cram-md5")
 
 
 def test_resume_continues_at_the_step_on_a_connection_brought_there():

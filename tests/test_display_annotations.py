@@ -120,6 +120,18 @@ def test_ehlo_without_auth_points_at_starttls():
     assert keys(notes)[1] == "repl.ann.no-auth-starttls"
 
 
+# Every reply code of RFC 5321 §4.2.3 (numeric order), and those RFC 4954 adds for AUTH (§4: 334; §6: 235, 432, 454,
+# 530, 534, 535, 538).
+LISTED_CODES = (211, 214, 220, 221, 250, 251, 252, 354, 421, 450, 451, 452, 455, 500, 501, 502, 503, 504, 550, 551,
+                552, 553, 554, 555, 235, 334, 432, 454, 530, 534, 535, 538)
+
+
 def test_every_reply_gets_a_meaning():
+    for code in LISTED_CODES:                     # its own meaning, with the RFC it comes from
+        text = ann.meaning(code)
+        assert text.startswith(str(code)) and "RFC" in text, text
+    for code in (299, 399, 459, 599):             # a code no RFC lists still gets one: its class's
+        text = ann.meaning(code)
+        assert text.startswith(str(code)) and len(text) > len("599: "), text
     assert ann.meaning(535, "5.7.8").startswith("535 5.7.8")
     assert "RFC 4954" in ann.meaning(235, "2.7.0")

@@ -18,7 +18,7 @@ def tutor(tmp_path):
                COLUMNS="200", LINES="50")
     child = pexpect.spawn(sys.executable, ["-m", "tutor"], env=env, timeout=10, encoding="utf-8",
                           dimensions=(50, 200))
-    child.logfile_read = open(tmp_path / "pty.log", "w")
+    child.logfile_read = open(tmp_path / "pty.log", "w")  # noqa: SIM115 - pexpect writes it until the child ends
     yield child
     if child.isalive():
         child.terminate(force=True)
@@ -98,9 +98,11 @@ def test_ctrl_c_stops_a_hanging_connect_and_the_repl_goes_on(tmp_path):
     env = dict(os.environ, TERM="xterm", NO_COLOR="1", XDG_STATE_HOME=str(tmp_path), PROMPT_TOOLKIT_NO_CPR="1")
     child = pexpect.spawn(sys.executable, ["-m", "tutor", "connect", f"127.0.0.1:{port}", "--timeout", "60"],
                           env=env, timeout=10, encoding="utf-8", dimensions=(50, 200))
+    accepted = None
     try:
         child.expect(f"Connecting to 127.0.0.1:{port}")
-        time.sleep(0.3)                               # now inside the wait for the greeting
+        listener.settimeout(10)
+        accepted, _ = listener.accept()               # connected: the client now waits for a greeting that never comes
         started = time.monotonic()
         child.sendcontrol("c")
         child.expect(f"stopped connecting to 127.0.0.1:{port}")
@@ -115,6 +117,8 @@ def test_ctrl_c_stops_a_hanging_connect_and_the_repl_goes_on(tmp_path):
         assert child.exitstatus == 0
         assert "Traceback" not in (child.before or "")
     finally:
+        if accepted is not None:
+            accepted.close()
         listener.close()
         if child.isalive():
             child.terminate(force=True)

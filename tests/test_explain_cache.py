@@ -34,7 +34,8 @@ def test_a_matching_cache_is_read_instead_of_the_toml(cache_home):
     source = _toml(cache_home / "words.toml", 'greeting = "hello"\n')
     explain.read_toml(source, "words")
     cached = os.path.join(prose_cache.cache_dir(), "words.marshal")
-    stamp, _data = marshal.loads(open(cached, "rb").read())
+    with open(cached, "rb") as stored:
+        stamp, _data = marshal.loads(stored.read())
     with open(cached, "wb") as out:   # same stamp, other words: only a read of the cache can return them
         out.write(marshal.dumps((stamp, {"greeting": "from the cache"})))
     assert explain.read_toml(source, "words") == {"greeting": "from the cache"}

@@ -4,15 +4,14 @@ Each test waits on a condition with a bound (WAIT), never on a fixed sleep; coun
 """
 
 import socket
-import ssl
 import struct
 import threading
 import time
 
 import pytest
-
 from peers import WAIT, ServerThread, lab_tls
 from test_serve_asyncio import TIM_PLAIN, Line, client_context
+
 from tutor.transport.serve_config import WRITE_HIGH_WATER
 
 BAD_PLAIN = b"AHRpbQB3cm9uZw=="   # \0tim\0wrong
@@ -195,7 +194,7 @@ def test_a_busy_slow_client_is_closed_at_the_maximum_session_length():
             client.sock.sendall(b"N")   # a slowloris: never a whole line
             try:
                 replies += client.sock.recv(1000)
-            except socket.timeout:
+            except TimeoutError:
                 pass
         assert replies == b"421 4.4.2 sim.smtp-tutor.test Timeout, closing connection\r\n"
         wait_until_no_sessions(server)
@@ -285,7 +284,7 @@ def flooder(server: ServerThread, line: bytes = b"EHLO x\r\n") -> socket.socket:
     while time.monotonic() < deadline:
         try:
             sock.send(burst)
-        except socket.timeout:
+        except TimeoutError:
             if paused():
                 return sock
         except ConnectionError:   # the server gave up on us first (idle timeout, close grace)
@@ -402,7 +401,7 @@ def test_inside_tls_a_client_that_never_reads_is_paused_too(tls):
             assert time.monotonic() < deadline, "the server never stopped reading"
             try:
                 secure.sendall(burst)
-            except socket.timeout:
+            except TimeoutError:
                 pass
         assert server.call(lambda: server.service.buffered_peak) <= WRITE_HIGH_WATER + 8192
         other = Line.connect(server.port)

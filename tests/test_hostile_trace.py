@@ -10,8 +10,8 @@ import json
 import re
 
 import pytest
-
 import trace_pcapgen as gen
+
 from tutor.cli import main
 from tutor.trace.importers.detect import FORMATS
 
@@ -66,7 +66,8 @@ def _log() -> bytes:
 
 
 def _hashcat() -> bytes:
-    return b"$cram_md5$" + b64(b"<1." + TITLE + b"@mx>") + b"$" + b64(USER + b" 0123456789abcdef0123456789abcdef") + b"\n"
+    response = b64(USER + b" 0123456789abcdef0123456789abcdef")
+    return b"$cram_md5$" + b64(b"<1." + TITLE + b"@mx>") + b"$" + response + b"\n"
 
 
 def _pcap() -> bytes:
@@ -85,7 +86,8 @@ def _smtplib() -> bytes:
 CORPUS = {
     "tutor": _tutor, "swaks": lambda: _text(b" -> ", b"<-  ", b"=== Trying 192.0.2.1:25...\n"),
     "rfc": lambda: _text(b"C: ", b"S: "), "curl": lambda: _text(b"> ", b"< ", b"*   Trying 192.0.2.1:25...\n"),
-    "smtplib": _smtplib, "openssl": lambda: _text(b"", b"", b"CONNECTED(00000003)\n---\nSSL handshake has read 1 bytes\n---\n"),
+    "smtplib": _smtplib, "openssl": lambda: _text(b"", b"",
+                                                  b"CONNECTED(00000003)\n---\nSSL handshake has read 1 bytes\n---\n"),
     "log": _log, "hashcat": _hashcat, "pcap": _pcap,
     "pcap.gz": lambda: __import__("gzip").compress(_pcap()),          # read through the decompressor
 }
@@ -141,7 +143,8 @@ def test_no_raw_control_byte_in_any_format(corpus, capsys, output, reveal):
 def test_the_escapes_are_visible_not_dropped(corpus, capsys):
     main(["trace", "--color", "never", "--reveal", str(corpus["rfc"])])
     out, _ = capsys.readouterr()
-    assert "\\x1b]0;PWNED\\x07" in out and "\\x1b[2J" in out and "\\u202e" in out or "\\xe2\\x80\\xae" in out
+    assert "\\x1b]0;PWNED\\x07" in out and "\\x1b[2J" in out
+    assert "\\u202e" in out or "\\xe2\\x80\\xae" in out     # the RLO, as a code point or as its UTF-8 bytes
 
 
 @pytest.mark.parametrize("forced", sorted(FORMATS))
@@ -159,6 +162,7 @@ def test_mutated_inputs_never_raise_anything_but_a_one_line_error():
     import gzip
     import random
     from pathlib import Path
+
     from tutor.errors import InputError
     from tutor.trace.pipeline import trace_bytes
     rng = random.Random(12)

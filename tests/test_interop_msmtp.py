@@ -1,7 +1,6 @@
 """msmtp against `serve` over loopback: each mechanism it supports, a wrong password, STARTTLS."""
 
 import pytest
-
 from peers import ServerThread, lab_tls, msmtp
 
 pytestmark = pytest.mark.interop

@@ -4,10 +4,10 @@ XOAUTH2 / OAUTHBEARER and a lab token); both refuse the impostor profile by its 
 import re
 import subprocess
 
-import pytest
-
 import peers
+import pytest
 from peers import WAIT, ServerThread, lab_tls, need
+
 from tutor.sasl import tokens
 from tutor.trace import crack
 from tutor.trace.findings import findings

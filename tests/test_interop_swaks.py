@@ -3,7 +3,6 @@
 import subprocess
 
 import pytest
-
 from peers import WAIT, ServerThread, lab_tls, need
 
 pytestmark = pytest.mark.interop

@@ -10,11 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from live_client import (MECHANISMS, MODES, assert_logged_in_and_sent, login_lines, message_lines, run_client,
-                         tls_flags, unique, wait_for)
-
 from lab import lab_env
+from live_client import (
+    MECHANISMS,
+    MODES,
+    assert_logged_in_and_sent,
+    login_lines,
+    message_lines,
+    run_client,
+    tls_flags,
+    unique,
+    wait_for,
+)
 
 pytestmark = pytest.mark.labmta
 
@@ -53,7 +60,7 @@ def test_login_and_send_arrives_in_the_sink(lab, mode, mechanism):
 
 # One failure per mode, each mechanism once: Dovecot delays every further attempt from 127.0.0.1 after a
 # failure (its auth penalty, 2 s doubling to 15 s), so all nine would make the run slow for nothing.
-@pytest.mark.parametrize("mode, mechanism", list(zip(MODES, MECHANISMS)))
+@pytest.mark.parametrize("mode, mechanism", list(zip(MODES, MECHANISMS, strict=True)))
 def test_wrong_password_gets_535(lab, mode, mechanism):
     done = run_client(target(lab, mode), tls_flags(mode, lab["LAB_CAFILE"]),
                       login_lines(mode, mechanism, USER, "not-the-password") + ["QUIT"])

@@ -12,10 +12,8 @@ import subprocess
 import sys
 
 import pytest
-
-from live_client import ROOT, RUN_WAIT, login_lines, run_client, tls_flags
-
 from lab import lab_env
+from live_client import ROOT, RUN_WAIT, login_lines, run_client, tls_flags
 
 pytestmark = pytest.mark.labmta
 

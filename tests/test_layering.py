@@ -28,6 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "escapes": {"errors"},
     "prose_cache": {"tutor"},
     "explain": {"data", "errors", "escapes", "prose_cache"},
+    "interfaces": set(),    # typing Protocols (SessionLike, ShellLike): every import is under TYPE_CHECKING
     "protocol": FOUNDATION,
     "sasl": FOUNDATION | {"protocol"},
     "explain_codes": FOUNDATION | {"protocol"},

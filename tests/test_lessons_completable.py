@@ -145,8 +145,9 @@ def test_every_step_recovers_from_every_disruption_by_hints_alone(lesson):
             disruption = DISRUPTIONS[(index + offset) % len(DISRUPTIONS)]
             shell.handle(disruption)
             story.append(f"{step_id}: {disruption}")
-            follow_hints(shell, out, until=lambda: step_id in runner.passed and runner.index != index)
-        assert runner.finished and runner.all_passed, (offset, story, sorted({s.id for s in lesson.steps} - runner.passed))
+            follow_hints(shell, out, until=lambda: step_id in runner.passed and runner.index != index)  # noqa: B023
+        assert runner.finished and runner.all_passed, (offset, story,
+                                                       sorted({s.id for s in lesson.steps} - runner.passed))
 
 
 # ---- the known traps --------------------------------------------------------------------------------------

@@ -13,12 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from lab import lab_env
 
 from tutor.course import demo, loader
 from tutor.course.facts import Credentials
 from tutor.course.runner import LessonRunner
-
-from lab import lab_env
 
 pytestmark = pytest.mark.labmta
 

@@ -1,7 +1,7 @@
-"""`smtp-tutor lesson NAME --connect HOST` honours the same clear-text guard as the REPL
-(tutor.repl.cleartext_guard): credentials in clear text to a host that is not this machine are refused without a terminal unless --allow-cleartext, in the
-demo and for a learner in batch mode alike; a simulator-only lesson refuses a live server before any network use;
-the live options need --connect.
+"""`smtp-tutor lesson NAME --connect HOST` honours the same clear-text guard as the REPL (tutor.repl.cleartext_guard):
+credentials in clear text to a host that is not this machine are refused without a terminal unless --allow-cleartext,
+in the demo and for a learner in batch mode alike; a simulator-only lesson refuses a live server before any network
+use; the live options need --connect.
 
 `serve` runs on 127.0.0.1 (tests/peers.py); `address.is_loopback` is patched so that it looks like a remote host.
 """
@@ -10,8 +10,8 @@ import io
 import sys
 
 import pytest
-
 from peers import ServerThread
+
 from tutor import cli
 from tutor.transport import address
 

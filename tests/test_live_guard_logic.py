@@ -46,7 +46,7 @@ def test_declined_auth_holds_back_its_answers_until_an_smtp_command():
     with pytest.raises(InputError, match="STARTTLS first"):
         guard_cleartext(shell, shell.session, "AUTH PLAIN")
     assert len(asked) == 1
-    with pytest.raises(InputError, match="not waiting for an answer.*in clear text"):
+    with pytest.raises(InputError, match=r"not waiting for an answer.*in clear text"):
         guard_cleartext(shell, shell.session, BLOB)
     with pytest.raises(InputError, match="nothing to cancel"):
         guard_cleartext(shell, shell.session, "*")
@@ -106,7 +106,7 @@ def test_a_credential_in_any_command_line_is_guarded_too(line):
 def test_a_credential_in_a_batch_line_stops_the_script():
     shell = Shell()
     shell.session = fake_session()
-    with pytest.raises(InputError, match="would put a credential on the network in clear text.*batch mode stops"):
+    with pytest.raises(InputError, match=r"would put a credential on the network in clear text.*batch mode stops"):
         guard_cleartext(shell, shell.session, f"NOOP {BLOB}")
     assert shell.quit_requested
 

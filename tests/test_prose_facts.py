@@ -6,13 +6,13 @@ expired), John the Ripper jumbo's hmacMD5_fmt_plug.c (reads `$cram_md5$` lines, 
 
 from __future__ import annotations
 
-import re
 import base64
+import re
 import tomllib
 
 import pytest
-
 from citations import ROOT, project_files, toml_strings
+
 from tutor import explain
 
 
@@ -51,8 +51,10 @@ def _step(name: str, step: str) -> str:
 
 WRONG = [
     ("CRAM-MD5 called historic", re.compile(r"CRAM-MD5 (is|was|has been) (now )?(moved to )?historic", re.I)),
-    ("no 'John the Ripper cram_md5' format", re.compile(r"John the Ripper[^.;]{0,20}\bcram_?md5\b(?!\$)|format[= ]cram_?md5|--format=crammd5", re.I)),
-    ("12288 is not a limit on AUTH lines", re.compile(r"limits? AUTH lines to 12288|12288[^.]{0,30}line limit\b", re.I)),
+    ("no 'John the Ripper cram_md5' format",
+     re.compile(r"John the Ripper[^.;]{0,20}\bcram_?md5\b(?!\$)|format[= ]cram_?md5|--format=crammd5", re.I)),
+    ("12288 is not a limit on AUTH lines",
+     re.compile(r"limits? AUTH lines to 12288|12288[^.]{0,30}line limit\b", re.I)),
     ("RFC 4954 has 504 in §4, not §6", re.compile(r"504 5\.5\.4[^.;]{0,40}\(RFC 4954 §6\)|RFC 4954 §6 says 504")),
     ("AUTH/MAIL are not 'only defined after EHLO'", re.compile(r"only defined after EHLO", re.I)),
     ("programs read more than the code", re.compile(r"programs only read the code", re.I)),
@@ -78,7 +80,8 @@ def test_cram_md5_status_is_said_exactly():
 
 
 def test_john_the_ripper_is_named_by_its_real_format():
-    texts = (_step("05-cram-md5", "weak"), _lesson("07-sniffer"), explain.text("sasl.note.cram.offline-attack", user="u"),
+    texts = (_step("05-cram-md5", "weak"), _lesson("07-sniffer"),
+             explain.text("sasl.note.cram.offline-attack", user="u"),
              explain.text("trace.finding.cram-offline", user="u"))
     for text in texts:
         assert "John the Ripper" in text and "HMAC-MD5" in text and "$cram_md5$" in text, text

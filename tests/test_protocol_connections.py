@@ -5,8 +5,14 @@ import pytest
 from tutor.protocol import auth
 from tutor.protocol.client import ClientConnection, ReplyReceived, ServerClosed
 from tutor.protocol.replies import Reply, make
-from tutor.protocol.server import (AuthResponseReceived, CommandReceived, ConnectionClosed, LineTooLongReceived,
-                                   MessageReceived, ServerConnection)
+from tutor.protocol.server import (
+    AuthResponseReceived,
+    CommandReceived,
+    ConnectionClosed,
+    LineTooLongReceived,
+    MessageReceived,
+    ServerConnection,
+)
 from tutor.protocol.states import State
 
 
@@ -39,27 +45,32 @@ def test_greeting_then_ehlo_reads_capabilities():
 
 def test_auth_login_exchange_moves_both_sides_through_auth_state():
     pair = Pair()
-    pair.say(b"EHLO x"); pair.reply(make(250, "test"))
+    pair.say(b"EHLO x")
+    pair.reply(make(250, "test"))
     pair.say(b"AUTH LOGIN")
     pair.reply(make(334, "VXNlcm5hbWU6"))
-    assert pair.client.state is State.AUTH and pair.client.line_kind() == "auth-response"
+    assert pair.client.state is pair.server.state is State.AUTH and pair.client.line_kind() == "auth-response"
     event = pair.say(b"dGlt")
     assert isinstance(event, AuthResponseReceived) and auth.decode_response(event.line).data == b"tim"
     pair.reply(make(334, "UGFzc3dvcmQ6"))
     pair.say(b"dGFuc3RhYWZ0YW5zdGFhZg==")
     pair.reply(make(235, "Authentication successful", enhanced="2.7.0"))
     assert pair.client.authenticated and pair.server.authenticated
-    assert pair.client.state is State.READY
+    assert pair.client.state is pair.server.state is State.READY
     assert pair.client.sequence_problem(b"AUTH PLAIN x") == "sequence.auth-twice"
 
 
 def test_mail_transaction_and_dot_stuffing():
     pair = Pair()
-    pair.say(b"EHLO x"); pair.reply(make(250, "test"))
-    pair.say(b"MAIL FROM:<a@example.org>"); pair.reply(make(250, "ok"))
+    pair.say(b"EHLO x")
+    pair.reply(make(250, "test"))
+    pair.say(b"MAIL FROM:<a@example.org>")
+    pair.reply(make(250, "ok"))
     assert pair.client.sequence_problem(b"AUTH PLAIN") == "sequence.need-rcpt"   # RFC 4954 §4
-    pair.say(b"RCPT TO:<b@example.org>"); pair.reply(make(250, "ok"))
-    pair.say(b"DATA"); pair.reply(make(354, "go ahead"))
+    pair.say(b"RCPT TO:<b@example.org>")
+    pair.reply(make(250, "ok"))
+    pair.say(b"DATA")
+    pair.reply(make(354, "go ahead"))
     assert pair.client.line_kind() == "message"
     wire = pair.client.send_message_line(b"Subject: hi") + pair.client.send_message_line(b"")
     wire += pair.client.send_message_line(b".hidden dot") + pair.client.send_message_line(b".")
@@ -82,7 +93,8 @@ def test_out_of_sequence_is_flagged_but_still_sent():
 
 def test_starttls_discards_pipelined_injection():
     pair = Pair()
-    pair.say(b"EHLO x"); pair.reply(make(250, "test", "STARTTLS"))
+    pair.say(b"EHLO x")
+    pair.reply(make(250, "test", "STARTTLS"))
     pair.server.receive_data(pair.client.send_line(b"STARTTLS"))
     assert pair.server.next_event().command.verb == "STARTTLS"
     pair.server.receive_data(b"MAIL FROM:<evil@example>\r\n")       # injected before the handshake
@@ -146,8 +158,10 @@ def test_decode_response_cancel_and_errors():
 
 def test_refused_auth_inside_a_transaction_keeps_the_transaction():
     pair = Pair()
-    pair.say(b"EHLO x"); pair.reply(make(250, "test"))
-    pair.say(b"MAIL FROM:<a@example.org>"); pair.reply(make(250, "ok"))
+    pair.say(b"EHLO x")
+    pair.reply(make(250, "test"))
+    pair.say(b"MAIL FROM:<a@example.org>")
+    pair.reply(make(250, "ok"))
     event = pair.say(b"AUTH PLAIN")
     assert not event.legal                                        # RFC 4954 §4: not during a transaction
     pair.reply(make(503, "Bad sequence of commands", enhanced="5.5.1"))
@@ -160,8 +174,11 @@ def test_message_size_is_bounded_in_memory():
     client.next_event()
     for line, reply in ((b"EHLO x", make(250, "x")), (b"MAIL FROM:<a@b>", make(250, "ok")),
                         (b"RCPT TO:<c@d>", make(250, "ok")), (b"DATA", make(354, "go"))):
-        server.receive_data(client.send_line(line)); server.next_event()
-        client.receive_data(server.send(reply)); client.next_event()
-    server.receive_data(b"".join(client.send_message_line(b"x" * 50) for _ in range(10)) + client.send_message_line(b"."))
+        server.receive_data(client.send_line(line))
+        server.next_event()
+        client.receive_data(server.send(reply))
+        client.next_event()
+    body = b"".join(client.send_message_line(b"x" * 50) for _ in range(10))
+    server.receive_data(body + client.send_message_line(b"."))
     event = server.next_event()
     assert isinstance(event, MessageReceived) and event.oversize and len(event.data) <= 100

@@ -1,7 +1,8 @@
 """Line framing and strict base64 (RFC 5321 §4.5.3.1, RFC 4954 §4)."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tutor.errors import InputError
 from tutor.protocol import b64

@@ -22,7 +22,8 @@ ARTICLE_EHLO = (b"250-pioneer.host-serve.net\r\n250-AUTH=LOGIN CRAM-MD5\r\n250-A
 def test_multiline_reply():
     [reply] = parse_all(ARTICLE_EHLO)
     assert reply.code == 250
-    assert reply.lines == ("pioneer.host-serve.net", "AUTH=LOGIN CRAM-MD5", "AUTH LOGIN CRAM-MD5", "PIPELINING", "8BITMIME")
+    assert reply.lines == ("pioneer.host-serve.net", "AUTH=LOGIN CRAM-MD5", "AUTH LOGIN CRAM-MD5", "PIPELINING",
+                           "8BITMIME")
     assert reply.raw == ARTICLE_EHLO
 
 

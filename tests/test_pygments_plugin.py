@@ -9,8 +9,18 @@ import pytest
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name as pygments_lexer
-from pygments.token import (STANDARD_TYPES, Comment, Generic, Keyword, Name, Number, Punctuation, String, Text,
-                            Whitespace)
+from pygments.token import (
+    STANDARD_TYPES,
+    Comment,
+    Generic,
+    Keyword,
+    Name,
+    Number,
+    Punctuation,
+    String,
+    Text,
+    Whitespace,
+)
 from pygments.util import ClassNotFound
 
 from tutor.display.lexer import SmtpInputLexer

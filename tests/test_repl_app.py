@@ -50,7 +50,8 @@ def lines(*typed):
 
 
 def test_greeting_welcome_and_login_by_hand():
-    code, shell, printed, _ = run_app(lines("EHLO laptop.example", "AUTH LOGIN", "dGlt", "dGFuc3RhYWZ0YW5zdGFhZg==") + CTRL_D)
+    code, shell, printed, _ = run_app(lines("EHLO laptop.example", "AUTH LOGIN", "dGlt",
+                                            "dGFuc3RhYWZ0YW5zdGFhZg==") + CTRL_D)
     assert code == 0
     assert printed[0].kind == "S" and printed[0].text.startswith("220")
     assert any(i.key == "" and i.text.startswith("Connected to the built-in simulator") for i in printed)

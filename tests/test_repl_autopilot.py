@@ -43,7 +43,7 @@ def test_login_step_by_step():
     shell, out, pauses = make_shell()
     shell.handle(":auth LOGIN tim tanstaaftanstaaf")
     assert wire(out, "C") == ["AUTH LOGIN", "dGlt", "dGFuc3RhYWZ0YW5zdGFhZg=="]
-    assert [t for t in wire(out, "S")] == ["334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6", "235 2.7.0 Authentication successful"]
+    assert list(wire(out, "S")) == ["334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6", "235 2.7.0 Authentication successful"]
     assert len(pauses) == 3
     steps = [i.text for i in out if i.key.startswith("repl.autopilot")]
     assert steps[1] == "Step 1: send AUTH LOGIN" and steps[2] == 'Step 2: answer the challenge with base64 of "tim"'

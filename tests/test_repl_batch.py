@@ -19,7 +19,7 @@ def run_lines(lines, **shell_options):
 
 
 def args(**over):
-    base = dict(profile="lab", script=None, batch=False, no_color=False, record=None)
+    base = {"profile": "lab", "script": None, "batch": False, "no_color": False, "record": None}
     return argparse.Namespace(**{**base, **over})
 
 

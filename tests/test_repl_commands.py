@@ -143,8 +143,12 @@ def test_connect_default_ports_follow_rfc_8314(monkeypatch, line, expected_port)
     from tutor.transport import memory
 
     ports = []
-    monkeypatch.setitem(sys.modules, "tutor.transport.tcp",
-                        types.SimpleNamespace(connect=lambda host, port, **kw: ports.append(port) or memory.connect(SimServer, "lab")))
+
+    def connect(host, port, **kw):
+        ports.append(port)
+        return memory.connect(SimServer, "lab")
+
+    monkeypatch.setitem(sys.modules, "tutor.transport.tcp", types.SimpleNamespace(connect=connect))
     shell, out = make_shell()
     assert shell.handle(line)
     assert ports == [expected_port]

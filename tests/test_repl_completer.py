@@ -13,7 +13,8 @@ READY = ReplView("sim:lab", True, State.READY, "command", advertised=("PLAIN", "
 def complete(text, view=READY, cursor=None):
     completer = TutorCompleter(lambda: view)
     document = Document(text, len(text) if cursor is None else cursor)
-    return [(c.text, c.start_position) for c in completer.get_completions(document, CompleteEvent(completion_requested=True))]
+    event = CompleteEvent(completion_requested=True)
+    return [(c.text, c.start_position) for c in completer.get_completions(document, event)]
 
 
 def test_verbs_case_insensitively():
@@ -34,7 +35,8 @@ def test_auth_offers_what_the_server_advertised():
     assert complete("auth l") == [("LOGIN", -1)]
     before_ehlo = ReplView("sim:lab", True, State.INITIAL, "command")
     assert [w for w, _ in complete("AUTH ", before_ehlo)] == ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
-                                                               "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "DIGEST-MD5", "NTLM", "GSSAPI"]
+                                                               "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "DIGEST-MD5",
+                                                               "NTLM", "GSSAPI"]
 
 
 def test_mail_and_rcpt_paths():

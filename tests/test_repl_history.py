@@ -151,7 +151,8 @@ def test_a_line_whose_base64_decodes_to_a_credential_is_not_kept(line):
     assert form(line) is None
 
 
-@pytest.mark.parametrize("line", [":b64 decode dGlt", ":decode VXNlcm5hbWU6", ":decode 'SASL LOGIN failed: UGFzc3dvcmQ6'",
+@pytest.mark.parametrize("line", [":b64 decode dGlt", ":decode VXNlcm5hbWU6",
+                                  ":decode 'SASL LOGIN failed: UGFzc3dvcmQ6'",
                                   ":b64 decode PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+"])
 def test_decoding_what_is_not_a_credential_stays_in_history(line):
     assert form(line) == line

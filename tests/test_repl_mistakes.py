@@ -94,7 +94,7 @@ def test_cram_before_any_challenge_says_where_it_comes_from():
 
 def test_cram_does_not_take_another_mechanism_s_challenge():
     _, out = run("EHLO x", "AUTH LOGIN", "*", ":cram tim tanstaaftanstaaf")
-    assert [i.text for i in out if i.kind == "error"][0].startswith("no CRAM-MD5 challenge yet")
+    assert next(i.text for i in out if i.kind == "error").startswith("no CRAM-MD5 challenge yet")
 
 
 def test_cram_after_auth_cram_md5_uses_the_server_s_challenge():
@@ -192,6 +192,7 @@ def test_a_password_given_on_the_line_is_shown_as_typed():
 def test_the_command_line_helper_hides_an_asked_password(monkeypatch, capsys):
     import io
     import sys
+
     from tutor import cli
     monkeypatch.setattr(sys, "stdin", io.StringIO(SECRET + "\n"))
     assert cli.main(["plain", "tim"]) == 0

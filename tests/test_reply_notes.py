@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 
 import pytest
-
 from citations import reply_citations
-from tutor.display.annotations import Annotations
+
 from tutor import explain_codes
+from tutor.display.annotations import Annotations
 from tutor.protocol import codes
 from tutor.session import SERVER, Session
 from tutor.sim import PROFILES, SimServer
@@ -129,7 +129,8 @@ def scripts() -> list[list[str]]:
          "X" * 600, "EHLO " + "a" * 600, "QUIT"],
         [ehlo, "HELP", "VRFY", "VRFY tim", "EXPN list", "RSET x", "RSET", "MAIL FROM:<a@example.org>",
          f"AUTH PLAIN {TIM_PLAIN}", "RCPT TO:<b@example.org>", "DATA", "MAIL FROM:a@example.org", "QUIT"],
-        [ehlo, f"AUTH PLAIN {TIM_PLAIN}", "MAIL FROM:<a@example.org> FOO=bar", "MAIL FROM:<a@example.org> SIZE=999999999999",
+        [ehlo, f"AUTH PLAIN {TIM_PLAIN}", "MAIL FROM:<a@example.org> FOO=bar",
+         "MAIL FROM:<a@example.org> SIZE=999999999999",
          "MAIL FROM:<a@example.org>", "MAIL FROM:<a@example.org>", f"AUTH PLAIN {TIM_PLAIN}",
          "RCPT TO:b@example.org", "RCPT TO:<b@example.org>", "DATA x", "DATA", "Subject: hi", "", "body", ".",
          "MAIL FROM:<a@example.org>", "RCPT TO:<b@example.org>", "DATA", "x" * 1100, ".", "QUIT"],
@@ -140,7 +141,8 @@ def scripts() -> list[list[str]]:
         [ehlo, "AUTH LOGIN", "dGlt", "dGFuc3RhYWZ0YW5zdGFhZg==", "QUIT"],
         [ehlo, f"AUTH XOAUTH2 {BAD_XOAUTH2}", "", "QUIT"],
         [ehlo, f"AUTH PLAIN {BAD_PLAIN}", f"AUTH PLAIN {BAD_PLAIN}", f"AUTH PLAIN {BAD_PLAIN}"],
-        [ehlo, f"AUTH PLAIN {TIM_PLAIN}", "MAIL FROM:<a@example.org>"] + [f"RCPT TO:<r{i}@example.org>" for i in range(101)] + ["QUIT"],
+        [ehlo, f"AUTH PLAIN {TIM_PLAIN}",
+         "MAIL FROM:<a@example.org>"] + [f"RCPT TO:<r{i}@example.org>" for i in range(101)] + ["QUIT"],
         [ehlo] + ["FROB"] * 10,
         [ehlo, "VRFY tim", "HELP", "RSET", "EXPN x", "HELO client.example", "MAIL FROM:<a@example.org>",
          "RCPT TO:<b@example.org>", "DATA", "STARTTLS x", "STARTTLS", ehlo, "STARTTLS",

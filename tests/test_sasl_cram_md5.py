@@ -5,7 +5,8 @@ import hashlib
 import hmac
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tutor.errors import InputError, LocalProtocolError
 from tutor.sasl import cram_md5 as cram
@@ -13,13 +14,20 @@ from tutor.sasl.base import Challenge, Credentials, Done
 
 # (user, secret, challenge, digest) -- every digest copied from the published text (PROTOCOL.md §2.5)
 VECTORS = [
-    ("tim", "tanstaaftanstaaf", b"<1896.697170952@postoffice.reston.mci.net>", "b913a602c7eda7a495b4e6e7334d3890"),  # RFC 2195
-    ("joe", "tanstaaftanstaaf", b"<1896.697170952@postoffice.example.net>", "3dbc88f0624776a737b39093f6eb6427"),    # draft-09
-    ("Ali Baba", "Open, Sesame", b"<68451038525716401353.0@localhost>", "6fa32b6e768f073132588e3418e00f71"),        # draft-09
-    ("joe", "tanstaaftanstaaf", b"<2262304172.6455022@gw2.gestalt.entity.net>", "2aa383bf320a941d8209a7001ef6aeb6"),  # draft-09
-    ("user", "hashcat", b"12", "b8f0699114b057889223df084f82246f"),                                                   # hashcat 10200
-    ("user", "hashcat", b"<no-reply@hashcat.net>", "44eafd22fe76670f6b2879081a7f5f71"),                               # hashcat 10200
-    ("alice", "wonderland", b"<17893.1320679123@tesseract.susam.in>", "64b2a43c1f6ed6806a980914e23e75f0"),           # JtR
+    # RFC 2195
+    ("tim", "tanstaaftanstaaf", b"<1896.697170952@postoffice.reston.mci.net>", "b913a602c7eda7a495b4e6e7334d3890"),
+    # draft-09
+    ("joe", "tanstaaftanstaaf", b"<1896.697170952@postoffice.example.net>", "3dbc88f0624776a737b39093f6eb6427"),
+    # draft-09
+    ("Ali Baba", "Open, Sesame", b"<68451038525716401353.0@localhost>", "6fa32b6e768f073132588e3418e00f71"),
+    # draft-09
+    ("joe", "tanstaaftanstaaf", b"<2262304172.6455022@gw2.gestalt.entity.net>", "2aa383bf320a941d8209a7001ef6aeb6"),
+    # hashcat 10200
+    ("user", "hashcat", b"12", "b8f0699114b057889223df084f82246f"),
+    # hashcat 10200
+    ("user", "hashcat", b"<no-reply@hashcat.net>", "44eafd22fe76670f6b2879081a7f5f71"),
+    # JtR
+    ("alice", "wonderland", b"<17893.1320679123@tesseract.susam.in>", "64b2a43c1f6ed6806a980914e23e75f0"),
 ]
 
 # (challenge base64, response base64) as published, with their decoded forms
@@ -152,7 +160,8 @@ def test_make_challenge(digits, timestamp, host, expected):
     assert cram.make_challenge(digits, timestamp, host) == expected
 
 
-@pytest.mark.parametrize("digits, host", [("12a", "h"), ("", "h"), ("\u0663", "h"), ("1", ""), ("1", "a b"), ("1", "h\u00e9")])
+@pytest.mark.parametrize("digits, host",
+                         [("12a", "h"), ("", "h"), ("\u0663", "h"), ("1", ""), ("1", "a b"), ("1", "h\u00e9")])
 def test_make_challenge_refuses_bad_parts(digits, host):
     with pytest.raises(InputError):
         cram.make_challenge(digits, 1, host)

@@ -22,7 +22,7 @@ RSPAUTH = "ea40f60335c427b5527b84dbabcdfffd"
 
 def john(line: str) -> dict[str, str]:
     names = ("username", "realm", "nonce", "digest-uri", "cnonce", "nc", "qop", "response")
-    return dict(zip(names, line.removeprefix("$DIGEST-MD5$").split("$")))
+    return dict(zip(names, line.removeprefix("$DIGEST-MD5$").split("$"), strict=True))
 
 
 def test_the_challenge_fields_are_decoded():

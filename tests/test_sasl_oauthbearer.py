@@ -6,7 +6,8 @@ import pathlib
 import re
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tutor import explain
 from tutor.errors import InputError, LocalProtocolError
@@ -191,5 +192,5 @@ def test_templates_fill_without_leftover_braces():
                 if isinstance(value, dict):
                     stack.append((f"{prefix}.{name}", value))
                     continue
-                filled = explain.text(f"{prefix}.{name}", **{k: "X" for k in re.findall(r"{(\w+)}", value)})
+                filled = explain.text(f"{prefix}.{name}", **dict.fromkeys(re.findall(r"{(\w+)}", value), "X"))
                 assert "{" not in filled and "}" not in filled, f"{prefix}.{name}"

@@ -3,7 +3,8 @@
 import base64
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tutor.errors import InputError, LocalProtocolError, RemoteProtocolError
 from tutor.sasl.base import Challenge, Credentials, Done
@@ -11,9 +12,12 @@ from tutor.sasl.plain import PlainClient, PlainFields, PlainServer, build, parse
 
 # (authzid, authcid, password, message, base64 as published/derived in PROTOCOL.md §2.1, §2.3)
 VECTORS = [
-    ("", "tim", "tanstaaftanstaaf", b"\x00tim\x00tanstaaftanstaaf", "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"),        # RFC 4616 §4
-    ("Ursel", "Kurt", "xipj3plmq", b"Ursel\x00Kurt\x00xipj3plmq", "VXJzZWwAS3VydAB4aXBqM3BsbXE="),           # RFC 4616 §4
-    ("test", "test", "1234", b"test\x00test\x001234", "dGVzdAB0ZXN0ADEyMzQ="),                               # RFC 4954 §4
+    # RFC 4616 §4
+    ("", "tim", "tanstaaftanstaaf", b"\x00tim\x00tanstaaftanstaaf", "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"),
+    # RFC 4616 §4
+    ("Ursel", "Kurt", "xipj3plmq", b"Ursel\x00Kurt\x00xipj3plmq", "VXJzZWwAS3VydAB4aXBqM3BsbXE="),
+    # RFC 4954 §4
+    ("test", "test", "1234", b"test\x00test\x001234", "dGVzdAB0ZXN0ADEyMzQ="),
 ]
 ACCOUNTS = {"tim": "tanstaaftanstaaf", "Kurt": "xipj3plmq", "test": "1234"}
 no_nul = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)))
@@ -108,7 +112,7 @@ def test_server_authzid_policy():
 def test_server_denied_reasoning_in_steps():
     done = PlainServer(ACCOUNTS.get).start(b"Ursel\x00Kurt\x00xipj3plmq")
     assert done.steps[-1].note == "sasl.note.server.authzid-denied"
-    assert [s for s in done.steps if s.label == "sasl.step.server.password"][0].secret
+    assert next(s for s in done.steps if s.label == "sasl.step.server.password").secret
 
 
 @pytest.mark.parametrize("authzid, authcid, password", [
@@ -118,7 +122,8 @@ def test_server_denied_reasoning_in_steps():
 def test_server_accepts_255_octet_fields(authzid, authcid, password):
     message = build(authcid, password, authzid)
     assert all(len(part) == 255 for part in message.split(b"\x00") if part)
-    allow = (lambda c, z: True)
+    def allow(c, z):
+        return True
     r = PlainServer({authcid: password}.get, allow_authzid=allow).start(message).result   # RFC 4616 §2
     assert r.success
 

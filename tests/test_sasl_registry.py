@@ -135,6 +135,7 @@ def test_unknown_mechanisms_are_recorded_secret_but_not_called_the_secret():
 
 def test_exposure_bearer_and_spec_are_read_from_one_place():
     import tomllib
+
     from citations import ROOT
     table = tomllib.loads((ROOT / "tutor" / "data" / "citations.toml").read_text(encoding="utf-8"))["doc"]
     for info in MECHANISMS.values():

@@ -3,7 +3,8 @@
 import base64
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from tutor import explain
 from tutor.errors import InputError, LocalProtocolError, RemoteProtocolError

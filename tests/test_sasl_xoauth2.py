@@ -4,7 +4,8 @@ import base64
 import json
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tutor import explain
 from tutor.errors import InputError, LocalProtocolError

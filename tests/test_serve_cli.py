@@ -7,12 +7,11 @@ import smtplib
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-
 from peers import WAIT, need
+
 from tutor.cli.serve import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +36,8 @@ def test_list_profiles(capsys):
     assert main(["--list-profiles"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert names == ["lab", "strict", "legacy-2002", "glitchy-cram", "fixed-challenge", "draft-login", "modern",
-                     "fixed-scram", "impostor", "temp-failure", "too-weak",
-                              "encryption-required", "password-transition", "small-auth-buffer", "error-codes", "historic"]
+                     "fixed-scram", "impostor", "temp-failure", "too-weak", "encryption-required",
+                     "password-transition", "small-auth-buffer", "error-codes", "historic"]
 
 
 @pytest.mark.parametrize("args,message", [
@@ -151,8 +150,7 @@ def test_a_real_run_with_users_file_and_maildir_then_ctrl_c(tmp_path):
 def test_sigterm_stops_cleanly_too(tmp_path):
     process = serve("--port", "0", "--quiet", env_home=tmp_path)
     try:
-        listening_port(process)
-        time.sleep(0.1)
+        listening_port(process)     # printed after the SIGTERM handler is installed (cli_serve._serve)
     finally:
         process.terminate()
         _out, err = process.communicate(timeout=WAIT * 3)
@@ -245,7 +243,8 @@ def test_max_clients_above_the_open_files_limit_is_capped_and_said(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path))
     process = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", "0", "--quiet",
                                 "--max-clients", "5000"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, preexec_fn=_low_open_files(200))
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_low_open_files(200))  # noqa: PLW1509 - only setrlimit, async-signal-safe
     try:
         listening_port(process)
     finally:
@@ -326,7 +325,7 @@ def test_serve_makes_its_state_directory_0700_under_a_wide_umask(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path / "state"))
     process = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", "0", "--quiet"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: os.umask(0o022))
+                               preexec_fn=lambda: os.umask(0o022))  # noqa: PLW1509 - only umask, async-signal-safe
     try:
         listening_port(process)
     finally:

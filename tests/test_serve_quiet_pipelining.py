@@ -1,4 +1,5 @@
-"""serve with nothing reading the explanations (no log, record or view) batches pipelined commands: same replies, same bounds."""
+"""serve with nothing reading the explanations (no log, record or view) batches pipelined commands: same replies,
+same bounds."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import socket
 import threading
 
 from peers import WAIT, ServerThread
+
 from tutor.transport.serve_config import WRITE_HIGH_WATER
 
 

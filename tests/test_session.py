@@ -2,10 +2,10 @@
 
 import pytest
 
+from tutor.display.annotations import Annotations
 from tutor.errors import TransportError
 from tutor.protocol.states import State
 from tutor.session import CLIENT, DETAIL, ERROR, SERVER, SIM, Interrupted, Session
-from tutor.display.annotations import Annotations
 from tutor.sim import SimServer
 from tutor.sim.sink import Sink
 from tutor.transcript import REDACTED, Transcript

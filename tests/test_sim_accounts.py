@@ -56,7 +56,7 @@ def test_users_file_errors_name_the_line(tmp_path):
 
 
 def test_unreadable_or_empty_users_file(tmp_path):
-    with pytest.raises(InputError, match="cannot read users file .*No such file"):
+    with pytest.raises(InputError, match=r"cannot read users file .*No such file"):
         Accounts.from_file(tmp_path / "missing")
     empty = tmp_path / "empty"
     empty.write_text("# nobody\n", encoding="utf-8")

@@ -7,8 +7,8 @@ CRAM-MD5 uses RFC 2195 §2's example: challenge <1896.697170952@postoffice.resto
 import base64
 
 import pytest
-
 from peers import Talk
+
 from tutor.errors import InputError
 from tutor.sim import PROFILES, Accounts, SimServer
 
@@ -67,7 +67,16 @@ def test_too_weak_refuses_plain_login_and_cram_at_the_command_and_lets_scram_thr
     assert talk(plain("tim", "tanstaaftanstaaf")) == WEAK
     assert talk("AUTH LOGIN") == WEAK
     assert talk("AUTH CRAM-MD5") == WEAK
-    assert talk("AUTH SCRAM-SHA-256").startswith("334")   # RFC 4954 §6: "retry with a new authentication mechanism"
+    # RFC 4954 §6: "retry with a new authentication mechanism"; SCRAM, driven by scramp (an independent client), logs in
+    import scramp
+
+    client = scramp.ScramClient(["SCRAM-SHA-256"], "tim", "tanstaaftanstaaf")
+    first = talk("AUTH SCRAM-SHA-256 " + b64(client.get_client_first()))
+    assert first.startswith("334 ")
+    client.set_server_first(base64.b64decode(first[4:]).decode())
+    final = talk(b64(client.get_client_final()))
+    client.set_server_final(base64.b64decode(final[4:]).decode())   # raises unless v= proves the server knew the keys
+    assert talk("") == OK
 
 
 def test_encryption_required_refuses_clear_password_mechanisms_until_starttls():

@@ -6,6 +6,7 @@ mail transaction start after HELO or EHLO. The lab profile accepts AUTH after HE
 """
 
 from peers import Talk
+
 from tutor.explain import load
 
 TIM_PLAIN = "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm"    # \0tim\0tanstaaftanstaaf

@@ -4,7 +4,6 @@ The well-formed line gets none of these notes, so each test shows the note is ab
 """
 
 import pytest
-
 from peers import Talk
 
 TIM_PLAIN = "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"    # \0tim\0tanstaaftanstaaf

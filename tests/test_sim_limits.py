@@ -4,8 +4,8 @@ Expected replies are written out byte for byte from the reply table's wording an
 """
 
 import pytest
-
 from peers import Talk
+
 from tutor.protocol.framing import LineReader, LineTooLong
 from tutor.sim import SimServer
 
@@ -132,7 +132,8 @@ def _run(args: list[str], **kwargs):
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    return subprocess.Popen([sys.executable, "-m", "tutor", *args], cwd=root, env=dict(os.environ, PYTHONPATH=str(root)),
+    return subprocess.Popen([sys.executable, "-m", "tutor", *args], cwd=root,
+                            env=dict(os.environ, PYTHONPATH=str(root)),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 

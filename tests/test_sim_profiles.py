@@ -8,16 +8,18 @@ over the exact challenge octets and are written here as literals.
 import random
 
 import pytest
-
 from peers import Talk
+
 from tutor.sim import PROFILES
 
 TIM_PLAIN = "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"
 ARTICLE_CHALLENGE_B64 = "PDIzODkxLjEwMTU5ODM0OTNAcGlvbmVlci5ob3N0LXNlcnZlLm5ldApaAj4="   # with \nZ\x02 before '>'
-# base64("demo " + HMAC-MD5("demo", b"<23891.1015983493@pioneer.host-serve.net\nZ\x02>")) = c327f895cf634808ed320873d41f7534
+# base64("demo " + HMAC-MD5("demo", b"<23891.1015983493@pioneer.host-serve.net\nZ\x02>")) =
+# c327f895cf634808ed320873d41f7534
 DEMO_OVER_GLITCH = "ZGVtbyBjMzI3Zjg5NWNmNjM0ODA4ZWQzMjA4NzNkNDFmNzUzNA=="
 # base64("demo " + HMAC-MD5("demo", b"<23891.1015983493@pioneer.host-serve.net>")) = 796998878373ff77d3a0e92b840c5a24
 DEMO_OVER_CLEAN = "ZGVtbyA3OTY5OTg4NzgzNzNmZjc3ZDNhMGU5MmI4NDBjNWEyNA=="
+EVERY_MECHANISM = "250 AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER"
 
 
 class Digits(random.Random):
@@ -30,7 +32,8 @@ class Digits(random.Random):
 def test_the_profiles_exist_with_one_line_summaries():
     assert list(PROFILES) == ["lab", "strict", "legacy-2002", "glitchy-cram", "fixed-challenge", "draft-login",
                               "modern", "fixed-scram", "impostor", "temp-failure", "too-weak",
-                              "encryption-required", "password-transition", "small-auth-buffer", "error-codes", "historic"]
+                              "encryption-required", "password-transition", "small-auth-buffer", "error-codes",
+                              "historic"]
     for name, profile in PROFILES.items():
         assert profile.name == name
         assert profile.summary and "\n" not in profile.summary and not profile.summary.startswith("sim.")
@@ -40,7 +43,8 @@ def test_lab_offers_everything_in_clear_and_says_real_servers_dont():
     talk = Talk("lab")
     assert talk.send("EHLO client.example") == [
         "250-sim.smtp-tutor.test Hello client.example", "250-PIPELINING", "250-SIZE 10485760", "250-8BITMIME",
-        "250-ENHANCEDSTATUSCODES", "250-STARTTLS", "250 AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER"]
+        "250-ENHANCEDSTATUSCODES", "250-STARTTLS",
+        "250 AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER"]
     assert "sim.ehlo.lab-clear" in talk.notes()
 
 
@@ -52,7 +56,7 @@ def test_strict_offers_auth_only_inside_tls():
     assert talk("MAIL FROM:<tim@example.org>") == "530 5.7.0 Must issue a STARTTLS command first"
     assert talk("STARTTLS") == "220 2.0.0 Ready to start TLS"
     talk.server.tls_established()
-    assert talk.send("EHLO client.example")[-1] == "250 AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER"
+    assert talk.send("EHLO client.example")[-1] == EVERY_MECHANISM
     assert talk(f"AUTH PLAIN {TIM_PLAIN}") == "235 2.7.0 Authentication successful"
     assert talk("MAIL FROM:<tim@example.org>") == "250 2.1.0 Ok"
 
@@ -79,7 +83,7 @@ def test_legacy_2002_has_no_plain_no_starttls_and_no_enhanced_codes():
 
 
 def test_glitchy_cram_sends_the_articles_challenge_and_verifies_over_its_exact_bytes():
-    options = dict(hostname="pioneer.host-serve.net", clock=lambda: 1015983493.0, rng=Digits())
+    options = {"hostname": "pioneer.host-serve.net", "clock": lambda: 1015983493.0, "rng": Digits()}
     talk = Talk("glitchy-cram", **options)
     talk("EHLO client.example")
     assert talk("AUTH CRAM-MD5") == f"334 {ARTICLE_CHALLENGE_B64}"

@@ -11,8 +11,8 @@ import hmac
 import random
 
 import pytest
-
 from peers import Talk
+
 from tutor.errors import RemoteProtocolError
 from tutor.sasl import scram
 from tutor.sasl.base import Credentials

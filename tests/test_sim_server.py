@@ -5,8 +5,8 @@ RFC 4954, RFC 4616, RFC 2195 and the LOGIN draft (see shared/PROTOCOL.md §2).
 """
 
 import pytest
-
 from peers import Talk
+
 from tutor.protocol.states import State
 from tutor.sim import Accounts
 
@@ -15,6 +15,7 @@ TIM_WRONG_PLAIN = "AHRpbQB3cm9uZw=="                   # \0tim\0wrong
 TIM, TIM_PASSWORD = "dGlt", "dGFuc3RhYWZ0YW5zdGFhZg=="   # tim, tanstaaftanstaaf (LOGIN draft §2.3)
 OK = "235 2.7.0 Authentication successful"
 FAILED = "535 5.7.8 Authentication credentials invalid"
+EVERY_MECHANISM = "250 AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER"
 
 
 def ready(profile="lab", **options) -> Talk:
@@ -85,7 +86,8 @@ def test_cram_md5_gets_a_fresh_rfc2195_challenge_per_attempt():
     first = talk("AUTH CRAM-MD5")
     talk("*")
     second = talk("AUTH CRAM-MD5")
-    import base64, re
+    import base64
+    import re
     decoded = [base64.b64decode(reply.removeprefix("334 ")) for reply in (first, second)]
     for challenge in decoded:
         assert re.fullmatch(rb"<\d+\.1700000000@sim\.example>", challenge)   # RFC 2195 §2: <digits.time@host>
@@ -127,7 +129,8 @@ def test_a_whole_submission_lands_in_the_sink_and_nowhere_else():
     final = talk.send("Subject: hi", "", "..leading dot", ".")
     assert final == ["250 2.0.0 Ok: queued as M000001 (kept by the simulator, never relayed)"]
     (message,) = talk.server.sink.messages
-    assert (message.mail_from, message.rcpts, message.user) == ("tim@example.org", ("a@example.net", "b@example.net"), "tim")
+    assert (message.mail_from, message.rcpts, message.user) == \
+        ("tim@example.org", ("a@example.net", "b@example.net"), "tim")
     assert message.data == b"Subject: hi\r\n\r\n.leading dot\r\n"          # RFC 5321 §4.5.2 dot-unstuffed
     assert b" with ESMTPA " in message.received                           # RFC 4954 §7
 
@@ -265,7 +268,7 @@ def test_after_tls_the_session_starts_over():
     assert talk.server.tls and not talk.server.authenticated and talk.server.user is None
     assert talk("MAIL FROM:<a@example.org>") == "503 5.5.1 Send EHLO (or HELO) first"
     ehlo = talk.send("EHLO client.example")
-    assert "250-STARTTLS" not in ehlo and ehlo[-1] == "250 AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER"
+    assert "250-STARTTLS" not in ehlo and ehlo[-1] == EVERY_MECHANISM
     assert talk(f"AUTH PLAIN {TIM_PLAIN}") == OK
 
 

@@ -6,6 +6,7 @@ import struct
 from pathlib import Path
 
 import trace_pcapgen as gen
+
 from tutor.cli import main
 from tutor.trace import tcpflow
 from tutor.trace.importers import jsonl
@@ -128,6 +129,7 @@ def test_corrupt_compressed_input_is_one_line(tmp_path, capsys):
 
 def test_a_decompression_bomb_stops_with_one_line(tmp_path, capsys, monkeypatch):
     import gzip
+
     from tutor.trace import compressed
     monkeypatch.setattr(compressed, "_RATIO_FROM", 1024 * 1024)
     bomb = tmp_path / "bomb.log.gz"

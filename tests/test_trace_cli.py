@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import trace_pcapgen as gen
+
 from tutor.cli import main
 from tutor.transcript import Entry, Recorder, Transcript
 

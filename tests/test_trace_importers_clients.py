@@ -23,7 +23,8 @@ CASES = [
     ("perl_netsmtp_debug_serve.txt", "netsmtp", [("PLAIN", "tim", "success", OK, False),
                                                  ("LOGIN", "tim", "failure", BAD, False)]),
     # SMTPDebug 2 hides user and password alike ("[credentials hidden]"): the user is not in the file
-    ("phpmailer_debug2_serve.txt", "phpmailer", [("PLAIN", "", "success", None, True), ("LOGIN", "", "failure", None, True),
+    ("phpmailer_debug2_serve.txt", "phpmailer", [("PLAIN", "", "success", None, True),
+                                                 ("LOGIN", "", "failure", None, True),
                                                  ("CRAM-MD5", "", "success", None, True)]),
     ("phpmailer_debug4_serve.txt", "phpmailer", [("LOGIN", "tim", "success", OK, False)]),
     # nodemailer base64-encodes "/* secret */" in place of the secret; the user stays visible
@@ -35,7 +36,8 @@ CASES = [
                                                  ("LOGIN", "tim", "failure", None, True),
                                                  ("LOGIN", "tim", "success", OK, False)]),
     # neomutt tries LOGIN itself, then again through gsasl: two failures in one connection
-    ("neomutt_debug5_serve.txt", "neomutt", [("PLAIN", "tim", "success", OK, False), ("LOGIN", "tim", "failure", BAD, False),
+    ("neomutt_debug5_serve.txt", "neomutt", [("PLAIN", "tim", "success", OK, False),
+                                             ("LOGIN", "tim", "failure", BAD, False),
                                              ("LOGIN", "tim", "failure", BAD, False)]),
     ("mutt_debug5_serve.txt", "mutt", [("PLAIN", "tim", "success", OK, False), ("LOGIN", "tim", "failure", BAD, False),
                                        ("CRAM-MD5", "tim", "success", None, False)]),
@@ -98,9 +100,11 @@ def test_interleaved_nodemailer_connections_are_kept_apart():
     ids = list(dict.fromkeys(m.group(0) for line in lines if (m := re.search(rb"\[[A-Za-z0-9_-]{6,}\]", line))))
     first = [line for line in lines if ids[0] in line]
     second = [line for line in lines if ids[1] in line]
-    mixed = b"".join(line for pair in zip(first, second) for line in pair)   # alternate the two connections
+    # alternate the two connections
+    mixed = b"".join(line for pair in zip(first, second, strict=False) for line in pair)
     reports = trace_bytes(mixed, "mixed", fmt="nodemailer")
-    assert sorted(attempts(reports)) == [("LOGIN", "tim", "failure", None, True), ("PLAIN", "tim", "success", None, True)]
+    assert sorted(attempts(reports)) == [("LOGIN", "tim", "failure", None, True),
+                                         ("PLAIN", "tim", "success", None, True)]
 
 
 def test_msmtp_starttls_lines_after_the_handshake_are_inside_tls():

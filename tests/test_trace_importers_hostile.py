@@ -6,8 +6,8 @@ import json
 import re
 
 import pytest
-
 from test_hostile_trace import HOSTILE, OUTPUTS, PASSWORD, TITLE, USER, _raw_controls, b64, exchange
+
 from tutor.cli import main
 
 
@@ -55,7 +55,8 @@ def _dovecot() -> bytes:
 def _server_logs() -> bytes:
     return (b"2026-12-06 08:20:05 login authenticator failed for (x" + TITLE + b") [192.0.2.11]:5: 535 Incorrect "
             b"authentication data (set_id=" + USER.replace(b")", b"") + b")\n"
-            b"Dec  6 08:22:01 mail sm-mta[5101]: q: AUTH=server, relay=x [192.0.2.20], authid=" + USER.replace(b",", b"")
+            b"Dec  6 08:22:01 mail sm-mta[5101]: q: AUTH=server, relay=x [192.0.2.20], authid="
+            + USER.replace(b",", b"")
             + b", mech=PLAIN, bits=0\n"
             b"Dec  6 08:23:01 mail saslauthd[2212]: do_auth         : auth failure: [user=" + USER.replace(b"]", b"")
             + b"] [service=smtp] [realm=] [mech=pam] [reason=PAM auth error]\n")
@@ -66,7 +67,8 @@ CORPUS = {
     "gsasl": lambda: _prefixed(b"", b"", "Trying ‘mx’...\n".encode()),
     "netsmtp": lambda: _prefixed(b"Net::SMTP=GLOB(0x55)>>> ", b"Net::SMTP=GLOB(0x55)<<< ",
                                  b"Net::SMTP>>> Net::SMTP(3.14)\n"),
-    "phpmailer": lambda: _prefixed(b"2026-12-06 07:58:49\tCLIENT -> SERVER: ", b"2026-12-06 07:58:49\tSERVER -> CLIENT: "),
+    "phpmailer": lambda: _prefixed(b"2026-12-06 07:58:49\tCLIENT -> SERVER: ",
+                                   b"2026-12-06 07:58:49\tSERVER -> CLIENT: "),
     "nodemailer": lambda: _keyed(b"[2026-12-06 07:59:02] DEBUG [Ab1] @D: "),
     "thunderbird": lambda: _prefixed(b"2026-12-06 08:15:00.1 UTC - [Parent 1: Main Thread]: I/SMTP SMTP Send: ",
                                      b"2026-12-06 08:15:00.1 UTC - [Parent 1: Main Thread]: I/SMTP SMTP Response: "),
@@ -76,7 +78,8 @@ CORPUS = {
     "mutt": lambda: _prefixed(b"[2026-12-06 08:13:25] 4> ", b"[2026-12-06 08:13:25] 4< ",
                               b"[2026-12-06 08:13:25] Connected to mx:25 on fd=4\n"),
     "jakarta": lambda: _prefixed(b"", b"", b'DEBUG SMTP: trying to connect to host "mx", port 25, isSSL false\n'
-                                 b"DEBUG SMTP: protocolConnect login, host=mx, user=" + USER + b", password=<non-null>\n"),
+                                 b"DEBUG SMTP: protocolConnect login, host=mx, user=" + USER
+                                 + b", password=<non-null>\n"),
     "exim-debug": lambda: _prefixed(b" 4711 SMTP<< ", b" 4711 SMTP>> "),
     "exchange": _exchange,
     "log": lambda: _dovecot() + _server_logs(),

@@ -78,7 +78,8 @@ def test_exim_main_log():
 def test_exim_debug_is_a_transcript_and_its_passwords_are_masked():
     reports = traced("exim_debug_handmade.txt")
     assert detect((DATA / "exim_debug_handmade.txt").read_bytes(), "x") == "exim-debug"
-    assert attempts(reports) == [("PLAIN", "tim", "success", "tanstaaftanstaaf"), ("LOGIN", "tim", "failure", "wrongpassword")]
+    assert attempts(reports) == [("PLAIN", "tim", "success", "tanstaaftanstaaf"),
+                                 ("LOGIN", "tim", "failure", "wrongpassword")]
     assert reports[0].advertised == ("PLAIN", "LOGIN")
     shown = listing(reports)
     assert "tanstaaftanstaaf" not in shown and "d3JvbmdwYXNzd29yZA==" not in shown
@@ -104,7 +105,8 @@ def test_saslauthd_debug_output_from_the_real_daemon():
 
 
 def test_dovecot_sha1_of_given_password_is_not_a_password():
-    line = b"Dec 06 07:58:00 auth: Info: passwd-file(tim,127.0.0.1): Password mismatch (SHA1 of given password: 4b1c2a)\n"
+    line = (b"Dec 06 07:58:00 auth: Info: passwd-file(tim,127.0.0.1): Password mismatch "
+            b"(SHA1 of given password: 4b1c2a)\n")
     reports = traced("dovecot.log", line)
     assert attempts(reports) == [("", "tim", "failure", None)]
     assert {findings.leak(a) for r in reports for a in r.attempts} == {"nothing"}
@@ -129,7 +131,8 @@ def test_without_postfix_failure_line_the_counters_take_dovecots_failure():
     lines = (DATA / "mail_combined_lab.log").read_bytes().splitlines(keepends=True)
     without = b"".join(line for line in lines if b"SASL LOGIN authentication failed" not in line)
     assert attempts(traced("mail.log", without)) == [("LOGIN", "", "cancelled", None), ("", "", "success", None),
-                                                     ("", "tim", "failure", None), ("CRAM-MD5", "demo", "success", None)]
+                                                     ("", "tim", "failure", None),
+                                                     ("CRAM-MD5", "demo", "success", None)]
 
 
 def test_a_dovecot_failure_no_postfix_line_claims_is_still_reported():
@@ -163,4 +166,5 @@ def test_exchange_send_log_has_exchange_as_the_client():
     reports = traced("exchange_smtpsend_handmade.log")
     assert attempts(reports) == [("LOGIN", "", "failure", None)]
     rows = reports[0].rows
-    assert [r.direction for r in rows if r.text in ("EHLO EX01.contoso.test", "220 relay.example.test ESMTP")] == ["S", "C"]
+    shown = ("EHLO EX01.contoso.test", "220 relay.example.test ESMTP")
+    assert [r.direction for r in rows if r.text in shown] == ["S", "C"]

@@ -101,10 +101,11 @@ def test_follow_reads_a_growing_log_and_stops_cleanly_on_ctrl_c(tmp_path):
 
 def test_follow_memory_is_bounded_by_what_is_open(tmp_path):
     """A follow over many complete connections keeps no session once it is reported."""
-    from tutor.trace.pipeline import reports
-    from tutor.trace.importers import maillog
-    from tutor.trace.source import Source
     import io
+
+    from tutor.trace.importers import maillog
+    from tutor.trace.pipeline import reports
+    from tutor.trace.source import Source
     block = (DATA / "logs" / "postfix_lab_auth.log").read_bytes()
     src = Source("many.log", io.BytesIO(block * 2000))
     opened = []

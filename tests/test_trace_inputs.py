@@ -10,6 +10,7 @@ import tracemalloc
 from pathlib import Path
 
 import trace_pcapgen as gen
+
 from tutor.trace import findings
 from tutor.trace.importers import jsonl
 from tutor.trace.pipeline import reports, trace_bytes, trace_source

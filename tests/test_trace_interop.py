@@ -5,13 +5,13 @@ import os
 import signal
 import smtplib
 import subprocess
-import time
+import threading
 from contextlib import redirect_stderr
 from io import StringIO
 
 import pytest
+from peers import WAIT, ServerThread, need, wait_until
 
-from peers import WAIT, ServerThread, need
 from tutor.trace import crack
 from tutor.trace.pipeline import trace_bytes
 
@@ -90,6 +90,16 @@ def test_tool_against_the_lab_postfix(tool):
     assert logins(output) == [("LOGIN", "alice", "success", "wonderland")]
 
 
+def _seen(reports) -> list[tuple]:
+    """(mechanism, user, result, password) of every AUTH in these reports."""
+    return [(a.mechanism, a.user, a.result, a.password) for r in reports for a in r.attempts]
+
+
+def _attempts(path) -> list[tuple]:
+    """_seen() of the capture so far."""
+    return _seen(trace_bytes(path.read_bytes(), "live.pcap"))
+
+
 @pytest.fixture
 def tcpdump(tmp_path):
     """Start tcpdump on loopback; yields (port filter setter, pcap path)."""
@@ -103,10 +113,15 @@ def tcpdump(tmp_path):
         proc = subprocess.Popen([binary, "-i", interface, "-U", "-w", str(path), f"tcp port {port}{more}"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         procs.append(proc)
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline and not path.exists():
-            time.sleep(0.05)
-        time.sleep(0.5)                      # tcpdump writes the header before it is really listening
+        listening = threading.Event()
+
+        def read_stderr() -> None:           # drained to the end, so tcpdump never blocks on a full pipe
+            for line in proc.stderr:
+                if b"listening on" in line:  # said once the capture is open and filtered (tcpdump.c)
+                    listening.set()
+
+        threading.Thread(target=read_stderr, daemon=True).start()
+        assert listening.wait(WAIT), "tcpdump did not start listening"
 
     yield start, path
     for proc in procs:
@@ -122,13 +137,10 @@ def test_tcpdump_capture_of_the_simulator(tcpdump, interface):
         smtplib_debug(server.port, "PLAIN", "demo", "demo")
         smtplib_debug(server.port, "LOGIN", "tim", "wrong")
         smtplib_debug(server.port, "CRAM-MD5", "tim", "tanstaaftanstaaf")
-        time.sleep(0.5)
-    subprocess.run(["sync"], check=False)
-    time.sleep(0.3)
-    reports = trace_bytes(path.read_bytes(), "live.pcap")
-    seen = [(a.mechanism, a.user, a.result, a.password) for r in reports for a in r.attempts]
-    assert seen == [("PLAIN", "demo", "success", "demo"), ("LOGIN", "tim", "failure", "wrong"),
-                    ("CRAM-MD5", "tim", "success", None)]
+    expected = [("PLAIN", "demo", "success", "demo"), ("LOGIN", "tim", "failure", "wrong"),
+                ("CRAM-MD5", "tim", "success", None)]
+    wait_until(lambda: _attempts(path) == expected, "tcpdump to write the three sessions")
+    assert _attempts(path) == expected
 
 
 @pytest.mark.labmta
@@ -145,11 +157,20 @@ def test_tcpdump_capture_of_the_lab_postfix(tcpdump):
                           (starttls, ["-tls", "--auth", "LOGIN", "--auth-user", "tim", "--auth-password", "x"])):
         subprocess.run([need("swaks"), "--server", f"127.0.0.1:{port}", "--ehlo", tag, "--quit-after", "AUTH",
                         "--timeout", "10", *options], capture_output=True, timeout=WAIT * 3, check=False)
-    time.sleep(0.5)
-    reports = [r for r in trace_bytes(path.read_bytes(), "lab.pcap")
-               if any(row.text == f"EHLO {tag}" for row in r.rows)]
-    seen = [(a.mechanism, a.user, a.result, a.password) for r in reports for a in r.attempts]
-    assert seen == [("PLAIN", "alice", "success", "wonderland"), ("CRAM-MD5", "tim", "success", None)]
+
+    expected = [("PLAIN", "alice", "success", "wonderland"), ("CRAM-MD5", "tim", "success", None)]
+
+    def ours() -> list:
+        return [r for r in trace_bytes(path.read_bytes(), "lab.pcap")
+                if any(row.text == f"EHLO {tag}" for row in r.rows)]
+
+    def written() -> bool:
+        reports = ours()
+        return _seen(reports) == expected and any(r.encrypted and r.starttls for r in reports)
+
+    wait_until(written, "tcpdump to write the three sessions")
+    reports = ours()
+    assert _seen(reports) == expected
     (encrypted,) = [r for r in reports if r.encrypted]
     assert encrypted.starttls and not encrypted.attempts and f":{starttls}" in encrypted.label
     assert crack.verify(reports[1].attempts[0], b"tanstaaftanstaaf")

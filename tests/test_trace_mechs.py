@@ -125,6 +125,7 @@ def test_gssapi_clear_fields_and_what_cannot_be_seen():
 import json  # noqa: E402
 
 import trace_pcapgen as gen  # noqa: E402
+
 from tutor.cli import main  # noqa: E402
 
 
@@ -223,8 +224,9 @@ def test_gsasl_fixture_password_check_rspauth_and_john_line(capsys):
     assert main(["trace", "--hashcat", fixture]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith("$DIGEST-MD5$tim$mx.lab.example$OA6MG9tEQGm2hh$smtp/mx.lab.example$")
-    from tutor.sasl import digest_md5
     from test_sasl_digest_md5 import john
+
+    from tutor.sasl import digest_md5
     assert digest_md5.matches(john(line), b"tanstaaftanstaaf")
 
 
@@ -305,7 +307,6 @@ def test_swaks_ntlm_live(tmp_path):
 import random  # noqa: E402
 
 
-
 def mutate(rng: random.Random, data: bytes) -> bytes:
     out = bytearray(data)
     for _ in range(rng.randint(1, 6)):
@@ -333,6 +334,6 @@ def test_mutated_payloads_never_raise_nor_print_raw_control_bytes(mechanism, ser
         report = traced(session)
         text = "\n".join(render.plain(line) for line in render.listing(report, render.Options(reveal=True)))
         text += render.plain(render.summary(report, render.Options(reveal=True)))
-        assert not any(ord(c) < 32 and c != "\n" or ord(c) == 127 for c in text)
+        assert not any((ord(c) < 32 and c != "\n") or ord(c) == 127 for c in text)
         crack.apply(report.attempts[0], "x")
         crack.hashcat_line(report.attempts[0])

@@ -9,8 +9,8 @@ import struct
 from pathlib import Path
 
 import pytest
-
 import trace_pcapgen as gen
+
 from tutor.cli import main
 from tutor.trace import pcap
 from tutor.trace.pipeline import trace_bytes

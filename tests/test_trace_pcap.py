@@ -1,8 +1,8 @@
 """pcap / pcapng captures built here byte by byte: link types, IPv4/IPv6, reassembly, STARTTLS, bad files."""
 
 import pytest
-
 import trace_pcapgen as gen
+
 from tutor.trace.pipeline import trace_bytes
 
 PLAIN = [("S", b"220 mx.example ESMTP\r\n"), ("C", b"EHLO laptop\r\n"),
@@ -76,7 +76,7 @@ def test_capture_started_mid_connection_without_handshake():
 def test_concurrent_sessions_are_kept_apart():
     one = gen.conversation(PLAIN, ("192.0.2.10", 40001))
     two = gen.conversation(LOGIN, ("192.0.2.11", 40002))
-    mixed = [p for pair in zip(one, two) for p in pair] + one[len(two):] + two[len(one):]
+    mixed = [p for pair in zip(one, two, strict=False) for p in pair] + one[len(two):] + two[len(one):]
     reports = run(gen.pcap(gen.wrap(mixed, 1)))
     assert sorted(logins(reports)) == [("LOGIN", "demo", "demo", "failure"),
                                        ("PLAIN", "tim", "tanstaaftanstaaf", "success")]

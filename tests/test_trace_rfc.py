@@ -24,7 +24,8 @@ def test_rfc4954_plain_with_initial_response():
 
 
 def test_rfc4954_plain_after_empty_challenge_keeps_the_trailing_space():
-    report = session(GREETING + "C: AUTH PLAIN\nS: 334 \nC: dGVzdAB0ZXN0ADEyMzQ=\nS: 235 2.7.0 Authentication successful\n")
+    report = session(GREETING + "C: AUTH PLAIN\nS: 334 \nC: dGVzdAB0ZXN0ADEyMzQ=\n"
+                                "S: 235 2.7.0 Authentication successful\n")
     assert report.attempts[0].password == "1234"
     challenge = next(r for r in report.rows if r.text == "334 ")
     assert "an empty challenge" in challenge.notes[0].text()

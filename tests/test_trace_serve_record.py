@@ -6,6 +6,7 @@ import smtplib
 import stat
 
 from peers import WAIT, ServerThread
+
 from tutor.trace import findings
 from tutor.trace.pipeline import trace_bytes
 from tutor.transcript import Recorder

@@ -2,12 +2,12 @@
 (TLS 1.2 and 1.3; AES-GCM, ChaCha20-Poly1305, AES-CBC) decrypted with the key logs their clients wrote
 (tests/data/tls/README.md), and what happens with a wrong, missing, damaged or hostile key log or capture."""
 
+import os
 import struct
 from pathlib import Path
 
-import os
-
 import pytest
+
 
 def _need_cryptography() -> None:
     """The tls extra (in the test extra): skipped on a laptop without it, a failure under CI=true."""
@@ -21,10 +21,10 @@ def _need_cryptography() -> None:
 
 _need_cryptography()
 
-from tutor.cli import main                                        # noqa: E402
-from tutor.trace import pcap, tls_keys                            # noqa: E402
-from tutor.trace.pipeline import reports                          # noqa: E402
-from tutor.trace.source import open_source                        # noqa: E402
+from tutor.cli import main  # noqa: E402
+from tutor.trace import pcap, tls_keys  # noqa: E402
+from tutor.trace.pipeline import reports  # noqa: E402
+from tutor.trace.source import open_source  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "tls"
 PLAIN_B64 = "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"        # base64 of "\0tim\0tanstaaftanstaaf" (RFC 4616 §2 message)
@@ -222,7 +222,8 @@ def test_without_cryptography_keylog_says_how_to_install(capsys, monkeypatch):
     code, out, err = trace(capsys, str(DATA / "implicit_tls13_aes256gcm.pcap"),
                            "--keylog", str(DATA / "implicit_tls13_aes256gcm.keys"))
     assert code == 2 and out == ""
-    assert err.strip() == "smtp-tutor trace: --keylog needs the cryptography package: pip install 'smtp-auth-tutor[tls]'"
+    assert err.strip() == ("smtp-tutor trace: --keylog needs the cryptography package: "
+                           "pip install 'smtp-auth-tutor[tls]'")
 
 
 def test_summary_and_findings_say_the_key_log_gave_the_password_away(capsys):
@@ -343,7 +344,8 @@ def test_a_damaged_finished_does_not_lose_the_rest_of_the_session(capsys, tmp_pa
         ip = at + 16 + 14
         tcp = ip + (capture[ip] & 0x0F) * 4
         data = tcp + (capture[tcp + 12] >> 4) * 4
-        if struct.unpack_from(">H", capture, tcp + 2)[0] == port and capture[data:data + 6] == b"\x14\x03\x03\x00\x01\x01":
+        to_port = struct.unpack_from(">H", capture, tcp + 2)[0]
+        if to_port == port and capture[data:data + 6] == b"\x14\x03\x03\x00\x01\x01":
             finished = data + 6                          # then the Finished record: 17 03 03 len ...
         at += 16 + incl
     assert capture[finished] == 23

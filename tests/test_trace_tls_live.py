@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from peers import WAIT, ServerThread, lab_tls, need
+
 from tutor.errors import InputError
 from tutor.transport import keylog
 
@@ -90,7 +90,7 @@ def capture(tmp_path):
         procs.append(proc)
         while b"listening on" not in (line := proc.stderr.readline()):
             assert line, "tcpdump did not start"
-        _wait_for(lambda: path.exists(), "the capture file")
+        _wait_for(path.exists, "the capture file")
         time.sleep(0.5)     # "listening" is said a moment before the filter is attached (not an assertion wait)
 
     yield start, path

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+
 def _need_cryptography() -> None:
     """The tls extra (in the test extra): skipped on a laptop without it, a failure under CI=true."""
     try:
@@ -17,10 +18,10 @@ def _need_cryptography() -> None:
 
 _need_cryptography()
 
-from tutor.errors import InputError                                # noqa: E402
-from tutor.trace import tls_decrypt as td                          # noqa: E402
-from tutor.trace import tls_keys                                   # noqa: E402
-from tutor.trace import tls_records as tr                          # noqa: E402
+from tutor.errors import InputError  # noqa: E402
+from tutor.trace import tls_decrypt as td  # noqa: E402
+from tutor.trace import tls_keys  # noqa: E402
+from tutor.trace import tls_records as tr  # noqa: E402
 
 AES128 = td.TLS13_SUITES[0x1301]
 
@@ -31,11 +32,14 @@ def h(text: str) -> bytes:
 
 # RFC 8448 §3 (Simple 1-RTT Handshake), TLS_AES_128_GCM_SHA256: traffic secret -> write key and IV
 RFC8448 = [
-    ("server handshake", "b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38",
+    ("server handshake",
+     "b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38",
      "3f ce 51 60 09 c2 17 27 d0 f2 e4 e8 6e e4 03 bc", "5d 31 3e b2 67 12 76 ee 13 00 0b 30"),
-    ("client handshake", "b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f 3b 1a 95 07 38 f5 2e 96 00 74 6a 0e 27 a5 5a 21",
+    ("client handshake",
+     "b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f 3b 1a 95 07 38 f5 2e 96 00 74 6a 0e 27 a5 5a 21",
      "db fa a6 93 d1 76 2c 5b 66 6a f5 d9 50 25 8d 01", "5b d3 c7 1b 83 6e 0b 76 bb 73 26 5f"),
-    ("server application", "a1 1a f9 f0 55 31 f8 56 ad 47 11 6b 45 a9 50 32 82 04 b4 f4 4b fb 6b 3a 4b 4f 1f 3f cb 63 16 43",
+    ("server application",
+     "a1 1a f9 f0 55 31 f8 56 ad 47 11 6b 45 a9 50 32 82 04 b4 f4 4b fb 6b 3a 4b 4f 1f 3f cb 63 16 43",
      "9f 02 28 3b 6c 9c 07 ef c2 6b b9 f2 ac 92 e3 56", "cf 78 2b 88 dd 83 54 9a ad f1 e9 84"),
 ]
 
@@ -70,7 +74,8 @@ def test_key_log_lines_are_read_by_client_random():
 
 
 def test_bad_lines_are_counted_and_labels_not_needed_are_passed_over():
-    log = tls_keys.parse(f"RSA {'00' * 8} {'11' * 48}\nCLIENT_RANDOM {RANDOM[:-2]} 11\nCLIENT_RANDOM {RANDOM} {'11' * 48}\n"
+    log = tls_keys.parse(f"RSA {'00' * 8} {'11' * 48}\nCLIENT_RANDOM {RANDOM[:-2]} 11\n"
+                         f"CLIENT_RANDOM {RANDOM} {'11' * 48}\n"
                          f"CLIENT_TRAFFIC_SECRET_N {'cd' * 32} {'22' * 32}\n".encode() + b"x" * 5000 + b"\n", "k")
     assert len(log) == 1 and log.skipped == 3           # RSA (an 8-octet field), a short random, the long junk
     assert log.secrets(h("cd" * 32)) == {}

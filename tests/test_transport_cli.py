@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from peers import ServerThread, lab_tls
+
 from tutor import cli
 from tutor.cli import connect as cli_connect
 from tutor.repl import toolbar
@@ -220,8 +220,8 @@ def run_live_app(live, keys, prepare=lambda shell: None):
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from tutor.repl.live import LiveShell
     from tutor.repl.app import ReplApp
+    from tutor.repl.live import LiveShell
 
     shell = LiveShell(live, interactive=True)
     prepare(shell)
@@ -286,7 +286,7 @@ def test_ctrl_c_while_waiting_for_the_greeting_leaves_no_half_open_connection(st
     transport = NoGreeting()
     code, shell, printed, _ = run_live_app(FakeLive(lambda: transport), "\x04")
     assert code == 0 and transport.closed and shell.session.closed
-    assert [i.text for i in printed if i.kind == "error"][0].startswith("stopped connecting to 192.0.2.7:587")
+    assert next(i.text for i in printed if i.kind == "error").startswith("stopped connecting to 192.0.2.7:587")
     assert "not connected" in toolbar.text(shell.view())
 
 
@@ -327,7 +327,8 @@ def test_starttls_upgrades_for_the_learner_visibly(tmp_path, capsys, tls):
     assert code == 0, out
     lines = out.splitlines()
     wire = [line for line in lines if line.startswith(("C: ", "S: 220", "S: 235", "S: 250 "))]
-    assert wire[:7] == ["S: 220 sim.smtp-tutor.test ESMTP smtp-auth-tutor simulator (lab): accepts mail, relays nothing",
+    assert wire[:7] == ["S: 220 sim.smtp-tutor.test ESMTP smtp-auth-tutor simulator (lab): accepts mail, "
+                        "relays nothing",
                         "C: EHLO laptop.example", wire[2], "C: STARTTLS", "S: 220 2.0.0 Ready to start TLS",
                         "C: EHLO laptop.example", wire[6]]
     assert wire[2].startswith("S: 250 ") and wire[6].startswith("S: 250 ")

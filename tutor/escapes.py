@@ -45,7 +45,8 @@ def check_utf8(text: str, what: str = "the text", escapes_allowed: bool = False)
         return
     bad = [ord(c) - 0xDC00 for c in text if 0xDC80 <= ord(c) <= 0xDCFF]
     shown = " ".join(f"0x{b:02x}" for b in bad) or "a lone surrogate"
-    hint = f"write such bytes as escapes, e.g. \\x{bad[0] if bad else 0xff:02x}" if escapes_allowed else "use UTF-8 text"
+    example = bad[0] if bad else 0xFF
+    hint = f"write such bytes as escapes, e.g. \\x{example:02x}" if escapes_allowed else "use UTF-8 text"
     raise InputError(f"{what} is not valid UTF-8 ({shown}): {hint}")
 
 

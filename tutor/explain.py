@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from tutor import prose_cache
@@ -16,7 +16,7 @@ from tutor import prose_cache
 _DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(namespace: str) -> dict[str, Any]:
     """The parsed tutor/data/<namespace>.toml, cached (in memory, and on disk by tutor.prose_cache); an empty
     dict if there is no such file."""
@@ -30,7 +30,7 @@ def read_toml(path: str, name: str) -> dict[str, Any]:
     """A TOML file's contents: from the prose cache when it matches the file, else parsed (and then cached)."""
     data = prose_cache.read(name, path)
     if data is None:
-        import tomllib   # ~10 ms to import, and parsing costs more: only when the cache cannot answer
+        import tomllib  # ~10 ms to import, and parsing costs more: only when the cache cannot answer
 
         with open(path, "rb") as source:
             data = tomllib.load(source)
@@ -65,7 +65,7 @@ class _Missing(dict):
         return "{" + name + "}"
 
 
-def text(key: str, **params: Any) -> str:
+def text(key: str, /, **params: Any) -> str:
     """The words for a key with params filled in; the key itself (plus params) if no words exist yet."""
     value = lookup(key)
     if isinstance(value, dict):

@@ -13,7 +13,6 @@ from tutor.course.model import Lesson
 from tutor.session import Session
 from tutor.sim.profiles import LESSON_MAX_AUTH_FAILURES
 
-
 # A lesson is for trying things: a student who gets it wrong three times must not be thrown out by the
 # RFC 4954 §9 rule the public profiles follow (three failed AUTH, then 421). Lessons allow far more
 # (LESSON_MAX_AUTH_FAILURES, kept with the simulator's other limits); a 421 that still comes is explained
@@ -36,7 +35,8 @@ def sim_server(lesson: Lesson) -> Any:
     from tutor.sim.server import SimServer
 
     sim = lesson.sim
-    clock = (lambda: float(sim.clock)) if sim.clock is not None else None
+    fixed_time = sim.clock
+    clock = (lambda: float(fixed_time)) if fixed_time is not None else None
     return SimServer(lesson_profile(sim.profile), Accounts.from_specs(sim.accounts), rng=random.Random(sim.seed),
                      clock=clock, fixed_challenge=sim.challenge)
 

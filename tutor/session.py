@@ -9,23 +9,31 @@ never a hang; the in-memory simulator answers at once.
 from __future__ import annotations
 
 import time
-from enum import StrEnum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence
+from enum import StrEnum
+from typing import Protocol
 
 from tutor import escapes
 from tutor.errors import TransportError
 from tutor.explain import Note
 from tutor.protocol import auth as auth_framing
 from tutor.protocol import commands
-from tutor.protocol.client import (AUTH_RESPONSE, MESSAGE, BadReply, ClientConnection, Outgoing, ReplyReceived, Sent,
-                                   ServerClosed)
+from tutor.protocol.client import (
+    AUTH_RESPONSE,
+    MESSAGE,
+    BadReply,
+    ClientConnection,
+    Outgoing,
+    ReplyReceived,
+    Sent,
+    ServerClosed,
+)
 from tutor.protocol.replies import Reply
 from tutor.protocol.states import State
 from tutor.sasl import registry as sasl_registry
 from tutor.transcript import Entry, Transcript
 from tutor.transport.base import ReadTimeout, TlsInfo, Transport
-
 
 
 class ItemKind(StrEnum):
@@ -138,7 +146,8 @@ class Session:
         wire = self.client.send_line(outgoing)
         secret = self._is_secret(outgoing)
         items = [self._line(CLIENT, wire[:-2], secret, typed),
-                 Item(DETAIL, Note("repl.verbose.sent", {"octets": len(wire), "wire": escapes.show(wire)}).text(), secret)]
+                 Item(DETAIL, Note("repl.verbose.sent", {"octets": len(wire), "wire": escapes.show(wire)}).text(),
+                      secret)]
         if problem:
             items.append(self._note(Note(problem)))
         if self.annotator is not None:

@@ -18,9 +18,9 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from tutor import escapes
 from tutor.errors import InputError
@@ -54,7 +54,7 @@ class Entry:
     source: str = ""       # notes only: "tutor" or "server"
     user: str = ""         # a credential line's user name: not secret, kept when the line is redacted
 
-    def with_user(self, tracker: "UserTracker") -> "Entry":
+    def with_user(self, tracker: UserTracker) -> Entry:
         """This entry with the user name its line carries (client lines), tracker moved on by it."""
         if self.direction == "S":
             tracker.server_line(self.data)
@@ -84,14 +84,14 @@ class Transcript:
     target: str = ""
     started: float = field(default_factory=time.time)
     entries: list[Entry] = field(default_factory=list)
-    recorder: "Recorder | None" = None     # when set, every entry is also written to disk as it happens
+    recorder: Recorder | None = None     # when set, every entry is also written to disk as it happens
 
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)
         if self.recorder is not None:
             self.recorder.add(entry)
 
-    def record_to(self, path: str | os.PathLike, redact: bool = True) -> "Recorder":
+    def record_to(self, path: str | os.PathLike, redact: bool = True) -> Recorder:
         """Stream this transcript to a file from now on (what it holds so far is written first)."""
         recorder = Recorder(path, redact)
         recorder.session(self.target, started=self.started)
@@ -141,7 +141,9 @@ def entries(lines: Iterable[str | bytes], name: str = "transcript") -> Iterator[
 
 
 def entry_from_json(obj: object) -> dict | Entry:
-    kind = obj.get("type") if isinstance(obj, dict) else None
+    if not isinstance(obj, dict):
+        raise InputError("unknown entry (expected type header, line or note)")
+    kind = obj.get("type")
     if kind in ("header", "end"):
         return obj
     if kind == "line" and obj.get("dir") in ("C", "S"):
@@ -211,7 +213,7 @@ class Recorder:
     def close(self) -> None:
         self._out.close()
 
-    def __enter__(self) -> "Recorder":
+    def __enter__(self) -> Recorder:
         return self
 
     def __exit__(self, *exc: object) -> None:

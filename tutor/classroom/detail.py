@@ -7,7 +7,7 @@ masks, plus credentials a student put where none belongs), so no password reache
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor import escapes, explain
 from tutor.classroom.session import SessionSummary, Step

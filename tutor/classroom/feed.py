@@ -4,7 +4,7 @@ into Classroom events, with the time of each."""
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from tutor.classroom.model import Classroom
 from tutor.classroom.session import WATCHED_NOTES

@@ -11,12 +11,12 @@ per-student counters.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Callable
 
-from tutor.explain import Note
 from tutor.classroom.session import Line, SessionSummary, SessionTracker
+from tutor.explain import Note
 
 MAX_SESSIONS = 1000
 # Ended sessions that keep their exchange (a few KB each) for the detail view; older rows keep only their cells
@@ -162,7 +162,7 @@ class Classroom:
 
     def totals(self) -> Totals:
         students = self.students()
-        tried, worked, mistakes = Counter(self._tried), Counter(self._worked), Counter()
+        tried, worked, mistakes = Counter(self._tried), Counter(self._worked), Counter[str]()
         for student in students:
             mistakes.update(student.mistakes)
         open_ = 0

@@ -74,7 +74,7 @@ def _cram(data: bytes) -> Reading:
     found = identify(data, "CRAM-MD5", from_server=False)
     if found.kind != "cram-response":
         return Reading("", ("cram-format",), True)
-    return Reading(_name(dict((f.label, f.value) for f in found.fields)["user"]))
+    return Reading(_name({f.label: f.value for f in found.fields}["user"]))
 
 
 def _name(value: bytes | str) -> str:

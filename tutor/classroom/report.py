@@ -21,7 +21,8 @@ def as_dict(room: Classroom) -> dict:
 def _student_dict(student: Student) -> dict:
     return {"user": student.user, "sessions": student.sessions, "logins": student.successes,
             "tried": student.tried, "worked": student.worked,
-            "mistakes": [{"mistake": words.mistake(k), "key": k, "sessions": n} for k, n in student.mistakes.most_common()],
+            "mistakes": [{"mistake": words.mistake(k), "key": k, "sessions": n}
+                         for k, n in student.mistakes.most_common()],
             "clients": [words.client(c) for c in student.clients], "peers": student.peers}
 
 
@@ -60,7 +61,8 @@ def html_page(room: Classroom) -> str:
         out += [f"<li>{html.escape(fact)}</li>" for fact in _facts(student)]
         out.append("</ul>")
     if room.absent():
-        out.append(f"<h2>{html.escape(words.text('report.absent'))}</h2>\n<p>{html.escape(', '.join(room.absent()))}</p>")
+        absent = html.escape(", ".join(room.absent()))
+        out.append(f"<h2>{html.escape(words.text('report.absent'))}</h2>\n<p>{absent}</p>")
     out.append("</body></html>\n")
     return "\n".join(out)
 

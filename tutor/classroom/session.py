@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
-from tutor.explain import Note
 from tutor.classroom import clients, payloads
 from tutor.classroom.clients import HAND_PAUSE
 from tutor.classroom.words import failure_mistake
+from tutor.explain import Note
 
 MAX_STEPS = 200                # simulator steps kept per session (each is one command and its reply; the rest counted)
 PASSWORD_MECHANISMS = ("PLAIN", "LOGIN")
@@ -93,7 +93,7 @@ class SessionSummary:
 class SessionTracker:
     """Follows one session: `add()` reads a step into `summary` and keeps what crossed the wire."""
 
-    __slots__ = ("summary", "behaviour", "_tls", "_ehlo_since_tls", "_mechanism", "_index", "_last_code")
+    __slots__ = ("_ehlo_since_tls", "_index", "_last_code", "_mechanism", "_tls", "behaviour", "summary")
 
     def __init__(self, sid: str, peer: str, t: float, tls: bool = False) -> None:
         self.summary = SessionSummary(sid, peer, t, tls=tls)
@@ -187,7 +187,8 @@ class SessionTracker:
 
     def _auth(self, rest: str, tls: bool, secret: bool) -> bool:
         if not self._ehlo_since_tls:
-            self.summary.mistake("no-ehlo-after-tls" if self.summary.tls and self.behaviour.verb else "auth-before-ehlo")
+            after_tls = self.summary.tls and self.behaviour.verb
+            self.summary.mistake("no-ehlo-after-tls" if after_tls else "auth-before-ehlo")
         words = rest.split()
         if not words:
             return False

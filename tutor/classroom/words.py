@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from tutor import explain
 
@@ -10,7 +10,7 @@ from tutor import explain
 _FAILURE_REASONS = {"bad-password": "wrong-password", "no-such-user": "no-such-user"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reasons() -> dict[str, str]:
     return {explain.text(f"sasl.reason.{reason}"): key for reason, key in _FAILURE_REASONS.items()}
 
@@ -20,7 +20,7 @@ def failure_mistake(reason_words: str) -> str:
     return _reasons().get(reason_words, "auth-failed")
 
 
-@lru_cache(maxsize=None)
+@cache
 def mistake(key: str) -> str:
     return explain.text(f"classroom.mistake.{key}")
 
@@ -31,7 +31,7 @@ def client(key: str, ehlo: str = "") -> str:
     return explain.text("classroom.client.unknown", ehlo=ehlo or "?")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _client(key: str) -> str:
     return explain.text(f"classroom.client.{key}")
 

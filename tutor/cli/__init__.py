@@ -71,9 +71,9 @@ def _add_repl_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_helper(args: argparse.Namespace) -> int:
+    from tutor.cli.password import ask_password
     from tutor.helpers.registry import HELPERS
     from tutor.helpers.render import masked, render_json, render_text
-    from tutor.cli.password import ask_password
     from tutor.helpers.result import Context
 
     _check_arguments_are_text(args)

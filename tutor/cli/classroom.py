@@ -9,11 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tutor.classroom import words
 from tutor.classroom.feed import Feed
 from tutor.classroom.model import Classroom
 from tutor.errors import InputError, TutorError
+
+if TYPE_CHECKING:
+    from tutor.transport.web import WebView
 
 REPORT_FORMATS = ("md", "html", "json")
 
@@ -54,7 +58,7 @@ class ClassroomRun:
         class_list = bool(getattr(args, "users", None) or getattr(args, "make_accounts", None))
         self.room = Classroom(roster=accounts if class_list else ())   # a class's accounts: who has not come
         self.feed = Feed(self.room)
-        self.web = None
+        self.web: WebView | None = None
         self._web_address = _web_address(args.web) if args.web else None
         if args.report:
             _check_writable(args.report)

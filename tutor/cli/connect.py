@@ -54,7 +54,8 @@ class LiveOptions:
     timeout: float = 10.0
     allow_cleartext: bool = False
     show_secrets: bool = False
-    auto_starttls: bool = False     # `connect --starttls` without --by-hand: the tutor does the upgrade (tutor.repl.live)
+    # `connect --starttls` without --by-hand: the tutor does the upgrade (tutor.repl.live)
+    auto_starttls: bool = False
     keylog: str | None = None       # --keylog FILE or SSLKEYLOGFILE: TLS keys logged (tutor.transport.keylog)
 
     def connect(self) -> Any:
@@ -121,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         from tutor.repl.app import ReplApp
         return ReplApp(shell, color=use_color(args)).run()
     from tutor.repl import batch
-    if handle is None:
+    if handle is None or script is None:
         return batch.run(shell, batch.stdin_lines())
     with handle:
         return batch.run(shell, batch.script_lines(handle, script))

@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import explain
 from tutor.course import loader
@@ -15,6 +16,9 @@ from tutor.course.facts import Credentials
 from tutor.course.model import Lesson
 from tutor.course.progress import Progress
 from tutor.errors import InputError
+
+if TYPE_CHECKING:
+    from tutor.interfaces import SessionLike
 
 HIDDEN = ("detail", "sim")   # the demo shows wire lines, notes and lessons; not the simulator's own thoughts
 
@@ -77,7 +81,7 @@ def solution_problems(lesson: Lesson, path: str) -> list[str]:
         session.close()
     text = loader.read_text(Path(path))
     out = []
-    for step_id, reason in zip(result.failed, reasons + [""] * len(result.failed)):
+    for step_id, reason in zip(result.failed, reasons + [""] * len(result.failed), strict=False):
         index = lesson.step_index(step_id)
         line = locate.line_of(text, step_id, "solution", index)
         out.append(_t("check-solution", path=loader.shown_path(Path(path)), line=line, step=step_id,
@@ -161,7 +165,9 @@ class _DemoAsker:
 
     def __init__(self, show: Any, allow: bool) -> None:
         self.allow_cleartext = allow
-        self.confirm = _confirm if sys.stdin.isatty() else None
+        self.confirm: Callable[[str], bool] | None = _confirm if sys.stdin.isatty() else None
+        self.quit_requested = False
+        self.refused_auth: tuple[Any, str] | None = None
         self._show = show
 
     def note(self, key: str, kind: str = "note", **params: object) -> None:
@@ -182,7 +188,7 @@ def demo_guard(show: Any, allow: bool):
 
     asker = _DemoAsker(show, allow)
 
-    def guard(session: Any, line: str) -> None:
+    def guard(session: SessionLike, line: str) -> None:
         try:
             guard_cleartext(asker, session, line)
         except InputError as exc:

@@ -23,7 +23,8 @@ def add_repl_options(parser: argparse.ArgumentParser) -> None:
     """--profile, --script FILE, --no-color, --record FILE, --batch, --show-secrets."""
     parser.add_argument("--profile", default=DEFAULTS["profile"], help=T("repl.option.profile"))
     parser.add_argument("--script", metavar="FILE", help=T("repl.option.script"))
-    parser.add_argument("--no-color", "--no-colour", dest="no_color", action="store_true", help=T("repl.option.no-color"))
+    parser.add_argument("--no-color", "--no-colour", dest="no_color", action="store_true",
+                        help=T("repl.option.no-color"))
     parser.add_argument("--record", metavar="FILE", help=T("repl.option.record"))
     parser.add_argument("--batch", action="store_true", help=T("repl.option.batch"))
     parser.add_argument("--show-secrets", action="store_true", help=T("shell.option.show-secrets"))

@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def configure(p: argparse.ArgumentParser) -> None:
     """The serve options (also used by `python -m tutor.cli.serve`)."""
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=port_number, default=2525, help="port for plain SMTP with STARTTLS (default 2525; 0 = any)")
+    p.add_argument("--port", type=port_number, default=2525,
+                   help="port for plain SMTP with STARTTLS (default 2525; 0 = any)")
     p.add_argument("--profile", default=DEFAULT_PROFILE, choices=list(PROFILES), metavar="NAME",
                    help=f"teaching profile (default {DEFAULT_PROFILE}; see --list-profiles)")
     p.add_argument("--list-profiles", action="store_true", help="list the profiles and exit")
@@ -45,7 +46,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--maildir", metavar="DIR", help="store accepted messages in this Maildir (default: memory)")
     p.add_argument("--tls-cert", metavar="FILE", help="TLS certificate (PEM); default: a self-signed lab certificate")
     p.add_argument("--tls-key", metavar="FILE", help="TLS private key (PEM) for --tls-cert")
-    p.add_argument("--implicit-tls-port", type=port_number, metavar="PORT", help="also listen with implicit TLS (like 465)")
+    p.add_argument("--implicit-tls-port", type=port_number, metavar="PORT",
+                   help="also listen with implicit TLS (like 465)")
     p.add_argument("--max-clients", type=int, default=limits.MAX_CLIENTS, metavar="N",
                    help=f"concurrent clients (default {limits.MAX_CLIENTS})")
     p.add_argument("--max-per-ip", type=int, default=limits.MAX_PER_IP, metavar="N",
@@ -67,7 +69,7 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="record every session as JSON Lines (files 0600; credentials redacted unless --show-secrets;"
                         " a directory gets one file per session; read them back with smtp-tutor trace)")
     p.add_argument("--quiet", action="store_true", help="log no sessions, only the listening line")
-    from tutor.cli import classroom as cli_classroom   # ---- classroom: --dashboard --web --verbose --report --format
+    from tutor.cli import classroom as cli_classroom  # ---- classroom: --dashboard --web --verbose --report --format
     cli_classroom.configure(p)
 
 
@@ -246,7 +248,7 @@ def _tls(args: argparse.Namespace):
         check_file(args.tls_cert, TLS_FILE_LIMIT, "TLS certificate")
         check_file(args.tls_key, TLS_FILE_LIMIT, "TLS key")
         return tlscert.server_context(args.tls_cert, args.tls_key), f"TLS certificate {args.tls_cert}"
-    from tutor.transport.address import is_loopback   # ---- classroom: a certificate for the LAN name/address too
+    from tutor.transport.address import is_loopback  # ---- classroom: a certificate for the LAN name/address too
     names = () if is_loopback(args.host) else tlscert.lan_names(args.host)
     try:
         cert, key = tlscert.lab_cert(names=names)
@@ -268,6 +270,7 @@ async def _serve(service, args: argparse.Namespace, extra: str) -> None:
     addresses = await service.start()
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
+    assert task is not None, "called from the serving coroutine"
     try:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
     except (NotImplementedError, RuntimeError):   # pragma: no cover - not on every platform
@@ -276,7 +279,7 @@ async def _serve(service, args: argparse.Namespace, extra: str) -> None:
     implicit = [f"{h}:{p}" for h, p, kind in addresses if kind == "implicit-tls"]
     where = " and ".join(plain) + (f", implicit TLS on {' and '.join(implicit)}" if implicit else "")
     print(f"smtp-tutor serve: profile {args.profile} listening on {where} ({extra}); Ctrl-C stops", flush=True)
-    from tutor.cli import classroom as cli_classroom   # ---- classroom: the LAN warning, the web view, the dashboard
+    from tutor.cli import classroom as cli_classroom  # ---- classroom: the LAN warning, the web view, the dashboard
     from tutor.sim.profiles import PROFILES
     warning = cli_classroom.beyond_loopback_warning(args.host, PROFILES[args.profile])
     for said in (warning, getattr(args, "lan_cert_note", None)):

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import os
 import sys
 from typing import TextIO
 
 from tutor import escapes, explain
 from tutor.errors import InputError
-from tutor.trace import crack, render
+from tutor.trace import crack, pcap, render
 from tutor.trace.importers.detect import FORMATS, detect
 from tutor.trace.pcapfile import is_capture
 from tutor.trace.pipeline import reports
@@ -129,7 +128,7 @@ def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:
         read = FORMATS[fmt]
         if getattr(args, "keys", None) is not None:         # --keylog: TLS in a capture decrypted (tls_flow)
             if fmt == "pcap":
-                read = functools.partial(read, keylog=args.keys)
+                read = functools.partial(pcap.read, keylog=args.keys)
             else:
                 _error(explain.text("trace_tls.cli.not-a-capture", name=src.name, format=fmt))
         for report in reports(read(src), on_bad, keep_rows=keep, source=fmt):
@@ -207,7 +206,8 @@ def run(args: argparse.Namespace) -> int:
             return 0 if readable or getattr(args, "follow", False) else 130
         except InputError as exc:
             _error(str(exc))
-        except (ValueError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:   # never a traceback
+        except (ValueError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:
+            # never a traceback
             _error(f"{path}: unreadable input ({type(exc).__name__}: {exc})")
     writer.close()
     if not readable:

@@ -6,9 +6,8 @@ function in the module for its subject and list it in that module's KINDS; lesso
 
 from __future__ import annotations
 
-from tutor.course import checks_auth, checks_helper, checks_scram_bearer, checks_sasl, checks_smtp
-from tutor.course.checkbase import (ANY, COMMON_FAILS, HELPER, NOTHING, WIRE, CheckKind, Fail, Outcome, Param, Pass,
-                                    Wait)
+from tutor.course import checks_auth, checks_helper, checks_sasl, checks_scram_bearer, checks_smtp
+from tutor.course.checkbase import ANY, COMMON_FAILS, HELPER, NOTHING, WIRE, CheckKind, Fail, Outcome, Param, Pass, Wait
 
 CHECKS: dict[str, CheckKind] = {}
 
@@ -26,5 +25,18 @@ for _module in (checks_smtp, checks_auth, checks_sasl, checks_helper, checks_scr
         register(_kind)
 
 
-__all__ = ["CHECKS", "COMMON_FAILS", "CheckKind", "Fail", "Outcome", "Param", "Pass", "Wait", "register",
-           "ANY", "HELPER", "NOTHING", "WIRE"]
+__all__ = [
+    "ANY",
+    "CHECKS",
+    "COMMON_FAILS",
+    "HELPER",
+    "NOTHING",
+    "WIRE",
+    "CheckKind",
+    "Fail",
+    "Outcome",
+    "Param",
+    "Pass",
+    "Wait",
+    "register",
+]

@@ -3,7 +3,8 @@ the `*` cancel; and the decoding helpers the PLAIN and CRAM-MD5 checks share."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from tutor import escapes
 from tutor.course.checkbase import CheckKind, Fail, Outcome, Param, Pass, Wait

@@ -3,7 +3,8 @@ in the tutor, not on the server, so sniffed exchanges can be decoded and cracked
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from tutor import escapes
 from tutor.course import facts
@@ -83,7 +84,7 @@ def check_cram_guess(params: Params, attempt: Attempt, creds: Credentials) -> Ou
     if problem is not None:
         return problem
     if attempt.helper != "cram":
-        return Fail("wrong-helper", {"typed": ":" + attempt.helper, "wanted": ":cram"})
+        return Fail("wrong-helper", {"typed": f":{attempt.helper}", "wanted": ":cram"})
     challenge, response = _captured(params)
     user, _, digest = response.rpartition(b" ")
     words = [w for w in attempt.args if not w.startswith("--")]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from tutor import escapes
 from tutor.course import facts

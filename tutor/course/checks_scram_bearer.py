@@ -5,7 +5,8 @@ usual mistakes named (raw text instead of base64, a typed `^A`, the client nonce
 from __future__ import annotations
 
 import hmac
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from tutor import escapes
 from tutor.course import facts
@@ -18,6 +19,8 @@ from tutor.errors import InputError
 from tutor.protocol import commands
 from tutor.protocol.auth import CANCEL, EMPTY_RESPONSE
 from tutor.sasl import oauthbearer, scram, tokens, xoauth2
+from tutor.sasl.base import step_bytes
+from tutor.sasl.scram_wire import b64encode
 
 Params = Mapping[str, Any]
 RAW_SCRAM = (b"n,", b"y,", b"p=", b"c=")        # a SCRAM message typed as it is, not in base64
@@ -35,7 +38,7 @@ def _message(attempt: Attempt, family: str, wanted: str | None) -> bytes | Outco
             return Fail("not-auth", {"typed": typed_verb(command)})
         parsed = commands.parse_auth(command.argument)
         mechanism = parsed.mechanism if parsed is not None else ""
-        if not mechanism.startswith(family) or (wanted is not None and mechanism != wanted.upper()):
+        if parsed is None or not mechanism.startswith(family) or (wanted is not None and mechanism != wanted.upper()):
             return Fail("wrong-mechanism", {"typed": mechanism or "?", "wanted": (wanted or family).upper()})
         if parsed.initial_response in (None, EMPTY_RESPONSE):
             return Fail("no-message", {"mechanism": mechanism})
@@ -98,8 +101,8 @@ def check_scram_client_final(params: Params, attempt: Attempt, creds: Credential
     if first is None or server_first is None:
         return Pass("course.note.unchecked")
     sent = scram.parse_message(first)
-    if attrs["c"] != scram.b64encode(sent["gs2-header"].encode("utf-8")):
-        return Fail("wrong-binding", {"got": attrs["c"], "wanted": scram.b64encode(sent["gs2-header"].encode())})
+    if attrs["c"] != b64encode(sent["gs2-header"].encode("utf-8")):
+        return Fail("wrong-binding", {"got": attrs["c"], "wanted": b64encode(sent["gs2-header"].encode())})
     combined = scram.parse_message(server_first)["r"]
     if attrs["r"] != combined:
         key = "client-nonce-only" if attrs["r"] == sent["r"] else "wrong-nonce"
@@ -114,7 +117,7 @@ def _proof(attrs: dict, password: str, first: bytes, server_first: bytes, mechan
         steps = scram.steps(password, first, server_first, mechanism)
     except InputError as exc:
         return Fail("malformed", {"error": str(exc)})
-    expected = scram.parse_message(next(s.value for s in steps if s.label == "scram.step.client-final"))["p"]
+    expected = scram.parse_message(step_bytes(steps, "scram.step.client-final"))["p"]
     return Pass() if hmac.compare_digest(attrs["p"], expected) else Fail("wrong-proof")
 
 
@@ -127,7 +130,7 @@ def _expected_final(creds: Credentials, attempt: Attempt) -> str | None:
         steps = scram.steps(creds.password, first, server_first, attempt.before.mechanism or "SCRAM-SHA-256")
     except InputError:
         return None
-    return next(s.value for s in steps if s.label == "scram.step.client-final").decode("utf-8")
+    return step_bytes(steps, "scram.step.client-final").decode("utf-8")
 
 
 def check_scram_helper(params: Params, attempt: Attempt, creds: Credentials) -> Outcome:
@@ -155,7 +158,8 @@ def _parse_bearer(name: str, data: bytes) -> tuple[str, str] | Fail:
         return Fail("literal-ctrl-a")
     try:
         if name == "XOAUTH2":
-            return tuple(xoauth2.parse(data))
+            user, token = xoauth2.parse(data)
+            return user, token
         msg = oauthbearer.parse(data)
         return msg.authzid, msg.token
     except InputError as exc:

@@ -3,7 +3,8 @@ QUIT, any named verb, a reply code; and the reading step that checks nothing."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from tutor import escapes
 from tutor.course.checkbase import ANY, NOTHING, CheckKind, Fail, Outcome, Param, Pass, Wait

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from tutor import explain
 from tutor.course import facts
 from tutor.course.runner import PASS, LessonRunner, Say
 from tutor.course.view import View, view_of
 from tutor.errors import InputError, TutorError
+
+if TYPE_CHECKING:
+    from tutor.interfaces import SessionLike
 
 Show = Callable[[str, str], None]
 Guard = Callable[[Any, str], None]   # (session, line): returns when the line may go out, raises Refused if not
@@ -64,7 +68,7 @@ def split_helper(line: str) -> tuple[str, list[str]]:
     return words[0], words[1:]
 
 
-def run_helper(name: str, args: list[str], session: Any, show: Show) -> Any:
+def run_helper(name: str, args: list[str], session: SessionLike, show: Show) -> Any:
     """Run one of tutor.helpers' commands as the REPL would, showing its working; returns its Result.data."""
     from tutor.helpers.registry import HELPERS
     from tutor.helpers.render import render_lines
@@ -89,7 +93,7 @@ def run_helper(name: str, args: list[str], session: Any, show: Show) -> Any:
     return result.data
 
 
-def play_line(runner: LessonRunner, session: Any, template_index: int, show: Show, guard: Guard | None = None):
+def play_line(runner: LessonRunner, session: SessionLike, template_index: int, show: Show, guard: Guard | None = None):
     """Play one solution line (a wire line or a `:helper`) and return the runner's verdict.
 
     `guard` sees every wire line before it is sent (the CLI passes the live clear-text guard,
@@ -108,7 +112,7 @@ def play_line(runner: LessonRunner, session: Any, template_index: int, show: Sho
     return runner.line(line.encode("utf-8"), before, view_of(session))
 
 
-def play_step(runner: LessonRunner, session: Any, show: Show, guard: Guard | None = None) -> bool:
+def play_step(runner: LessonRunner, session: SessionLike, show: Show, guard: Guard | None = None) -> bool:
     """Play the current step's solution; True when the step passed (on its last line, as it should)."""
     step = runner.step
     if step.reading:
@@ -144,7 +148,7 @@ def scrubbed(show: Show, runner: LessonRunner) -> Show:
     return show_scrubbed
 
 
-def play(lesson: Any, session: Any, show: Show, *, pause: Callable[[], bool] | None = None,
+def play(lesson: Any, session: SessionLike, show: Show, *, pause: Callable[[], bool] | None = None,
          runner: LessonRunner | None = None, guard: Guard | None = None) -> DemoResult:
     """Play every step's solution in order; a step that does not pass is reported and skipped. `guard` checks
     each wire line before it is sent (see play_line)."""

@@ -20,7 +20,8 @@ SIM_ONLY = facts_scram_bearer.SIM_ONLY      # fields only the simulator can fill
 # name -> does it reveal the password?
 FIELDS: dict[str, bool] = {
     "user": False, "password": True, "user_b64": False, "password_b64": True,
-    "plain_message": True, "plain_b64": True, "plain_b64_authzid": True, "sender": False, "server": False, "mechanisms": False,
+    "plain_message": True, "plain_b64": True, "plain_b64_authzid": True, "sender": False, "server": False,
+    "mechanisms": False,
     "challenge": False, "challenge_b64": False, "cram_digest": False, "cram_response": False, "cram_b64": False,
     **facts_scram_bearer.FIELDS,
 }

@@ -29,7 +29,8 @@ FIELDS: dict[str, bool] = {
 def values(creds: Any, view: Any) -> dict[str, str]:
     """Every value that can be computed now (creds: .user, .password; view: .messages, .mechanism, .live)."""
     first = f"n,,n={gs2.escape(creds.user)},r={SCRAM_NONCE}"     # ',' and '=' as =2C and =3D (RFC 5802 §5.1)
-    out = {"empty_line": "", "scram_nonce": SCRAM_NONCE, "scram_first": first, "scram_first_b64": b64.encode(first.encode("utf-8")),
+    out = {"empty_line": "", "scram_nonce": SCRAM_NONCE, "scram_first": first,
+           "scram_first_b64": b64.encode(first.encode("utf-8")),
            "xoauth2_expired_b64": b64.encode(xoauth2.build(creds.user, EXPIRED_TOKEN)),
            "oauthbearer_expired_b64": b64.encode(oauthbearer.build(creds.user, EXPIRED_TOKEN))}
     if not view.live:      # lab tokens are the simulator's: a real server needs a real one
@@ -45,12 +46,13 @@ def _scram_final(password: str, messages: tuple, mechanism: str | None) -> dict[
     first, server_first, _ = scram.last_exchange(messages)
     if first is None or server_first is None:
         return {}
-    hash_ = mechanism if (mechanism or "").upper().startswith("SCRAM-") else "SHA-256"
+    hash_ = mechanism if mechanism and mechanism.upper().startswith("SCRAM-") else "SHA-256"
     try:
         steps = scram.steps(password, first, server_first, hash_)
     except InputError:
         return {}
     found = {step.label: step.value for step in steps}
     final = found["scram.step.client-final"]
+    assert isinstance(final, bytes), "scram.steps gives the client-final message as bytes"
     return {"scram_final": final.decode("utf-8"), "scram_final_b64": b64.encode(final),
             "scram_signature": str(found["scram.step.server-signature"])}

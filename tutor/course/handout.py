@@ -54,9 +54,7 @@ def sections(lesson: Lesson, events: list[tuple[str, str]]) -> tuple[list[str], 
         elif kind.startswith("helper-") or kind == "note":
             prefix = "   " if kind.startswith("helper-") else "   # "
             current.transcript.append(prefix + text.replace("\n", "\n" + " " * len(prefix)))
-        elif kind == "pass":
-            current.after.append(text)
-        elif kind in PROSE:
+        elif kind == "pass" or kind in PROSE:
             current.after.append(text)
     return opening, steps
 

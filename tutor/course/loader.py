@@ -1,6 +1,6 @@
 """Finds and reads the lesson files (lessons/NN-slug.toml), bounded and strictly: every problem is one
-`file:LINE: step: what` line (LessonError for the first), never a traceback. Finds the lessons in a source checkout (repo/lessons),
-in an installed package (tutor/lessons), or where $SMTP_TUTOR_LESSONS points."""
+`file:LINE: step: what` line (LessonError for the first), never a traceback. Finds the lessons in a source checkout
+(repo/lessons), in an installed package (tutor/lessons), or where $SMTP_TUTOR_LESSONS points."""
 
 from __future__ import annotations
 

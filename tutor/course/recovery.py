@@ -7,7 +7,8 @@ Sans-IO like tutor.course.demo: the caller gives the sessions (duck-typed tutor.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tutor.course import demo
 from tutor.course.checkbase import NOTHING
@@ -15,6 +16,9 @@ from tutor.course.checks import CHECKS
 from tutor.course.model import Lesson
 from tutor.course.runner import LessonRunner
 from tutor.course.view import View, view_of
+
+if TYPE_CHECKING:
+    from tutor.interfaces import SessionLike
 
 Signature = tuple
 Show = Callable[[str, str], None]
@@ -33,7 +37,7 @@ def _quiet(kind: str, text: str) -> None:
     """A show() that shows nothing."""
 
 
-def checkpoints(lesson: Lesson, session: Any) -> dict[int, Signature]:
+def checkpoints(lesson: Lesson, session: SessionLike) -> dict[int, Signature]:
     """step index -> the signature of the connection before that step, when the solutions are played in order on
     `session` (a fresh simulator set up for the lesson)."""
     runner = LessonRunner(lesson)
@@ -58,7 +62,7 @@ def needs_connection(lesson: Lesson, index: int) -> bool:
     return kind is not None and kind.target != NOTHING
 
 
-def replay(lesson: Lesson, session: Any, target: int, show: Show) -> list[str]:
+def replay(lesson: Lesson, session: SessionLike, target: int, show: Show) -> list[str]:
     """Play the solutions of the steps before `target` (reading ones aside) on a fresh `session`, as the
     checkpoints were made; the ids of the steps played."""
     shadow = LessonRunner(lesson, live=False)

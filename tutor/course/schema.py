@@ -81,7 +81,8 @@ def _template(value: str, key: str, where: str, out: Problems, extra: tuple[str,
         return
     for name, spec, conversion in parts:
         if not name:
-            out.add(where, f"{key}: an empty placeholder {{}}: write a field name, e.g. {{user}}, or {{{{}}}} for braces")
+            out.add(where,
+                    f"{key}: an empty placeholder {{}}: write a field name, e.g. {{user}}, or {{{{}}}} for braces")
         elif spec or conversion:
             shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
             out.add(where, f"{key}: placeholder {shown}: no format spec or conversion, write {{{name.split('.')[0]}}}")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor.protocol.capabilities import Capabilities
 from tutor.protocol.replies import Reply
 from tutor.protocol.states import State
+
+if TYPE_CHECKING:
+    from tutor.interfaces import SessionLike
 
 COMMAND, AUTH_RESPONSE, MESSAGE, HELPER = "command", "auth-response", "message", "helper"
 
@@ -56,7 +59,7 @@ class Attempt:
         return HELPER if self.helper is not None else self.before.line_kind
 
 
-def view_of(session: Any) -> View:
+def view_of(session: SessionLike) -> View:
     """Snapshot a tutor.session.Session (duck-typed: its `client`, `auth`, `transport`, `closed`)."""
     client = session.client
     auth = session.auth

@@ -106,7 +106,8 @@ class Annotations:
         try:
             fields = plain.parse(data)
         except InputError as exc:
-            return [Note(A + "decodes", {"text": escapes.show(data)}, secret=True), Note(A + "plain-bad", {"error": str(exc)})]
+            return [Note(A + "decodes", {"text": escapes.show(data)}, secret=True),
+                    Note(A + "plain-bad", {"error": str(exc)})]
         params = {"authzid": fields.authzid, "authcid": fields.authcid, "password": self._secret(fields.password)}
         key = "plain-authzid" if fields.authzid else "plain"
         return [Note(A + key, params, secret=True)]
@@ -118,8 +119,8 @@ class Annotations:
                   "decoded": escapes.show(data or b"")}
         return Note("shell.ann.typed-as-is" + ("-decodes" if data else ""), params, secret=secret)
 
-    def _secret(self, value: str) -> str:
-        return value if self.reveal else HIDDEN
+    def _secret(self, value: bytes | str) -> str:
+        return str(value) if self.reveal else HIDDEN   # str(): what formatting the note would show
 
     # ---- server replies --------------------------------------------------------------------------
     def reply(self, reply: Reply, answers: Sent, auth) -> list[Note]:

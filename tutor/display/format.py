@@ -5,8 +5,9 @@ Three kinds of line a learner must tell apart at a glance: `S:` server, `C:` cli
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Iterable, Protocol
+from collections.abc import Iterable
+from functools import cache
+from typing import Protocol
 
 from pygments.token import Token, _TokenType
 
@@ -30,8 +31,10 @@ KINDS: dict[str, tuple[str, _TokenType, _TokenType]] = {
 
 
 class Shown(Protocol):
-    kind: str
-    text: str
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
 
 
 def plain(item: Shown) -> str:
@@ -45,7 +48,7 @@ def plain_lines(items: Iterable[Shown]) -> str:
     return "".join(plain(i) + "\n" for i in items)
 
 
-@lru_cache(maxsize=None)
+@cache
 def classname(token: _TokenType) -> str:
     """prompt_toolkit's class for a pygments token (as style_from_pygments_cls names them)."""
     return "class:" + ".".join(["pygments", *token]).lower()
@@ -83,6 +86,6 @@ def _highlight(kind: str, text: str, base: _TokenType) -> list[tuple[str, str]]:
     return out[1:] if out and out[0][1] == " " else out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lexer(cls):
     return cls()

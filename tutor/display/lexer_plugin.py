@@ -7,14 +7,14 @@ pygments and tutor.display.{lexer,style}: nothing of the REPL, the simulator or 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pygments.token import Comment, Generic, Name, Text, _TokenType
 
 from tutor.display.lexer import SmtpInputLexer, SmtpLexer
 from tutor.display.style import PREFIX
 
-__all__ = ["SmtpInputLexer", "SmtpTranscriptLexer", "STANDARD_TOKENS"]
+__all__ = ["STANDARD_TOKENS", "SmtpInputLexer", "SmtpTranscriptLexer"]
 
 # The tutor's own token types (Token.Tutor.*, styled only by TutorStyle) as the nearest standard ones: the
 # client's `C:` as a prompt (what was typed), the server's `S:` as a built-in name, a `#` note as a comment.
@@ -28,7 +28,7 @@ STANDARD_TOKENS = {
 class SmtpTranscriptLexer(SmtpLexer):
     """SmtpLexer (same names and rules) with the tutor's prefix tokens mapped by STANDARD_TOKENS."""
 
-    def get_tokens_unprocessed(self, text: str, stack: tuple[str, ...] = ("root",)
+    def get_tokens_unprocessed(self, text: str, stack: Iterable[str] = ("root",)
                                ) -> Iterator[tuple[int, _TokenType, str]]:
         after_note_mark = False
         for index, token, value in super().get_tokens_unprocessed(text, stack):

@@ -21,7 +21,7 @@ class TutorStyle(Style):
     """Readable on dark and light terminals: ANSI palette colours plus bold and italic."""
 
     name = "smtp-tutor"
-    background_color = None   # keep the terminal's own background
+    background_color = None   # type: ignore[assignment]  # None keeps the terminal's own background
     styles = {
         Token: "",
         Text: "",

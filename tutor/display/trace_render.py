@@ -3,14 +3,14 @@ through pygments formatters with the one theme, tutor.display.style.TutorStyle."
 
 from __future__ import annotations
 
-from typing import Iterable, TextIO
+from collections.abc import Iterable
+from typing import TextIO
 
 from pygments.formatters import HtmlFormatter, Terminal256Formatter
 from pygments.token import String, Text
 
 from tutor import escapes
-from tutor.display.style import (CLIENT, DETAIL, ERROR, HEADING, NOTE, PREFIX, RESULT, SERVER, WARNING,
-                                 TutorStyle)
+from tutor.display.style import CLIENT, DETAIL, ERROR, HEADING, NOTE, PREFIX, RESULT, SERVER, WARNING, TutorStyle
 from tutor.trace.render import Line
 
 TOKENS = {

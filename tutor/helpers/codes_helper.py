@@ -21,7 +21,8 @@ def run(args: argparse.Namespace, ctx: Context) -> Result:
         steps.append(ResultStep(explain.text("helpers.label.enhanced"), info.enhanced,
                                 f"{info.enhanced_meaning} ({info.enhanced_rfc})"))
     for context in info.contexts:
-        steps.append(ResultStep(explain.text("helpers.label.context"), context.when, f"{context.meaning} ({context.rfc})"))
+        steps.append(ResultStep(explain.text("helpers.label.context"), context.when,
+                                f"{context.meaning} ({context.rfc})"))
     result = info.explain or info.meaning
     return Result(explain_codes.one_line(code, enhanced), tuple(steps), result,
                   data={"code": code, "enhanced": info.enhanced, "meaning": info.meaning, "rfc": info.rfc})

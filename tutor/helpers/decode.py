@@ -68,7 +68,8 @@ def _explain(line: str, what: str, token: str, mechanism: str, from_server: bool
     data = b64.decode(token) if token else b""
     found = identify(data, mechanism, from_server)
     steps = [ResultStep(explain.text("helpers.label.line"), line, explain.text(f"helpers.decode.{what}")),
-             ResultStep(explain.text("helpers.label.decoded"), escapes.show(data), explain.text("helpers.b64.not-encryption"))]
+             ResultStep(explain.text("helpers.label.decoded"), escapes.show(data),
+                        explain.text("helpers.b64.not-encryption"))]
     steps.extend(_field_steps(found))
     warnings = tuple(explain.text(p, chars=_controls(data)) for p in found.problems)
     summary = explain.text(f"identify.kind.{found.kind}")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from tutor import explain
 from tutor.helpers import codes_helper, decode, encoding, mechanisms, scram_bearer
@@ -35,7 +35,8 @@ HELPERS: dict[str, HelperCommand] = {
                           (1,)),
     "scram": HelperCommand("scram", "scram USER [PASSWORD] [--hash SHA-1|SHA-256] [--nonce N] [--server-first MSG]",
                            scram_bearer.configure_scram, scram_bearer.run_scram, (1,)),
-    "xoauth2": HelperCommand("xoauth2", "xoauth2 USER [TOKEN]", scram_bearer.configure_xoauth2, scram_bearer.run_xoauth2, (1,)),
+    "xoauth2": HelperCommand("xoauth2", "xoauth2 USER [TOKEN]", scram_bearer.configure_xoauth2,
+                             scram_bearer.run_xoauth2, (1,)),
     "oauthbearer": HelperCommand("oauthbearer", "oauthbearer USER [TOKEN] [--host H --port P]",
                                  scram_bearer.configure_oauthbearer, scram_bearer.run_oauthbearer, (1,)),
     "token": HelperCommand("token", "token USER", scram_bearer.configure_token, scram_bearer.run_token),

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable
 
 from tutor import escapes, explain
 from tutor.helpers.result import Result
-
 
 LABEL_WIDTH = 16
 MIN_MASKED = 3      # a shorter secret is hidden only where it is a step's whole value (not inside words)

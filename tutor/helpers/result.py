@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from tutor import escapes, explain
 from tutor.errors import InputError
@@ -47,7 +47,7 @@ class Context:
     in_shell: bool = False                   # run as a `:` command (else `smtp-tutor HELPER` on the command line)
 
     @classmethod
-    def of_session(cls, session: object, ask_password: Callable[[str], str]) -> "Context":
+    def of_session(cls, session: object, ask_password: Callable[[str], str]) -> Context:
         """What a helper may know of a tutor.session.Session's AUTH exchange (None: no session)."""
         auth = getattr(session, "auth", None)
         if auth is None:

@@ -13,7 +13,7 @@ from tutor.errors import InputError
 from tutor.helpers.result import Context, Result, ResultStep, from_sasl
 from tutor.protocol import auth, b64
 from tutor.sasl import oauthbearer, scram, tokens, xoauth2
-from tutor.sasl.base import Credentials
+from tutor.sasl.base import Credentials, step_bytes
 from tutor.sasl.scram_keys import hash_name
 
 T = explain.text
@@ -91,7 +91,7 @@ def _client_final(args: argparse.Namespace, ctx: Context, hash_: str, first: byt
         warnings.append(T("helpers.scram.other-user", user=attrs["n"], typed=args.user))
     password = _secret(args.password, attrs["n"], ctx)
     steps = scram.steps(password, first, server_first, hash_, final)
-    client_final = next(s.value for s in steps if s.label == "scram.step.client-final")
+    client_final = step_bytes(steps, "scram.step.client-final")
     encoded = b64.encode(client_final)
     name = scram.mechanism_name(hash_)
     shown = from_sasl(steps) + (ResultStep(T("helpers.label.base64"), encoded, T("helpers.scram.final-base64")),)

@@ -51,7 +51,7 @@ class Reply:
         out = []
         for index, line in enumerate(self.lines):
             sep = " " if index == len(self.lines) - 1 else "-"
-            out.append(f"{self.code:03d}{sep}{line}".encode("utf-8") + b"\r\n")
+            out.append(f"{self.code:03d}{sep}{line}".encode() + b"\r\n")
         return b"".join(out)
 
 

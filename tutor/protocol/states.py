@@ -113,7 +113,7 @@ _TABLE: list[tuple[tuple[str, ...], tuple[Answer | None, ...], Move]] = [
     (("STARTTLS",), (Answer.GO_AHEAD,), {ANY: State.TLS_PENDING}),
     ((Trigger.MESSAGE_END,), (*POSITIVE, Answer.CONTINUE, Answer.START_DATA, Answer.NO), {ANY: State.READY}),
 ]
-TRANSITIONS: dict[tuple[str, Answer], Move] = {
+TRANSITIONS: dict[tuple[str, Answer | None], Move] = {
     (trigger, answer): move for triggers, answers, move in _TABLE for trigger in triggers for answer in answers}
 
 

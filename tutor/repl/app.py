@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
@@ -15,15 +14,20 @@ from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.styles import style_from_pygments_cls
 
 from tutor import explain
-from tutor.errors import TutorError
 from tutor.display.format import classname, formatted_lines, plain_lines
 from tutor.display.lexer import SmtpInputLexer
 from tutor.display.style import PREFIX, TutorStyle
+from tutor.errors import TutorError
 from tutor.repl import keys, toolbar
 from tutor.repl.completer import TutorCompleter
 from tutor.repl.history import SafeHistory, history_path
 from tutor.repl.shell import Shell
 from tutor.session import Interrupted
+
+if TYPE_CHECKING:
+    from prompt_toolkit.formatted_text import StyleAndTextTuples
+
+    from tutor.session import Item
 
 T = explain.text
 
@@ -45,15 +49,16 @@ class ReplApp:
         self.output = output
         self.style = style_from_pygments_cls(TutorStyle)
         depth = None if color else ColorDepth.MONOCHROME
-        common = dict(input=input, output=output, style=self.style, include_default_pygments_style=False,
-                      color_depth=depth)
+        common = {"input": input, "output": output, "style": self.style, "include_default_pygments_style": False,
+                      "color_depth": depth}
         self.history = SafeHistory(history_file or history_path(), shell.history_form)
         shell.on_secret = self.history.scrub
-        self.prompt = PromptSession(
+        self.prompt: PromptSession[str] = PromptSession(
             history=self.history,
             lexer=PygmentsLexer(SmtpInputLexer), completer=TutorCompleter(shell.view),
             complete_while_typing=True, auto_suggest=AutoSuggestFromHistory(),
-            bottom_toolbar=lambda: toolbar.fragments(shell.view()), key_bindings=keys.bindings(), **common)
+            bottom_toolbar=lambda: cast("StyleAndTextTuples", toolbar.fragments(shell.view())),
+            key_bindings=keys.bindings(), **common)
         self._common = common
         self._secret_prompt: PromptSession | None = None   # made on first use: start-up time matters
         self._pause_prompt: PromptSession | None = None
@@ -105,7 +110,7 @@ class ReplApp:
     async def _start_task(self) -> None:
         from prompt_toolkit.application import run_in_terminal
 
-        shell, items = self.shell, []
+        shell, items = self.shell, cast("list[Item]", [])
         out, shell.out = shell.out, items.extend
         try:
             self._start_and_welcome()

@@ -6,7 +6,7 @@ cancels with `*` (RFC 4954 §4). In batch mode `pause` returns at once, so it ru
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import escapes, explain
 from tutor.errors import InputError, TutorError
@@ -15,10 +15,13 @@ from tutor.protocol.states import State
 from tutor.sasl.registry import carries_secret, recorded_as_secret
 from tutor.session import ERROR, NOTE, Item
 
+if TYPE_CHECKING:
+    from tutor.interfaces import SessionLike, ShellLike
+
 T = explain.text
 
 
-def run(shell: Any, mechanism: str, user: str, password: str | None, *, authzid: str = "",
+def run(shell: ShellLike, mechanism: str, user: str, password: str | None, *, authzid: str = "",
         initial: bool | None = None) -> bool:
     """Log in with `mechanism`; True when the exchange ran (even if the server said no)."""
     from tutor.sasl import Credentials, get
@@ -44,7 +47,7 @@ def run(shell: Any, mechanism: str, user: str, password: str | None, *, authzid:
         return True
 
 
-def _warnings(shell: Any, session: Any, name: str) -> None:
+def _warnings(shell: ShellLike, session: SessionLike, name: str) -> None:
     caps = session.client.capabilities
     if session.state is not State.READY:
         shell.note("repl.note.not-ready", state=session.state.value)
@@ -52,7 +55,7 @@ def _warnings(shell: Any, session: Any, name: str) -> None:
         shell.note("repl.note.not-offered", mechanism=name)
 
 
-def _exchange(shell: Any, session: Any, client: Any, name: str, use_initial: bool, user: str) -> bool:
+def _exchange(shell: ShellLike, session: SessionLike, client: Any, name: str, use_initial: bool, user: str) -> bool:
     initial = client.initial_response() if use_initial else None
     line = framing.auth_command(name, initial)
     shown = _explain(shell, client, 0)
@@ -82,10 +85,10 @@ def _exchange(shell: Any, session: Any, client: Any, name: str, use_initial: boo
     return True
 
 
-def _explain(shell: Any, client: Any, shown: int) -> int:
+def _explain(shell: ShellLike, client: Any, shown: int) -> int:
     """The mechanism's new teaching steps as notes; secret values hidden on live servers."""
     steps = client.steps()
-    reveal = shell.session.transport.is_simulator
+    reveal = _on_simulator(shell)
     items = []
     for step in steps[shown:]:
         value = escapes.show(step.value) if isinstance(step.value, bytes) else str(step.value)
@@ -100,9 +103,10 @@ def _explain(shell: Any, client: Any, shown: int) -> int:
     return len(steps)
 
 
-def _announce(shell: Any, n: int, answer: bytes, sent_before: int) -> None:
-    reveal = shell.session.transport.is_simulator
-    secret = carries_secret(shell.session.auth.mechanism, sent_before + 1)   # the password or the bearer token
+def _announce(shell: ShellLike, n: int, answer: bytes, sent_before: int) -> None:
+    reveal = _on_simulator(shell)
+    mechanism = shell.session.auth.mechanism if shell.session is not None else None
+    secret = carries_secret(mechanism, sent_before + 1)   # the password or the bearer token
     if answer == b"":
         shell.note("repl.autopilot.answer-empty", n=n)      # RFC 4954 §4: e.g. after SCRAM's v= or a JSON error
     elif secret and not reveal:
@@ -112,15 +116,21 @@ def _announce(shell: Any, n: int, answer: bytes, sent_before: int) -> None:
         shell.emit([Item(NOTE, text, secret=secret, key="repl.autopilot.answer")])
 
 
-def _mask_line(shell: Any, line: str, initial: bytes | None) -> str:
+def _on_simulator(shell: ShellLike) -> bool:
+    """Autopilot runs on a connection; only the simulator's values are shown unmasked."""
+    assert shell.session is not None, "autopilot runs on an open session"
+    return shell.session.transport.is_simulator
+
+
+def _mask_line(shell: ShellLike, line: str, initial: bytes | None) -> str:
     """`AUTH MECH ir` as shown on a live server: the initial response hidden when the registry records it secret."""
     words = line.split()
-    if initial is None or shell.session.transport.is_simulator or not recorded_as_secret(words[1], 1):
+    if initial is None or _on_simulator(shell) or not recorded_as_secret(words[1], 1):
         return line
     return " ".join(words[:2] + [T("repl.autopilot.hidden")])
 
 
-def _verdict(shell: Any, session: Any, name: str, user: str) -> None:
+def _verdict(shell: ShellLike, session: SessionLike, name: str, user: str) -> None:
     reply = session.last_reply
     if reply is not None and reply.code == 235:
         shell.note("repl.autopilot.success", user=user, mechanism=name)
@@ -128,7 +138,7 @@ def _verdict(shell: Any, session: Any, name: str, user: str) -> None:
         shell.note("repl.autopilot.failure", code=reply.code)
 
 
-def _cancel(shell: Any, session: Any) -> None:
+def _cancel(shell: ShellLike, session: SessionLike) -> None:
     if not session.closed and session.state is State.AUTH:
         shell.send(framing.CANCEL.decode(), typed=False)
     shell.note("repl.autopilot.cancelled")

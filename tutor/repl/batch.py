@@ -10,12 +10,13 @@ such as /dev/zero is one error line, never a read without limit.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from itertools import count
-from typing import BinaryIO, Callable, Iterable, Iterator
+from typing import BinaryIO
 
 from tutor import explain
-from tutor.errors import InputError
 from tutor.display.format import plain_lines
+from tutor.errors import InputError
 from tutor.repl import commands
 from tutor.repl.shell import Shell
 from tutor.session import Item

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import explain
 from tutor.errors import InputError
@@ -12,40 +12,44 @@ from tutor.repl import commands as reg
 from tutor.repl.commands import ArgumentParser, from_data, parse, register
 from tutor.sasl import registry
 
+if TYPE_CHECKING:
+    from tutor.interfaces import ShellLike
+
 T = explain.text
 ONLINE = {"online": True}   # needs a connection: batch mode skips it once the connection is gone
 
 
-def _session(shell: Any):
+def _session(shell: ShellLike):
     if shell.session is None or shell.session.closed:
         raise InputError(T("repl.err.no-session"))
     return shell.session
 
 
 # ---- :help -------------------------------------------------------------------------------------------
-def run_help(shell: Any, text: str) -> bool:
+def run_help(shell: ShellLike, text: str) -> bool:
     if text:
-        command = reg.get(text.split()[0])
+        command = reg.get(text.split(maxsplit=1)[0])
         if command is None:
-            raise InputError(T("repl.err.unknown-command", name=text.split()[0].lstrip(":")))
+            raise InputError(T("repl.err.unknown-command", name=text.split(maxsplit=1)[0].lstrip(":")))
         shell.info(":" + command.syntax, "heading")
         shell.info(command.help)
         return True
     lines = [T("repl.help.intro")]
-    lines += ["  " + T("repl.help.line", syntax=c.syntax, summary=c.summary) for c in map(reg.get, reg.names())]
+    lines += ["  " + T("repl.help.line", syntax=c.syntax, summary=c.summary)
+              for c in filter(None, map(reg.get, reg.names()))]
     lines.append(T("shell.welcome.help-accounts", accounts=_accounts(shell)))
     lines.append(T("shell.help.footer"))
     shell.info("\n".join(lines))
     return True
 
 
-def _accounts(shell: Any) -> str:
+def _accounts(shell: ShellLike) -> str:
     """The simulator's accounts: the connected simulator's own, else the built-in ones."""
     from tutor.repl.welcome import accounts_text
 
     session = shell.session
     on_sim = session is not None and session.transport.is_simulator
-    return accounts_text(getattr(session.transport, "server", None) if on_sim else None)
+    return accounts_text(getattr(session.transport, "server", None) if session is not None and on_sim else None)
 
 
 def complete_help(view: Any, done: list[str]) -> list[str]:
@@ -64,7 +68,7 @@ def _auth_parser() -> ArgumentParser:
     return parser
 
 
-def run_auth(shell: Any, text: str) -> bool:
+def run_auth(shell: ShellLike, text: str) -> bool:
     from tutor.repl import autopilot
 
     args = parse(_auth_parser(), text)
@@ -99,7 +103,7 @@ def profile_names() -> list[str]:
     return list(PROFILES)
 
 
-def run_connect(shell: Any, text: str) -> bool:
+def run_connect(shell: ShellLike, text: str) -> bool:
     args = parse(_connect_parser(), text)
     if args.target is None:
         if shell.reconnect is None:
@@ -117,7 +121,7 @@ def run_connect(shell: Any, text: str) -> bool:
     return ok
 
 
-def stoppable(shell: Any, opener: Any, target: str) -> Any:
+def stoppable(shell: ShellLike, opener: Any, target: str) -> Any:
     """Run `opener`; at a terminal, Ctrl-C while connecting is one error line and the REPL goes on offline."""
     try:
         return opener()
@@ -127,7 +131,7 @@ def stoppable(shell: Any, opener: Any, target: str) -> Any:
         raise InputError(T("repl.err.connect-stopped", target=target)) from None
 
 
-def _open_sim(shell: Any, profile: str) -> bool:
+def _open_sim(shell: ShellLike, profile: str) -> bool:
     known = profile_names()
     if profile not in known:
         raise InputError(T("repl.err.unknown-profile", name=profile, known=", ".join(known)))
@@ -138,11 +142,12 @@ def _open_sim(shell: Any, profile: str) -> bool:
     return True
 
 
-def _open_live(shell: Any, target: str, args: Any) -> bool:
+def _open_live(shell: ShellLike, target: str, args: Any) -> bool:
     tcp = importlib.import_module("tutor.transport.tcp")     # by name: tests put a fake in sys.modules
     from tutor.transport.address import parse as parse_address
 
-    address = parse_address(target, starttls=args.starttls, tls=args.tls)   # default ports: 465 RFC 8314, 587 RFC 6409, 25 RFC 5321
+    # default ports: 465 RFC 8314, 587 RFC 6409, 25 RFC 5321
+    address = parse_address(target, starttls=args.starttls, tls=args.tls)
     if args.allow_cleartext:
         shell.allow_cleartext = True
     host, port = address.host, address.port
@@ -155,7 +160,7 @@ def _open_live(shell: Any, target: str, args: Any) -> bool:
     return True
 
 
-def _keylog(shell: Any, explicit: str | None) -> str | None:
+def _keylog(shell: ShellLike, explicit: str | None) -> str | None:
     """--keylog FILE (or SSLKEYLOGFILE): the file made 0600 and the learner told it is a secret."""
     from tutor.transport import keylog
 
@@ -170,12 +175,12 @@ def complete_connect(view: Any, done: list[str]) -> list[str]:
     return targets + ["--starttls", "--tls", "--insecure", "--cafile", "--timeout", "--allow-cleartext", "--keylog"]
 
 
-def run_disconnect(shell: Any, text: str) -> bool:
+def run_disconnect(shell: ShellLike, text: str) -> bool:
     shell.emit(_session(shell).close())
     return True
 
 
-def run_starttls(shell: Any, text: str) -> bool:
+def run_starttls(shell: ShellLike, text: str) -> bool:
     session = _session(shell)
     if session.state is State.TLS_PENDING:
         shell.emit(session.start_tls())
@@ -194,7 +199,7 @@ def _on_off(value: str, current: bool) -> bool:
 
 
 def _setting(attribute: str):
-    def run(shell: Any, text: str) -> bool:
+    def run(shell: ShellLike, text: str) -> bool:
         setattr(shell, attribute, _on_off(text, getattr(shell, attribute)))
         shell.note("repl.help.state",
                    server=T("repl.verbose.on" if shell.show_server else "repl.verbose.off"),
@@ -203,7 +208,7 @@ def _setting(attribute: str):
     return run
 
 
-def run_trace(shell: Any, text: str) -> bool:
+def run_trace(shell: ShellLike, text: str) -> bool:
     parser = ArgumentParser("trace")
     parser.add_argument("action", choices=("save",))
     parser.add_argument("file")
@@ -215,7 +220,7 @@ def run_trace(shell: Any, text: str) -> bool:
     return True
 
 
-def run_history(shell: Any, text: str) -> bool:
+def run_history(shell: ShellLike, text: str) -> bool:
     typed = shell.typed[:-1]   # not this :history line itself
     if not typed:
         shell.info(T("repl.verbose.history-empty"))
@@ -224,12 +229,12 @@ def run_history(shell: Any, text: str) -> bool:
     return True
 
 
-def run_quit(shell: Any, text: str) -> bool:
+def run_quit(shell: ShellLike, text: str) -> bool:
     shell.leave()
     return True
 
 
-def run_show(shell: Any, text: str) -> bool:
+def run_show(shell: ShellLike, text: str) -> bool:
     """Print the last helper table again, with the password typed at the no-echo prompt visible."""
     from tutor.helpers.render import render_lines
 

@@ -7,12 +7,16 @@ It works on any shell through narrow attributes (`allow_cleartext`, `confirm`, `
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from tutor import explain, sasl
 from tutor.errors import InputError
 from tutor.protocol import commands
 from tutor.protocol.client import COMMAND
+
+if TYPE_CHECKING:
+    from tutor.interfaces import GuardAsker, SessionLike
+    from tutor.transport.tcp import TcpTransport
 
 T = explain.text
 
@@ -35,7 +39,7 @@ def is_smtp_command(line: str) -> bool:
     return bool(words) and words[0].upper() in commands.VERBS
 
 
-def exposed_mechanism(session: Any, line: str) -> str | None:
+def exposed_mechanism(session: SessionLike, line: str) -> str | None:
     """The mechanism when `line` starts an exchange whose credentials travel recoverably (PLAIN, LOGIN,
     XOAUTH2, OAUTHBEARER: the registry's `plaintext` flag) on a connection anyone on the path can read."""
     transport = session.transport
@@ -46,7 +50,7 @@ def exposed_mechanism(session: Any, line: str) -> str | None:
     return mechanism if info is not None and info.plaintext else None   # password or bearer token readable
 
 
-def refused_mechanism(shell: Any, session: Any) -> str | None:
+def refused_mechanism(shell: GuardAsker, session: SessionLike) -> str | None:
     """The mechanism of an AUTH the guard refused on this session, while its answers are still held back."""
     refused = getattr(shell, "refused_auth", None)
     if refused is None or refused[0] is not session or session.closed:
@@ -54,12 +58,12 @@ def refused_mechanism(shell: Any, session: Any) -> str | None:
     return refused[1] if session.client.line_kind() == COMMAND else None
 
 
-def answers_refused_auth(shell: Any, session: Any, line: str) -> bool:
+def answers_refused_auth(shell: GuardAsker, session: SessionLike, line: str) -> bool:
     """True when `line` would have answered a refused AUTH: anything but an SMTP command, while one is held."""
     return refused_mechanism(shell, session) is not None and bool(line.strip()) and not is_smtp_command(line)
 
 
-def guard_cleartext(shell: Any, session: Any, line: str) -> None:
+def guard_cleartext(shell: GuardAsker, session: SessionLike, line: str) -> None:
     """Warn, explain what a sniffer would see, and ask before PLAIN/LOGIN in clear text to a remote host.
 
     Returns when the line may be sent; raises InputError (one line, nothing sent) when it may not:
@@ -73,7 +77,7 @@ def guard_cleartext(shell: Any, session: Any, line: str) -> None:
         return
     if mechanism is None and not _credential_in_command(session, line):
         return
-    host = session.transport.address.host
+    host = _remote_host(session)
     if mechanism is not None:
         shell.note("transport.cleartext.warning", "warning", host=host, mechanism=mechanism,
                    what=T(f"transport.cleartext.what-{mechanism.lower()}"))
@@ -94,7 +98,12 @@ def guard_cleartext(shell: Any, session: Any, line: str) -> None:
         raise InputError(T("transport.cleartext.declined"))
 
 
-def _credential_in_command(session: Any, line: str) -> bool:
+def _remote_host(session: SessionLike) -> str:
+    """The host of a connection that exposes clear text: always a live TCP transport (tutor.transport.tcp)."""
+    return cast("TcpTransport", session.transport).address.host
+
+
+def _credential_in_command(session: SessionLike, line: str) -> bool:
     """A command line (not AUTH) on an exposed connection whose base64 decodes to a password or token, e.g.
     `AUTHPLAIN blob` or `NOOP blob`: it would put the credential on the wire all the same."""
     if not getattr(session.transport, "cleartext_exposed", False) or session.client.line_kind() != COMMAND:
@@ -103,11 +112,11 @@ def _credential_in_command(session: Any, line: str) -> bool:
     return credentials_in(line) is not None
 
 
-def _refused(shell: Any, session: Any, mechanism: str) -> None:
+def _refused(shell: GuardAsker, session: SessionLike, mechanism: str) -> None:
     shell.refused_auth = (session, mechanism)
 
 
-def _hold_answers(shell: Any, session: Any, line: str) -> None:
+def _hold_answers(shell: GuardAsker, session: SessionLike, line: str) -> None:
     """Raise InputError for a line that would answer a refused AUTH; an SMTP command ends the hold."""
     mechanism = refused_mechanism(shell, session)
     if mechanism is None or not line.strip():
@@ -115,7 +124,7 @@ def _hold_answers(shell: Any, session: Any, line: str) -> None:
     if is_smtp_command(line):
         shell.refused_auth = None
         return
-    host = session.transport.address.host
+    host = _remote_host(session)
     key = "shell.guard.nothing-to-cancel" if line.strip() == "*" else "shell.guard.answer-held"
     if getattr(shell, "confirm", None) is None:
         shell.quit_requested = True

@@ -10,11 +10,15 @@ import argparse
 import importlib
 import shlex
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from tutor import explain
 from tutor.errors import InputError
+
+if TYPE_CHECKING:
+    from tutor.interfaces import ShellLike
 
 Runner = Callable[[Any, str], "bool | None"]
 Completer = Callable[[Any, list[str]], Iterable[str]]   # (ReplView, words before the cursor) -> candidates
@@ -30,7 +34,7 @@ class ReplCommand:
     help: str
     run: Runner
     complete: Completer | None = None
-    redact: Callable[[str], "str | None"] | None = None
+    redact: Callable[[str], str | None] | None = None
     data: dict = field(default_factory=dict, compare=False)
 
 
@@ -56,7 +60,7 @@ def from_data(name: str, run: Runner, **extra: Any) -> ReplCommand:
 
 def ensure_loaded(helpers: bool = True) -> dict[str, ReplCommand]:
     """Register the built-ins, then the helpers, on first use (keeps start-up fast). Thread-safe."""
-    global _builtins_loaded, _helpers_loaded
+    global _builtins_loaded, _helpers_loaded  # noqa: PLW0603 - load-once flags guarded by _lock
     with _lock:
         if not _builtins_loaded:
             _builtins_loaded = True
@@ -88,7 +92,7 @@ def split(text: str) -> tuple[str, str]:
     return name.lower(), rest.strip()
 
 
-def dispatch(shell: Any, text: str) -> bool:
+def dispatch(shell: ShellLike, text: str) -> bool:
     """Run `:name args`; False when the command is unknown or failed."""
     name, rest = split(text)
     command = get(name)
@@ -179,8 +183,9 @@ def argument_candidates(parser: argparse.ArgumentParser, done: list[str]) -> lis
     positions = positional_words(parser, done)
     positionals = [a for a in parser._actions if not a.option_strings]
     out: list[str] = []
-    if len(positions) < len(positionals) and positionals[len(positions)].choices:
-        out += [str(c) for c in positionals[len(positions)].choices]
+    choices = positionals[len(positions)].choices if len(positions) < len(positionals) else None
+    if choices:
+        out += [str(c) for c in choices]
     out += [s for a in parser._actions for s in a.option_strings if s.startswith("--")]
     return out
 
@@ -211,7 +216,7 @@ def _from_helper(helper: Any) -> ReplCommand:
             return list(HELPER_WORDS[helper.name])
         return argument_candidates(build(), done)
 
-    def run(shell: Any, text: str) -> bool:
+    def run(shell: ShellLike, text: str) -> bool:
         return run_helper(shell, helper, build(), text)
 
     positions = tuple(getattr(helper, "secret_positionals", ()))
@@ -219,7 +224,7 @@ def _from_helper(helper: Any) -> ReplCommand:
                        redactor(build, positions) if positions else None, {"helper": helper})
 
 
-def show_result(shell: Any, result: Any, asked: list[str]) -> None:
+def show_result(shell: ShellLike, result: Any, asked: list[str]) -> None:
     """A helper's table; a password typed at the no-echo prompt stays hidden in it unless show_secrets
     (`:show` prints the last hidden table in full)."""
     from tutor.helpers.render import render_lines
@@ -231,7 +236,7 @@ def show_result(shell: Any, result: Any, asked: list[str]) -> None:
         shell.note("shell.mask.how-to-show")
 
 
-def run_helper(shell: Any, helper: Any, parser: ArgumentParser, text: str) -> bool:
+def run_helper(shell: ShellLike, helper: Any, parser: ArgumentParser, text: str) -> bool:
     from tutor.helpers.result import Context
 
     args = parse(parser, text)

@@ -5,7 +5,7 @@ Legal verbs come first. Reads only a ReplView (convention 12); cheap enough to r
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
@@ -65,8 +65,9 @@ class TutorCompleter(Completer):
 
         name, space, rest = text.partition(" ")
         if not space:
-            return [Completion(":" + n, -len(text) - 1, display_meta=commands.get(n).summary)
-                    for n in commands.names() if n.startswith(name.lower())]
+            return [Completion(":" + n, -len(text) - 1, display_meta=command.summary)
+                    for n in commands.names()
+                    if n.startswith(name.lower()) and (command := commands.get(n)) is not None]
         command = commands.get(name)
         if command is None or command.complete is None:
             return []

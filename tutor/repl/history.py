@@ -12,12 +12,11 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 from prompt_toolkit.history import FileHistory
-
 
 APP_DIR = "smtp-tutor"
 MIN_SECRET = 3     # shorter "passwords" would match half of every line; they are matched as whole words
@@ -120,21 +119,26 @@ class SafeHistory(FileHistory):
         if safe:
             super().append_string(safe)
 
+    @property
+    def _where(self) -> str:
+        """The history file's name as text (FileHistory allows bytes and path objects too)."""
+        return os.fsdecode(self.filename)
+
     def load_history_strings(self) -> Iterable[str]:
-        self.problem = self.problem or _unreadable(Path(self.filename))
+        self.problem = self.problem or _unreadable(Path(self._where))
         if self.problem:
             return      # nothing read from a file that is not a bounded regular file
         try:
             stored = list(super().load_history_strings())          # newest first
         except (OSError, UnicodeDecodeError) as exc:
-            self.problem = self.problem or f"{self.filename}: {getattr(exc, 'strerror', None) or exc}"
+            self.problem = self.problem or f"{self._where}: {getattr(exc, 'strerror', None) or exc}"
             return
         kept = [line for line in stored if credentials_in(line) is None]
         if len(kept) != len(stored):     # a credential kept by an older version: out of the file too
             try:
                 self._rewrite(kept[::-1])
             except OSError as exc:
-                self.problem = f"{self.filename}: {exc.strerror or exc}"
+                self.problem = f"{self._where}: {exc.strerror or exc}"
         yield from kept
 
     def store_string(self, string: str) -> None:
@@ -143,7 +147,7 @@ class SafeHistory(FileHistory):
         try:
             super().store_string(string)
         except OSError as exc:
-            self.problem = f"{self.filename}: {exc.strerror or exc}"
+            self.problem = f"{self._where}: {exc.strerror or exc}"
 
     def scrub(self, secrets: Iterable[str]) -> int:
         """Remove stored lines that contain any of `secrets` (file and memory); returns how many went."""
@@ -154,7 +158,7 @@ class SafeHistory(FileHistory):
         try:
             return self._scrub_file(secrets)
         except OSError as exc:
-            self.problem = f"{self.filename}: {exc.strerror or exc}"
+            self.problem = f"{self._where}: {exc.strerror or exc}"
             return 0
 
     def _scrub_file(self, secrets: list[str]) -> int:

@@ -10,7 +10,8 @@ is not there (tutor.course.recovery), so no state is a dead end.
 from __future__ import annotations
 
 import shlex
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from tutor import escapes, explain
 from tutor.course import loader, recovery
@@ -22,6 +23,9 @@ from tutor.course.view import COMMAND, View, view_of
 from tutor.errors import InputError
 from tutor.repl import commands
 from tutor.session import Item
+
+if TYPE_CHECKING:
+    from tutor.interfaces import ShellLike
 
 SAY_KINDS = {"lesson": "heading", "step": "heading", "task": "result", "explain": "note", "pass": "result",
              "fail": "warning", "hint": "note", "solution": "note", "note": "note", "info": "info",
@@ -54,7 +58,7 @@ class LessonControl:
         self._marks: dict | None = None
 
     # ---- the hooks the Shell calls -----------------------------------------------------------------
-    def intercept(self, shell: Any, line: str) -> bool:
+    def intercept(self, shell: ShellLike, line: str) -> bool:
         """A bare `next`, `hint`, `skip`... typed as a command line: answered here, not sent (True)."""
         word = line.strip().lower()
         session = shell.session
@@ -64,12 +68,12 @@ class LessonControl:
         shell.info(_t("bare-word", typed=line.strip(), command=BARE_WORDS[word]))
         return True
 
-    def before_send(self, shell: Any) -> View | None:
+    def before_send(self, shell: ShellLike) -> View | None:
         """Snapshot before a line goes to the server (None when there is no connection)."""
         session = shell.session
         return None if session is None or session.closed else view_of(session)
 
-    def after_send(self, shell: Any, line: str, before: View | None) -> None:
+    def after_send(self, shell: ShellLike, line: str, before: View | None) -> None:
         """Check the line the learner sent, with the server's answer, and show the verdict."""
         if before is None or shell.session is None or (not line and before.line_kind == COMMAND):
             return
@@ -82,7 +86,7 @@ class LessonControl:
         elif verdict.status == FAIL and self.off_course(shell):
             shell.info(_t("off-course-offer"))
 
-    def after_helper(self, shell: Any, name: str, args: list[str], result: Any = None) -> None:
+    def after_helper(self, shell: ShellLike, name: str, args: list[str], result: Any = None) -> None:
         """Check a helper command the learner ran (`:b64 decode ...`); `result` is what it computed."""
         view = view_of(shell.session) if shell.session is not None else View()
         shell.emit(items(self.runner.helper(name, args, view, result).says))
@@ -103,7 +107,7 @@ class LessonControl:
             self._marks = lesson_sessions.checkpoints(self.lesson)
         return self._marks.get(index)
 
-    def off_course(self, shell: Any) -> bool:
+    def off_course(self, shell: ShellLike) -> bool:
         """Is the connection somewhere the current step cannot be done from?"""
         runner = self.runner
         if runner.finished or runner.step.reading or not recovery.needs_connection(self.lesson, runner.index):
@@ -116,7 +120,7 @@ class LessonControl:
             return True
         return recovery.signature(view_of(session)) != expected
 
-    def hint(self, shell: Any) -> None:
+    def hint(self, shell: ShellLike) -> None:
         """`:lesson hint`: first put the connection where the step starts, if it is not; then the next hint."""
         if self.off_course(shell):
             self.restore(shell)
@@ -127,10 +131,11 @@ class LessonControl:
             return
         shell.emit(items(self.runner.hint()))
 
-    def resume(self, shell: Any, index: int) -> None:
+    def resume(self, shell: ShellLike, index: int) -> None:
         """Continue at step `index`: the lesson's heading, the earlier steps replayed on a fresh simulator, the step."""
         runner = self.runner
         runner.resume(index)
+        assert shell.session is not None, "begin() opened the connection"
         says = runner.start(view_of(shell.session))
         step_at = next(i for i, say in enumerate(says) if say.kind == "step")
         shell.emit(items(says[:step_at]))
@@ -138,7 +143,7 @@ class LessonControl:
                      reconnect=False)                     # begin() has just opened a fresh one
         shell.emit(items(says[step_at:]))
 
-    def restore(self, shell: Any, intro: str = "", reconnect: bool = True) -> None:
+    def restore(self, shell: ShellLike, intro: str = "", reconnect: bool = True) -> None:
         """A fresh connection with the earlier steps' solutions replayed, said so, lines shown."""
         if not intro:
             session = shell.session
@@ -146,8 +151,9 @@ class LessonControl:
             why = recovery.reason(view, self.checkpoint(self.runner.index) or ())
             intro = _t(f"off-course.{why}") + " " + _t("restoring", step=self.runner.index + 1)
         shell.info(intro)
-        if reconnect or shell.session is None or shell.session.closed:
+        if (reconnect or shell.session is None or shell.session.closed) and self.reopen is not None:
             self.reopen()
+        assert shell.session is not None, "a lesson always has a connection to replay on"
         shown: list[Item] = []
         played = recovery.replay(self.lesson, shell.session, self.runner.index,
                                  lambda kind, text: shown.append(Item(kind, text)) if kind in WIRE_KINDS else None)
@@ -157,7 +163,7 @@ class LessonControl:
 
 
 # ---- starting and stopping ------------------------------------------------------------------------------
-def begin(shell: Any, lesson: Lesson, *, creds: Credentials | None = None, keep: bool = False,
+def begin(shell: ShellLike, lesson: Lesson, *, creds: Credentials | None = None, keep: bool = False,
           progress: Progress | None = None, resume: bool | None = None) -> LessonControl:
     """Start `lesson`: on a fresh simulator set up for it, or (`keep`) on the shell's current connection.
 
@@ -166,10 +172,11 @@ def begin(shell: Any, lesson: Lesson, *, creds: Credentials | None = None, keep:
     """
     if creds is not None and creds.password:
         shell.remember_secret(creds.password)     # kept out of history and transcripts like any password
-    reopen = shell.reconnect if keep else _sim_opener(shell, lesson)
+    reopen = shell.reconnect
     if not keep:
-        reopen()
-        shell.reconnect = reopen
+        reopen = opener = _sim_opener(shell, lesson)
+        opener()
+        shell.reconnect = opener
     session = shell.session
     if session is None or session.closed:
         raise InputError(_t("no-connection"))
@@ -191,7 +198,7 @@ def begin(shell: Any, lesson: Lesson, *, creds: Credentials | None = None, keep:
     return control
 
 
-def _wants_resume(shell: Any, control: LessonControl, index: int, resume: bool | None) -> bool:
+def _wants_resume(shell: ShellLike, control: LessonControl, index: int, resume: bool | None) -> bool:
     lesson = control.lesson
     words = {"number": lesson.number, "step": index + 1, "total": len(lesson.steps), "title": lesson.steps[index].title}
     if not control.target:                       # a live server, or --here: nothing to replay the steps on
@@ -206,7 +213,7 @@ def _wants_resume(shell: Any, control: LessonControl, index: int, resume: bool |
     return False
 
 
-def _sim_opener(shell: Any, lesson: Lesson) -> Callable[[], bool]:
+def _sim_opener(shell: ShellLike, lesson: Lesson) -> Callable[[], bool]:
     """Opens (and reopens, for :lesson restart and :connect) a fresh simulator set up for the lesson."""
     from tutor import lesson_sessions
 
@@ -216,20 +223,20 @@ def _sim_opener(shell: Any, lesson: Lesson) -> Callable[[], bool]:
     return reopen
 
 
-def attach(shell: Any, control: LessonControl | None) -> None:
+def attach(shell: ShellLike, control: LessonControl | None) -> None:
     """Make `control` the shell's running lesson (None: no lesson); the shell then calls its hooks."""
     shell.lesson = control
 
 
 # ---- the :lesson command --------------------------------------------------------------------------------
-def _control(shell: Any) -> LessonControl:
+def _control(shell: ShellLike) -> LessonControl:
     control = getattr(shell, "lesson", None)
     if control is None:
         raise InputError(_t("none-running"))
     return control
 
 
-def _list(shell: Any) -> None:
+def _list(shell: ShellLike) -> None:
     errors: list[str] = []
     progress = Progress()
     if progress.problem:
@@ -239,7 +246,7 @@ def _list(shell: Any) -> None:
         shell.error(error)
 
 
-def _start(shell: Any, words: list[str]) -> None:
+def _start(shell: ShellLike, words: list[str]) -> None:
     parser = commands.ArgumentParser("lesson start")
     parser.add_argument("name")
     parser.add_argument("--here", action="store_true")
@@ -256,7 +263,7 @@ def _start(shell: Any, words: list[str]) -> None:
             and not getattr(shell.session.transport, "is_simulator", True):    # before asking for a password
         raise InputError(explain.text("course.cli.simulator-only", number=lesson.number, title=lesson.title,
                                       option="--here"))
-    if args.user:
+    if args.user and shell.session is not None:     # (--user without a connection was refused above)
         creds = Credentials(args.user, shell.ask_secret(explain.text("course.cli.ask-password", user=args.user,
                                                                       target=shell.session.target)))
     progress = Progress()
@@ -267,13 +274,13 @@ def _start(shell: Any, words: list[str]) -> None:
           resume=True if args.resume else False if args.restart else None)
 
 
-def _restart(shell: Any, control: LessonControl) -> None:
+def _restart(shell: ShellLike, control: LessonControl) -> None:
     if control.reopen is not None:
         control.reopen()
     shell.emit(items(control.runner.restart()))
 
 
-def run_lesson(shell: Any, text: str) -> bool:
+def run_lesson(shell: ShellLike, text: str) -> bool:
     words = commands.words(text)
     sub = words[0].lower() if words else ""
     if sub not in SUBCOMMANDS:

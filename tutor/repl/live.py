@@ -7,8 +7,9 @@ tutor/repl/cleartext_guard.py; nothing here opens a socket itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import Any
 
 from tutor import explain
 from tutor.repl import commands as repl_commands
@@ -94,7 +95,7 @@ class LiveShell(Shell):
         self.note("shell.starttls.start")
         steps = (("ehlo", f"EHLO {EHLO_NAME}"), ("starttls", "STARTTLS"), ("ehlo-again", f"EHLO {EHLO_NAME}"))
         for step, line in steps:
-            if session.closed or (step == "ehlo-again" and session.tls_info is None):
+            if session is None or session.closed or (step == "ehlo-again" and session.tls_info is None):
                 self.error(T("shell.starttls.failed"))
                 return False
             if step == "starttls" and not session.client.capabilities.supports("STARTTLS"):

@@ -7,7 +7,8 @@ then calls `start()`, `handle(line)` per line, `interrupted()` on Ctrl-C and `fi
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from tutor import explain
 from tutor.errors import InputError, TutorError
@@ -16,10 +17,10 @@ from tutor.protocol.client import AUTH_RESPONSE
 from tutor.protocol.states import State
 from tutor.repl import commands, history
 from tutor.repl.view import OFFLINE, ReplView
-from tutor.session import DETAIL, ERROR, NOTE, SIM, Interrupted, Item
+from tutor.session import DETAIL, ERROR, NOTE, SIM, Interrupted, Item, Session
 from tutor.transcript import Transcript
 
-HIDDEN_KINDS = {SIM: "show_server", DETAIL: "verbose"}
+HIDDEN_KINDS: dict[str, str] = {SIM: "show_server", DETAIL: "verbose"}
 # Notes that mean a line did not get its answer: batch mode exits non-zero after any of them.
 FAILURE_KEYS = {"repl.note.timeout", "repl.note.transport-error", "repl.note.tls-failed", "repl.note.tls-stopped",
                 "repl.note.not-connected"}
@@ -41,16 +42,16 @@ class Shell:
     start_before_prompt = False   # True: the terminal app connects before its first prompt (live servers)
 
     def __init__(self, *, profile: str = "lab", interactive: bool = False, record: str | None = None,
-                 out: Callable[[list[Item]], None] | None = None) -> None:
+                 out: Callable[[list[Item]], object] | None = None) -> None:
         self.profile = profile
         self.interactive = interactive
         self.record = record
-        self.out: Callable[[list[Item]], None] = out or (lambda items: None)
+        self.out: Callable[[list[Item]], object] = out or (lambda items: None)
         self.ask_password: Callable[[str], str] = _no_password
         self.confirm: Callable[[str], bool] | None = None   # yes/no; None (batch): clear-text credentials refused
         self.allow_cleartext = False                         # --allow-cleartext: never ask (tutor.repl.cleartext_guard)
         self.pause: Callable[[str], None] = lambda text: None
-        self.session: Any = None   # a tutor.session.Session once connected
+        self.session: Session | None = None   # set once connected
         self.transcript = Transcript()
         self.show_server = False
         self.verbose = False
@@ -215,6 +216,7 @@ class Shell:
         if item.kind in ("C", "S") or item.typed:
             return item
         from dataclasses import replace
+
         from tutor.helpers.render import hide
 
         text = hide(item.text, self.typed_secrets)
@@ -267,7 +269,7 @@ class Shell:
 
     def _answers_refused_auth(self, line: str) -> bool:
         """A line typed after a refused AUTH that would have answered it: kept out of history like one."""
-        if self.refused_auth is None:
+        if self.refused_auth is None or self.session is None:
             return False
         from tutor.repl.cleartext_guard import answers_refused_auth
         return answers_refused_auth(self, self.session, line)

@@ -6,10 +6,13 @@ suggests a mechanism the profile does not offer (legacy-2002 has no PLAIN) and n
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import explain
 from tutor.sim.profiles import DEFAULT_PROFILE
+
+if TYPE_CHECKING:
+    from tutor.interfaces import SessionLike
 
 T = explain.text
 SUGGESTED = ("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2")   # the first two a profile offers are suggested, in this order
@@ -39,7 +42,7 @@ def next_step(profile: Any) -> str:
     return T("shell.welcome.next-tls", auth=_suggestion(profile.offered(True)))
 
 
-def sim_welcome(session: Any) -> str:
+def sim_welcome(session: SessionLike) -> str:
     """The greeting hint for a simulator session (its profile and accounts)."""
     server = getattr(session.transport, "server", None)
     profile = getattr(server, "profile", None)

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from tutor.sasl import cram_md5, digest_md5, gssapi, login, ntlm, oauthbearer, plain, scram, xoauth2
 from tutor.sasl.base import Credentials, SecretLookup
-from tutor.sasl.registry import (MECHANISMS, Exposure, MechanismInfo, Role, carries_secret, find, get, message_role,
-                                 names, recorded_as_secret, register, unregister)
+from tutor.sasl.registry import (
+    MECHANISMS,
+    Exposure,
+    MechanismInfo,
+    Role,
+    carries_secret,
+    find,
+    get,
+    message_role,
+    names,
+    recorded_as_secret,
+    register,
+    unregister,
+)
 
-S, I, P = Role.SECRET, Role.IDENTITY, Role.PROOF
+S, I, P = Role.SECRET, Role.IDENTITY, Role.PROOF  # noqa: E741 - initials keep each registry entry short
 CLEAR, TOKEN = Exposure.PLAINTEXT, Exposure.BEARER_TOKEN
 DIGEST, PROVE = Exposure.CHALLENGE_RESPONSE, Exposure.ZERO_KNOWLEDGE
 
@@ -28,10 +40,24 @@ register(MechanismInfo("OAUTHBEARER", True, TOKEN, oauthbearer.OAuthBearerClient
                        "oauth.mech.oauthbearer", "RFC 7628", (S,), "bearer", "oauthbearer"))
 register(MechanismInfo("DIGEST-MD5", False, DIGEST, digest_md5.DigestClient, digest_md5.DigestServer,
                        "mechs.mech.digest-md5", "RFC 2831", (P, Role.NONE), "digest", "decode", offered=False))
-register(MechanismInfo("NTLM", True, DIGEST, ntlm.DecodeOnly, ntlm.DecodeOnly, "mechs.mech.ntlm", None,
+register(MechanismInfo("NTLM", True, DIGEST, ntlm.decode_only, ntlm.decode_only, "mechs.mech.ntlm", None,
                        (Role.NONE, P), "ntlm", "decode", offered=False))   # MS-NLMP, no RFC; decode-only
-register(MechanismInfo("GSSAPI", True, PROVE, gssapi.DecodeOnly, gssapi.DecodeOnly, "mechs.mech.gssapi", "RFC 4752",
+register(MechanismInfo("GSSAPI", True, PROVE, gssapi.decode_only, gssapi.decode_only, "mechs.mech.gssapi", "RFC 4752",
                        (P,), "gssapi", "decode", offered=False))   # Kerberos: a ticket, never the password
 
-__all__ = ["MECHANISMS", "Exposure", "MechanismInfo", "Role", "carries_secret", "find", "get", "message_role", "names",
-           "recorded_as_secret", "register", "unregister", "Credentials", "SecretLookup"]
+__all__ = [
+                                 "MECHANISMS",
+                                 "Credentials",
+                                 "Exposure",
+                                 "MechanismInfo",
+                                 "Role",
+                                 "SecretLookup",
+                                 "carries_secret",
+                                 "find",
+                                 "get",
+                                 "message_role",
+                                 "names",
+                                 "recorded_as_secret",
+                                 "register",
+                                 "unregister",
+]

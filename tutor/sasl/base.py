@@ -5,9 +5,10 @@ Mechanisms work on raw bytes only: no base64, no `334`, no SMTP framing (docs/AR
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable, Protocol
+from typing import Protocol
 
 from tutor.errors import LocalProtocolError
 
@@ -37,6 +38,14 @@ class Step:
     note: str | None = None
     params: dict = field(default_factory=dict)
     secret: bool = False
+
+
+def step_bytes(steps: Iterable[Step], label: str) -> bytes:
+    """The value of the step labelled `label` where it is a message on the wire (bytes, not text)."""
+    value = next(s.value for s in steps if s.label == label)
+    if not isinstance(value, bytes):
+        raise TypeError(f"step {label} holds text, not the bytes of a message")
+    return value
 
 
 @dataclass(frozen=True)

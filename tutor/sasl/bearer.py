@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
+from typing import ClassVar
 
 from tutor.errors import InputError
 from tutor.sasl.base import AuthResult, Challenge, Done, ServerOutcome, Stage, Staged, Step
@@ -87,7 +88,7 @@ class BearerServer(Staged):
     name = ""
     ACK = b""
     ACK_NOTE = ""
-    DEFAULT_ERROR: dict = {}
+    DEFAULT_ERROR: ClassVar[dict] = {}
 
     def __init__(self, token_check: TokenCheck, error: dict | None = None) -> None:
         self._check = token_check
@@ -114,7 +115,8 @@ class BearerServer(Staged):
             self._user, token, trail = self.parse(blob)
         except InputError as exc:
             self._stage = Stage.DONE
-            bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)}, secret=True)
+            bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)},
+                       secret=True)
             return Done(AuthResult(False, reason="malformed"), (bad,))
         if self._check(self._user, token):
             self._stage = Stage.DONE

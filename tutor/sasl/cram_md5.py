@@ -6,7 +6,8 @@ import hashlib
 import hmac
 import secrets
 import time
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from tutor.errors import InputError
 from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLookup, ServerOutcome, Stage, Staged, Step

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Mapping
+from collections.abc import Mapping
 
 from tutor.errors import InputError
 from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLookup, ServerOutcome, Stage, Staged, Step
@@ -115,7 +115,7 @@ def user_hash(fields: Mapping[str, str], password: bytes) -> bytes:
 
 def _digest(fields: Mapping[str, str], stored: bytes, a2_prefix: bytes) -> str:
     """RFC 2831 §2.1.2.1 (and §2.1.3 for rspauth, whose A2 has no "AUTHENTICATE")."""
-    a1 = stored + f":{fields['nonce']}:{fields['cnonce']}".encode("utf-8")
+    a1 = stored + f":{fields['nonce']}:{fields['cnonce']}".encode()
     if fields.get("authzid"):
         a1 += b":" + fields["authzid"].encode("utf-8")
     qop = fields.get("qop", "auth")

@@ -6,6 +6,8 @@ RFC 4120 §5.5.1's AP-REQ. The authenticator and the ticket's enc-part are encry
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from tutor.errors import InputError
 from tutor.sasl import der
 
@@ -60,10 +62,7 @@ def ap_req(data: bytes) -> dict:
     return out
 
 
-class DecodeOnly:
-    """No simulated Kerberos: the tracer decodes GSSAPI; a one-line error otherwise."""
-
-    name = NAME
-
-    def __init__(self, *args, **kwargs) -> None:
-        raise InputError("GSSAPI is decode-only in smtp-tutor (no KDC in the simulator): `trace` reads its tokens")
+def decode_only(*args: object, **kwargs: object) -> NoReturn:
+    """No simulated Kerberos: the tracer decodes GSSAPI; a one-line error otherwise (the registry's client and
+    server for GSSAPI)."""
+    raise InputError("GSSAPI is decode-only in smtp-tutor (no KDC in the simulator): `trace` reads its tokens")

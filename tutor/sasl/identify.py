@@ -58,8 +58,8 @@ def _empty(data: bytes, mech: str, from_server: bool | None) -> Identified | Non
 def _login_prompt(data: bytes, mech: str, from_server: bool | None) -> Identified | None:
     if from_server is False:
         return None
-    for wording, prompts in login.PROMPTS.items():
-        for which, prompt in zip(("username", "password"), prompts):
+    for prompts in login.PROMPTS.values():
+        for which, prompt in zip(("username", "password"), prompts, strict=True):
             if data.lower() == prompt.lower():
                 return Identified(f"login-prompt-{which}", (Field("prompt", data),),
                                   ("identify.problem.draft-nul",) if data.endswith(b"\0") else (), "LOGIN")

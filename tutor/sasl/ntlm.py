@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import struct
+from typing import NoReturn
 
 from tutor.errors import InputError
 
@@ -143,10 +144,7 @@ def hashcat_line(auth: dict, server_challenge: bytes) -> tuple[int, str] | None:
     return None
 
 
-class DecodeOnly:
-    """NTLM has no simulated client or server in the tutor: the tracer decodes it; a one-line error otherwise."""
-
-    name = NAME
-
-    def __init__(self, *args, **kwargs) -> None:
-        raise InputError("NTLM is decode-only in smtp-tutor: `trace` reads it, the simulator does not offer it")
+def decode_only(*args: object, **kwargs: object) -> NoReturn:
+    """NTLM has no simulated client or server in the tutor: the tracer decodes it; a one-line error otherwise
+    (the registry's client and server for NTLM)."""
+    raise InputError("NTLM is decode-only in smtp-tutor: `trace` reads it, the simulator does not offer it")

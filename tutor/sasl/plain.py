@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from tutor.errors import InputError, RemoteProtocolError
 from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLookup, ServerOutcome, Stage, Staged, Step

@@ -7,9 +7,9 @@ mechanism is one module in tutor/sasl/, its words in tutor/data/*.toml and one `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable
 
 from tutor.errors import InputError
 from tutor.sasl.base import ClientMechanism, ServerMechanism

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from functools import partial
-from typing import Sequence
 
 from tutor import explain
 from tutor.errors import InputError, RemoteProtocolError
@@ -12,13 +12,30 @@ from tutor.sasl import gs2
 from tutor.sasl.base import Credentials, Stage, Staged, Step
 from tutor.sasl.saslprep import SASLprepError, saslprep
 from tutor.sasl.scram_keys import (
-    HASHES, MIN_ITERATIONS, ScramKeys, auth_message, client_proof, ladder, ladder_steps, make_keys, normalize,
-    offline_attack_cost, proof_steps, server_signature,
+    HASHES,
+    MIN_ITERATIONS,
+    ScramKeys,
+    auth_message,
+    client_proof,
+    ladder,
+    ladder_steps,
+    make_keys,
+    normalize,
+    offline_attack_cost,
+    proof_steps,
+    server_signature,
 )
 from tutor.sasl.scram_keys import hash_name as canonical_hash
 from tutor.sasl.scram_server import ScramServer, StoredLookup
 from tutor.sasl.scram_wire import (
-    b64decode, b64encode, check_nonce, client_final_without_proof, client_first, error_key, make_nonce, parse_message,
+    b64decode,
+    b64encode,
+    check_nonce,
+    client_final_without_proof,
+    client_first,
+    error_key,
+    make_nonce,
+    parse_message,
 )
 
 MAX_ITERATIONS = 1_000_000     # RFC 5802 §9: a hostile server can stall a client with a huge iteration count
@@ -131,7 +148,7 @@ class ScramClient(Staged):
         message = auth_message(self._bare, self._server_first, without_proof)
         proof = client_proof(self.hash, keys.client_key, keys.stored_key, message)
         self._expected_v = server_signature(self.hash, keys.server_key, message)
-        final = f"{without_proof},p={b64encode(proof)}".encode("utf-8")
+        final = f"{without_proof},p={b64encode(proof)}".encode()
         self._steps += ladder_steps(keys, salt, iterations) + proof_steps(self.hash, keys, message)
         self._steps.append(Step("scram.step.client-final", final, "scram.note.client-final"))
         self._stage = Stage.SERVER_FINAL
@@ -248,6 +265,7 @@ sha256_client, sha256_server = client_for("SHA-256"), server_for("SHA-256")
 
 __all__ = [
     "HASHES", "IMPOSTOR", "MIN_ITERATIONS", "ScramClient", "ScramKeys", "ScramServer", "StoredLookup", "client_for",
-    "explain_exchange", "last_exchange", "make_keys", "mechanism_name", "offline_attack_cost", "parse_message", "server_for",
+    "explain_exchange", "last_exchange", "make_keys", "mechanism_name", "offline_attack_cost", "parse_message",
+    "server_for",
     "sha1_client", "sha1_server", "sha256_client", "sha256_server", "steps",
 ]

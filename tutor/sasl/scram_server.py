@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Callable
+from collections.abc import Callable
 
 from tutor.errors import InputError, LocalProtocolError
 from tutor.sasl import gs2
 from tutor.sasl.base import AuthResult, Challenge, Done, SecretLookup, ServerOutcome, Stage, Staged, Step
 from tutor.sasl.saslprep import SASLprepError
-from tutor.sasl.scram_keys import hash_name as canonical_hash
 from tutor.sasl.scram_keys import (
-    MIN_ITERATIONS, SALT_OCTETS, ScramKeys, auth_message, digest_size, ladder, ladder_steps, normalize,
-    recover_client_key, server_signature, stored_from_client_key,
+    MIN_ITERATIONS,
+    SALT_OCTETS,
+    ScramKeys,
+    auth_message,
+    digest_size,
+    ladder,
+    ladder_steps,
+    normalize,
+    recover_client_key,
+    server_signature,
+    stored_from_client_key,
 )
+from tutor.sasl.scram_keys import hash_name as canonical_hash
 from tutor.sasl.scram_wire import b64decode, b64encode, check_nonce, make_nonce, parse_message, server_first
 
 # user -> (salt, iterations, StoredKey, ServerKey) or None: what a real server keeps instead of the password.
@@ -33,8 +42,9 @@ class ScramServer(Staged):
     """
 
     def __init__(self, lookup: SecretLookup | None = None, hash_name: str = "SHA-256", s_nonce: str | None = None,
-                 salt: bytes | Callable[[str], bytes] | None = None, iterations: int = MIN_ITERATIONS, *, stored: StoredLookup | None = None,
-                 allow_authzid: AuthzPolicy | None = None, accept_any: bool = False) -> None:
+                 salt: bytes | Callable[[str], bytes] | None = None, iterations: int = MIN_ITERATIONS, *,
+                 stored: StoredLookup | None = None, allow_authzid: AuthzPolicy | None = None,
+                 accept_any: bool = False) -> None:
         if (lookup is None) == (stored is None):
             raise LocalProtocolError("a SCRAM server needs exactly one of lookup= (passwords) or stored= (keys)")
         if iterations < 1:
@@ -88,7 +98,7 @@ class ScramServer(Staged):
         self._header, self._bare = attrs["gs2-header"], attrs["bare"]
         self._nonce = attrs["r"] + self._s_nonce
         trail += self._find_keys()
-        keys = self._keys
+        keys = self._known_keys
         self._first = server_first(self._nonce, keys.salt, keys.iterations)
         trail.append(Step("scram.step.server-first-made", self._first.encode("utf-8"), N + "server-first",
                           {"c_nonce": attrs["r"], "s_nonce": self._s_nonce, "iterations": keys.iterations}))
@@ -111,6 +121,12 @@ class ScramServer(Staged):
         trail.append(Step("scram.step.gs2-header", attrs["gs2-header"], note))
         return None
 
+    @property
+    def _known_keys(self) -> ScramKeys:
+        """The user's keys, set by _find_keys when the client-first message arrived."""
+        assert self._keys is not None, "the keys are found before they are used"
+        return self._keys
+
     def _find_keys(self) -> list[Step]:
         """Set self._keys for the user: from the stored record, derived from the password, or made up."""
         trail = [Step("sasl.step.server.lookup", self._user)]
@@ -122,6 +138,7 @@ class ScramServer(Staged):
                 trail.append(Step("scram.step.stored-record", repr(self._keys), N + "stored-record"))
                 return trail
         else:
+            assert self._lookup is not None, "__init__ took exactly one of lookup= and stored="
             trail += self._derive(self._lookup(self._user))
             if self._known:
                 return trail
@@ -151,7 +168,7 @@ class ScramServer(Staged):
 
     def _check_record(self) -> None:
         size = digest_size(self.hash)
-        if len(self._keys.stored_key) != size or len(self._keys.server_key) != size:
+        if len(self._known_keys.stored_key) != size or len(self._known_keys.server_key) != size:
             raise LocalProtocolError(f"the stored SCRAM keys for {self._user!r} are not {self.hash} keys "
                                      f"({size} octets each)")
 
@@ -174,7 +191,7 @@ class ScramServer(Staged):
         return self._check_proof(attrs, trail)
 
     def _check_proof(self, attrs: dict[str, str], trail: list[Step]) -> ServerOutcome:
-        keys, h = self._keys, self.hash
+        keys, h = self._known_keys, self.hash
         message = auth_message(self._bare, self._first, attrs["without-proof"])
         proof = b64decode(attrs["p"], "proof p=")
         client_key = recover_client_key(h, keys.stored_key, message, proof)
@@ -204,8 +221,8 @@ class ScramServer(Staged):
                               {"authcid": user, "authzid": authzid}))
             return self._fail("authzid-denied", trail, "other-error")
         self._success = AuthResult(True, user, authzid or user)
-        signature = b64encode(server_signature(self.hash, self._keys.server_key, message))
-        final = f"v={signature}".encode("utf-8")
+        signature = b64encode(server_signature(self.hash, self._known_keys.server_key, message))
+        final = f"v={signature}".encode()
         trail += [Step("scram.step.server-signature", signature, N + "server-signature"),
                   Step("scram.step.server-final", final, N + "server-final")]
         self._stage = Stage.CLIENT_ACK
@@ -216,4 +233,5 @@ class ScramServer(Staged):
         if data:   # RFC 4954 §4: the client answers the final challenge with an empty response
             trail = [Step("sasl.step.server.malformed", data, N + "ack-not-empty")]
             return Done(AuthResult(False, self._user, self._authzid, "malformed"), tuple(trail))
+        assert self._success is not None, "the ack stage follows a verified proof"
         return Done(self._success, (Step("scram.step.ack", b"", N + "ack"),))

@@ -5,10 +5,9 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
+from collections.abc import Callable
 
 from tutor.errors import InputError
-from typing import Callable
-
 from tutor.sasl.base import SecretLookup
 
 LAB_KEY = b"smtp-auth-tutor lab token key"   # public on purpose: lab tokens protect nothing real

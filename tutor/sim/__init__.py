@@ -16,7 +16,7 @@ _EXPORTS = {
     "DEFAULT_MAX_AUTH_FAILURES": "tutor.sim.profiles", "LESSON_MAX_AUTH_FAILURES": "tutor.sim.profiles",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(_EXPORTS)  # noqa: PLE0605 - the lazily imported names (module __getattr__)
 
 
 def __getattr__(name: str) -> Any:

@@ -6,8 +6,8 @@ An account may carry a note (CSV's third field) and, through an `error=CODE` tag
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 from tutor.errors import InputError
 from tutor.escapes import check_utf8
@@ -26,7 +26,7 @@ class Accounts:
         self._notes = dict(notes or {})
         self._errors = dict(errors or {})            # name -> tutor.sim.policy code
         self._transitioned: set[str] = set()         # 432 policy: users who logged in once with PLAIN
-        self._including: dict[tuple, "Accounts"] = {}
+        self._including: dict[tuple, Accounts] = {}
         self._scram: dict[tuple, object] = {}     # (user, hash, kind) -> ScramKeys, built once per account
         self._secret: bytes | None = None         # keys the made-up SCRAM salts of unknown users
 
@@ -67,7 +67,7 @@ class Accounts:
     def mark_transitioned(self, name: str) -> None:
         self._transitioned.add(name)
 
-    def including(self, extra: tuple[tuple[str, str, str], ...]) -> "Accounts":
+    def including(self, extra: tuple[tuple[str, str, str], ...]) -> Accounts:
         """These accounts plus a profile's built-in (name, password, error) ones, made once and kept, so every
         connection shares one set (its SCRAM records, its password transitions). Given accounts win on a name."""
         if all(name in self._users for name, _, _ in extra):
@@ -98,12 +98,12 @@ class Accounts:
         return f"Accounts({', '.join(f'{n}:***' for n in self._users)})"
 
     @classmethod
-    def default(cls) -> "Accounts":
+    def default(cls) -> Accounts:
         """tim / tanstaaftanstaaf and demo / demo."""
         return cls(DEFAULT_USERS)
 
     @classmethod
-    def from_specs(cls, specs: Iterable[str]) -> "Accounts":
+    def from_specs(cls, specs: Iterable[str]) -> Accounts:
         """From `NAME:PASSWORD` strings (the password may itself contain ':'); InputError on a bad one."""
         users: dict[str, str] = {}
         for spec in specs:
@@ -114,7 +114,7 @@ class Accounts:
         return cls(users)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "Accounts":
+    def from_file(cls, path: str | Path) -> Accounts:
         """From a file of `name:password` or CSV `name,password[,note]` lines (tutor.sim.account_files), at most
         USERS_FILE_LIMIT octets; blank lines, lines starting with '#' and a CSV header are skipped."""
         users: dict[str, str] = {}
@@ -132,7 +132,7 @@ class Accounts:
                              "name,password[,note])")
         return cls(users, notes, errors)
 
-    def merged(self, other: "Accounts") -> "Accounts":
+    def merged(self, other: Accounts) -> Accounts:
         """These accounts plus `other`'s (other wins on a shared name)."""
         return Accounts({**self._users, **other._users}, {**self._notes, **other._notes},
                         {**self._errors, **other._errors})

@@ -6,8 +6,9 @@ the reply codes of RFC 4954 §6) and says, as notes, what the server decoded and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 from tutor.explain import lookup, text
 from tutor.protocol import b64
@@ -15,8 +16,8 @@ from tutor.protocol.auth import DecodedResponse, decode_initial, decode_response
 from tutor.protocol.commands import parse_auth
 from tutor.protocol.replies import make
 from tutor.sasl import MECHANISMS
-from tutor.sasl.registry import Exposure, carries_secret
 from tutor.sasl.base import AuthResult, Challenge, SecretLookup, ServerMechanism, ServerOutcome
+from tutor.sasl.registry import Exposure, carries_secret
 from tutor.sim import lenient, policy
 from tutor.sim.challenges import ChallengeFactory
 from tutor.sim.output import MASK, Collector, clean, show
@@ -84,7 +85,7 @@ class AuthHandler:
         parsed = parse_auth(argument)
         if parsed is None or parsed.initial_response in (None, "=") or not carries_secret(parsed.mechanism, 1):
             return None
-        return f"AUTH {argument.split()[0]} {MASK}"
+        return f"AUTH {argument.split(maxsplit=1)[0]} {MASK}"
 
     def start(self, argument: str, tls: bool) -> Outcome:
         """Handle `AUTH mechanism [initial-response]` once its place in the session was checked."""
@@ -93,7 +94,7 @@ class AuthHandler:
         if parsed is None:
             self._reply("auth-syntax")
             return Outcome(ERROR)
-        typed, offered = argument.split()[0], self._profile.offered(tls)
+        typed, offered = argument.split(maxsplit=1)[0], self._profile.offered(tls)
         name = parsed.mechanism
         if not typed.isascii() or name not in offered or name not in MECHANISMS:
             # RFC 4954 §4: an unsupported mechanism gets 504 (5.5.4)

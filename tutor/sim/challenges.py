@@ -7,7 +7,7 @@ fully-qualified primary host name of the server", in the form of an RFC 822 msg-
 from __future__ import annotations
 
 import random
-from typing import Callable
+from collections.abc import Callable
 
 from tutor.sasl import cram_md5
 

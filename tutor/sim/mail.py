@@ -7,9 +7,9 @@ accepted messages go to a tutor.sim.sink.Sink.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from typing import Callable
 
 from tutor.protocol.commands import Command, parse_path
 from tutor.protocol.server import MessageReceived

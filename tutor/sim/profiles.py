@@ -6,7 +6,7 @@ PROFILES is a plain dict (docs/ARCHITECTURE.md convention 6); summaries live in 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from tutor import explain
 from tutor.errors import InputError
@@ -42,7 +42,7 @@ class Profile:
     challenge: str = "random"                             # "random" | "fixed" | "glitchy" (tutor.sim.challenges)
     scram: str = "random"                                 # "random" salts and nonces, or "fixed": the RFC examples'
     scram_iterations: int = 4096                          # RFC 7677 §4: SHOULD be at least 4096
-    impostor: bool = False                                # accepts any credentials (a fake server; tutor.sim.scram_bearer)
+    impostor: bool = False                                # accepts any credentials (a fake server: sim.scram_bearer)
     ehlo_notes: tuple[str, ...] = ()                      # extra sim.* note keys after EHLO
     max_auth_failures: int = DEFAULT_MAX_AUTH_FAILURES    # failed logins before 421 (0 = never)
     max_bad_commands: int = 10
@@ -73,7 +73,7 @@ def check_max_auth_failures(value: int) -> int:
     return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def _summary(name: str) -> str:
     return explain.text(f"sim.profile.{name}")
 
@@ -109,9 +109,11 @@ PROFILES: dict[str, Profile] = {
     # Error-code profiles (issue 13): the RFC 4954 §6 replies students otherwise only read about.
     "temp-failure": Profile("temp-failure", auth_error="454", ehlo_notes=("sim.ehlo.lab-clear",)),
     "too-weak": Profile("too-weak", auth_error="534", ehlo_notes=("sim.ehlo.lab-clear",)),
-    "encryption-required": Profile("encryption-required", auth_error="538", ehlo_notes=("sim.ehlo.encryption-required",)),
+    "encryption-required": Profile("encryption-required", auth_error="538",
+                                   ehlo_notes=("sim.ehlo.encryption-required",)),
     "password-transition": Profile("password-transition", auth_error="432", ehlo_notes=("sim.ehlo.lab-clear",)),
-    "small-auth-buffer": Profile("small-auth-buffer", auth_buffer=SMALL_AUTH_BUFFER, ehlo_notes=("sim.ehlo.lab-clear",)),
+    "small-auth-buffer": Profile("small-auth-buffer", auth_buffer=SMALL_AUTH_BUFFER,
+                                 ehlo_notes=("sim.ehlo.lab-clear",)),
     "error-codes": Profile("error-codes", accounts=ERROR_CODE_ACCOUNTS, ehlo_notes=("sim.ehlo.error-codes",)),
     "historic": Profile("historic", mechanisms=_HISTORIC_MECHS, clear_mechanisms=_HISTORIC_MECHS,
                         ehlo_notes=("sim.ehlo.lab-clear",)),

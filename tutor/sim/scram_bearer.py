@@ -32,6 +32,11 @@ def nonce_from(rng: random.Random) -> str:
     return text.translate(str.maketrans("+/", "-_"))
 
 
+
+def _any_token(user: str, token: str) -> bool:
+    """The impostor profile's check: a fake server takes any token (and keeps it)."""
+    return True
+
 class ScramBearerMechanisms:
     """Makes the server side of SCRAM-SHA-1/256, XOAUTH2 and OAUTHBEARER for one simulated session."""
 
@@ -69,12 +74,9 @@ class ScramBearerMechanisms:
         if self._fixed:
             return RFC_SALT[hash_]
         secret = self._accounts.server_secret(lambda: self._rng.randbytes(16))
-        return lambda user: hmac.new(secret, f"{hash_}:{user}".encode("utf-8"), hashlib.sha256).digest()[:SALT_OCTETS]
+        return lambda user: hmac.new(secret, f"{hash_}:{user}".encode(), hashlib.sha256).digest()[:SALT_OCTETS]
 
     def _bearer(self, name: str) -> ServerMechanism:
-        if self._profile.impostor:
-            check = lambda user, token: True  # noqa: E731 - a fake server takes any token (and keeps it)
-        else:
-            check = tokens.checker(self._accounts.lookup)
+        check = _any_token if self._profile.impostor else tokens.checker(self._accounts.lookup)
         server = xoauth2.XOauth2Server if name == "XOAUTH2" else oauthbearer.OAuthBearerServer
         return server(check)

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import random
 import time
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tutor.errors import InputError
 from tutor.protocol.commands import Command
 from tutor.protocol.framing import COMMAND_LINE_LIMIT
 from tutor.protocol.replies import Reply, make
-from tutor.protocol.server import (AuthResponseReceived, CommandReceived, ConnectionClosed, LineTooLongReceived,
-                                   MessageReceived, ServerConnection, ServerEvent)
+from tutor.protocol.server import (
+    AuthResponseReceived,
+    CommandReceived,
+    ConnectionClosed,
+    LineTooLongReceived,
+    MessageReceived,
+    ServerConnection,
+    ServerEvent,
+)
 from tutor.protocol.states import EXPECTED, State
 from tutor.sim import ehlo, lenient, replies
 from tutor.sim.accounts import Accounts
@@ -26,7 +34,6 @@ from tutor.sim.sink import Sink
 if TYPE_CHECKING:
     from tutor.sim.auth import AuthHandler, Outcome
     from tutor.sim.mail import MailHandler, Session
-
 
 
 def _knows_no_one(name: str) -> None:
@@ -63,7 +70,7 @@ class SimServer:
         self.hostname = hostname
         self.user: str | None = None
         self._clock = clock or time.time
-        self._starttls = starttls
+        self._offers_starttls = starttls
         self._conn = ServerConnection(max_message_size=self.profile.max_message_size + 1)
         self._emit = Collector()
         self._rng = rng or random.SystemRandom()
@@ -112,7 +119,7 @@ class SimServer:
         self._emit.summarise(note_keys)
 
     @property
-    def _authn(self) -> "AuthHandler":
+    def _authn(self) -> AuthHandler:
         """The AUTH side, made at the first AUTH command."""
         if self._auth_handler is None:
             from tutor.sim import challenges
@@ -128,7 +135,7 @@ class SimServer:
         return self._auth_handler
 
     @property
-    def _mail(self) -> "MailHandler":
+    def _mail(self) -> MailHandler:
         """The mail side, made at the first command that needs it."""
         if self._mail_handler is None:
             from tutor.sim.mail import MailHandler
@@ -255,7 +262,7 @@ class SimServer:
             self._emit.client(show(event.line), MASK if self._authn.next_is_secret else None)
         self._auth_outcome(self._authn.respond(event.line))
 
-    def _auth_outcome(self, outcome: "Outcome") -> None:
+    def _auth_outcome(self, outcome: Outcome) -> None:
         from tutor.sim.auth import ERROR, FAILURE, SUCCESS
 
         if outcome.kind == SUCCESS:
@@ -299,7 +306,7 @@ class SimServer:
         if reply.code == 421 or self.closed:
             self._emit.close = True
 
-    def _session(self) -> "Session":
+    def _session(self) -> Session:
         from tutor.sim.mail import Session
 
         return Session(self.user, self.tls, self._helo, self._esmtp)
@@ -324,7 +331,7 @@ class SimServer:
             self._reply("helo")
             return True
         greeting = self.profile.ehlo_greeting.format(host=self.hostname, client=echo(self._helo))
-        lines = ehlo.extensions(self.profile, self.tls, self._starttls)
+        lines = ehlo.extensions(self.profile, self.tls, self._offers_starttls)
         self._send(make(250, greeting, *lines))   # RFC 2034 §3: no enhanced codes on EHLO
         if self._emit.explain:
             self._emit.all(ehlo.notes(self.profile, self.tls))
@@ -413,7 +420,7 @@ class SimServer:
         if command.argument:   # RFC 3207 §4: "501 Syntax error (no parameters allowed)"
             self._reply("syntax-noarg", verb="STARTTLS")
             return False
-        if not self._starttls:
+        if not self._offers_starttls:
             self._emit.note("sim.tls.unavailable")
             self._reply("starttls-unavailable")
             return True

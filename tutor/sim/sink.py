@@ -11,9 +11,9 @@ import errno
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from tutor.errors import InputError
 
@@ -87,7 +87,7 @@ class Summary:
     received: bytes = b""
 
     @classmethod
-    def of(cls, message: Message) -> "Summary":
+    def of(cls, message: Message) -> Summary:
         end = message.data.find(b"\r\n\r\n", 0, HEADER_LIMIT)
         headers = message.data[:end + 2] if end >= 0 else message.data[:HEADER_LIMIT]
         return cls(message.id, message.mail_from, message.rcpts, message.user, headers, len(message.data),
@@ -100,7 +100,7 @@ class SummarySink(Sink):
     name = "summary"
     keeps = "messages' headers and SHA-256 in memory (bodies are not kept)"
 
-    def deliver(self, message: Message) -> None:   # type: ignore[override]
+    def deliver(self, message: Message) -> None:
         self.messages.append(Summary.of(message))  # type: ignore[arg-type]
         self._trim()
 

@@ -13,8 +13,8 @@ from tutor.protocol import auth, b64, codes
 from tutor.protocol.capabilities import Capabilities
 from tutor.protocol.replies import Reply
 from tutor.sasl import MECHANISMS, cram_md5
-from tutor.sasl.registry import carries_secret
 from tutor.sasl.identify import identify
+from tutor.sasl.registry import carries_secret
 from tutor.trace import mechs
 from tutor.trace.report import Attempt
 from tutor.transcript import REDACTED
@@ -24,7 +24,7 @@ REDACTED_BYTES = REDACTED.encode("utf-8")
 HIDDEN_BY_TOOL = {"PROVIDED_BUT_REMOVED": "swaks --auth-hide-password"}
 
 
-def note(key: str, secret: bool = False, **params) -> Note:
+def note(key: str, secret: bool = False, /, **params: object) -> Note:
     return Note(f"trace.{key}", params, secret=secret)
 
 
@@ -229,7 +229,8 @@ def reply_meaning(reply: Reply, answers=None) -> Note | None:
     a problem note when the code is outside 200-599."""
     step = codes.step_of(answers) if answers is not None else ""
     try:
-        return Note("trace.note.code", {"meaning": explain_codes.one_line(reply.code, reply.enhanced, step, reply.text)})
+        meaning = explain_codes.one_line(reply.code, reply.enhanced, step, reply.text)
+        return Note("trace.note.code", {"meaning": meaning})
     except InputError as exc:
         return note("problem.bad-code", error=str(exc))
 

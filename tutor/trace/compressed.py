@@ -5,7 +5,8 @@ one line, after what was read so far has been reported)."""
 from __future__ import annotations
 
 import zlib
-from typing import BinaryIO, Callable
+from collections.abc import Callable
+from typing import BinaryIO
 
 from tutor.errors import InputError
 
@@ -24,7 +25,7 @@ def _decompressor(kind: str):
     if kind == "gzip":
         return zlib.decompressobj(wbits=47)
     if kind == "xz":
-        import lzma                                  # imported only when needed: startup stays quick
+        import lzma  # imported only when needed: startup stays quick
         return lzma.LZMADecompressor()
     import bz2
     return bz2.BZ2Decompressor()

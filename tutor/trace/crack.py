@@ -1,5 +1,6 @@
-"""CRAM-MD5 (and, through tutor.trace.crack_scram, SCRAM) exchanges against passwords: check one (`--password`), try a word list (`--wordlist`), or print
-the exchange for hashcat mode 10200 / John the Ripper jumbo's HMAC-MD5 format (`$cram_md5$<b64 challenge>$<b64 response>`).
+"""CRAM-MD5 (and, through tutor.trace.crack_scram, SCRAM) exchanges against passwords: check one (`--password`), try a
+word list (`--wordlist`), or print the exchange for hashcat mode 10200 / John the Ripper jumbo's HMAC-MD5 format
+(`$cram_md5$<b64 challenge>$<b64 response>`).
 
 The point is the lesson of draft-ietf-sasl-crammd5 §5: anyone who records the challenge and the response can
 test passwords offline, as fast as HMAC-MD5 runs.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from tutor.errors import InputError
 from tutor.protocol import b64
@@ -90,11 +91,12 @@ def apply(attempt: Attempt, password: str | None = None, wordlist_path: str | No
 
 
 def hashcat_line(attempt: Attempt) -> str | None:
-    """`$cram_md5$<base64 challenge>$<base64 "user digest">` (hashcat -m 10200; John the Ripper jumbo: --format=hmac-md5);
-    DIGEST-MD5: John the Ripper's dmd5 line (tutor.trace.crack_digest); NTLM: hashcat 5500/5600 (crack_ntlm)."""
+    """`$cram_md5$<base64 challenge>$<base64 "user digest">` (hashcat -m 10200; John the Ripper jumbo:
+    --format=hmac-md5); DIGEST-MD5: John the Ripper's dmd5 line (tutor.trace.crack_digest); NTLM: hashcat 5500/5600
+    (crack_ntlm)."""
     if attempt.exchange:
         from tutor.trace import crack_digest, crack_ntlm
         return crack_ntlm.hashcat_line(attempt) if attempt.mechanism == "NTLM" else crack_digest.john_line(attempt)
-    if not attempt.crackable:
+    if not attempt.crackable or attempt.challenge is None or attempt.response is None:
         return None
     return f"$cram_md5${b64.encode(attempt.challenge)}${b64.encode(attempt.response)}"

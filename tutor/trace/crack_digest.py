@@ -7,7 +7,7 @@ John the Ripper jumbo's dmd5 format (src/DMD5_fmt_plug.c) reads
 from __future__ import annotations
 
 import itertools
-from typing import Iterable
+from collections.abc import Iterable
 
 from tutor.sasl import digest_md5
 from tutor.trace.report import Attempt

@@ -6,7 +6,7 @@ NTLMv1 guesses need DES, which the standard library lacks: NTLMv1 is exported fo
 from __future__ import annotations
 
 import itertools
-from typing import Iterable
+from collections.abc import Iterable
 
 from tutor.sasl import ntlm
 from tutor.trace.report import Attempt

@@ -7,7 +7,7 @@ offline, but each guess runs the whole PBKDF2 (the iteration count), so the list
 from __future__ import annotations
 
 import hmac
-from typing import Iterable
+from collections.abc import Iterable
 
 from tutor.errors import InputError
 from tutor.sasl import scram

@@ -9,7 +9,6 @@ from tutor.trace.annotate import note
 from tutor.trace.report import Attempt, SessionReport
 
 
-
 def _exposure(mechanism: str | None) -> Exposure | None:
     """How the mechanism's credentials travel, from the registry (None: a mechanism the tutor does not know)."""
     info = find(mechanism)
@@ -52,7 +51,8 @@ def attempt_findings(attempt: Attempt) -> list[Note]:
     elif exposure is Exposure.BEARER_TOKEN and attempt.token is not None:
         key = "finding.token-in-record" if attempt.tls else "finding.token-clear"
         params = {"user": attempt.user or "?", "token": attempt.token}
-        out.append(Note("trace_tls.finding.token", params, secret=True) if attempt.keylog else note(key, True, **params))
+        out.append(Note("trace_tls.finding.token", params, secret=True) if attempt.keylog
+                   else note(key, True, **params))
     elif attempt.user and not attempt.tls:
         out.append(note("finding.user-clear", user=attempt.user))
     return out

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import BinaryIO
+from io import BufferedReader
 
 POLL_SECONDS = 0.2
 
@@ -15,7 +15,7 @@ POLL_SECONDS = 0.2
 class Follow:
     """A binary file handle whose reads wait for more data instead of reporting the end of the file."""
 
-    def __init__(self, path: str, handle: BinaryIO, poll: float = POLL_SECONDS) -> None:
+    def __init__(self, path: str, handle: BufferedReader, poll: float = POLL_SECONDS) -> None:
         self.path, self._handle, self.poll = path, handle, poll
 
     def seekable(self) -> bool:
@@ -39,7 +39,7 @@ class Follow:
         mine = os.fstat(self._handle.fileno())
         if (now.st_ino, now.st_dev) != (mine.st_ino, mine.st_dev):
             try:
-                fresh = open(self.path, "rb")
+                fresh = open(self.path, "rb")  # noqa: SIM115 - replaces the handle the follower owns
             except OSError:
                 return
             self._handle.close()

@@ -50,10 +50,10 @@ def _network(linktype: int, data: bytes) -> tuple[int, int] | None:
     if linktype == 276:
         version = _ETHERTYPE_IP.get(int.from_bytes(data[0:2], "big"))
         return (20, version) if version else None
-    offset = {0: 4, 108: 4, 101: 0, 228: 0, 229: 0, 12: 0, 14: 0}.get(linktype)
-    if offset is None or len(data) <= offset:
+    ip_at = {0: 4, 108: 4, 101: 0, 228: 0, 229: 0, 12: 0, 14: 0}.get(linktype)
+    if ip_at is None or len(data) <= ip_at:
         return None
-    return offset, data[offset] >> 4
+    return ip_at, data[ip_at] >> 4
 
 
 def segment(linktype: int, data: bytes, wire: int = 0) -> Segment | Fragment | None:

@@ -147,7 +147,7 @@ class Observer(PartialSessions):
         attempt = self._logged
         joins = (attempt is not None and event.result and attempt.result == "unanswered"
                  and event.mechanism in ("", attempt.mechanism))
-        if joins:
+        if joins and attempt is not None:
             attempt.result = event.result
             attempt.user = attempt.user or event.user
         else:
@@ -332,7 +332,9 @@ class Observer(PartialSessions):
 
     def _check_sequence(self, event: ReplyReceived, answered: Row | None) -> None:
         """Strict: the legality table (tutor.protocol.states) in the state the command was meant for."""
-        verb = event.answers.command.verb
+        command = event.answers.command
+        assert command is not None, "called for replies that answer a command"
+        verb = command.verb
         target = answered.notes if answered is not None else self.report.problems
         if verb == "AUTH" and self._authed and event.state_before is State.READY:
             target.append(Note("sequence.auth-twice"))     # RFC 4954 §4: AUTH after success gets 503
@@ -352,11 +354,13 @@ class Observer(PartialSessions):
             row.notes.append(note("note.starttls-accepted"))
 
     def _auth_reply(self, reply: Reply, row: Row) -> None:
+        attempt = self._attempt
+        assert attempt is not None, "called only inside an AUTH exchange"
         if reply.code == 334:
             row.kind = "auth"
-            annotate.challenge(self._attempt, reply, row.notes)
+            annotate.challenge(attempt, reply, row.notes)
             return
-        annotate.finish(self._attempt, reply, row.notes)
+        annotate.finish(attempt, reply, row.notes)
         self._attempt = None
 
     # ---- helpers -------------------------------------------------------------------------------------

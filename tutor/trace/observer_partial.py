@@ -4,12 +4,20 @@ place in the exchange), and lines cut short by the capture (snap length)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tutor.protocol import commands
 from tutor.protocol.client import AUTH_RESPONSE, ReplyReceived
 from tutor.protocol.states import State
 from tutor.trace import partial
 from tutor.trace.annotate import note
 from tutor.trace.report import Attempt, Row
+
+if TYPE_CHECKING:
+    from collections import deque
+
+    from tutor.protocol.client import ClientConnection
+    from tutor.trace.report import SessionReport
 
 _GREETINGS = (b"220", b"421", b"554")
 _AUTH_REPLIES = (b"334", b"235", b"535", b"534", b"538", b"454", b"500", b"501", b"504")
@@ -27,6 +35,18 @@ class PartialSessions:
     _one_way = False
     _last_sent = ""             # verb of the last command sent, "AUTH" also for the answers inside AUTH
     _server_lines = 0           # reply lines really captured
+
+    if TYPE_CHECKING:           # what the Observer provides, declared for the type checker only
+        report: SessionReport
+        _conn: ClientConnection
+        _pending: deque[Row | None]
+        _attempt: Attempt | None
+        _payloads: int
+        _tls: bool
+
+        def _add(self, row: Row) -> None: ...
+        def _missing_greeting(self) -> None: ...
+        def _skip_to_ready(self) -> None: ...
 
     # ---- the capture starts in the middle ---------------------------------------------------------------
     def _start_from_client(self, data: bytes, where: str) -> None:

@@ -11,17 +11,16 @@ later, read again as a continuation (so a later AUTH exchange is not lost).
 from __future__ import annotations
 
 import ipaddress
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.protocol.framing import AUTH_LINE_LIMIT
-from tutor.trace import netpkt, sniff
+from tutor.trace import netpkt, sniff, tls_keys
 from tutor.trace.ipfrag import MAX_DATAGRAMS, Fragment, Reassembler
 from tutor.trace.pcapfile import Secrets, is_capture, packets
 from tutor.trace.records import Bad, Begin, End, Mark, Record, Wire
 from tutor.trace.source import Source
 from tutor.trace.tcpflow import GAP, Half
 from tutor.trace.tls_flow import TlsFlow
-from tutor.trace import tls_keys
 from tutor.trace.tls_keys import KeyLog
 
 __all__ = ["is_capture", "read"]
@@ -167,6 +166,7 @@ class _Reader:
     def _decrypt(self, flow: _Flow, src: tuple, chunk: bytes | None) -> None:
         """--keylog: ciphertext to the TLS reader (tutor.trace.tls_flow), which hands on the lines inside."""
         if flow.tls is None:
+            assert self.keylog is not None, "only called with keys"
             flow.tls = TlsFlow(self.keylog, flow.sid, smtp_known=flow.starttls)
         self.out.extend(flow.tls.feed("S" if src == flow.server else "C", chunk, self.where(flow), flow.t))
 
@@ -214,6 +214,7 @@ class _Reader:
 
     def _begin(self, key: tuple, flow: _Flow) -> None:
         part = f" (continued, part {flow.part})" if flow.part > 1 else ""
+        assert flow.server is not None, "a session begins once its server side is known"
         self.out.append(Begin(flow.sid, f"{self.name}: {_endpoint(*self._client(flow, key))} → "
                                         f"{_endpoint(*flow.server)}{part}", "pcap"))
 
@@ -266,7 +267,7 @@ def read(src: Source, keylog: KeyLog | None = None) -> Iterator[Record]:
         if isinstance(packet, Bad):
             yield packet
             continue
-        if type(packet) is Secrets:                 # TLS keys embedded in a pcapng: used as with --keylog
+        if isinstance(packet, Secrets):                 # TLS keys embedded in a pcapng: used as with --keylog
             reader.keylog, bad = tls_keys.embedded(reader.keylog, packet, src.name)
             yield from ([bad] if bad else [])
             continue
@@ -274,7 +275,7 @@ def read(src: Source, keylog: KeyLog | None = None) -> Iterator[Record]:
         seg = segment(packet[1], packet[2], packet[3])
         if seg is None:
             continue
-        if type(seg) is Fragment:
+        if isinstance(seg, Fragment):
             whole = fragments.add(seg)
             if whole is None or (seg := netpkt.tcp_in(*whole)) is None:
                 continue

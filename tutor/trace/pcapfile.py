@@ -9,7 +9,7 @@ blocks are skipped.
 from __future__ import annotations
 
 import struct
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.trace.records import Bad
 from tutor.trace.source import Source
@@ -33,7 +33,7 @@ def is_capture(head: bytes) -> bool:
     return head[:4] in PCAP_MAGIC or head[:4] == PCAPNG_SHB
 
 
-def packets(src: Source) -> Iterator[Packet | Bad]:
+def packets(src: Source) -> Iterator[Packet | Secrets | Bad]:
     """Every packet of a pcap or pcapng file. A corrupt block is skipped with one Bad (reading goes on); a
     truncated file or a record length that cannot be trusted ends the file with one Bad."""
     if not is_capture(src.head):
@@ -45,7 +45,7 @@ def packets(src: Source) -> Iterator[Packet | Bad]:
         yield from _pcap(src)
 
 
-def _pcap(src: Source) -> Iterator[Packet | Bad]:
+def _pcap(src: Source) -> Iterator[Packet | Secrets | Bad]:
     header = src.read(24)
     if len(header) < 24:
         yield Bad(src.name, f"{src.name}: truncated pcap file header ({len(header)} of 24 bytes)")
@@ -88,9 +88,10 @@ def _tsresol(options: bytes, endian: str) -> float:
     return 1e-6
 
 
-def _pcapng(src: Source) -> Iterator[Packet | Bad]:
+def _pcapng(src: Source) -> Iterator[Packet | Secrets | Bad]:
     buf, pos, base, count = b"", 0, 0, 0
-    endian, interfaces = "<", []
+    endian = "<"
+    interfaces: list[tuple[int, float]] = []
     for chunk in src.chunks():
         buf, base, pos = buf[pos:] + chunk, base + pos, 0
         while len(buf) - pos >= 12:
@@ -105,6 +106,7 @@ def _pcapng(src: Source) -> Iterator[Packet | Bad]:
             if len(buf) - pos < length:
                 break
             body = buf[pos + 8:pos + length - 4]
+            packet: Packet | Secrets | Bad | None
             try:
                 packet = _block(kind, body, endian, interfaces)
             except (struct.error, IndexError, ValueError, OverflowError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from tutor import escapes
 from tutor.trace.observer import Observer
@@ -21,31 +21,32 @@ def reports(records: Iterable[Record], on_bad: Callable[[Bad], None], keep_rows:
     """Session reports in the order the sessions end; memory holds only the sessions still open."""
     open_: dict[str, Observer] = {}
     for record in records:
-        kind = type(record)
-        if kind is Wire:
-            observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
-            observer.line(record.direction, record.data, record.where, record.t, record.tls, record.secret, record.cut)
-            if record.user:
-                _redacted_user(observer.report, record.user)
-        elif kind is Begin:
-            if record.session in open_:
-                yield from _finish(open_.pop(record.session))
-            _open(open_, record.session, record.label, record.source or source, keep_rows)
-            if len(open_) > MAX_OPEN_SESSIONS:     # a safety net: the importers bound their own sessions
-                sid = next(iter(open_))
-                open_[sid].mark(Mark(sid, "trace.mark.evicted", "", {"limit": MAX_OPEN_SESSIONS}))
-                yield from _finish(open_.pop(sid))
-        elif kind is End:
-            if record.session in open_:
-                yield from _finish(open_.pop(record.session))
-        elif kind is Mark:
-            observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
-            observer.mark(record)
-        elif kind is Logged:
-            observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
-            observer.logged(record)
-        elif kind is Bad:
-            on_bad(record)
+        match record:
+            case Wire():
+                observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
+                observer.line(record.direction, record.data, record.where, record.t, record.tls, record.secret,
+                              record.cut)
+                if record.user:
+                    _redacted_user(observer.report, record.user)
+            case Begin():
+                if record.session in open_:
+                    yield from _finish(open_.pop(record.session))
+                _open(open_, record.session, record.label, record.source or source, keep_rows)
+                if len(open_) > MAX_OPEN_SESSIONS:     # a safety net: the importers bound their own sessions
+                    sid = next(iter(open_))
+                    open_[sid].mark(Mark(sid, "trace.mark.evicted", "", {"limit": MAX_OPEN_SESSIONS}))
+                    yield from _finish(open_.pop(sid))
+            case End():
+                if record.session in open_:
+                    yield from _finish(open_.pop(record.session))
+            case Mark():
+                observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
+                observer.mark(record)
+            case Logged():
+                observer = open_.get(record.session) or _open(open_, record.session, record.session, source, keep_rows)
+                observer.logged(record)
+            case Bad():
+                on_bad(record)
     for observer in open_.values():
         yield from _finish(observer)
 
@@ -76,5 +77,6 @@ def trace_bytes(data: bytes, name: str = "input", fmt: str | None = None,
                 on_bad: Callable[[Bad], None] | None = None, keep_rows: bool = True) -> list[SessionReport]:
     """All session reports of an in-memory capture (for tests and the REPL)."""
     import io
+
     from tutor.trace.source import Source
     return list(trace_source(Source(name, io.BytesIO(data)), fmt, on_bad, keep_rows))

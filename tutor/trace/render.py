@@ -8,8 +8,8 @@ client, server, auth, data, log, mark, note, problem, finding, leak. Passwords a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from tutor import escapes, explain
 from tutor.explain import Note

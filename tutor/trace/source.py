@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import BinaryIO, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import BinaryIO, cast
 
 from tutor.errors import InputError
 from tutor.trace import compressed
@@ -38,14 +39,14 @@ class Source:
         self.name = name
         self._on_bad: Callable[[Bad], None] | None = None
         self._early: list[Bad] = []                 # told before anyone listened (while reading the head)
-        self._handle = handle
+        self._handle: BinaryIO | compressed.Decompressed = handle
         self._closing = handle
         self._live = not _seekable(handle)         # a pipe or a followed file: data comes as it is written
         self.head = self._read_head()
         self.compressed = compressed.kind_of(self.head)
         if self.compressed:                         # read through it: the head is the decompressed start
             self._handle = compressed.Decompressed(name, self.compressed, self.head, handle,
-                                                   lambda text: self._bad_whole(text))
+                                                   self._bad_whole)
             self.head = self._read_raw(HEAD)
         self._buffer = self.head
         self.offset = 0                 # bytes handed out so far
@@ -187,7 +188,7 @@ def _seekable(handle) -> bool:
         return False
 
 
-def _enough_to_detect(head: bytes) -> bool:
+def _enough_to_detect(head: bytes | bytearray) -> bool:
     from tutor.trace.pcapfile import is_capture
     return (len(head) >= 24 and is_capture(bytes(head[:4]))) or b"\n" in head
 
@@ -198,14 +199,15 @@ def open_source(path: str, follow: bool = False) -> Source:
     if path == "-":
         return Source("<stdin>", sys.stdin.buffer)
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115 - the Source owns it and closes it
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    reader: BinaryIO = handle
     if follow:
         from tutor.trace.follow import Follow
-        handle = Follow(path, handle)
+        reader = cast("BinaryIO", Follow(path, handle))   # the file-like part Source uses: read1, read, close
     try:
-        return Source(path, handle)
+        return Source(path, reader)
     except InputError:
-        handle.close()
+        reader.close()
         raise

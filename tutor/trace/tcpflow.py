@@ -23,7 +23,7 @@ def _distance(seq: int, base: int) -> int:
 class Half:
     """One direction of a TCP connection; `offset` is how many stream bytes were delivered or lost so far."""
 
-    __slots__ = ("next", "offset", "pending", "pending_bytes", "fin", "lost", "_order")
+    __slots__ = ("_order", "fin", "lost", "next", "offset", "pending", "pending_bytes")
 
     def __init__(self) -> None:
         self.next: int | None = None            # the next sequence number expected
@@ -77,6 +77,7 @@ class Half:
 
     def _advance(self, count: int, lost: int = 0) -> None:
         self.offset += count
+        assert self.next is not None, "a flow advances only after its first segment set `next`"
         self.next = (self.next + count) % _MOD
         self.lost += lost
 

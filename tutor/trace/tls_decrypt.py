@@ -34,7 +34,8 @@ class Suite:
     mac_len: int = 0
 
 
-_H = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384}
+_H: dict[str, type[hashes.SHA1 | hashes.SHA256 | hashes.SHA384]] = {"sha1": hashes.SHA1, "sha256": hashes.SHA256,
+                                                                  "sha384": hashes.SHA384}
 
 TLS13_SUITES = {                # RFC 8446 §B.4
     0x1301: Suite("TLS_AES_128_GCM_SHA256", "gcm", 16, 12, "sha256"),
@@ -146,7 +147,7 @@ def _xor_nonce(iv: bytes, seq: int) -> bytes:
     """RFC 8446 §5.3 (and RFC 7905 §2): the 64-bit sequence number, padded on the left with zeros to the IV's
     length, XORed with the static IV."""
     padded = seq.to_bytes(len(iv), "big")
-    return bytes(a ^ b for a, b in zip(iv, padded))
+    return bytes(a ^ b for a, b in zip(iv, padded, strict=True))
 
 
 # ---- record protection, one direction ---------------------------------------------------------------------
@@ -191,6 +192,7 @@ class Tls12Reader:
         return header[0], content
 
     def _aead(self, header: bytes, fragment: bytes) -> bytes:
+        assert self.aead is not None, "called for AEAD suites only"
         if self.suite.cipher == "gcm":             # RFC 5288 §3: nonce = salt (the IV) + nonce_explicit
             nonce, body = self.iv + fragment[:8], fragment[8:]
         else:

@@ -11,11 +11,16 @@ in a direction after its ChangeCipherSpec (§7.1). A session the key log has no 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tutor.protocol.framing import AUTH_LINE_LIMIT
 from tutor.trace import sniff
 from tutor.trace import tls_records as tr
 from tutor.trace.records import Mark, Record, Wire
 from tutor.trace.tls_keys import KeyLog
+
+if TYPE_CHECKING:                   # tls_decrypt needs cryptography, so it is imported only where keys are used
+    from tutor.trace.tls_decrypt import Suite, Tls12Reader, Tls13Reader
 
 LINE_LIMIT = AUTH_LINE_LIMIT * 8
 SIDE = {"C": "client", "S": "server"}
@@ -31,15 +36,16 @@ class TlsFlow:
         self.smtp = smtp_known              # STARTTLS: SMTP inside; implicit TLS: the first plaintext decides
         self.framing = {"C": tr.RecordReader(), "S": tr.RecordReader()}
         self.messages = {"C": tr.HandshakeReader(), "S": tr.HandshakeReader()}
-        self.readers: dict[str, object | None] = {"C": None, "S": None}
+        self.readers: dict[str, Tls13Reader | Tls12Reader | None] = {"C": None, "S": None}
         self.next_secret: dict[str, bytes | None] = {"C": None, "S": None}   # TLS 1.3: after this side's Finished
-        self.waiting: dict[str, object | None] = {"C": None, "S": None}       # TLS 1.2: until ChangeCipherSpec
+        self.waiting: dict[str, Tls12Reader | None] = {"C": None, "S": None}       # TLS 1.2: until ChangeCipherSpec
         self.lines = {"C": bytearray(), "S": bytearray()}
         self.dead: set[str] = set()
         self.failed = {"C": 0, "S": 0}
         self.client_random: bytes | None = None
         self.early = False                  # the ClientHello offered TLS 1.3 early data (0-RTT)
-        self.version, self.suite, self.status = 0, None, "hello"   # then decrypting, no-key, unsupported, failed,
+        self.suite: Suite | None = None
+        self.version, self.status = 0, "hello"   # then decrypting, no-key, unsupported, failed,
         # or not-smtp (decrypted, but another protocol inside)
         self.records = self.decrypted = 0
         self.out: list[Record] = []
@@ -80,7 +86,7 @@ class TlsFlow:
             self._mark("decrypted-bytes", **params)
         elif self.status in ("no-key", "hello") and self.client_random is None:
             self._mark("no-client-hello", **params)
-        elif self.status == "hello" and self.keylog.secrets(self.client_random):
+        elif self.status == "hello" and self.keylog.secrets(self.client_random or b""):   # (None: said above)
             self._mark("no-server-hello", **params)
         elif self.status in ("no-key", "hello"):
             self._mark("no-key", random=(self.client_random or b"").hex()[:16] or "?", **params)
@@ -126,7 +132,7 @@ class TlsFlow:
             if pending is None:
                 raise
         from tutor.trace.tls_decrypt import Tls13Reader
-        candidate = Tls13Reader(self.suite, pending)
+        candidate = Tls13Reader(self._known_suite, pending)
         result = candidate.decrypt(header, fragment)           # raises DecryptError when it is not that key either
         self.readers[direction], self.next_secret[direction] = candidate, None
         return result
@@ -149,15 +155,28 @@ class TlsFlow:
                 hello = tr.server_hello(body)
                 if hello.random != tr.HELLO_RETRY_RANDOM:       # RFC 8446 §4.1.4: a second ClientHello follows
                     self._start(hello)
-            elif kind == tr.FINISHED and self.next_secret[direction] is not None:
-                self.readers[direction].rekey(self.next_secret[direction])
+            elif kind == tr.FINISHED and (secret := self.next_secret[direction]) is not None:
+                self._tls13_reader(direction).rekey(secret)
                 self.next_secret[direction] = None
             elif kind == tr.KEY_UPDATE and self.version == 0x0304 and self.readers[direction] is not None:
                 from tutor.trace.tls_decrypt import next_traffic_secret
-                reader = self.readers[direction]
+                reader = self._tls13_reader(direction)
                 reader.rekey(next_traffic_secret(reader.secret, reader.suite))
 
+    def _tls13_reader(self, direction: str) -> Tls13Reader:
+        """This side's reader, which TLS 1.3's Finished and KeyUpdate move to the next key."""
+        from tutor.trace.tls_decrypt import Tls13Reader
+        reader = self.readers[direction]
+        assert isinstance(reader, Tls13Reader), "only TLS 1.3 has these messages"
+        return reader
+
     # ---- keys --------------------------------------------------------------------------------------------
+    @property
+    def _known_suite(self) -> Suite:
+        """The negotiated suite, once _start found it in the tables."""
+        assert self.suite is not None, "keys are made only for a known suite"
+        return self.suite
+
     def _start(self, hello: tr.Hello) -> None:
         from tutor.trace import tls_decrypt as td
         self.version = hello.version
@@ -183,8 +202,8 @@ class TlsFlow:
                  "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0")
         if not all(name in secrets for name in names):
             return False
-        self.readers["C"] = Tls13Reader(self.suite, secrets[names[0]])
-        self.readers["S"] = Tls13Reader(self.suite, secrets[names[1]])
+        self.readers["C"] = Tls13Reader(self._known_suite, secrets[names[0]])
+        self.readers["S"] = Tls13Reader(self._known_suite, secrets[names[1]])
         self.next_secret = {"C": secrets[names[2]], "S": secrets[names[3]]}
         return True
 
@@ -193,9 +212,10 @@ class TlsFlow:
         master = secrets.get("CLIENT_RANDOM")
         if master is None or len(master) != 48:          # RFC 5246 §8.1: the master secret is 48 octets
             return False
-        block = tls12_key_block(master, hello.random, self.client_random, self.suite)
+        assert self.client_random is not None, "_start returns early without a ClientHello"
+        block = tls12_key_block(master, hello.random, self.client_random, self._known_suite)
         for side, prefix in (("C", "c_"), ("S", "s_")):
-            self.waiting[side] = Tls12Reader(self.suite, block[prefix + "key"], block[prefix + "iv"],
+            self.waiting[side] = Tls12Reader(self._known_suite, block[prefix + "key"], block[prefix + "iv"],
                                              block[prefix + "mac"], etm=hello.etm)
         return True
 

@@ -39,7 +39,7 @@ class KeyLog:
     def secrets(self, client_random: bytes) -> dict[str, bytes]:
         return self._by_random.get(client_random, {})
 
-    def merged(self, other: "KeyLog") -> "KeyLog":
+    def merged(self, other: KeyLog) -> KeyLog:
         """A new KeyLog with the keys of both (this one's win); named after both."""
         both = KeyLog(f"{self.name} + {other.name}")
         both._by_random = {**other._by_random, **self._by_random}

@@ -1,4 +1,5 @@
-"""Pure helpers for live targets: parse HOST[:PORT] (IPv6 in brackets), default ports (465: RFC 8314, 587: RFC 6409, 25: RFC 5321), loopback test."""
+"""Pure helpers for live targets: parse HOST[:PORT] (IPv6 in brackets), default ports (465: RFC 8314, 587: RFC 6409,
+25: RFC 5321), loopback test."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ def parse(target: str, *, starttls: bool = False, tls: bool = False) -> Address:
         host, port_text = text, None
     if not host or any(c.isspace() or c in "/@" for c in host):
         raise _bad(target, "host")
-    return Address(host, _port(port_text, target) if port_text is not None else default_port(starttls=starttls, tls=tls))
+    port = _port(port_text, target) if port_text is not None else default_port(starttls=starttls, tls=tls)
+    return Address(host, port)
 
 
 def _port(text: str, target: str) -> int:

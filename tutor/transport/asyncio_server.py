@@ -66,7 +66,8 @@ class SimService:
         return self.addresses
 
     async def _listen(self, host: str, port: int, kind: str, tls: ssl.SSLContext | None) -> None:
-        implicit = tls is not None   # the session starts TLS itself, so a handshake holds a slot and its failure is logged
+        # the session starts TLS itself, so a handshake holds a slot and its failure is logged
+        implicit = tls is not None
         try:
             server = await self.loop.create_server(
                 lambda: SessionProtocol(self, implicit), host, port, reuse_address=True, backlog=1024)

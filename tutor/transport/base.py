@@ -33,7 +33,8 @@ class TlsInfo:
     def summary(self) -> str:
         from tutor.explain import text
 
-        parts = [self.version, self.cipher, text("transport.tls.verified" if self.verified else "transport.tls.not-verified")]
+        parts = [self.version, self.cipher,
+                 text("transport.tls.verified" if self.verified else "transport.tls.not-verified")]
         if self.subject:
             parts.append(text("transport.tls.subject", subject=self.subject))
         if self.issuer:

@@ -6,7 +6,8 @@ it bytes and events and writes out what it returns.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from tutor.protocol.states import State
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:   # the CLI reads the defaults here; ssl is not imported for that
     import ssl
@@ -29,7 +30,7 @@ class ServeConfig:
     host: str = "127.0.0.1"
     port: int = 2525
     implicit_tls_port: int | None = None
-    tls: "ssl.SSLContext | None" = None
+    tls: ssl.SSLContext | None = None
     max_clients: int = MAX_CLIENTS
     idle_timeout: float = IDLE_TIMEOUT
     handshake_timeout: float = HANDSHAKE_TIMEOUT

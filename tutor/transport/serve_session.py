@@ -14,7 +14,7 @@ import asyncio
 import errno
 import os
 import ssl
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from tutor.protocol.states import State
 from tutor.transport.engine import ServerEngine, ServerOutput
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 class SessionProtocol(asyncio.Protocol):
     """One client connection driving one SimServer."""
 
-    def __init__(self, service: "SimService", implicit_tls: bool) -> None:
+    def __init__(self, service: SimService, implicit_tls: bool) -> None:
         self._service = service
         self._implicit = implicit_tls
         self.number = 0
@@ -78,7 +78,8 @@ class SessionProtocol(asyncio.Protocol):
     # ---- asyncio callbacks ----------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport       # type: ignore[assignment]
+        stream = cast(asyncio.Transport, transport)     # a stream server's transports are asyncio.Transport
+        self._transport = stream
         self._limit_writes()
         service = self._service
         self._started = self._last_seen = service.loop.time()
@@ -105,7 +106,7 @@ class SessionProtocol(asyncio.Protocol):
                 self._write(self._sim.busy())
             return
         if self._implicit:   # the handshake first, counted against this session's slot; the greeting inside TLS
-            self._start_tls(transport)
+            self._start_tls(stream)
             return
         self._write(self._sim.connect())
 
@@ -114,7 +115,8 @@ class SessionProtocol(asyncio.Protocol):
             return
         self._last_seen = self._service.loop.time()
         if (not self._pending and self._next_turn is None and len(data) <= COMMAND_PIECE
-                and data.endswith(b"\n") and data.find(b"\n") == len(data) - 1 and not self._blocked() and self._sim.state is not State.DATA):
+                and data.endswith(b"\n") and data.find(b"\n") == len(data) - 1 and not self._blocked()
+                and self._sim.state is not State.DATA):
             self._one_line(data)   # the usual case: one whole command line and nothing queued
             return
         self._pending += data
@@ -252,8 +254,7 @@ class SessionProtocol(asyncio.Protocol):
             size = transport.get_write_buffer_size()
             if size > self.buffered_peak:
                 self.buffered_peak = size
-                if size > self._service.buffered_peak:
-                    self._service.buffered_peak = size
+                self._service.buffered_peak = max(self._service.buffered_peak, size)
 
     def _limit_writes(self) -> None:
         config = self._service.config
@@ -276,7 +277,7 @@ class SessionProtocol(asyncio.Protocol):
         try:
             new = await service.loop.start_tls(transport, self, service.config.tls, server_side=True,
                                                ssl_handshake_timeout=service.config.handshake_timeout)
-        except (OSError, asyncio.TimeoutError) as exc:   # ssl.SSLError and ConnectionError are OSErrors
+        except (TimeoutError, OSError) as exc:   # ssl.SSLError and ConnectionError are OSErrors
             self._tls_failed(transport, handshake_failure(exc))
             return
         except asyncio.CancelledError:
@@ -285,7 +286,7 @@ class SessionProtocol(asyncio.Protocol):
         if new is None or self._finished:
             self._tls_failed(transport, "the client closed the connection")
             return
-        self._transport = new   # type: ignore[assignment]
+        self._transport = new
         self._limit_writes()
         self._tls, self._upgrading, self._reading_paused = True, False, False
         cipher = new.get_extra_info("cipher")

@@ -1,4 +1,5 @@
-"""The live transport: a TCP connection to a real SMTP server (IPv4 or IPv6), upgraded by STARTTLS or TLS from the start.
+"""The live transport: a TCP connection to a real SMTP server (IPv4 or IPv6), upgraded by STARTTLS or TLS from the
+start.
 
 Every wait is bounded: connecting, the TLS handshake and sending use `timeout`; `receive(t)` waits at most
 `t` seconds and raises ReadTimeout, so a silent or slow server never holds the prompt. Failures are
@@ -63,7 +64,7 @@ class TcpTransport:
         try:
             self._wait(self.timeout)
             self._sock.sendall(data)
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise TransportError(T("transport.error.send-timeout", seconds=f"{self.timeout:g}")) from None
         except OSError as exc:
             raise TransportError(_io_error(exc)) from None
@@ -75,7 +76,7 @@ class TcpTransport:
         try:
             self._wait(timeout if timeout > 0 else 0.0)
             data = self._sock.recv(CHUNK)
-        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError, socket.timeout, TimeoutError):
+        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError, TimeoutError):
             raise ReadTimeout(_read_timeout(timeout)) from None
         except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
             data = b""

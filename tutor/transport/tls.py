@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime
 import os
-import stat
 import socket
 import ssl
+import stat
 
 from tutor import explain
 from tutor.errors import InputError, TransportError
@@ -52,7 +52,7 @@ def client_context(*, insecure: bool = False, cafile: str | None = None, keylog:
 def _log_keys(context: ssl.SSLContext, keylog: str | None) -> None:
     """Set the NSS key log explicitly (create_default_context also reads SSLKEYLOGFILE; this is the same file)."""
     try:
-        context.keylog_filename = keylog
+        context.keylog_filename = keylog   # type: ignore[assignment]  # None: no key log (typeshed says str only)
     except OSError as exc:
         raise InputError(T("transport_keylog.cannot", path=keylog, reason=exc.strerror or exc)) from None
 
@@ -215,5 +215,6 @@ def _time(data: bytes, element: tuple[int, int, int]) -> datetime.datetime:
         text = str(year + (1900 if year >= 50 else 2000)) + text[2:]
     if len(text) != 15 or not text.endswith("Z"):
         raise ValueError("unexpected time format")
-    parts = [int(text[i:j]) for i, j in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14))]
-    return datetime.datetime(*parts, tzinfo=datetime.timezone.utc)
+    year, month, day, hour, minute, second = (int(text[i:j]) for i, j in ((0, 4), (4, 6), (6, 8), (8, 10),
+                                                                        (10, 12), (12, 14)))
+    return datetime.datetime(year, month, day, hour, minute, second, tzinfo=datetime.UTC)

@@ -129,9 +129,9 @@ def _make_with_cryptography(cert: Path, key: Path, names: tuple[str, ...] = ()) 
 
     private = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    alt = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(value)) if kind == "IP" else x509.DNSName(value)
-                                       for kind, value in alt_names(names)])
+    now = datetime.datetime.now(datetime.UTC)
+    alt = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(value)) if kind == "IP"
+                                       else x509.DNSName(value) for kind, value in alt_names(names)])
     built = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
              .serial_number(x509.random_serial_number()).not_valid_before(now)
              .not_valid_after(now + datetime.timedelta(days=DAYS)).add_extension(alt, critical=False)

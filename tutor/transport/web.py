@@ -14,9 +14,12 @@ import asyncio
 import json
 import os
 from importlib import resources
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tutor.errors import InputError, TransportError
+
+if TYPE_CHECKING:
+    from aiohttp.web import AppRunner
 
 PUSH_INTERVAL = 0.25        # seconds between two batches of changes
 KEEPALIVE = 15.0            # a comment line this often, so a dead browser is noticed
@@ -62,7 +65,7 @@ class WebView:
         self._queues: set[asyncio.Queue] = set()
         self._touched: set[str] = set()     # sessions changed since the last batch (filled by the classroom)
         self._pusher: asyncio.Task | None = None
-        self._runner = None
+        self._runner: AppRunner | None = None
         self.pushed = 0                      # batches sent (for tests and the benchmark)
 
     # ---- life ---------------------------------------------------------------------------------------------
@@ -73,16 +76,16 @@ class WebView:
         app.router.add_get("/static/{name}", self._file)
         app.router.add_get("/events", self._events)
         app.router.add_get("/session/{sid}", self._session)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        self._runner = runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
         try:
             await site.start()
         except OSError as exc:
-            await self._runner.cleanup()
+            await runner.cleanup()
             reason = os.strerror(exc.errno) if exc.errno and exc.errno > 0 else exc.strerror or str(exc)
             raise TransportError(f"--web: cannot listen on {self.host}:{self.port}: {reason}") from None
-        for bound in self._runner.addresses:     # the real port when 0 was asked for
+        for bound in runner.addresses:     # the real port when 0 was asked for
             self.addresses.append((bound[0], bound[1]))
         self._touched = self.page.watch()
         self._pusher = asyncio.ensure_future(self._push())
@@ -158,7 +161,7 @@ class WebView:
         while True:
             try:
                 message = await asyncio.wait_for(queue.get(), KEEPALIVE)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 message = ": keepalive\n\n"
             if message is None:
                 return

@@ -155,7 +155,8 @@ def make(name: str, serve_ports: tuple[int, int], work: Path) -> None:
     port = serve_ports[1] if implicit else serve_ports[0]
     pcap, keylog = HERE / f"{name}.pcap", HERE / f"{name}.keys"
     keylog.unlink(missing_ok=True)
-    dump = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-s", "0", "-w", str(pcap), f"tcp port {port}"],
+    dump = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-s", "0", "-w", str(pcap),
+                             f"tcp port {port}"],
                             stderr=subprocess.PIPE)
     try:
         assert dump.stderr is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.trace.records import Begin, End, Mark, Record, Wire
 

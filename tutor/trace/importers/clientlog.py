@@ -6,8 +6,8 @@ place of a credential (PHPMailer's `[credentials hidden]`, nodemailer's `/* secr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from tutor.errors import InputError
 from tutor.protocol import b64
@@ -66,7 +66,7 @@ class Reader:
         return f"{self.src.name}:{self.number}"
 
     def records(self) -> Iterator[Record]:
-        for self.number, line in self.src.numbered():
+        for self.number, line in self.src.numbered():  # noqa: B020 - the line number is kept for errors
             event = self.parse(line)
             if event is not None:
                 yield from self._event(event)

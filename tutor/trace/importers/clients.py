@@ -1,14 +1,15 @@
 """Client debug transcripts whose lines say their direction: msmtp `--debug` (`--> ` / `<-- `), Perl Net::SMTP
 `Debug => 1` (`Net::SMTP=GLOB(0x..)>>> ` / `<<< `), PHPMailer `SMTPDebug` (`CLIENT -> SERVER: ` / `SERVER ->
 CLIENT: `), nodemailer's logger (`[id] C: ` / `[id] S: `), Thunderbird's SMTP log (MOZ_LOG=SMTP:5: `SMTP Send: `
-/ `SMTP Response: `; since the JavaScript SmtpClient, mailnews.smtp.loglevel=All: `mailnews.smtp: C: ` / `S: `), neomutt's debug log (`mutt_socket_write_d() 4> ` / `readln_d() 4< `) and
+/ `SMTP Response: `; since the JavaScript SmtpClient, mailnews.smtp.loglevel=All: `mailnews.smtp: C: ` / `S: `),
+neomutt's debug log (`mutt_socket_write_d() 4> ` / `readln_d() 4< `) and
 Mutt's (`mutt -d 5`, ~/.muttdebug0: `[time] 4> ` / `[time] 4< `).
 Each `parse_*` turns one line into a tutor.trace.importers.clientlog.Event; the reading is shared."""
 
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.trace.importers.clientlog import Event, Reader
 from tutor.trace.records import Record
@@ -44,8 +45,8 @@ def parse_netsmtp(line: bytes) -> Event | None:
 
 
 # ---- PHPMailer SMTPDebug (1-4) ----------------------------------------------------------------------------------
-_PHP = re.compile(rb"^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\t)?(CLIENT -> SERVER|SERVER -> CLIENT|SMTP -> FROM SERVER): ?(.*)$",
-                  re.DOTALL)
+_PHP = re.compile(rb"^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\t)?"
+                  rb"(CLIENT -> SERVER|SERVER -> CLIENT|SMTP -> FROM SERVER): ?(.*)$", re.DOTALL)
 _PHP_CONTINUED = re.compile(rb"^ {19}\t {18}(.*)$", re.DOTALL)   # a multi-line reply, indented past the time
 _PHP_START = re.compile(rb"^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\t)?Connection: opening to (\S+)")
 PHP_HIDDEN = (b"[credentials hidden]",)      # PHPMailer 6 below SMTPDebug 4
@@ -126,7 +127,8 @@ class _Thunderbird:
 
 
 # ---- neomutt -d N -l FILE ---------------------------------------------------------------------------------------
-_MUTT = re.compile(rb"^(?:\[[^\]]*\])?<\w> mutt_socket_(write|readln|buffer_readln)_d\(\) (\d+)([<>]) ?(.*)$", re.DOTALL)
+_MUTT = re.compile(rb"^(?:\[[^\]]*\])?<\w> mutt_socket_(write|readln|buffer_readln)_d\(\) (\d+)([<>]) ?(.*)$",
+                   re.DOTALL)
 _MUTT_OPEN = re.compile(rb"^(?:\[[^\]]*\])?<\w> mutt_socket_open\(\) Connected to (\S+) on fd=(\d+)")
 _MUTT_TLS = re.compile(rb"^(?:\[[^\]]*\])?<\w> (?:tls|ssl)_\w+\(\) .*(?:SSL/TLS connection using|TLS connection using)")
 

@@ -7,7 +7,7 @@ any other the client's (message text stays the client's until its `.`)."""
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.trace.importers.clientlog import REPLY, Event, Reader
 from tutor.trace.records import Record

@@ -7,7 +7,7 @@ taken off the front of the line before it is read."""
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.trace.importers.base import Sessions
 from tutor.trace.records import Record

@@ -3,12 +3,24 @@ of the first lines each recognises; FORMATS maps a name to the importer's `read(
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from tutor.errors import InputError
 from tutor.trace import pcap
-from tutor.trace.importers import clients, clients_unprefixed, curl, exchange, hashcat, jsonl, maillog, \
-    maillog_other, openssl, rfc, smtplib_debug, swaks
+from tutor.trace.importers import (
+    clients,
+    clients_unprefixed,
+    curl,
+    exchange,
+    hashcat,
+    jsonl,
+    maillog,
+    maillog_other,
+    openssl,
+    rfc,
+    smtplib_debug,
+    swaks,
+)
 from tutor.trace.records import Record
 from tutor.trace.source import Source
 
@@ -28,7 +40,8 @@ _SCORERS = (("tutor", jsonl.score), ("hashcat", hashcat.score), ("openssl", open
             ("smtplib", smtplib_debug.score), ("exchange", exchange.score),
             ("exim-debug", maillog_other.score_exim_debug), ("netsmtp", clients.score_netsmtp),
             ("phpmailer", clients.score_phpmailer), ("nodemailer", clients.score_nodemailer),
-            ("thunderbird", clients.score_thunderbird), ("neomutt", clients.score_neomutt), ("mutt", clients.score_mutt),
+            ("thunderbird", clients.score_thunderbird), ("neomutt", clients.score_neomutt),
+            ("mutt", clients.score_mutt),
             ("jakarta", clients_unprefixed.score_jakarta), ("gsasl", clients_unprefixed.score_gsasl),
             ("msmtp", clients.score_msmtp), ("swaks", swaks.score), ("curl", curl.score), ("log", maillog.score),
             ("rfc", rfc.score))

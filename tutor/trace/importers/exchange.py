@@ -2,13 +2,13 @@
 session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context`, one row per event: `+` connect,
 `-` disconnect, `<` a line received, `>` a line sent, `*` Exchange's remark. Rows of one session-id make one
 session (sessions interleave). In a Send log (`#Log-type: SMTP Send Protocol Log`) Exchange is the client, so
-`>` is the client's line and `<` the server's. Exchange writes `<authentication response>` in place of AUTH payloads (and of
-the 334 challenge text); a `*` row whose context is `authenticated` names the user."""
+`>` is the client's line and `<` the server's. Exchange writes `<authentication response>` in place of AUTH
+payloads (and of the 334 challenge text); a `*` row whose context is `authenticated` names the user."""
 
 from __future__ import annotations
 
 import csv
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.trace.importers.clientlog import Event, Reader
 from tutor.trace.records import Record
@@ -21,7 +21,7 @@ _DEFAULT_FIELDS = ("date-time", "connector-id", "session-id", "sequence-number",
 
 class _Exchange:
     def __init__(self) -> None:
-        self.fields = _DEFAULT_FIELDS
+        self.fields: tuple[str, ...] = _DEFAULT_FIELDS
         self.sending = False                    # a Send log: Exchange is the client
 
     def parse(self, line: bytes) -> Event | None:
@@ -35,7 +35,7 @@ class _Exchange:
         if text.startswith("#") or not text.strip():
             return None
         try:
-            row = dict(zip(self.fields, next(csv.reader([text]))))
+            row = dict(zip(self.fields, next(csv.reader([text])), strict=False))   # short rows: fewer fields
         except (csv.Error, StopIteration):
             return None
         if self.sending and row.get("event") in ("<", ">"):

@@ -1,10 +1,11 @@
-"""hashcat mode 10200 `$cram_md5$` lines (also read by John the Ripper jumbo's HMAC-MD5 format): `$cram_md5$<base64 challenge>$<base64 response>`,
+"""hashcat mode 10200 `$cram_md5$` lines (also read by John the Ripper jumbo's HMAC-MD5 format): `$cram_md5$<base64
+challenge>$<base64 response>`,
 each read as one CRAM-MD5 exchange so `--password` / `--wordlist` can test it."""
 
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.trace.importers.base import Sessions
 from tutor.trace.records import Record

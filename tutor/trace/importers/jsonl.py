@@ -4,7 +4,7 @@ and the notes that were shown. A bad line is reported and skipped; the rest is s
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.errors import InputError
 from tutor.trace.records import MAX_OPEN_SESSIONS, Bad, Begin, End, Mark, Record, Wire

@@ -6,14 +6,14 @@ Postfix sent), cancellations (`SASL LOGIN authentication aborted`: the client se
 successes (`sasl_method=PLAIN, sasl_username=demo`, logged only when mail is sent), and the `disconnect from
 ... auth=0/1` counters (successful/all AUTH commands; `auth=1` when all succeeded), which tell of exchanges the
 other lines did not log (a Dovecot failure from the same client address held for it is taken to be one of
-them, tutor.trace.importers.maillog_dovecot). `sasl_username=(unavailable)` is not a user name. A Postfix smtpd process's lines from
-`connect from` to `disconnect from` make one session; other AUTH lines are one exchange each.
+them, tutor.trace.importers.maillog_dovecot). `sasl_username=(unavailable)` is not a user name. A Postfix smtpd
+process's lines from `connect from` to `disconnect from` make one session; other AUTH lines are one exchange each.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.protocol import b64
 from tutor.trace.importers import maillog_other

@@ -1,15 +1,15 @@
 """Dovecot auth log lines, one session per authentication request.
 
-With `auth_debug` Dovecot logs the auth protocol: `client in: AUTH<TAB>id<TAB>MECH<TAB>...[resp=base64]`,
-`client passdb out: CONT<TAB>id<TAB>base64`, `client in: CONT<TAB>id<TAB>base64`, `client passdb out:
-OK|FAIL<TAB>id<TAB>user=...`. The id counts per auth client connection (each Postfix smtpd process starts at
-1), and the line does not say which connection, so two requests can share an id at once: a line is given to
-the request with that id that is waiting for it (a `client in` line to one waiting for the client, an `out`
-line to one waiting for the server), and of two that wait alike, to the one that has waited longer (in the
-lab's own interleaved log, tests/data/logs/postfix_dovecot_debug_lab.log, that is the right one). Passdb lines (`passwd-file(tim,10.0.0.5): Password mismatch`) go to
-the request the server is working on. With `auth_verbose_passwords` a failure says `(given password: X)`, and
-`auth_debug_passwords` logs `PLAIN(X) != 'stored'`: both are passwords in the log, read and masked. A failure is
-counted once: at the passdb line that says it, or at the FAIL line when no passdb line did.
+With `auth_debug` Dovecot logs the auth protocol: `client in: AUTH<TAB>id<TAB>MECH<TAB>...[resp=base64]`, `client
+passdb out: CONT<TAB>id<TAB>base64`, `client in: CONT<TAB>id<TAB>base64`, `client passdb out:
+OK|FAIL<TAB>id<TAB>user=...`. The id counts per auth client connection (each Postfix smtpd process starts at 1), and
+the line does not say which connection, so two requests can share an id at once: a line is given to the request with
+that id that is waiting for it (a `client in` line to one waiting for the client, an `out` line to one waiting for
+the server), and of two that wait alike, to the one that has waited longer (in the lab's own interleaved log,
+tests/data/logs/postfix_dovecot_debug_lab.log, that is the right one). Passdb lines (`passwd-file(tim,10.0.0.5):
+Password mismatch`) go to the request the server is working on. With `auth_verbose_passwords` a failure says `(given
+password: X)`, and `auth_debug_passwords` logs `PLAIN(X) != 'stored'`: both are passwords in the log, read and
+masked. A failure is counted once: at the passdb line that says it, or at the FAIL line when no passdb line did.
 
 In a mail log that holds Postfix's lines too (Debian's /var/log/mail.log), a failure without debug lines is
 told twice: Dovecot's `passwd-file(tim,10.0.0.5): Password mismatch`, then Postfix's `SASL LOGIN
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Iterator
 
 from tutor.trace.records import Begin, End, Logged, Record
 

@@ -10,7 +10,7 @@ next `depth=` line after some SMTP lines is the next connection.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.trace.importers.base import Sessions
 from tutor.trace.records import Record
@@ -73,6 +73,7 @@ def read(src: Source) -> Iterator[Record]:
 
 def _release(sessions: Sessions, state: _State, following: bytes) -> Iterator[Record]:
     """A held line starting with Q, R, k or K: openssl's own command if openssl said so on the next line."""
+    assert state.held is not None, "called only while a line is held"
     number, line = state.held
     state.held = None
     current, sessions.number = sessions.number, number

@@ -5,7 +5,7 @@ keeps its trailing space (RFC 4954 §4's empty challenge). A 220 that answers ST
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from tutor.trace.importers.base import Sessions
 from tutor.trace.records import Record

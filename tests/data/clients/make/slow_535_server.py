@@ -1,6 +1,9 @@
 """A one-connection SMTP server on 127.0.0.1 that waits 2.5 s before its 535, so that curl's progress meter
 (updated every second) is written between curl's -v lines. Usage: python3 slow_535_server.py PORT"""
-import socket, sys, time
+import socket
+import sys
+import time
+
 srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
 conn, _ = srv.accept()
 f = conn.makefile("rwb", buffering=0)

@@ -1,5 +1,8 @@
 """Talk Dovecot's auth-client protocol to a debug Dovecot (two connections, requests interleaved)."""
-import base64, socket, sys
+import base64
+import socket
+import sys
+
 path = sys.argv[1]
 def conn(pid):
     s = socket.socket(socket.AF_UNIX); s.connect(path); f = s.makefile("rwb", buffering=0)

@@ -1,7 +1,10 @@
 """Sessions against the lab Postfix (scripts/lab-mta.sh, plain port) whose log lines the Postfix fixture keeps:
 a LOGIN cancelled with `*`, a PLAIN success that sends no mail (only the disconnect counters tell), a LOGIN
 failure, and a PLAIN success that sends mail (sasl_method= line)."""
-import base64, smtplib, sys
+import base64
+import smtplib
+import sys
+
 port = int(sys.argv[1]) if len(sys.argv) > 1 else 10025
 b = lambda s: base64.b64encode(s.encode()).decode()
 

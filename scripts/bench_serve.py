@@ -417,7 +417,8 @@ def main() -> int:
     parser.add_argument("--idle", type=int, default=1000, help="idle connections to hold (0 = skip)")
     parser.add_argument("--hold", type=float, default=2.0, help="seconds to hold them")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table for docs/PERFORMANCE.md")
-    parser.add_argument("--profile", metavar="FILE", help="run serve (with --classroom: the viewed one) under cProfile, write its stats to FILE")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="run serve (with --classroom: the viewed one) under cProfile, write its stats to FILE")
     parser.add_argument("--classroom", action="store_true",
                         help="compare serve alone with serve --dashboard --web (an event-stream client connected)")
     parser.add_argument("--classroom-clients", type=int, default=60, help="clients for --classroom (default 60)")

@@ -32,16 +32,16 @@ import hashlib
 import hmac
 import os
 import shutil
+import statistics
 import struct
 import subprocess
 import sys
 import tempfile
-import statistics
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_trace_mix  # noqa: E402  (the large mixed capture, beside this script)
+import bench_trace_mix
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURE_PORT = 12599

@@ -14,8 +14,8 @@ import hashlib
 import hmac
 import random
 import struct
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 USERS = [("tim", "tanstaaftanstaaf"), ("demo", "demo"), ("alice", "wonderland"), ("bob", "hunter2")]
 MECHS = ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256", "XOAUTH2")
@@ -35,15 +35,15 @@ def _scram(user: str, secret: bytes, rng: random.Random) -> list[tuple[str, byte
     key = (user, secret)
     if key not in _SALTED:
         _SALTED[key] = hashlib.pbkdf2_hmac("sha256", secret, salt, 4096)
-    cnonce = "%016x" % rng.getrandbits(64)
-    nonce = cnonce + "%016x" % rng.getrandbits(64)
+    cnonce = f"{rng.getrandbits(64):016x}"
+    nonce = cnonce + f"{rng.getrandbits(64):016x}"
     bare = f"n={user},r={cnonce}"
     first = f"r={nonce},s={base64.b64encode(salt).decode()},i=4096"
     without = f"c=biws,r={nonce}"
     message = f"{bare},{first},{without}".encode()
     client_key = hmac.new(_SALTED[key], b"Client Key", hashlib.sha256).digest()
     signature = hmac.new(hashlib.sha256(client_key).digest(), message, hashlib.sha256).digest()
-    proof = bytes(a ^ b for a, b in zip(client_key, signature))
+    proof = bytes(a ^ b for a, b in zip(client_key, signature, strict=True))
     return [("C", b"AUTH SCRAM-SHA-256 " + _b64(b"n,," + bare.encode()) + b"\r\n"),
             ("S", b"334 " + _b64(first.encode()) + b"\r\n"),
             ("C", _b64(f"{without},p={base64.b64encode(proof).decode()}".encode()) + b"\r\n")]

@@ -122,7 +122,7 @@ def test_serves_log_of_a_gsasl_login_traces_back(mechanism):
 
 def test_msmtp_xoauth2_on_the_gmail_like_profile_over_starttls(tmp_path):
     tls = lab_tls(tmp_path / "tls")[0]
-    with ServerThread("modern", tls=tls) as server:
+    with ServerThread("oauth-tls", tls=tls) as server:
         done = msmtp(server.port, tmp_path, "xoauth2", password=tokens.issue("tim"),
                      tls_lines="tls on\ntls_starttls on\ntls_certcheck off\n")
     assert done.returncode == 0, output(done)

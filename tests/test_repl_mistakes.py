@@ -128,7 +128,7 @@ def test_legacy_2002_is_not_offered_plain_in_the_hint():
     assert "PLAIN" not in legacy and "then try AUTH LOGIN or AUTH CRAM-MD5" in legacy
 
 
-@pytest.mark.parametrize("profile", ["strict", "modern"])
+@pytest.mark.parametrize("profile", ["strict", "oauth-tls"])
 def test_tls_only_profiles_say_starttls_first(profile):
     assert "then STARTTLS and EHLO again (this server takes AUTH only inside TLS), then AUTH PLAIN" in welcome(profile)
 

@@ -114,8 +114,8 @@ def test_xoauth2_and_oauthbearer_helpers_reproduce_the_published_examples():
     assert not any("ya29" in line or "vF9dft4q" in line for line in shell.typed)   # tokens stay out of history
 
 
-def test_token_then_xoauth2_logs_in_on_modern_after_starttls():
-    shell, out = make_shell("modern")
+def test_token_then_xoauth2_logs_in_on_oauth_tls_after_starttls():
+    shell, out = make_shell("oauth-tls")
     shell.handle(":auth XOAUTH2 tim lab-anything")
     assert wire(out, "S")[-1] == "530 5.7.0 Must issue a STARTTLS command first"    # TLS first
     shell.handle("STARTTLS")

@@ -35,7 +35,7 @@ def listening_port(process: subprocess.Popen) -> int:
 def test_list_profiles(capsys):
     assert main(["--list-profiles"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert names == ["lab", "strict", "legacy-2002", "glitchy-cram", "fixed-challenge", "draft-login", "modern",
+    assert names == ["lab", "strict", "legacy-2002", "glitchy-cram", "fixed-challenge", "draft-login", "oauth-tls",
                      "fixed-scram", "impostor", "temp-failure", "too-weak", "encryption-required",
                      "password-transition", "small-auth-buffer", "error-codes", "historic"]
 

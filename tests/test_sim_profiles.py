@@ -31,7 +31,7 @@ class Digits(random.Random):
 
 def test_the_profiles_exist_with_one_line_summaries():
     assert list(PROFILES) == ["lab", "strict", "legacy-2002", "glitchy-cram", "fixed-challenge", "draft-login",
-                              "modern", "fixed-scram", "impostor", "temp-failure", "too-weak",
+                              "oauth-tls", "fixed-scram", "impostor", "temp-failure", "too-weak",
                               "encryption-required", "password-transition", "small-auth-buffer", "error-codes",
                               "historic"]
     for name, profile in PROFILES.items():
@@ -125,3 +125,23 @@ def test_every_profile_greets_and_quits(name):
     assert talk.greeting.data.startswith(b"220 sim.smtp-tutor.test ESMTP")
     talk("EHLO client.example")
     assert talk("QUIT").startswith("221 ")
+
+
+def test_the_old_name_modern_still_opens_the_oauth_tls_profile():
+    """`modern` was named for when it was written; it is now `oauth-tls`, and the old name keeps working where
+    a user types a profile (the simulator, the shell's --profile and :connect, serve --profile) without being
+    listed."""
+    import argparse
+
+    from tutor.cli import repl as cli_repl
+    from tutor.cli import serve as cli_serve
+    from tutor.sim.server import get_profile
+
+    assert get_profile("modern") is PROFILES["oauth-tls"]
+    assert "modern" not in PROFILES
+    cli_repl._check_profile("modern")                      # no usage error
+    parser = argparse.ArgumentParser()
+    cli_serve.configure(parser)
+    assert parser.parse_args(["--profile", "modern"]).profile == "oauth-tls"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--profile", "postmodern"])

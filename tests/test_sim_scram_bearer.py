@@ -1,5 +1,5 @@
 """SCRAM and OAuth bearer mechanisms in the simulator: RFC 5802 / 7677 replayed byte for byte by `fixed-scram`,
-stored keys (verified without the password), determinism, the impostor, the Gmail-like `modern` profile, masking.
+stored keys (verified without the password), determinism, the impostor, the Gmail-like `oauth-tls` profile, masking.
 
 Vectors are the RFC texts of shared/PROTOCOL.md §2.7-2.8, base64-encoded here with the standard library; the
 independent SCRAM client is `scramp` (a test dependency).
@@ -173,10 +173,10 @@ def test_the_impostor_takes_any_bearer_token():
     assert talk("AUTH XOAUTH2 " + b64("user=tim\x01auth=Bearer stolen\x01\x01")) == OK
 
 
-# ---- modern: Gmail-like, TLS first, bearer tokens ---------------------------------------------------------
+# ---- oauth-tls: Gmail-like, TLS first, bearer tokens ---------------------------------------------------------
 
-def test_modern_has_no_auth_before_tls_and_530_for_auth():
-    talk = Talk("modern")
+def test_oauth_tls_has_no_auth_before_tls_and_530_for_auth():
+    talk = Talk("oauth-tls")
     assert talk.send("EHLO client.example") == [
         "250-sim.smtp-tutor.test at your service", "250-SIZE 35882577", "250-8BITMIME", "250-STARTTLS",
         "250-ENHANCEDSTATUSCODES", "250 PIPELINING"]
@@ -184,14 +184,14 @@ def test_modern_has_no_auth_before_tls_and_530_for_auth():
         "530 5.7.0 Must issue a STARTTLS command first"
 
 
-def tls_ready(profile="modern") -> Talk:
+def tls_ready(profile="oauth-tls") -> Talk:
     talk = ready(profile)
     assert talk("STARTTLS") == "220 2.0.0 Ready to start TLS"
     talk.server.tls_established()
     return talk
 
 
-def test_modern_offers_xoauth2_oauthbearer_plain_inside_tls():
+def test_oauth_tls_offers_xoauth2_oauthbearer_plain_inside_tls():
     talk = tls_ready()
     assert talk.send("EHLO client.example")[3] == "250-AUTH XOAUTH2 OAUTHBEARER PLAIN"
 
@@ -305,7 +305,7 @@ def test_an_honest_server_still_says_the_reply_will_be_535():
 
 def test_the_token_in_clear_note_only_without_tls():
     blob = b64(f"user=tim\x01auth=Bearer {lab_token('tim')}\x01\x01")
-    talk = Talk("modern")
+    talk = Talk("oauth-tls")
     talk("EHLO client.example")
     talk("STARTTLS")
     talk.server.tls_established()

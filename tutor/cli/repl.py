@@ -87,9 +87,9 @@ def open_script(path: str):
 
 def _check_profile(name: str) -> None:
     """A usage error (one line on stderr, exit 2) before anything starts, not a failure inside the REPL."""
-    from tutor.sim.profiles import PROFILES
+    from tutor.sim.profiles import PROFILES, canonical_name
 
-    if name not in PROFILES:
+    if canonical_name(name) not in PROFILES:
         raise InputError(T("repl.err.unknown-profile", name=name, known=", ".join(PROFILES)))
 
 

@@ -7,7 +7,7 @@ import re
 import sys
 
 from tutor.errors import InputError, TransportError, TutorError
-from tutor.sim.profiles import DEFAULT_HOSTNAME, DEFAULT_PROFILE, PROFILES
+from tutor.sim.profiles import DEFAULT_HOSTNAME, DEFAULT_PROFILE, PROFILES, canonical_name
 from tutor.transport import serve_config as limits
 
 # The server itself (asyncio, the simulator, TLS) is imported in run(), so `smtp-tutor --help` stays fast.
@@ -32,7 +32,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=port_number, default=2525,
                    help="port for plain SMTP with STARTTLS (default 2525; 0 = any)")
-    p.add_argument("--profile", default=DEFAULT_PROFILE, choices=list(PROFILES), metavar="NAME",
+    p.add_argument("--profile", default=DEFAULT_PROFILE, type=canonical_name, choices=list(PROFILES), metavar="NAME",
                    help=f"teaching profile (default {DEFAULT_PROFILE}; see --list-profiles)")
     p.add_argument("--list-profiles", action="store_true", help="list the profiles and exit")
     p.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",

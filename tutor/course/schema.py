@@ -171,12 +171,14 @@ def parse_sim(table: Any, out: Problems) -> SimSetup:
     _unknown(table, SIM_KEYS, "sim", out)
     defaults = SimSetup()
     profile = table.get("profile", defaults.profile)
-    from tutor.sim.profiles import PROFILES
+    from tutor.sim.profiles import PROFILES, canonical_name
     if not isinstance(profile, str):
         out.add("sim", f"profile must be a string, one of {', '.join(PROFILES)}")
         profile = defaults.profile
-    elif profile not in PROFILES:
+    elif canonical_name(profile) not in PROFILES:
         out.add("sim", f"profile {profile!r} is unknown (known: {', '.join(PROFILES)})")
+    else:
+        profile = canonical_name(profile)
     accounts = _strings(table["accounts"], "accounts", "sim", out) if "accounts" in table else defaults.accounts
     for spec in accounts:
         if CONTROL.search(spec):

@@ -132,6 +132,9 @@ def stoppable(shell: ShellLike, opener: Any, target: str) -> Any:
 
 
 def _open_sim(shell: ShellLike, profile: str) -> bool:
+    from tutor.sim.profiles import canonical_name
+
+    profile = canonical_name(profile)
     known = profile_names()
     if profile not in known:
         raise InputError(T("repl.err.unknown-profile", name=profile, known=", ".join(known)))

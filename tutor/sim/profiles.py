@@ -100,10 +100,10 @@ PROFILES: dict[str, Profile] = {
         ehlo_notes=("sim.ehlo.legacy",)),
     "fixed-challenge": Profile("fixed-challenge", challenge="fixed", ehlo_notes=("sim.ehlo.lab-clear",)),
     "draft-login": Profile("draft-login", login_wording="draft", ehlo_notes=("sim.ehlo.lab-clear",)),
-    "modern": Profile(
-        "modern", mechanisms=("XOAUTH2", "OAUTHBEARER", "PLAIN"), clear_mechanisms=(), auth_requires_tls=True,
+    "oauth-tls": Profile(
+        "oauth-tls", mechanisms=("XOAUTH2", "OAUTHBEARER", "PLAIN"), clear_mechanisms=(), auth_requires_tls=True,
         ehlo=GMAIL_EHLO, ehlo_greeting="{host} at your service", texts={"auth-ok": "Accepted"},
-        max_message_size=35882577, ehlo_notes=("sim.ehlo.modern",)),
+        max_message_size=35882577, ehlo_notes=("sim.ehlo.oauth-tls",)),
     "fixed-scram": Profile("fixed-scram", scram="fixed", ehlo_notes=("sim.ehlo.lab-clear",)),
     "impostor": Profile("impostor", impostor=True, ehlo_notes=("sim.ehlo.impostor",)),
     # Error-code profiles (issue 13): the RFC 4954 §6 replies students otherwise only read about.
@@ -120,3 +120,11 @@ PROFILES: dict[str, Profile] = {
 }
 
 DEFAULT_PROFILE = "lab"
+
+# Old names still accepted where a user types a profile (they stay out of listings and completion).
+PROFILE_ALIASES = {"modern": "oauth-tls"}   # named for when it was written; it is the OAuth-and-TLS-first profile
+
+
+def canonical_name(name: str) -> str:
+    """The profile name `name` stands for: itself, or the current name of an old alias."""
+    return PROFILE_ALIASES.get(name, name)

@@ -28,7 +28,7 @@ from tutor.protocol.states import EXPECTED, State
 from tutor.sim import ehlo, lenient, replies
 from tutor.sim.accounts import Accounts
 from tutor.sim.output import MASK, Collector, Output, echo, show
-from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile, check_max_auth_failures
+from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile, canonical_name, check_max_auth_failures
 from tutor.sim.sink import Sink
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def _knows_no_one(name: str) -> None:
 def get_profile(name: str) -> Profile:
     """The profile called `name`; InputError listing the known ones otherwise."""
     try:
-        return PROFILES[name]
+        return PROFILES[canonical_name(name)]
     except KeyError:
         raise InputError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}") from None
 

@@ -49,8 +49,8 @@ _shtab_smtp_tutor___record_COMPGEN=_shtab_compgen_files
 
 _shtab_smtp_tutor_b64_pos_0_choices=(encode decode)
 _shtab_smtp_tutor_scram___hash_choices=(SHA-1 SHA-256)
-_shtab_smtp_tutor_repl___profile_choices=(lab strict legacy-2002 glitchy-cram fixed-challenge draft-login modern fixed-scram impostor temp-failure too-weak encryption-required password-transition small-auth-buffer error-codes historic)
-_shtab_smtp_tutor_serve___profile_choices=(lab strict legacy-2002 glitchy-cram fixed-challenge draft-login modern fixed-scram impostor temp-failure too-weak encryption-required password-transition small-auth-buffer error-codes historic)
+_shtab_smtp_tutor_repl___profile_choices=(lab strict legacy-2002 glitchy-cram fixed-challenge draft-login oauth-tls fixed-scram impostor temp-failure too-weak encryption-required password-transition small-auth-buffer error-codes historic)
+_shtab_smtp_tutor_serve___profile_choices=(lab strict legacy-2002 glitchy-cram fixed-challenge draft-login oauth-tls fixed-scram impostor temp-failure too-weak encryption-required password-transition small-auth-buffer error-codes historic)
 _shtab_smtp_tutor_serve___format_choices=(md html json)
 _shtab_smtp_tutor_lesson___format_choices=(md html)
 _shtab_smtp_tutor_trace___format_choices=(text md html json)
@@ -59,7 +59,7 @@ _shtab_smtp_tutor_trace___color_choices=(auto always never)
 _shtab_smtp_tutor_trace___input_format_choices=(curl exchange exim-debug gsasl hashcat jakarta log msmtp mutt neomutt netsmtp nodemailer openssl pcap phpmailer rfc smtplib swaks thunderbird tutor)
 _shtab_smtp_tutor_completion_pos_0_choices=(bash zsh)
 _shtab_smtp_tutor_pos_0_choices=(b64 plain login cram scram xoauth2 oauthbearer token decode explain repl serve connect lesson trace completion)
-_shtab_smtp_tutor___profile_choices=(lab strict legacy-2002 glitchy-cram fixed-challenge draft-login modern fixed-scram impostor temp-failure too-weak encryption-required password-transition small-auth-buffer error-codes historic)
+_shtab_smtp_tutor___profile_choices=(lab strict legacy-2002 glitchy-cram fixed-challenge draft-login oauth-tls fixed-scram impostor temp-failure too-weak encryption-required password-transition small-auth-buffer error-codes historic)
 
 _shtab_smtp_tutor_b64__h_nargs=0
 _shtab_smtp_tutor_b64___help_nargs=0

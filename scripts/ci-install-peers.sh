@@ -7,7 +7,7 @@
 #   plus swaks's Perl helpers, which are only "Recommends" and so NOT pulled in by
 #   --no-install-recommends: libnet-ssleay-perl (without it every swaks -tls/--tlsc
 #   fails: "TLS not available: requires Net::SSLeay"), libio-socket-inet6-perl (::1),
-#   libauthen-sasl-perl (swaks DIGEST-MD5).
+#   libauthen-sasl-perl (swaks DIGEST-MD5), libauthen-ntlm-perl (swaks AUTH NTLM, tests/test_trace_mechs.py).
 #   chromium chromium-driver: the headless browser (driven by selenium) that tests the classroom
 #   web view, serve --web; Debian's build, because CI cannot download a browser of its own.
 #
@@ -31,7 +31,7 @@
 # zsh is not a peer: tests/test_completion.py parses and drives the shipped zsh completion script with it.
 set -euo pipefail
 
-ALL_PACKAGES=(swaks libnet-ssleay-perl libio-socket-inet6-perl libauthen-sasl-perl zsh
+ALL_PACKAGES=(swaks libnet-ssleay-perl libio-socket-inet6-perl libauthen-sasl-perl libauthen-ntlm-perl zsh
               curl msmtp gsasl tcpdump tshark openssl ca-certificates
               postfix dovecot-core libsasl2-modules chromium chromium-driver)
 if [[ -n "${PEERS_ONLY:-}" ]]; then

@@ -12,7 +12,7 @@ def isolated_xdg(tmp_path_factory, monkeypatch):
     yield base
 
 
-TEST_EXTRAS = ("aiosmtpd", "scramp", "pexpect", "hypothesis")
+TEST_EXTRAS = ("aiosmtpd", "scramp", "pexpect", "hypothesis", "aiohttp", "selenium", "cryptography", "shtab")
 
 
 def pytest_sessionstart(session):

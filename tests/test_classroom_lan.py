@@ -60,7 +60,10 @@ def test_starttls_and_implicit_tls_verify_against_the_lan_name(lan_cert):
 def test_serve_beyond_loopback_warns_and_makes_the_lan_certificate(tmp_path):
     unshare = __import__("shutil").which("unshare")
     if not unshare or subprocess.run([unshare, "-n", "true"], capture_output=True).returncode != 0:
-        pytest.skip("needs unshare -n (a private network namespace) to listen on 0.0.0.0 safely")
+        reason = "needs unshare -n (a private network namespace) to listen on 0.0.0.0 safely"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " (required under CI)")
+        pytest.skip(reason)
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path))
     script = ("import subprocess,sys,time;"
               "p=subprocess.Popen([sys.executable,'-m','tutor.cli.serve','--host','0.0.0.0','--port','0','--quiet'],"

@@ -25,8 +25,14 @@ def lesson_profile(name: str) -> Any:
     from tutor.sim.server import get_profile
 
     profile = get_profile(name)
-    return dataclasses.replace(profile, max_auth_failures=max(profile.max_auth_failures, LESSON_MAX_AUTH_FAILURES),
+    failures = _at_least(profile.max_auth_failures, LESSON_MAX_AUTH_FAILURES)
+    return dataclasses.replace(profile, max_auth_failures=failures,
                                max_bad_commands=max(profile.max_bad_commands, LESSON_MAX_BAD_COMMANDS))
+
+
+def _at_least(limit: int, floor: int) -> int:
+    """A profile's failed-login limit raised to the lesson floor; 0 (never close) stays 0."""
+    return limit if limit == 0 else max(limit, floor)
 
 
 def sim_server(lesson: Lesson) -> Any:

@@ -40,7 +40,10 @@ def _chosen_command(argv: list[str]) -> str | None:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with `only`, just that sub-command is registered (start-up stays fast)."""
-    from tutor.helpers.registry import HELPERS
+    if only is None or only in HELPER_NAMES:
+        from tutor.helpers.registry import HELPERS
+    else:
+        HELPERS = {}                        # a sub-command alone (e.g. `trace`) needs none of the helpers
 
     parser = OneLineParser(
         prog="smtp-tutor",

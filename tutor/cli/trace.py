@@ -11,14 +11,13 @@ from typing import TextIO
 
 from tutor import escapes, explain
 from tutor.errors import InputError
-from tutor.trace import crack, pcap, render
+from tutor.trace import crack, render
 from tutor.trace.importers.detect import FORMATS, detect
 from tutor.trace.pcapfile import is_capture
 from tutor.trace.pipeline import reports
 from tutor.trace.records import Bad
 from tutor.trace.report import SessionReport
 from tutor.trace.source import open_source
-from tutor.trace.tally import Tally
 
 PROG = "smtp-tutor trace"
 
@@ -48,7 +47,10 @@ class Writer:
     def __init__(self, args: argparse.Namespace, out: TextIO) -> None:
         self.args, self.out = args, out
         self.opts = render.Options(reveal=args.reveal)
-        self.tally = Tally(args.by) if getattr(args, "by", None) else None
+        self.tally = None
+        if getattr(args, "by", None):
+            from tutor.trace.tally import Tally
+            self.tally = Tally(args.by)
         self.color = args.format == "text" and (args.color == "always" or (
             args.color == "auto" and out.isatty() and "NO_COLOR" not in os.environ))
         if args.format == "html" and not args.hashcat:
@@ -128,6 +130,7 @@ def trace_file(path: str, args: argparse.Namespace, writer: Writer) -> bool:
         read = FORMATS[fmt]
         if getattr(args, "keys", None) is not None:         # --keylog: TLS in a capture decrypted (tls_flow)
             if fmt == "pcap":
+                from tutor.trace import pcap
                 read = functools.partial(pcap.read, keylog=args.keys)
             else:
                 _error(explain.text("trace_tls.cli.not-a-capture", name=src.name, format=fmt))

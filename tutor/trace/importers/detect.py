@@ -3,54 +3,67 @@ of the first lines each recognises; FORMATS maps a name to the importer's `read(
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 
 from tutor.errors import InputError
-from tutor.trace import pcap
-from tutor.trace.importers import (
-    clients,
-    clients_unprefixed,
-    curl,
-    exchange,
-    hashcat,
-    jsonl,
-    maillog,
-    maillog_other,
-    openssl,
-    rfc,
-    smtplib_debug,
-    swaks,
-)
+from tutor.trace.pcapfile import is_capture
 from tutor.trace.records import Record
 from tutor.trace.source import Source
 
 Reader = Callable[[Source], Iterator[Record]]
 
-FORMATS: dict[str, Reader] = {
-    "pcap": pcap.read, "tutor": jsonl.read, "swaks": swaks.read, "rfc": rfc.read, "smtplib": smtplib_debug.read,
-    "curl": curl.read, "openssl": openssl.read, "log": maillog.read, "hashcat": hashcat.read,
-    "msmtp": clients.read_msmtp, "netsmtp": clients.read_netsmtp, "phpmailer": clients.read_phpmailer,
-    "nodemailer": clients.read_nodemailer, "thunderbird": clients.read_thunderbird, "neomutt": clients.read_neomutt,
-    "mutt": clients.read_mutt,
-    "gsasl": clients_unprefixed.read_gsasl, "jakarta": clients_unprefixed.read_jakarta,
-    "exchange": exchange.read, "exim-debug": maillog_other.read_exim_debug,
+_PACKAGE = "tutor.trace.importers."
+# name -> (module, function): an importer is imported only when an input needs it (start-up stays fast).
+_READERS = {
+    "pcap": ("tutor.trace.pcap", "read"), "tutor": (_PACKAGE + "jsonl", "read"), "swaks": (_PACKAGE + "swaks", "read"),
+    "rfc": (_PACKAGE + "rfc", "read"), "smtplib": (_PACKAGE + "smtplib_debug", "read"),
+    "curl": (_PACKAGE + "curl", "read"), "openssl": (_PACKAGE + "openssl", "read"),
+    "log": (_PACKAGE + "maillog", "read"), "hashcat": (_PACKAGE + "hashcat", "read"),
+    "msmtp": (_PACKAGE + "clients", "read_msmtp"),
+    "netsmtp": (_PACKAGE + "clients", "read_netsmtp"), "phpmailer": (_PACKAGE + "clients", "read_phpmailer"),
+    "nodemailer": (_PACKAGE + "clients", "read_nodemailer"), "thunderbird": (_PACKAGE + "clients", "read_thunderbird"),
+    "neomutt": (_PACKAGE + "clients", "read_neomutt"), "mutt": (_PACKAGE + "clients", "read_mutt"),
+    "gsasl": (_PACKAGE + "clients_unprefixed", "read_gsasl"),
+    "jakarta": (_PACKAGE + "clients_unprefixed", "read_jakarta"),
+    "exchange": (_PACKAGE + "exchange", "read"), "exim-debug": (_PACKAGE + "maillog_other", "read_exim_debug"),
 }
-# Text formats in order of precedence when scores tie (the more specific first).
-_SCORERS = (("tutor", jsonl.score), ("hashcat", hashcat.score), ("openssl", openssl.score),
-            ("smtplib", smtplib_debug.score), ("exchange", exchange.score),
-            ("exim-debug", maillog_other.score_exim_debug), ("netsmtp", clients.score_netsmtp),
-            ("phpmailer", clients.score_phpmailer), ("nodemailer", clients.score_nodemailer),
-            ("thunderbird", clients.score_thunderbird), ("neomutt", clients.score_neomutt),
-            ("mutt", clients.score_mutt),
-            ("jakarta", clients_unprefixed.score_jakarta), ("gsasl", clients_unprefixed.score_gsasl),
-            ("msmtp", clients.score_msmtp), ("swaks", swaks.score), ("curl", curl.score), ("log", maillog.score),
-            ("rfc", rfc.score))
+# Text formats in order of precedence when scores tie (the more specific first): (name, module, scorer).
+_SCORERS = (("tutor", "jsonl", "score"), ("hashcat", "hashcat", "score"), ("openssl", "openssl", "score"),
+            ("smtplib", "smtplib_debug", "score"), ("exchange", "exchange", "score"),
+            ("exim-debug", "maillog_other", "score_exim_debug"), ("netsmtp", "clients", "score_netsmtp"),
+            ("phpmailer", "clients", "score_phpmailer"), ("nodemailer", "clients", "score_nodemailer"),
+            ("thunderbird", "clients", "score_thunderbird"), ("neomutt", "clients", "score_neomutt"),
+            ("mutt", "clients", "score_mutt"),
+            ("jakarta", "clients_unprefixed", "score_jakarta"), ("gsasl", "clients_unprefixed", "score_gsasl"),
+            ("msmtp", "clients", "score_msmtp"), ("swaks", "swaks", "score"), ("curl", "curl", "score"),
+            ("log", "maillog", "score"), ("rfc", "rfc", "score"))
+
+
+def _function(module: str, name: str) -> Callable:
+    return getattr(importlib.import_module(module), name)
+
+
+class _Readers(Mapping[str, Reader]):
+    """FORMATS: every format name known without importing its importer; looking one up imports it."""
+
+    def __getitem__(self, name: str) -> Reader:
+        return _function(*_READERS[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_READERS)
+
+    def __len__(self) -> int:
+        return len(_READERS)
+
+
+FORMATS: Mapping[str, Reader] = _Readers()
 SAMPLE_LINES = 200
 
 
 def detect(head: bytes, name: str = "input") -> str:
     """The format name; InputError (one line) when the bytes are in none of the formats the tracer reads."""
-    if pcap.is_capture(head):
+    if is_capture(head):
         return "pcap"
     if not head.strip():
         raise InputError(f"{name}: empty input, nothing to trace")
@@ -58,8 +71,8 @@ def detect(head: bytes, name: str = "input") -> str:
         raise InputError(f"{name}: binary data that is neither pcap nor pcapng; not a format the tracer reads")
     lines = [line.rstrip(b"\r") for line in head.split(b"\n")[:SAMPLE_LINES]]
     best, best_score = "", 0
-    for fmt, scorer in _SCORERS:
-        points = scorer(lines)
+    for fmt, module, scorer in _SCORERS:
+        points = _function(_PACKAGE + module, scorer)(lines)
         if points > best_score:
             best, best_score = fmt, points
     if not best:

@@ -63,3 +63,15 @@ def test_reply_meanings_come_from_the_code_table():
                          b"S: 535 5.7.8 Authentication credentials invalid\n", "t", "rfc")[0]
     last = report.rows[-1].notes[0].text()
     assert last.startswith("535 5.7.8: Authentication credentials invalid (RFC 4954 §6")
+
+
+def test_a_reply_whose_code_changes_midway_is_read_alike_with_and_without_the_listing():
+    # RFC 5321 §4.2.1: each line of a multi-line reply begins with the reply code; a server that changes it midway
+    # must not stop --summary (no listing: inner lines are read without rows) from reading the session
+    text = ("S: 220 mx\nC: EHLO x\nS: 250-mx\nS: 251-AUTH PLAIN\nS: 251 SIZE 10\n"
+            "C: AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\nS: 235 ok\nC: QUIT\nS: 221 bye\n")
+    for keep_rows in (True, False):
+        report = trace_bytes(text.encode(), "t", "rfc", keep_rows=keep_rows)[0]
+        assert [(a.mechanism, a.user, a.result) for a in report.attempts] == [("PLAIN", "tim", "success")]
+    _, keys = rows_and_keys(text)
+    assert "trace.problem.bad-reply" in keys["251-AUTH PLAIN"]

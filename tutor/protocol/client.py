@@ -144,6 +144,17 @@ class ClientConnection:
                 self.state = State.CLOSED
                 return ServerClosed()
             return None
+        return self._event(item)
+
+    def receive_line(self, line: bytes) -> ClientEvent | None:
+        """One line from the server without its CRLF (a tracer's lines come split): the same as
+        receive_data(line + CRLF) then next_event(), with one parse of the line."""
+        item = self._parser.take_line(line)
+        if item is None:
+            return self.next_event() if self._parser.eof else None
+        return self._event(item)
+
+    def _event(self, item: Reply | MalformedReply) -> ClientEvent:
         if isinstance(item, MalformedReply):
             return BadReply(item)
         answers = self._awaiting.popleft() if self._awaiting else Sent(LineKind.UNSOLICITED)

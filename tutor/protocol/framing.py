@@ -72,6 +72,11 @@ class LineReader:
         return Line(raw[:-1], bare_lf=True)
 
     @property
+    def at_line_start(self) -> bool:
+        """Nothing buffered and no over-long line being skipped: the next byte received starts a line."""
+        return not self._buffer and not self._discarding
+
+    @property
     def pending(self) -> bytes:
         """Bytes received but not yet part of a complete line."""
         return bytes(self._buffer)

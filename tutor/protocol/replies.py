@@ -112,6 +112,15 @@ class ReplyParser:
             if result is not None:
                 return result
 
+    def take_line(self, line: bytes) -> Reply | MalformedReply | None:
+        """One line the caller already split off (without CRLF; a tracer's lines are): the same as
+        receive_data(line + CRLF) then next_reply(), without going through the line buffer when it is empty."""
+        reader = self._reader
+        if reader.at_line_start and not reader.eof and len(line) + 2 <= reader.limit and b"\n" not in line:
+            return self._take(line)
+        reader.receive_data(line + b"\r\n")
+        return self.next_reply()
+
     def _cut_short(self) -> MalformedReply | None:
         """At end of input: what was received of an unfinished reply, so it is shown and recorded, not lost."""
         partial = bytes(self._raw) + self._reader.discard_pending()

@@ -184,14 +184,15 @@ class Observer(PartialSessions):
         if kind == "message":
             self._message(data, row)
             return
-        self._conn.send_line(data)
+        outgoing = self._conn.outgoing(data)               # read once: its kind and, for a command, the command
+        self._conn.send_line(outgoing)
         self._pending.append(row)
-        if kind == AUTH_RESPONSE:
+        if outgoing.command is None:
             row.kind = "auth"
             self._last_sent = "AUTH"
             self._auth_response(data, row, cut)
         else:
-            command = commands.parse(data)
+            command = outgoing.command
             self._last_sent = command.verb
             self._command(command, row, cut)
         self._add(row)
@@ -295,22 +296,25 @@ class Observer(PartialSessions):
         self._server_seen = True
         self._message_ended = False
         self._server_lines += 1
-        if not self._keep and not cut and data[3:4] == b"-":
-            self._conn.receive_data(data + b"\r\n")    # a reply's inner line: read with its last line (fast path)
-            return
+        inner = not self._keep and not cut and data[3:4] == b"-"
+        event = self._conn.receive_line(data) if inner else None
+        if inner and event is None:
+            return                           # a reply's inner line, no listing: nothing to show for it (fast path)
         row = Row("S", self._text(data if shown is None else shown), where, t, self._tls, "reply")
         if cut:
             row.notes.append(note("note.cut-line"))
         self._reply_rows.append(row)
         self._add(row)
-        self._conn.receive_data(data + b"\r\n")
-        while (event := self._conn.next_event()) is not None:
+        if not inner:
+            event = self._conn.receive_line(data)
+        while event is not None:
             if isinstance(event, ReplyReceived):
                 self._reply(event, self._reply_rows[-1])
             elif isinstance(event, BadReply):
                 row.kind = "bad"
                 row.notes.append(note("problem.bad-reply", why=event.malformed.why))
             self._reply_rows = []
+            event = self._conn.next_event()
 
     def _reply(self, event: ReplyReceived, row: Row) -> None:
         answered = self._pending.popleft() if event.answers.kind != "unsolicited" and self._pending else None

@@ -152,6 +152,9 @@ class _Reader:
             buffer += chunk
             self._check_long(flow, direction, buffer)
             return
+        if not buffer and chunk[-1] == 10:          # the common case: whole lines, nothing held from before
+            self._lines(flow, direction, chunk)
+            return
         buffer += chunk
         start = 0
         while (end := buffer.find(b"\n", start)) >= 0:
@@ -162,6 +165,13 @@ class _Reader:
                 return
         del buffer[:start]
         self._check_long(flow, direction, buffer)
+
+    def _lines(self, flow: _Flow, direction: str, chunk: bytes) -> None:
+        """A chunk of whole lines (it ends with LF), each handed on without its CR LF (or bare LF)."""
+        for line in chunk[:-1].split(b"\n"):
+            self._line(flow, direction, line[:-1] if line[-1:] == b"\r" else line)
+            if flow.encrypted:
+                return
 
     def _decrypt(self, flow: _Flow, src: tuple, chunk: bytes | None) -> None:
         """--keylog: ciphertext to the TLS reader (tutor.trace.tls_flow), which hands on the lines inside."""

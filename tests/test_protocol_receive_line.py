@@ -20,6 +20,7 @@ def test_the_answer_and_the_state_move_as_with_receive_data():
     conn = ClientConnection()
     conn.receive_line(b"220 mx")
     conn.send_line(b"EHLO x")
+    assert conn.receive_line(b"250-mx.example.net") is None
     event = conn.receive_line(b"250 AUTH PLAIN")
     assert isinstance(event, ReplyReceived) and event.answers.command is not None
     assert event.answers.command.verb == "EHLO"

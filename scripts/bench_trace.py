@@ -6,8 +6,9 @@ write a loopback capture: handshake, one segment per SMTP line, an ACK for each,
 PLAIN, LOGIN and CRAM-MD5 sessions with a short message each. `--capture` instead records real sessions
 (smtplib against `smtp-tutor serve`) with tcpdump on loopback (needs root and tcpdump).
 
-Both programs run on the same file in the same run; wall time and peak RSS (ru_maxrss of the child) are
-printed, plus the tracer's peak RSS at 1/4, 1x and 4x the sessions, to show memory does not grow with them.
+Both programs run on the same file in the same run, alternated `--runs` times each (so background load falls
+on both alike); wall and CPU time (median and best) and peak RSS (ru_maxrss of the child) are printed, plus
+the tracer's peak RSS at 1/4, 1x and 4x the sessions, to show memory does not grow with them.
 
 `--big-sessions N` (default 30,000) then writes, seeded, a ~100 MB capture of N interleaved sessions (PLAIN,
 LOGIN, CRAM-MD5, SCRAM-SHA-256, XOAUTH2; successes and failures; some mid-session, some cut to a 96-byte snap
@@ -213,9 +214,31 @@ def tshark(path: Path, port: int | None = None) -> list[str]:
             "-e", "smtp.req.parameter"]
 
 
-def best_of(command: list[str], runs: int) -> tuple[float, int, bytes, float]:
-    results = [measure(command) for _ in range(runs)]
-    return min(r[0] for r in results), max(r[1] for r in results), results[0][2], min(r[3] for r in results)
+def _times(name: str, runs: list[tuple[float, int, bytes, float]], what: str) -> None:
+    print(f"{name:27s}: wall {' '.join(f'{r[0]:.2f}' for r in runs)} s (best {min(r[0] for r in runs):.2f}, median "
+          f"{statistics.median(r[0] for r in runs):.2f}), CPU {' '.join(f'{r[3]:.2f}' for r in runs)} s (best "
+          f"{min(r[3] for r in runs):.2f}, median {statistics.median(r[3] for r in runs):.2f}), peak RSS "
+          f"{max(r[1] for r in runs) / 1024:.1f} MiB, {len(runs[0][2].splitlines())} {what}")
+
+
+def main_case(path: Path, args: argparse.Namespace) -> None:
+    """The main comparison: the two programs alternated (background load falls on both alike), `--runs` each."""
+    port = CAPTURE_PORT if args.capture else None
+    has_tshark = shutil.which("tshark") is not None
+    ours, theirs = [], []
+    for _ in range(args.runs):
+        ours.append(measure(tracer(path)))
+        if has_tshark:
+            theirs.append(measure(tshark(path, port)))
+    _times("smtp-tutor trace --summary", ours, "sessions")
+    if not has_tshark:
+        print("tshark not installed: no comparison (apt-get install tshark)")
+        return
+    _times("tshark -Y AUTH", theirs, "AUTH lines")
+    ratios = {f"{how} {kind}": pick(r[i] for r in ours) / pick(r[i] for r in theirs)
+              for how, pick in (("median", statistics.median), ("best", min)) for kind, i in (("wall", 0), ("CPU", 3))}
+    print("ratio tracer/tshark        : " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()) +
+          f" (below 1 = faster than tshark); load average now {os.getloadavg()[0]:.2f}")
 
 
 def tshark_auth_tuples(path: Path) -> list[str]:
@@ -290,7 +313,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=2000)
     parser.add_argument("--capture", action="store_true", help="record real sessions with tcpdump instead")
-    parser.add_argument("--runs", type=int, default=3, help="take the best wall time of this many runs")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each program, alternated (median and best)")
     parser.add_argument("--keep", metavar="FILE", help="keep the main capture here")
     parser.add_argument("--main-only", action="store_true",
                         help="only the main comparison (no memory checks, worst case or big mixed capture)")
@@ -315,18 +338,7 @@ def main() -> None:
     size = main_pcap.stat().st_size
     print(f"capture: {main_pcap} ({'tcpdump on loopback' if args.capture else 'synthesised'}), "
           f"{args.sessions} sessions, {size / 1e6:.2f} MB, made in {made:.2f} s; {os.cpu_count()} CPUs")
-    t_time, t_rss, t_out, t_cpu = best_of(tracer(main_pcap), args.runs)
-    t_sessions = len(t_out.splitlines())
-    print(f"smtp-tutor trace --summary : {t_time:6.2f} s  CPU {t_cpu:6.2f} s  peak RSS {t_rss / 1024:6.1f} MiB  "
-          f"{t_sessions} sessions")
-    if shutil.which("tshark"):
-        s_time, s_rss, s_out, s_cpu = best_of(tshark(main_pcap, CAPTURE_PORT if args.capture else None), args.runs)
-        print(f"tshark -Y AUTH             : {s_time:6.2f} s  CPU {s_cpu:6.2f} s  peak RSS {s_rss / 1024:6.1f} MiB  "
-              f"{len(s_out.splitlines())} AUTH lines")
-        print(f"ratio tracer/tshark        : {t_time / s_time:6.2f} wall, {t_cpu / s_cpu:.2f} CPU "
-              f"(below 1 = faster than tshark)")
-    else:
-        print("tshark not installed: no comparison (apt-get install tshark)")
+    main_case(main_pcap, args)
     if args.main_only:
         shutil.rmtree(work, ignore_errors=True)
         return

@@ -64,8 +64,13 @@ def segment(linktype: int, data: bytes, wire: int = 0) -> Segment | Fragment | N
     to read). `wire` is the packet's length on the wire (the capture record's original length)."""
     if linktype == 1 and len(data) >= 54:
         ethertype, first, total, frag, proto, src, dst, sport, dport, seq, off_flags = _ETHER_IPV4_TCP.unpack_from(data)
-        if ethertype == 0x0800 and first == 0x45 and proto == TCP and not frag & 0x3FFF:
-            return _plain_tcp(data, total, src, dst, sport, dport, seq, off_flags, wire)    # the common case
+        if ethertype == 0x0800 and first == 0x45 and proto == TCP and not frag & 0x3FFF:    # the common case
+            end = 14 + total if total else max(wire, len(data))      # as _ipv4 and _tcp read it, at once
+            start = 34 + (off_flags >> 12) * 4
+            if end <= start and not off_flags & _CONTROL:    # a bare ACK
+                return None
+            return Segment(src, dst, sport, dport, seq, off_flags & 0x3F, data[start:end],
+                           max(0, end - max(start, len(data))))
     wire = max(wire, len(data))
     if linktype == 1 and data[12:14] == b"\x08\x00":       # Ethernet, IPv4
         return _ipv4(data, 14, wire)
@@ -78,17 +83,6 @@ def segment(linktype: int, data: bytes, wire: int = 0) -> Segment | Fragment | N
     if version == 6:
         return _ipv6(data, offset, wire)
     return None
-
-
-def _plain_tcp(data: bytes, total: int, src: bytes, dst: bytes, sport: int, dport: int, seq: int, off_flags: int,
-               wire: int) -> Segment | None:
-    """Ethernet, IPv4 without options or fragmentation, TCP: as _ipv4 and _tcp read it, with the headers read
-    at once."""
-    end = 14 + total if total else max(wire, len(data))      # 0: TSO, the length is the packet's
-    start = 34 + (off_flags >> 12) * 4
-    if end <= start and not off_flags & _CONTROL:        # a bare ACK: nothing for the tracer
-        return None
-    return Segment(src, dst, sport, dport, seq, off_flags & 0x3F, data[start:end], max(0, end - max(start, len(data))))
 
 
 def _ipv4(data: bytes, offset: int, wire: int) -> Segment | Fragment | None:

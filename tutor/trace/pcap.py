@@ -274,12 +274,12 @@ def read(src: Source, keylog: KeyLog | None = None) -> Iterator[Record]:
     number = 0
     segment, fragments = netpkt.segment, Reassembler()
     for packet in packets(src):
-        if isinstance(packet, Bad):
-            yield packet
-            continue
-        if isinstance(packet, Secrets):                 # TLS keys embedded in a pcapng: used as with --keylog
-            reader.keylog, bad = tls_keys.embedded(reader.keylog, packet, src.name)
-            yield from ([bad] if bad else [])
+        if type(packet) is not tuple:                   # a Bad part of the file, or TLS keys
+            if isinstance(packet, Secrets):             # TLS keys embedded in a pcapng: used as with --keylog
+                reader.keylog, bad = tls_keys.embedded(reader.keylog, packet, src.name)
+                yield from ([bad] if bad else [])
+            elif isinstance(packet, Bad):
+                yield packet
             continue
         number += 1
         seg = segment(packet[1], packet[2], packet[3])

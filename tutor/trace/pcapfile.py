@@ -37,12 +37,8 @@ def packets(src: Source) -> Iterator[Packet | Secrets | Bad]:
     """Every packet of a pcap or pcapng file. A corrupt block is skipped with one Bad (reading goes on); a
     truncated file or a record length that cannot be trusted ends the file with one Bad."""
     if not is_capture(src.head):
-        yield Bad(src.name, f"{src.name}: not a pcap or pcapng file (no capture magic number at the start)")
-        return
-    if src.head[:4] == PCAPNG_SHB:
-        yield from _pcapng(src)
-    else:
-        yield from _pcap(src)
+        return iter([Bad(src.name, f"{src.name}: not a pcap or pcapng file (no capture magic number at the start)")])
+    return _pcapng(src) if src.head[:4] == PCAPNG_SHB else _pcap(src)     # handed out as is: no generator between
 
 
 def _pcap(src: Source) -> Iterator[Packet | Secrets | Bad]:

@@ -77,12 +77,13 @@ class _Reader:
         return f"{self.name}#{flow.packet}"
 
     def segment(self, number: int, t: float, seg: netpkt.Segment) -> None:
-        src, dst = (seg.src, seg.sport), (seg.dst, seg.dport)
+        src_ip, dst_ip, sport, dport, seq, flags, payload, missing = seg
+        src, dst = (src_ip, sport), (dst_ip, dport)
         key = (src, dst) if src < dst else (dst, src)
         flows = self.flows
         flow = flows.get(key)
         if flow is None:
-            if key in self.ignored or not (seg.payload or seg.missing or seg.flags & netpkt.SYN):
+            if key in self.ignored or not (payload or missing or flags & netpkt.SYN):
                 return
             flow = flows[key] = self._new_flow(key)
             self._evict()
@@ -92,13 +93,13 @@ class _Reader:
         half = flow.halves.get(src)
         if half is None:
             half = flow.halves[src] = Half()
-        if seg.flags & netpkt.SYN:
-            half.syn(seg.seq)
+        if flags & netpkt.SYN:
+            half.syn(seq)
             return
-        if seg.payload or seg.missing or seg.flags & netpkt.FIN:    # a FIN ahead of the data: bytes were lost
-            for chunk in half.add(seg.seq, seg.payload, seg.missing):
+        if payload or missing or flags & netpkt.FIN:    # a FIN ahead of the data: bytes were lost
+            for chunk in half.add(seq, payload, missing):
                 self._data(key, flow, src, dst, chunk)
-        if seg.flags & netpkt.RST or (seg.flags & netpkt.FIN and not half.fin and self._fin(flow, half)):
+        if flags & netpkt.RST or (flags & netpkt.FIN and not half.fin and self._fin(flow, half)):
             self.close(key)
 
     def _fin(self, flow: _Flow, half: Half) -> bool:

@@ -41,14 +41,16 @@ class Half:
         """The bytes that are now in order (GAP where some are lost for good)."""
         if self.next is None:
             self.next = seq                       # the capture started mid-connection
+        if seq == self.next and not self.pending:     # the common case: in order (both are below 2**32)
+            count = len(payload) + missing
+            self.offset += count
+            self.next = (seq + count) % _MOD
+            if not missing:
+                return [payload]
+            self.lost += missing
+            return [payload, GAP]
         ahead = _distance(seq, self.next)
         out: list[bytes | None] = []
-        if ahead == 0 and not self.pending:       # the common case: in order
-            self._advance(len(payload) + missing, missing)
-            out.append(payload)
-            if missing:
-                out.append(GAP)
-            return out
         if ahead > 0:
             self._order += 1
             heapq.heappush(self.pending, (self.offset + ahead, self._order, payload, missing))

@@ -320,7 +320,8 @@ class Observer(PartialSessions):
         answered = self._pending.popleft() if event.answers.kind != "unsolicited" and self._pending else None
         kind, reply = event.answers.kind, event.reply
         if kind == COMMAND and event.answers.command is not None:
-            self._check_sequence(event, answered)
+            if self._keep or answered is None:     # no listing: a row's notes would never be shown
+                self._check_sequence(event, answered)
             self._after_command(event.answers.command.verb, event, row)
         elif kind == AUTH_RESPONSE and self._attempt is not None:
             self._auth_reply(reply, row)
@@ -350,7 +351,8 @@ class Observer(PartialSessions):
         reply = event.reply
         if verb == "EHLO" and reply.code == 250:
             self.report.advertised = self._conn.capabilities.auth_mechanisms
-            row.notes.extend(annotate.ehlo(self._conn.capabilities, self._tls))
+            if self._keep:
+                row.notes.extend(annotate.ehlo(self._conn.capabilities, self._tls))
         elif verb == "AUTH" and self._attempt is not None:
             self._auth_reply(reply, row)
         elif verb == "STARTTLS" and reply.code == 220:

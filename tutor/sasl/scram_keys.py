@@ -27,12 +27,15 @@ def hash_name(name: str) -> str:
     raise InputError(f"unknown SCRAM hash {name!r}; known: {', '.join(HASHES)}")
 
 
+DIGEST_SIZES = {name: hashlib.new(algorithm).digest_size for name, algorithm in HASHES.items()}
+
+
 def digest_size(hash_: str) -> int:
-    return hashlib.new(HASHES[hash_]).digest_size
+    return DIGEST_SIZES[hash_]
 
 
 def _hmac(hash_: str, key: bytes, message: bytes) -> bytes:
-    return hmac.new(key, message, HASHES[hash_]).digest()
+    return hmac.digest(key, message, HASHES[hash_])
 
 
 def _h(hash_: str, data: bytes) -> bytes:
@@ -40,7 +43,9 @@ def _h(hash_: str, data: bytes) -> bytes:
 
 
 def _xor(a: bytes, b: bytes) -> bytes:
-    return bytes(x ^ y for x, y in zip(a, b, strict=True))
+    if len(a) != len(b):
+        raise ValueError(f"cannot XOR {len(a)} octets with {len(b)}")
+    return (int.from_bytes(a) ^ int.from_bytes(b)).to_bytes(len(a))
 
 
 def normalize(password: str) -> bytes:

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from tutor.sim.mail import MailHandler, Session
 
 
+_SYSTEM_RANDOM = random.SystemRandom()   # no state of its own: one serves every session that is given no rng
+
+
 def _knows_no_one(name: str) -> None:
     """The impostor profile's password lookup: a fake server never knew anyone's password."""
     return None
@@ -73,7 +76,8 @@ class SimServer:
         self._offers_starttls = starttls
         self._conn = ServerConnection(max_message_size=self.profile.max_message_size + 1)
         self._emit = Collector()
-        self._rng = rng or random.SystemRandom()
+        self._book = replies.book(self.profile, hostname)   # replies built once per profile and host name
+        self._rng = rng or _SYSTEM_RANDOM
         self._fixed_challenge = fixed_challenge
         # The AUTH and mail sides (the SASL mechanisms, e-mail headers) are made on first use: a start-up, and
         # a connection that never gets that far, import and build none of it.
@@ -206,10 +210,11 @@ class SimServer:
     # ---- events ----------------------------------------------------------------------------------------
 
     def _dispatch(self, event: ServerEvent) -> None:
-        if isinstance(event, CommandReceived):
-            self._command(event)
-        elif isinstance(event, AuthResponseReceived):
-            self._auth_response(event)
+        kind = type(event)
+        if kind is CommandReceived:
+            self._command(event)   # type: ignore[arg-type]  # (the type test above, at C speed)
+        elif kind is AuthResponseReceived:
+            self._auth_response(event)   # type: ignore[arg-type]
         elif isinstance(event, MessageReceived):
             self._emit.client(f"<message text: {len(event.data)} octets>")
             self._emit.client(".")
@@ -224,23 +229,23 @@ class SimServer:
             self._emit.close = True
 
     def _command(self, event: CommandReceived) -> None:
-        command = event.command
-        explain = self._emit.explain
-        if self._emit.lines:
+        command, legal, bare_lf = event
+        emit = self._emit
+        if emit.lines:
             masked = self._authn.masked_command(command.argument) if command.verb == "AUTH" else None
-            self._emit.client(show(command.raw), masked)
-        if event.bare_lf:
-            self._emit.note("sim.command.bare-lf")
+            emit.client(show(command.raw), masked)
+        if bare_lf:
+            emit.note("sim.command.bare-lf")
         handler = _HANDLERS.get(command.verb)
         if handler is None:
-            self._emit.note("sim.command.unknown", verb=echo(command.verb))
+            emit.note("sim.command.unknown", verb=echo(command.verb))
             self._reply("unknown")
             self._bad_command()
-        elif not event.legal:
+        elif not legal:
             self._out_of_sequence(command)
         else:
-            if explain:
-                self._emit.all(lenient.command_notes(command))   # what a stricter server would refuse, named
+            if emit.explain:
+                emit.all(lenient.command_notes(command))   # what a stricter server would refuse, named
             if handler(self, command) is False:
                 self._bad_command()
 
@@ -298,12 +303,13 @@ class SimServer:
     # ---- sending ---------------------------------------------------------------------------------------
 
     def _reply(self, key: str, **params: object) -> None:
-        p = self.profile
-        self._send(replies.build(key, p.texts, p.enhanced_codes, host=self.hostname, profile=p.name, **params))
+        reply, wire = self._book.reply(key, params)
+        self._send(reply, wire)
 
-    def _send(self, reply: Reply) -> None:
-        self._emit.sent(reply, self._conn.send(reply))
-        if reply.code == 421 or self.closed:
+    def _send(self, reply: Reply, wire: bytes | None = None) -> None:
+        """Send `reply` (`wire`: its bytes, when already made)."""
+        self._emit.sent(reply, self._conn.send(reply, wire))
+        if reply.code == 421 or self._conn.state is State.CLOSED:
             self._emit.close = True
 
     def _session(self) -> Session:
@@ -330,12 +336,23 @@ class SimServer:
             self._emit.note("sim.ehlo.helo")
             self._reply("helo")
             return True
-        greeting = self.profile.ehlo_greeting.format(host=self.hostname, client=echo(self._helo))
-        lines = ehlo.extensions(self.profile, self.tls, self._offers_starttls)
-        self._send(make(250, greeting, *lines))   # RFC 2034 §3: no enhanced codes on EHLO
+        self._send(*self._ehlo_reply())
         if self._emit.explain:
             self._emit.all(ehlo.notes(self.profile, self.tls))
         return True
+
+    def _ehlo_reply(self) -> tuple[Reply, bytes]:
+        """The EHLO reply (RFC 2034 §3: no enhanced codes on it), made once per client name and kept in the book."""
+        tls, profile = self.tls, self.profile
+        key = (self._helo, tls, self._offers_starttls, profile.offered(tls))
+        made = self._book.ehlo.get(key)
+        if made is None:
+            greeting = profile.ehlo_greeting.format(host=self.hostname, client=echo(self._helo))
+            reply = make(250, greeting, *ehlo.extensions(profile, tls, self._offers_starttls))
+            if len(self._book.ehlo) >= replies.EHLO_LIMIT:
+                self._book.ehlo.clear()
+            made = self._book.ehlo[key] = (reply, reply.to_bytes())
+        return made
 
     def _auth(self, command: Command) -> bool:
         if self.authenticated:

@@ -7,7 +7,7 @@ the reply codes of RFC 4954 §6) and says, as notes, what the server decoded and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -21,11 +21,10 @@ from tutor.sasl.base import AuthResult, Challenge, SecretLookup, ServerMechanism
 from tutor.sasl.registry import Exposure, carries_secret
 from tutor.sim import lenient, policy
 from tutor.sim.challenges import ChallengeFactory
+from tutor.sim.outcome import CANCELLED, CONTINUE, ERROR, FAILURE, REFUSED, SUCCESS, Outcome
 from tutor.sim.output import MASK, Collector, clean, show
 from tutor.sim.profiles import Profile
 
-CONTINUE, SUCCESS, FAILURE, CANCELLED, ERROR = "continue", "success", "failure", "cancelled", "error"
-REFUSED = "refused"   # an error-code policy answered (454, 534, 538, 432: tutor.sim.policy); counted as neither
 # Logs mask what replays: the client messages the registry gives the SECRET role (passwords and tokens). SCRAM
 # lines stay visible: none of them is password-equivalent, though the client-final proof lets whoever records
 # it test password guesses offline (note sim.scram.visible).
@@ -36,15 +35,6 @@ IMPOSTOR_TAKES = ("bad-password", "no-such-user", "invalid-token")   # failures 
 IMPOSTOR_NOTES = {"sasl.note.server.no-such-user": "sim.impostor.knows-no-one",
                   "scram.note.server.unknown-user": "sim.impostor.made-up-keys",
                   "scram.note.server.ack": "sim.impostor.unchecked-ack"}
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a step of the exchange ended: CONTINUE (334 sent), SUCCESS (235), FAILURE (535), CANCELLED (501 to
-    the client's `*`) or ERROR (501/504: a malformed or refused command)."""
-
-    kind: str
-    user: str = ""
 
 
 @lru_cache(maxsize=64)   # the same prompts (LOGIN's, the empty one) come back; random challenges pass through

@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tutor.protocol.replies import Reply, make
+from tutor.protocol.states import State
 
 if TYPE_CHECKING:
+    from tutor.protocol.server import ServerConnection
+    from tutor.sim.output import Collector
     from tutor.sim.profiles import Profile
 
 BOOKS_LIMIT = 64           # (profile, host name) pairs whose replies are kept
@@ -120,3 +123,25 @@ def book(profile: Profile, host: str) -> ReplyBook:
             _BOOKS.clear()
         found = _BOOKS[(id(profile), host)] = ReplyBook(profile, host)
     return found
+
+
+class Replier:
+    """Sends one session's replies: through the protocol core (which moves the session's state) into the Output
+    being collected. The AUTH and mail sides send through it too; it holds no reference to the SimServer, so a
+    finished session is freed at once (no reference cycle left for the garbage collector)."""
+
+    __slots__ = ("_book", "_conn", "_emit")
+
+    def __init__(self, book: ReplyBook, conn: ServerConnection, emit: Collector) -> None:
+        self._book, self._conn, self._emit = book, conn, emit
+
+    def reply(self, key: str, **params: object) -> None:
+        """Send the reply for `key` (REPLIES), in the profile's wording."""
+        reply, wire = self._book.reply(key, params)
+        self.send(reply, wire)
+
+    def send(self, reply: Reply, wire: bytes | None = None) -> None:
+        """Send `reply` (`wire`: its bytes, when already made); a 421, or a reply that ends the session, closes."""
+        self._emit.sent(reply, self._conn.send(reply, wire))
+        if reply.code == 421 or self._conn.state is State.CLOSED:
+            self._emit.close = True

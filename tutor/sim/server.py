@@ -27,12 +27,13 @@ from tutor.protocol.server import (
 from tutor.protocol.states import EXPECTED, State
 from tutor.sim import ehlo, lenient, replies
 from tutor.sim.accounts import Accounts
+from tutor.sim.outcome import ERROR, FAILURE, SUCCESS, Outcome
 from tutor.sim.output import MASK, Collector, Output, echo, show
 from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile, canonical_name, check_max_auth_failures
 from tutor.sim.sink import Sink
 
 if TYPE_CHECKING:
-    from tutor.sim.auth import AuthHandler, Outcome
+    from tutor.sim.auth import AuthHandler
     from tutor.sim.mail import MailHandler, Session
 
 
@@ -77,6 +78,8 @@ class SimServer:
         self._conn = ServerConnection(max_message_size=self.profile.max_message_size + 1)
         self._emit = Collector()
         self._book = replies.book(self.profile, hostname)   # replies built once per profile and host name
+        replier = replies.Replier(self._book, self._conn, self._emit)
+        self._reply, self._send = replier.reply, replier.send
         self._rng = rng or _SYSTEM_RANDOM
         self._fixed_challenge = fixed_challenge
         # The AUTH and mail sides (the SASL mechanisms, e-mail headers) are made on first use: a start-up, and
@@ -268,8 +271,6 @@ class SimServer:
         self._auth_outcome(self._authn.respond(event.line))
 
     def _auth_outcome(self, outcome: Outcome) -> None:
-        from tutor.sim.auth import ERROR, FAILURE, SUCCESS
-
         if outcome.kind == SUCCESS:
             self.user = outcome.user
         elif outcome.kind == FAILURE:
@@ -301,16 +302,6 @@ class SimServer:
             self._reply("too-many-errors")
 
     # ---- sending ---------------------------------------------------------------------------------------
-
-    def _reply(self, key: str, **params: object) -> None:
-        reply, wire = self._book.reply(key, params)
-        self._send(reply, wire)
-
-    def _send(self, reply: Reply, wire: bytes | None = None) -> None:
-        """Send `reply` (`wire`: its bytes, when already made)."""
-        self._emit.sent(reply, self._conn.send(reply, wire))
-        if reply.code == 421 or self._conn.state is State.CLOSED:
-            self._emit.close = True
 
     def _session(self) -> Session:
         from tutor.sim.mail import Session

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, cast
 
 from tutor.protocol.states import State
 from tutor.transport.engine import ServerEngine, ServerOutput
+from tutor.transport.serve_config import explained, summary_notes
 from tutor.transport.serve_input import COMMAND_PIECE, batch_end, next_piece
 
 BATCHABLE = frozenset({State.INITIAL, State.READY, State.MAIL, State.RCPT})   # see serve_input.batch_end
@@ -47,7 +48,7 @@ class SessionProtocol(asyncio.Protocol):
         self._after_newline = True
         self._eof = False
         self._started = self._last_seen = 0.0
-        self._timer: asyncio.TimerHandle | None = None
+        self._expired = False             # the clock (serve_clock) ended it: it is not checked again
         self._grace: asyncio.TimerHandle | None = None
         self._held: ServerOutput | None = None  # a failed AUTH's reply, waiting out the failure delay
         self._delay: asyncio.TimerHandle | None = None
@@ -85,18 +86,19 @@ class SessionProtocol(asyncio.Protocol):
         self._started = self._last_seen = service.loop.time()
         peer = transport.get_extra_info("peername")
         self.peer_ip = str(peer[0]) if isinstance(peer, tuple) else str(peer)
-        where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-        self.number = service.opened(self)
+        self.number = service.opened(self)   # from now on the service's clock checks its time limits
         self._explained = explained(service.config)
         if self._explained:
+            where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
             service.log_line(self.number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
             service.record_begin(self.number, where)
         self._sim = service.factory(service.config.tls is not None)
-        self._sim.explaining = self._explained
-        summary, summarise = summary_notes(service.config), getattr(self._sim, "summarise", None)
-        if summary is not None and summarise is not None:   # an engine that cannot summarise makes everything
-            summarise(summary)
-        self._arm_timer(min(service.config.idle_timeout, service.config.session_lifetime))
+        if not self._explained:
+            self._sim.explaining = False
+        else:
+            summary, summarise = summary_notes(service.config), getattr(self._sim, "summarise", None)
+            if summary is not None and summarise is not None:   # an engine that cannot summarise makes everything
+                summarise(summary)
         refusal = service.refusal(self)
         if refusal:
             service.log_line(self.number, refusal)
@@ -125,12 +127,7 @@ class SessionProtocol(asyncio.Protocol):
     def _one_line(self, line: bytes) -> None:
         """What one turn of _pump does with a queue holding exactly this one command line, without the queue."""
         self._after_newline = True
-        self._pumping = True
-        try:
-            self._deliver(self._sim.receive(line))   # type: ignore[union-attr]
-        finally:
-            self._pumping = False
-            self._flush()
+        self._deliver(self._sim.receive(line))   # type: ignore[union-attr]
         self._set_reading(not self._write_paused)
 
     def eof_received(self) -> bool:
@@ -230,11 +227,16 @@ class SessionProtocol(asyncio.Protocol):
         if self._explained:
             service.log_output(self.number, out)
             service.record_output(self.number, out, self._tls)
-        if transport is None or transport.is_closing() or self._upgrading or self._finished:
+        if transport is None or self._upgrading or self._finished or transport.is_closing():
             return
-        self._outbox += out.data
-        if not self._pumping or len(self._outbox) >= OUTBOX_LIMIT or out.start_tls or out.close:
-            self._flush()
+        if not self._pumping:   # one answer, written as it is (the outbox is empty outside _pump)
+            if out.data:
+                transport.write(out.data)
+                self._note_buffered()
+        else:
+            self._outbox += out.data
+            if len(self._outbox) >= OUTBOX_LIMIT or out.start_tls or out.close:
+                self._flush()
         if out.start_tls:
             self._start_tls(transport)
         elif out.close:
@@ -305,25 +307,19 @@ class SessionProtocol(asyncio.Protocol):
 
     # ---- time limits and closing ----------------------------------------------------------------------
 
-    def _arm_timer(self, delay: float) -> None:
-        self._timer = self._service.loop.call_later(max(delay, 0.01), self._tick)
-
-    def _tick(self) -> None:
-        """One timer for the session: its maximum lifetime, then idleness (handshakes have their own timeout)."""
-        if self._finished:
+    def check_time(self, now: float) -> None:
+        """The service's clock (serve_clock): end the session at its maximum length, or when idle too long
+        (not while closing or in a TLS handshake, which have their own time limits). Once ended, not again."""
+        if self._finished or self._expired:
             return
-        config, now = self._service.config, self._service.loop.time()
-        lifetime_left = self._started + config.session_lifetime - now
-        if lifetime_left <= 0:
+        config = self._service.config
+        if now - self._started >= config.session_lifetime:
             self._expire(f"closing: the session reached its maximum length ({config.session_lifetime:g} s)")
-            return
-        idle_left = self._last_seen + config.idle_timeout - now
-        if idle_left <= 0 and not (self._upgrading or self._closing):
+        elif now - self._last_seen >= config.idle_timeout and not (self._upgrading or self._closing):
             self._expire("closing: idle for too long")
-            return
-        self._arm_timer(min(lifetime_left, idle_left if idle_left > 0 else lifetime_left))
 
     def _expire(self, reason: str) -> None:
+        self._expired = True
         self._service.log_line(self.number, reason)
         if self._upgrading or self._closing or self._sim is None:
             self._abort()
@@ -334,9 +330,14 @@ class SessionProtocol(asyncio.Protocol):
     def _close(self) -> None:
         """Close after the replies are sent; drop the connection if the client has not read them in time."""
         self._closing = True
-        if self._transport is not None:
-            self._transport.close()
-        self._grace = self._service.loop.call_later(self._service.config.close_grace, self._abort)
+        transport = self._transport
+        if transport is None:
+            return
+        transport.close()
+        if self._tls or transport.get_write_buffer_size():
+            # replies still unsent (or a TLS close, which waits for the client): give it close_grace to read them.
+            # A plain connection with nothing left to send is closed by asyncio at once (connection_lost follows).
+            self._grace = self._service.loop.call_later(self._service.config.close_grace, self._abort)
 
     def _abort(self) -> None:
         if self._upgrading and self._upgrade_task is not None:
@@ -364,7 +365,7 @@ class SessionProtocol(asyncio.Protocol):
         if self._finished:
             return
         self._finished = True
-        for handle in (self._timer, self._grace, self._next_turn):
+        for handle in (self._grace, self._next_turn):
             if handle is not None:
                 handle.cancel()
         self._drop_held()
@@ -373,19 +374,6 @@ class SessionProtocol(asyncio.Protocol):
         service.closed(self)
         service.log_line(self.number, "connection closed")
         service.record_end(self.number)
-
-
-def explained(config) -> bool:
-    """Whether anything reads the simulator's notes and transcript: a log, a recording or a classroom view."""
-    return config.log is not None or config.record is not None or getattr(config, "watch", None) is not None
-
-
-def summary_notes(config) -> frozenset[str] | None:
-    """The note keys a classroom view reads, when it is the only reader (no log, no record): the simulator then
-    makes only those and the client's lines. None: make everything (or nothing, see explained)."""
-    if config.log is not None or config.record is not None:
-        return None
-    return getattr(getattr(config, "watch", None), "notes", None)
 
 
 def _auth_failed(out: ServerOutput) -> bool:

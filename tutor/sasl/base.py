@@ -133,6 +133,8 @@ class Stage(Enum):
     call is X, not Y" is said the same way everywhere (Staged.require).
     """
 
+    __hash__ = object.__hash__  # members are singletons: identity hashing, at C speed
+
     START = "start()"                                               # server: nothing happened yet
     FIRST = "initial_response() or an empty challenge"              # client: nothing sent yet
     USERNAME = "the user name"                                      # LOGIN, both sides

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from tutor.errors import InputError
@@ -18,6 +19,7 @@ MIN_ITERATIONS = 4096          # RFC 7677 §4: the iteration count "SHOULD be at
 SALT_OCTETS = 16
 
 
+@lru_cache(maxsize=64)   # asked for every SCRAM exchange, with a few spellings
 def hash_name(name: str) -> str:
     """The canonical SCRAM hash name ("SHA-1", "SHA-256") for spellings like "sha256" or "SCRAM-SHA-1"."""
     squashed = name.upper().removeprefix("SCRAM-").replace("-", "")

@@ -72,9 +72,9 @@ class ScramServer(Staged):
     def receive(self, response: bytes) -> ServerOutcome:
         stage = self.require("server got a response out of turn", Stage.CLIENT_FIRST, Stage.CLIENT_FINAL,
                              Stage.CLIENT_ACK)
-        handlers = {Stage.CLIENT_FIRST: self._client_first, Stage.CLIENT_FINAL: self._client_final,
-                    Stage.CLIENT_ACK: self._ack}
-        return handlers[stage](response)
+        if stage is Stage.CLIENT_FIRST:
+            return self._client_first(response)
+        return self._client_final(response) if stage is Stage.CLIENT_FINAL else self._ack(response)
 
     def _fail(self, reason: str, trail: Trail, error: str) -> Done:
         """Failure: SMTP answers 535 (or 501), so the e= value is only noted, not sent (RFC 5802 §5.1 makes the

@@ -129,12 +129,12 @@ class SimServer:
     def _authn(self) -> AuthHandler:
         """The AUTH side, made at the first AUTH command."""
         if self._auth_handler is None:
-            from tutor.sim import challenges
             from tutor.sim.auth import AuthHandler
+            from tutor.sim.challenges import factory as challenge_factory   # (a module, not the package: faster)
             from tutor.sim.scram_bearer import ScramBearerMechanisms
 
-            factory = challenges.factory(self.profile.challenge, rng=self._rng, clock=self._clock,
-                                         host=self.hostname, fixed=self._fixed_challenge)
+            factory = challenge_factory(self.profile.challenge, rng=self._rng, clock=self._clock,
+                                        host=self.hostname, fixed=self._fixed_challenge)
             scram_bearer = ScramBearerMechanisms(self.profile, self.accounts, self._rng)
             lookup = _knows_no_one if self.profile.impostor else self.accounts.lookup
             self._auth_handler = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send,

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from tutor.errors import InputError
 from tutor.protocol.commands import Command
 from tutor.protocol.framing import COMMAND_LINE_LIMIT
-from tutor.protocol.replies import Reply, make
 from tutor.protocol.server import (
     AuthResponseReceived,
     CommandReceived,
@@ -25,12 +24,13 @@ from tutor.protocol.server import (
     ServerEvent,
 )
 from tutor.protocol.states import EXPECTED, State
-from tutor.sim import ehlo, lenient, replies
+from tutor.sim import lenient, replies
 from tutor.sim.accounts import Accounts
 from tutor.sim.outcome import ERROR, FAILURE, SUCCESS, Outcome
 from tutor.sim.output import MASK, Collector, Output, echo, show
 from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile, canonical_name, check_max_auth_failures
 from tutor.sim.sink import Sink
+from tutor.sim.verbs import HANDLERS, Verbs
 
 if TYPE_CHECKING:
     from tutor.sim.auth import AuthHandler
@@ -53,7 +53,7 @@ def get_profile(name: str) -> Profile:
         raise InputError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}") from None
 
 
-class SimServer:
+class SimServer(Verbs):
     """One simulated SMTP session. Call connect() once, then receive(bytes) for everything the client sends.
 
     Deterministic when asked: `rng` and `clock` make the CRAM-MD5 challenges, SCRAM salts and nonces
@@ -130,7 +130,7 @@ class SimServer:
         """The AUTH side, made at the first AUTH command."""
         if self._auth_handler is None:
             from tutor.sim.auth import AuthHandler
-            from tutor.sim.challenges import factory as challenge_factory   # (a module, not the package: faster)
+            from tutor.sim.challenges import factory as challenge_factory  # (a module, not the package: faster)
             from tutor.sim.scram_bearer import ScramBearerMechanisms
 
             factory = challenge_factory(self.profile.challenge, rng=self._rng, clock=self._clock,
@@ -239,7 +239,7 @@ class SimServer:
             emit.client(show(command.raw), masked)
         if bare_lf:
             emit.note("sim.command.bare-lf")
-        handler = _HANDLERS.get(command.verb)
+        handler = HANDLERS.get(command.verb)
         if handler is None:
             emit.note("sim.command.unknown", verb=echo(command.verb))
             self._reply("unknown")
@@ -311,139 +311,3 @@ class SimServer:
     def _forget_session(self) -> None:
         self._helo, self._esmtp, self.user = "", False, None
         self._reset_mail()
-
-    # ---- command handlers: return False when the command was malformed (counts as a bad command) -------
-
-    def _ehlo(self, command: Command) -> bool:
-        if not command.argument:
-            self._reply("syntax-ehlo", verb=command.verb)
-            return False
-        in_transaction = self._mail_handler is not None and self._mail_handler.tx is not None
-        self._helo, self._esmtp = command.argument.split()[0], command.verb == "EHLO"
-        self._reset_mail()   # RFC 5321 §4.1.4: EHLO/HELO also reset a transaction in progress
-        if in_transaction:
-            self._emit.note("sim.ehlo.reset")
-        if command.verb == "HELO":
-            self._emit.note("sim.ehlo.helo")
-            self._reply("helo")
-            return True
-        self._send(*self._ehlo_reply())
-        if self._emit.explain:
-            self._emit.all(ehlo.notes(self.profile, self.tls))
-        return True
-
-    def _ehlo_reply(self) -> tuple[Reply, bytes]:
-        """The EHLO reply (RFC 2034 §3: no enhanced codes on it), made once per client name and kept in the book."""
-        tls, profile = self.tls, self.profile
-        key = (self._helo, tls, self._offers_starttls, profile.offered(tls))
-        made = self._book.ehlo.get(key)
-        if made is None:
-            greeting = profile.ehlo_greeting.format(host=self.hostname, client=echo(self._helo))
-            reply = make(250, greeting, *ehlo.extensions(profile, tls, self._offers_starttls))
-            if len(self._book.ehlo) >= replies.EHLO_LIMIT:
-                self._book.ehlo.clear()
-            made = self._book.ehlo[key] = (reply, reply.to_bytes())
-        return made
-
-    def _auth(self, command: Command) -> bool:
-        if self.authenticated:
-            self._emit.note("sim.auth.twice", user=self.user or "")
-            self._reply("auth-twice")   # RFC 4954 §4: after a successful AUTH, further AUTH MUST get 503
-            return False
-        if self._after_helo("helo-no-auth"):
-            return True
-        if self.profile.auth_requires_tls and not self.tls:
-            self._emit.note("sim.auth.need-tls")
-            self._reply("starttls-first")
-            return True
-        self._auth_outcome(self._authn.start(command.argument, self.tls))
-        return True
-
-    def _mail_from(self, command: Command) -> bool:
-        if self.user is None and self._after_helo("helo-no-mail"):
-            return True
-        return self._mail.mail(command, self._session())
-
-    def _after_helo(self, refusal: str) -> bool:
-        """AUTH (or MAIL before AUTH) after HELO, not EHLO: AUTH is an extension, offered only in an EHLO reply
-        (RFC 4954 §3, RFC 5321 §2.2). The lab accepts it with a note, as Postfix does; `strict` refuses it with
-        503. True when refused."""
-        if self._esmtp or not self._helo:
-            return False
-        self._emit.note("sim.helo.no-extensions")
-        if not self.profile.auth_needs_ehlo:
-            return False
-        self._emit.note("sim.helo.refused")
-        self._reply(refusal)
-        return True
-
-    def _rcpt(self, command: Command) -> bool:
-        return self._mail.rcpt(command)
-
-    def _data(self, command: Command) -> bool:
-        return self._mail.data(command)
-
-    def _rset(self, command: Command) -> bool:
-        if command.argument:
-            self._reply("syntax-noarg", verb="RSET")
-            return False
-        self._reset_mail()
-        self._emit.note("sim.rset", user=self.user or "")
-        self._reply("ok")
-        return True
-
-    def _noop(self, command: Command) -> bool:
-        self._reply("ok")
-        return True
-
-    def _help(self, command: Command) -> bool:
-        self._reply("help")
-        return True
-
-    def _vrfy(self, command: Command) -> bool:
-        if not command.argument:
-            self._reply("syntax-ehlo", verb="VRFY")
-            return False
-        self._emit.note("sim.vrfy")
-        self._reply("vrfy")   # RFC 5321 §3.5.3: 252 when the server will not say
-        return True
-
-    def _expn(self, command: Command) -> bool:
-        self._reply("expn")
-        return True
-
-    def _quit(self, command: Command) -> bool:
-        self._emit.note("sim.quit")
-        self._reply("bye")
-        self._emit.close = True
-        return True
-
-    def _starttls(self, command: Command) -> bool:
-        if not self.profile.advertises("STARTTLS"):
-            self._reply("not-implemented", verb="STARTTLS")
-            return False
-        if self.tls:
-            self._reply("tls-active")
-            return False
-        if command.argument:   # RFC 3207 §4: "501 Syntax error (no parameters allowed)"
-            self._reply("syntax-noarg", verb="STARTTLS")
-            return False
-        if not self._offers_starttls:
-            self._emit.note("sim.tls.unavailable")
-            self._reply("starttls-unavailable")
-            return True
-        self._emit.note("sim.tls.ready")
-        self._reply("starttls-ready")
-        self._reset_mail()
-        self._emit.start_tls = True
-        return True
-
-
-# Verb -> handler: one plain dict (ARCHITECTURE.md convention 6).
-_HANDLERS: dict[str, Callable[[SimServer, Command], bool]] = {
-    "EHLO": SimServer._ehlo, "HELO": SimServer._ehlo, "AUTH": SimServer._auth, "MAIL": SimServer._mail_from,
-    "RCPT": SimServer._rcpt, "DATA": SimServer._data, "RSET": SimServer._rset, "NOOP": SimServer._noop,
-    "HELP": SimServer._help, "VRFY": SimServer._vrfy, "EXPN": SimServer._expn, "QUIT": SimServer._quit,
-    "STARTTLS": SimServer._starttls,
-}
-

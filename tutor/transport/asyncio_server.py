@@ -20,7 +20,7 @@ from tutor.errors import TransportError
 from tutor.transport.engine import EngineFactory, ServerOutput
 from tutor.transport.serve_clock import SessionClock, interval_for
 from tutor.transport.serve_config import ServeConfig
-from tutor.transport.serve_session import SessionProtocol
+from tutor.transport.serve_session import READ_SIZE, SessionProtocol
 
 __all__ = ["ServeConfig", "SessionProtocol", "SimService"]
 
@@ -44,6 +44,9 @@ class SimService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_errors: dict[str, tuple[float, int]] = {}   # kind -> (last logged at, suppressed since)
         self._clock: SessionClock | None = None   # the sessions' time limits (serve_clock), made at the first one
+        # What the sessions read into (a BufferedProtocol's buffer): each read is copied out before the next, and
+        # one event loop runs them all, so they share it.
+        self.read_buffer = memoryview(bytearray(READ_SIZE))
 
     @property
     def live_sessions(self) -> int:

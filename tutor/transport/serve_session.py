@@ -23,6 +23,7 @@ from tutor.transport.serve_input import COMMAND_PIECE, batch_end, next_piece
 
 BATCHABLE = frozenset({State.INITIAL, State.READY, State.MAIL, State.RCPT})   # see serve_input.batch_end
 QUEUE_LIMIT = 64 * 1024   # received bytes a blocked session queues before it stops reading (plus one read)
+READ_SIZE = 64 * 1024     # at most this much is read from a client at once (the service's shared read buffer)
 PUMP_TURN = 256        # pieces fed per turn of the event loop, so one pipelining client cannot starve the others
 OUTBOX_LIMIT = 4096   # replies to one pipelined burst are written in batches of about this size (fewer syscalls)
 
@@ -30,8 +31,13 @@ if TYPE_CHECKING:
     from tutor.transport.asyncio_server import SimService
 
 
-class SessionProtocol(asyncio.Protocol):
-    """One client connection driving one SimServer."""
+class SessionProtocol(asyncio.BufferedProtocol):
+    """One client connection driving one SimServer.
+
+    A BufferedProtocol: asyncio reads into the service's one read buffer (recv_into) and the session copies out
+    what came, instead of asyncio allocating a 256 KiB bytes object for every read (recv), which costs more than
+    answering a short command line.
+    """
 
     def __init__(self, service: SimService, implicit_tls: bool) -> None:
         self._service = service
@@ -111,6 +117,12 @@ class SessionProtocol(asyncio.Protocol):
             self._start_tls(stream)
             return
         self._write(self._sim.connect())
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._service.read_buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(bytes(self._service.read_buffer[:nbytes]))   # copied: the buffer is read into again
 
     def data_received(self, data: bytes) -> None:
         if self._sim is None or self._closing or self._finished:

@@ -271,9 +271,10 @@ class SessionProtocol(asyncio.BufferedProtocol):
                 self._service.buffered_peak = max(self._service.buffered_peak, size)
 
     def _limit_writes(self) -> None:
-        config = self._service.config
-        assert self._transport is not None
-        self._transport.set_write_buffer_limits(high=config.write_high_water, low=config.write_low_water)
+        config, transport = self._service.config, self._transport
+        assert transport is not None
+        if transport.get_write_buffer_limits() != (config.write_low_water, config.write_high_water):
+            transport.set_write_buffer_limits(high=config.write_high_water, low=config.write_low_water)
 
     # ---- STARTTLS -------------------------------------------------------------------------------------
 

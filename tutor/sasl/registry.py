@@ -18,6 +18,8 @@ from tutor.sasl.base import ClientMechanism, ServerMechanism
 class Exposure(Enum):
     """What someone who records the exchange gets (how the credential travels)."""
 
+    __hash__ = object.__hash__  # members are singletons: identity hashing, at C speed (a dict key per AUTH)
+
     PLAINTEXT = "plaintext"                       # the password itself, recoverably (PLAIN, LOGIN)
     BEARER_TOKEN = "bearer token"                 # a token that replays like a password (XOAUTH2, OAUTHBEARER)
     CHALLENGE_RESPONSE = "challenge-response"     # a keyed digest: offline guessing (CRAM-MD5)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING
 
 from tutor.errors import InputError
@@ -43,6 +44,17 @@ _SYSTEM_RANDOM = random.SystemRandom()   # no state of its own: one serves every
 def _knows_no_one(name: str) -> None:
     """The impostor profile's password lookup: a fake server never knew anyone's password."""
     return None
+
+
+@cache
+def _auth_side() -> tuple:
+    """(AuthHandler, the challenge factory maker, ScramBearerMechanisms): imported at the first AUTH, not at
+    start-up, and then kept (three import statements run for every session cost ~2 us)."""
+    from tutor.sim.auth import AuthHandler
+    from tutor.sim.challenges import factory
+    from tutor.sim.scram_bearer import ScramBearerMechanisms
+
+    return AuthHandler, factory, ScramBearerMechanisms
 
 
 def get_profile(name: str) -> Profile:
@@ -129,10 +141,7 @@ class SimServer(Verbs):
     def _authn(self) -> AuthHandler:
         """The AUTH side, made at the first AUTH command."""
         if self._auth_handler is None:
-            from tutor.sim.auth import AuthHandler
-            from tutor.sim.challenges import factory as challenge_factory  # (a module, not the package: faster)
-            from tutor.sim.scram_bearer import ScramBearerMechanisms
-
+            AuthHandler, challenge_factory, ScramBearerMechanisms = _auth_side()
             factory = challenge_factory(self.profile.challenge, rng=self._rng, clock=self._clock,
                                         host=self.hostname, fixed=self._fixed_challenge)
             scram_bearer = ScramBearerMechanisms(self.profile, self.accounts, self._rng)

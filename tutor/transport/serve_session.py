@@ -11,15 +11,13 @@ Every end (close, reset, timeout, failed handshake, shutdown) goes through _fini
 from __future__ import annotations
 
 import asyncio
-import errno
-import os
-import ssl
 from typing import TYPE_CHECKING, cast
 
 from tutor.protocol.states import State
 from tutor.transport.engine import ServerEngine, ServerOutput
 from tutor.transport.serve_config import explained, summary_notes
 from tutor.transport.serve_input import COMMAND_PIECE, batch_end, next_piece
+from tutor.transport.tlscert import handshake_failure
 
 BATCHABLE = frozenset({State.INITIAL, State.READY, State.MAIL, State.RCPT})   # see serve_input.batch_end
 QUEUE_LIMIT = 64 * 1024   # received bytes a blocked session queues before it stops reading (plus one read)
@@ -393,17 +391,3 @@ def _auth_failed(out: ServerOutput) -> bool:
     """Whether this output answers an AUTH with 535 (RFC 4954 §6: authentication credentials invalid)."""
     data = out.data
     return data.startswith(b"535") or b"\n535" in data
-
-
-def handshake_failure(exc: BaseException) -> str:
-    """Why a TLS handshake failed, in a few words for the log."""
-    if isinstance(exc, ssl.SSLError):
-        reason = exc.reason or exc.strerror or type(exc).__name__
-        return f"TLS error: {str(reason).replace('_', ' ').lower()}"
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) or "taking longer" in str(exc):
-        return "timeout (no complete handshake in time)"
-    if isinstance(exc, ConnectionResetError):
-        return "connection reset" if exc.errno == errno.ECONNRESET else "the client closed the connection"
-    if isinstance(exc, OSError) and exc.errno:
-        return os.strerror(exc.errno)
-    return str(exc) or type(exc).__name__

@@ -125,6 +125,8 @@ CHALLENGE_CASES = [
     (b"<a\tb@c \x7f>", [P + "control-chars", P + "bad-chars"]),
     (b"<@>", [P + "too-short"]),
     (b"<1.2@h", [P + "no-close-angle"]),
+    (b"<!;=?~@x>", []),                  # the grammar's edges: %x21, %x3B, %x3D, %x3F and %x7E are allowed
+    (b"<a>b@c>", [P + "bad-chars"]),     # %x3E ('>') is not, inside
     (b"", [P + "no-open-angle", P + "no-close-angle", P + "too-short", P + "no-at"]),
 ]
 
@@ -284,3 +286,19 @@ def test_client_server_round_trip(user, password, wrong):
         done = server.receive(CramClientFor(user, given_pw).respond(challenge.data))
         assert done.result.success == (given_pw == password)
         assert done.result.success or done.result.reason == "bad-password"
+
+
+def test_server_not_teaching_checks_the_rfc_digest_without_steps():
+    """teaching=False (serve with no log): the same challenge and verdicts, no teaching steps."""
+    user, secret, challenge, digest = VECTORS[0]                       # RFC 2195
+    srv = cram.CramServer({user: secret}.get, lambda: challenge)
+    srv.teaching = False
+    first = srv.start(None)
+    assert isinstance(first, Challenge) and first.data == challenge and first.steps == ()
+    done = srv.receive(f"{user} {digest}".encode())
+    assert isinstance(done, Done) and done.result.success and done.steps == ()
+    wrong = cram.CramServer({user: "other"}.get, lambda: challenge)
+    wrong.teaching = False
+    wrong.start(None)
+    refused = wrong.receive(f"{user} {digest}".encode())
+    assert isinstance(refused, Done) and refused.result.reason == "bad-password" and refused.steps == ()

@@ -582,3 +582,28 @@ def test_scramp_client_with_wrong_password_fails_on_our_server():
     sc.set_server_first(srv.start(sc.get_client_first().encode()).data.decode())
     done = srv.receive(sc.get_client_final().encode())
     assert isinstance(done, Done) and done.result.reason == "bad-password"
+
+
+@pytest.mark.parametrize(FIELDS, VECTORS)
+def test_server_not_teaching_replays_rfc_without_steps(hash_, c_nonce, s_nonce, salt, cfirst, sfirst, cfinal,
+                                                       sfinal, salted, ckey, stored, skey):
+    """teaching=False (serve with no log): the same messages and verdict, and no teaching steps made."""
+    srv = server(hash_, s_nonce=s_nonce, salt=base64.b64decode(salt))
+    srv.teaching = False
+    first = srv.start(cfirst)
+    assert isinstance(first, Challenge) and first.data == sfirst and first.steps == ()
+    assert first.looked_up == "user"   # what the simulator's error policies need, without the steps
+    final = srv.receive(cfinal)
+    assert isinstance(final, Challenge) and final.data == sfinal and final.steps == ()
+    done = srv.receive(b"")
+    assert isinstance(done, Done) and done.result.success and done.steps == ()
+
+
+def test_server_not_teaching_still_refuses_a_wrong_proof():
+    cfirst, cfinal = RFC7677[4], RFC7677[6]
+    srv = server("SHA-256", accounts={"user": "not pencil"}, s_nonce=RFC7677[2], salt=base64.b64decode(RFC7677[3]))
+    srv.teaching = False
+    srv.start(cfirst)
+    done = srv.receive(cfinal)
+    assert isinstance(done, Done) and not done.result.success and done.result.reason == "bad-password"
+    assert done.steps == ()

@@ -56,3 +56,78 @@ def test_quiet_cram_md5_checks_the_digest():
     challenge = base64.b64decode(server.receive(b"AUTH CRAM-MD5\r\n").data[4:].strip())
     digest = hmac.new(PASSWORD.encode(), challenge, hashlib.md5).hexdigest()
     assert server.receive(_b64(f"{USER} {digest}")).data.startswith(b"235 ")
+
+
+# ---- every profile and mechanism: the same bytes whoever reads the explanations ---------------------------
+
+def _client(name: str, secret: str):
+    from tutor.sasl import MECHANISMS, Credentials, tokens
+
+    info = MECHANISMS[name]
+    if info.family == "bearer":
+        secret = tokens.issue(USER) if secret == PASSWORD else "not-a-token"
+    options = {"c_nonce": "fyko+d2lbbFgONRv9qkxdawL"} if info.family == "scram" else {}
+    if name == "DIGEST-MD5":
+        options = {"cnonce": "OA6MHXh6VqTrRk"}
+    return info.client(Credentials(USER, secret), **options)
+
+
+def _login(profile: str, mode: str, name: str, secret: str) -> list:
+    from tutor.classroom.session import WATCHED_NOTES
+    from tutor.sim.accounts import Accounts
+
+    server = SimServer(profile, Accounts.default(), rng=random.Random(5), clock=lambda: 1000.0)
+    if mode == "quiet":
+        server.explaining = False
+    elif mode == "summary":
+        server.summarise(WATCHED_NOTES)
+    outputs = [server.connect(), server.receive(b"EHLO a.example\r\nSTARTTLS\r\n"), server.tls_established(),
+               server.receive(b"EHLO a.example\r\n")]
+    client = _client(name, secret)
+    first = client.initial_response()
+    outputs.append(server.receive(f"AUTH {name}".encode()
+                                  + (b" " + base64.b64encode(first) if first else b" =" if first == b"" else b"")
+                                  + b"\r\n"))
+    for _ in range(4):
+        if not outputs[-1].data.startswith(b"334"):
+            break
+        try:
+            answer = base64.b64encode(client.respond(base64.b64decode(outputs[-1].data[4:].strip()))) + b"\r\n"
+        except Exception:   # a client that gives up cancels with "*" (RFC 4954 §4)
+            answer = b"*\r\n"
+        outputs.append(server.receive(answer))
+    outputs.append(server.receive(b"QUIT\r\n"))
+    return outputs
+
+
+def _cases():
+    from tutor.sasl import MECHANISMS
+    from tutor.sim.profiles import PROFILES
+
+    for profile in PROFILES.values():
+        for name in profile.offered(True):
+            if name in MECHANISMS:
+                for secret in (PASSWORD, "wrong"):
+                    yield profile.name, name, secret
+
+
+def test_every_profile_and_mechanism_sends_the_same_bytes_quiet_and_summarised(monkeypatch):
+    import tutor.sasl.digest_md5
+    import tutor.sasl.scram_server
+
+    # the only randomness left: DIGEST-MD5's server nonce, and the keys made up for a user the impostor knows not
+    monkeypatch.setattr(tutor.sasl.digest_md5.secrets, "token_urlsafe", lambda n=16: "fixed-server-nonce")
+    monkeypatch.setattr(tutor.sasl.scram_server.secrets, "token_bytes", lambda n=32: bytes(range(n)))
+    cases = list(_cases())
+    assert len(cases) > 40 and {"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"} <= {name for _, name, _ in cases}
+    verdicts = set()
+    for profile, name, secret in cases:
+        loud = _login(profile, "loud", name, secret)
+        for mode in ("quiet", "summary"):
+            other = _login(profile, mode, name, secret)
+            assert [o.data for o in other] == [o.data for o in loud], (profile, name, secret, mode)
+            assert [(o.close, o.start_tls) for o in other] == [(o.close, o.start_tls) for o in loud]
+        quiet = _login(profile, "quiet", name, secret)
+        assert all(o.notes == () and o.transcript == () for o in quiet)
+        verdicts.add(loud[-2].data[:3])
+    assert {b"235", b"535"} <= verdicts   # RFC 4954 §6: both verdicts were met

@@ -8,6 +8,8 @@ from enum import Enum, StrEnum
 class State(Enum):
     """Where an SMTP session stands, seen the same way by client, server and tracer."""
 
+    __hash__ = object.__hash__  # members are singletons: identity hashing, at C speed (looked up per line)
+
     GREETING = "waiting for the greeting"
     INITIAL = "greeted, no EHLO yet"
     READY = "ready (after EHLO)"

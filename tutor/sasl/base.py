@@ -40,6 +40,22 @@ class Step:
     secret: bool = False
 
 
+class Trail(list):
+    """The teaching steps a mechanism records as it works. A trail made with `teaching=False` keeps none: a
+    server whose reasoning nobody reads (`smtp-tutor serve` with no log, record or view) skips making them and
+    the formatting they need, and reaches the same verdict with the same bytes."""
+
+    def __init__(self, teaching: bool = True) -> None:
+        super().__init__()
+        self.teaching = teaching
+
+    def add(self, label: str, value: bytes | str, note: str | None = None, params: dict | None = None,
+            secret: bool = False) -> None:
+        """Record a Step (when teaching)."""
+        if self.teaching:
+            self.append(Step(label, value, note, {} if params is None else params, secret))
+
+
 def step_bytes(steps: Iterable[Step], label: str) -> bytes:
     """The value of the step labelled `label` where it is a message on the wire (bytes, not text)."""
     value = next(s.value for s in steps if s.label == label)
@@ -68,6 +84,7 @@ class Challenge:
 
     data: bytes
     steps: tuple[Step, ...] = ()
+    looked_up: str | None = None   # the user this challenge was made for, when the mechanism looked one up
 
 
 @dataclass(frozen=True)
@@ -97,9 +114,10 @@ class ClientMechanism(Protocol):
 
 
 class ServerMechanism(Protocol):
-    """Server side of one exchange."""
+    """Server side of one exchange. `teaching` False: the outcomes carry no steps (nobody reads them)."""
 
     name: str
+    teaching: bool
 
     def start(self, initial: bytes | None) -> ServerOutcome:
         """Begin, with the client's decoded initial response (None if it sent none)."""
@@ -114,6 +132,8 @@ class Stage(Enum):
     One enum for every mechanism, client and server (model: scramp's ClientStage/ServerStage), so "the next
     call is X, not Y" is said the same way everywhere (Staged.require).
     """
+
+    __hash__ = object.__hash__  # members are singletons: identity hashing, at C speed
 
     START = "start()"                                               # server: nothing happened yet
     FIRST = "initial_response() or an empty challenge"              # client: nothing sent yet
@@ -136,6 +156,7 @@ class Staged:
 
     name: str
     _stage: Stage
+    teaching = True    # servers: make the teaching steps (tutor.sim turns it off when nobody reads them)
 
     def require(self, what: str, *allowed: Stage) -> Stage:
         """The current stage if it is one of `allowed`; else LocalProtocolError "<NAME> <what>; expected <next>"."""

@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Callable
 from typing import NamedTuple
 
 from tutor.errors import InputError
-from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLookup, ServerOutcome, Stage, Staged, Step
+from tutor.sasl.base import (
+    AuthResult,
+    Challenge,
+    Credentials,
+    Done,
+    SecretLookup,
+    ServerOutcome,
+    Stage,
+    Staged,
+    Step,
+    Trail,
+)
 
 NAME = "CRAM-MD5"
 BLOCK = 64                      # MD5 block size: HMAC pads (or first hashes) the key to this (RFC 2104 §2)
 IPAD, OPAD = 0x36, 0x5C
 HEX = frozenset(b"0123456789abcdefABCDEF")
 P = "sasl.problem.cram."        # prefix of the challenge problem keys
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+# draft-ietf-sasl-crammd5 §3: challenge = "<" 3*(%x21-3B / %x3D / %x3F-7E) ">"; an octet that is neither one of
+# those nor a control character (reported on its own) is a bad character.
+_BAD = re.compile(rb"[^\x00-\x1f\x7f\x21-\x3b\x3d\x3f-\x7e]")
 
 
 class CramResponse(NamedTuple):
@@ -37,7 +53,7 @@ def _utf8(value: str | bytes) -> bytes:
 
 def digest(secret: bytes, challenge: bytes) -> str:
     """HMAC-MD5 of the challenge keyed with the secret, as lower-case hex (RFC 2195 §2)."""
-    return hmac.new(secret, challenge, hashlib.md5).hexdigest()
+    return hmac.digest(secret, challenge, "md5").hex()
 
 
 def response(user: str, secret: str | bytes, challenge: bytes) -> bytes:
@@ -60,11 +76,6 @@ def parse_response(data: bytes) -> CramResponse:
         raise InputError("the CRAM-MD5 user name is not UTF-8") from None
 
 
-def _allowed(octet: int) -> bool:
-    """draft-ietf-sasl-crammd5 §3: challenge = "<" 3*(%x21-3B / %x3D / %x3F-7E) ">"."""
-    return 0x21 <= octet <= 0x3B or octet == 0x3D or 0x3F <= octet <= 0x7E
-
-
 def _body(challenge: bytes) -> bytes:
     body = challenge[1:] if challenge.startswith(b"<") else challenge
     return body[:-1] if body.endswith(b">") else body
@@ -85,9 +96,9 @@ def check_challenge(challenge: bytes) -> list[str]:
     body = _body(challenge)
     if len(body) < 3:
         problems.append(P + "too-short")
-    if control_chars(body):
+    if _CONTROL.search(body):
         problems.append(P + "control-chars")
-    if any(not _allowed(o) and not (o < 0x20 or o == 0x7F) for o in body):
+    if _BAD.search(body):
         problems.append(P + "bad-chars")
     if b"@" not in body:
         problems.append(P + "no-at")  # RFC 2195 §2: the challenge has the syntax of an RFC 822 msg-id
@@ -144,24 +155,27 @@ def steps(user: str, secret: str | bytes, challenge: bytes) -> list[Step]:
     return out
 
 
-def check(data: bytes, challenge: bytes, lookup: SecretLookup) -> tuple[AuthResult, list[Step]]:
-    """Verify a response as a server would, with its reasoning (expected vs got HMAC) as steps."""
-    trail = [Step("sasl.step.server.response", data)]
+def check(data: bytes, challenge: bytes, lookup: SecretLookup,
+          teaching: bool = True) -> tuple[AuthResult, list[Step]]:
+    """Verify a response as a server would, with its reasoning (expected vs got HMAC) as steps (none when not
+    `teaching`)."""
+    trail = Trail(teaching)
+    trail.add("sasl.step.server.response", data)
     try:
         user, got = parsed = parse_response(data)
     except InputError as exc:
-        trail.append(Step("sasl.step.server.malformed", data, "sasl.note.server.malformed", {"error": str(exc)}))
+        trail.add("sasl.step.server.malformed", data, "sasl.note.server.malformed", {"error": str(exc)})
         return AuthResult(False, reason="malformed"), trail
-    trail.append(Step("sasl.step.server.username", user))
+    trail.add("sasl.step.server.username", user)
     secret = lookup(user)
     if secret is None:
-        trail.append(Step("sasl.step.server.lookup", user, "sasl.note.server.no-such-user", {"authcid": user}))
+        trail.add("sasl.step.server.lookup", user, "sasl.note.server.no-such-user", {"authcid": user})
         return AuthResult(False, user, reason="no-such-user"), trail
     expected = digest(_utf8(secret), challenge)
-    trail.append(Step("sasl.step.cram.expected", expected, "sasl.note.cram.expected", {"user": user}))
-    trail.append(Step("sasl.step.cram.got", got, "sasl.note.cram.uppercase-digest" if parsed.uppercase else None))
+    trail.add("sasl.step.cram.expected", expected, "sasl.note.cram.expected", {"user": user})
+    trail.add("sasl.step.cram.got", got, "sasl.note.cram.uppercase-digest" if parsed.uppercase else None)
     same = hmac.compare_digest(expected, got.lower())  # constant-time, so timing leaks nothing about the digest
-    trail.append(Step("sasl.step.server.compare", "match" if same else "no match", "sasl.note.server.constant-time"))
+    trail.add("sasl.step.server.compare", "match" if same else "no match", "sasl.note.server.constant-time")
     if not same:
         return AuthResult(False, user, reason="bad-password"), trail
     return AuthResult(True, user, user), trail
@@ -215,14 +229,16 @@ class CramServer(Staged):
         self.require("server already started", Stage.START)
         if initial is not None:  # RFC 4954 §4: initial response with a server-first mechanism -> reject (501 5.7.0)
             self._stage = Stage.DONE
-            refusal = Step("sasl.step.server.initial-refused", initial, "sasl.note.cram.initial-response-not-allowed")
-            return Done(AuthResult(False, reason="initial-response-not-allowed"), (refusal,))
+            trail = Trail(self.teaching)
+            trail.add("sasl.step.server.initial-refused", initial, "sasl.note.cram.initial-response-not-allowed")
+            return Done(AuthResult(False, reason="initial-response-not-allowed"), tuple(trail))
         self._stage = Stage.CLIENT_MESSAGE
-        self._challenge = self._factory()
-        return Challenge(self._challenge, tuple(challenge_steps(self._challenge, "sasl.step.cram.challenge-made")))
+        self._challenge = challenge = self._factory()
+        steps = challenge_steps(challenge, "sasl.step.cram.challenge-made") if self.teaching else ()
+        return Challenge(challenge, tuple(steps))
 
     def receive(self, response: bytes) -> ServerOutcome:
         self.require("server got a response out of turn", Stage.CLIENT_MESSAGE)
         self._stage = Stage.DONE
-        result, trail = check(response, self._challenge or b"", self._lookup)   # set with the stage
+        result, trail = check(response, self._challenge or b"", self._lookup, self.teaching)   # set with the stage
         return Done(result, tuple(trail))

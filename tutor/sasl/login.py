@@ -5,7 +5,18 @@ from __future__ import annotations
 import hmac
 
 from tutor.errors import InputError
-from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLookup, ServerOutcome, Stage, Staged, Step
+from tutor.sasl.base import (
+    AuthResult,
+    Challenge,
+    Credentials,
+    Done,
+    SecretLookup,
+    ServerOutcome,
+    Stage,
+    Staged,
+    Step,
+    Trail,
+)
 
 NAME = "LOGIN"
 
@@ -98,8 +109,9 @@ class LoginServer(Staged):
         self.require("server already started", Stage.START)
         self._stage = Stage.USERNAME
         if initial is None:
-            prompt = Step("sasl.step.login.prompt", self._user_prompt, "sasl.note.login.prompt-username")
-            return Challenge(self._user_prompt, (prompt,))
+            trail = Trail(self.teaching)
+            trail.add("sasl.step.login.prompt", self._user_prompt, "sasl.note.login.prompt-username")
+            return Challenge(self._user_prompt, tuple(trail))
         return self.receive(initial)      # MS-XLOGIN: `AUTH LOGIN <username>`
 
     def receive(self, response: bytes) -> ServerOutcome:
@@ -107,29 +119,32 @@ class LoginServer(Staged):
         if stage is Stage.USERNAME:
             self._username = response
             self._stage = Stage.PASSWORD
-            return Challenge(self._pass_prompt, (
-                Step("sasl.step.server.username", response),
-                Step("sasl.step.login.prompt", self._pass_prompt, "sasl.note.login.prompt-password"),
-            ))
+            prompt = Trail(self.teaching)
+            prompt.add("sasl.step.server.username", response)
+            prompt.add("sasl.step.login.prompt", self._pass_prompt, "sasl.note.login.prompt-password")
+            return Challenge(self._pass_prompt, tuple(prompt))
         self._stage = Stage.DONE
-        result, trail = check(self._username, response, self._lookup)
+        result, trail = check(self._username, response, self._lookup, self.teaching)
         return Done(result, tuple(trail))
 
 
-def check(username: bytes, password: bytes, lookup: SecretLookup) -> tuple[AuthResult, list[Step]]:
-    """Verify a LOGIN user name and password as a server would, with its reasoning as steps."""
+def check(username: bytes, password: bytes, lookup: SecretLookup,
+          teaching: bool = True) -> tuple[AuthResult, list[Step]]:
+    """Verify a LOGIN user name and password as a server would, with its reasoning as steps (none when not
+    `teaching`)."""
+    trail = Trail(teaching)
     try:
         user, secret_given = username.decode("utf-8"), password.decode("utf-8")
     except UnicodeDecodeError:
-        bad = Step("sasl.step.server.malformed", username, "sasl.note.login.not-utf8")
-        return AuthResult(False, reason="malformed"), [bad]
-    trail = [Step("sasl.step.server.password", secret_given, secret=True)]
+        trail.add("sasl.step.server.malformed", username, "sasl.note.login.not-utf8")
+        return AuthResult(False, reason="malformed"), trail
+    trail.add("sasl.step.server.password", secret_given, secret=True)
     secret = lookup(user)
     if secret is None:
-        trail.append(Step("sasl.step.server.lookup", user, "sasl.note.server.no-such-user", {"authcid": user}))
+        trail.add("sasl.step.server.lookup", user, "sasl.note.server.no-such-user", {"authcid": user})
         return AuthResult(False, user, reason="no-such-user"), trail
     same = hmac.compare_digest(password, secret.encode("utf-8"))
-    trail.append(Step("sasl.step.server.compare", "match" if same else "no match", "sasl.note.server.constant-time"))
+    trail.add("sasl.step.server.compare", "match" if same else "no match", "sasl.note.server.constant-time")
     if not same:
         return AuthResult(False, user, reason="bad-password"), trail
     return AuthResult(True, user, user), trail

@@ -7,7 +7,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tutor.errors import InputError, RemoteProtocolError
-from tutor.sasl.base import AuthResult, Challenge, Credentials, Done, SecretLookup, ServerOutcome, Stage, Staged, Step
+from tutor.sasl.base import (
+    AuthResult,
+    Challenge,
+    Credentials,
+    Done,
+    SecretLookup,
+    ServerOutcome,
+    Stage,
+    Staged,
+    Step,
+    Trail,
+)
 
 NAME = "PLAIN"
 NUL = b"\x00"
@@ -114,7 +125,9 @@ class PlainServer(Staged):
         self.require("server already started", Stage.START)
         if initial is None:
             self._stage = Stage.CLIENT_MESSAGE
-            return Challenge(b"", (Step("sasl.step.server.empty-challenge", b"", "sasl.note.plain.empty-challenge"),))
+            trail = Trail(self.teaching)
+            trail.add("sasl.step.server.empty-challenge", b"", "sasl.note.plain.empty-challenge")
+            return Challenge(b"", tuple(trail))
         return self._finish(initial)
 
     def receive(self, response: bytes) -> ServerOutcome:
@@ -123,24 +136,25 @@ class PlainServer(Staged):
 
     def _finish(self, blob: bytes) -> Done:
         self._stage = Stage.DONE
-        result, trail = check(blob, self._lookup, self._allow_authzid)
+        result, trail = check(blob, self._lookup, self._allow_authzid, self.teaching)
         return Done(result, tuple(trail))
 
 
-def check(blob: bytes, lookup: SecretLookup, allow_authzid: AuthzPolicy | None = None) -> tuple[AuthResult, list[Step]]:
-    """Verify a PLAIN message as a server would (RFC 4616 §2), with the server's reasoning as steps."""
+def check(blob: bytes, lookup: SecretLookup, allow_authzid: AuthzPolicy | None = None,
+          teaching: bool = True) -> tuple[AuthResult, list[Step]]:
+    """Verify a PLAIN message as a server would (RFC 4616 §2), with the server's reasoning as steps (none when
+    not `teaching`)."""
+    trail = Trail(teaching)
     try:
         f = parse(blob)
     except InputError as exc:
-        bad = Step("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)}, secret=True)
-        return AuthResult(False, reason="malformed"), [bad]
-    trail = [
-        Step("sasl.step.server.authzid", f.authzid),
-        Step("sasl.step.server.authcid", f.authcid),
-        Step("sasl.step.server.password", f.password, secret=True),
-    ]
+        trail.add("sasl.step.server.malformed", blob, "sasl.note.server.malformed", {"error": str(exc)}, secret=True)
+        return AuthResult(False, reason="malformed"), trail
+    trail.add("sasl.step.server.authzid", f.authzid)
+    trail.add("sasl.step.server.authcid", f.authcid)
+    trail.add("sasl.step.server.password", f.password, secret=True)
     if not f.authcid or not f.password:  # RFC 4616 §2 ABNF: both are 1*SAFE
-        trail.append(Step("sasl.step.server.malformed", blob, "sasl.note.plain.empty-field", secret=True))
+        trail.add("sasl.step.server.malformed", blob, "sasl.note.plain.empty-field", secret=True)
         return AuthResult(False, f.authcid, f.authzid, "malformed"), trail
     result = _check_password(f, lookup, trail)
     if result is None:
@@ -148,28 +162,26 @@ def check(blob: bytes, lookup: SecretLookup, allow_authzid: AuthzPolicy | None =
     return result, trail
 
 
-def _check_password(f: PlainFields, lookup: SecretLookup, trail: list[Step]) -> AuthResult | None:
+def _check_password(f: PlainFields, lookup: SecretLookup, trail: Trail) -> AuthResult | None:
     """None if the password is right; otherwise the failure."""
     secret = lookup(f.authcid)
     if secret is None:
-        params = {"authcid": f.authcid}
-        trail.append(Step("sasl.step.server.lookup", f.authcid, "sasl.note.server.no-such-user", params))
+        trail.add("sasl.step.server.lookup", f.authcid, "sasl.note.server.no-such-user", {"authcid": f.authcid})
         return AuthResult(False, f.authcid, f.authzid, "no-such-user")
     same = hmac.compare_digest(f.password.encode("utf-8"), secret.encode("utf-8"))
-    trail.append(Step("sasl.step.server.compare", "match" if same else "no match", "sasl.note.server.constant-time"))
+    trail.add("sasl.step.server.compare", "match" if same else "no match", "sasl.note.server.constant-time")
     return None if same else AuthResult(False, f.authcid, f.authzid, "bad-password")
 
 
-def _check_authzid(f: PlainFields, allow: AuthzPolicy | None, trail: list[Step]) -> AuthResult:
+def _check_authzid(f: PlainFields, allow: AuthzPolicy | None, trail: Trail) -> AuthResult:
     """RFC 4616 §2: after the credentials verify, may authcid act as authzid?"""
     if not f.authzid or f.authzid == f.authcid:
-        params = {"authcid": f.authcid}
-        trail.append(Step("sasl.step.server.authorize", f.authcid, "sasl.note.server.authzid-self", params))
+        trail.add("sasl.step.server.authorize", f.authcid, "sasl.note.server.authzid-self", {"authcid": f.authcid})
         return AuthResult(True, f.authcid, f.authcid)
     if allow is not None and allow(f.authcid, f.authzid):
-        trail.append(Step("sasl.step.server.authorize", f.authzid, "sasl.note.server.authzid-allowed",
-                          {"authcid": f.authcid, "authzid": f.authzid}))
+        trail.add("sasl.step.server.authorize", f.authzid, "sasl.note.server.authzid-allowed",
+                  {"authcid": f.authcid, "authzid": f.authzid})
         return AuthResult(True, f.authcid, f.authzid)
-    trail.append(Step("sasl.step.server.authorize", f.authzid, "sasl.note.server.authzid-denied",
-                      {"authcid": f.authcid, "authzid": f.authzid}))
+    trail.add("sasl.step.server.authorize", f.authzid, "sasl.note.server.authzid-denied",
+              {"authcid": f.authcid, "authzid": f.authzid})
     return AuthResult(False, f.authcid, f.authzid, "authzid-denied")

@@ -18,6 +18,8 @@ from tutor.sasl.base import ClientMechanism, ServerMechanism
 class Exposure(Enum):
     """What someone who records the exchange gets (how the credential travels)."""
 
+    __hash__ = object.__hash__  # members are singletons: identity hashing, at C speed (a dict key per AUTH)
+
     PLAINTEXT = "plaintext"                       # the password itself, recoverably (PLAIN, LOGIN)
     BEARER_TOKEN = "bearer token"                 # a token that replays like a password (XOAUTH2, OAUTHBEARER)
     CHALLENGE_RESPONSE = "challenge-response"     # a keyed digest: offline guessing (CRAM-MD5)
@@ -75,6 +77,7 @@ class MechanismInfo:
 
 
 MECHANISMS: dict[str, MechanismInfo] = {}
+_NAMES: dict[bool, tuple[str, ...]] = {}   # names(), by offered_only; emptied when a mechanism comes or goes
 
 
 def register(info: MechanismInfo) -> MechanismInfo:
@@ -82,12 +85,14 @@ def register(info: MechanismInfo) -> MechanismInfo:
     if info.name != info.name.upper() or info.name in MECHANISMS:
         raise ValueError(f"mechanism name must be upper case and new: {info.name!r}")
     MECHANISMS[info.name] = info
+    _NAMES.clear()
     return info
 
 
 def unregister(name: str) -> None:
     """Take a mechanism out again (tests that register a toy one)."""
     MECHANISMS.pop(name, None)
+    _NAMES.clear()
 
 
 def get(name: str) -> MechanismInfo:
@@ -105,7 +110,11 @@ def find(name: str | None) -> MechanismInfo | None:
 
 def names(*, offered_only: bool = False) -> tuple[str, ...]:
     """Every registered mechanism name, in registration order (or only those profiles offer by default)."""
-    return tuple(name for name, info in MECHANISMS.items() if info.offered or not offered_only)
+    found = _NAMES.get(offered_only)
+    if found is None:
+        found = _NAMES[offered_only] = tuple(name for name, info in MECHANISMS.items()
+                                             if info.offered or not offered_only)
+    return found
 
 
 def message_role(mechanism: str | None, number: int) -> Role:

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from tutor.errors import InputError
@@ -18,6 +19,7 @@ MIN_ITERATIONS = 4096          # RFC 7677 §4: the iteration count "SHOULD be at
 SALT_OCTETS = 16
 
 
+@lru_cache(maxsize=64)   # asked for every SCRAM exchange, with a few spellings
 def hash_name(name: str) -> str:
     """The canonical SCRAM hash name ("SHA-1", "SHA-256") for spellings like "sha256" or "SCRAM-SHA-1"."""
     squashed = name.upper().removeprefix("SCRAM-").replace("-", "")
@@ -27,12 +29,15 @@ def hash_name(name: str) -> str:
     raise InputError(f"unknown SCRAM hash {name!r}; known: {', '.join(HASHES)}")
 
 
+DIGEST_SIZES = {name: hashlib.new(algorithm).digest_size for name, algorithm in HASHES.items()}
+
+
 def digest_size(hash_: str) -> int:
-    return hashlib.new(HASHES[hash_]).digest_size
+    return DIGEST_SIZES[hash_]
 
 
 def _hmac(hash_: str, key: bytes, message: bytes) -> bytes:
-    return hmac.new(key, message, HASHES[hash_]).digest()
+    return hmac.digest(key, message, HASHES[hash_])
 
 
 def _h(hash_: str, data: bytes) -> bytes:
@@ -40,7 +45,9 @@ def _h(hash_: str, data: bytes) -> bytes:
 
 
 def _xor(a: bytes, b: bytes) -> bytes:
-    return bytes(x ^ y for x, y in zip(a, b, strict=True))
+    if len(a) != len(b):
+        raise ValueError(f"cannot XOR {len(a)} octets with {len(b)}")
+    return (int.from_bytes(a) ^ int.from_bytes(b)).to_bytes(len(a))
 
 
 def normalize(password: str) -> bytes:

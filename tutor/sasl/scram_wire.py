@@ -16,7 +16,6 @@ ERRORS = (
     "unknown-user", "invalid-username-encoding", "no-resources", "other-error",
 )
 _NONCE = re.compile(r"[\x21-\x2b\x2d-\x7e]+")   # RFC 5802 §7: printable = %x21-2B / %x2D-7E (no comma)
-_ATTR = re.compile(r"([A-Za-z])=(.*)", re.DOTALL)
 
 
 def b64encode(data: bytes) -> str:
@@ -72,10 +71,10 @@ def client_final_without_proof(header: str, nonce: str) -> str:
 def _attributes(text: str, what: str) -> list[tuple[str, str]]:
     out = []
     for item in text.split(","):
-        match = _ATTR.fullmatch(item)
-        if not match:
+        name, equals, value = item.partition("=")   # one ASCII letter, "=", then the value (which may hold "=")
+        if not (equals and len(name) == 1 and name.isascii() and name.isalpha()):
             raise InputError(f"the {what} has {item[:30]!r} where an attribute 'x=value' belongs (RFC 5802 §7)")
-        out.append((match.group(1), match.group(2)))
+        out.append((name, value))
     return out
 
 

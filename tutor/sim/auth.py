@@ -7,24 +7,24 @@ the reply codes of RFC 4954 §6) and says, as notes, what the server decoded and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from tutor.explain import lookup, text
 from tutor.protocol import b64
 from tutor.protocol.auth import DecodedResponse, decode_initial, decode_response
 from tutor.protocol.commands import parse_auth
-from tutor.protocol.replies import make
+from tutor.protocol.replies import Reply, make
 from tutor.sasl import MECHANISMS
 from tutor.sasl.base import AuthResult, Challenge, SecretLookup, ServerMechanism, ServerOutcome
 from tutor.sasl.registry import Exposure, carries_secret
 from tutor.sim import lenient, policy
 from tutor.sim.challenges import ChallengeFactory
+from tutor.sim.outcome import CANCELLED, CONTINUE, ERROR, FAILURE, REFUSED, SUCCESS, Outcome
 from tutor.sim.output import MASK, Collector, clean, show
 from tutor.sim.profiles import Profile
 
-CONTINUE, SUCCESS, FAILURE, CANCELLED, ERROR = "continue", "success", "failure", "cancelled", "error"
-REFUSED = "refused"   # an error-code policy answered (454, 534, 538, 432: tutor.sim.policy); counted as neither
 # Logs mask what replays: the client messages the registry gives the SECRET role (passwords and tokens). SCRAM
 # lines stay visible: none of them is password-equivalent, though the client-final proof lets whoever records
 # it test password guesses offline (note sim.scram.visible).
@@ -37,13 +37,11 @@ IMPOSTOR_NOTES = {"sasl.note.server.no-such-user": "sim.impostor.knows-no-one",
                   "scram.note.server.ack": "sim.impostor.unchecked-ack"}
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """How a step of the exchange ended: CONTINUE (334 sent), SUCCESS (235), FAILURE (535), CANCELLED (501 to
-    the client's `*`) or ERROR (501/504: a malformed or refused command)."""
-
-    kind: str
-    user: str = ""
+@lru_cache(maxsize=64)   # the same prompts (LOGIN's, the empty one) come back; random challenges pass through
+def _continue(encoded: str) -> tuple[Reply, bytes]:
+    """The 334 reply carrying a base64 challenge, and its bytes."""
+    reply = make(334, encoded)
+    return reply, reply.to_bytes()
 
 
 def reason_text(reason: str) -> str:
@@ -108,9 +106,11 @@ class AuthHandler:
             return self._refuse(refusal)
         if self._over_buffer(parsed.initial_response or ""):
             return Outcome(ERROR)
-        self._emit.note("sim.auth.mechanism", mechanism=name, summary=text(MECHANISMS[name].summary_key))
+        if self._emit.keeps("sim.auth.mechanism"):
+            self._emit.note("sim.auth.mechanism", mechanism=name, summary=text(MECHANISMS[name].summary_key))
         self._name, self._responses = name, 0
         self._mech = self._server(name)
+        self._mech.teaching = self._emit.wants_steps   # no teaching steps for a log nobody reads
         initial = None
         if parsed.initial_response is not None:
             decoded = decode_initial(parsed.initial_response)
@@ -160,13 +160,13 @@ class AuthHandler:
         self._reply(refusal.reply)
         return Outcome(REFUSED)
 
-    def _challenge_or_refusal(self, data: bytes, steps: tuple) -> Outcome:
+    def _challenge_or_refusal(self, data: bytes, steps: tuple, looked_up: str | None) -> Outcome:
         """A 334, unless the mechanism just looked up a user (SCRAM's client-first) a policy refuses: then the
         refusal comes now, before the server-first message that would be sent in vain."""
-        looked_up = [i for i, step in enumerate(steps) if step.label == "sasl.step.server.lookup"]
-        refusal = self._refusal_for(str(steps[looked_up[0]].value)) if looked_up else None
-        if refusal is not None:
-            self._emit.steps(steps[:looked_up[0] + 1])
+        refusal = self._refusal_for(looked_up) if looked_up is not None else None
+        if refusal is not None:   # the steps up to the lookup (all of them, if none is labelled so)
+            lookup = [i for i, step in enumerate(steps) if step.label == "sasl.step.server.lookup"]
+            self._emit.steps(steps[:lookup[0] + 1] if lookup else steps)
             return self._refuse(refusal)
         self._emit.steps(steps)
         return self._challenge(data)
@@ -208,10 +208,10 @@ class AuthHandler:
             self._finish()
             self._reply("auth-bad-base64")
             return None
-        secret = self.next_is_secret
-        self._responses += 1
         if self._emit.explain:   # show() is not free: only when the notes are read
-            self._emit.note("sim.auth.decoded", secret=secret, octets=len(decoded.data), shown=show(decoded.data))
+            self._emit.note("sim.auth.decoded", secret=self.next_is_secret, octets=len(decoded.data),
+                            shown=show(decoded.data))
+        self._responses += 1
         if MECHANISMS[self._name].family == "scram" and decoded.data.startswith(b"c="):
             self._emit.note("sim.scram.visible")
         return decoded.data
@@ -219,7 +219,7 @@ class AuthHandler:
     def _handle(self, outcome: ServerOutcome) -> Outcome:
         steps = self._impostor_steps(outcome.steps) if self._profile.impostor else outcome.steps
         if isinstance(outcome, Challenge):
-            return self._challenge_or_refusal(outcome.data, steps)
+            return self._challenge_or_refusal(outcome.data, steps, outcome.looked_up)
         self._emit.steps(steps)
         if outcome.result.reason != "initial-response-not-allowed":
             refusal = self._refusal_for(outcome.result.authcid)
@@ -240,7 +240,8 @@ class AuthHandler:
         if result.reason == "initial-response-not-allowed":
             self._reply("auth-ir-not-allowed", mechanism=name)   # RFC 4954 §4: 501 (5.7.0)
             return Outcome(ERROR)
-        self._emit.note("sim.auth.failed", reason=reason_text(result.reason))
+        if self._emit.keeps("sim.auth.failed"):
+            self._emit.note("sim.auth.failed", reason=reason_text(result.reason))
         self._reply("auth-failed")   # RFC 4954 §6: 535 5.7.8
         return Outcome(FAILURE)
 
@@ -264,7 +265,7 @@ class AuthHandler:
             self._emit.note("sim.auth.empty-challenge")   # RFC 4954 §4: the line is "334 " with its space
         if "challenge_factory" in MECHANISMS[self._name].server_options:   # the profile made the challenge
             self._cram_note(data)
-        self._send(make(334, encoded))   # RFC 4954 §4: the challenge text is only the base64, no enhanced code
+        self._send(*_continue(encoded))   # RFC 4954 §4: the challenge text is only the base64, no enhanced code
         return Outcome(CONTINUE)
 
     def _cram_note(self, data: bytes) -> None:

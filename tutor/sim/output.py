@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -32,13 +31,13 @@ class TranscriptLine(NamedTuple):
         return self.text if show_secrets or self.masked is None else self.masked
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """What the transport must do after one call into SimServer.
 
     data: bytes to send to the client; notes: the server's reasoning (Note, source="server", secret=True where
     it reveals a password); close: close after sending; start_tls: do the server side of the TLS handshake
-    now, after sending data; transcript: the lines received and sent, for logs.
+    now, after sending data; transcript: the lines received and sent, for logs. (A NamedTuple: one is made for
+    every call, and a frozen dataclass costs twice as much to make.)
     """
 
     data: bytes = b""
@@ -71,11 +70,15 @@ class Collector:
         self._explain = on
         self.lines = on                          # the client's transcript lines are made
         self.watched: frozenset[str] = frozenset()   # when not explaining: the note keys still made
+        self.wants_steps = on                    # a SASL mechanism's teaching steps are read (see steps())
 
     def summarise(self, keys: frozenset[str]) -> None:
         """Only the client's lines and the notes with these keys (what tutor.classroom reads)."""
         self.explain = False
         self.lines, self.watched = True, frozenset(keys)
+        # Step notes are the SASL mechanisms' own (sasl., scram., oauth., mechs.) and the impostor's rewrites of
+        # them (sim.impostor.); when none is watched the mechanisms need not make their steps at all.
+        self.wants_steps = any(not key.startswith("sim.") or key.startswith("sim.impostor.") for key in keys)
 
     def _reset(self) -> None:
         self.data = bytearray()
@@ -83,6 +86,10 @@ class Collector:
         self.transcript: list[TranscriptLine] = []
         self.close = False
         self.start_tls = False
+
+    def keeps(self, key: str) -> bool:
+        """Whether a note with this key would be kept (so its parameters are worth computing)."""
+        return self._explain or key in self.watched
 
     def note(self, key: str, secret: bool = False, **params: object) -> None:
         if self._explain or key in self.watched:
@@ -122,8 +129,13 @@ class Collector:
 
     def take(self) -> Output:
         """The Output so far; the collector is reset."""
-        out = Output(bytes(self.data), tuple(self.notes), self.close, self.start_tls, tuple(self.transcript))
-        self._reset()
+        if self.notes or self.transcript:
+            out = Output(bytes(self.data), tuple(self.notes), self.close, self.start_tls, tuple(self.transcript))
+            self.notes, self.transcript = [], []
+        else:   # nothing explained (serve with no log): only the bytes and the flags
+            out = Output(bytes(self.data), (), self.close, self.start_tls, ())
+        self.data.clear()
+        self.close = self.start_tls = False
         return out
 
 

@@ -39,6 +39,8 @@ def check_code(code: str, where: str) -> str:
 
 def at_command(code: str | None, mechanism: str, tls: bool) -> Refusal | None:
     """A profile's refusal of `mechanism` itself, before any credentials cross (534, 538), or None."""
+    if code is None:
+        return None
     exposure = _exposure(mechanism)
     if code == "534" and exposure in TOO_WEAK:
         return Refusal("auth-too-weak", "sim.policy.too-weak", {"mechanism": mechanism})

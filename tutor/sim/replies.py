@@ -6,7 +6,18 @@ which also says they are not used on the greeting, on the replies to HELO/EHLO (
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tutor.protocol.replies import Reply, make
+from tutor.protocol.states import State
+
+if TYPE_CHECKING:
+    from tutor.protocol.server import ServerConnection
+    from tutor.sim.output import Collector
+    from tutor.sim.profiles import Profile
+
+BOOKS_LIMIT = 64           # (profile, host name) pairs whose replies are kept
+EHLO_LIMIT = 256           # EHLO replies kept per book (one per client name, TLS or not)
 
 # key -> (code, enhanced code or None, text: a str.format template)
 REPLIES: dict[str, tuple[int, str | None, str]] = {
@@ -74,3 +85,63 @@ def build(key: str, overrides: dict[str, str], enhanced_codes: bool, **params: o
     code, enhanced, text = REPLIES[key]
     text = overrides.get(key, text).format(**params)
     return make(code, text, enhanced=enhanced if enhanced_codes else None)
+
+
+class ReplyBook:
+    """One profile's replies on one host name, each built and serialised once and then shared by every session:
+    (Reply, its bytes) by key. Replies with parameters (a verb, a limit, a queue id) are built each time."""
+
+    def __init__(self, profile: Profile, host: str) -> None:
+        self.profile, self.host = profile, host
+        self._made: dict[str, tuple[Reply, bytes]] = {}
+        self.ehlo: dict[tuple, tuple[Reply, bytes]] = {}   # the server's EHLO replies, kept by what they depend on
+
+    def reply(self, key: str, params: dict[str, object]) -> tuple[Reply, bytes]:
+        """The reply for `key` (tutor.sim.replies.REPLIES) and its wire form."""
+        if params:
+            made = self._build(key, params)
+            return made, made.to_bytes()
+        found = self._made.get(key)
+        if found is None:
+            made = self._build(key, params)
+            found = self._made[key] = (made, made.to_bytes())
+        return found
+
+    def _build(self, key: str, params: dict[str, object]) -> Reply:
+        p = self.profile
+        return build(key, p.texts, p.enhanced_codes, host=self.host, profile=p.name, **params)
+
+
+_BOOKS: dict[tuple[int, str], ReplyBook] = {}
+
+
+def book(profile: Profile, host: str) -> ReplyBook:
+    """The shared ReplyBook of `profile` on `host` (made on first use)."""
+    found = _BOOKS.get((id(profile), host))
+    if found is None or found.profile is not profile:   # an id can be reused once its profile is gone
+        if len(_BOOKS) >= BOOKS_LIMIT:
+            _BOOKS.clear()
+        found = _BOOKS[(id(profile), host)] = ReplyBook(profile, host)
+    return found
+
+
+class Replier:
+    """Sends one session's replies: through the protocol core (which moves the session's state) into the Output
+    being collected. The AUTH and mail sides send through it too; it holds no reference to the SimServer, so a
+    finished session is freed at once (no reference cycle left for the garbage collector)."""
+
+    __slots__ = ("_book", "_conn", "_emit")
+
+    def __init__(self, book: ReplyBook, conn: ServerConnection, emit: Collector) -> None:
+        self._book, self._conn, self._emit = book, conn, emit
+
+    def reply(self, key: str, **params: object) -> None:
+        """Send the reply for `key` (REPLIES), in the profile's wording."""
+        reply, wire = self._book.reply(key, params)
+        self.send(reply, wire)
+
+    def send(self, reply: Reply, wire: bytes | None = None) -> None:
+        """Send `reply` (`wire`: its bytes, when already made); a 421, or a reply that ends the session, closes."""
+        self._emit.sent(reply, self._conn.send(reply, wire))
+        if reply.code == 421 or self._conn.state is State.CLOSED:
+            self._emit.close = True

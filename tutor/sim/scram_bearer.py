@@ -26,10 +26,13 @@ RFC_SALT = {"SHA-1": binascii.a2b_base64("QSXCR+Q6sek8bf92"),
 RFC_S_NONCE = {"SHA-1": "3rfcNHYJY1ZVvWVs7j", "SHA-256": "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"}
 
 
+_URL_SAFE = str.maketrans("+/", "-_")
+
+
 def nonce_from(rng: random.Random) -> str:
     """A server nonce from the rng: 24 base64url characters (printable, no comma: RFC 5802 §7)."""
     text = binascii.b2a_base64(rng.randbytes(18), newline=False).decode("ascii")
-    return text.translate(str.maketrans("+/", "-_"))
+    return text.translate(_URL_SAFE)
 
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING
 
 from tutor.errors import InputError
 from tutor.protocol.commands import Command
 from tutor.protocol.framing import COMMAND_LINE_LIMIT
-from tutor.protocol.replies import Reply, make
 from tutor.protocol.server import (
     AuthResponseReceived,
     CommandReceived,
@@ -25,20 +25,36 @@ from tutor.protocol.server import (
     ServerEvent,
 )
 from tutor.protocol.states import EXPECTED, State
-from tutor.sim import ehlo, lenient, replies
+from tutor.sim import lenient, replies
 from tutor.sim.accounts import Accounts
+from tutor.sim.outcome import ERROR, FAILURE, SUCCESS, Outcome
 from tutor.sim.output import MASK, Collector, Output, echo, show
 from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile, canonical_name, check_max_auth_failures
 from tutor.sim.sink import Sink
+from tutor.sim.verbs import HANDLERS, Verbs
 
 if TYPE_CHECKING:
-    from tutor.sim.auth import AuthHandler, Outcome
+    from tutor.sim.auth import AuthHandler
     from tutor.sim.mail import MailHandler, Session
+
+
+_SYSTEM_RANDOM = random.SystemRandom()   # no state of its own: one serves every session that is given no rng
 
 
 def _knows_no_one(name: str) -> None:
     """The impostor profile's password lookup: a fake server never knew anyone's password."""
     return None
+
+
+@cache
+def _auth_side() -> tuple:
+    """(AuthHandler, the challenge factory maker, ScramBearerMechanisms): imported at the first AUTH, not at
+    start-up, and then kept (three import statements run for every session cost ~2 us)."""
+    from tutor.sim.auth import AuthHandler
+    from tutor.sim.challenges import factory
+    from tutor.sim.scram_bearer import ScramBearerMechanisms
+
+    return AuthHandler, factory, ScramBearerMechanisms
 
 
 def get_profile(name: str) -> Profile:
@@ -49,7 +65,7 @@ def get_profile(name: str) -> Profile:
         raise InputError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}") from None
 
 
-class SimServer:
+class SimServer(Verbs):
     """One simulated SMTP session. Call connect() once, then receive(bytes) for everything the client sends.
 
     Deterministic when asked: `rng` and `clock` make the CRAM-MD5 challenges, SCRAM salts and nonces
@@ -73,7 +89,10 @@ class SimServer:
         self._offers_starttls = starttls
         self._conn = ServerConnection(max_message_size=self.profile.max_message_size + 1)
         self._emit = Collector()
-        self._rng = rng or random.SystemRandom()
+        self._book = replies.book(self.profile, hostname)   # replies built once per profile and host name
+        replier = replies.Replier(self._book, self._conn, self._emit)
+        self._reply, self._send = replier.reply, replier.send
+        self._rng = rng or _SYSTEM_RANDOM
         self._fixed_challenge = fixed_challenge
         # The AUTH and mail sides (the SASL mechanisms, e-mail headers) are made on first use: a start-up, and
         # a connection that never gets that far, import and build none of it.
@@ -122,12 +141,9 @@ class SimServer:
     def _authn(self) -> AuthHandler:
         """The AUTH side, made at the first AUTH command."""
         if self._auth_handler is None:
-            from tutor.sim import challenges
-            from tutor.sim.auth import AuthHandler
-            from tutor.sim.scram_bearer import ScramBearerMechanisms
-
-            factory = challenges.factory(self.profile.challenge, rng=self._rng, clock=self._clock,
-                                         host=self.hostname, fixed=self._fixed_challenge)
+            AuthHandler, challenge_factory, ScramBearerMechanisms = _auth_side()
+            factory = challenge_factory(self.profile.challenge, rng=self._rng, clock=self._clock,
+                                        host=self.hostname, fixed=self._fixed_challenge)
             scram_bearer = ScramBearerMechanisms(self.profile, self.accounts, self._rng)
             lookup = _knows_no_one if self.profile.impostor else self.accounts.lookup
             self._auth_handler = AuthHandler(self.profile, lookup, factory, self._emit, self._reply, self._send,
@@ -206,10 +222,11 @@ class SimServer:
     # ---- events ----------------------------------------------------------------------------------------
 
     def _dispatch(self, event: ServerEvent) -> None:
-        if isinstance(event, CommandReceived):
-            self._command(event)
-        elif isinstance(event, AuthResponseReceived):
-            self._auth_response(event)
+        kind = type(event)
+        if kind is CommandReceived:
+            self._command(event)   # type: ignore[arg-type]  # (the type test above, at C speed)
+        elif kind is AuthResponseReceived:
+            self._auth_response(event)   # type: ignore[arg-type]
         elif isinstance(event, MessageReceived):
             self._emit.client(f"<message text: {len(event.data)} octets>")
             self._emit.client(".")
@@ -224,23 +241,23 @@ class SimServer:
             self._emit.close = True
 
     def _command(self, event: CommandReceived) -> None:
-        command = event.command
-        explain = self._emit.explain
-        if self._emit.lines:
+        command, legal, bare_lf = event
+        emit = self._emit
+        if emit.lines:
             masked = self._authn.masked_command(command.argument) if command.verb == "AUTH" else None
-            self._emit.client(show(command.raw), masked)
-        if event.bare_lf:
-            self._emit.note("sim.command.bare-lf")
-        handler = _HANDLERS.get(command.verb)
+            emit.client(show(command.raw), masked)
+        if bare_lf:
+            emit.note("sim.command.bare-lf")
+        handler = HANDLERS.get(command.verb)
         if handler is None:
-            self._emit.note("sim.command.unknown", verb=echo(command.verb))
+            emit.note("sim.command.unknown", verb=echo(command.verb))
             self._reply("unknown")
             self._bad_command()
-        elif not event.legal:
+        elif not legal:
             self._out_of_sequence(command)
         else:
-            if explain:
-                self._emit.all(lenient.command_notes(command))   # what a stricter server would refuse, named
+            if emit.explain:
+                emit.all(lenient.command_notes(command))   # what a stricter server would refuse, named
             if handler(self, command) is False:
                 self._bad_command()
 
@@ -263,8 +280,6 @@ class SimServer:
         self._auth_outcome(self._authn.respond(event.line))
 
     def _auth_outcome(self, outcome: Outcome) -> None:
-        from tutor.sim.auth import ERROR, FAILURE, SUCCESS
-
         if outcome.kind == SUCCESS:
             self.user = outcome.user
         elif outcome.kind == FAILURE:
@@ -297,15 +312,6 @@ class SimServer:
 
     # ---- sending ---------------------------------------------------------------------------------------
 
-    def _reply(self, key: str, **params: object) -> None:
-        p = self.profile
-        self._send(replies.build(key, p.texts, p.enhanced_codes, host=self.hostname, profile=p.name, **params))
-
-    def _send(self, reply: Reply) -> None:
-        self._emit.sent(reply, self._conn.send(reply))
-        if reply.code == 421 or self.closed:
-            self._emit.close = True
-
     def _session(self) -> Session:
         from tutor.sim.mail import Session
 
@@ -314,128 +320,3 @@ class SimServer:
     def _forget_session(self) -> None:
         self._helo, self._esmtp, self.user = "", False, None
         self._reset_mail()
-
-    # ---- command handlers: return False when the command was malformed (counts as a bad command) -------
-
-    def _ehlo(self, command: Command) -> bool:
-        if not command.argument:
-            self._reply("syntax-ehlo", verb=command.verb)
-            return False
-        in_transaction = self._mail_handler is not None and self._mail_handler.tx is not None
-        self._helo, self._esmtp = command.argument.split()[0], command.verb == "EHLO"
-        self._reset_mail()   # RFC 5321 §4.1.4: EHLO/HELO also reset a transaction in progress
-        if in_transaction:
-            self._emit.note("sim.ehlo.reset")
-        if command.verb == "HELO":
-            self._emit.note("sim.ehlo.helo")
-            self._reply("helo")
-            return True
-        greeting = self.profile.ehlo_greeting.format(host=self.hostname, client=echo(self._helo))
-        lines = ehlo.extensions(self.profile, self.tls, self._offers_starttls)
-        self._send(make(250, greeting, *lines))   # RFC 2034 §3: no enhanced codes on EHLO
-        if self._emit.explain:
-            self._emit.all(ehlo.notes(self.profile, self.tls))
-        return True
-
-    def _auth(self, command: Command) -> bool:
-        if self.authenticated:
-            self._emit.note("sim.auth.twice", user=self.user or "")
-            self._reply("auth-twice")   # RFC 4954 §4: after a successful AUTH, further AUTH MUST get 503
-            return False
-        if self._after_helo("helo-no-auth"):
-            return True
-        if self.profile.auth_requires_tls and not self.tls:
-            self._emit.note("sim.auth.need-tls")
-            self._reply("starttls-first")
-            return True
-        self._auth_outcome(self._authn.start(command.argument, self.tls))
-        return True
-
-    def _mail_from(self, command: Command) -> bool:
-        if self.user is None and self._after_helo("helo-no-mail"):
-            return True
-        return self._mail.mail(command, self._session())
-
-    def _after_helo(self, refusal: str) -> bool:
-        """AUTH (or MAIL before AUTH) after HELO, not EHLO: AUTH is an extension, offered only in an EHLO reply
-        (RFC 4954 §3, RFC 5321 §2.2). The lab accepts it with a note, as Postfix does; `strict` refuses it with
-        503. True when refused."""
-        if self._esmtp or not self._helo:
-            return False
-        self._emit.note("sim.helo.no-extensions")
-        if not self.profile.auth_needs_ehlo:
-            return False
-        self._emit.note("sim.helo.refused")
-        self._reply(refusal)
-        return True
-
-    def _rcpt(self, command: Command) -> bool:
-        return self._mail.rcpt(command)
-
-    def _data(self, command: Command) -> bool:
-        return self._mail.data(command)
-
-    def _rset(self, command: Command) -> bool:
-        if command.argument:
-            self._reply("syntax-noarg", verb="RSET")
-            return False
-        self._reset_mail()
-        self._emit.note("sim.rset", user=self.user or "")
-        self._reply("ok")
-        return True
-
-    def _noop(self, command: Command) -> bool:
-        self._reply("ok")
-        return True
-
-    def _help(self, command: Command) -> bool:
-        self._reply("help")
-        return True
-
-    def _vrfy(self, command: Command) -> bool:
-        if not command.argument:
-            self._reply("syntax-ehlo", verb="VRFY")
-            return False
-        self._emit.note("sim.vrfy")
-        self._reply("vrfy")   # RFC 5321 §3.5.3: 252 when the server will not say
-        return True
-
-    def _expn(self, command: Command) -> bool:
-        self._reply("expn")
-        return True
-
-    def _quit(self, command: Command) -> bool:
-        self._emit.note("sim.quit")
-        self._reply("bye")
-        self._emit.close = True
-        return True
-
-    def _starttls(self, command: Command) -> bool:
-        if not self.profile.advertises("STARTTLS"):
-            self._reply("not-implemented", verb="STARTTLS")
-            return False
-        if self.tls:
-            self._reply("tls-active")
-            return False
-        if command.argument:   # RFC 3207 §4: "501 Syntax error (no parameters allowed)"
-            self._reply("syntax-noarg", verb="STARTTLS")
-            return False
-        if not self._offers_starttls:
-            self._emit.note("sim.tls.unavailable")
-            self._reply("starttls-unavailable")
-            return True
-        self._emit.note("sim.tls.ready")
-        self._reply("starttls-ready")
-        self._reset_mail()
-        self._emit.start_tls = True
-        return True
-
-
-# Verb -> handler: one plain dict (ARCHITECTURE.md convention 6).
-_HANDLERS: dict[str, Callable[[SimServer, Command], bool]] = {
-    "EHLO": SimServer._ehlo, "HELO": SimServer._ehlo, "AUTH": SimServer._auth, "MAIL": SimServer._mail_from,
-    "RCPT": SimServer._rcpt, "DATA": SimServer._data, "RSET": SimServer._rset, "NOOP": SimServer._noop,
-    "HELP": SimServer._help, "VRFY": SimServer._vrfy, "EXPN": SimServer._expn, "QUIT": SimServer._quit,
-    "STARTTLS": SimServer._starttls,
-}
-

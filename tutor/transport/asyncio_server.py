@@ -18,8 +18,9 @@ from typing import Any
 
 from tutor.errors import TransportError
 from tutor.transport.engine import EngineFactory, ServerOutput
+from tutor.transport.serve_clock import SessionClock, interval_for
 from tutor.transport.serve_config import ServeConfig
-from tutor.transport.serve_session import SessionProtocol
+from tutor.transport.serve_session import READ_SIZE, SessionProtocol
 
 __all__ = ["ServeConfig", "SessionProtocol", "SimService"]
 
@@ -42,6 +43,10 @@ class SimService:
         self._numbers = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_errors: dict[str, tuple[float, int]] = {}   # kind -> (last logged at, suppressed since)
+        self._clock: SessionClock | None = None   # the sessions' time limits (serve_clock), made at the first one
+        # What the sessions read into (a BufferedProtocol's buffer): each read is copied out before the next, and
+        # one event loop runs them all, so they share it.
+        self.read_buffer = memoryview(bytearray(READ_SIZE))
 
     @property
     def live_sessions(self) -> int:
@@ -92,6 +97,8 @@ class SimService:
         """Close the listeners, say 421 to every open session, and wait briefly for them to close."""
         for server in self._servers:
             server.close()
+        if self._clock is not None:
+            self._clock.stop()
         for session in list(self.sessions):
             session.shutdown()
         for server in self._servers:
@@ -107,8 +114,13 @@ class SimService:
     # ---- bookkeeping and logging, called by the sessions ----------------------------------------------
 
     def opened(self, session: SessionProtocol) -> int:
+        """Count a new session (the clock then checks its time limits); its number."""
         self.sessions.add(session)
         self._per_ip[session.peer_ip] += 1
+        if self._clock is None:
+            self._clock = SessionClock(self.loop, lambda: self.sessions,
+                                       interval_for(self.config.idle_timeout, self.config.session_lifetime))
+        self._clock.start()
         return next(self._numbers)
 
     def refusal(self, session: SessionProtocol) -> str | None:

@@ -45,3 +45,16 @@ class ServeConfig:
     close_grace: float = CLOSE_GRACE
     write_high_water: int = WRITE_HIGH_WATER
     write_low_water: int = WRITE_LOW_WATER
+
+
+def explained(config) -> bool:
+    """Whether anything reads the simulator's notes and transcript: a log, a recording or a classroom view."""
+    return config.log is not None or config.record is not None or getattr(config, "watch", None) is not None
+
+
+def summary_notes(config) -> frozenset[str] | None:
+    """The note keys a classroom view reads, when it is the only reader (no log, no record): the simulator then
+    makes only those and the client's lines. None: make everything (or nothing, see explained)."""
+    if config.log is not None or config.record is not None:
+        return None
+    return getattr(getattr(config, "watch", None), "notes", None)

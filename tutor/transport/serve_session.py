@@ -11,17 +11,17 @@ Every end (close, reset, timeout, failed handshake, shutdown) goes through _fini
 from __future__ import annotations
 
 import asyncio
-import errno
-import os
-import ssl
 from typing import TYPE_CHECKING, cast
 
 from tutor.protocol.states import State
 from tutor.transport.engine import ServerEngine, ServerOutput
+from tutor.transport.serve_config import explained, summary_notes
 from tutor.transport.serve_input import COMMAND_PIECE, batch_end, next_piece
+from tutor.transport.tlscert import handshake_failure
 
 BATCHABLE = frozenset({State.INITIAL, State.READY, State.MAIL, State.RCPT})   # see serve_input.batch_end
 QUEUE_LIMIT = 64 * 1024   # received bytes a blocked session queues before it stops reading (plus one read)
+READ_SIZE = 64 * 1024     # at most this much is read from a client at once (the service's shared read buffer)
 PUMP_TURN = 256        # pieces fed per turn of the event loop, so one pipelining client cannot starve the others
 OUTBOX_LIMIT = 4096   # replies to one pipelined burst are written in batches of about this size (fewer syscalls)
 
@@ -29,8 +29,13 @@ if TYPE_CHECKING:
     from tutor.transport.asyncio_server import SimService
 
 
-class SessionProtocol(asyncio.Protocol):
-    """One client connection driving one SimServer."""
+class SessionProtocol(asyncio.BufferedProtocol):
+    """One client connection driving one SimServer.
+
+    A BufferedProtocol: asyncio reads into the service's one read buffer (recv_into) and the session copies out
+    what came, instead of asyncio allocating a 256 KiB bytes object for every read (recv), which costs more than
+    answering a short command line.
+    """
 
     def __init__(self, service: SimService, implicit_tls: bool) -> None:
         self._service = service
@@ -47,7 +52,7 @@ class SessionProtocol(asyncio.Protocol):
         self._after_newline = True
         self._eof = False
         self._started = self._last_seen = 0.0
-        self._timer: asyncio.TimerHandle | None = None
+        self._expired = False             # the clock (serve_clock) ended it: it is not checked again
         self._grace: asyncio.TimerHandle | None = None
         self._held: ServerOutput | None = None  # a failed AUTH's reply, waiting out the failure delay
         self._delay: asyncio.TimerHandle | None = None
@@ -85,18 +90,19 @@ class SessionProtocol(asyncio.Protocol):
         self._started = self._last_seen = service.loop.time()
         peer = transport.get_extra_info("peername")
         self.peer_ip = str(peer[0]) if isinstance(peer, tuple) else str(peer)
-        where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-        self.number = service.opened(self)
+        self.number = service.opened(self)   # from now on the service's clock checks its time limits
         self._explained = explained(service.config)
         if self._explained:
+            where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
             service.log_line(self.number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
             service.record_begin(self.number, where)
         self._sim = service.factory(service.config.tls is not None)
-        self._sim.explaining = self._explained
-        summary, summarise = summary_notes(service.config), getattr(self._sim, "summarise", None)
-        if summary is not None and summarise is not None:   # an engine that cannot summarise makes everything
-            summarise(summary)
-        self._arm_timer(min(service.config.idle_timeout, service.config.session_lifetime))
+        if not self._explained:
+            self._sim.explaining = False
+        else:
+            summary, summarise = summary_notes(service.config), getattr(self._sim, "summarise", None)
+            if summary is not None and summarise is not None:   # an engine that cannot summarise makes everything
+                summarise(summary)
         refusal = service.refusal(self)
         if refusal:
             service.log_line(self.number, refusal)
@@ -109,6 +115,12 @@ class SessionProtocol(asyncio.Protocol):
             self._start_tls(stream)
             return
         self._write(self._sim.connect())
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._service.read_buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(bytes(self._service.read_buffer[:nbytes]))   # copied: the buffer is read into again
 
     def data_received(self, data: bytes) -> None:
         if self._sim is None or self._closing or self._finished:
@@ -125,12 +137,7 @@ class SessionProtocol(asyncio.Protocol):
     def _one_line(self, line: bytes) -> None:
         """What one turn of _pump does with a queue holding exactly this one command line, without the queue."""
         self._after_newline = True
-        self._pumping = True
-        try:
-            self._deliver(self._sim.receive(line))   # type: ignore[union-attr]
-        finally:
-            self._pumping = False
-            self._flush()
+        self._deliver(self._sim.receive(line))   # type: ignore[union-attr]
         self._set_reading(not self._write_paused)
 
     def eof_received(self) -> bool:
@@ -230,11 +237,16 @@ class SessionProtocol(asyncio.Protocol):
         if self._explained:
             service.log_output(self.number, out)
             service.record_output(self.number, out, self._tls)
-        if transport is None or transport.is_closing() or self._upgrading or self._finished:
+        if transport is None or self._upgrading or self._finished or transport.is_closing():
             return
-        self._outbox += out.data
-        if not self._pumping or len(self._outbox) >= OUTBOX_LIMIT or out.start_tls or out.close:
-            self._flush()
+        if not self._pumping:   # one answer, written as it is (the outbox is empty outside _pump)
+            if out.data:
+                transport.write(out.data)
+                self._note_buffered()
+        else:
+            self._outbox += out.data
+            if len(self._outbox) >= OUTBOX_LIMIT or out.start_tls or out.close:
+                self._flush()
         if out.start_tls:
             self._start_tls(transport)
         elif out.close:
@@ -257,9 +269,10 @@ class SessionProtocol(asyncio.Protocol):
                 self._service.buffered_peak = max(self._service.buffered_peak, size)
 
     def _limit_writes(self) -> None:
-        config = self._service.config
-        assert self._transport is not None
-        self._transport.set_write_buffer_limits(high=config.write_high_water, low=config.write_low_water)
+        config, transport = self._service.config, self._transport
+        assert transport is not None
+        if transport.get_write_buffer_limits() != (config.write_low_water, config.write_high_water):
+            transport.set_write_buffer_limits(high=config.write_high_water, low=config.write_low_water)
 
     # ---- STARTTLS -------------------------------------------------------------------------------------
 
@@ -305,25 +318,19 @@ class SessionProtocol(asyncio.Protocol):
 
     # ---- time limits and closing ----------------------------------------------------------------------
 
-    def _arm_timer(self, delay: float) -> None:
-        self._timer = self._service.loop.call_later(max(delay, 0.01), self._tick)
-
-    def _tick(self) -> None:
-        """One timer for the session: its maximum lifetime, then idleness (handshakes have their own timeout)."""
-        if self._finished:
+    def check_time(self, now: float) -> None:
+        """The service's clock (serve_clock): end the session at its maximum length, or when idle too long
+        (not while closing or in a TLS handshake, which have their own time limits). Once ended, not again."""
+        if self._finished or self._expired:
             return
-        config, now = self._service.config, self._service.loop.time()
-        lifetime_left = self._started + config.session_lifetime - now
-        if lifetime_left <= 0:
+        config = self._service.config
+        if now - self._started >= config.session_lifetime:
             self._expire(f"closing: the session reached its maximum length ({config.session_lifetime:g} s)")
-            return
-        idle_left = self._last_seen + config.idle_timeout - now
-        if idle_left <= 0 and not (self._upgrading or self._closing):
+        elif now - self._last_seen >= config.idle_timeout and not (self._upgrading or self._closing):
             self._expire("closing: idle for too long")
-            return
-        self._arm_timer(min(lifetime_left, idle_left if idle_left > 0 else lifetime_left))
 
     def _expire(self, reason: str) -> None:
+        self._expired = True
         self._service.log_line(self.number, reason)
         if self._upgrading or self._closing or self._sim is None:
             self._abort()
@@ -334,9 +341,14 @@ class SessionProtocol(asyncio.Protocol):
     def _close(self) -> None:
         """Close after the replies are sent; drop the connection if the client has not read them in time."""
         self._closing = True
-        if self._transport is not None:
-            self._transport.close()
-        self._grace = self._service.loop.call_later(self._service.config.close_grace, self._abort)
+        transport = self._transport
+        if transport is None:
+            return
+        transport.close()
+        if self._tls or transport.get_write_buffer_size():
+            # replies still unsent (or a TLS close, which waits for the client): give it close_grace to read them.
+            # A plain connection with nothing left to send is closed by asyncio at once (connection_lost follows).
+            self._grace = self._service.loop.call_later(self._service.config.close_grace, self._abort)
 
     def _abort(self) -> None:
         if self._upgrading and self._upgrade_task is not None:
@@ -364,7 +376,7 @@ class SessionProtocol(asyncio.Protocol):
         if self._finished:
             return
         self._finished = True
-        for handle in (self._timer, self._grace, self._next_turn):
+        for handle in (self._grace, self._next_turn):
             if handle is not None:
                 handle.cancel()
         self._drop_held()
@@ -375,34 +387,7 @@ class SessionProtocol(asyncio.Protocol):
         service.record_end(self.number)
 
 
-def explained(config) -> bool:
-    """Whether anything reads the simulator's notes and transcript: a log, a recording or a classroom view."""
-    return config.log is not None or config.record is not None or getattr(config, "watch", None) is not None
-
-
-def summary_notes(config) -> frozenset[str] | None:
-    """The note keys a classroom view reads, when it is the only reader (no log, no record): the simulator then
-    makes only those and the client's lines. None: make everything (or nothing, see explained)."""
-    if config.log is not None or config.record is not None:
-        return None
-    return getattr(getattr(config, "watch", None), "notes", None)
-
-
 def _auth_failed(out: ServerOutput) -> bool:
     """Whether this output answers an AUTH with 535 (RFC 4954 §6: authentication credentials invalid)."""
     data = out.data
     return data.startswith(b"535") or b"\n535" in data
-
-
-def handshake_failure(exc: BaseException) -> str:
-    """Why a TLS handshake failed, in a few words for the log."""
-    if isinstance(exc, ssl.SSLError):
-        reason = exc.reason or exc.strerror or type(exc).__name__
-        return f"TLS error: {str(reason).replace('_', ' ').lower()}"
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) or "taking longer" in str(exc):
-        return "timeout (no complete handshake in time)"
-    if isinstance(exc, ConnectionResetError):
-        return "connection reset" if exc.errno == errno.ECONNRESET else "the client closed the connection"
-    if isinstance(exc, OSError) and exc.errno:
-        return os.strerror(exc.errno)
-    return str(exc) or type(exc).__name__

@@ -1,4 +1,4 @@
-"""TLS for `serve`: the server-side SSLContext, and a self-signed lab certificate made on first use.
+"""TLS for `serve`: the server-side SSLContext, a self-signed lab certificate made on first use, handshake errors.
 
 No private key ships with the package: the lab key is made on the user's machine with the `openssl`
 command (or the `cryptography` package, if it happens to be installed) and kept in the XDG state directory.
@@ -6,6 +6,8 @@ command (or the `cryptography` package, if it happens to be installed) and kept 
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import os
 import shutil
 import ssl
@@ -185,3 +187,17 @@ def lan_names(host: str) -> tuple[str, ...]:
         except OSError:
             continue
     return tuple(sorted(n for n in names if n))
+
+
+def handshake_failure(exc: BaseException) -> str:
+    """Why a TLS handshake failed, in a few words for the log."""
+    if isinstance(exc, ssl.SSLError):
+        reason = exc.reason or exc.strerror or type(exc).__name__
+        return f"TLS error: {str(reason).replace('_', ' ').lower()}"
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) or "taking longer" in str(exc):
+        return "timeout (no complete handshake in time)"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset" if exc.errno == errno.ECONNRESET else "the client closed the connection"
+    if isinstance(exc, OSError) and exc.errno:
+        return os.strerror(exc.errno)
+    return str(exc) or type(exc).__name__

@@ -6,7 +6,6 @@ A command's `run(shell, argument_text)` returns False (or raises TutorError) whe
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import shlex
 import threading
@@ -18,7 +17,10 @@ from tutor import explain
 from tutor.errors import InputError
 
 if TYPE_CHECKING:
+    import argparse
+
     from tutor.interfaces import ShellLike
+    from tutor.repl.arguments import ArgumentParser
 
 Runner = Callable[[Any, str], "bool | None"]
 Completer = Callable[[Any, list[str]], Iterable[str]]   # (ReplView, words before the cursor) -> candidates
@@ -112,18 +114,12 @@ def redact(text: str) -> str | None:
 
 
 # ---- argument parsing shared by commands --------------------------------------------------------------
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse that raises InputError (one line) instead of printing usage and exiting."""
-
-    def __init__(self, name: str, syntax: str = "", **kwargs: Any) -> None:
-        super().__init__(prog=f":{name}", add_help=False, exit_on_error=False, **kwargs)
-        self.syntax = syntax
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise InputError(explain.text("repl.err.bad-arguments", name=self.prog.lstrip(":"), error=message))
-
-    def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
-        raise InputError(message or self.prog)
+def __getattr__(name: str) -> Any:
+    """`commands.ArgumentParser` (tutor.repl.arguments), imported on first use: argparse is not needed to start."""
+    if name == "ArgumentParser":
+        from tutor.repl.arguments import ArgumentParser
+        return ArgumentParser
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def split_words(text: str) -> list[str]:
@@ -143,6 +139,8 @@ def words(text: str) -> list[str]:
 
 
 def parse(parser: ArgumentParser, text: str) -> argparse.Namespace:
+    import argparse
+
     try:
         return parser.parse_args(words(text))
     except argparse.ArgumentError as exc:

@@ -204,6 +204,8 @@ def _register_helpers() -> None:
 
 
 def _from_helper(helper: Any) -> ReplCommand:
+    from tutor.repl.arguments import ArgumentParser  # the helpers are registered after the greeting
+
     def build() -> ArgumentParser:
         parser = ArgumentParser(helper.name)
         helper.configure(parser)

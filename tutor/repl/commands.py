@@ -10,11 +10,11 @@ import importlib
 import shlex
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tutor import explain
 from tutor.errors import InputError
+from tutor.protocol.record import Record, _set
 
 if TYPE_CHECKING:
     import argparse
@@ -26,18 +26,32 @@ Runner = Callable[[Any, str], "bool | None"]
 Completer = Callable[[Any, list[str]], Iterable[str]]   # (ReplView, words before the cursor) -> candidates
 
 
-@dataclass(frozen=True)
-class ReplCommand:
-    """One tutor command: `:name args`. `redact` turns the argument text into a form safe for history."""
+class ReplCommand(Record):
+    """One tutor command: `:name args`. `redact` turns the argument text into a form safe for history.
+    `data` (anything a front end keeps with it, e.g. batch mode's "online") is not compared."""
 
+    __slots__ = ("name", "syntax", "summary", "help", "run", "complete", "redact", "data")
+    _compared = ("name", "syntax", "summary", "help", "run", "complete", "redact")
     name: str
     syntax: str
     summary: str
     help: str
     run: Runner
-    complete: Completer | None = None
-    redact: Callable[[str], str | None] | None = None
-    data: dict = field(default_factory=dict, compare=False)
+    complete: Completer | None
+    redact: Callable[[str], str | None] | None
+    data: dict
+
+    def __init__(self, name: str, syntax: str, summary: str, help: str, run: Runner,
+                 complete: Completer | None = None, redact: Callable[[str], str | None] | None = None,
+                 data: dict | None = None) -> None:
+        _set(self, "name", name)
+        _set(self, "syntax", syntax)
+        _set(self, "summary", summary)
+        _set(self, "help", help)
+        _set(self, "run", run)
+        _set(self, "complete", complete)
+        _set(self, "redact", redact)
+        _set(self, "data", {} if data is None else data)
 
 
 COMMANDS: dict[str, ReplCommand] = {}

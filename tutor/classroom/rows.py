@@ -60,7 +60,7 @@ def mistakes_text(keys: tuple[str, ...]) -> str:
 
 def as_dict(summary: SessionSummary) -> dict:
     """A JSON-ready row: the cells, plus the session id, its state and whether it is still open."""
-    row = cells(summary)
+    row: dict = cells(summary)                  # and three more keys
     row["id"], row["state"], row["open"] = summary.sid, state(summary), summary.ended is None
     return row
 

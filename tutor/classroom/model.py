@@ -109,25 +109,34 @@ class Classroom:
         self._watchers = [w for w in self._watchers if w is not touched]
 
     # ---- events -----------------------------------------------------------------------------------------
-    def opened(self, sid: str, peer: str, t: float, tls: bool = False) -> None:
+    def opened(self, sid: str, peer: str, t: float, tls: bool = False) -> SessionTracker:
+        """A new session; returns its tracker (for exchanged())."""
         self._seen += 1
         tracker = SessionTracker(sid, peer, t, tls, self._seen)
         self._sessions[sid] = self._live[sid] = tracker
         self._order.append(sid)
-        self._evict()
-        self._changed(sid)
+        if len(self._sessions) > self.max_sessions:
+            self._evict()
+        self._changed(sid, tracker)
+        return tracker
 
     def exchange(self, sid: str, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes, tls: bool,
                  t: float) -> None:
         """What one call into the simulator produced: the lines received and sent (tutor.sim.output
         TranscriptLine), its notes, and the bytes it sent."""
         tracker = self._live.get(sid)              # only open sessions change
-        if tracker is None:
+        if tracker is not None:
+            self.exchanged(tracker, lines, notes, sent, tls, t)
+
+    def exchanged(self, tracker: SessionTracker, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes,
+                  tls: bool, t: float) -> None:
+        """exchange() for the tracker opened() returned (serve's feed holds it: no look-up per command)."""
+        if tracker.summary.ended is not None:
             return
         tracker.add(lines, notes, sent, tls, t)
         self.changes += 1
         for touched in self._watchers:             # per command of every student: nothing more than this
-            touched.add(sid)
+            touched.add(tracker.summary.sid)
 
     def closed(self, sid: str, t: float) -> None:
         tracker = self._live.pop(sid, None)
@@ -142,7 +151,7 @@ class Classroom:
                 old.forget_steps()
         self._ended += 1
         self._fold(tracker.summary)
-        self._changed(sid)
+        self._changed(sid, tracker)
 
     def _fold(self, summary: SessionSummary) -> None:
         """An ended session into the class totals and its student's record."""
@@ -229,24 +238,20 @@ class Classroom:
     def _evict(self) -> None:
         """Forget the oldest ended sessions beyond the bound (their counts live on in the students); an old
         session still open goes to the back of the line."""
-        if len(self._sessions) <= self.max_sessions:
-            return
-        for _ in range(len(self._order)):
-            if len(self._sessions) <= self.max_sessions or len(self._sessions) == len(self._live):
-                return
-            oldest = self._order.popleft()
-            if self._sessions[oldest].ended:
-                del self._sessions[oldest]
+        sessions, order = self._sessions, self._order
+        while len(sessions) > self.max_sessions and len(sessions) > len(self._live):   # an ended one is there
+            oldest = order.popleft()
+            if sessions[oldest].summary.ended is not None:
+                del sessions[oldest]
             else:
-                self._order.append(oldest)
+                order.append(oldest)
 
-    def _changed(self, sid: str) -> None:
+    def _changed(self, sid: str, tracker: SessionTracker) -> None:
         """A session opened or ended."""
         self.changes += 1
         for touched in self._watchers:
             touched.add(sid)
-        tracker = self._sessions.get(sid)
-        if tracker is None or not self._listeners:
+        if not self._listeners or sid not in self._sessions:
             return
         still_open = not tracker.ended
         for listener in list(self._listeners):

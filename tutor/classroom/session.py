@@ -117,7 +117,12 @@ class SessionTracker:
         client: tuple[str, ...] = ()
         secret = 0
         if lines:
-            client, secret = self._lines(lines, tls)
+            if len(lines) == 1 and lines[0].direction == "C":   # the usual step: one command line
+                line = lines[0]
+                masked = line.masked is not None
+                client, secret = (line.text,), int(self._client(line.text, tls, masked) or masked)
+            else:
+                client, secret = self._lines(lines, tls)
             if client:                            # one step: one moment, however many lines it held
                 seen = self.behaviour
                 if (seen.last_client is not None and t - seen.last_client >= HAND_PAUSE
@@ -137,12 +142,6 @@ class SessionTracker:
 
     def _lines(self, lines: tuple[Line, ...], tls: bool) -> tuple[tuple[str, ...], int]:
         """The client's lines of one step, read in order, and the bits of those that carry a credential."""
-        if len(lines) == 1:                       # the usual step: one command line
-            line = lines[0]
-            if line.direction != "C":
-                return (), 0
-            masked = line.masked is not None
-            return (line.text,), int(self._client(line.text, tls, masked) or masked)
         client: list[str] = []
         secret = 0
         for line in lines:

@@ -290,11 +290,10 @@ def raise_fd_limit(need: int) -> None:
 def start_on_terminal(state_dir: str, name: str, view: bool | str,
                       profile: str | None = None) -> tuple[subprocess.Popen, int, int | None, int]:
     """serve --quiet on a pseudo-terminal, with `--dashboard --web` when `view` is True, or with that one view when
-    it is "--dashboard" or "--web" (the dashboard draws into the terminal, a thread drains it); every server of
-    the comparison runs this way, so only the view differs.
-    (process, SMTP port, web port or None, pty master fd). `profile`: run it under cProfile, stats to that file."""
+    it is "--dashboard" or "--web" (the dashboard draws into the terminal, a `cat` drains it); every server of
+    the comparison runs this way, so only the view differs. Returns (process, SMTP port, web port or None,
+    (pty master fd, the process that drains it)). `profile`: run it under cProfile, stats to that file."""
     import pty
-    import threading
 
     master, slave = pty.openpty()
     errors_file = os.path.join(state_dir, f"{name}.stderr")
@@ -323,15 +322,10 @@ def start_on_terminal(state_dir: str, name: str, view: bool | str,
     smtp = int(re.search(listening, seen).group(1))
     web = int(re.search(live, seen).group(1)) if view == "--web" else None
 
-    def drain() -> None:   # what the dashboard draws goes nowhere, but must be read or the server would block
-        try:
-            while os.read(master, 65536):
-                pass
-        except OSError:
-            pass
-
-    threading.Thread(target=drain, daemon=True).start()
-    return process, smtp, web, master
+    # What the dashboard draws goes nowhere, but must be read at once or the server would block on its terminal:
+    # a `cat` of its own does it (a thread here would wait for this process's GIL, busy with the load).
+    drainer = subprocess.Popen(["cat"], stdin=master, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, smtp, web, (master, drainer)
 
 
 def _view_options(view: bool | str) -> list[str]:
@@ -382,6 +376,9 @@ def run_classroom(args, state: str) -> dict:
     began, load_before = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), os.getloadavg()[0]
     try:
         pin({kind: (process, port) for kind, (process, port, _web) in servers.items()})
+        if hasattr(os, "sched_setaffinity"):       # the drainers run where the load does, not on the servers' CPU
+            for _process, _port, _web, (_master, drainer) in started.values():
+                os.sched_setaffinity(drainer.pid, os.sched_getaffinity(0))
         for _kind, (_process, port, web) in servers.items():
             asyncio.run(watched_load(port, web, 10, 0.3))   # warm up
         runs: dict[str, list[dict]] = {kind: [] for kind in servers}
@@ -397,8 +394,13 @@ def run_classroom(args, state: str) -> dict:
                       f"events {cell.get('events', 0)}  errors {cell['errors']}  load {load:.2f}",
                       file=sys.stderr, flush=True)
     finally:
-        for process, _port, _web, master in started.values():
+        for process, _port, _web, (master, drainer) in started.values():
             stop(process)
+            try:
+                drainer.wait(timeout=5)              # the terminal closed with the server: cat has read it all
+            except subprocess.TimeoutExpired:
+                drainer.kill()
+                drainer.wait()
             os.close(master)
     cells = [{"kind": kind, **sorted(cells, key=lambda c: c["rate"])[len(cells) // 2],
               "cpu_all": sum(c["cpu_ms"] * c["sessions"] for c in cells) / max(sum(c["sessions"] for c in cells), 1),

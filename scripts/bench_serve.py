@@ -383,15 +383,15 @@ def run_classroom(args, state: str) -> dict:
             asyncio.run(watched_load(port, web, 10, 0.3))   # warm up
         runs: dict[str, list[dict]] = {kind: [] for kind in servers}
         for attempt in range(args.repeat):
-            for kind in (list(servers) if attempt % 2 == 0 else list(reversed(servers))):
-                process, port, web = servers[kind]
-                load, before = os.getloadavg()[0], cpu_seconds(process.pid)
-                cell = asyncio.run(watched_load(port, web, args.classroom_clients, args.duration))
-                cell["cpu_ms"] = (cpu_seconds(process.pid) - before) * 1000 / max(cell["sessions"], 1)
-                cell["load"] = (load, os.getloadavg()[0])
+            if args.classroom_together:
+                cells = classroom_round_together(servers, args)
+            else:
+                order = list(servers) if attempt % 2 == 0 else list(reversed(servers))
+                cells = {kind: classroom_run(servers[kind], args) for kind in order}
+            for kind, cell in cells.items():
                 runs[kind].append(cell)
                 print(f"{kind:24} {cell['rate']:7.0f} sessions/s  {cell['cpu_ms']:.3f} ms CPU/session  "
-                      f"events {cell.get('events', 0)}  errors {cell['errors']}  load {load:.2f}",
+                      f"events {cell.get('events', 0)}  errors {cell['errors']}  load {cell['load'][0]:.2f}",
                       file=sys.stderr, flush=True)
     finally:
         for process, _port, _web, (master, drainer) in started.values():
@@ -408,6 +408,32 @@ def run_classroom(args, state: str) -> dict:
              for kind, cells in runs.items()]
     return {"cells": cells, "runs": runs, "began": began,
             "load": (load_before, os.getloadavg()[0]), "ended": time.strftime("%H:%M:%S UTC", time.gmtime())}
+
+
+def classroom_run(server: tuple, args) -> dict:
+    """One run against one server: the load, its CPU per session, the load average around it."""
+    process, port, web = server
+    load, before = os.getloadavg()[0], cpu_seconds(process.pid)
+    cell = asyncio.run(watched_load(port, web, args.classroom_clients, args.duration))
+    cell["cpu_ms"] = (cpu_seconds(process.pid) - before) * 1000 / max(cell["sessions"], 1)
+    cell["load"] = (load, os.getloadavg()[0])
+    return cell
+
+
+def classroom_round_together(servers: dict, args) -> dict[str, dict]:
+    """One round with every server loaded at once (each its own clients), all on the same CPU: whatever else
+    runs on the machine then falls on all of them alike, and each one's CPU per session is over the same seconds."""
+    load, before = os.getloadavg()[0], {kind: cpu_seconds(process.pid) for kind, (process, _p, _w) in servers.items()}
+
+    async def together() -> list[dict]:
+        return await asyncio.gather(*(watched_load(port, web, args.classroom_clients, args.duration)
+                                      for _process, port, web in servers.values()))
+
+    cells = dict(zip(servers, asyncio.run(together()), strict=True))
+    for kind, cell in cells.items():
+        cell["cpu_ms"] = (cpu_seconds(servers[kind][0].pid) - before[kind]) * 1000 / max(cell["sessions"], 1)
+        cell["load"] = (load, os.getloadavg()[0])
+    return cells
 
 
 def paired_costs(runs: dict[str, list[dict]], kind: str) -> list[float]:
@@ -440,8 +466,9 @@ def report_classroom(result: dict, args) -> None:
     if args.repeat < 5:
         lines.append(f"(only {args.repeat} run(s) per server: runs on a shared machine differ by more than the "
                      "target; take --repeat 6 or more)")
+    how = "every server loaded at once" if args.classroom_together else "runs alternating"
     lines.append(f"Runs from {result['began']} to {result['ended']}, load average {result['load'][0]:.2f} at the "
-                 f"start, {result['load'][1]:.2f} at the end, {args.duration:g} s per run, runs alternating.")
+                 f"start, {result['load'][1]:.2f} at the end, {args.duration:g} s per run, {how}.")
     lines.append(machine())
     print("\n".join(lines))
 
@@ -468,6 +495,8 @@ def main() -> int:
     parser.add_argument("--classroom", action="store_true",
                         help="compare serve alone with serve --dashboard --web (an event-stream client connected)")
     parser.add_argument("--classroom-clients", type=int, default=60, help="clients for --classroom (default 60)")
+    parser.add_argument("--classroom-together", action="store_true",
+                        help="--classroom: load every server at once (same seconds, same CPU) instead of in turn")
     parser.add_argument("--classroom-split", action="store_true",
                         help="--classroom: also serve --dashboard alone and serve --web alone (what each view costs)")
     args = parser.parse_args()

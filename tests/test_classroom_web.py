@@ -5,6 +5,7 @@ stream; the page keeps working across a server restart. Under CI=true a missing 
 import base64
 import os
 import smtplib
+import socket
 import subprocess
 import threading
 import time
@@ -129,6 +130,30 @@ def test_stream_starts_with_a_snapshot_and_carries_rows_but_no_password(server):
             assert secret not in text
     finally:
         stream.close()
+
+
+def test_changes_are_watched_only_while_a_page_is_connected(server):
+    watchers = lambda: len(server.room._watchers)        # noqa: E731 - read on the server's own loop below
+    assert server.call(_on_loop(watchers)) == 0          # no page: the sessions' changes are not collected
+    page = socket.create_connection(("127.0.0.1", server.web_port), timeout=WAIT)
+    try:
+        page.sendall(b"GET /events HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n\r\n")
+        seen = b""
+        while b"event: snapshot" not in seen:
+            seen += page.recv(65536)
+        assert server.call(_on_loop(watchers)) == 1
+    finally:
+        page.close()
+
+    def gone() -> bool:                                  # the server notices a page left when it next writes to it
+        smtplib_plain(server.port)
+        return server.call(_on_loop(watchers)) == 0
+
+    until(gone, "the watch ending with the last page")
+
+
+async def _on_loop(read):
+    return read()
 
 
 def test_session_route_gives_the_masked_listing_and_only_get_is_allowed(server):

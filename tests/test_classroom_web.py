@@ -236,3 +236,22 @@ def test_group_by_student_puts_sessions_under_each_account(server, browser):
     grouped = until(lambda: r if len(r := rows_text(browser)) == 5 else None, "the grouped rows")
     assert grouped[0].strip() == "demo" and "demo" in grouped[1]
     assert grouped[2].strip() == "tim" and "tim" in grouped[3] and "tim" in grouped[4]
+
+
+def test_page_keeps_only_the_newest_sessions(server, browser):
+    from tutor.transport.web import PAGE_ROWS
+
+    browser.get(f"http://127.0.0.1:{server.web_port}/")
+    until(lambda: status(browser) == "live", "the page going live")
+    for _ in range(PAGE_ROWS + 5):                       # quick sessions: greeting, QUIT
+        with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT) as client:
+            reader = client.makefile("rb")
+            reader.readline()
+            client.sendall(b"QUIT\r\n")
+            reader.readline()
+    newest = str(PAGE_ROWS + 5)
+    until(lambda: browser.execute_script("return document.querySelector('#rows tr').dataset.id") == newest
+          and "0 open" in text_of(browser, "totals"), "the newest session on the page")
+    ids = browser.execute_script("return [...document.querySelectorAll('#rows tr')].map(r => Number(r.dataset.id))")
+    assert len(ids) == PAGE_ROWS and ids == list(range(PAGE_ROWS + 5, 5, -1))    # the oldest five were dropped
+    assert f"{PAGE_ROWS + 5} sessions" in text_of(browser, "totals")               # but the totals count them

@@ -9,7 +9,7 @@ detail view, with the lines that carry a credential marked so they are redacted 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from tutor.classroom import clients, payloads
 from tutor.classroom.clients import HAND_PAUSE
@@ -42,20 +42,12 @@ class Line(Protocol):
     masked: str | None
 
 
-class Step(NamedTuple):
-    """What crossed the wire in one call into the simulator, for the detail view: the client's lines (as logged)
-    with a bit set for each that carries a credential, and the bytes the server sent. Strings, bytes and numbers
-    only, which the garbage collector stops looking at (keeping the simulator's Output objects, notes and all,
-    made every session of a busy `serve` ~40 % dearer)."""
-
-    t: float
-    tls: bool
-    client: tuple[str, ...]
-    secret: int              # bit i set: client[i] carries a credential (masked by the server, or misplaced)
-    sent: bytes
-
-
-_STEP = tuple.__new__      # makes a Step without NamedTuple's Python-level constructor (once per command)
+# One call into the simulator as the detail view needs it: (t, tls, client, secret, sent): when, whether inside TLS,
+# the client's lines (as logged), a bit set for each that carries a credential (bit i: client[i], masked by the
+# server or misplaced), and the bytes the server sent. A plain tuple of strings, bytes and numbers, which the
+# garbage collector stops looking at after its first pass (a NamedTuple stays tracked; keeping the simulator's
+# Output objects, notes and all, made every session of a busy `serve` ~40 % dearer).
+Step = tuple[float, bool, tuple[str, ...], int, bytes]
 
 
 @dataclass(slots=True)
@@ -136,7 +128,7 @@ class SessionTracker:
             for text in sent.split(b"\r\n")[:-1]:
                 self._server(text)
         if len(summary.steps) < MAX_STEPS:
-            summary.steps.append(_STEP(Step, (t, tls, client, secret, sent)))
+            summary.steps.append((t, tls, client, secret, sent))
         else:
             summary.dropped += 1
 

@@ -299,7 +299,7 @@ def start_on_terminal(state_dir: str, name: str, view: bool | str,
     errors_file = os.path.join(state_dir, f"{name}.stderr")
     os.set_blocking(master, True)
     env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_STATE_HOME=state_dir, TERM="xterm-256color",
-               COLUMNS="160", LINES="50")
+               COLUMNS="160", LINES="50", PYTHONHASHSEED="0")   # the same dict layouts in every server
     command = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []),
                "-m", "tutor.cli.serve", "--port", "0", "--quiet", "--max-clients", "5000",
                "--max-per-ip", "5000", *_view_options(view)]
@@ -361,6 +361,7 @@ async def watched_load(port: int, web_port: int | None, concurrency: int, durati
 
 CLASSROOM_VIEWS = {"serve": False, "serve --dashboard --web": True}
 SPLIT_VIEWS = {"serve --dashboard": "--dashboard", "serve --web": "--web"}
+CONTROL = "serve (control: a second one, no view)"   # what two identical servers differ by: the noise floor
 
 
 def run_classroom(args, state: str) -> dict:
@@ -370,6 +371,8 @@ def run_classroom(args, state: str) -> dict:
     kinds: dict[str, bool | str] = dict(CLASSROOM_VIEWS)
     if args.classroom_split:
         kinds.update(SPLIT_VIEWS)
+    if args.classroom_control:
+        kinds[CONTROL] = False
     started = {kind: start_on_terminal(state, f"serve{index}", view, args.profile if view is True else None)
                for index, (kind, view) in enumerate(kinds.items())}
     servers = {kind: (process, port, web) for kind, (process, port, web, _master) in started.items()}
@@ -497,6 +500,8 @@ def main() -> int:
     parser.add_argument("--classroom-clients", type=int, default=60, help="clients for --classroom (default 60)")
     parser.add_argument("--classroom-together", action="store_true",
                         help="--classroom: load every server at once (same seconds, same CPU) instead of in turn")
+    parser.add_argument("--classroom-control", action="store_true",
+                        help="--classroom: also a second plain serve, whose 'cost' is the benchmark's noise floor")
     parser.add_argument("--classroom-split", action="store_true",
                         help="--classroom: also serve --dashboard alone and serve --web alone (what each view costs)")
     args = parser.parse_args()

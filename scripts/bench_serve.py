@@ -299,13 +299,13 @@ def raise_fd_limit(need: int) -> None:
 # ---- the classroom view's cost (--classroom) --------------------------------------------------------------
 
 
-def start_on_terminal(state_dir: str, name: str, view: bool,
+def start_on_terminal(state_dir: str, name: str, view: bool | str,
                       profile: str | None = None) -> tuple[subprocess.Popen, int, int | None, int]:
-    """serve --quiet on a pseudo-terminal, with `--dashboard --web` when `view` (the dashboard draws into the
-    terminal, a thread drains it); both servers of the comparison run this way, so only the view differs.
-    (process, SMTP port, web port or None, pty master fd). `profile`: run it under cProfile, stats to that file."""
+    """serve --quiet on a pseudo-terminal, with `--dashboard --web` when `view` is True, or with that one view when
+    it is "--dashboard" or "--web" (the dashboard draws into the terminal, a `cat` drains it); every server of
+    the comparison runs this way, so only the view differs. Returns (process, SMTP port, web port or None,
+    (pty master fd, the process that drains it)). `profile`: run it under cProfile, stats to that file."""
     import pty
-    import threading
 
     master, slave = pty.openpty()
     errors_file = os.path.join(state_dir, f"{name}.stderr")
@@ -314,13 +314,14 @@ def start_on_terminal(state_dir: str, name: str, view: bool,
                COLUMNS="160", LINES="50")
     command = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []),
                "-m", "tutor.cli.serve", "--port", "0", "--quiet", "--max-clients", "5000",
-               "--max-per-ip", "5000", *(["--dashboard", "--web", "127.0.0.1:0"] if view else [])]
+               "--max-per-ip", "5000", *_view_options(view)]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=slave, stdout=slave,
                                stderr=open(errors_file, "w"), start_new_session=True)  # noqa: SIM115 - its stderr
     os.close(slave)
     listening, live = rb"listening on 127\.0\.0\.1:(\d+)", rb"live view on http://127\.0\.0\.1:(\d+)"
+    view = "--web" if view is True else view          # (the dashboard prints nothing to wait for)
     seen = b""
-    while not (re.search(listening, seen) and (not view or re.search(live, seen))):
+    while not (re.search(listening, seen) and (view != "--web" or re.search(live, seen))):
         try:
             chunk = os.read(master, 65536)
         except OSError:                       # EIO: the server exited and closed the terminal
@@ -331,17 +332,17 @@ def start_on_terminal(state_dir: str, name: str, view: bool,
                 raise SystemExit(f"bench: {name} did not start: {seen[-500:]!r} {errors.read()[-500:]}")
         seen += chunk
     smtp = int(re.search(listening, seen).group(1))
-    web = int(re.search(live, seen).group(1)) if view else None
+    web = int(re.search(live, seen).group(1)) if view == "--web" else None
 
-    def drain() -> None:   # what the dashboard draws goes nowhere, but must be read or the server would block
-        try:
-            while os.read(master, 65536):
-                pass
-        except OSError:
-            pass
+    # What the dashboard draws goes nowhere, but must be read at once or the server would block on its terminal:
+    # a `cat` of its own does it (a thread here would wait for this process's GIL, busy with the load).
+    drainer = subprocess.Popen(["cat"], stdin=master, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, smtp, web, (master, drainer)
 
-    threading.Thread(target=drain, daemon=True).start()
-    return process, smtp, web, master
+
+def _view_options(view: bool | str) -> list[str]:
+    web = ["--web", "127.0.0.1:0"]
+    return ["--dashboard", *web] if view is True else web if view == "--web" else ["--dashboard"] if view else []
 
 
 async def watched_load(port: int, web_port: int | None, concurrency: int, duration: float) -> dict:
@@ -370,54 +371,126 @@ async def watched_load(port: int, web_port: int | None, concurrency: int, durati
     return {**result, **received}
 
 
-def run_classroom(args, state: str) -> list[dict]:
-    """serve alone and serve with the live view, alternating runs in the same session; median by rate."""
-    started = {kind: start_on_terminal(state, f"serve{index}", view, args.profile if view else None)
-               for index, (kind, view) in enumerate((("serve", False), ("serve --dashboard --web", True)))}
+CLASSROOM_VIEWS = {"serve": False, "serve --dashboard --web": True}
+SPLIT_VIEWS = {"serve --dashboard": "--dashboard", "serve --web": "--web"}
+
+
+def run_classroom(args, state: str) -> dict:
+    """serve alone and serve with the live view (and, with --classroom-split, with each view alone), alternating
+    runs in the same session. Each run's CPU per session and the load average around it are kept, so the view's
+    cost can be read run by run (each viewed run against the plain run next to it), not only as one total."""
+    kinds: dict[str, bool | str] = dict(CLASSROOM_VIEWS)
+    if args.classroom_split:
+        kinds.update(SPLIT_VIEWS)
+    started = {kind: start_on_terminal(state, f"serve{index}", view, args.profile if view is True else None)
+               for index, (kind, view) in enumerate(kinds.items())}
     servers = {kind: (process, port, web) for kind, (process, port, web, _master) in started.items()}
+    began, load_before = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), os.getloadavg()[0]
     try:
         pin({kind: (process, port) for kind, (process, port, _web) in servers.items()})
+        if hasattr(os, "sched_setaffinity"):       # the drainers run where the load does, not on the servers' CPU
+            for _process, _port, _web, (_master, drainer) in started.values():
+                os.sched_setaffinity(drainer.pid, os.sched_getaffinity(0))
         for _kind, (_process, port, web) in servers.items():
             asyncio.run(watched_load(port, web, 10, 0.3))   # warm up
         runs: dict[str, list[dict]] = {kind: [] for kind in servers}
         for attempt in range(args.repeat):
-            for kind in (list(servers) if attempt % 2 == 0 else list(reversed(servers))):
-                process, port, web = servers[kind]
-                before = cpu_seconds(process.pid)
-                cell = asyncio.run(watched_load(port, web, args.classroom_clients, args.duration))
-                cell["cpu_ms"] = (cpu_seconds(process.pid) - before) * 1000 / max(cell["sessions"], 1)
+            if args.classroom_together:
+                cells = classroom_round_together(servers, args)
+            else:
+                order = list(servers) if attempt % 2 == 0 else list(reversed(servers))
+                cells = {kind: classroom_run(servers[kind], args) for kind in order}
+            for kind, cell in cells.items():
                 runs[kind].append(cell)
                 print(f"{kind:24} {cell['rate']:7.0f} sessions/s  {cell['cpu_ms']:.3f} ms CPU/session  "
-                      f"events {cell.get('events', 0)}  errors {cell['errors']}", file=sys.stderr, flush=True)
+                      f"events {cell.get('events', 0)}  errors {cell['errors']}  load {cell['load'][0]:.2f}",
+                      file=sys.stderr, flush=True)
     finally:
-        for process, _port, _web, master in started.values():
+        for process, _port, _web, (master, drainer) in started.values():
             stop(process)
+            try:
+                drainer.wait(timeout=5)              # the terminal closed with the server: cat has read it all
+            except subprocess.TimeoutExpired:
+                drainer.kill()
+                drainer.wait()
             os.close(master)
-    return [{"kind": kind, **sorted(cells, key=lambda c: c["rate"])[len(cells) // 2],
-             "cpu_all": sum(c["cpu_ms"] * c["sessions"] for c in cells) / max(sum(c["sessions"] for c in cells), 1)}
-            for kind, cells in runs.items()]
+    cells = [{"kind": kind, **sorted(cells, key=lambda c: c["rate"])[len(cells) // 2],
+              "cpu_all": sum(c["cpu_ms"] * c["sessions"] for c in cells) / max(sum(c["sessions"] for c in cells), 1),
+              "events": sum(c.get("events", 0) for c in cells), "errors": sum(c["errors"] for c in cells)}
+             for kind, cells in runs.items()]
+    return {"cells": cells, "runs": runs, "began": began,
+            "load": (load_before, os.getloadavg()[0]), "ended": time.strftime("%H:%M:%S UTC", time.gmtime())}
 
 
-def report_classroom(results: list[dict], args) -> None:
+def classroom_run(server: tuple, args) -> dict:
+    """One run against one server: the load, its CPU per session, the load average around it."""
+    process, port, web = server
+    load, before = os.getloadavg()[0], cpu_seconds(process.pid)
+    cell = asyncio.run(watched_load(port, web, args.classroom_clients, args.duration))
+    cell["cpu_ms"] = (cpu_seconds(process.pid) - before) * 1000 / max(cell["sessions"], 1)
+    cell["load"] = (load, os.getloadavg()[0])
+    return cell
+
+
+def classroom_round_together(servers: dict, args) -> dict[str, dict]:
+    """One round with every server loaded at once (each its own clients), all on the same CPU: whatever else
+    runs on the machine then falls on all of them alike, and each one's CPU per session is over the same seconds."""
+    load, before = os.getloadavg()[0], {kind: cpu_seconds(process.pid) for kind, (process, _p, _w) in servers.items()}
+
+    async def together() -> list[dict]:
+        return await asyncio.gather(*(watched_load(port, web, args.classroom_clients, args.duration)
+                                      for _process, port, web in servers.values()))
+
+    cells = dict(zip(servers, asyncio.run(together()), strict=True))
+    for kind, cell in cells.items():
+        cell["cpu_ms"] = (cpu_seconds(servers[kind][0].pid) - before[kind]) * 1000 / max(cell["sessions"], 1)
+        cell["load"] = (load, os.getloadavg()[0])
+    return cells
+
+
+def paired_costs(runs: dict[str, list[dict]], kind: str) -> list[float]:
+    """The view's cost run by run: each run of `kind` against the plain run of the same round (in %)."""
+    return [(viewed["cpu_ms"] / plain["cpu_ms"] - 1) * 100
+            for viewed, plain in zip(runs[kind], runs["serve"], strict=True) if plain["cpu_ms"]]
+
+
+def report_classroom(result: dict, args) -> None:
+    results, runs = result["cells"], result["runs"]
     base = results[0]
     header = ("server", "clients", "sessions/s (median run)", "p50 / p99 ms", "CPU ms per session (all runs)",
-              "CPU cost of the view", "events received", "errors")
+              "CPU cost of the view", "median cost run by run (min..max)", "events received", "errors")
     rows = []
     for cell in results:
         cost = (cell["cpu_all"] / base["cpu_all"] - 1) * 100 if base["cpu_all"] else 0.0
+        paired = sorted(paired_costs(runs, cell["kind"])) if cell is not base else []
         rows.append((f"`{cell['kind']}`", str(args.classroom_clients), f"{cell['rate']:.0f}",
                      f"{cell['p50']:.1f} / {cell['p99']:.1f}", f"{cell['cpu_all']:.3f}",
-                     "-" if cell is base else f"{cost:+.1f} %", str(cell.get("events", 0)) if cell is not base else "-",
-                     str(cell["errors"])))
-    if args.markdown:
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
-    else:
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-                 for row in [header, *rows]]
+                     "-" if cell is base else f"{cost:+.1f} %",
+                     f"{paired[len(paired) // 2]:+.1f} % ({paired[0]:+.1f}..{paired[-1]:+.1f})" if paired else "-",
+                     str(cell.get("events", 0)) if cell is not base else "-", str(cell["errors"])))
+    lines = _table(header, rows, args.markdown)
+    per_run = [(str(index + 1), f"{cell['load'][0]:.2f}, {cell['load'][1]:.2f}",
+                *(f"{runs[kind][index]['cpu_ms']:.3f}" for kind in runs),
+                *(f"{(runs[kind][index]['cpu_ms'] / cell['cpu_ms'] - 1) * 100:+.1f} %" for kind in list(runs)[1:]))
+               for index, cell in enumerate(runs["serve"])]
+    lines += ["", *_table(("run", "load average (start, end)", *(f"`{kind}` CPU ms/session" for kind in runs),
+                           *(f"cost of `{kind}`" for kind in list(runs)[1:])), per_run, args.markdown)]
+    if args.repeat < 5:
+        lines.append(f"(only {args.repeat} run(s) per server: runs on a shared machine differ by more than the "
+                     "target; take --repeat 6 or more)")
+    how = "every server loaded at once" if args.classroom_together else "runs alternating"
+    lines.append(f"Runs from {result['began']} to {result['ended']}, load average {result['load'][0]:.2f} at the "
+                 f"start, {result['load'][1]:.2f} at the end, {args.duration:g} s per run, {how}.")
     lines.append(machine())
     print("\n".join(lines))
+
+
+def _table(header: tuple, rows: list[tuple], markdown: bool) -> list[str]:
+    if markdown:
+        return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *("| " + " | ".join(row) + " |"
+                                                                              for row in rows)]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
 
 
 def main() -> int:
@@ -434,6 +507,10 @@ def main() -> int:
     parser.add_argument("--classroom", action="store_true",
                         help="compare serve alone with serve --dashboard --web (an event-stream client connected)")
     parser.add_argument("--classroom-clients", type=int, default=60, help="clients for --classroom (default 60)")
+    parser.add_argument("--classroom-together", action="store_true",
+                        help="--classroom: load every server at once (same seconds, same CPU) instead of in turn")
+    parser.add_argument("--classroom-split", action="store_true",
+                        help="--classroom: also serve --dashboard alone and serve --web alone (what each view costs)")
     args = parser.parse_args()
     if args.classroom:
         raise_fd_limit(4 * args.classroom_clients + 256)

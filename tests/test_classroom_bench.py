@@ -23,5 +23,9 @@ def test_the_classroom_benchmark_reports_both_servers_and_the_cost():
     assert set(rows) == {"`serve`", "`serve --dashboard --web`"}
     viewed = rows["`serve --dashboard --web`"]
     assert float(viewed[4]) > 0 and re.fullmatch(r"[+-]\d+\.\d %", viewed[5])      # CPU per session, cost
-    assert int(viewed[6]) >= 1 and viewed[7] == "0" and rows["`serve`"][7] == "0"   # events came, no errors
+    assert re.fullmatch(r"[+-]\d+\.\d % \([+-]\d+\.\d\.\.[+-]\d+\.\d\)", viewed[6])   # run by run
+    assert int(viewed[7]) >= 1 and viewed[8] == "0" and rows["`serve`"][8] == "0"   # events came, no errors
+    per_run = [line for line in done.stdout.splitlines() if re.match(r"\| 1 \| \d+\.\d\d, \d+\.\d\d \|", line)]
+    assert len(per_run) == 1 and per_run[0].count("%") == 1                       # run 1: load, CPU, cost
+    assert re.search(r"^Runs from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC to .* load average", done.stdout, re.M)
     assert re.search(r"^Measured \d{4}-\d\d-\d\d on \d+ CPU\(s\)", done.stdout, re.M)

@@ -12,6 +12,7 @@ from prompt_toolkit.output.vt100 import Vt100_Output
 from test_classroom_model import PASSWORD, TIM_PLAIN, b64, play
 
 from tutor.classroom.model import Classroom
+from tutor.display import dashboard
 from tutor.display.dashboard import Dashboard
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[=>]")
@@ -122,3 +123,14 @@ def test_g_groups_each_students_sessions_under_their_name():
     assert users() == ["demo", "tim", "tim", "?"]           # by name, newest first within, no name last
     board.grouped = False
     assert users() == ["tim", "demo", "?", "tim"]           # newest first
+
+
+def test_redraws_for_the_class_slow_down_when_a_redraw_is_dear():
+    board, _screen = asyncio.run(drive(class_of_three(), ["q"]))
+    assert board.redraw_cost > 0                        # the last redraw was measured
+    board.redraw_cost = 0.002                           # cheap: once a second
+    assert board.refresh_interval() == dashboard.REFRESH == 1.0
+    board.redraw_cost = 0.009                           # 9 ms: at most half a percent of a CPU, every 1.8 s
+    assert board.refresh_interval() == pytest.approx(1.8)
+    board.redraw_cost = 1.0                             # however dear, at least every 5 s
+    assert board.refresh_interval() == dashboard.SLOWEST == 5.0

@@ -10,9 +10,10 @@ import random
 
 import pytest
 
-from tutor.classroom import detail, report, rows
+from tutor.classroom import detail, payloads, report, rows
 from tutor.classroom.feed import Feed
 from tutor.classroom.model import Classroom
+from tutor.classroom.page import ClassroomPage
 from tutor.sim import SimServer
 from tutor.transport.serve_session import summary_notes
 
@@ -275,3 +276,29 @@ def test_a_summarising_simulator_gives_the_view_what_the_full_one_does(name, pro
         assert summed.transcript == tuple(line for line in whole.transcript if line.direction == "C")
         assert summed.notes == tuple(note for note in whole.notes if note.key in Feed.notes)
     assert any(note.key not in Feed.notes for whole, _ in outputs for note in whole.notes)   # the full one made more
+
+
+def test_web_batches_carry_only_the_rows_the_page_shows():
+    room = Classroom()
+    for number in range(1, 6):
+        play(room, number, "lab", ["EHLO pc1", f"AUTH PLAIN {TIM_PLAIN}", "QUIT"])
+    page = ClassroomPage(room)
+    body = page.changed({"1", "2", "3", "4", "5", "99"}, 2)     # the page shows the newest two sessions
+    assert sorted(row["id"] for row in body["rows"]) == ["4", "5"]
+    assert body["totals"]["sessions"] == 5                      # the totals still count every session
+    snapshot = page.snapshot("class", 2)
+    assert [row["id"] for row in snapshot["rows"]] == ["5", "4"] and snapshot["keep"] == 2
+    assert not any(PASSWORD in json.dumps(row) or TIM_PLAIN in json.dumps(row) for row in body["rows"])
+
+
+def test_payload_readings_are_remembered_within_a_bound():
+    payloads._readings.clear()
+    first = payloads.read_text("PLAIN", TIM_PLAIN, True, 0)
+    assert first is not None and first[0].user == "tim" and first[1]
+    assert payloads.read_text("PLAIN", TIM_PLAIN, True, 0) is first              # the second time: remembered
+    assert payloads.read_text("PLAIN", "not base64!", True, 0) is None
+    for number in range(payloads.MAX_CACHED + 10):
+        payloads.read_text("PLAIN", b64(f"\0user{number}\0pw"), True, 0)
+    assert len(payloads._readings) <= payloads.MAX_CACHED
+    assert payloads.read_text("LOGIN", "x" * (payloads.CACHED_LENGTH + 4), False, 1) is not None
+    assert all(len(text) <= payloads.CACHED_LENGTH for _mech, text, _initial, _index in payloads._readings)

@@ -5,6 +5,7 @@ stream; the page keeps working across a server restart. Under CI=true a missing 
 import base64
 import os
 import smtplib
+import socket
 import subprocess
 import threading
 import time
@@ -131,6 +132,30 @@ def test_stream_starts_with_a_snapshot_and_carries_rows_but_no_password(server):
         stream.close()
 
 
+def test_changes_are_watched_only_while_a_page_is_connected(server):
+    watchers = lambda: len(server.room._watchers)        # noqa: E731 - read on the server's own loop below
+    assert server.call(_on_loop(watchers)) == 0          # no page: the sessions' changes are not collected
+    page = socket.create_connection(("127.0.0.1", server.web_port), timeout=WAIT)
+    try:
+        page.sendall(b"GET /events HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n\r\n")
+        seen = b""
+        while b"event: snapshot" not in seen:
+            seen += page.recv(65536)
+        assert server.call(_on_loop(watchers)) == 1
+    finally:
+        page.close()
+
+    def gone() -> bool:                                  # the server notices a page left when it next writes to it
+        smtplib_plain(server.port)
+        return server.call(_on_loop(watchers)) == 0
+
+    until(gone, "the watch ending with the last page")
+
+
+async def _on_loop(read):
+    return read()
+
+
 def test_session_route_gives_the_masked_listing_and_only_get_is_allowed(server):
     smtplib_plain(server.port)
     until(lambda: server.summaries() and not server.summaries()[0].open, "the session")
@@ -211,3 +236,22 @@ def test_group_by_student_puts_sessions_under_each_account(server, browser):
     grouped = until(lambda: r if len(r := rows_text(browser)) == 5 else None, "the grouped rows")
     assert grouped[0].strip() == "demo" and "demo" in grouped[1]
     assert grouped[2].strip() == "tim" and "tim" in grouped[3] and "tim" in grouped[4]
+
+
+def test_page_keeps_only_the_newest_sessions(server, browser):
+    from tutor.transport.web import PAGE_ROWS
+
+    browser.get(f"http://127.0.0.1:{server.web_port}/")
+    until(lambda: status(browser) == "live", "the page going live")
+    for _ in range(PAGE_ROWS + 5):                       # quick sessions: greeting, QUIT
+        with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT) as client:
+            reader = client.makefile("rb")
+            reader.readline()
+            client.sendall(b"QUIT\r\n")
+            reader.readline()
+    newest = str(PAGE_ROWS + 5)
+    until(lambda: browser.execute_script("return document.querySelector('#rows tr')?.dataset.id") == newest
+          and "0 open" in text_of(browser, "totals"), "the newest session on the page")
+    ids = browser.execute_script("return [...document.querySelectorAll('#rows tr')].map(r => Number(r.dataset.id))")
+    assert len(ids) == PAGE_ROWS and ids == list(range(PAGE_ROWS + 5, 5, -1))    # the oldest five were dropped
+    assert f"{PAGE_ROWS + 5} sessions" in text_of(browser, "totals")               # but the totals count them

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 
 HAND_PAUSE = 2.0     # seconds between two client lines that no program waits: someone is typing
+# EHLO names some programs always send
+FIXED_NAMES = {"openssl.client.net": "openssl", "null": "curl", "localhost.localdomain": "perl", "localhost": "msmtp"}
 _IP_LITERAL = re.compile(r"^\[[0-9A-Fa-f:.]+\]$|^\[IPv6:[0-9A-Fa-f:.]+\]$")
 
 
@@ -31,10 +33,8 @@ def guess(seen: Behaviour) -> str:
     name = seen.ehlo
     if seen.verb.islower():                      # smtplib: ehlo/helo/mail/rcpt/quit in lower case
         return "smtplib"
-    fixed = {"openssl.client.net": "openssl", "null": "curl", "localhost.localdomain": "perl",
-             "localhost": "msmtp"}
-    if name in fixed:
-        return fixed[name]
+    if name in FIXED_NAMES:
+        return FIXED_NAMES[name]
     if _IP_LITERAL.match(name):                 # the IP literal: gsasl answers PLAIN's 334, Thunderbird sends it inline
         return "gsasl" if seen.first_auth == "PLAIN" else "thunderbird"
     if name and "." not in name and not name.startswith("["):

@@ -40,10 +40,11 @@ def records(summary: SessionSummary) -> Iterator[dict]:
 
 def entries(step: Step) -> Iterator[Entry]:
     """One step as transcript entries: the client's lines, then the server's reply lines."""
-    for index, text in enumerate(step.client):
-        yield Entry("C", _bytes(text), step.t, step.tls, bool(step.secret >> index & 1))
-    for line in step.sent.split(b"\r\n")[:-1]:
-        yield Entry("S", line, step.t, step.tls, False)
+    t, tls, client, secret, sent = step
+    for index, text in enumerate(client):
+        yield Entry("C", _bytes(text), t, tls, bool(secret >> index & 1))
+    for line in sent.split(b"\r\n")[:-1]:
+        yield Entry("S", line, t, tls, False)
 
 
 def _bytes(text: str) -> bytes:

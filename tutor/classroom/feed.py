@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from tutor.classroom.model import Classroom
-from tutor.classroom.session import WATCHED_NOTES
+from tutor.classroom.session import WATCHED_NOTES, SessionTracker
 
 
 class Feed:
@@ -22,17 +22,20 @@ class Feed:
     def __init__(self, room: Classroom, clock: Callable[[], float] = time.time) -> None:
         self.room = room
         self._clock = clock
+        self._open: dict[int, SessionTracker] = {}    # serve's open sessions by number: no look-up by name per command
 
     def session_opened(self, number: int, peer: str, implicit_tls: bool) -> None:
-        self.room.opened(str(number), peer, self._clock(), implicit_tls)
+        self._open[number] = self.room.opened(str(number), peer, self._clock(), implicit_tls)
 
     def session_output(self, number: int, out, tls: bool) -> None:
         """One tutor.sim.output.Output: its client lines (masked when they carry a credential), notes and bytes."""
-        if out.transcript or out.notes or out.data:
-            self.room.exchange(str(number), out.transcript, out.notes, out.data, tls, self._clock())
+        tracker = self._open.get(number)
+        if tracker is not None and (out.transcript or out.notes or out.data):
+            self.room.exchanged(tracker, out.transcript, out.notes, out.data, tls, self._clock())
 
     def session_tls(self, number: int) -> None:
         """TLS is up; the next steps say so themselves (their `tls` flag), so nothing to do here."""
 
     def session_closed(self, number: int) -> None:
-        self.room.closed(str(number), self._clock())
+        if self._open.pop(number, None) is not None:
+            self.room.closed(str(number), self._clock())

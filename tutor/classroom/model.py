@@ -42,12 +42,16 @@ class Student:
     def fold(self, summary: SessionSummary) -> None:
         self.sessions += 1
         self.successes += summary.logged_in
+        mistakes = self.mistakes
         for key in summary.mistakes:
-            self.mistakes[key] += 1
+            mistakes[key] += 1
         _add_new(self.tried, summary.tried)
         _add_new(self.worked, summary.worked)
-        _add_new(self.clients, (summary.client,))
-        _add_new(self.peers, (summary.peer.rsplit(":", 1)[0],))
+        if summary.client not in self.clients:
+            _add_new(self.clients, (summary.client,))
+        peer = summary.peer.rpartition(":")[0] or summary.peer
+        if peer not in self.peers:
+            _add_new(self.peers, (peer,))
 
 
 def _add_new(mine: list[str], theirs) -> None:
@@ -80,8 +84,12 @@ class Classroom:
         self._students: dict[str, Student] = {}
         self._live: dict[str, SessionTracker] = {}    # the open sessions
         self._ended = 0
+        self._seen = 0                               # sessions opened so far
         self._tried: Counter = Counter()     # per mechanism, ended sessions that tried it
         self._worked: Counter = Counter()
+        self._mistakes: Counter = Counter()  # per mistake, ended sessions that made it
+        self._named: set[str] = set()        # students (by account) with an ended session
+        self._named_in: set[str] = set()     # ...and those of them who logged in
         self._listeners: list[Listener] = []
         self._watchers: list[set[str]] = []
         self.changes = 0                             # events so far: a view redraws when it moved
@@ -101,49 +109,74 @@ class Classroom:
         self._watchers = [w for w in self._watchers if w is not touched]
 
     # ---- events -----------------------------------------------------------------------------------------
-    def opened(self, sid: str, peer: str, t: float, tls: bool = False) -> None:
-        tracker = SessionTracker(sid, peer, t, tls)
+    def opened(self, sid: str, peer: str, t: float, tls: bool = False) -> SessionTracker:
+        """A new session; returns its tracker (for exchanged())."""
+        self._seen += 1
+        tracker = SessionTracker(sid, peer, t, tls, self._seen)
         self._sessions[sid] = self._live[sid] = tracker
         self._order.append(sid)
-        self._evict()
-        self._changed(sid)
+        if len(self._sessions) > self.max_sessions:
+            self._evict()
+        self._changed(sid, tracker)
+        return tracker
 
     def exchange(self, sid: str, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes, tls: bool,
                  t: float) -> None:
         """What one call into the simulator produced: the lines received and sent (tutor.sim.output
         TranscriptLine), its notes, and the bytes it sent."""
         tracker = self._live.get(sid)              # only open sessions change
-        if tracker is None:
+        if tracker is not None:
+            self.exchanged(tracker, lines, notes, sent, tls, t)
+
+    def exchanged(self, tracker: SessionTracker, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes,
+                  tls: bool, t: float) -> None:
+        """exchange() for the tracker opened() returned (serve's feed holds it: no look-up per command)."""
+        if tracker.summary.ended is not None:
             return
         tracker.add(lines, notes, sent, tls, t)
         self.changes += 1
         for touched in self._watchers:             # per command of every student: nothing more than this
-            touched.add(sid)
+            touched.add(tracker.summary.sid)
 
     def closed(self, sid: str, t: float) -> None:
-        tracker = self._sessions.get(sid)
-        if tracker is None or tracker.ended:
+        tracker = self._live.pop(sid, None)
+        if tracker is None:
             return
         tracker.closed(t)
-        self._live.pop(sid, None)
-        self._detailed.append(sid)
-        while len(self._detailed) > KEEP_DETAIL:
-            old = self._sessions.get(self._detailed.popleft())
+        detailed = self._detailed
+        detailed.append(sid)
+        if len(detailed) > KEEP_DETAIL:
+            old = self._sessions.get(detailed.popleft())
             if old is not None:
                 old.forget_steps()
         self._ended += 1
-        summary = tracker.summary
+        self._fold(tracker.summary)
+        self._changed(sid, tracker)
+
+    def _fold(self, summary: SessionSummary) -> None:
+        """An ended session into the class totals and its student's record."""
         for mechanism in summary.tried:
             self._tried[mechanism] += 1
         for mechanism in summary.worked:
             self._worked[mechanism] += 1
-        self._student(tracker.summary.user).fold(tracker.summary)
-        self._changed(sid)
+        for key in summary.mistakes:
+            self._mistakes[key] += 1
+        student = self._student(summary.user)
+        student.fold(summary)
+        if student.user:
+            self._named.add(student.user)
+            if summary.logged_in:
+                self._named_in.add(student.user)
 
     # ---- views ------------------------------------------------------------------------------------------
     def summary(self, sid: str) -> SessionSummary | None:
         tracker = self._sessions.get(sid)
         return tracker.summary if tracker is not None else None
+
+    def recent(self, sid: str, newest: int) -> SessionSummary | None:
+        """The session's summary if it is one of the `newest` sessions opened (the rows a page shows), else None."""
+        tracker = self._sessions.get(sid)
+        return tracker.summary if tracker is not None and tracker.seq > self._seen - newest else None
 
     def summaries(self, limit: int | None = None) -> list[SessionSummary]:
         """The sessions kept, newest first (only the first `limit` are read)."""
@@ -161,17 +194,22 @@ class Classroom:
         return sorted(folded.values(), key=lambda s: (s.user == "", s.user.lower()))
 
     def totals(self) -> Totals:
-        students = self.students()
-        tried, worked, mistakes = Counter(self._tried), Counter(self._worked), Counter[str]()
-        for student in students:
-            mistakes.update(student.mistakes)
+        """The class so far: the ended sessions' running counts, with the open sessions as they are now."""
+        tried, worked, mistakes = Counter(self._tried), Counter(self._worked), Counter(self._mistakes)
+        named, named_in = self._named, self._named_in
         open_ = 0
         for tracker in self._open():
             open_ += 1
-            tried.update(tracker.summary.tried)
-            worked.update(tracker.summary.worked)
-        named = [s for s in students if s.user]
-        return Totals(self._ended + open_, open_, len(named), sum(1 for s in named if s.successes), len(self.roster),
+            summary = tracker.summary
+            tried.update(summary.tried)
+            worked.update(summary.worked)
+            mistakes.update(summary.mistakes)
+            user = self._student_name(summary.user)
+            if user and user not in named:
+                named = named | {user}
+            if user and summary.logged_in and user not in named_in:
+                named_in = named_in | {user}
+        return Totals(self._ended + open_, open_, len(named), len(named_in), len(self.roster),
                       [(m, n, worked[m]) for m, n in tried.most_common()], mistakes.most_common())
 
     def absent(self) -> list[str]:
@@ -190,28 +228,30 @@ class Classroom:
                 student = self._students[user] = Student(user)
         return student
 
+    def _student_name(self, user: str) -> str:
+        """The account a session is counted under ("" once MAX_STUDENTS other accounts were seen)."""
+        return user if user in self._students or len(self._students) < MAX_STUDENTS else ""
+
     def _open(self):
         return (tracker for tracker in self._live.values())
 
     def _evict(self) -> None:
         """Forget the oldest ended sessions beyond the bound (their counts live on in the students); an old
         session still open goes to the back of the line."""
-        for _ in range(len(self._order)):
-            if len(self._sessions) <= self.max_sessions or len(self._sessions) == len(self._live):
-                return
-            oldest = self._order.popleft()
-            if self._sessions[oldest].ended:
-                del self._sessions[oldest]
+        sessions, order = self._sessions, self._order
+        while len(sessions) > self.max_sessions and len(sessions) > len(self._live):   # an ended one is there
+            oldest = order.popleft()
+            if sessions[oldest].summary.ended is not None:
+                del sessions[oldest]
             else:
-                self._order.append(oldest)
+                order.append(oldest)
 
-    def _changed(self, sid: str) -> None:
+    def _changed(self, sid: str, tracker: SessionTracker) -> None:
         """A session opened or ended."""
         self.changes += 1
         for touched in self._watchers:
             touched.add(sid)
-        tracker = self._sessions.get(sid)
-        if tracker is None or not self._listeners:
+        if not self._listeners or sid not in self._sessions:
             return
         still_open = not tracker.ended
         for listener in list(self._listeners):

@@ -20,15 +20,18 @@ class ClassroomPage:
     def unwatch(self, touched: set[str]) -> None:
         self.room.unwatch(touched)
 
-    def changed(self, sids: set[str]) -> dict:
-        """The rows of the sessions `sids` that still exist, and the totals."""
-        changed = [s for s in (self.room.summary(sid) for sid in sids) if s is not None]
-        return {"rows": [rows.as_dict(s) for s in changed], "totals": rows.totals_dict(self.room.totals())}
+    def changed(self, sids: set[str], max_rows: int) -> dict:
+        """The rows of the sessions `sids` that the page shows (the newest `max_rows` sessions), and the totals.
+        Only those rows are made: a busy class starts hundreds of sessions between two batches."""
+        recent = self.room.recent
+        shown = [s for s in (recent(sid, max_rows) for sid in sids) if s is not None]
+        return {"rows": [rows.as_dict(s) for s in shown], "totals": rows.totals_dict(self.room.totals())}
 
     def snapshot(self, title: str, max_rows: int) -> dict:
-        """The whole page: title, the newest `max_rows` rows, totals, columns and headings."""
+        """The whole page: title, the newest `max_rows` rows (`keep`: the page keeps no more), totals, columns and
+        headings."""
         summaries = self.room.summaries(max_rows)
-        return {"title": title, "rows": [rows.as_dict(s) for s in summaries],
+        return {"title": title, "rows": [rows.as_dict(s) for s in summaries], "keep": max_rows,
                 "totals": rows.totals_dict(self.room.totals()), "columns": list(rows.COLUMNS),
                 "headings": rows.headings()}
 

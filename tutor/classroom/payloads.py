@@ -16,6 +16,11 @@ from tutor.sasl.identify import identify
 MAX_USER = 64   # a user name longer than this is cut (one table cell)
 # mistakes read from a payload: they explain a 535 better than "wrong password"
 PAYLOAD_MISTAKES = ("wrong-string", "literal-nul", "missing-nul", "trailing-newline", "plain-to-login", "cram-format")
+# A class sends the same payloads again and again (each student's client, in a loop): the readings of the last
+# ones seen are kept (payloads up to CACHED_LENGTH characters; the cache is emptied when it reaches MAX_CACHED;
+# like the sessions' kept steps, it is memory only, never written anywhere).
+MAX_CACHED = 512
+CACHED_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,23 @@ def decode(text: str, initial: bool) -> bytes | None:
     """The bytes of an initial response (`=` is empty, RFC 4954 §4) or of a 334 answer; None if not base64."""
     decoded = auth.decode_initial(text) if initial else auth.decode_response(text.encode("utf-8", "replace"))
     return None if decoded.cancelled else decoded.data
+
+
+_readings: dict[tuple[str, str, bool, int], tuple[Reading, bool] | None] = {}
+
+
+def read_text(mechanism: str, text: str, initial: bool, index: int) -> tuple[Reading, bool] | None:
+    """decode() then read(): the reading and whether the payload held any bytes; None if it is not base64."""
+    key = (mechanism, text, initial, index)
+    if key in _readings:
+        return _readings[key]
+    data = decode(text, initial)
+    found = None if data is None else (read(mechanism, data, index), bool(data))
+    if len(text) <= CACHED_LENGTH:
+        if len(_readings) >= MAX_CACHED:
+            _readings.clear()
+        _readings[key] = found
+    return found
 
 
 def read(mechanism: str, data: bytes, index: int) -> Reading:

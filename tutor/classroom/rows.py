@@ -47,14 +47,22 @@ def cells(summary: SessionSummary) -> dict[str, str]:
         "client": words.client(summary.client, summary.ehlo),
         "mechanism": summary.mechanism or "-",
         "tls": "TLS" if summary.tls else "clear",
-        "result": words.result(334 if summary.waiting else summary.result, summary.logged_in, summary.open),
-        "mistake": "; ".join(words.mistake(m) for m in ordered_mistakes(summary.mistakes)),
+        "result": words.result(334 if summary.waiting else summary.result, summary.logged_in, summary.ended is None),
+        "mistake": mistakes_text(tuple(summary.mistakes)) if summary.mistakes else "",
     }
+
+
+@lru_cache(maxsize=1024)
+def mistakes_text(keys: tuple[str, ...]) -> str:
+    """A row's mistakes in words, the real errors first (a class makes the same few again and again)."""
+    return "; ".join(words.mistake(m) for m in ordered_mistakes(list(keys)))
 
 
 def as_dict(summary: SessionSummary) -> dict:
     """A JSON-ready row: the cells, plus the session id, its state and whether it is still open."""
-    return {"id": summary.sid, "state": state(summary), "open": summary.open, **cells(summary)}
+    row: dict = cells(summary)                  # and three more keys
+    row["id"], row["state"], row["open"] = summary.sid, state(summary), summary.ended is None
+    return row
 
 
 def totals_lines(totals: Totals) -> list[str]:

@@ -9,7 +9,7 @@ detail view, with the lines that carry a credential marked so they are redacted 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from tutor.classroom import clients, payloads
 from tutor.classroom.clients import HAND_PAUSE
@@ -42,20 +42,12 @@ class Line(Protocol):
     masked: str | None
 
 
-class Step(NamedTuple):
-    """What crossed the wire in one call into the simulator, for the detail view: the client's lines (as logged)
-    with a bit set for each that carries a credential, and the bytes the server sent. Strings, bytes and numbers
-    only, which the garbage collector stops looking at (keeping the simulator's Output objects, notes and all,
-    made every session of a busy `serve` ~40 % dearer)."""
-
-    t: float
-    tls: bool
-    client: tuple[str, ...]
-    secret: int              # bit i set: client[i] carries a credential (masked by the server, or misplaced)
-    sent: bytes
-
-
-_STEP = tuple.__new__      # makes a Step without NamedTuple's Python-level constructor (once per command)
+# One call into the simulator as the detail view needs it: (t, tls, client, secret, sent): when, whether inside TLS,
+# the client's lines (as logged), a bit set for each that carries a credential (bit i: client[i], masked by the
+# server or misplaced), and the bytes the server sent. A plain tuple of strings, bytes and numbers, which the
+# garbage collector stops looking at after its first pass (a NamedTuple stays tracked; keeping the simulator's
+# Output objects, notes and all, made every session of a busy `serve` ~40 % dearer).
+Step = tuple[float, bool, tuple[str, ...], int, bytes]
 
 
 @dataclass(slots=True)
@@ -93,10 +85,11 @@ class SessionSummary:
 class SessionTracker:
     """Follows one session: `add()` reads a step into `summary` and keeps what crossed the wire."""
 
-    __slots__ = ("_ehlo_since_tls", "_index", "_last_code", "_mechanism", "_tls", "behaviour", "summary")
+    __slots__ = ("_ehlo_since_tls", "_index", "_last_code", "_mechanism", "_tls", "behaviour", "seq", "summary")
 
-    def __init__(self, sid: str, peer: str, t: float, tls: bool = False) -> None:
+    def __init__(self, sid: str, peer: str, t: float, tls: bool = False, seq: int = 0) -> None:
         self.summary = SessionSummary(sid, peer, t, tls=tls)
+        self.seq = seq                # the how-many-th session of the class (the views show the newest)
         self.behaviour = clients.Behaviour()
         self._tls = tls
         self._ehlo_since_tls = False
@@ -113,6 +106,34 @@ class SessionTracker:
         if tls and not self._tls:                 # RFC 3207 §4.2: the session starts over inside TLS
             self._tls, self._ehlo_since_tls = True, False
             summary.tls = True
+        client: tuple[str, ...] = ()
+        secret = 0
+        if lines:
+            if len(lines) == 1 and lines[0].direction == "C":   # the usual step: one command line
+                line = lines[0]
+                masked = line.masked is not None
+                client, secret = (line.text,), int(self._client(line.text, tls, masked) or masked)
+            else:
+                client, secret = self._lines(lines, tls)
+            if client:                            # one step: one moment, however many lines it held
+                seen = self.behaviour
+                if (seen.last_client is not None and t - seen.last_client >= HAND_PAUSE
+                        and not sent.startswith(b"535")):
+                    seen.slow = True              # (serve holds a 535 back: that pause is not someone typing)
+                seen.last_client = t
+        for note in notes:
+            if note.key in WATCHED_NOTES:
+                self._note(note.key, note.params)
+        if self._mechanism and sent:              # replies matter only inside an AUTH exchange
+            for text in sent.split(b"\r\n")[:-1]:
+                self._server(text)
+        if len(summary.steps) < MAX_STEPS:
+            summary.steps.append((t, tls, client, secret, sent))
+        else:
+            summary.dropped += 1
+
+    def _lines(self, lines: tuple[Line, ...], tls: bool) -> tuple[tuple[str, ...], int]:
+        """The client's lines of one step, read in order, and the bits of those that carry a credential."""
         client: list[str] = []
         secret = 0
         for line in lines:
@@ -121,21 +142,7 @@ class SessionTracker:
                 if self._client(line.text, tls, masked) or masked:
                     secret |= 1 << len(client)
                 client.append(line.text)
-        if client:                                # one step: one moment, however many lines it held
-            seen = self.behaviour
-            if seen.last_client is not None and t - seen.last_client >= HAND_PAUSE and not sent.startswith(b"535"):
-                seen.slow = True                  # (serve holds a 535 back: that pause is not someone typing)
-            seen.last_client = t
-        for note in notes:
-            if note.key in WATCHED_NOTES:
-                self._note(note.key, note.params)
-        if self._mechanism and sent:              # replies matter only inside an AUTH exchange
-            for text in sent.decode("utf-8", "replace").split("\r\n")[:-1]:
-                self._server(text)
-        if len(summary.steps) < MAX_STEPS:
-            summary.steps.append(_STEP(Step, (t, tls, tuple(client), secret, sent)))
-        else:
-            summary.dropped += 1
+        return tuple(client), secret
 
     def forget_steps(self) -> None:
         """Keep the row, let the exchange go (bounded memory)."""
@@ -203,35 +210,38 @@ class SessionTracker:
     def _payload(self, text: str, initial: bool, tls: bool, secret: bool) -> bool:
         mech, index = self._mechanism, self._index
         self._index += 1
-        data = payloads.decode(text, initial)
-        if data is None:
+        found = payloads.read_text(mech, text, initial, index)
+        if found is None:
             return False
-        reading = payloads.read(mech, data, index)
+        reading, has_data = found
+        summary = self.summary
         if reading.user and not (mech == "LOGIN" and index > 0):
-            self.summary.user = reading.user
+            summary.user = reading.user
         for key in reading.mistakes:
-            self.summary.mistake(key)
-        if secret and not tls and data:
+            summary.mistake(key)
+        if secret and not tls and has_data:
             if mech in PASSWORD_MECHANISMS:
-                self.summary.mistake("password-without-tls")
+                summary.mistake("password-without-tls")
             elif mech in TOKEN_MECHANISMS:
-                self.summary.mistake("token-without-tls")
+                summary.mistake("token-without-tls")
         return reading.misplaced and not secret
 
     # ---- server lines ---------------------------------------------------------------------------------
-    def _server(self, text: str) -> None:
-        code = text[:3]
-        if not code.isdigit() or text[3:4] == "-":
+    def _server(self, line: bytes) -> None:
+        """One reply line as sent (bytes: only its code is read)."""
+        code = line[:3]
+        if not code.isdigit() or line[3:4] == b"-":
             return
-        self._last_code = int(code)
-        self.summary.waiting = self._last_code == 334      # the server asked; the client has not answered yet
-        if self.summary.waiting:
+        summary = self.summary
+        self._last_code = last = int(code)
+        summary.waiting = last == 334                       # the server asked; the client has not answered yet
+        if last == 334:
             return
-        self.summary.result = self._last_code
-        if self._last_code == 235:
-            self.summary.logged_in = True
-            if self._mechanism not in self.summary.worked:
-                self.summary.worked.append(self._mechanism)
+        summary.result = last
+        if last == 235:
+            summary.logged_in = True
+            if self._mechanism not in summary.worked:
+                summary.worked.append(self._mechanism)
         self._mechanism = ""
 
     def _failure(self, reason: str) -> None:

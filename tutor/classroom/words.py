@@ -28,6 +28,12 @@ def mistake(key: str) -> str:
 def client(key: str, ehlo: str = "") -> str:
     if key != "unknown":
         return _client(key)
+    return _unknown_client(ehlo)
+
+
+@lru_cache(maxsize=1024)
+def _unknown_client(ehlo: str) -> str:
+    """An unknown program, shown by its EHLO name (a class's machines say the same few names again and again)."""
     return explain.text("classroom.client.unknown", ehlo=ehlo or "?")
 
 

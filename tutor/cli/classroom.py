@@ -17,6 +17,7 @@ from tutor.classroom.model import Classroom
 from tutor.errors import InputError, TutorError
 
 if TYPE_CHECKING:
+    from tutor.display.dashboard import Dashboard
     from tutor.transport.web import WebView
 
 REPORT_FORMATS = ("md", "html", "json")
@@ -59,6 +60,7 @@ class ClassroomRun:
         self.room = Classroom(roster=accounts if class_list else ())   # a class's accounts: who has not come
         self.feed = Feed(self.room)
         self.web: WebView | None = None
+        self._dashboard: Dashboard | None = None
         self._web_address = _web_address(args.web) if args.web else None
         if args.report:
             _check_writable(args.report)
@@ -74,6 +76,12 @@ class ClassroomRun:
         return log
 
     async def start(self, where: str) -> None:
+        """The web view, listening; the dashboard built (not yet run). Both before serve freezes what it holds for
+        the garbage collector (tutor.cli.serve): their modules and objects are then left out of every collection
+        (prompt_toolkit's, unfrozen, made each full collection of a busy class several times dearer)."""
+        if self.args.dashboard:
+            from tutor.display.dashboard import Dashboard
+            self._dashboard = Dashboard(self.room, where)
         if self._web_address is not None:
             from tutor.classroom.page import ClassroomPage
             from tutor.transport.web import WebView
@@ -85,8 +93,10 @@ class ClassroomRun:
 
     async def run_dashboard(self, where: str) -> None:
         """The full-screen view until the teacher leaves it (q or Ctrl-C), which stops the server too."""
-        from tutor.display.dashboard import Dashboard
-        await Dashboard(self.room, where).run()
+        if self._dashboard is None:
+            from tutor.display.dashboard import Dashboard
+            self._dashboard = Dashboard(self.room, where)
+        await self._dashboard.run()
 
     async def stop(self) -> None:
         if self.web is not None:

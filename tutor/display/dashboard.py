@@ -2,12 +2,15 @@
 
 Top: the class totals. Then one row per session, newest first, coloured by outcome. ↑/↓ select, Enter shows
 the selected session's exchange as the tracer annotates it (passwords masked), Esc goes back, q or Ctrl-C
-leaves (and stops the server). Changes in the class are drawn once a second at most, keys at once.
+leaves (and stops the server). Changes in the class are drawn once a second at most (less often when a redraw
+is dear: a full screen costs ~5-10 ms of prompt_toolkit's work, and the dashboard may take at most
+REDRAW_SHARE of a CPU), keys at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.formatted_text import StyleAndTextTuples
@@ -21,7 +24,9 @@ from tutor.classroom import detail, rows, words
 from tutor.classroom.model import Classroom
 from tutor.display.classroom_line import WIDTHS
 
-REFRESH = 1.0       # seconds: new sessions are drawn at most once a second (a redraw costs ~10 ms); keys at once
+REFRESH = 1.0       # seconds: new sessions are drawn at most once a second; keys at once
+REDRAW_SHARE = 0.005   # ...and redraws for them take at most this share of a CPU (a 9 ms redraw: every 1.8 s)
+SLOWEST = 5.0       # seconds: but they are drawn at least this often
 STYLE = Style.from_dict({
     "totals": "bold", "heading": "bold underline", "help": "reverse",
     "ok": "ansigreen bold", "warn": "ansigreen", "fail": "ansired bold", "open": "italic", "idle": "italic",
@@ -46,6 +51,10 @@ class Dashboard:
         self.app = Application(layout=self._layout(), key_bindings=self._keys(), style=STYLE, full_screen=True,
                                mouse_support=False, **app_options)
         self._drawn = -1                 # room.changes when last drawn
+        self.redraw_cost = 0.0           # seconds the last redraw took (CPU time of this process)
+        self._render_began = 0.0
+        self.app.before_render += self._before_render
+        self.app.after_render += self._after_render
 
     async def run(self) -> None:
         refresher = asyncio.ensure_future(self._refresh())
@@ -56,10 +65,20 @@ class Dashboard:
 
     async def _refresh(self) -> None:
         while True:
-            await asyncio.sleep(REFRESH)
+            await asyncio.sleep(self.refresh_interval())
             if self._drawn != self.room.changes:
                 self._drawn = self.room.changes
                 self.app.invalidate()
+
+    def refresh_interval(self) -> float:
+        """Seconds until the class's changes are drawn again: REFRESH, or longer when a redraw is dear."""
+        return min(max(REFRESH, self.redraw_cost / REDRAW_SHARE), SLOWEST)
+
+    def _before_render(self, _app) -> None:
+        self._render_began = time.process_time()
+
+    def _after_render(self, _app) -> None:
+        self.redraw_cost = time.process_time() - self._render_began
 
     # ---- what is drawn ------------------------------------------------------------------------------------
     def totals_text(self) -> StyleAndTextTuples:

@@ -2,7 +2,9 @@
 
 aiohttp (the optional `classroom` extra) serves the page (plain HTML/CSS/JS shipped in tutor/data/web) and
 a server-sent event stream (`/events`): a snapshot on connect, then the changed rows and the totals, batched
-every PUSH_INTERVAL seconds so a busy class costs one JSON encoding per batch, not one per line. The browser's
+every PUSH_INTERVAL seconds so a busy class costs one JSON encoding per batch, not one per line. The page shows
+the newest PAGE_ROWS sessions, so only their rows are sent (a busy class starts hundreds between two batches),
+and nothing is watched or made while no page is connected. The browser's
 EventSource reconnects by itself (the `retry:` field) and gets a fresh snapshot, so the page survives a
 server restart. Only GET routes: nothing a browser sends changes the server. Nothing here holds a password:
 rows carry user names only, and a session's exchange is the tracer's listing of its redacted entries.
@@ -26,7 +28,7 @@ KEEPALIVE = 15.0            # a comment line this often, so a dead browser is no
 RETRY_MS = 1000             # EventSource: reconnect this soon after the server went away (a restart)
 MAX_CLIENTS = 64            # event streams at once
 QUEUE = 64                  # batches a slow browser may fall behind before it gets a snapshot instead
-MAX_ROWS = 500              # rows in a snapshot (newest first)
+PAGE_ROWS = 200             # the page shows the newest sessions, this many (snapshot and batches; it drops older)
 FILES = {"": ("index.html", "text/html"), "app.js": ("app.js", "text/javascript"),
          "app.css": ("app.css", "text/css")}
 HEADERS = {"Content-Security-Policy": "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
@@ -50,7 +52,7 @@ class PageData(Protocol):
 
     def watch(self) -> set[str]: ...
     def unwatch(self, touched: set[str]) -> None: ...
-    def changed(self, sids: set[str]) -> dict: ...
+    def changed(self, sids: set[str], max_rows: int) -> dict: ...
     def snapshot(self, title: str, max_rows: int) -> dict: ...
     def session(self, sid: str) -> dict | None: ...
 
@@ -63,7 +65,7 @@ class WebView:
         self.addresses: list[tuple[str, int]] = []
         self._web = _aiohttp()
         self._queues: set[asyncio.Queue] = set()
-        self._touched: set[str] = set()     # sessions changed since the last batch (filled by the classroom)
+        self._touched: set[str] = set()     # sessions changed since the last batch (filled while a page is open)
         self._pusher: asyncio.Task | None = None
         self._runner: AppRunner | None = None
         self.pushed = 0                      # batches sent (for tests and the benchmark)
@@ -87,7 +89,6 @@ class WebView:
             raise TransportError(f"--web: cannot listen on {self.host}:{self.port}: {reason}") from None
         for bound in runner.addresses:     # the real port when 0 was asked for
             self.addresses.append((bound[0], bound[1]))
-        self._touched = self.page.watch()
         self._pusher = asyncio.ensure_future(self._push())
         return self.addresses
 
@@ -106,13 +107,11 @@ class WebView:
         """Every PUSH_INTERVAL: the sessions that changed, as one event to every open stream."""
         while True:
             await asyncio.sleep(PUSH_INTERVAL)
-            if self._touched and not self._queues:
-                self._touched.clear()           # nobody watching: nothing to send
-            elif self._touched:
+            if self._touched and self._queues:
                 self._send_batch()
 
     def _send_batch(self) -> None:
-        body = self.page.changed(self._touched)
+        body = self.page.changed(self._touched, PAGE_ROWS)
         self._touched.clear()
         message = _event("rows", body)
         self.pushed += 1
@@ -122,7 +121,7 @@ class WebView:
                 _offer(queue, "snapshot")        # fell behind: start it over from a snapshot
 
     def snapshot(self) -> str:
-        return _event("snapshot", self.page.snapshot(self.title, MAX_ROWS))
+        return _event("snapshot", self.page.snapshot(self.title, PAGE_ROWS))
 
     # ---- handlers -----------------------------------------------------------------------------------------
     async def _file(self, request):
@@ -147,6 +146,8 @@ class WebView:
         response = web.StreamResponse(headers={**HEADERS, "Content-Type": "text/event-stream"})
         await response.prepare(request)
         queue: asyncio.Queue = asyncio.Queue(QUEUE)
+        if not self._queues:                     # the first page: changes are watched from its snapshot on
+            self._touched = self.page.watch()
         self._queues.add(queue)
         try:
             await response.write(f"retry: {RETRY_MS}\n\n".encode() + self.snapshot().encode("utf-8"))
@@ -155,6 +156,9 @@ class WebView:
             pass
         finally:
             self._queues.discard(queue)
+            if not self._queues:                 # the last page left: nothing to watch until the next one
+                self.page.unwatch(self._touched)
+                self._touched = set()
         return response
 
     async def _stream(self, response, queue: asyncio.Queue) -> None:

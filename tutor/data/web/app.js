@@ -2,7 +2,7 @@
 // Everything that came from a student or the server is put on the page with textContent, never as HTML.
 "use strict";
 
-const state = { rows: new Map(), columns: [], headings: {}, selected: null };
+const state = { rows: new Map(), columns: [], headings: {}, selected: null, keep: 200 };
 const $ = (id) => document.getElementById(id);
 
 function text(tag, value, cls) {
@@ -66,6 +66,7 @@ function snapshot(data) {
   $("title").textContent = data.title;
   document.title = data.title;
   $("headings").replaceChildren(...data.columns.map((c) => text("th", data.headings[c] || c)));
+  state.keep = data.keep || state.keep;
   state.rows = new Map(data.rows.map((row) => [row.id, row]));
   showTotals(data.totals);
   render();
@@ -73,6 +74,10 @@ function snapshot(data) {
 
 function update(data) {
   for (const row of data.rows) state.rows.set(row.id, row);
+  if (state.rows.size > state.keep) {            // the server sends the newest sessions only: keep as many
+    const ids = [...state.rows.keys()].sort((a, b) => Number(b) - Number(a));
+    for (const id of ids.slice(state.keep)) state.rows.delete(id);
+  }
   showTotals(data.totals);
   render();
 }

@@ -8,58 +8,92 @@ annotate replies through it; checking and parsing codes is the wire layer's (tut
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from tutor.explain import load
 from tutor.protocol.codes import check_code, check_enhanced
+from tutor.protocol.record import Record, _set
 
 ANY = "*"
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(Record):
     """One reading of a code that means different things after different commands.
 
     `after` lists the steps it answers (verbs, or the step names above; "*" for any); `enhanced` and `text`,
     when set, must match the reply's enhanced code (if it has one) and appear in its text.
     """
 
+    __slots__ = ("when", "meaning", "rfc", "enhanced", "name", "after", "text")
     when: str
     meaning: str
     rfc: str
-    enhanced: str | None = None
-    name: str = ""
-    after: tuple[str, ...] = (ANY,)
-    text: str = ""
+    enhanced: str | None
+    name: str
+    after: tuple[str, ...]
+    text: str
+
+    def __init__(self, when: str, meaning: str, rfc: str, enhanced: str | None = None, name: str = "",
+                 after: tuple[str, ...] = (ANY,), text: str = "") -> None:
+        _set(self, "when", when)
+        _set(self, "meaning", meaning)
+        _set(self, "rfc", rfc)
+        _set(self, "enhanced", enhanced)
+        _set(self, "name", name)
+        _set(self, "after", after)
+        _set(self, "text", text)
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(Record):
     """The note chosen for one reply: `key` names the table entry (`codes.reply.501.rcpt-syntax`)."""
 
+    __slots__ = ("key", "code", "meaning", "rfc", "enhanced", "enhanced_meaning", "enhanced_rfc")
     key: str
     code: int
     meaning: str
     rfc: str
-    enhanced: str | None = None
-    enhanced_meaning: str | None = None
-    enhanced_rfc: str | None = None
+    enhanced: str | None
+    enhanced_meaning: str | None
+    enhanced_rfc: str | None
+
+    def __init__(self, key: str, code: int, meaning: str, rfc: str, enhanced: str | None = None,
+                 enhanced_meaning: str | None = None, enhanced_rfc: str | None = None) -> None:
+        _set(self, "key", key)
+        _set(self, "code", code)
+        _set(self, "meaning", meaning)
+        _set(self, "rfc", rfc)
+        _set(self, "enhanced", enhanced)
+        _set(self, "enhanced_meaning", enhanced_meaning)
+        _set(self, "enhanced_rfc", enhanced_rfc)
 
 
-@dataclass(frozen=True)
-class CodeInfo:
+class CodeInfo(Record):
     """Everything the tutor knows about one reply code (and the enhanced code given with it, if any)."""
 
+    __slots__ = ("code", "meaning", "explain", "rfc", "contexts", "enhanced", "enhanced_meaning", "enhanced_rfc",
+                 "suggested")
     code: int
     meaning: str
     explain: str
     rfc: str
-    contexts: tuple[Context, ...] = ()
-    enhanced: str | None = None
-    enhanced_meaning: str | None = None
-    enhanced_rfc: str | None = None
-    suggested: str | None = None  # the enhanced code the RFC pairs with this reply, if it names exactly one
+    contexts: tuple[Context, ...]
+    enhanced: str | None
+    enhanced_meaning: str | None
+    enhanced_rfc: str | None
+    suggested: str | None  # the enhanced code the RFC pairs with this reply, if it names exactly one
+
+    def __init__(self, code: int, meaning: str, explain: str, rfc: str, contexts: tuple[Context, ...] = (),
+                 enhanced: str | None = None, enhanced_meaning: str | None = None, enhanced_rfc: str | None = None,
+                 suggested: str | None = None) -> None:
+        _set(self, "code", code)
+        _set(self, "meaning", meaning)
+        _set(self, "explain", explain)
+        _set(self, "rfc", rfc)
+        _set(self, "contexts", contexts)
+        _set(self, "enhanced", enhanced)
+        _set(self, "enhanced_meaning", enhanced_meaning)
+        _set(self, "enhanced_rfc", enhanced_rfc)
+        _set(self, "suggested", suggested)
 
 
 def _table() -> dict[str, Any]:

@@ -1,13 +1,16 @@
 """A cache of the parsed teaching prose (tutor/data/*.toml) under the XDG cache dir, so a start parses no TOML.
 
-One file per TOML file, in marshal format (data only: no code runs when it is read), named after the Python
-version and the tutor's version and checked against the source's path, size and modification time: an edited,
-replaced or upgraded file is parsed again. A missing, unreadable, stale or corrupt cache file is ignored (the
-TOML is parsed as if there were none); a cache that cannot be written is not an error either.
+One file per TOML file, in marshal format (data only: no code runs when it is read), in a directory named after
+the Python version, the tutor's version and where the tutor is installed (two installs of one version, say a
+venv and an editable checkout, would otherwise rewrite each other's files on every start), and checked against
+the source's path, size and modification time: an edited, replaced or upgraded file is parsed again. A missing,
+unreadable, stale or corrupt cache file is ignored (the TOML is parsed as if there were none); a cache that cannot
+be written is not an error either.
 """
 
 from __future__ import annotations
 
+import binascii
 import marshal
 import os
 import sys
@@ -16,14 +19,16 @@ from tutor import __version__
 
 FORMAT = 1   # bump when what is stored changes
 _PY = f"py{sys.version_info[0]}{sys.version_info[1]}"
+_INSTALL = f"{binascii.crc32(os.path.dirname(os.path.abspath(__file__)).encode('utf-8', 'surrogateescape')):08x}"
 
 
 def cache_dir() -> str:
-    """$XDG_CACHE_HOME/smtp-tutor/prose-<python>-<version> (~/.cache when XDG_CACHE_HOME is unset or relative)."""
+    """$XDG_CACHE_HOME/smtp-tutor/prose-<python>-<version>-<install> (~/.cache when XDG_CACHE_HOME is unset or
+    relative; <install>: a CRC-32 of the package's directory)."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
         base = os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "smtp-tutor", f"prose-{_PY}-{__version__}")
+    return os.path.join(base, "smtp-tutor", f"prose-{_PY}-{__version__}-{_INSTALL}")
 
 
 def _stamp(source: str) -> tuple | None:

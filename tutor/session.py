@@ -31,7 +31,6 @@ from tutor.protocol.client import (
 )
 from tutor.protocol.replies import Reply
 from tutor.protocol.states import State
-from tutor.sasl import registry as sasl_registry
 from tutor.transcript import Entry, Transcript
 from tutor.transport.base import ReadTimeout, TlsInfo, Transport
 
@@ -257,6 +256,8 @@ class Session:
     def _is_secret(self, outgoing: Outgoing) -> bool:
         """Does the line carry a client message of an AUTH exchange the registry says is recorded secret
         (RFC 4954 §4: AUTH responses and initial responses carry credentials; `*` does not)?"""
+        from tutor.sasl import registry as sasl_registry  # every mechanism: not needed to greet
+
         if outgoing.kind is AUTH_RESPONSE:
             cancel = outgoing.line.strip() == auth_framing.CANCEL
             return not cancel and sasl_registry.recorded_as_secret(self.auth.mechanism, self.auth.responses + 1)

@@ -14,7 +14,6 @@ over (so a reader can report it and forget it); readers that ignore them see one
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
@@ -105,6 +104,8 @@ class Transcript:
 
     def save(self, path: str | os.PathLike, redact: bool = True) -> Path:
         """Write the transcript; the file is created 0600 (it may hold credentials)."""
+        import json  # not at the top: the REPL's start never reads or writes a transcript file
+
         target = Path(path).expanduser()
         header = {"type": "header", "version": VERSION, "target": self.target, "started": self.started,
                   "redacted": redact}
@@ -123,6 +124,8 @@ class Transcript:
 def entries(lines: Iterable[str | bytes], name: str = "transcript") -> Iterator[dict | Entry | InputError]:
     """Stream a JSON Lines transcript: a header dict, an Entry per line or note, or an InputError for a bad
     line (the caller decides whether to stop). Several headers in one file start several sessions."""
+    import json
+
     for number, raw in enumerate(lines, 1):
         if not raw.strip():
             continue
@@ -204,6 +207,8 @@ class Recorder:
         self._write({"type": "end", "t": time.time(), **({"session": session} if session else {})})
 
     def _write(self, obj: dict) -> None:
+        import json
+
         try:
             self._out.write(json.dumps(obj, ensure_ascii=False) + "\n")
             self._out.flush()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 from tutor import __version__
 from tutor.errors import TutorError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from tutor.cli.parser import OneLineParser as OneLineParser
 
 # Sub-commands that live in their own modules: name -> module with register(subparsers) and run(args).
 SUBCOMMAND_MODULES = {
@@ -23,11 +28,12 @@ SUBCOMMAND_MODULES = {
 HELPER_NAMES = ("b64", "plain", "login", "cram", "scram", "xoauth2", "oauthbearer", "token", "decode", "explain")
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse with a usage error as one line on stderr (exit 2) instead of the whole usage block."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+def __getattr__(name: str) -> Any:
+    """`tutor.cli.OneLineParser`, imported on first use: the REPL starts without argparse (~7 ms)."""
+    if name == "OneLineParser":
+        from tutor.cli.parser import OneLineParser
+        return OneLineParser
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _chosen_command(argv: list[str]) -> str | None:
@@ -40,6 +46,7 @@ def _chosen_command(argv: list[str]) -> str | None:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with `only`, just that sub-command is registered (start-up stays fast)."""
+    from tutor.cli.parser import OneLineParser
     if only is None or only in HELPER_NAMES:
         from tutor.helpers.registry import HELPERS
     else:

@@ -13,7 +13,6 @@ from tutor.protocol import auth as framing
 from tutor.protocol import b64, capabilities, commands
 from tutor.protocol.client import AUTH_RESPONSE, COMMAND, Sent
 from tutor.protocol.replies import Reply
-from tutor.sasl import registry
 
 HIDDEN = "***"
 A = "repl.ann."
@@ -21,6 +20,8 @@ A = "repl.ann."
 
 def _family(mechanism: str | None) -> str:
     """How the registry says the mechanism's payloads are read ("" for an unknown one: as text)."""
+    from tutor.sasl import registry  # every mechanism: loaded at the first AUTH, not to annotate a greeting
+
     info = registry.find(mechanism)
     return info.family if info is not None else ""
 
@@ -79,6 +80,8 @@ class Annotations:
         hook = hooks.get(_family(mechanism))
         if hook is not None:
             return hook()
+        from tutor.sasl import registry
+
         shown = escapes.show(data)
         return [Note(A + "decodes", {"text": self._secret(shown) if registry.carries_secret(mechanism, position)
                                      else shown}, secret=True)]

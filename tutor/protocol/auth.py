@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from tutor.errors import InputError
 from tutor.protocol import b64
 from tutor.protocol.framing import AUTH_LINE_LIMIT
+from tutor.protocol.record import Record, _set
 
 CANCEL = b"*"          # RFC 4954 §4: a line with a single "*" cancels; the server MUST reply 501
 EMPTY_RESPONSE = "="   # RFC 4954 §4: a zero-length initial response is sent as a single "="
@@ -31,13 +30,18 @@ def encode_response(data: bytes) -> bytes:
     return b64.encode(data).encode("ascii")
 
 
-@dataclass(frozen=True)
-class DecodedChallenge:
+class DecodedChallenge(Record):
     """A 334 challenge: the text as sent, and its decoded bytes (None if it was not valid base64)."""
 
+    __slots__ = ("text", "data", "error")
     text: str
     data: bytes | None
-    error: str = ""
+    error: str
+
+    def __init__(self, text: str, data: bytes | None, error: str = "") -> None:
+        _set(self, "text", text)
+        _set(self, "data", data)
+        _set(self, "error", error)
 
 
 def decode_challenge(text: str) -> DecodedChallenge:
@@ -52,13 +56,18 @@ def decode_challenge(text: str) -> DecodedChallenge:
         return DecodedChallenge(text, None, str(exc))
 
 
-@dataclass(frozen=True)
-class DecodedResponse:
+class DecodedResponse(Record):
     """A client's AUTH response line as the server reads it."""
 
+    __slots__ = ("cancelled", "data", "error")
     cancelled: bool
     data: bytes | None
-    error: str = ""
+    error: str
+
+    def __init__(self, cancelled: bool, data: bytes | None, error: str = "") -> None:
+        _set(self, "cancelled", cancelled)
+        _set(self, "data", data)
+        _set(self, "error", error)
 
 
 def decode_response(line: bytes) -> DecodedResponse:

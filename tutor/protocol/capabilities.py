@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from tutor.protocol.record import Record, _set
 from tutor.protocol.replies import Reply
 
 
-@dataclass(frozen=True)
-class Capabilities:
+class Capabilities(Record):
     """What a server advertised: its name line, the keywords with params, and the merged AUTH list."""
 
-    domain: str = ""
-    keywords: dict[str, str] = field(default_factory=dict)
-    auth_mechanisms: tuple[str, ...] = ()
-    legacy_auth_line: bool = False     # an `AUTH=...` line was present (for pre-RFC 2554 clients)
-    standard_auth_line: bool = False   # an `AUTH ...` line was present
+    __slots__ = ("domain", "keywords", "auth_mechanisms", "legacy_auth_line", "standard_auth_line")
+    domain: str
+    keywords: dict[str, str]
+    auth_mechanisms: tuple[str, ...]
+    legacy_auth_line: bool     # an `AUTH=...` line was present (for pre-RFC 2554 clients)
+    standard_auth_line: bool   # an `AUTH ...` line was present
+
+    def __init__(self, domain: str = "", keywords: dict[str, str] | None = None, auth_mechanisms: tuple[str, ...] = (),
+                 legacy_auth_line: bool = False, standard_auth_line: bool = False) -> None:
+        _set(self, "domain", domain)
+        _set(self, "keywords", {} if keywords is None else keywords)
+        _set(self, "auth_mechanisms", auth_mechanisms)
+        _set(self, "legacy_auth_line", legacy_auth_line)
+        _set(self, "standard_auth_line", standard_auth_line)
 
     def supports(self, keyword: str) -> bool:
         return keyword.upper() in self.keywords

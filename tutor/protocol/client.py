@@ -8,10 +8,10 @@ the learner must see the server's real answer (docs/ARCHITECTURE.md convention 2
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from enum import StrEnum
 
 from tutor.protocol import capabilities, commands
+from tutor.protocol.record import Record, _set
 from tutor.protocol.replies import MalformedReply, Reply, ReplyParser
 from tutor.protocol.states import EXPECTED, State, Trigger, is_legal, next_state
 
@@ -33,43 +33,63 @@ GREETING, COMMAND, AUTH_RESPONSE, MESSAGE, MESSAGE_END = (
     LineKind.GREETING, LineKind.COMMAND, LineKind.AUTH_RESPONSE, LineKind.MESSAGE, LineKind.MESSAGE_END)
 
 
-@dataclass(frozen=True)
-class Sent:
+class Sent(Record):
     """What a reply answers: its kind and, for a command, the parsed command."""
 
+    __slots__ = ("kind", "command", "line")
     kind: LineKind
-    command: commands.Command | None = None
-    line: bytes = b""
+    command: commands.Command | None
+    line: bytes
 
-    def __post_init__(self) -> None:
-        if type(self.kind) is not LineKind:   # "command" given as a string still compares by `is`
-            object.__setattr__(self, "kind", LineKind(self.kind))
+    def __init__(self, kind: LineKind, command: commands.Command | None = None, line: bytes = b"") -> None:
+        # "command" given as a string still compares by `is`
+        _set(self, "kind", kind if type(kind) is LineKind else LineKind(kind))
+        _set(self, "command", command)
+        _set(self, "line", line)
 
 
-@dataclass(frozen=True)
-class Outgoing:
+class Outgoing(Record):
     """A line the learner is about to send, read once: its kind and, for a command, the parsed command."""
 
+    __slots__ = ("line", "kind", "command")
     line: bytes
     kind: LineKind
-    command: commands.Command | None = None
+    command: commands.Command | None
+
+    def __init__(self, line: bytes, kind: LineKind, command: commands.Command | None = None) -> None:
+        _set(self, "line", line)
+        _set(self, "kind", kind)
+        _set(self, "command", command)
 
 
-@dataclass(frozen=True)
-class ReplyReceived:
+class ReplyReceived(Record):
+    """A reply, what it answers, and the state the session was in when it arrived."""
+
+    __slots__ = ("reply", "answers", "state_before")
     reply: Reply
     answers: Sent
     state_before: State
 
+    def __init__(self, reply: Reply, answers: Sent, state_before: State) -> None:
+        _set(self, "reply", reply)
+        _set(self, "answers", answers)
+        _set(self, "state_before", state_before)
 
-@dataclass(frozen=True)
-class BadReply:
+
+class BadReply(Record):
+    """A reply line that could not be read as one."""
+
+    __slots__ = ("malformed",)
     malformed: MalformedReply
 
+    def __init__(self, malformed: MalformedReply) -> None:
+        _set(self, "malformed", malformed)
 
-@dataclass(frozen=True)
-class ServerClosed:
+
+class ServerClosed(Record):
     """The server closed the connection."""
+
+    __slots__ = ()
 
 
 ClientEvent = ReplyReceived | BadReply | ServerClosed

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from tutor.protocol.record import Record, _set
 
 # RFC 5321 §4.1.1 verbs, plus the extensions the tutor teaches (AUTH: RFC 4954, STARTTLS: RFC 3207).
 VERBS = ("EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP",
          "AUTH", "STARTTLS")
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(Record):
     """A parsed client command; `verb` upper-cased (verbs are case-insensitive, RFC 5321 §2.4)."""
 
+    __slots__ = ("verb", "argument", "raw")
     verb: str
-    argument: str = ""
-    raw: bytes = b""
+    argument: str
+    raw: bytes
+
+    def __init__(self, verb: str, argument: str = "", raw: bytes = b"") -> None:
+        _set(self, "verb", verb)
+        _set(self, "argument", argument)
+        _set(self, "raw", raw)
 
     @property
     def known(self) -> bool:
@@ -40,13 +46,18 @@ def build(verb: str, argument: str = "") -> bytes:
 _PATH = re.compile(r"^(FROM|TO):\s*<([^>]*)>\s*(.*)$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class MailPath:
+class MailPath(Record):
     """`MAIL FROM:<path> params` or `RCPT TO:<path> params`."""
 
+    __slots__ = ("keyword", "address", "params")
     keyword: str
     address: str
     params: dict[str, str]
+
+    def __init__(self, keyword: str, address: str, params: dict[str, str]) -> None:
+        _set(self, "keyword", keyword)
+        _set(self, "address", address)
+        _set(self, "params", params)
 
 
 def parse_path(argument: str) -> MailPath | None:
@@ -61,12 +72,16 @@ def parse_path(argument: str) -> MailPath | None:
     return MailPath(match.group(1).upper(), match.group(2), params)
 
 
-@dataclass(frozen=True)
-class AuthCommand:
+class AuthCommand(Record):
     """`AUTH mechanism [initial-response]` (RFC 4954 §4)."""
 
+    __slots__ = ("mechanism", "initial_response")
     mechanism: str
     initial_response: str | None
+
+    def __init__(self, mechanism: str, initial_response: str | None) -> None:
+        _set(self, "mechanism", mechanism)
+        _set(self, "initial_response", initial_response)
 
 
 def parse_auth(argument: str) -> AuthCommand | None:

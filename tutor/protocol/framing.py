@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from tutor.protocol.record import Record, _set
 
 COMMAND_LINE_LIMIT = 512      # RFC 5321 §4.5.3.1.4: command line incl. CRLF
 REPLY_LINE_LIMIT = 512        # RFC 5321 §4.5.3.1.5
@@ -11,25 +11,34 @@ AUTH_LINE_LIMIT = 12288       # RFC 4954 §4: "12288 octets is considered to be 
 HEAD_OCTETS = 16              # what LineTooLong keeps of a discarded line: enough for its verb
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(Record):
     """One received line without its terminator; `bare_lf` when it ended in LF alone, not CRLF."""
 
+    __slots__ = ("data", "bare_lf")
     data: bytes
-    bare_lf: bool = False
+    bare_lf: bool
+
+    def __init__(self, data: bytes, bare_lf: bool = False) -> None:
+        _set(self, "data", data)
+        _set(self, "bare_lf", bare_lf)
 
 
-@dataclass(frozen=True)
-class LineTooLong:
+class LineTooLong(Record):
     """A line longer than the limit in force; its bytes were discarded up to the next LF.
 
     `head` keeps the line's first HEAD_OCTETS octets, so a server can tell an over-long AUTH command (RFC 4954 §4:
     500 5.5.6) from any other over-long line (RFC 5321 §4.5.3.1.4, §4.5.3.1.9: 500 "Line too long").
     """
 
+    __slots__ = ("limit", "length", "head")
     limit: int
     length: int
-    head: bytes = b""
+    head: bytes
+
+    def __init__(self, limit: int, length: int, head: bytes = b"") -> None:
+        _set(self, "limit", limit)
+        _set(self, "length", length)
+        _set(self, "head", head)
 
 
 class LineReader:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from enum import StrEnum
 
 from tutor.protocol.framing import REPLY_LINE_LIMIT, LineReader, LineTooLong
+from tutor.protocol.record import Record, _set
 
 _ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s|$)", re.ASCII)
 _REPLY_LINE = re.compile(rb"^([0-9]{3})([ -]?)(.*)$", re.DOTALL)
@@ -27,14 +27,23 @@ class ReplyKind(StrEnum):
 _KINDS = {2: ReplyKind.POSITIVE, 3: ReplyKind.INTERMEDIATE, 4: ReplyKind.TRANSIENT, 5: ReplyKind.PERMANENT}
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A complete server reply: code, its text lines (without code), and the enhanced code if present."""
+class Reply(Record):
+    """A complete server reply: code, its text lines (without code), and the enhanced code if present.
+    `raw` (the bytes as received) is not compared."""
 
+    __slots__ = ("code", "lines", "enhanced", "raw")
+    _compared = ("code", "lines", "enhanced")
     code: int
-    lines: tuple[str, ...] = ("",)
-    enhanced: str | None = None
-    raw: bytes = field(default=b"", compare=False)
+    lines: tuple[str, ...]
+    enhanced: str | None
+    raw: bytes
+
+    def __init__(self, code: int, lines: tuple[str, ...] = ("",), enhanced: str | None = None,
+                 raw: bytes = b"") -> None:
+        _set(self, "code", code)
+        _set(self, "lines", lines)
+        _set(self, "enhanced", enhanced)
+        _set(self, "raw", raw)
 
     @property
     def text(self) -> str:
@@ -71,12 +80,16 @@ def enhanced_code(text: str, code: int) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class MalformedReply:
+class MalformedReply(Record):
     """A line that is not `DDD[ -]text`; kept so the learner sees exactly what arrived."""
 
+    __slots__ = ("raw", "why")
     raw: bytes
     why: str
+
+    def __init__(self, raw: bytes, why: str) -> None:
+        _set(self, "raw", raw)
+        _set(self, "why", why)
 
 
 class ReplyParser:

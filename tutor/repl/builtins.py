@@ -9,7 +9,10 @@ from tutor import explain
 from tutor.errors import InputError
 from tutor.protocol.states import State
 from tutor.repl import commands as reg
-from tutor.repl.commands import ArgumentParser, from_data, parse, register
+from tutor.repl import sim_connect
+from tutor.repl.arguments import ArgumentParser
+from tutor.repl.commands import from_data, parse, register
+from tutor.repl.sim_connect import profile_names, stoppable
 from tutor.sasl import registry
 
 if TYPE_CHECKING:
@@ -98,11 +101,6 @@ def _connect_parser() -> ArgumentParser:
     return parser
 
 
-def profile_names() -> list[str]:
-    from tutor.sim.profiles import PROFILES
-    return list(PROFILES)
-
-
 def run_connect(shell: ShellLike, text: str) -> bool:
     args = parse(_connect_parser(), text)
     if args.target is None:
@@ -111,38 +109,12 @@ def run_connect(shell: ShellLike, text: str) -> bool:
         last = shell.reconnect_target or T("repl.err.last-target")
         return stoppable(shell, shell.reconnect, last) is not False
     target = args.target
-    if target == "sim" or target.startswith("sim:"):
-        profile = target.partition(":")[2] or "lab"
-        opener = lambda: _open_sim(shell, profile)  # noqa: E731
-    else:
-        opener = lambda: _open_live(shell, target, args)  # noqa: E731
+    if sim_connect.is_sim(target):
+        return sim_connect.connect(shell, target)
+    opener = lambda: _open_live(shell, target, args)  # noqa: E731
     ok = stoppable(shell, opener, target) is not False
     shell.reconnect, shell.reconnect_target = opener, target   # only reached when it worked
     return ok
-
-
-def stoppable(shell: ShellLike, opener: Any, target: str) -> Any:
-    """Run `opener`; at a terminal, Ctrl-C while connecting is one error line and the REPL goes on offline."""
-    try:
-        return opener()
-    except KeyboardInterrupt:
-        if not shell.interactive:
-            raise     # batch mode: Ctrl-C stops the whole script
-        raise InputError(T("repl.err.connect-stopped", target=target)) from None
-
-
-def _open_sim(shell: ShellLike, profile: str) -> bool:
-    from tutor.sim.profiles import canonical_name
-
-    profile = canonical_name(profile)
-    known = profile_names()
-    if profile not in known:
-        raise InputError(T("repl.err.unknown-profile", name=profile, known=", ".join(known)))
-    from tutor.sim import SimServer
-    from tutor.transport import memory
-
-    shell.connect(memory.connect(SimServer, profile, **getattr(shell, "sim_options", {})))
-    return True
 
 
 def _open_live(shell: ShellLike, target: str, args: Any) -> bool:

@@ -6,36 +6,52 @@ A command's `run(shell, argument_text)` returns False (or raises TutorError) whe
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import shlex
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tutor import explain
 from tutor.errors import InputError
+from tutor.protocol.record import Record, _set
 
 if TYPE_CHECKING:
+    import argparse
+
     from tutor.interfaces import ShellLike
+    from tutor.repl.arguments import ArgumentParser
 
 Runner = Callable[[Any, str], "bool | None"]
 Completer = Callable[[Any, list[str]], Iterable[str]]   # (ReplView, words before the cursor) -> candidates
 
 
-@dataclass(frozen=True)
-class ReplCommand:
-    """One tutor command: `:name args`. `redact` turns the argument text into a form safe for history."""
+class ReplCommand(Record):
+    """One tutor command: `:name args`. `redact` turns the argument text into a form safe for history.
+    `data` (anything a front end keeps with it, e.g. batch mode's "online") is not compared."""
 
+    __slots__ = ("name", "syntax", "summary", "help", "run", "complete", "redact", "data")
+    _compared = ("name", "syntax", "summary", "help", "run", "complete", "redact")
     name: str
     syntax: str
     summary: str
     help: str
     run: Runner
-    complete: Completer | None = None
-    redact: Callable[[str], str | None] | None = None
-    data: dict = field(default_factory=dict, compare=False)
+    complete: Completer | None
+    redact: Callable[[str], str | None] | None
+    data: dict
+
+    def __init__(self, name: str, syntax: str, summary: str, help: str, run: Runner,
+                 complete: Completer | None = None, redact: Callable[[str], str | None] | None = None,
+                 data: dict | None = None) -> None:
+        _set(self, "name", name)
+        _set(self, "syntax", syntax)
+        _set(self, "summary", summary)
+        _set(self, "help", help)
+        _set(self, "run", run)
+        _set(self, "complete", complete)
+        _set(self, "redact", redact)
+        _set(self, "data", {} if data is None else data)
 
 
 COMMANDS: dict[str, ReplCommand] = {}
@@ -112,18 +128,12 @@ def redact(text: str) -> str | None:
 
 
 # ---- argument parsing shared by commands --------------------------------------------------------------
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse that raises InputError (one line) instead of printing usage and exiting."""
-
-    def __init__(self, name: str, syntax: str = "", **kwargs: Any) -> None:
-        super().__init__(prog=f":{name}", add_help=False, exit_on_error=False, **kwargs)
-        self.syntax = syntax
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise InputError(explain.text("repl.err.bad-arguments", name=self.prog.lstrip(":"), error=message))
-
-    def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
-        raise InputError(message or self.prog)
+def __getattr__(name: str) -> Any:
+    """`commands.ArgumentParser` (tutor.repl.arguments), imported on first use: argparse is not needed to start."""
+    if name == "ArgumentParser":
+        from tutor.repl.arguments import ArgumentParser
+        return ArgumentParser
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def split_words(text: str) -> list[str]:
@@ -143,6 +153,8 @@ def words(text: str) -> list[str]:
 
 
 def parse(parser: ArgumentParser, text: str) -> argparse.Namespace:
+    import argparse
+
     try:
         return parser.parse_args(words(text))
     except argparse.ArgumentError as exc:
@@ -206,6 +218,8 @@ def _register_helpers() -> None:
 
 
 def _from_helper(helper: Any) -> ReplCommand:
+    from tutor.repl.arguments import ArgumentParser  # the helpers are registered after the greeting
+
     def build() -> ArgumentParser:
         parser = ArgumentParser(helper.name)
         helper.configure(parser)

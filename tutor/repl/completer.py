@@ -14,7 +14,6 @@ from tutor import explain
 from tutor.protocol.commands import VERBS
 from tutor.protocol.states import LEGAL
 from tutor.repl.view import ReplView
-from tutor.sasl import registry
 
 VERB_ARGS = {"MAIL": ("FROM:<",), "RCPT": ("TO:<",), "EHLO": ("laptop.example",), "HELO": ("laptop.example",)}
 
@@ -47,6 +46,8 @@ class TutorCompleter(Completer):
             return _matching(parts[0], self.verbs(view), _verb_meta)
         verb = parts[0].upper()
         if len(parts) == 2 and verb == "AUTH":
+            from tutor.sasl import registry  # every mechanism: loaded at the first completion, not at start
+
             offered = view.advertised or registry.names()   # before any EHLO said what the server has
             return _matching(parts[1], offered, lambda m: "advertised" if m in view.advertised else "")
         if len(parts) == 2 and verb in VERB_ARGS:

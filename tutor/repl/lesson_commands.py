@@ -247,7 +247,9 @@ def _list(shell: ShellLike) -> None:
 
 
 def _start(shell: ShellLike, words: list[str]) -> None:
-    parser = commands.ArgumentParser("lesson start")
+    from tutor.repl.arguments import ArgumentParser
+
+    parser = ArgumentParser("lesson start")
     parser.add_argument("name")
     parser.add_argument("--here", action="store_true")
     parser.add_argument("--user")

@@ -71,9 +71,12 @@ class Shell:
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
-        """Connect to the simulator with the chosen profile and show its greeting."""
+        """Connect to the simulator with the chosen profile and show its greeting (what `:connect sim:PROFILE`
+        does, without loading the command registry and argparse: that waits until after the greeting)."""
+        from tutor.repl import sim_connect
+
         self.starting = False
-        self.handle(f":connect sim:{self.profile}", record=False)
+        self._run(lambda: sim_connect.connect(self, f"sim:{self.profile}"))
         self.begin_recording()
 
     def begin_recording(self, redact: bool = True) -> None:
@@ -127,11 +130,14 @@ class Shell:
             safe = self.history_form(line)
             if safe:
                 self.typed.append(safe)
+        if line.startswith(":") and not line.startswith("::"):
+            return self._run(lambda: commands.dispatch(self, line[1:]))
+        return self._run(lambda: self.send(line[1:] if line.startswith("::") else line))
+
+    def _run(self, action: Callable[[], bool]) -> bool:
+        """Run a line's action; a problem is one error line (and `failed` set), never a traceback."""
         try:
-            if line.startswith(":") and not line.startswith("::"):
-                ok = commands.dispatch(self, line[1:])
-            else:
-                ok = self.send(line[1:] if line.startswith("::") else line)
+            ok = action()
         except TutorError as exc:
             ok = self.error(str(exc))
         except (KeyboardInterrupt, EOFError):

@@ -6,6 +6,7 @@ suggests a mechanism the profile does not offer (legacy-2002 has no PLAIN) and n
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from tutor import explain
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
 T = explain.text
 SUGGESTED = ("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2")   # the first two a profile offers are suggested, in this order
 MAX_SHOWN = 4                                          # accounts named (a `serve --users` file may hold many)
+# What tutor.sasl.registry.names(offered_only=True) gives, known here without importing tutor.sasl: that imports
+# every mechanism (~10 ms) and the welcome is shown at start-up (docs/PERFORMANCE.md); once tutor.sasl is loaded the
+# registry itself answers. tests/test_repl_welcome.py keeps the two equal.
+REGISTRY_OFFERED = ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER")
 
 
 def accounts_text(server: Any = None) -> str:
@@ -34,12 +39,20 @@ def _suggestion(mechanisms: tuple[str, ...]) -> str:
     return T("shell.welcome.either", first=chosen[0], second=chosen[1]) if len(chosen) == 2 else "".join(chosen)
 
 
+def offered(profile: Any, tls: bool) -> tuple[str, ...]:
+    """The profile's `offered(tls)`, without importing tutor.sasl for a profile that offers the registry's list."""
+    chosen = profile.mechanisms if tls else profile.clear_mechanisms
+    if chosen is not None or "tutor.sasl.registry" in sys.modules:
+        return profile.offered(tls)
+    return REGISTRY_OFFERED
+
+
 def next_step(profile: Any) -> str:
     """What to try after EHLO on this profile: AUTH in clear where it is offered, else STARTTLS first."""
-    clear = profile.offered(False)
+    clear = offered(profile, False)
     if clear:
         return T("shell.welcome.next-clear", auth=_suggestion(clear))
-    return T("shell.welcome.next-tls", auth=_suggestion(profile.offered(True)))
+    return T("shell.welcome.next-tls", auth=_suggestion(offered(profile, True)))
 
 
 def sim_welcome(session: SessionLike) -> str:

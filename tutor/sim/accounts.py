@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tutor.errors import InputError
 from tutor.escapes import check_utf8
-from tutor.sim import account_files, policy
+from tutor.sim import account_files
 
 # RFC 2195 §2's example user (so the RFC replays exactly under the fixed-challenge profile), and a simple one.
 DEFAULT_USERS = {"tim": "tanstaaftanstaaf", "demo": "demo"}
@@ -143,6 +143,8 @@ def _note(notes: dict[str, str], errors: dict[str, str], name: str, note: str, w
         notes[name] = note
     code = account_files.error_in(note)
     if code is not None:
+        from tutor.sim import policy  # imports every mechanism: only for an account file's error codes
+
         try:
             errors[name] = policy.check_code(code, where)
         except ValueError as exc:

@@ -10,7 +10,6 @@ from functools import cache
 
 from tutor import explain
 from tutor.errors import InputError
-from tutor.sasl import registry
 
 DEFAULT_HOSTNAME = "sim.smtp-tutor.test"
 DEFAULT_MAX_AUTH_FAILURES = 3     # RFC 4954 §9: a server that drops after failures SHOULD allow at least 3
@@ -59,6 +58,8 @@ class Profile:
 
     def offered(self, tls: bool) -> tuple[str, ...]:
         """The mechanisms advertised (and accepted) with or without TLS."""
+        from tutor.sasl import registry  # every mechanism: not needed to greet
+
         chosen = self.mechanisms if tls else self.clear_mechanisms
         return chosen if chosen is not None else registry.names(offered_only=True)
 

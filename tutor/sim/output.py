@@ -75,10 +75,8 @@ class Collector:
     def summarise(self, keys: frozenset[str]) -> None:
         """Only the client's lines and the notes with these keys (what tutor.classroom reads)."""
         self.explain = False
-        self.lines, self.watched = True, frozenset(keys)
-        # Step notes are the SASL mechanisms' own (sasl., scram., oauth., mechs.) and the impostor's rewrites of
-        # them (sim.impostor.); when none is watched the mechanisms need not make their steps at all.
-        self.wants_steps = any(not key.startswith("sim.") or key.startswith("sim.impostor.") for key in keys)
+        self.watched = keys if isinstance(keys, frozenset) else frozenset(keys)
+        self.lines, self.wants_steps = True, _watches_steps(self.watched)
 
     def _reset(self) -> None:
         self.data = bytearray()
@@ -161,6 +159,14 @@ def echo(text: str, limit: int = 64) -> str:
 
 def _cleaned(params: dict) -> dict:
     return {k: clean(v) if isinstance(v, str) else v for k, v in params.items()}
+
+
+@lru_cache(maxsize=16)
+def _watches_steps(keys: frozenset[str]) -> bool:
+    """Whether any of these note keys is a step note: the SASL mechanisms' own (sasl., scram., oauth., mechs.) or
+    the impostor's rewrites of them (sim.impostor.). When none is, the mechanisms need not make their steps at all.
+    (Worked out once per set: serve summarises every session of a class with the same keys.)"""
+    return any(not key.startswith("sim.") or key.startswith("sim.impostor.") for key in keys)
 
 
 @lru_cache(maxsize=256)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from tutor.classroom import clients, payloads
+from tutor.classroom import clients, memo, payloads
 from tutor.classroom.clients import HAND_PAUSE
 from tutor.classroom.words import failure_mistake
 from tutor.explain import Note
@@ -83,25 +83,73 @@ class SessionSummary:
 
 
 class SessionTracker:
-    """Follows one session: `add()` reads a step into `summary` and keeps what crossed the wire."""
+    """Follows one session: `add()` reads a step into `summary` and keeps what crossed the wire.
 
-    __slots__ = ("_ehlo_since_tls", "_index", "_last_code", "_mechanism", "_tls", "behaviour", "seq", "summary")
+    A class's clients repeat the same exchange, so a step's reading is remembered (tutor.classroom.memo): the
+    tracker's reading state (its own fields, the client's behaviour, the row's fields) is one interned
+    memo.Reading, and a step seen before in that state only patches the row. A step not seen before is read by
+    the code below (the one source of truth), which works on the fields loaded from the state.
+    """
+
+    __slots__ = ("_ehlo_since_tls", "_index", "_last_client", "_last_code", "_mechanism", "_state", "_tls",
+                 "behaviour", "seq", "summary")
 
     def __init__(self, sid: str, peer: str, t: float, tls: bool = False, seq: int = 0) -> None:
         self.summary = SessionSummary(sid, peer, t, tls=tls)
         self.seq = seq                # the how-many-th session of the class (the views show the newest)
-        self.behaviour = clients.Behaviour()
-        self._tls = tls
-        self._ehlo_since_tls = False
-        self._mechanism = ""          # the AUTH exchange in progress ("" when none)
-        self._index = 0               # client messages so far in it
-        self._last_code = 0
+        self._state = memo.start(tls)
+        self._last_client: float | None = None
 
     # ---- input ----------------------------------------------------------------------------------------
     def add(self, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes, tls: bool, t: float) -> None:
         """One call into the simulator: read now (lean: it runs for every command of every student), and keep
         what crossed the wire for the detail view. Only the client's lines of `lines` are read (the replies come
         from `sent`), and only the notes in WATCHED_NOTES: what the simulator makes when it summarises."""
+        summary = self.summary
+        state = self._state
+        key = (lines, memo.notes_key(notes, WATCHED_NOTES) if notes else (), sent, tls)
+        try:
+            found = state.after.get(key)
+        except TypeError:                         # a line type that cannot be a key: read it, remember nothing
+            found, key = None, None
+        if found is None:
+            found = self._learn(state, key, lines, notes, sent, tls)
+        state, patch, client, secret = found
+        for name, value in patch:
+            setattr(summary, name, value if value.__class__ is not tuple else list(value))
+        if client:                                # one step: one moment, however many lines it held
+            last = self._last_client
+            if (last is not None and t - last >= HAND_PAUSE and not state.fields[memo.SLOW]
+                    and not sent.startswith(b"535")):
+                state = memo.slowed(state)        # (serve holds a 535 back: that pause is not someone typing)
+            self._last_client = t
+        self._state = state
+        if len(summary.steps) < MAX_STEPS:
+            summary.steps.append((t, tls, client, secret, sent))
+        else:
+            summary.dropped += 1
+
+    def _learn(self, state: memo.Reading, key, lines, notes, sent: bytes, tls: bool) -> memo.Found:
+        """A step not seen in this state: read by the code below, the change to the row remembered."""
+        self._load(state)
+        before = memo.row_of(self.summary)
+        client, secret = self._read(lines, notes, sent, tls)
+        return memo.learn(state, key, before, self._fields(), client, secret)
+
+    def _load(self, state: memo.Reading) -> None:
+        """The reading fields as the state has them (the row's own are already current)."""
+        (self._tls, self._ehlo_since_tls, self._mechanism, self._index, self._last_code, ehlo, verb, first_auth,
+         bare_lf, slow) = state.fields[:memo.ROW]
+        self.behaviour = clients.Behaviour(ehlo, verb, first_auth, bare_lf, slow)
+
+    def _fields(self) -> tuple:
+        seen = self.behaviour
+        return (self._tls, self._ehlo_since_tls, self._mechanism, self._index, self._last_code, seen.ehlo, seen.verb,
+                seen.first_auth, seen.bare_lf, seen.slow) + memo.row_of(self.summary)
+
+    def _read(self, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes,
+              tls: bool) -> tuple[tuple[str, ...], int]:
+        """A step's reading: the client's lines (and which carry a credential), the notes, the replies."""
         summary = self.summary
         if tls and not self._tls:                 # RFC 3207 §4.2: the session starts over inside TLS
             self._tls, self._ehlo_since_tls = True, False
@@ -115,22 +163,13 @@ class SessionTracker:
                 client, secret = (line.text,), int(self._client(line.text, tls, masked) or masked)
             else:
                 client, secret = self._lines(lines, tls)
-            if client:                            # one step: one moment, however many lines it held
-                seen = self.behaviour
-                if (seen.last_client is not None and t - seen.last_client >= HAND_PAUSE
-                        and not sent.startswith(b"535")):
-                    seen.slow = True              # (serve holds a 535 back: that pause is not someone typing)
-                seen.last_client = t
         for note in notes:
             if note.key in WATCHED_NOTES:
                 self._note(note.key, note.params)
         if self._mechanism and sent:              # replies matter only inside an AUTH exchange
             for text in sent.split(b"\r\n")[:-1]:
                 self._server(text)
-        if len(summary.steps) < MAX_STEPS:
-            summary.steps.append((t, tls, client, secret, sent))
-        else:
-            summary.dropped += 1
+        return client, secret
 
     def _lines(self, lines: tuple[Line, ...], tls: bool) -> tuple[tuple[str, ...], int]:
         """The client's lines of one step, read in order, and the bits of those that carry a credential."""
@@ -155,10 +194,23 @@ class SessionTracker:
 
     def closed(self, t: float) -> None:
         summary = self.summary
-        if self._mechanism and self._last_code == 334:
-            summary.mistake("gave-up-after-334")
-        summary.ended, summary.waiting = t, False
-        summary.client = clients.guess(self.behaviour)
+        state = self._state
+        found = state.on_close
+        if found is None:
+            self._load(state)
+            before = memo.row_of(summary)
+            if self._mechanism and self._last_code == 334:
+                summary.mistake("gave-up-after-334")
+            summary.waiting = False
+            summary.client = clients.guess(self.behaviour)
+            found = memo.learn(state, None, before, self._fields(), (), 0)
+            if memo.REMEMBER:
+                state.on_close = found
+        else:
+            for name, value in found[1]:
+                setattr(summary, name, value if value.__class__ is not tuple else list(value))
+        self._state = found[0]
+        summary.ended = t
 
     def _note(self, key: str, params: dict) -> None:
         """Some server notes are mistakes by themselves."""

@@ -1,0 +1,107 @@
+"""Remembered readings of a session's steps (sans-IO): a class's clients repeat the same exchange, so what a step
+did to a row in a given reading state is worked out once (by tutor.classroom.session's code) and then replayed.
+
+A state is the whole of what a session's reading depends on, interned (one Reading object per distinct state):
+the tracker's own fields, the client's behaviour (time aside: the tracker keeps when the client last spoke) and
+the row's fields. A step is a key: its transcript lines, the watched notes' keys (and a failure's reason), the
+bytes sent and whether inside TLS. What is remembered: the next state, the row's fields that changed (a patch),
+and the step's client lines and secret bits for the detail view. In memory only, never written anywhere, and
+bounded: only steps of at most MAX_KEY_TEXT characters are remembered, at most MAX_REMEMBERED in all (then a
+new table is started; the sessions under way keep the states they hold).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_KEY_TEXT = 4096       # characters of client lines and reply bytes in one remembered step
+MAX_REMEMBERED = 2048     # states and steps remembered before starting again
+REMEMBER = True           # False: every step is read afresh (tests compare the two)
+MAX_AFTER = 64            # steps remembered from one state
+ROW = 10                  # state fields before the row's: the tracker's five, then the behaviour's five
+SLOW = 9                  # the behaviour's `slow` (a pause like someone typing) in a state's fields
+ROW_FIELDS = ("tls", "user", "mechanism", "result", "logged_in", "mistakes", "client", "ehlo", "tried", "worked",
+              "waiting")
+LIST_FIELDS = ("mistakes", "tried", "worked")
+
+# (next state, patch of the row: (field, value) pairs with lists as tuples, client lines, secret bits)
+Found = tuple["Reading", tuple[tuple[str, Any], ...], tuple[str, ...], int]
+
+
+class Reading:
+    """One reading state and what is known to follow it."""
+
+    __slots__ = ("after", "fields", "on_close")
+
+    def __init__(self, fields: tuple) -> None:
+        self.fields = fields
+        self.after: dict[Any, Found] = {}       # step key -> what it does from here
+        self.on_close: Found | None = None       # what the session's end does from here
+
+
+_states: dict[tuple, Reading] = {}
+_remembered = 0
+
+
+def intern(fields: tuple) -> Reading:
+    """The one Reading for these fields."""
+    global _remembered
+    state = _states.get(fields)
+    if state is None:
+        if _remembered >= MAX_REMEMBERED:
+            forget()
+        state = _states[fields] = Reading(fields)
+        _remembered += 1
+    return state
+
+
+def forget() -> None:
+    """Start a new table (the states sessions hold stay valid: each carries what follows it)."""
+    global _remembered
+    _states.clear()
+    _remembered = 0
+
+
+def start(tls: bool) -> Reading:
+    """A new session's state (SessionSummary's defaults; `tls` for implicit TLS)."""
+    return intern((tls, False, "", 0, 0, "", "", "", False, False,
+                   tls, "", "", None, False, (), "none", "", (), (), False))
+
+
+def slowed(state: Reading) -> Reading:
+    """The same state with the client seen pausing like someone typing."""
+    fields = state.fields
+    return intern(fields[:SLOW] + (True,) + fields[SLOW + 1:])
+
+
+def row_of(summary: Any) -> tuple:
+    """The row's fields that a reading changes, lists as tuples (in ROW_FIELDS order)."""
+    return (summary.tls, summary.user, summary.mechanism, summary.result, summary.logged_in, tuple(summary.mistakes),
+            summary.client, summary.ehlo, tuple(summary.tried), tuple(summary.worked), summary.waiting)
+
+
+def notes_key(notes: tuple, watched: frozenset[str]) -> tuple:
+    """What a step's notes say to the reading: the watched keys, with a failure's reason."""
+    return tuple((note.key, str(note.params.get("reason", ""))) for note in notes if note.key in watched)
+
+
+def learn(state: Reading, key: Any, before: tuple, fields: tuple, client: tuple[str, ...], secret: int) -> Found:
+    """Remember (under `key`, unless None or too big) that the step led from `state` to `fields`."""
+    row = fields[ROW:]
+    patch = tuple((name, new) for name, old, new in zip(ROW_FIELDS, before, row, strict=True) if old != new)
+    found: Found = (intern(fields), patch, client, secret)
+    if REMEMBER and key is not None and _size(key) <= MAX_KEY_TEXT:
+        global _remembered
+        after = state.after
+        if len(after) >= MAX_AFTER:
+            after.clear()
+        after[key] = found
+        _remembered += 1
+        if _remembered >= MAX_REMEMBERED:
+            forget()
+    return found
+
+
+def _size(key: tuple) -> int:
+    lines, notes, sent, _tls = key
+    return len(sent) + sum(len(line.text) for line in lines) + sum(len(reason) for _, reason in notes)

@@ -39,27 +39,33 @@ class Reading:
         self.on_close: Found | None = None       # what the session's end does from here
 
 
-_states: dict[tuple, Reading] = {}
-_remembered = 0
+class _Table:
+    """The interned states, and how many states and steps are remembered in all."""
+
+    def __init__(self) -> None:
+        self.states: dict[tuple, Reading] = {}
+        self.remembered = 0
+
+
+_table = _Table()
 
 
 def intern(fields: tuple) -> Reading:
     """The one Reading for these fields."""
-    global _remembered
-    state = _states.get(fields)
+    table = _table
+    state = table.states.get(fields)
     if state is None:
-        if _remembered >= MAX_REMEMBERED:
+        if table.remembered >= MAX_REMEMBERED:
             forget()
-        state = _states[fields] = Reading(fields)
-        _remembered += 1
+        state = table.states[fields] = Reading(fields)
+        table.remembered += 1
     return state
 
 
 def forget() -> None:
     """Start a new table (the states sessions hold stay valid: each carries what follows it)."""
-    global _remembered
-    _states.clear()
-    _remembered = 0
+    _table.states = {}
+    _table.remembered = 0
 
 
 def start(tls: bool) -> Reading:
@@ -91,13 +97,12 @@ def learn(state: Reading, key: Any, before: tuple, fields: tuple, client: tuple[
     patch = tuple((name, new) for name, old, new in zip(ROW_FIELDS, before, row, strict=True) if old != new)
     found: Found = (intern(fields), patch, client, secret)
     if REMEMBER and key is not None and _size(key) <= MAX_KEY_TEXT:
-        global _remembered
         after = state.after
         if len(after) >= MAX_AFTER:
             after.clear()
         after[key] = found
-        _remembered += 1
-        if _remembered >= MAX_REMEMBERED:
+        _table.remembered += 1
+        if _table.remembered >= MAX_REMEMBERED:
             forget()
     return found
 

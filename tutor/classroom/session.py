@@ -107,7 +107,7 @@ class SessionTracker:
         from `sent`), and only the notes in WATCHED_NOTES: what the simulator makes when it summarises."""
         summary = self.summary
         state = self._state
-        key = (lines, memo.notes_key(notes, WATCHED_NOTES) if notes else (), sent, tls)
+        key: tuple | None = (lines, memo.notes_key(notes, WATCHED_NOTES) if notes else (), sent, tls)
         try:
             found = state.after.get(key)
         except TypeError:                         # a line type that cannot be a key: read it, remember nothing

@@ -1,13 +1,13 @@
 """Remembered readings of a session's steps (sans-IO): a class's clients repeat the same exchange, so what a step
-did to a row in a given reading state is worked out once (by tutor.classroom.session's code) and then replayed.
+does in a given reading state is worked out once (by tutor.classroom.session's code) and then replayed.
 
 A state is the whole of what a session's reading depends on, interned (one Reading object per distinct state):
 the tracker's own fields, the client's behaviour (time aside: the tracker keeps when the client last spoke) and
-the row's fields. A step is a key: its transcript lines, the watched notes' keys (and a failure's reason), the
-bytes sent and whether inside TLS. What is remembered: the next state, the row's fields that changed (a patch),
-and the step's client lines and secret bits for the detail view. In memory only, never written anywhere, and
-bounded: only steps of at most MAX_KEY_TEXT characters are remembered, at most MAX_REMEMBERED in all (then a
-new table is started; the sessions under way keep the states they hold).
+the row's fields, which the row (tutor.classroom.session.SessionSummary) reads from its state. A step is a key:
+its transcript lines, the watched notes' keys (and a failure's reason), the bytes sent and whether inside TLS.
+What is remembered: the next state, and the step's client lines and secret bits for the detail view. In memory
+only, never written anywhere, and bounded: only steps of at most MAX_KEY_TEXT characters are remembered, at most
+MAX_REMEMBERED in all (then a new table is started; the sessions under way keep the states they hold).
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ REMEMBER = True           # False: every step is read afresh (tests compare the 
 MAX_AFTER = 64            # steps remembered from one state
 ROW = 10                  # state fields before the row's: the tracker's five, then the behaviour's five
 SLOW = 9                  # the behaviour's `slow` (a pause like someone typing) in a state's fields
-ROW_FIELDS = ("tls", "user", "mechanism", "result", "logged_in", "mistakes", "client", "ehlo", "tried", "worked",
+ROW_FIELDS = (   # the row's fields, after the first ROW fields of a state
+    "tls", "user", "mechanism", "result", "logged_in", "mistakes", "client", "ehlo", "tried", "worked",
               "waiting")
 LIST_FIELDS = ("mistakes", "tried", "worked")
 
-# (next state, patch of the row: (field, value) pairs with lists as tuples, client lines, secret bits)
-Found = tuple["Reading", tuple[tuple[str, Any], ...], tuple[str, ...], int]
+# (next state, the step's client lines, their secret bits)
+Found = tuple["Reading", tuple[str, ...], int]
 
 
 class Reading:
@@ -80,10 +81,12 @@ def slowed(state: Reading) -> Reading:
     return intern(fields[:SLOW] + (True,) + fields[SLOW + 1:])
 
 
-def row_of(summary: Any) -> tuple:
-    """The row's fields that a reading changes, lists as tuples (in ROW_FIELDS order)."""
-    return (summary.tls, summary.user, summary.mechanism, summary.result, summary.logged_in, tuple(summary.mistakes),
-            summary.client, summary.ehlo, tuple(summary.tried), tuple(summary.worked), summary.waiting)
+def row_field(index: int, doc: str, as_list: bool = False) -> property:
+    """A row's reading field, read from its session's state (SessionSummary.state): lists are fresh copies."""
+    at = ROW + index
+    if as_list:
+        return property(lambda summary: list(summary.state.fields[at]), doc=doc)
+    return property(lambda summary: summary.state.fields[at], doc=doc)
 
 
 def notes_key(notes: tuple, watched: frozenset[str]) -> tuple:
@@ -91,11 +94,9 @@ def notes_key(notes: tuple, watched: frozenset[str]) -> tuple:
     return tuple((note.key, str(note.params.get("reason", ""))) for note in notes if note.key in watched)
 
 
-def learn(state: Reading, key: Any, before: tuple, fields: tuple, client: tuple[str, ...], secret: int) -> Found:
+def learn(state: Reading, key: Any, fields: tuple, client: tuple[str, ...], secret: int) -> Found:
     """Remember (under `key`, unless None or too big) that the step led from `state` to `fields`."""
-    row = fields[ROW:]
-    patch = tuple((name, new) for name, old, new in zip(ROW_FIELDS, before, row, strict=True) if old != new)
-    found: Found = (intern(fields), patch, client, secret)
+    found: Found = (intern(fields), client, secret)
     if REMEMBER and key is not None and _size(key) <= MAX_KEY_TEXT:
         after = state.after
         if len(after) >= MAX_AFTER:

@@ -8,7 +8,6 @@ detail view, with the lines that carry a credential marked so they are redacted 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from tutor.classroom import clients, memo, payloads
@@ -50,32 +49,55 @@ class Line(Protocol):
 Step = tuple[float, bool, tuple[str, ...], int, bytes]
 
 
-@dataclass(slots=True)
 class SessionSummary:
-    """One row of the view. `result` is the last AUTH verdict code (235, 535, 504...), None before any."""
+    """One row of the view. `result` is the last AUTH verdict code (235, 535, 504...), None before any.
 
-    sid: str
-    peer: str
-    started: float
-    ended: float | None = None
-    user: str = ""
-    mechanism: str = ""
-    tls: bool = False
-    result: int | None = None
-    logged_in: bool = False
-    mistakes: list[str] = field(default_factory=list)
-    client: str = "none"
-    ehlo: str = ""
-    tried: list[str] = field(default_factory=list)        # mechanisms, in order, once each
-    worked: list[str] = field(default_factory=list)
-    steps: list[Step] = field(default_factory=list)
-    dropped: int = 0
-    waiting: bool = False                                 # a 334 is unanswered (a student stuck at a prompt?)
-    forgotten: bool = False                               # the steps were let go (only recent sessions keep them)
+    The row's reading fields (user, mechanism, tls, result, logged_in, mistakes, client, ehlo, tried, worked,
+    waiting) are read from the session's reading state (tutor.classroom.memo.Reading, which the tracker moves
+    on at each step): a step changes one attribute, however many of them it changes.
+    """
+
+    __slots__ = ("dropped", "ended", "forgotten", "peer", "sid", "started", "state", "steps")
+
+    def __init__(self, sid: str, peer: str, started: float, state: memo.Reading) -> None:
+        self.sid, self.peer, self.started = sid, peer, started
+        self.ended: float | None = None
+        self.state = state
+        self.steps: list[Step] = []
+        self.dropped = 0
+        self.forgotten = False                # the steps were let go (only recent sessions keep them)
 
     @property
     def open(self) -> bool:
         return self.ended is None
+
+    def __repr__(self) -> str:
+        return f"SessionSummary({self.sid!r}, {self.peer!r}, user={self.user!r}, result={self.result!r})"
+
+    tls = memo.row_field(0, "TLS is up")
+    user = memo.row_field(1, "the user name a payload carried (never a password field)")
+    mechanism = memo.row_field(2, "the last AUTH's mechanism")
+    result = memo.row_field(3, "the last AUTH verdict code (235, 535, 504...), None before any")
+    logged_in = memo.row_field(4, "a 235 was seen")
+    mistakes = memo.row_field(5, "mistake keys, in the order made", as_list=True)
+    client = memo.row_field(6, "the client guess (a key under classroom.client.*)")
+    ehlo = memo.row_field(7, "the EHLO name")
+    tried = memo.row_field(8, "mechanisms, in order, once each", as_list=True)
+    worked = memo.row_field(9, "mechanisms that logged in", as_list=True)
+    waiting = memo.row_field(10, "a 334 is unanswered (a student stuck at a prompt?)")
+
+
+class _Row:
+    """The row's reading fields while a step is read afresh (SessionTracker._learn)."""
+
+    __slots__ = memo.ROW_FIELDS
+
+    def __init__(self, tls: bool, user: str, mechanism: str, result: int | None, logged_in: bool,
+                 mistakes: tuple[str, ...], client: str, ehlo: str, tried: tuple[str, ...], worked: tuple[str, ...],
+                 waiting: bool) -> None:
+        self.tls, self.user, self.mechanism, self.result, self.logged_in = tls, user, mechanism, result, logged_in
+        self.mistakes, self.client, self.ehlo = list(mistakes), client, ehlo
+        self.tried, self.worked, self.waiting = list(tried), list(worked), waiting
 
     def mistake(self, key: str) -> None:
         if key not in self.mistakes:
@@ -86,18 +108,17 @@ class SessionTracker:
     """Follows one session: `add()` reads a step into `summary` and keeps what crossed the wire.
 
     A class's clients repeat the same exchange, so a step's reading is remembered (tutor.classroom.memo): the
-    tracker's reading state (its own fields, the client's behaviour, the row's fields) is one interned
-    memo.Reading, and a step seen before in that state only patches the row. A step not seen before is read by
-    the code below (the one source of truth), which works on the fields loaded from the state.
+    session's reading state (the tracker's own fields, the client's behaviour, the row's fields) is one interned
+    memo.Reading, and a step seen before in that state only moves the session to the next state. A step not seen
+    before is read by the code below (the one source of truth), on fields loaded from the state.
     """
 
-    __slots__ = ("_ehlo_since_tls", "_index", "_last_client", "_last_code", "_mechanism", "_state", "_tls",
+    __slots__ = ("_ehlo_since_tls", "_index", "_last_client", "_last_code", "_mechanism", "_row", "_tls",
                  "behaviour", "seq", "summary")
 
     def __init__(self, sid: str, peer: str, t: float, tls: bool = False, seq: int = 0) -> None:
-        self.summary = SessionSummary(sid, peer, t, tls=tls)
+        self.summary = SessionSummary(sid, peer, t, memo.start(tls))
         self.seq = seq                # the how-many-th session of the class (the views show the newest)
-        self._state = memo.start(tls)
         self._last_client: float | None = None
 
     # ---- input ----------------------------------------------------------------------------------------
@@ -106,7 +127,7 @@ class SessionTracker:
         what crossed the wire for the detail view. Only the client's lines of `lines` are read (the replies come
         from `sent`), and only the notes in WATCHED_NOTES: what the simulator makes when it summarises."""
         summary = self.summary
-        state = self._state
+        state = summary.state
         key: tuple | None = (lines, memo.notes_key(notes, WATCHED_NOTES) if notes else (), sent, tls)
         try:
             found = state.after.get(key)
@@ -114,46 +135,45 @@ class SessionTracker:
             found, key = None, None
         if found is None:
             found = self._learn(state, key, lines, notes, sent, tls)
-        state, patch, client, secret = found
-        for name, value in patch:
-            setattr(summary, name, value if value.__class__ is not tuple else list(value))
+        state, client, secret = found
         if client:                                # one step: one moment, however many lines it held
             last = self._last_client
             if (last is not None and t - last >= HAND_PAUSE and not state.fields[memo.SLOW]
                     and not sent.startswith(b"535")):
                 state = memo.slowed(state)        # (serve holds a 535 back: that pause is not someone typing)
             self._last_client = t
-        self._state = state
+        summary.state = state
         if len(summary.steps) < MAX_STEPS:
             summary.steps.append((t, tls, client, secret, sent))
         else:
             summary.dropped += 1
 
     def _learn(self, state: memo.Reading, key, lines, notes, sent: bytes, tls: bool) -> memo.Found:
-        """A step not seen in this state: read by the code below, the change to the row remembered."""
+        """A step not seen in this state: read by the code below, and remembered."""
         self._load(state)
-        before = memo.row_of(self.summary)
         client, secret = self._read(lines, notes, sent, tls)
-        return memo.learn(state, key, before, self._fields(), client, secret)
+        return memo.learn(state, key, self._fields(), client, secret)
 
     def _load(self, state: memo.Reading) -> None:
-        """The reading fields as the state has them (the row's own are already current)."""
+        """The reading fields as the state has them."""
+        fields = state.fields
         (self._tls, self._ehlo_since_tls, self._mechanism, self._index, self._last_code, ehlo, verb, first_auth,
-         bare_lf, slow) = state.fields[:memo.ROW]
+         bare_lf, slow) = fields[:memo.ROW]
         self.behaviour = clients.Behaviour(ehlo, verb, first_auth, bare_lf, slow)
+        self._row = _Row(*fields[memo.ROW:])
 
     def _fields(self) -> tuple:
-        seen = self.behaviour
+        seen, row = self.behaviour, self._row
         return (self._tls, self._ehlo_since_tls, self._mechanism, self._index, self._last_code, seen.ehlo, seen.verb,
-                seen.first_auth, seen.bare_lf, seen.slow) + memo.row_of(self.summary)
+                seen.first_auth, seen.bare_lf, seen.slow, row.tls, row.user, row.mechanism, row.result, row.logged_in,
+                tuple(row.mistakes), row.client, row.ehlo, tuple(row.tried), tuple(row.worked), row.waiting)
 
     def _read(self, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes,
               tls: bool) -> tuple[tuple[str, ...], int]:
         """A step's reading: the client's lines (and which carry a credential), the notes, the replies."""
-        summary = self.summary
         if tls and not self._tls:                 # RFC 3207 §4.2: the session starts over inside TLS
             self._tls, self._ehlo_since_tls = True, False
-            summary.tls = True
+            self._row.tls = True
         client: tuple[str, ...] = ()
         secret = 0
         if lines:
@@ -194,23 +214,19 @@ class SessionTracker:
 
     def closed(self, t: float) -> None:
         summary = self.summary
-        state = self._state
+        state = summary.state
         found = state.on_close
         if found is None:
             self._load(state)
-            before = memo.row_of(summary)
+            row = self._row
             if self._mechanism and self._last_code == 334:
-                summary.mistake("gave-up-after-334")
-            summary.waiting = False
-            summary.client = clients.guess(self.behaviour)
-            found = memo.learn(state, None, before, self._fields(), (), 0)
+                row.mistake("gave-up-after-334")
+            row.waiting = False
+            row.client = clients.guess(self.behaviour)
+            found = memo.learn(state, None, self._fields(), (), 0)
             if memo.REMEMBER:
                 state.on_close = found
-        else:
-            for name, value in found[1]:
-                setattr(summary, name, value if value.__class__ is not tuple else list(value))
-        self._state = found[0]
-        summary.ended = t
+        summary.state, summary.ended = found[0], t
 
     def _note(self, key: str, params: dict) -> None:
         """Some server notes are mistakes by themselves."""
@@ -218,7 +234,7 @@ class SessionTracker:
         if found == "bare-lf":
             self.behaviour.bare_lf = True
         if found:
-            self.summary.mistake(found)
+            self._row.mistake(found)
         if key == "sim.auth.failed":
             self._failure(str(params.get("reason", "")))
 
@@ -241,20 +257,20 @@ class SessionTracker:
         self._ehlo_since_tls = True
         if not self.behaviour.verb:
             self.behaviour.verb, self.behaviour.ehlo = verb, name.strip()[:payloads.MAX_USER]
-            self.summary.ehlo = self.behaviour.ehlo
-            self.summary.client = clients.guess(self.behaviour)
+            self._row.ehlo = self.behaviour.ehlo
+            self._row.client = clients.guess(self.behaviour)
 
     def _auth(self, rest: str, tls: bool, secret: bool) -> bool:
         if not self._ehlo_since_tls:
-            after_tls = self.summary.tls and self.behaviour.verb
-            self.summary.mistake("no-ehlo-after-tls" if after_tls else "auth-before-ehlo")
+            after_tls = self._row.tls and self.behaviour.verb
+            self._row.mistake("no-ehlo-after-tls" if after_tls else "auth-before-ehlo")
         words = rest.split()
         if not words:
             return False
         self._mechanism, self._index, self._last_code = words[0].upper(), 0, 0
-        self.summary.mechanism = self._mechanism[:32]
-        if self.summary.mechanism not in self.summary.tried:
-            self.summary.tried.append(self.summary.mechanism)
+        self._row.mechanism = self._mechanism[:32]
+        if self._row.mechanism not in self._row.tried:
+            self._row.tried.append(self._row.mechanism)
         if not self.behaviour.first_auth:
             self.behaviour.first_auth = self._mechanism + ("-ir" if len(words) > 1 else "")
         return len(words) > 1 and self._payload(words[1], initial=True, tls=tls, secret=secret)
@@ -266,7 +282,7 @@ class SessionTracker:
         if found is None:
             return False
         reading, has_data = found
-        summary = self.summary
+        summary = self._row
         if reading.user and not (mech == "LOGIN" and index > 0):
             summary.user = reading.user
         for key in reading.mistakes:
@@ -284,7 +300,7 @@ class SessionTracker:
         code = line[:3]
         if not code.isdigit() or line[3:4] == b"-":
             return
-        summary = self.summary
+        summary = self._row
         self._last_code = last = int(code)
         summary.waiting = last == 334                       # the server asked; the client has not answered yet
         if last == 334:
@@ -297,5 +313,5 @@ class SessionTracker:
         self._mechanism = ""
 
     def _failure(self, reason: str) -> None:
-        if not any(m in self.summary.mistakes for m in payloads.PAYLOAD_MISTAKES):
-            self.summary.mistake(failure_mistake(reason))
+        if not any(m in self._row.mistakes for m in payloads.PAYLOAD_MISTAKES):
+            self._row.mistake(failure_mistake(reason))

@@ -304,8 +304,8 @@ def test_payload_readings_are_remembered_within_a_bound():
     assert all(len(text) <= payloads.CACHED_LENGTH for _mech, text, _initial, _index in payloads._readings)
 
 
-ROW_FIELDS = ("sid", "peer", "started", "ended", "user", "mechanism", "tls", "result", "logged_in", "mistakes", "client",
-              "ehlo", "tried", "worked", "steps", "dropped", "waiting", "forgotten")
+ROW_FIELDS = ("sid", "peer", "started", "ended", "user", "mechanism", "tls", "result", "logged_in", "mistakes",
+              "client", "ehlo", "tried", "worked", "steps", "dropped", "waiting", "forgotten")
 
 
 def _rows_of(room: Classroom) -> list[dict]:

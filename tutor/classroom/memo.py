@@ -70,9 +70,16 @@ def forget() -> None:
 
 
 def start(tls: bool) -> Reading:
-    """A new session's state (SessionSummary's defaults; `tls` for implicit TLS)."""
-    return intern((tls, False, "", 0, 0, "", "", "", False, False,
-                   tls, "", "", None, False, (), "none", "", (), (), False))
+    """A new session's state (a row's defaults; `tls` for implicit TLS). The two are kept: every session starts
+    from one of them."""
+    state = _starts.get(tls)
+    if state is None:
+        state = _starts[tls] = Reading((tls, False, "", 0, 0, "", "", "", False, False,
+                                        tls, "", "", None, False, (), "none", "", (), (), False))
+    return state
+
+
+_starts: dict[bool, Reading] = {}
 
 
 def slowed(state: Reading) -> Reading:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
+from tutor.classroom.memo import ROW, ROW_FIELDS
 from tutor.classroom.session import Line, SessionSummary, SessionTracker
 from tutor.explain import Note
 
@@ -23,6 +24,9 @@ MAX_SESSIONS = 1000
 # (serve --record DIR keeps every exchange on disk).
 KEEP_DETAIL = 100
 MAX_STUDENTS = 10000
+# where a row's reading fields are among its state's (tutor.classroom.memo)
+USER, LOGGED_IN, MISTAKES, CLIENT, TRIED, WORKED = (ROW_FIELDS.index(name) for name in
+                                                    ("user", "logged_in", "mistakes", "client", "tried", "worked"))
 Listener = Callable[[str, bool], None]     # (session id, still open): called when it opens and ends
 
 
@@ -40,15 +44,17 @@ class Student:
     peers: list[str] = field(default_factory=list)
 
     def fold(self, summary: SessionSummary) -> None:
+        fields = summary.state.fields[ROW:]       # the row's reading fields (as tuples: nothing copied)
         self.sessions += 1
-        self.successes += summary.logged_in
+        self.successes += fields[LOGGED_IN]
         mistakes = self.mistakes
-        for key in summary.mistakes:
+        for key in fields[MISTAKES]:
             mistakes[key] += 1
-        _add_new(self.tried, summary.tried)
-        _add_new(self.worked, summary.worked)
-        if summary.client not in self.clients:
-            _add_new(self.clients, (summary.client,))
+        _add_new(self.tried, fields[TRIED])
+        _add_new(self.worked, fields[WORKED])
+        client = fields[CLIENT]
+        if client not in self.clients:
+            _add_new(self.clients, (client,))
         peer = summary.peer.rpartition(":")[0] or summary.peer
         if peer not in self.peers:
             _add_new(self.peers, (peer,))
@@ -155,17 +161,19 @@ class Classroom:
 
     def _fold(self, summary: SessionSummary) -> None:
         """An ended session into the class totals and its student's record."""
-        for mechanism in summary.tried:
+        fields = summary.state.fields[ROW:]
+        for mechanism in fields[TRIED]:
             self._tried[mechanism] += 1
-        for mechanism in summary.worked:
+        for mechanism in fields[WORKED]:
             self._worked[mechanism] += 1
-        for key in summary.mistakes:
+        for key in fields[MISTAKES]:
             self._mistakes[key] += 1
-        student = self._student(summary.user)
+        user = fields[USER]
+        student = self._student(user)
         student.fold(summary)
         if student.user:
             self._named.add(student.user)
-            if summary.logged_in:
+            if fields[LOGGED_IN]:
                 self._named_in.add(student.user)
 
     # ---- views ------------------------------------------------------------------------------------------

@@ -112,7 +112,12 @@ class Classroom:
         return touched
 
     def unwatch(self, touched: set[str]) -> None:
-        self._watchers = [w for w in self._watchers if w is not touched]
+        self._watchers[:] = [w for w in self._watchers if w is not touched]   # the same list (the feed holds it)
+
+    @property
+    def watchers(self) -> list[set[str]]:
+        """The watchers' sets (one list for the room's life): serve's feed adds each changed session to them."""
+        return self._watchers
 
     # ---- events -----------------------------------------------------------------------------------------
     def opened(self, sid: str, peer: str, t: float, tls: bool = False) -> SessionTracker:
@@ -123,7 +128,11 @@ class Classroom:
         self._order.append(sid)
         if len(self._sessions) > self.max_sessions:
             self._evict()
-        self._changed(sid, tracker)
+        self.changes += 1                          # (_changed, inline: once per session of every student)
+        for touched in self._watchers:
+            touched.add(sid)
+        if self._listeners:
+            self._tell(sid, tracker)
         return tracker
 
     def exchange(self, sid: str, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes, tls: bool,
@@ -157,7 +166,11 @@ class Classroom:
                 old.forget_steps()
         self._ended += 1
         self._fold(tracker.summary)
-        self._changed(sid, tracker)
+        self.changes += 1
+        for touched in self._watchers:
+            touched.add(sid)
+        if self._listeners:
+            self._tell(sid, tracker)
 
     def _fold(self, summary: SessionSummary) -> None:
         """An ended session into the class totals and its student's record."""
@@ -254,12 +267,9 @@ class Classroom:
             else:
                 order.append(oldest)
 
-    def _changed(self, sid: str, tracker: SessionTracker) -> None:
-        """A session opened or ended."""
-        self.changes += 1
-        for touched in self._watchers:
-            touched.add(sid)
-        if not self._listeners or sid not in self._sessions:
+    def _tell(self, sid: str, tracker: SessionTracker) -> None:
+        """The listeners: a session opened or ended."""
+        if sid not in self._sessions:
             return
         still_open = not tracker.ended
         for listener in list(self._listeners):

@@ -31,6 +31,14 @@ class TranscriptLine(NamedTuple):
         return self.text if show_secrets or self.masked is None else self.masked
 
 
+def client_line(text: str, masked: str | None = None) -> TranscriptLine:
+    """TranscriptLine("C", text, masked), made without the NamedTuple's Python-level __new__ (one per command)."""
+    return _new_tuple(TranscriptLine, ("C", text, masked))
+
+
+_new_tuple = tuple.__new__
+
+
 class Output(NamedTuple):
     """What the transport must do after one call into SimServer.
 
@@ -74,7 +82,7 @@ class Collector:
 
     def summarise(self, keys: frozenset[str]) -> None:
         """Only the client's lines and the notes with these keys (what tutor.classroom reads)."""
-        self.explain = False
+        self._explain = False                     # (the explain setter's work, in one go: once per session)
         self.watched = keys if isinstance(keys, frozenset) else frozenset(keys)
         self.lines, self.wants_steps = True, _watches_steps(self.watched)
 
@@ -117,7 +125,7 @@ class Collector:
 
     def client(self, text: str, masked: str | None = None) -> None:
         if self.lines:
-            self.transcript.append(TranscriptLine("C", text, masked))
+            self.transcript.append(client_line(text, masked))
 
     def sent(self, reply: Reply, wire: bytes) -> None:
         self.data += wire
@@ -128,8 +136,12 @@ class Collector:
     def take(self) -> Output:
         """The Output so far; the collector is reset."""
         if self.notes or self.transcript:
-            out = Output(bytes(self.data), tuple(self.notes), self.close, self.start_tls, tuple(self.transcript))
-            self.notes, self.transcript = [], []
+            notes, transcript = self.notes, self.transcript
+            out = _new_tuple(Output, (bytes(self.data), tuple(notes) if notes else (), self.close, self.start_tls,
+                                      tuple(transcript)))
+            if notes:
+                self.notes = []
+            self.transcript = []
         else:   # nothing explained (serve with no log): only the bytes and the flags
             out = Output(bytes(self.data), (), self.close, self.start_tls, ())
         self.data.clear()

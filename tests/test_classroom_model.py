@@ -339,6 +339,7 @@ def test_remembered_readings_give_every_row_field_as_reading_afresh(monkeypatch)
     _play_class(remembered, 3)
     assert memo._table.remembered > 0
     assert _rows_of(remembered) == _rows_of(afresh)
+    assert remembered.students() == afresh.students() and remembered.totals() == afresh.totals()
     assert [s.client for s in remembered.summaries()][:1] == ["by-hand"]
 
 

@@ -43,21 +43,29 @@ class Student:
     clients: list[str] = field(default_factory=list)
     peers: list[str] = field(default_factory=list)
 
+    # the last session folded in, if its lists were: the same state from the same address adds nothing to them
+    last: tuple = field(default=(), repr=False, compare=False)
+
     def fold(self, summary: SessionSummary) -> None:
-        fields = summary.state.fields[ROW:]       # the row's reading fields (as tuples: nothing copied)
+        state = summary.state
+        fields = state.fields[ROW:]               # the row's reading fields (as tuples: nothing copied)
         self.sessions += 1
         self.successes += fields[LOGGED_IN]
         mistakes = self.mistakes
         for key in fields[MISTAKES]:
             mistakes[key] += 1
+        peer = summary.peer.rpartition(":")[0] or summary.peer
+        last = self.last
+        if last and last[0] is state and last[1] == peer:
+            return
         _add_new(self.tried, fields[TRIED])
         _add_new(self.worked, fields[WORKED])
         client = fields[CLIENT]
         if client not in self.clients:
             _add_new(self.clients, (client,))
-        peer = summary.peer.rpartition(":")[0] or summary.peer
         if peer not in self.peers:
             _add_new(self.peers, (peer,))
+        self.last = (state, peer)
 
 
 def _add_new(mine: list[str], theirs) -> None:
@@ -84,7 +92,7 @@ class Classroom:
     def __init__(self, max_sessions: int = MAX_SESSIONS, roster: tuple[str, ...] = ()) -> None:
         self.max_sessions = max_sessions
         self.roster = tuple(roster[:MAX_STUDENTS])    # the class's accounts (--users): the report lists absentees
-        self._sessions: dict[str, SessionTracker] = {}
+        self._sessions: dict[str, SessionSummary] = {}   # rows (an ended session's tracker is let go)
         self._order: deque[str] = deque()           # oldest first, for forgetting
         self._detailed: deque[str] = deque()        # ended sessions that still keep their steps, oldest first
         self._students: dict[str, Student] = {}
@@ -124,7 +132,7 @@ class Classroom:
         """A new session; returns its tracker (for exchanged())."""
         self._seen += 1
         tracker = SessionTracker(sid, peer, t, tls, self._seen)
-        self._sessions[sid] = self._live[sid] = tracker
+        self._sessions[sid], self._live[sid] = tracker.summary, tracker
         self._order.append(sid)
         if len(self._sessions) > self.max_sessions:
             self._evict()
@@ -191,17 +199,16 @@ class Classroom:
 
     # ---- views ------------------------------------------------------------------------------------------
     def summary(self, sid: str) -> SessionSummary | None:
-        tracker = self._sessions.get(sid)
-        return tracker.summary if tracker is not None else None
+        return self._sessions.get(sid)
 
     def recent(self, sid: str, newest: int) -> SessionSummary | None:
         """The session's summary if it is one of the `newest` sessions opened (the rows a page shows), else None."""
-        tracker = self._sessions.get(sid)
-        return tracker.summary if tracker is not None and tracker.seq > self._seen - newest else None
+        summary = self._sessions.get(sid)
+        return summary if summary is not None and summary.seq > self._seen - newest else None
 
     def summaries(self, limit: int | None = None) -> list[SessionSummary]:
         """The sessions kept, newest first (only the first `limit` are read)."""
-        return [t.summary for t in islice(reversed(self._sessions.values()), limit)]
+        return list(islice(reversed(self._sessions.values()), limit))
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -262,7 +269,7 @@ class Classroom:
         sessions, order = self._sessions, self._order
         while len(sessions) > self.max_sessions and len(sessions) > len(self._live):   # an ended one is there
             oldest = order.popleft()
-            if sessions[oldest].summary.ended is not None:
+            if sessions[oldest].ended is not None:
                 del sessions[oldest]
             else:
                 order.append(oldest)
@@ -271,7 +278,7 @@ class Classroom:
         """The listeners: a session opened or ended."""
         if sid not in self._sessions:
             return
-        still_open = not tracker.ended
+        still_open = tracker.summary.ended is None
         for listener in list(self._listeners):
             listener(sid, still_open)
 

@@ -8,6 +8,7 @@ detail view, with the lines that carry a credential marked so they are redacted 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from tutor.classroom import clients, memo, payloads
@@ -57,19 +58,26 @@ class SessionSummary:
     on at each step): a step changes one attribute, however many of them it changes.
     """
 
-    __slots__ = ("dropped", "ended", "forgotten", "peer", "sid", "started", "state", "steps")
+    __slots__ = ("dropped", "ended", "forgotten", "peer", "seq", "sid", "started", "state", "steps")
 
-    def __init__(self, sid: str, peer: str, started: float, state: memo.Reading) -> None:
+    def __init__(self, sid: str, peer: str, started: float, state: memo.Reading, seq: int = 0,
+                 steps: list[Step] | None = None) -> None:
         self.sid, self.peer, self.started = sid, peer, started
+        self.seq = seq                        # the how-many-th session of the class (the views show the newest)
         self.ended: float | None = None
         self.state = state
-        self.steps: list[Step] = []
+        self.steps: Sequence[Step] = [] if steps is None else steps   # () once forgotten
         self.dropped = 0
         self.forgotten = False                # the steps were let go (only recent sessions keep them)
 
     @property
     def open(self) -> bool:
         return self.ended is None
+
+    def forget_steps(self) -> None:
+        """Keep the row, let the exchange go (bounded memory; a tuple, which the garbage collector skips)."""
+        self.steps = ()
+        self.forgotten = True
 
     def __repr__(self) -> str:
         return f"SessionSummary({self.sid!r}, {self.peer!r}, user={self.user!r}, result={self.result!r})"
@@ -113,12 +121,12 @@ class SessionTracker:
     before is read by the code below (the one source of truth), on fields loaded from the state.
     """
 
-    __slots__ = ("_ehlo_since_tls", "_index", "_last_client", "_last_code", "_mechanism", "_row", "_tls",
-                 "behaviour", "seq", "summary")
+    __slots__ = ("_ehlo_since_tls", "_index", "_last_client", "_last_code", "_mechanism", "_row", "_steps", "_tls",
+                 "behaviour", "summary")
 
     def __init__(self, sid: str, peer: str, t: float, tls: bool = False, seq: int = 0) -> None:
-        self.summary = SessionSummary(sid, peer, t, memo.start(tls))
-        self.seq = seq                # the how-many-th session of the class (the views show the newest)
+        self._steps: list[Step] = []                 # the row's steps while the session is open
+        self.summary = SessionSummary(sid, peer, t, memo.start(tls), seq, self._steps)
         self._last_client: float | None = None
 
     # ---- input ----------------------------------------------------------------------------------------
@@ -143,8 +151,9 @@ class SessionTracker:
                 state = memo.slowed(state)        # (serve holds a 535 back: that pause is not someone typing)
             self._last_client = t
         summary.state = state
-        if len(summary.steps) < MAX_STEPS:
-            summary.steps.append((t, tls, client, secret, sent))
+        steps = self._steps
+        if len(steps) < MAX_STEPS:
+            steps.append((t, tls, client, secret, sent))
         else:
             summary.dropped += 1
 
@@ -202,11 +211,6 @@ class SessionTracker:
                     secret |= 1 << len(client)
                 client.append(line.text)
         return tuple(client), secret
-
-    def forget_steps(self) -> None:
-        """Keep the row, let the exchange go (bounded memory)."""
-        self.summary.steps = []
-        self.summary.forgotten = True
 
     @property
     def ended(self) -> bool:

@@ -39,7 +39,7 @@ class Feed:
             tracker.add(lines, notes, sent, tls, self._clock())
             self.room.changes += 1
             if self._watchers:
-                sid = tracker.summary.sid
+                sid = tracker.sid
                 for touched in self._watchers:
                     touched.add(sid)
 
@@ -49,4 +49,4 @@ class Feed:
     def session_closed(self, number: int) -> None:
         tracker = self._open.pop(number, None)
         if tracker is not None:
-            self.room.closed(tracker.summary.sid, self._clock())
+            self.room.closed(tracker.sid, self._clock())

@@ -132,7 +132,7 @@ class Classroom:
         """A new session; returns its tracker (for exchanged())."""
         self._seen += 1
         tracker = SessionTracker(sid, peer, t, tls, self._seen)
-        self._sessions[sid], self._live[sid] = tracker.summary, tracker
+        self._sessions[sid] = self._live[sid] = tracker
         self._order.append(sid)
         if len(self._sessions) > self.max_sessions:
             self._evict()
@@ -154,12 +154,12 @@ class Classroom:
     def exchanged(self, tracker: SessionTracker, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes,
                   tls: bool, t: float) -> None:
         """exchange() for the tracker opened() returned (serve's feed holds it: no look-up per command)."""
-        if tracker.summary.ended is not None:
+        if tracker.ended is not None:
             return
         tracker.add(lines, notes, sent, tls, t)
         self.changes += 1
         for touched in self._watchers:             # per command of every student: nothing more than this
-            touched.add(tracker.summary.sid)
+            touched.add(tracker.sid)
 
     def closed(self, sid: str, t: float) -> None:
         tracker = self._live.pop(sid, None)
@@ -173,7 +173,7 @@ class Classroom:
             if old is not None:
                 old.forget_steps()
         self._ended += 1
-        self._fold(tracker.summary)
+        self._fold(tracker)
         self.changes += 1
         for touched in self._watchers:
             touched.add(sid)
@@ -278,7 +278,7 @@ class Classroom:
         """The listeners: a session opened or ended."""
         if sid not in self._sessions:
             return
-        still_open = tracker.summary.ended is None
+        still_open = tracker.ended is None
         for listener in list(self._listeners):
             listener(sid, still_open)
 

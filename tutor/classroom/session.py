@@ -54,21 +54,21 @@ class SessionSummary:
     """One row of the view. `result` is the last AUTH verdict code (235, 535, 504...), None before any.
 
     The row's reading fields (user, mechanism, tls, result, logged_in, mistakes, client, ehlo, tried, worked,
-    waiting) are read from the session's reading state (tutor.classroom.memo.Reading, which the tracker moves
-    on at each step): a step changes one attribute, however many of them it changes.
+    waiting) are read from the session's reading state (tutor.classroom.memo.Reading, which the tracker, a
+    SessionSummary itself, moves on at each step): a step changes one attribute, however many fields it changes.
     """
 
-    __slots__ = ("dropped", "ended", "forgotten", "peer", "seq", "sid", "started", "state", "steps")
+    __slots__ = ("_last_client", "dropped", "ended", "forgotten", "peer", "seq", "sid", "started", "state", "steps")
 
-    def __init__(self, sid: str, peer: str, started: float, state: memo.Reading, seq: int = 0,
-                 steps: list[Step] | None = None) -> None:
+    def __init__(self, sid: str, peer: str, started: float, tls: bool = False, seq: int = 0) -> None:
         self.sid, self.peer, self.started = sid, peer, started
         self.seq = seq                        # the how-many-th session of the class (the views show the newest)
         self.ended: float | None = None
-        self.state = state
-        self.steps: Sequence[Step] = [] if steps is None else steps   # () once forgotten
+        self.state = memo.start(tls)
+        self.steps: Sequence[Step] = []        # () once forgotten
         self.dropped = 0
         self.forgotten = False                # the steps were let go (only recent sessions keep them)
+        self._last_client: float | None = None   # when the client last sent a line (SessionTracker)
 
     @property
     def open(self) -> bool:
@@ -112,37 +112,36 @@ class _Row:
             self.mistakes.append(key)
 
 
-class SessionTracker:
-    """Follows one session: `add()` reads a step into `summary` and keeps what crossed the wire.
+class SessionTracker(SessionSummary):
+    """Follows one session: `add()` reads a step into the row (the tracker is its own row: one object per
+    session) and keeps what crossed the wire.
 
     A class's clients repeat the same exchange, so a step's reading is remembered (tutor.classroom.memo): the
-    session's reading state (the tracker's own fields, the client's behaviour, the row's fields) is one interned
+    session's reading state (the reader's fields, the client's behaviour, the row's fields) is one interned
     memo.Reading, and a step seen before in that state only moves the session to the next state. A step not seen
-    before is read by the code below (the one source of truth), on fields loaded from the state.
+    before is read afresh by the _Reader below (the one source of truth), on fields loaded from the state.
     """
 
-    __slots__ = ("_ehlo_since_tls", "_index", "_last_client", "_last_code", "_mechanism", "_row", "_steps", "_tls",
-                 "behaviour", "summary")
+    __slots__ = ()
 
-    def __init__(self, sid: str, peer: str, t: float, tls: bool = False, seq: int = 0) -> None:
-        self._steps: list[Step] = []                 # the row's steps while the session is open
-        self.summary = SessionSummary(sid, peer, t, memo.start(tls), seq, self._steps)
-        self._last_client: float | None = None
+    @property
+    def summary(self) -> SessionSummary:
+        """The row (the tracker itself)."""
+        return self
 
     # ---- input ----------------------------------------------------------------------------------------
     def add(self, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes, tls: bool, t: float) -> None:
         """One call into the simulator: read now (lean: it runs for every command of every student), and keep
         what crossed the wire for the detail view. Only the client's lines of `lines` are read (the replies come
         from `sent`), and only the notes in WATCHED_NOTES: what the simulator makes when it summarises."""
-        summary = self.summary
-        state = summary.state
+        state = self.state
         key: tuple | None = (lines, memo.notes_key(notes, WATCHED_NOTES) if notes else (), sent, tls)
         try:
             found = state.after.get(key)
         except TypeError:                         # a line type that cannot be a key: read it, remember nothing
             found, key = None, None
         if found is None:
-            found = self._learn(state, key, lines, notes, sent, tls)
+            found = _READER.learn(state, key, lines, notes, sent, tls)
         state, client, secret = found
         if client:                                # one step: one moment, however many lines it held
             last = self._last_client
@@ -150,18 +149,45 @@ class SessionTracker:
                     and not sent.startswith(b"535")):
                 state = memo.slowed(state)        # (serve holds a 535 back: that pause is not someone typing)
             self._last_client = t
-        summary.state = state
-        steps = self._steps
+        self.state = state
+        steps = self.steps
         if len(steps) < MAX_STEPS:
-            steps.append((t, tls, client, secret, sent))
+            steps.append((t, tls, client, secret, sent))   # type: ignore[attr-defined]  # (a list while open)
         else:
-            summary.dropped += 1
+            self.dropped += 1
 
-    def _learn(self, state: memo.Reading, key, lines, notes, sent: bytes, tls: bool) -> memo.Found:
+    def closed(self, t: float) -> None:
+        state = self.state
+        found = state.on_close
+        if found is None:
+            found = _READER.end(state)
+        self.state, self.ended = found[0], t
+
+
+class _Reader:
+    """Reads a step afresh, on a session's fields loaded from its state (one reader for every session: reading
+    is done at once, between two steps of no other session)."""
+
+    __slots__ = ("_ehlo_since_tls", "_index", "_last_code", "_mechanism", "_row", "_tls", "behaviour")
+
+    def learn(self, state: memo.Reading, key, lines, notes, sent: bytes, tls: bool) -> memo.Found:
         """A step not seen in this state: read by the code below, and remembered."""
         self._load(state)
         client, secret = self._read(lines, notes, sent, tls)
         return memo.learn(state, key, self._fields(), client, secret)
+
+    def end(self, state: memo.Reading) -> memo.Found:
+        """The session's end in this state (remembered on the state)."""
+        self._load(state)
+        row = self._row
+        if self._mechanism and self._last_code == 334:
+            row.mistake("gave-up-after-334")
+        row.waiting = False
+        row.client = clients.guess(self.behaviour)
+        found = memo.learn(state, None, self._fields(), (), 0)
+        if memo.REMEMBER:
+            state.on_close = found
+        return found
 
     def _load(self, state: memo.Reading) -> None:
         """The reading fields as the state has them."""
@@ -211,26 +237,6 @@ class SessionTracker:
                     secret |= 1 << len(client)
                 client.append(line.text)
         return tuple(client), secret
-
-    @property
-    def ended(self) -> bool:
-        return self.summary.ended is not None
-
-    def closed(self, t: float) -> None:
-        summary = self.summary
-        state = summary.state
-        found = state.on_close
-        if found is None:
-            self._load(state)
-            row = self._row
-            if self._mechanism and self._last_code == 334:
-                row.mistake("gave-up-after-334")
-            row.waiting = False
-            row.client = clients.guess(self.behaviour)
-            found = memo.learn(state, None, self._fields(), (), 0)
-            if memo.REMEMBER:
-                state.on_close = found
-        summary.state, summary.ended = found[0], t
 
     def _note(self, key: str, params: dict) -> None:
         """Some server notes are mistakes by themselves."""
@@ -319,3 +325,6 @@ class SessionTracker:
     def _failure(self, reason: str) -> None:
         if not any(m in self._row.mistakes for m in payloads.PAYLOAD_MISTAKES):
             self._row.mistake(failure_mistake(reason))
+
+
+_READER = _Reader()

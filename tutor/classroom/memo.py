@@ -7,7 +7,7 @@ the row's fields, which the row (tutor.classroom.session.SessionSummary) reads f
 its transcript lines, the watched notes' keys (and a failure's reason), the bytes sent and whether inside TLS.
 What is remembered: the next state, and the step's client lines and secret bits for the detail view. In memory
 only, never written anywhere, and bounded: only steps of at most MAX_KEY_TEXT characters are remembered, at most
-MAX_REMEMBERED in all (then a new table is started; the sessions under way keep the states they hold).
+MAX_REMEMBERED in all (then a new table is started, and the old states forget what followed them).
 """
 
 from __future__ import annotations
@@ -64,7 +64,11 @@ def intern(fields: tuple) -> Reading:
 
 
 def forget() -> None:
-    """Start a new table (the states sessions hold stay valid: each carries what follows it)."""
+    """Start a new table. The old states forget what follows them (so rows that still hold one keep no chain of
+    remembered steps alive); they stay valid, and a session under way in one reads its next step afresh."""
+    for state in (*_table.states.values(), *_starts.values()):
+        state.after = {}
+        state.on_close = None
     _table.states = {}
     _table.remembered = 0
 

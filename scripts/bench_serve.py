@@ -516,7 +516,15 @@ def main() -> int:
                         help="--classroom: also a second plain serve, whose 'cost' is the benchmark's noise floor")
     parser.add_argument("--classroom-split", action="store_true",
                         help="--classroom: also serve --dashboard alone and serve --web alone (what each view costs)")
+    parser.add_argument("--classroom-inprocess", action="store_true",
+                        help="the view's cost in process: serve's sessions with a fake transport, quiet / summarising "
+                             "for a do-nothing view / the real classroom model (scripts/bench_classroom_inprocess.py)")
     args = parser.parse_args()
+    if args.classroom_inprocess:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_classroom_inprocess
+        print(bench_classroom_inprocess.report(bench_classroom_inprocess.run()))
+        return 0
     if args.classroom:
         raise_fd_limit(4 * args.classroom_clients + 256)
         with tempfile.TemporaryDirectory() as state:

@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from tutor.classroom import detail, payloads, report, rows
+from tutor.classroom import detail, memo, payloads, report, rows
 from tutor.classroom.feed import Feed
 from tutor.classroom.model import Classroom
 from tutor.classroom.page import ClassroomPage
@@ -41,7 +41,7 @@ class Player:
     def __init__(self, room: Classroom, number: int, profile: str = "lab", peer: str = "192.0.2.7:40000") -> None:
         self.clock = 1000.0
         self.feed = Feed(room, clock=lambda: self.clock)
-        self.server = SimServer(profile)
+        self.server = SimServer(profile, rng=random.Random(number), clock=lambda: self.clock)   # the same every run
         config = _Config(None, None, self.feed) if self.summarise else _Config(print, None, self.feed)
         keys = summary_notes(config)
         assert (keys is not None) == self.summarise
@@ -302,3 +302,58 @@ def test_payload_readings_are_remembered_within_a_bound():
     assert len(payloads._readings) <= payloads.MAX_CACHED
     assert payloads.read_text("LOGIN", "x" * (payloads.CACHED_LENGTH + 4), False, 1) is not None
     assert all(len(text) <= payloads.CACHED_LENGTH for _mech, text, _initial, _index in payloads._readings)
+
+
+ROW_FIELDS = ("sid", "peer", "started", "ended", "user", "mechanism", "tls", "result", "logged_in", "mistakes",
+              "client", "ehlo", "tried", "worked", "steps", "dropped", "waiting", "forgotten")
+
+
+def _rows_of(room: Classroom) -> list[dict]:
+    return [{name: getattr(summary, name) for name in ROW_FIELDS} for summary in room.summaries()]
+
+
+def _play_class(room: Classroom, rounds: int) -> None:
+    """Every case `rounds` times (so the later rounds replay remembered readings), and one typed by hand."""
+    number = 0
+    for _round in range(rounds):
+        for _name, profile, steps, *_rest in CASES:
+            number += 1
+            play(room, number, profile, steps)
+        number += 1
+        player = Player(room, number)
+        player.send(b"EHLO pc1\r\n")
+        player.clock += 3.0                       # a pause like someone typing
+        player.send(f"AUTH PLAIN {TIM_PLAIN}\r\n".encode())
+        player.close()
+
+
+def test_remembered_readings_give_every_row_field_as_reading_afresh(monkeypatch):
+    """tutor.classroom.memo replays a step's reading: every field of every row (steps included) must be what
+    reading each step afresh gives."""
+    memo.forget()
+    monkeypatch.setattr(memo, "REMEMBER", False)
+    afresh = Classroom()
+    _play_class(afresh, 3)
+    monkeypatch.setattr(memo, "REMEMBER", True)
+    remembered = Classroom()
+    _play_class(remembered, 3)
+    assert memo._table.remembered > 0
+    assert _rows_of(remembered) == _rows_of(afresh)
+    assert remembered.students() == afresh.students() and remembered.totals() == afresh.totals()
+    assert [s.client for s in remembered.summaries()][:1] == ["by-hand"]
+
+
+def test_remembered_readings_are_bounded(monkeypatch):
+    monkeypatch.setattr(memo, "MAX_REMEMBERED", 10)
+    memo.forget()
+    room = Classroom()
+    first_states: list = []
+    for number in range(1, 40):
+        play(room, number, "lab", ["EHLO pc1", f"AUTH PLAIN {b64(chr(0) + f'user{number}' + chr(0) + 'pw')}"])
+        assert memo._table.remembered <= 10
+        if number == 1:
+            first_states = [state for state in memo._table.states.values() if state.after]
+    assert room.summary("39").user == "user39"
+    # the states of an earlier table forget what followed them (a session under way may teach its own one more)
+    assert first_states and all(len(state.after) <= 1 for state in first_states)
+    assert not any(state in memo._table.states.values() for state in first_states)

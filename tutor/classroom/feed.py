@@ -23,19 +23,30 @@ class Feed:
         self.room = room
         self._clock = clock
         self._open: dict[int, SessionTracker] = {}    # serve's open sessions by number: no look-up by name per command
+        self._watchers = room.watchers
 
     def session_opened(self, number: int, peer: str, implicit_tls: bool) -> None:
         self._open[number] = self.room.opened(str(number), peer, self._clock(), implicit_tls)
 
     def session_output(self, number: int, out, tls: bool) -> None:
-        """One tutor.sim.output.Output: its client lines (masked when they carry a credential), notes and bytes."""
+        """One tutor.sim.output.Output: its client lines (masked when they carry a credential), notes and bytes.
+        (Classroom.exchanged, inline: it runs for every command of every student.)"""
         tracker = self._open.get(number)
-        if tracker is not None and (out.transcript or out.notes or out.data):
-            self.room.exchanged(tracker, out.transcript, out.notes, out.data, tls, self._clock())
+        if tracker is None:
+            return
+        lines, notes, sent = out.transcript, out.notes, out.data
+        if lines or notes or sent:
+            tracker.add(lines, notes, sent, tls, self._clock())
+            self.room.changes += 1
+            if self._watchers:
+                sid = tracker.sid
+                for touched in self._watchers:
+                    touched.add(sid)
 
     def session_tls(self, number: int) -> None:
         """TLS is up; the next steps say so themselves (their `tls` flag), so nothing to do here."""
 
     def session_closed(self, number: int) -> None:
-        if self._open.pop(number, None) is not None:
-            self.room.closed(str(number), self._clock())
+        tracker = self._open.pop(number, None)
+        if tracker is not None:
+            self.room.closed(tracker.sid, self._clock())

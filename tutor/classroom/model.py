@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
+from tutor.classroom.memo import ROW, ROW_FIELDS
 from tutor.classroom.session import Line, SessionSummary, SessionTracker
 from tutor.explain import Note
 
@@ -23,6 +24,9 @@ MAX_SESSIONS = 1000
 # (serve --record DIR keeps every exchange on disk).
 KEEP_DETAIL = 100
 MAX_STUDENTS = 10000
+# where a row's reading fields are among its state's (tutor.classroom.memo)
+USER, LOGGED_IN, MISTAKES, CLIENT, TRIED, WORKED = (ROW_FIELDS.index(name) for name in
+                                                    ("user", "logged_in", "mistakes", "client", "tried", "worked"))
 Listener = Callable[[str, bool], None]     # (session id, still open): called when it opens and ends
 
 
@@ -39,19 +43,29 @@ class Student:
     clients: list[str] = field(default_factory=list)
     peers: list[str] = field(default_factory=list)
 
+    # the last session folded in, if its lists were: the same state from the same address adds nothing to them
+    last: tuple = field(default=(), repr=False, compare=False)
+
     def fold(self, summary: SessionSummary) -> None:
+        state = summary.state
+        fields = state.fields[ROW:]               # the row's reading fields (as tuples: nothing copied)
         self.sessions += 1
-        self.successes += summary.logged_in
+        self.successes += fields[LOGGED_IN]
         mistakes = self.mistakes
-        for key in summary.mistakes:
+        for key in fields[MISTAKES]:
             mistakes[key] += 1
-        _add_new(self.tried, summary.tried)
-        _add_new(self.worked, summary.worked)
-        if summary.client not in self.clients:
-            _add_new(self.clients, (summary.client,))
         peer = summary.peer.rpartition(":")[0] or summary.peer
+        last = self.last
+        if last and last[0] is state and last[1] == peer:
+            return
+        _add_new(self.tried, fields[TRIED])
+        _add_new(self.worked, fields[WORKED])
+        client = fields[CLIENT]
+        if client not in self.clients:
+            _add_new(self.clients, (client,))
         if peer not in self.peers:
             _add_new(self.peers, (peer,))
+        self.last = (state, peer)
 
 
 def _add_new(mine: list[str], theirs) -> None:
@@ -78,7 +92,7 @@ class Classroom:
     def __init__(self, max_sessions: int = MAX_SESSIONS, roster: tuple[str, ...] = ()) -> None:
         self.max_sessions = max_sessions
         self.roster = tuple(roster[:MAX_STUDENTS])    # the class's accounts (--users): the report lists absentees
-        self._sessions: dict[str, SessionTracker] = {}
+        self._sessions: dict[str, SessionSummary] = {}   # rows (an ended session's tracker is let go)
         self._order: deque[str] = deque()           # oldest first, for forgetting
         self._detailed: deque[str] = deque()        # ended sessions that still keep their steps, oldest first
         self._students: dict[str, Student] = {}
@@ -106,7 +120,12 @@ class Classroom:
         return touched
 
     def unwatch(self, touched: set[str]) -> None:
-        self._watchers = [w for w in self._watchers if w is not touched]
+        self._watchers[:] = [w for w in self._watchers if w is not touched]   # the same list (the feed holds it)
+
+    @property
+    def watchers(self) -> list[set[str]]:
+        """The watchers' sets (one list for the room's life): serve's feed adds each changed session to them."""
+        return self._watchers
 
     # ---- events -----------------------------------------------------------------------------------------
     def opened(self, sid: str, peer: str, t: float, tls: bool = False) -> SessionTracker:
@@ -117,7 +136,11 @@ class Classroom:
         self._order.append(sid)
         if len(self._sessions) > self.max_sessions:
             self._evict()
-        self._changed(sid, tracker)
+        self.changes += 1                          # (_changed, inline: once per session of every student)
+        for touched in self._watchers:
+            touched.add(sid)
+        if self._listeners:
+            self._tell(sid, tracker)
         return tracker
 
     def exchange(self, sid: str, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes, tls: bool,
@@ -131,12 +154,12 @@ class Classroom:
     def exchanged(self, tracker: SessionTracker, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes,
                   tls: bool, t: float) -> None:
         """exchange() for the tracker opened() returned (serve's feed holds it: no look-up per command)."""
-        if tracker.summary.ended is not None:
+        if tracker.ended is not None:
             return
         tracker.add(lines, notes, sent, tls, t)
         self.changes += 1
         for touched in self._watchers:             # per command of every student: nothing more than this
-            touched.add(tracker.summary.sid)
+            touched.add(tracker.sid)
 
     def closed(self, sid: str, t: float) -> None:
         tracker = self._live.pop(sid, None)
@@ -150,37 +173,42 @@ class Classroom:
             if old is not None:
                 old.forget_steps()
         self._ended += 1
-        self._fold(tracker.summary)
-        self._changed(sid, tracker)
+        self._fold(tracker)
+        self.changes += 1
+        for touched in self._watchers:
+            touched.add(sid)
+        if self._listeners:
+            self._tell(sid, tracker)
 
     def _fold(self, summary: SessionSummary) -> None:
         """An ended session into the class totals and its student's record."""
-        for mechanism in summary.tried:
+        fields = summary.state.fields[ROW:]
+        for mechanism in fields[TRIED]:
             self._tried[mechanism] += 1
-        for mechanism in summary.worked:
+        for mechanism in fields[WORKED]:
             self._worked[mechanism] += 1
-        for key in summary.mistakes:
+        for key in fields[MISTAKES]:
             self._mistakes[key] += 1
-        student = self._student(summary.user)
+        user = fields[USER]
+        student = self._student(user)
         student.fold(summary)
         if student.user:
             self._named.add(student.user)
-            if summary.logged_in:
+            if fields[LOGGED_IN]:
                 self._named_in.add(student.user)
 
     # ---- views ------------------------------------------------------------------------------------------
     def summary(self, sid: str) -> SessionSummary | None:
-        tracker = self._sessions.get(sid)
-        return tracker.summary if tracker is not None else None
+        return self._sessions.get(sid)
 
     def recent(self, sid: str, newest: int) -> SessionSummary | None:
         """The session's summary if it is one of the `newest` sessions opened (the rows a page shows), else None."""
-        tracker = self._sessions.get(sid)
-        return tracker.summary if tracker is not None and tracker.seq > self._seen - newest else None
+        summary = self._sessions.get(sid)
+        return summary if summary is not None and summary.seq > self._seen - newest else None
 
     def summaries(self, limit: int | None = None) -> list[SessionSummary]:
         """The sessions kept, newest first (only the first `limit` are read)."""
-        return [t.summary for t in islice(reversed(self._sessions.values()), limit)]
+        return list(islice(reversed(self._sessions.values()), limit))
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -241,19 +269,16 @@ class Classroom:
         sessions, order = self._sessions, self._order
         while len(sessions) > self.max_sessions and len(sessions) > len(self._live):   # an ended one is there
             oldest = order.popleft()
-            if sessions[oldest].summary.ended is not None:
+            if sessions[oldest].ended is not None:
                 del sessions[oldest]
             else:
                 order.append(oldest)
 
-    def _changed(self, sid: str, tracker: SessionTracker) -> None:
-        """A session opened or ended."""
-        self.changes += 1
-        for touched in self._watchers:
-            touched.add(sid)
-        if not self._listeners or sid not in self._sessions:
+    def _tell(self, sid: str, tracker: SessionTracker) -> None:
+        """The listeners: a session opened or ended."""
+        if sid not in self._sessions:
             return
-        still_open = not tracker.ended
+        still_open = tracker.ended is None
         for listener in list(self._listeners):
             listener(sid, still_open)
 

@@ -8,10 +8,10 @@ detail view, with the lines that carry a credential marked so they are redacted 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Protocol
 
-from tutor.classroom import clients, payloads
+from tutor.classroom import clients, memo, payloads
 from tutor.classroom.clients import HAND_PAUSE
 from tutor.classroom.words import failure_mistake
 from tutor.explain import Note
@@ -50,62 +50,165 @@ class Line(Protocol):
 Step = tuple[float, bool, tuple[str, ...], int, bytes]
 
 
-@dataclass(slots=True)
 class SessionSummary:
-    """One row of the view. `result` is the last AUTH verdict code (235, 535, 504...), None before any."""
+    """One row of the view. `result` is the last AUTH verdict code (235, 535, 504...), None before any.
 
-    sid: str
-    peer: str
-    started: float
-    ended: float | None = None
-    user: str = ""
-    mechanism: str = ""
-    tls: bool = False
-    result: int | None = None
-    logged_in: bool = False
-    mistakes: list[str] = field(default_factory=list)
-    client: str = "none"
-    ehlo: str = ""
-    tried: list[str] = field(default_factory=list)        # mechanisms, in order, once each
-    worked: list[str] = field(default_factory=list)
-    steps: list[Step] = field(default_factory=list)
-    dropped: int = 0
-    waiting: bool = False                                 # a 334 is unanswered (a student stuck at a prompt?)
-    forgotten: bool = False                               # the steps were let go (only recent sessions keep them)
+    The row's reading fields (user, mechanism, tls, result, logged_in, mistakes, client, ehlo, tried, worked,
+    waiting) are read from the session's reading state (tutor.classroom.memo.Reading, which the tracker, a
+    SessionSummary itself, moves on at each step): a step changes one attribute, however many fields it changes.
+    """
+
+    __slots__ = ("_last_client", "dropped", "ended", "forgotten", "peer", "seq", "sid", "started", "state", "steps")
+
+    def __init__(self, sid: str, peer: str, started: float, tls: bool = False, seq: int = 0) -> None:
+        self.sid, self.peer, self.started = sid, peer, started
+        self.seq = seq                        # the how-many-th session of the class (the views show the newest)
+        self.ended: float | None = None
+        self.state = memo.start(tls)
+        self.steps: Sequence[Step] = []        # () once forgotten
+        self.dropped = 0
+        self.forgotten = False                # the steps were let go (only recent sessions keep them)
+        self._last_client: float | None = None   # when the client last sent a line (SessionTracker)
 
     @property
     def open(self) -> bool:
         return self.ended is None
+
+    def forget_steps(self) -> None:
+        """Keep the row, let the exchange go (bounded memory; a tuple, which the garbage collector skips)."""
+        self.steps = ()
+        self.forgotten = True
+
+    def __repr__(self) -> str:
+        return f"SessionSummary({self.sid!r}, {self.peer!r}, user={self.user!r}, result={self.result!r})"
+
+    tls = memo.row_field(0, "TLS is up")
+    user = memo.row_field(1, "the user name a payload carried (never a password field)")
+    mechanism = memo.row_field(2, "the last AUTH's mechanism")
+    result = memo.row_field(3, "the last AUTH verdict code (235, 535, 504...), None before any")
+    logged_in = memo.row_field(4, "a 235 was seen")
+    mistakes = memo.row_field(5, "mistake keys, in the order made", as_list=True)
+    client = memo.row_field(6, "the client guess (a key under classroom.client.*)")
+    ehlo = memo.row_field(7, "the EHLO name")
+    tried = memo.row_field(8, "mechanisms, in order, once each", as_list=True)
+    worked = memo.row_field(9, "mechanisms that logged in", as_list=True)
+    waiting = memo.row_field(10, "a 334 is unanswered (a student stuck at a prompt?)")
+
+
+class _Row:
+    """The row's reading fields while a step is read afresh (SessionTracker._learn)."""
+
+    __slots__ = memo.ROW_FIELDS
+
+    def __init__(self, tls: bool, user: str, mechanism: str, result: int | None, logged_in: bool,
+                 mistakes: tuple[str, ...], client: str, ehlo: str, tried: tuple[str, ...], worked: tuple[str, ...],
+                 waiting: bool) -> None:
+        self.tls, self.user, self.mechanism, self.result, self.logged_in = tls, user, mechanism, result, logged_in
+        self.mistakes, self.client, self.ehlo = list(mistakes), client, ehlo
+        self.tried, self.worked, self.waiting = list(tried), list(worked), waiting
 
     def mistake(self, key: str) -> None:
         if key not in self.mistakes:
             self.mistakes.append(key)
 
 
-class SessionTracker:
-    """Follows one session: `add()` reads a step into `summary` and keeps what crossed the wire."""
+class SessionTracker(SessionSummary):
+    """Follows one session: `add()` reads a step into the row (the tracker is its own row: one object per
+    session) and keeps what crossed the wire.
 
-    __slots__ = ("_ehlo_since_tls", "_index", "_last_code", "_mechanism", "_tls", "behaviour", "seq", "summary")
+    A class's clients repeat the same exchange, so a step's reading is remembered (tutor.classroom.memo): the
+    session's reading state (the reader's fields, the client's behaviour, the row's fields) is one interned
+    memo.Reading, and a step seen before in that state only moves the session to the next state. A step not seen
+    before is read afresh by the _Reader below (the one source of truth), on fields loaded from the state.
+    """
 
-    def __init__(self, sid: str, peer: str, t: float, tls: bool = False, seq: int = 0) -> None:
-        self.summary = SessionSummary(sid, peer, t, tls=tls)
-        self.seq = seq                # the how-many-th session of the class (the views show the newest)
-        self.behaviour = clients.Behaviour()
-        self._tls = tls
-        self._ehlo_since_tls = False
-        self._mechanism = ""          # the AUTH exchange in progress ("" when none)
-        self._index = 0               # client messages so far in it
-        self._last_code = 0
+    __slots__ = ()
+
+    @property
+    def summary(self) -> SessionSummary:
+        """The row (the tracker itself)."""
+        return self
 
     # ---- input ----------------------------------------------------------------------------------------
     def add(self, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes, tls: bool, t: float) -> None:
         """One call into the simulator: read now (lean: it runs for every command of every student), and keep
         what crossed the wire for the detail view. Only the client's lines of `lines` are read (the replies come
         from `sent`), and only the notes in WATCHED_NOTES: what the simulator makes when it summarises."""
-        summary = self.summary
+        state = self.state
+        key: tuple | None = (lines, memo.notes_key(notes, WATCHED_NOTES) if notes else (), sent, tls)
+        try:
+            found = state.after.get(key)
+        except TypeError:                         # a line type that cannot be a key: read it, remember nothing
+            found, key = None, None
+        if found is None:
+            found = _READER.learn(state, key, lines, notes, sent, tls)
+        state, client, secret = found
+        if client:                                # one step: one moment, however many lines it held
+            last = self._last_client
+            if (last is not None and t - last >= HAND_PAUSE and not state.fields[memo.SLOW]
+                    and not sent.startswith(b"535")):
+                state = memo.slowed(state)        # (serve holds a 535 back: that pause is not someone typing)
+            self._last_client = t
+        self.state = state
+        steps = self.steps
+        if len(steps) < MAX_STEPS:
+            steps.append((t, tls, client, secret, sent))   # type: ignore[attr-defined]  # (a list while open)
+        else:
+            self.dropped += 1
+
+    def closed(self, t: float) -> None:
+        state = self.state
+        found = state.on_close
+        if found is None:
+            found = _READER.end(state)
+        self.state, self.ended = found[0], t
+
+
+class _Reader:
+    """Reads a step afresh, on a session's fields loaded from its state (one reader for every session: reading
+    is done at once, between two steps of no other session)."""
+
+    __slots__ = ("_ehlo_since_tls", "_index", "_last_code", "_mechanism", "_row", "_tls", "behaviour")
+
+    def learn(self, state: memo.Reading, key, lines, notes, sent: bytes, tls: bool) -> memo.Found:
+        """A step not seen in this state: read by the code below, and remembered."""
+        self._load(state)
+        client, secret = self._read(lines, notes, sent, tls)
+        return memo.learn(state, key, self._fields(), client, secret)
+
+    def end(self, state: memo.Reading) -> memo.Found:
+        """The session's end in this state (remembered on the state)."""
+        self._load(state)
+        row = self._row
+        if self._mechanism and self._last_code == 334:
+            row.mistake("gave-up-after-334")
+        row.waiting = False
+        row.client = clients.guess(self.behaviour)
+        found = memo.learn(state, None, self._fields(), (), 0)
+        if memo.REMEMBER:
+            state.on_close = found
+        return found
+
+    def _load(self, state: memo.Reading) -> None:
+        """The reading fields as the state has them."""
+        fields = state.fields
+        (self._tls, self._ehlo_since_tls, self._mechanism, self._index, self._last_code, ehlo, verb, first_auth,
+         bare_lf, slow) = fields[:memo.ROW]
+        self.behaviour = clients.Behaviour(ehlo, verb, first_auth, bare_lf, slow)
+        self._row = _Row(*fields[memo.ROW:])
+
+    def _fields(self) -> tuple:
+        seen, row = self.behaviour, self._row
+        return (self._tls, self._ehlo_since_tls, self._mechanism, self._index, self._last_code, seen.ehlo, seen.verb,
+                seen.first_auth, seen.bare_lf, seen.slow, row.tls, row.user, row.mechanism, row.result, row.logged_in,
+                tuple(row.mistakes), row.client, row.ehlo, tuple(row.tried), tuple(row.worked), row.waiting)
+
+    def _read(self, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes,
+              tls: bool) -> tuple[tuple[str, ...], int]:
+        """A step's reading: the client's lines (and which carry a credential), the notes, the replies."""
         if tls and not self._tls:                 # RFC 3207 §4.2: the session starts over inside TLS
             self._tls, self._ehlo_since_tls = True, False
-            summary.tls = True
+            self._row.tls = True
         client: tuple[str, ...] = ()
         secret = 0
         if lines:
@@ -115,22 +218,13 @@ class SessionTracker:
                 client, secret = (line.text,), int(self._client(line.text, tls, masked) or masked)
             else:
                 client, secret = self._lines(lines, tls)
-            if client:                            # one step: one moment, however many lines it held
-                seen = self.behaviour
-                if (seen.last_client is not None and t - seen.last_client >= HAND_PAUSE
-                        and not sent.startswith(b"535")):
-                    seen.slow = True              # (serve holds a 535 back: that pause is not someone typing)
-                seen.last_client = t
         for note in notes:
             if note.key in WATCHED_NOTES:
                 self._note(note.key, note.params)
         if self._mechanism and sent:              # replies matter only inside an AUTH exchange
             for text in sent.split(b"\r\n")[:-1]:
                 self._server(text)
-        if len(summary.steps) < MAX_STEPS:
-            summary.steps.append((t, tls, client, secret, sent))
-        else:
-            summary.dropped += 1
+        return client, secret
 
     def _lines(self, lines: tuple[Line, ...], tls: bool) -> tuple[tuple[str, ...], int]:
         """The client's lines of one step, read in order, and the bits of those that carry a credential."""
@@ -144,29 +238,13 @@ class SessionTracker:
                 client.append(line.text)
         return tuple(client), secret
 
-    def forget_steps(self) -> None:
-        """Keep the row, let the exchange go (bounded memory)."""
-        self.summary.steps = []
-        self.summary.forgotten = True
-
-    @property
-    def ended(self) -> bool:
-        return self.summary.ended is not None
-
-    def closed(self, t: float) -> None:
-        summary = self.summary
-        if self._mechanism and self._last_code == 334:
-            summary.mistake("gave-up-after-334")
-        summary.ended, summary.waiting = t, False
-        summary.client = clients.guess(self.behaviour)
-
     def _note(self, key: str, params: dict) -> None:
         """Some server notes are mistakes by themselves."""
         found = NOTE_MISTAKES.get(key)
         if found == "bare-lf":
             self.behaviour.bare_lf = True
         if found:
-            self.summary.mistake(found)
+            self._row.mistake(found)
         if key == "sim.auth.failed":
             self._failure(str(params.get("reason", "")))
 
@@ -189,20 +267,20 @@ class SessionTracker:
         self._ehlo_since_tls = True
         if not self.behaviour.verb:
             self.behaviour.verb, self.behaviour.ehlo = verb, name.strip()[:payloads.MAX_USER]
-            self.summary.ehlo = self.behaviour.ehlo
-            self.summary.client = clients.guess(self.behaviour)
+            self._row.ehlo = self.behaviour.ehlo
+            self._row.client = clients.guess(self.behaviour)
 
     def _auth(self, rest: str, tls: bool, secret: bool) -> bool:
         if not self._ehlo_since_tls:
-            after_tls = self.summary.tls and self.behaviour.verb
-            self.summary.mistake("no-ehlo-after-tls" if after_tls else "auth-before-ehlo")
+            after_tls = self._row.tls and self.behaviour.verb
+            self._row.mistake("no-ehlo-after-tls" if after_tls else "auth-before-ehlo")
         words = rest.split()
         if not words:
             return False
         self._mechanism, self._index, self._last_code = words[0].upper(), 0, 0
-        self.summary.mechanism = self._mechanism[:32]
-        if self.summary.mechanism not in self.summary.tried:
-            self.summary.tried.append(self.summary.mechanism)
+        self._row.mechanism = self._mechanism[:32]
+        if self._row.mechanism not in self._row.tried:
+            self._row.tried.append(self._row.mechanism)
         if not self.behaviour.first_auth:
             self.behaviour.first_auth = self._mechanism + ("-ir" if len(words) > 1 else "")
         return len(words) > 1 and self._payload(words[1], initial=True, tls=tls, secret=secret)
@@ -214,7 +292,7 @@ class SessionTracker:
         if found is None:
             return False
         reading, has_data = found
-        summary = self.summary
+        summary = self._row
         if reading.user and not (mech == "LOGIN" and index > 0):
             summary.user = reading.user
         for key in reading.mistakes:
@@ -232,7 +310,7 @@ class SessionTracker:
         code = line[:3]
         if not code.isdigit() or line[3:4] == b"-":
             return
-        summary = self.summary
+        summary = self._row
         self._last_code = last = int(code)
         summary.waiting = last == 334                       # the server asked; the client has not answered yet
         if last == 334:
@@ -245,5 +323,8 @@ class SessionTracker:
         self._mechanism = ""
 
     def _failure(self, reason: str) -> None:
-        if not any(m in self.summary.mistakes for m in payloads.PAYLOAD_MISTAKES):
-            self.summary.mistake(failure_mistake(reason))
+        if not any(m in self._row.mistakes for m in payloads.PAYLOAD_MISTAKES):
+            self._row.mistake(failure_mistake(reason))
+
+
+_READER = _Reader()

@@ -31,6 +31,14 @@ class TranscriptLine(NamedTuple):
         return self.text if show_secrets or self.masked is None else self.masked
 
 
+def client_line(text: str, masked: str | None = None) -> TranscriptLine:
+    """TranscriptLine("C", text, masked), made without the NamedTuple's Python-level __new__ (one per command)."""
+    return _new_tuple(TranscriptLine, ("C", text, masked))
+
+
+_new_tuple = tuple.__new__
+
+
 class Output(NamedTuple):
     """What the transport must do after one call into SimServer.
 
@@ -74,11 +82,9 @@ class Collector:
 
     def summarise(self, keys: frozenset[str]) -> None:
         """Only the client's lines and the notes with these keys (what tutor.classroom reads)."""
-        self.explain = False
-        self.lines, self.watched = True, frozenset(keys)
-        # Step notes are the SASL mechanisms' own (sasl., scram., oauth., mechs.) and the impostor's rewrites of
-        # them (sim.impostor.); when none is watched the mechanisms need not make their steps at all.
-        self.wants_steps = any(not key.startswith("sim.") or key.startswith("sim.impostor.") for key in keys)
+        self._explain = False                     # (the explain setter's work, in one go: once per session)
+        self.watched = keys if isinstance(keys, frozenset) else frozenset(keys)
+        self.lines, self.wants_steps = True, _watches_steps(self.watched)
 
     def _reset(self) -> None:
         self.data = bytearray()
@@ -119,7 +125,7 @@ class Collector:
 
     def client(self, text: str, masked: str | None = None) -> None:
         if self.lines:
-            self.transcript.append(TranscriptLine("C", text, masked))
+            self.transcript.append(client_line(text, masked))
 
     def sent(self, reply: Reply, wire: bytes) -> None:
         self.data += wire
@@ -130,8 +136,12 @@ class Collector:
     def take(self) -> Output:
         """The Output so far; the collector is reset."""
         if self.notes or self.transcript:
-            out = Output(bytes(self.data), tuple(self.notes), self.close, self.start_tls, tuple(self.transcript))
-            self.notes, self.transcript = [], []
+            notes, transcript = self.notes, self.transcript
+            out = _new_tuple(Output, (bytes(self.data), tuple(notes) if notes else (), self.close, self.start_tls,
+                                      tuple(transcript)))
+            if notes:
+                self.notes = []
+            self.transcript = []
         else:   # nothing explained (serve with no log): only the bytes and the flags
             out = Output(bytes(self.data), (), self.close, self.start_tls, ())
         self.data.clear()
@@ -161,6 +171,14 @@ def echo(text: str, limit: int = 64) -> str:
 
 def _cleaned(params: dict) -> dict:
     return {k: clean(v) if isinstance(v, str) else v for k, v in params.items()}
+
+
+@lru_cache(maxsize=16)
+def _watches_steps(keys: frozenset[str]) -> bool:
+    """Whether any of these note keys is a step note: the SASL mechanisms' own (sasl., scram., oauth., mechs.) or
+    the impostor's rewrites of them (sim.impostor.). When none is, the mechanisms need not make their steps at all.
+    (Worked out once per set: serve summarises every session of a class with the same keys.)"""
+    return any(not key.startswith("sim.") or key.startswith("sim.impostor.") for key in keys)
 
 
 @lru_cache(maxsize=256)

@@ -28,7 +28,7 @@ from tutor.protocol.states import EXPECTED, State
 from tutor.sim import lenient, replies
 from tutor.sim.accounts import Accounts
 from tutor.sim.outcome import ERROR, FAILURE, SUCCESS, Outcome
-from tutor.sim.output import MASK, Collector, Output, echo, show
+from tutor.sim.output import MASK, Collector, Output, client_line, echo, show
 from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile, canonical_name, check_max_auth_failures
 from tutor.sim.sink import Sink
 from tutor.sim.verbs import HANDLERS, Verbs
@@ -243,9 +243,9 @@ class SimServer(Verbs):
     def _command(self, event: CommandReceived) -> None:
         command, legal, bare_lf = event
         emit = self._emit
-        if emit.lines:
+        if emit.lines:   # (Collector.client, inline: for every command a log or view reads)
             masked = self._authn.masked_command(command.argument) if command.verb == "AUTH" else None
-            emit.client(show(command.raw), masked)
+            emit.transcript.append(client_line(show(command.raw), masked))
         if bare_lf:
             emit.note("sim.command.bare-lf")
         handler = HANDLERS.get(command.verb)

@@ -14,16 +14,21 @@ import os
 import ssl
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from tutor.errors import TransportError
 from tutor.transport.engine import EngineFactory, ServerOutput
 from tutor.transport.serve_clock import SessionClock, interval_for
-from tutor.transport.serve_config import ServeConfig
+from tutor.transport.serve_config import ServeConfig, explained, summary_notes
 from tutor.transport.serve_session import READ_SIZE, SessionProtocol
 
 __all__ = ["ServeConfig", "SessionProtocol", "SimService"]
 
+# What a new session needs to know of the config (session_plan): whether anything reads the simulator's
+# explanations, the note keys to summarise with (a view alone), and what gets each Output (the view's own
+# session_output when nothing else reads them, else log_and_record).
+SessionPlan = tuple[bool, "frozenset[str] | None", Callable[[int, ServerOutput, bool], None]]
 SimFactory = EngineFactory   # (tls_available) -> a fresh server (the caller's SimServer) for one connection
 SECRET_NOTE = "(a note that shows a password: masked, use --show-secrets)"
 LOOP_ERROR_INTERVAL = 60.0   # seconds between two log lines about the same kind of event-loop error
@@ -47,6 +52,8 @@ class SimService:
         # What the sessions read into (a BufferedProtocol's buffer): each read is copied out before the next, and
         # one event loop runs them all, so they share it.
         self.read_buffer = memoryview(bytearray(READ_SIZE))
+        self._plan_config: ServeConfig | None = None
+        self._plan: SessionPlan = (False, None, self.log_and_record)
 
     @property
     def live_sessions(self) -> int:
@@ -112,6 +119,17 @@ class SimService:
             session.shutdown()
 
     # ---- bookkeeping and logging, called by the sessions ----------------------------------------------
+
+    def session_plan(self) -> SessionPlan:
+        """What every session of this config does with the simulator's explanations, worked out once."""
+        config = self.config
+        if self._plan_config is not config:
+            watch = config.watch
+            only_watch = watch is not None and config.log is None and config.record is None
+            self._plan = (explained(config), summary_notes(config),
+                          watch.session_output if only_watch else self.log_and_record)
+            self._plan_config = config
+        return self._plan
 
     def opened(self, session: SessionProtocol) -> int:
         """Count a new session (the clock then checks its time limits); its number."""
@@ -180,6 +198,11 @@ class SimService:
 
 
     # ---- recording (--record) and the classroom view (watch): every session's events ------------------------
+
+    def log_and_record(self, number: int, out: ServerOutput, tls: bool) -> None:
+        """One Output to the log, the recording and the view (each if there is one)."""
+        self.log_output(number, out)
+        self.record_output(number, out, tls)
 
     def record_begin(self, number: int, peer: str) -> None:
         if self.config.watch is not None:

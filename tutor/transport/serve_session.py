@@ -11,11 +11,12 @@ Every end (close, reset, timeout, failed handshake, shutdown) goes through _fini
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from tutor.protocol.states import State
 from tutor.transport.engine import ServerEngine, ServerOutput
-from tutor.transport.serve_config import explained, summary_notes
+from tutor.transport.serve_config import explained, summary_notes  # (the service decides: session_plan)
 from tutor.transport.serve_input import COMMAND_PIECE, batch_end, next_piece
 from tutor.transport.tlscert import handshake_failure
 
@@ -24,6 +25,8 @@ QUEUE_LIMIT = 64 * 1024   # received bytes a blocked session queues before it st
 READ_SIZE = 64 * 1024     # at most this much is read from a client at once (the service's shared read buffer)
 PUMP_TURN = 256        # pieces fed per turn of the event loop, so one pipelining client cannot starve the others
 OUTBOX_LIMIT = 4096   # replies to one pipelined burst are written in batches of about this size (fewer syscalls)
+
+__all__ = ["SessionProtocol", "explained", "summary_notes"]
 
 if TYPE_CHECKING:
     from tutor.transport.asyncio_server import SimService
@@ -64,6 +67,7 @@ class SessionProtocol(asyncio.BufferedProtocol):
         self._finished = False
         self._tls = implicit_tls          # for the recording: lines after this are inside TLS
         self._explained = True            # a log, a recording or a view reads the simulator's explanations
+        self._output: Callable[[int, ServerOutput, bool], None] | None = None   # what gets them (session_plan)
 
     @property
     def holding_reply(self) -> bool:
@@ -91,17 +95,18 @@ class SessionProtocol(asyncio.BufferedProtocol):
         peer = transport.get_extra_info("peername")
         self.peer_ip = str(peer[0]) if isinstance(peer, tuple) else str(peer)
         self.number = service.opened(self)   # from now on the service's clock checks its time limits
-        self._explained = explained(service.config)
+        self._explained, summary, self._output = service.session_plan()
         if self._explained:
             where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-            service.log_line(self.number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
+            if service.config.log is not None:
+                service.log_line(self.number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
             service.record_begin(self.number, where)
         self._sim = service.factory(service.config.tls is not None)
         if not self._explained:
             self._sim.explaining = False
-        else:
-            summary, summarise = summary_notes(service.config), getattr(self._sim, "summarise", None)
-            if summary is not None and summarise is not None:   # an engine that cannot summarise makes everything
+        elif summary is not None:
+            summarise = getattr(self._sim, "summarise", None)
+            if summarise is not None:   # an engine that cannot summarise makes everything
                 summarise(summary)
         refusal = service.refusal(self)
         if refusal:
@@ -233,10 +238,9 @@ class SessionProtocol(asyncio.BufferedProtocol):
             self._kick()
 
     def _write(self, out: ServerOutput) -> None:
-        service, transport = self._service, self._transport
-        if self._explained:
-            service.log_output(self.number, out)
-            service.record_output(self.number, out, self._tls)
+        transport = self._transport
+        if self._explained:   # the log and the recording, or the view's own session_output (session_plan)
+            self._output(self.number, out, self._tls)   # type: ignore[misc]
         if transport is None or self._upgrading or self._finished or transport.is_closing():
             return
         if not self._pumping:   # one answer, written as it is (the outbox is empty outside _pump)

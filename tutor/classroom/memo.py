@@ -1,0 +1,124 @@
+"""Remembered readings of a session's steps (sans-IO): a class's clients repeat the same exchange, so what a step
+does in a given reading state is worked out once (by tutor.classroom.session's code) and then replayed.
+
+A state is the whole of what a session's reading depends on, interned (one Reading object per distinct state):
+the tracker's own fields, the client's behaviour (time aside: the tracker keeps when the client last spoke) and
+the row's fields, which the row (tutor.classroom.session.SessionSummary) reads from its state. A step is a key:
+its transcript lines, the watched notes' keys (and a failure's reason), the bytes sent and whether inside TLS.
+What is remembered: the next state, and the step's client lines and secret bits for the detail view. In memory
+only, never written anywhere, and bounded: only steps of at most MAX_KEY_TEXT characters are remembered, at most
+MAX_REMEMBERED in all (then a new table is started, and the old states forget what followed them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_KEY_TEXT = 4096       # characters of client lines and reply bytes in one remembered step
+MAX_REMEMBERED = 2048     # states and steps remembered before starting again
+REMEMBER = True           # False: every step is read afresh (tests compare the two)
+MAX_AFTER = 64            # steps remembered from one state
+ROW = 10                  # state fields before the row's: the tracker's five, then the behaviour's five
+SLOW = 9                  # the behaviour's `slow` (a pause like someone typing) in a state's fields
+ROW_FIELDS = (   # the row's fields, after the first ROW fields of a state
+    "tls", "user", "mechanism", "result", "logged_in", "mistakes", "client", "ehlo", "tried", "worked",
+              "waiting")
+LIST_FIELDS = ("mistakes", "tried", "worked")
+
+# (next state, the step's client lines, their secret bits)
+Found = tuple["Reading", tuple[str, ...], int]
+
+
+class Reading:
+    """One reading state and what is known to follow it."""
+
+    __slots__ = ("after", "fields", "on_close")
+
+    def __init__(self, fields: tuple) -> None:
+        self.fields = fields
+        self.after: dict[Any, Found] = {}       # step key -> what it does from here
+        self.on_close: Found | None = None       # what the session's end does from here
+
+
+class _Table:
+    """The interned states, and how many states and steps are remembered in all."""
+
+    def __init__(self) -> None:
+        self.states: dict[tuple, Reading] = {}
+        self.remembered = 0
+
+
+_table = _Table()
+
+
+def intern(fields: tuple) -> Reading:
+    """The one Reading for these fields."""
+    table = _table
+    state = table.states.get(fields)
+    if state is None:
+        if table.remembered >= MAX_REMEMBERED:
+            forget()
+        state = table.states[fields] = Reading(fields)
+        table.remembered += 1
+    return state
+
+
+def forget() -> None:
+    """Start a new table. The old states forget what follows them (so rows that still hold one keep no chain of
+    remembered steps alive); they stay valid, and a session under way in one reads its next step afresh."""
+    for state in (*_table.states.values(), *_starts.values()):
+        state.after = {}
+        state.on_close = None
+    _table.states = {}
+    _table.remembered = 0
+
+
+def start(tls: bool) -> Reading:
+    """A new session's state (a row's defaults; `tls` for implicit TLS). The two are kept: every session starts
+    from one of them."""
+    state = _starts.get(tls)
+    if state is None:
+        state = _starts[tls] = Reading((tls, False, "", 0, 0, "", "", "", False, False,
+                                        tls, "", "", None, False, (), "none", "", (), (), False))
+    return state
+
+
+_starts: dict[bool, Reading] = {}
+
+
+def slowed(state: Reading) -> Reading:
+    """The same state with the client seen pausing like someone typing."""
+    fields = state.fields
+    return intern(fields[:SLOW] + (True,) + fields[SLOW + 1:])
+
+
+def row_field(index: int, doc: str, as_list: bool = False) -> property:
+    """A row's reading field, read from its session's state (SessionSummary.state): lists are fresh copies."""
+    at = ROW + index
+    if as_list:
+        return property(lambda summary: list(summary.state.fields[at]), doc=doc)
+    return property(lambda summary: summary.state.fields[at], doc=doc)
+
+
+def notes_key(notes: tuple, watched: frozenset[str]) -> tuple:
+    """What a step's notes say to the reading: the watched keys, with a failure's reason."""
+    return tuple((note.key, str(note.params.get("reason", ""))) for note in notes if note.key in watched)
+
+
+def learn(state: Reading, key: Any, fields: tuple, client: tuple[str, ...], secret: int) -> Found:
+    """Remember (under `key`, unless None or too big) that the step led from `state` to `fields`."""
+    found: Found = (intern(fields), client, secret)
+    if REMEMBER and key is not None and _size(key) <= MAX_KEY_TEXT:
+        after = state.after
+        if len(after) >= MAX_AFTER:
+            after.clear()
+        after[key] = found
+        _table.remembered += 1
+        if _table.remembered >= MAX_REMEMBERED:
+            forget()
+    return found
+
+
+def _size(key: tuple) -> int:
+    lines, notes, sent, _tls = key
+    return len(sent) + sum(len(line.text) for line in lines) + sum(len(reason) for _, reason in notes)

@@ -15,7 +15,8 @@ def test_the_classroom_benchmark_reports_both_servers_and_the_cost():
     pytest.importorskip("aiohttp")
     pytest.importorskip("aiosmtpd")
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_serve.py"), "--classroom", "--markdown",
-                           "--classroom-clients", "5", "--duration", "0.3", "--repeat", "1"],
+                           "--classroom-clients", "5", "--classroom-warmup", "0.3", "--duration", "0.3",
+                           "--repeat", "1"],
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")]

@@ -14,7 +14,8 @@ BLOB = "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"
 
 def fake_session(exposed=True, kind="command"):
     transport = SimpleNamespace(cleartext_exposed=exposed, address=SimpleNamespace(host="mail.example.net"))
-    return SimpleNamespace(transport=transport, client=SimpleNamespace(line_kind=lambda: kind), closed=False)
+    client = SimpleNamespace(line_kind=lambda: kind, auth_ended=False)
+    return SimpleNamespace(transport=transport, client=client, closed=False)
 
 
 def asking_shell(answer):

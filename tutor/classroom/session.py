@@ -23,7 +23,8 @@ TOKEN_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
 NOTE_MISTAKES = {
     "sim.auth.bad-base64": "bad-base64", "sim.auth.unknown-mechanism": "not-offered",
     "sim.auth.need-tls": "need-tls", "sim.auth.twice": "auth-twice", "sim.ehlo.helo": "helo",
-    "sim.command.bare-lf": "bare-lf", "sim.command.unknown": "unknown-command", "sim.close.timeout": "idle-timeout",
+    "sim.command.bare-lf": "bare-lf", "sim.command.unknown": "unknown-command",
+    "sim.command.after-auth": "unknown-command", "sim.close.timeout": "idle-timeout",
     "sim.command.too-long": "line-too-long", "sim.auth.line-too-long": "line-too-long",
     "sim.auth.command-too-long": "line-too-long", "sim.helo.no-extensions": "helo",
     "sim.policy.encryption-required": "encryption-required", "sim.policy.too-weak": "too-weak",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tutor.errors import InputError
 from tutor.protocol import b64
 from tutor.protocol.framing import AUTH_LINE_LIMIT
@@ -9,6 +11,15 @@ from tutor.protocol.record import Record, _set
 
 CANCEL = b"*"          # RFC 4954 §4: a line with a single "*" cancels; the server MUST reply 501
 EMPTY_RESPONSE = "="   # RFC 4954 §4: a zero-length initial response is sent as a single "="
+_BASE64_WORD = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
+
+
+def looks_like_an_answer(line: bytes) -> bool:
+    """A line that is one word of base64 of some length, or the cancel "*": what a client sends after a 334.
+    Typed after the exchange has ended, it is read as a command (a late answer; tutor.protocol.client and the
+    simulator say so)."""
+    word = line.rstrip(b"\r\n")
+    return word == CANCEL or (len(word) >= 8 and _BASE64_WORD.fullmatch(word) is not None)
 
 
 def encode_initial(data: bytes) -> str:

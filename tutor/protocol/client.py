@@ -103,6 +103,7 @@ class ClientConnection:
         self.state = State.GREETING
         self.capabilities = capabilities.Capabilities()
         self.authenticated = False
+        self.auth_ended = False   # the last reply ended an AUTH exchange (anything but 334 to AUTH or an answer)
         self.tls = False
         self.last_reply: Reply | None = None
         self._parser = ReplyParser()
@@ -130,6 +131,10 @@ class ClientConnection:
             return None
         verb = out.command.verb
         if verb and verb not in commands.VERBS:
+            if self.auth_ended:
+                from tutor.protocol.auth import looks_like_an_answer  # (rare: not on the start-up path)
+                if looks_like_an_answer(out.line):
+                    return "sequence.after-auth"
             return "sequence.unknown-verb"
         if self.state is State.READY and verb == "AUTH" and self.authenticated:
             return "sequence.auth-twice"
@@ -192,7 +197,9 @@ class ClientConnection:
             self.capabilities = capabilities.Capabilities(reply.lines[0].split(" ", 1)[0])
         before, answered = self.state, verb or _TRIGGERS.get(answers.kind, Trigger.UNSOLICITED)
         self.state = next_state(before, answered, reply.code)
-        if reply.code == 235 and (verb == "AUTH" or answers.kind is AUTH_RESPONSE):
+        in_auth = verb == "AUTH" or answers.kind is AUTH_RESPONSE
+        self.auth_ended = in_auth and reply.code != 334
+        if reply.code == 235 and in_auth:
             self.authenticated = True
 
     def tls_established(self) -> bytes:

@@ -270,8 +270,16 @@ class Shell:
         for value in history.credentials_in(line) or ():
             self.remember_secret(value)
         in_auth = self.session is not None and (self.session.client.line_kind() == AUTH_RESPONSE
-                                                or self._answers_refused_auth(line))
+                                                or self._answers_refused_auth(line) or self._late_answer(line))
         return history.safe_form(line, in_auth=in_auth, secrets=self.secrets, redact_command=commands.redact)
+
+    def _late_answer(self, line: str) -> bool:
+        """A line shaped like an answer to a 334, typed just after the AUTH exchange ended (a password's base64
+        pasted one step late): kept out of history by its role, as an answer would be."""
+        if self.session is None or not self.session.client.auth_ended:
+            return False
+        from tutor.protocol.auth import looks_like_an_answer
+        return looks_like_an_answer(line.strip().encode("utf-8", "replace"))
 
     def _answers_refused_auth(self, line: str) -> bool:
         """A line typed after a refused AUTH that would have answered it: kept out of history like one."""

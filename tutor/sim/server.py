@@ -13,6 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from tutor.errors import InputError
+from tutor.protocol.auth import looks_like_an_answer
 from tutor.protocol.commands import Command
 from tutor.protocol.framing import COMMAND_LINE_LIMIT
 from tutor.protocol.server import (
@@ -27,7 +28,7 @@ from tutor.protocol.server import (
 from tutor.protocol.states import EXPECTED, State
 from tutor.sim import lenient, replies
 from tutor.sim.accounts import Accounts
-from tutor.sim.outcome import ERROR, FAILURE, SUCCESS, Outcome
+from tutor.sim.outcome import CONTINUE, ERROR, FAILURE, SUCCESS, Outcome
 from tutor.sim.output import MASK, Collector, Output, client_line, echo, show
 from tutor.sim.profiles import DEFAULT_HOSTNAME, PROFILES, Profile, canonical_name, check_max_auth_failures
 from tutor.sim.sink import Sink
@@ -102,6 +103,7 @@ class SimServer(Verbs):
         self._esmtp = False
         self._auth_failures = 0
         self._bad_commands = 0
+        self._auth_ended = False        # the command just before ended an AUTH exchange (235, 535, 501, ...)
 
     # ---- what the REPL and the transports look at ------------------------------------------------------
 
@@ -243,6 +245,7 @@ class SimServer(Verbs):
     def _command(self, event: CommandReceived) -> None:
         command, legal, bare_lf = event
         emit = self._emit
+        after_auth, self._auth_ended = self._auth_ended, False
         if emit.lines:   # (Collector.client, inline: for every command a log or view reads)
             masked = self._authn.masked_command(command.argument) if command.verb == "AUTH" else None
             emit.transcript.append(client_line(show(command.raw), masked))
@@ -250,7 +253,10 @@ class SimServer(Verbs):
             emit.note("sim.command.bare-lf")
         handler = HANDLERS.get(command.verb)
         if handler is None:
-            emit.note("sim.command.unknown", verb=echo(command.verb))
+            if after_auth and looks_like_an_answer(command.raw):   # a late answer to a 334 the exchange is past
+                emit.note("sim.command.after-auth", verb=echo(command.verb))
+            else:
+                emit.note("sim.command.unknown", verb=echo(command.verb))
             self._reply("unknown")
             self._bad_command()
         elif not legal:
@@ -280,6 +286,7 @@ class SimServer(Verbs):
         self._auth_outcome(self._authn.respond(event.line))
 
     def _auth_outcome(self, outcome: Outcome) -> None:
+        self._auth_ended = outcome.kind != CONTINUE
         if outcome.kind == SUCCESS:
             self.user = outcome.user
         elif outcome.kind == FAILURE:

@@ -15,7 +15,7 @@ from tutor.classroom.feed import Feed
 from tutor.classroom.model import Classroom
 from tutor.classroom.page import ClassroomPage
 from tutor.sim import SimServer
-from tutor.transport.serve_session import summary_notes
+from tutor.transport.serve_config import summary_notes
 
 PASSWORD = "tanstaaftanstaaf"
 TIM_PLAIN = "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"          # base64 of \0tim\0tanstaaftanstaaf (RFC 4616 §2 form)

@@ -13,7 +13,7 @@ from tutor.transport.serve_config import WRITE_HIGH_WATER
 
 
 def quiet_server(**serve_options) -> ServerThread:
-    """A ServerThread whose sessions have no log (so serve_session.explained() is False and batching is on)."""
+    """A ServerThread whose sessions have no log (so serve_config.explained() is False and batching is on)."""
     server = ServerThread(serve_options=serve_options)
     server._config = dataclasses.replace(server._config, log=None)
     return server

@@ -278,8 +278,7 @@ class Shell:
         pasted one step late): kept out of history by its role, as an answer would be."""
         if self.session is None or not self.session.client.auth_ended:
             return False
-        from tutor.protocol.auth import looks_like_an_answer
-        return looks_like_an_answer(line.strip().encode("utf-8", "replace"))
+        return self.session.client.sequence_problem(line.strip().encode("utf-8", "replace")) == "sequence.after-auth"
 
     def _answers_refused_auth(self, line: str) -> bool:
         """A line typed after a refused AUTH that would have answered it: kept out of history like one."""

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, cast
 
 from tutor.protocol.states import State
 from tutor.transport.engine import ServerEngine, ServerOutput
-from tutor.transport.serve_config import explained, summary_notes  # (the service decides: session_plan)
 from tutor.transport.serve_input import COMMAND_PIECE, batch_end, next_piece
 from tutor.transport.tlscert import handshake_failure
 
@@ -25,8 +24,6 @@ QUEUE_LIMIT = 64 * 1024   # received bytes a blocked session queues before it st
 READ_SIZE = 64 * 1024     # at most this much is read from a client at once (the service's shared read buffer)
 PUMP_TURN = 256        # pieces fed per turn of the event loop, so one pipelining client cannot starve the others
 OUTBOX_LIMIT = 4096   # replies to one pipelined burst are written in batches of about this size (fewer syscalls)
-
-__all__ = ["SessionProtocol", "explained", "summary_notes"]
 
 if TYPE_CHECKING:
     from tutor.transport.asyncio_server import SimService

@@ -196,3 +196,39 @@ def test_many_concurrent_sessions():
             assert client.say(b"EHLO c")[-1].startswith(b"250 AUTH")
             assert client.say(b"AUTH PLAIN " + TIM_PLAIN) == [b"235 2.7.0 Authentication successful"]
             client.close()
+
+
+def test_a_closed_session_leaves_no_reference_cycle_behind():
+    """A finished session's transport is freed by reference counting, not left for the garbage collector
+    (asyncio's selector transport holds a bound method of itself until serve drops it)."""
+    import gc
+    import weakref
+
+    from tutor.transport.serve_session import SessionProtocol
+
+    made = []
+    original = SessionProtocol.connection_made
+
+    def remember(self, transport):
+        made.append(weakref.ref(transport))
+        original(self, transport)
+
+    with ServerThread() as server:
+        SessionProtocol.connection_made = remember
+        gc.disable()
+        try:
+            for _ in range(3):
+                client = Line.connect(server.port)
+                assert client.reply()[0].startswith(b"220 ")
+                assert client.say(b"QUIT")[0].startswith(b"221 ")
+                assert client.sock.recv(10) == b""
+                client.close()
+            deadline = time.monotonic() + WAIT
+            while any(ref() is not None for ref in made) and time.monotonic() < deadline:
+                server.call(lambda: None)    # let the loop finish its connection_lost callbacks
+                time.sleep(0.01)
+            assert len(made) == 3
+            assert [ref() for ref in made] == [None, None, None]
+        finally:
+            gc.enable()
+            SessionProtocol.connection_made = original

@@ -149,6 +149,7 @@ class SessionProtocol(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._finish()
+        _let_transport_go(self._transport)
 
     def pause_writing(self) -> None:
         """The client is not reading: stop feeding it replies (the pump stops, reading is paused)."""
@@ -386,6 +387,15 @@ class SessionProtocol(asyncio.BufferedProtocol):
         service.closed(self)
         service.log_line(self.number, "connection closed")
         service.record_end(self.number)
+
+
+def _let_transport_go(transport: asyncio.BaseTransport | None) -> None:
+    """asyncio's selector transport keeps its read callback, a bound method of itself, after its connection is
+    lost (Python 3.11-3.13): a reference cycle per connection (the transport, its socket object, its dict), which only
+    the garbage collector frees, and every young collection of a busy serve walks. Dropping that callback lets the
+    transport go as soon as asyncio is done with it. (Its reader is already removed: nothing calls it again.)"""
+    if getattr(transport, "_read_ready_cb", None) is not None:
+        transport._read_ready_cb = None   # type: ignore[union-attr]
 
 
 def _auth_failed(out: ServerOutput) -> bool:

@@ -283,11 +283,21 @@ def test_web_batches_carry_only_the_rows_the_page_shows():
     for number in range(1, 6):
         play(room, number, "lab", ["EHLO pc1", f"AUTH PLAIN {TIM_PLAIN}", "QUIT"])
     page = ClassroomPage(room)
-    body = page.changed({"1", "2", "3", "4", "5", "99"}, 2)     # the page shows the newest two sessions
+    body = page.changed(0, 2)                                   # the page shows the newest two sessions
     assert sorted(row["id"] for row in body["rows"]) == ["4", "5"]
     assert body["totals"]["sessions"] == 5                      # the totals still count every session
+    stamp = page.stamp()
+    assert page.changed(stamp, 2)["rows"] == []                 # nothing changed since: no row made
+    player = Player(room, 6, "lab")
+    player.send(b"EHLO pc1\r\n")
+    assert [row["id"] for row in page.changed(stamp, 2)["rows"]] == ["6"]   # new, and among the newest two
+    stamp = page.stamp()
+    player.send(f"AUTH PLAIN {TIM_PLAIN}\r\n".encode())
+    changed = page.changed(stamp, 2)["rows"]
+    assert [(row["id"], row["result"]) for row in changed] == [("6", "235 logged in")]
+    assert changed[0]["user"] == "tim"
     snapshot = page.snapshot("class", 2)
-    assert [row["id"] for row in snapshot["rows"]] == ["5", "4"] and snapshot["keep"] == 2
+    assert [row["id"] for row in snapshot["rows"]] == ["6", "5"] and snapshot["keep"] == 2
     assert not any(PASSWORD in json.dumps(row) or TIM_PLAIN in json.dumps(row) for row in body["rows"])
 
 

@@ -132,24 +132,25 @@ def test_stream_starts_with_a_snapshot_and_carries_rows_but_no_password(server):
         stream.close()
 
 
-def test_changes_are_watched_only_while_a_page_is_connected(server):
-    watchers = lambda: len(server.room._watchers)        # noqa: E731 - read on the server's own loop below
-    assert server.call(_on_loop(watchers)) == 0          # no page: the sessions' changes are not collected
-    page = socket.create_connection(("127.0.0.1", server.web_port), timeout=WAIT)
+def test_batches_are_made_only_while_a_page_is_connected_and_carry_only_changed_rows(server):
+    pushed = lambda: server.web.pushed                   # noqa: E731 - read on the server's own loop below
+    smtplib_plain(server.port)
+    until(lambda: server.summaries() and not server.summaries()[0].open, "the session")
+    time.sleep(0.6)                                      # two batch intervals: nobody to send to, nothing made
+    assert server.call(_on_loop(pushed)) == 0
+    stream = Stream(server.web_port)
     try:
-        page.sendall(b"GET /events HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n\r\n")
-        seen = b""
-        while b"event: snapshot" not in seen:
-            seen += page.recv(65536)
-        assert server.call(_on_loop(watchers)) == 1
-    finally:
-        page.close()
-
-    def gone() -> bool:                                  # the server notices a page left when it next writes to it
+        until(lambda: "event: snapshot" in stream.text(), "the snapshot")
+        assert '"id": "1"' in stream.text()              # the first session, in the snapshot
         smtplib_plain(server.port)
-        return server.call(_on_loop(watchers)) == 0
-
-    until(gone, "the watch ending with the last page")
+        until(lambda: "event: rows" in stream.text() and '"open": false' in stream.text().split("event: rows")[-1],
+              "the second session, ended, in a batch")
+        batches = stream.text().split("event: rows")[1:]
+        assert all('"id": "1"' not in batch for batch in batches)   # unchanged since the snapshot: not sent again
+        assert any('"id": "2"' in batch for batch in batches)
+        assert server.call(_on_loop(pushed)) >= 1
+    finally:
+        stream.close()
 
 
 async def _on_loop(read):

@@ -23,7 +23,6 @@ class Feed:
         self.room = room
         self._clock = clock
         self._open: dict[int, SessionTracker] = {}    # serve's open sessions by number: no look-up by name per command
-        self._watchers = room.watchers
 
     def session_opened(self, number: int, peer: str, implicit_tls: bool) -> None:
         self._open[number] = self.room.opened(str(number), peer, self._clock(), implicit_tls)
@@ -37,11 +36,8 @@ class Feed:
         lines, notes, sent = out.transcript, out.notes, out.data
         if lines or notes or sent:
             tracker.add(lines, notes, sent, tls, self._clock())
-            self.room.changes += 1
-            if self._watchers:
-                sid = tracker.sid
-                for touched in self._watchers:
-                    touched.add(sid)
+            room = self.room
+            room.changes = tracker.stamp = room.changes + 1
 
     def session_tls(self, number: int) -> None:
         """TLS is up; the next steps say so themselves (their `tls` flag), so nothing to do here."""

@@ -2,7 +2,8 @@
 
 `serve` calls opened / exchange / closed as its sessions go; the dashboard, the web view, the
 one-line log and the end-of-class report read summaries(), totals() and students(). Listeners hear when a
-session opens and ends; watchers get the ids of the sessions that changed (a set they empty as they read).
+session opens and ends. Every change moves `changes` on and stamps the row with it, so a view asks which rows
+changed since it last looked (changed_since) instead of being told of each change.
 Memory is bounded: the most recent MAX_SESSIONS sessions keep their row, the last KEEP_DETAIL ended ones (and
 the open ones) their exchange; what older sessions taught the totals and the report stays in small
 per-student counters.
@@ -105,27 +106,12 @@ class Classroom:
         self._named: set[str] = set()        # students (by account) with an ended session
         self._named_in: set[str] = set()     # ...and those of them who logged in
         self._listeners: list[Listener] = []
-        self._watchers: list[set[str]] = []
-        self.changes = 0                             # events so far: a view redraws when it moved
+        self.changes = 0                             # events so far (each row is stamped with it when it changes)
 
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Call `listener(sid, open)` when a session opens and when it ends; returns what stops it."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def watch(self) -> set[str]:
-        """A set that gets the id of every session that changes (the caller empties it as it reads)."""
-        touched: set[str] = set()
-        self._watchers.append(touched)
-        return touched
-
-    def unwatch(self, touched: set[str]) -> None:
-        self._watchers[:] = [w for w in self._watchers if w is not touched]   # the same list (the feed holds it)
-
-    @property
-    def watchers(self) -> list[set[str]]:
-        """The watchers' sets (one list for the room's life): serve's feed adds each changed session to them."""
-        return self._watchers
 
     # ---- events -----------------------------------------------------------------------------------------
     def opened(self, sid: str, peer: str, t: float, tls: bool = False) -> SessionTracker:
@@ -136,9 +122,7 @@ class Classroom:
         self._order.append(sid)
         if len(self._sessions) > self.max_sessions:
             self._evict()
-        self.changes += 1                          # (_changed, inline: once per session of every student)
-        for touched in self._watchers:
-            touched.add(sid)
+        self.changes = tracker.stamp = self.changes + 1
         if self._listeners:
             self._tell(sid, tracker)
         return tracker
@@ -157,9 +141,7 @@ class Classroom:
         if tracker.ended is not None:
             return
         tracker.add(lines, notes, sent, tls, t)
-        self.changes += 1
-        for touched in self._watchers:             # per command of every student: nothing more than this
-            touched.add(tracker.sid)
+        self.changes = tracker.stamp = self.changes + 1
 
     def closed(self, sid: str, t: float) -> None:
         tracker = self._live.pop(sid, None)
@@ -174,9 +156,7 @@ class Classroom:
                 old.forget_steps()
         self._ended += 1
         self._fold(tracker)
-        self.changes += 1
-        for touched in self._watchers:
-            touched.add(sid)
+        self.changes = tracker.stamp = self.changes + 1
         if self._listeners:
             self._tell(sid, tracker)
 
@@ -201,10 +181,17 @@ class Classroom:
     def summary(self, sid: str) -> SessionSummary | None:
         return self._sessions.get(sid)
 
-    def recent(self, sid: str, newest: int) -> SessionSummary | None:
-        """The session's summary if it is one of the `newest` sessions opened (the rows a page shows), else None."""
-        summary = self._sessions.get(sid)
-        return summary if summary is not None and summary.seq > self._seen - newest else None
+    def changed_since(self, stamp: int, newest: int) -> list[SessionSummary]:
+        """Among the `newest` sessions opened (the rows a page shows), those that changed after `changes` was
+        `stamp`, newest first. (A view keeps the stamp it last read: nothing is collected per change.)"""
+        oldest = self._seen - newest
+        found = []
+        for summary in reversed(self._sessions.values()):
+            if summary.seq <= oldest:
+                break
+            if summary.stamp > stamp:
+                found.append(summary)
+        return found
 
     def summaries(self, limit: int | None = None) -> list[SessionSummary]:
         """The sessions kept, newest first (only the first `limit` are read)."""

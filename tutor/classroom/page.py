@@ -13,18 +13,14 @@ class ClassroomPage:
     def __init__(self, room: Classroom) -> None:
         self.room = room
 
-    def watch(self) -> set[str]:
-        """A set the room fills with the ids of sessions that change (until unwatch)."""
-        return self.room.watch()
+    def stamp(self) -> int:
+        """The class's change count now (what changed() is later asked about)."""
+        return self.room.changes
 
-    def unwatch(self, touched: set[str]) -> None:
-        self.room.unwatch(touched)
-
-    def changed(self, sids: set[str], max_rows: int) -> dict:
-        """The rows of the sessions `sids` that the page shows (the newest `max_rows` sessions), and the totals.
-        Only those rows are made: a busy class starts hundreds of sessions between two batches."""
-        recent = self.room.recent
-        shown = [s for s in (recent(sid, max_rows) for sid in sids) if s is not None]
+    def changed(self, stamp: int, max_rows: int) -> dict:
+        """The rows that changed since `stamp` among those the page shows (the newest `max_rows` sessions), and
+        the totals. Only those rows are made: a busy class starts hundreds of sessions between two batches."""
+        shown = self.room.changed_since(stamp, max_rows)
         return {"rows": [rows.as_dict(s) for s in shown], "totals": rows.totals_dict(self.room.totals())}
 
     def snapshot(self, title: str, max_rows: int) -> dict:

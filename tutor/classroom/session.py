@@ -59,11 +59,13 @@ class SessionSummary:
     SessionSummary itself, moves on at each step): a step changes one attribute, however many fields it changes.
     """
 
-    __slots__ = ("_last_client", "dropped", "ended", "forgotten", "peer", "seq", "sid", "started", "state", "steps")
+    __slots__ = ("_last_client", "dropped", "ended", "forgotten", "peer", "seq", "sid", "stamp", "started", "state",
+                 "steps")
 
     def __init__(self, sid: str, peer: str, started: float, tls: bool = False, seq: int = 0) -> None:
         self.sid, self.peer, self.started = sid, peer, started
         self.seq = seq                        # the how-many-th session of the class (the views show the newest)
+        self.stamp = 0                        # the class's change count when this row last changed
         self.ended: float | None = None
         self.state = memo.start(tls)
         self.steps: Sequence[Step] = []        # () once forgotten

@@ -3,8 +3,9 @@
 aiohttp (the optional `classroom` extra) serves the page (plain HTML/CSS/JS shipped in tutor/data/web) and
 a server-sent event stream (`/events`): a snapshot on connect, then the changed rows and the totals, batched
 every PUSH_INTERVAL seconds so a busy class costs one JSON encoding per batch, not one per line. The page shows
-the newest PAGE_ROWS sessions, so only their rows are sent (a busy class starts hundreds between two batches),
-and nothing is watched or made while no page is connected. The browser's
+the newest PAGE_ROWS sessions, so only their rows are sent (a busy class starts hundreds between two batches): the
+rows that changed since the last batch (the classroom stamps each row with its change count), and nothing is made
+while no page is connected. The browser's
 EventSource reconnects by itself (the `retry:` field) and gets a fresh snapshot, so the page survives a
 server restart. Only GET routes: nothing a browser sends changes the server. Nothing here holds a password:
 rows carry user names only, and a session's exchange is the tracer's listing of its redacted entries.
@@ -50,9 +51,8 @@ def page_file(name: str) -> bytes:
 class PageData(Protocol):
     """What the page shows, from the caller (tutor.classroom.page.ClassroomPage): transport imports no classroom."""
 
-    def watch(self) -> set[str]: ...
-    def unwatch(self, touched: set[str]) -> None: ...
-    def changed(self, sids: set[str], max_rows: int) -> dict: ...
+    def stamp(self) -> int: ...
+    def changed(self, stamp: int, max_rows: int) -> dict: ...
     def snapshot(self, title: str, max_rows: int) -> dict: ...
     def session(self, sid: str) -> dict | None: ...
 
@@ -65,7 +65,7 @@ class WebView:
         self.addresses: list[tuple[str, int]] = []
         self._web = _aiohttp()
         self._queues: set[asyncio.Queue] = set()
-        self._touched: set[str] = set()     # sessions changed since the last batch (filled while a page is open)
+        self._stamp = 0                      # the page's change count when the last batch (or snapshot) was made
         self._pusher: asyncio.Task | None = None
         self._runner: AppRunner | None = None
         self.pushed = 0                      # batches sent (for tests and the benchmark)
@@ -93,7 +93,6 @@ class WebView:
         return self.addresses
 
     async def stop(self) -> None:
-        self.page.unwatch(self._touched)
         if self._pusher is not None:
             self._pusher.cancel()
         for queue in list(self._queues):
@@ -107,12 +106,13 @@ class WebView:
         """Every PUSH_INTERVAL: the sessions that changed, as one event to every open stream."""
         while True:
             await asyncio.sleep(PUSH_INTERVAL)
-            if self._touched and self._queues:
+            if self._queues and self.page.stamp() != self._stamp:
                 self._send_batch()
 
     def _send_batch(self) -> None:
-        body = self.page.changed(self._touched, PAGE_ROWS)
-        self._touched.clear()
+        stamp = self.page.stamp()
+        body = self.page.changed(self._stamp, PAGE_ROWS)
+        self._stamp = stamp
         message = _event("rows", body)
         self.pushed += 1
         for queue in list(self._queues):
@@ -146,8 +146,8 @@ class WebView:
         response = web.StreamResponse(headers={**HEADERS, "Content-Type": "text/event-stream"})
         await response.prepare(request)
         queue: asyncio.Queue = asyncio.Queue(QUEUE)
-        if not self._queues:                     # the first page: changes are watched from its snapshot on
-            self._touched = self.page.watch()
+        if not self._queues:                     # the first page: batches carry the changes after its snapshot
+            self._stamp = self.page.stamp()
         self._queues.add(queue)
         try:
             await response.write(f"retry: {RETRY_MS}\n\n".encode() + self.snapshot().encode("utf-8"))
@@ -156,9 +156,6 @@ class WebView:
             pass
         finally:
             self._queues.discard(queue)
-            if not self._queues:                 # the last page left: nothing to watch until the next one
-                self.page.unwatch(self._touched)
-                self._touched = set()
         return response
 
     async def _stream(self, response, queue: asyncio.Queue) -> None:

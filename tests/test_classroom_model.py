@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from tutor.classroom import detail, memo, payloads, report, rows
+from tutor.classroom import detail, memo, model, payloads, report, rows
 from tutor.classroom.feed import Feed
 from tutor.classroom.model import Classroom
 from tutor.classroom.page import ClassroomPage
@@ -367,3 +367,42 @@ def test_remembered_readings_are_bounded(monkeypatch):
     # the states of an earlier table forget what followed them (a session under way may teach its own one more)
     assert first_states and all(len(state.after) <= 1 for state in first_states)
     assert not any(state in memo._table.states.values() for state in first_states)
+
+
+def _class_record(room: Classroom) -> tuple:
+    """Everything the totals and the report say, in order (the order of first appearance included)."""
+    totals = room.totals()
+    students = [(s.user, s.sessions, s.successes, s.tried, s.worked, list(s.mistakes.items()), s.clients, s.peers)
+                for s in room.students()]
+    return totals, students
+
+
+def test_ended_sessions_folded_when_read_count_as_folded_one_by_one(monkeypatch):
+    """The class totals and the students' records fold ended sessions only when a view reads them (by final
+    state and address, in the order they ended); read after every session or once at the end, they are the same,
+    and the sessions waiting to be folded stay within a bound."""
+    monkeypatch.setattr(model, "MAX_UNFOLDED", 5)
+    one_by_one, at_the_end = Classroom(), Classroom()
+    waiting = []
+    number = 0
+    twice = [case for case in CASES for _ in (0, 1)]       # the same session twice in a row, from one machine
+    for round_ in range(3):
+        for index, (_name, profile, steps, *_rest) in enumerate(twice if round_ else CASES):
+            number += 1
+            peer = f"192.0.2.{(index // 2 + round_) % 4}:{40000 + number}"   # four machines, a new port each time
+            for room in (one_by_one, at_the_end):
+                player = Player(room, number, profile, peer=peer)
+                for step in steps:
+                    if step == "<tls>":
+                        player.starttls_done()
+                    else:
+                        player.send(step if isinstance(step, bytes) else step.encode() + b"\r\n")
+                player.close()
+            one_by_one.totals()
+            waiting.append(len(at_the_end._unfolded))
+    assert _class_record(at_the_end) == _class_record(one_by_one)
+    assert 1 < max(waiting) <= 5
+    totals = at_the_end.totals()
+    assert totals.sessions == 5 * len(CASES)
+    assert sum(s.sessions for s in at_the_end.students()) == 5 * len(CASES)
+    assert {p for s in at_the_end.students() for p in s.peers} == {f"192.0.2.{n}" for n in range(4)}

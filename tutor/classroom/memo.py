@@ -5,7 +5,8 @@ A state is the whole of what a session's reading depends on, interned (one Readi
 the tracker's own fields, the client's behaviour (time aside: the tracker keeps when the client last spoke) and
 the row's fields, which the row (tutor.classroom.session.SessionSummary) reads from its state. A step is a key:
 its transcript lines, the watched notes' keys (and a failure's reason), the bytes sent and whether inside TLS.
-What is remembered: the next state, and the step's client lines and secret bits for the detail view. In memory
+What is remembered: the next state, and the step as the detail view keeps it (an Entry: TLS or not, the client
+lines, their secret bits, the bytes sent), which every session that takes the same step then shares. In memory
 only, never written anywhere, and bounded: only steps of at most MAX_KEY_TEXT characters are remembered, at most
 MAX_REMEMBERED in all (then a new table is started, and the old states forget what followed them).
 """
@@ -25,8 +26,12 @@ ROW_FIELDS = (   # the row's fields, after the first ROW fields of a state
               "waiting")
 LIST_FIELDS = ("mistakes", "tried", "worked")
 
-# (next state, the step's client lines, their secret bits)
-Found = tuple["Reading", tuple[str, ...], int]
+# A step as a session keeps it for the detail view (tutor.classroom.session.Step without its time): whether inside
+# TLS, the client's lines, a bit set for each that carries a credential, the bytes the server sent.
+Entry = tuple[bool, tuple[str, ...], int, bytes]
+NO_STEP: Entry = (False, (), 0, b"")     # a session's end: no step to keep
+# (next state, the step's Entry)
+Found = tuple["Reading", Entry]
 
 
 class Reading:
@@ -105,9 +110,9 @@ def notes_key(notes: tuple, watched: frozenset[str]) -> tuple:
     return tuple((note.key, str(note.params.get("reason", ""))) for note in notes if note.key in watched)
 
 
-def learn(state: Reading, key: Any, fields: tuple, client: tuple[str, ...], secret: int) -> Found:
+def learn(state: Reading, key: Any, fields: tuple, entry: Entry) -> Found:
     """Remember (under `key`, unless None or too big) that the step led from `state` to `fields`."""
-    found: Found = (intern(fields), client, secret)
+    found: Found = (intern(fields), entry)
     if REMEMBER and key is not None and _size(key) <= MAX_KEY_TEXT:
         after = state.after
         if len(after) >= MAX_AFTER:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
-from tutor.classroom.memo import ROW, ROW_FIELDS
+from tutor.classroom.memo import ROW, ROW_FIELDS, Reading
 from tutor.classroom.session import Line, SessionSummary, SessionTracker
 from tutor.explain import Note
 
@@ -25,6 +25,7 @@ MAX_SESSIONS = 1000
 # (serve --record DIR keeps every exchange on disk).
 KEEP_DETAIL = 100
 MAX_STUDENTS = 10000
+MAX_UNFOLDED = 1024        # (final state, address) pairs of ended sessions waiting to be folded into the counts
 # where a row's reading fields are among its state's (tutor.classroom.memo)
 USER, LOGGED_IN, MISTAKES, CLIENT, TRIED, WORKED = (ROW_FIELDS.index(name) for name in
                                                     ("user", "logged_in", "mistakes", "client", "tried", "worked"))
@@ -44,21 +45,17 @@ class Student:
     clients: list[str] = field(default_factory=list)
     peers: list[str] = field(default_factory=list)
 
-    # the last session folded in, if its lists were: the same state from the same address adds nothing to them
-    last: tuple = field(default=(), repr=False, compare=False)
-
     def fold(self, summary: SessionSummary) -> None:
-        state = summary.state
+        self.fold_state(summary.state, address(summary.peer))
+
+    def fold_state(self, state: Reading, peer: str, count: int = 1) -> None:
+        """`count` sessions that ended in reading state `state`, from the address `peer`."""
         fields = state.fields[ROW:]               # the row's reading fields (as tuples: nothing copied)
-        self.sessions += 1
-        self.successes += fields[LOGGED_IN]
+        self.sessions += count
+        self.successes += fields[LOGGED_IN] * count
         mistakes = self.mistakes
         for key in fields[MISTAKES]:
-            mistakes[key] += 1
-        peer = summary.peer.rpartition(":")[0] or summary.peer
-        last = self.last
-        if last and last[0] is state and last[1] == peer:
-            return
+            mistakes[key] += count
         _add_new(self.tried, fields[TRIED])
         _add_new(self.worked, fields[WORKED])
         client = fields[CLIENT]
@@ -66,7 +63,11 @@ class Student:
             _add_new(self.clients, (client,))
         if peer not in self.peers:
             _add_new(self.peers, (peer,))
-        self.last = (state, peer)
+
+
+def address(peer: str) -> str:
+    """A peer's address without its port (a student's machine)."""
+    return peer.rpartition(":")[0] or peer
 
 
 def _add_new(mine: list[str], theirs) -> None:
@@ -105,6 +106,9 @@ class Classroom:
         self._mistakes: Counter = Counter()  # per mistake, ended sessions that made it
         self._named: set[str] = set()        # students (by account) with an ended session
         self._named_in: set[str] = set()     # ...and those of them who logged in
+        # ended sessions not yet folded into the counts above, by (final reading state, address): a class's
+        # sessions end in a few states from a few machines, so each pair is folded once, when a view reads
+        self._unfolded: dict[tuple[Reading, str], int] = {}
         self._listeners: list[Listener] = []
         self.changes = 0                             # events so far (each row is stamped with it when it changes)
 
@@ -155,27 +159,33 @@ class Classroom:
             if old is not None:
                 old.forget_steps()
         self._ended += 1
-        self._fold(tracker)
+        unfolded = self._unfolded
+        key = (tracker.state, tracker.peer.rpartition(":")[0] or tracker.peer)   # (address(), inline)
+        unfolded[key] = unfolded.get(key, 0) + 1
+        if len(unfolded) > MAX_UNFOLDED:
+            self._settle()
         self.changes = tracker.stamp = self.changes + 1
         if self._listeners:
             self._tell(sid, tracker)
 
-    def _fold(self, summary: SessionSummary) -> None:
-        """An ended session into the class totals and its student's record."""
-        fields = summary.state.fields[ROW:]
-        for mechanism in fields[TRIED]:
-            self._tried[mechanism] += 1
-        for mechanism in fields[WORKED]:
-            self._worked[mechanism] += 1
-        for key in fields[MISTAKES]:
-            self._mistakes[key] += 1
-        user = fields[USER]
-        student = self._student(user)
-        student.fold(summary)
-        if student.user:
-            self._named.add(student.user)
-            if fields[LOGGED_IN]:
-                self._named_in.add(student.user)
+    def _settle(self) -> None:
+        """The ended sessions not folded yet, into the class totals and their students' records (in the order
+        they first ended: the totals' order of first appearance is kept)."""
+        unfolded, self._unfolded = self._unfolded, {}
+        for (state, peer), count in unfolded.items():
+            fields = state.fields[ROW:]
+            for mechanism in fields[TRIED]:
+                self._tried[mechanism] += count
+            for mechanism in fields[WORKED]:
+                self._worked[mechanism] += count
+            for key in fields[MISTAKES]:
+                self._mistakes[key] += count
+            student = self._student(fields[USER])
+            student.fold_state(state, peer, count)
+            if student.user:
+                self._named.add(student.user)
+                if fields[LOGGED_IN]:
+                    self._named_in.add(student.user)
 
     # ---- views ------------------------------------------------------------------------------------------
     def summary(self, sid: str) -> SessionSummary | None:
@@ -202,6 +212,7 @@ class Classroom:
 
     def students(self) -> list[Student]:
         """Per account, open sessions included (as they are now); the no-name group last."""
+        self._settle()
         folded = {user: _copy(s) for user, s in self._students.items()}
         for tracker in self._open():
             summary = tracker.summary
@@ -210,6 +221,7 @@ class Classroom:
 
     def totals(self) -> Totals:
         """The class so far: the ended sessions' running counts, with the open sessions as they are now."""
+        self._settle()
         tried, worked, mistakes = Counter(self._tried), Counter(self._worked), Counter(self._mistakes)
         named, named_in = self._named, self._named_in
         open_ = 0

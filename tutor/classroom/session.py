@@ -8,7 +8,6 @@ detail view, with the lines that carry a credential marked so they are redacted 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Protocol
 
 from tutor.classroom import clients, memo, payloads
@@ -59,8 +58,8 @@ class SessionSummary:
     SessionSummary itself, moves on at each step): a step changes one attribute, however many fields it changes.
     """
 
-    __slots__ = ("_last_client", "dropped", "ended", "forgotten", "peer", "seq", "sid", "stamp", "started", "state",
-                 "steps")
+    __slots__ = ("_last_client", "_wire", "dropped", "ended", "forgotten", "peer", "seq", "sid", "stamp", "started",
+                 "state")
 
     def __init__(self, sid: str, peer: str, started: float, tls: bool = False, seq: int = 0) -> None:
         self.sid, self.peer, self.started = sid, peer, started
@@ -68,7 +67,7 @@ class SessionSummary:
         self.stamp = 0                        # the class's change count when this row last changed
         self.ended: float | None = None
         self.state = memo.start(tls)
-        self.steps: Sequence[Step] = []        # () once forgotten
+        self._wire: list = []                  # per step its time, then its memo.Entry (shared); () once forgotten
         self.dropped = 0
         self.forgotten = False                # the steps were let go (only recent sessions keep them)
         self._last_client: float | None = None   # when the client last sent a line (SessionTracker)
@@ -77,9 +76,15 @@ class SessionSummary:
     def open(self) -> bool:
         return self.ended is None
 
+    @property
+    def steps(self) -> list[Step]:
+        """What crossed the wire, step by step (the detail view's; empty once forgotten)."""
+        wire = self._wire
+        return [(wire[i], *wire[i + 1]) for i in range(0, len(wire), 2)]
+
     def forget_steps(self) -> None:
         """Keep the row, let the exchange go (bounded memory; a tuple, which the garbage collector skips)."""
-        self.steps = ()
+        self._wire = ()   # type: ignore[assignment]
         self.forgotten = True
 
     def __repr__(self) -> str:
@@ -145,17 +150,18 @@ class SessionTracker(SessionSummary):
             found, key = None, None
         if found is None:
             found = _READER.learn(state, key, lines, notes, sent, tls)
-        state, client, secret = found
-        if client:                                # one step: one moment, however many lines it held
+        state, entry = found
+        if entry[1]:                              # client lines: one step is one moment, however many it held
             last = self._last_client
             if (last is not None and t - last >= HAND_PAUSE and not state.fields[memo.SLOW]
                     and not sent.startswith(b"535")):
                 state = memo.slowed(state)        # (serve holds a 535 back: that pause is not someone typing)
             self._last_client = t
         self.state = state
-        steps = self.steps
-        if len(steps) < MAX_STEPS:
-            steps.append((t, tls, client, secret, sent))   # type: ignore[attr-defined]  # (a list while open)
+        wire = self._wire
+        if len(wire) < 2 * MAX_STEPS:             # (a list while open) the time, and the step as first seen
+            wire.append(t)
+            wire.append(entry)
         else:
             self.dropped += 1
 
@@ -177,7 +183,7 @@ class _Reader:
         """A step not seen in this state: read by the code below, and remembered."""
         self._load(state)
         client, secret = self._read(lines, notes, sent, tls)
-        return memo.learn(state, key, self._fields(), client, secret)
+        return memo.learn(state, key, self._fields(), (tls, client, secret, sent))
 
     def end(self, state: memo.Reading) -> memo.Found:
         """The session's end in this state (remembered on the state)."""
@@ -187,7 +193,7 @@ class _Reader:
             row.mistake("gave-up-after-334")
         row.waiting = False
         row.client = clients.guess(self.behaviour)
-        found = memo.learn(state, None, self._fields(), (), 0)
+        found = memo.learn(state, None, self._fields(), memo.NO_STEP)
         if memo.REMEMBER:
             state.on_close = found
         return found

@@ -87,7 +87,8 @@ class Collector:
         self.lines, self.wants_steps = True, _watches_steps(self.watched)
 
     def _reset(self) -> None:
-        self.data = bytearray()
+        self.data = bytearray()                  # the step's bytes when it sent more than one reply
+        self._only: bytes | None = None          # the step's one reply, as it came (a profile's reply, made once)
         self.notes: list[Note] = []
         self.transcript: list[TranscriptLine] = []
         self.close = False
@@ -128,23 +129,34 @@ class Collector:
             self.transcript.append(client_line(text, masked))
 
     def sent(self, reply: Reply, wire: bytes) -> None:
-        self.data += wire
+        if self._only is None and not self.data:
+            self._only = wire                    # (kept as it is: no copy, and a view's memo compares it at once)
+        else:
+            if self._only is not None:
+                self.data += self._only
+                self._only = None
+            self.data += wire
         if self._explain:
             for line in wire.decode("utf-8", "replace").split("\r\n")[:-1]:
                 self.transcript.append(TranscriptLine("S", line))
 
     def take(self) -> Output:
         """The Output so far; the collector is reset."""
+        data = self._only
+        if data is None:
+            data = bytes(self.data)
+            self.data.clear()
+        else:
+            self._only = None
         if self.notes or self.transcript:
             notes, transcript = self.notes, self.transcript
-            out = _new_tuple(Output, (bytes(self.data), tuple(notes) if notes else (), self.close, self.start_tls,
+            out = _new_tuple(Output, (data, tuple(notes) if notes else (), self.close, self.start_tls,
                                       tuple(transcript)))
             if notes:
                 self.notes = []
             self.transcript = []
         else:   # nothing explained (serve with no log): only the bytes and the flags
-            out = Output(bytes(self.data), (), self.close, self.start_tls, ())
-        self.data.clear()
+            out = _new_tuple(Output, (data, (), self.close, self.start_tls, ()))
         self.close = self.start_tls = False
         return out
 

@@ -15,6 +15,7 @@ from tutor.classroom.feed import Feed
 from tutor.classroom.model import Classroom
 from tutor.classroom.page import ClassroomPage
 from tutor.sim import SimServer
+from tutor.sim.output import show
 from tutor.transport.serve_config import summary_notes
 
 PASSWORD = "tanstaaftanstaaf"
@@ -260,8 +261,9 @@ def test_an_open_session_at_a_334_shows_it_is_waiting():
 
 @pytest.mark.parametrize("name,profile,steps", [case[:3] for case in CASES], ids=[case[0] for case in CASES])
 def test_a_summarising_simulator_gives_the_view_what_the_full_one_does(name, profile, steps):
-    """Same replies byte for byte; the client's lines (and their masks) and the classroom's notes are the full
-    simulator's; nothing else is made (no server lines, no other notes)."""
+    """Same replies byte for byte; the client's lines as received (shown, they are the full simulator's logged
+    lines), with a secret bit where the full one masks, and the classroom's notes are the full simulator's; nothing
+    else is made (no transcript, no other notes)."""
     full, summary = SimServer(profile, rng=random.Random(7)), SimServer(profile, rng=random.Random(7))   # same nonces
     summary.summarise(Feed.notes)
     outputs = [(full.connect(), summary.connect())]
@@ -273,7 +275,11 @@ def test_a_summarising_simulator_gives_the_view_what_the_full_one_does(name, pro
             outputs.append((full.receive(data), summary.receive(data)))
     for whole, summed in outputs:
         assert summed.data == whole.data and (summed.close, summed.start_tls) == (whole.close, whole.start_tls)
-        assert summed.transcript == tuple(line for line in whole.transcript if line.direction == "C")
+        logged = [line for line in whole.transcript if line.direction == "C"]
+        assert summed.transcript == ()
+        assert [line if isinstance(line, str) else show(line) for line in summed.client] == [x.text for x in logged]
+        assert [bool(summed.secret >> i & 1) for i in range(len(logged))] == [x.masked is not None for x in logged]
+        assert summed.secret < 1 << len(logged)
         assert summed.notes == tuple(note for note in whole.notes if note.key in Feed.notes)
     assert any(note.key not in Feed.notes for whole, _ in outputs for note in whole.notes)   # the full one made more
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from tutor.classroom.model import Classroom
-from tutor.classroom.session import WATCHED_NOTES, SessionTracker
+from tutor.classroom.session import WATCHED_NOTES, SessionTracker, client_lines
 
 
 class Feed:
@@ -28,14 +28,20 @@ class Feed:
         self._open[number] = self.room.opened(str(number), peer, self._clock(), implicit_tls)
 
     def session_output(self, number: int, out, tls: bool) -> None:
-        """One tutor.sim.output.Output: its client lines (masked when they carry a credential), notes and bytes.
-        (Classroom.exchanged, inline: it runs for every command of every student.)"""
+        """One tutor.sim.output.Output: its client lines (with a bit for each that carries a credential), notes
+        and bytes. (Classroom.exchanged, inline: it runs for every command of every student.)"""
         tracker = self._open.get(number)
         if tracker is None:
             return
-        lines, notes, sent = out.transcript, out.notes, out.data
-        if lines or notes or sent:
-            tracker.add(lines, notes, sent, tls, self._clock())
+        client, notes, sent = out.client, out.notes, out.data
+        if client:                                # a summarising simulator: the lines as received
+            secret = out.secret
+        elif out.transcript:                      # a whole transcript (serve also logs or records)
+            client, secret = client_lines(out.transcript)
+        else:
+            secret = 0
+        if client or notes or sent:
+            tracker.add(client, secret, notes, sent, tls, self._clock())
             room = self.room
             room.changes = tracker.stamp = room.changes + 1
 

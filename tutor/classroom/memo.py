@@ -4,7 +4,8 @@ does in a given reading state is worked out once (by tutor.classroom.session's c
 A state is the whole of what a session's reading depends on, interned (one Reading object per distinct state):
 the tracker's own fields, the client's behaviour (time aside: the tracker keeps when the client last spoke) and
 the row's fields, which the row (tutor.classroom.session.SessionSummary) reads from its state. A step is a key:
-its transcript lines, the watched notes' keys (and a failure's reason), the bytes sent and whether inside TLS.
+the client's lines as received and their secret bits, the watched notes' keys (and a failure's reason), the bytes
+sent and whether inside TLS.
 What is remembered: the next state, and the step as the detail view keeps it (an Entry: TLS or not, the client
 lines, their secret bits, the bytes sent), which every session that takes the same step then shares. In memory
 only, never written anywhere, and bounded: only steps of at most MAX_KEY_TEXT characters are remembered, at most
@@ -125,5 +126,5 @@ def learn(state: Reading, key: Any, fields: tuple, entry: Entry) -> Found:
 
 
 def _size(key: tuple) -> int:
-    lines, notes, sent, _tls = key
-    return len(sent) + sum(len(line.text) for line in lines) + sum(len(reason) for _, reason in notes)
+    client, _secret, notes, sent, _tls = key
+    return len(sent) + sum(len(line) for line in client) + sum(len(reason) for _, reason in notes)

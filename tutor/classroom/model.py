@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from tutor.classroom.memo import ROW, ROW_FIELDS, Reading
-from tutor.classroom.session import Line, SessionSummary, SessionTracker
+from tutor.classroom.session import Line, SessionSummary, SessionTracker, client_lines
 from tutor.explain import Note
 
 MAX_SESSIONS = 1000
@@ -134,18 +134,13 @@ class Classroom:
     def exchange(self, sid: str, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes, tls: bool,
                  t: float) -> None:
         """What one call into the simulator produced: the lines received and sent (tutor.sim.output
-        TranscriptLine), its notes, and the bytes it sent."""
+        TranscriptLine), its notes, and the bytes it sent. (serve's feed, tutor.classroom.feed, hands its
+        tracker the client's lines as received instead.)"""
         tracker = self._live.get(sid)              # only open sessions change
-        if tracker is not None:
-            self.exchanged(tracker, lines, notes, sent, tls, t)
-
-    def exchanged(self, tracker: SessionTracker, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes,
-                  tls: bool, t: float) -> None:
-        """exchange() for the tracker opened() returned (serve's feed holds it: no look-up per command)."""
-        if tracker.ended is not None:
-            return
-        tracker.add(lines, notes, sent, tls, t)
-        self.changes = tracker.stamp = self.changes + 1
+        if tracker is not None and tracker.ended is None:
+            client, secret = client_lines(lines)
+            tracker.add(client, secret, notes, sent, tls, t)
+            self.changes = tracker.stamp = self.changes + 1
 
     def closed(self, sid: str, t: float) -> None:
         tracker = self._live.pop(sid, None)

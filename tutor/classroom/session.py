@@ -14,6 +14,7 @@ from tutor.classroom import clients, memo, payloads
 from tutor.classroom.clients import HAND_PAUSE
 from tutor.classroom.words import failure_mistake
 from tutor.explain import Note
+from tutor.escapes import show
 
 MAX_STEPS = 200                # simulator steps kept per session (each is one command and its reply; the rest counted)
 PASSWORD_MECHANISMS = ("PLAIN", "LOGIN")
@@ -40,6 +41,14 @@ class Line(Protocol):
     direction: str
     text: str
     masked: str | None
+
+
+def client_lines(lines: tuple[Line, ...]) -> tuple[tuple[str, ...], int]:
+    """A whole transcript's client lines (as logged), and a bit for each that carries a credential: what a
+    summarising simulator gives (tutor.sim.output.Output.client and .secret), from what a full one gives."""
+    client = tuple(line.text for line in lines if line.direction == "C")
+    masked = [line.masked is not None for line in lines if line.direction == "C"]
+    return client, sum(1 << index for index, secret in enumerate(masked) if secret)
 
 
 # One call into the simulator as the detail view needs it: (t, tls, client, secret, sent): when, whether inside TLS,
@@ -138,18 +147,20 @@ class SessionTracker(SessionSummary):
         return self
 
     # ---- input ----------------------------------------------------------------------------------------
-    def add(self, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes, tls: bool, t: float) -> None:
+    def add(self, client: tuple[bytes | str, ...], secret: int, notes: tuple[Note, ...], sent: bytes, tls: bool,
+            t: float) -> None:
         """One call into the simulator: read now (lean: it runs for every command of every student), and keep
-        what crossed the wire for the detail view. Only the client's lines of `lines` are read (the replies come
-        from `sent`), and only the notes in WATCHED_NOTES: what the simulator makes when it summarises."""
+        what crossed the wire for the detail view. `client`: the client's lines as received (bytes, or text as
+        logged), `secret` a bit for each that carries a credential; the replies come from `sent`, and only the
+        notes in WATCHED_NOTES are read: what the simulator makes when it summarises."""
         state = self.state
-        key: tuple | None = (lines, memo.notes_key(notes, WATCHED_NOTES) if notes else (), sent, tls)
+        key: tuple | None = (client, secret, memo.notes_key(notes, WATCHED_NOTES) if notes else (), sent, tls)
         try:
             found = state.after.get(key)
         except TypeError:                         # a line type that cannot be a key: read it, remember nothing
             found, key = None, None
         if found is None:
-            found = _READER.learn(state, key, lines, notes, sent, tls)
+            found = _READER.learn(state, key, client, secret, notes, sent, tls)
         state, entry = found
         if entry[1]:                              # client lines: one step is one moment, however many it held
             last = self._last_client
@@ -179,10 +190,10 @@ class _Reader:
 
     __slots__ = ("_ehlo_since_tls", "_index", "_last_code", "_mechanism", "_row", "_tls", "behaviour")
 
-    def learn(self, state: memo.Reading, key, lines, notes, sent: bytes, tls: bool) -> memo.Found:
+    def learn(self, state: memo.Reading, key, received, masked: int, notes, sent: bytes, tls: bool) -> memo.Found:
         """A step not seen in this state: read by the code below, and remembered."""
         self._load(state)
-        client, secret = self._read(lines, notes, sent, tls)
+        client, secret = self._read(received, masked, notes, sent, tls)
         return memo.learn(state, key, self._fields(), (tls, client, secret, sent))
 
     def end(self, state: memo.Reading) -> memo.Found:
@@ -212,39 +223,26 @@ class _Reader:
                 seen.first_auth, seen.bare_lf, seen.slow, row.tls, row.user, row.mechanism, row.result, row.logged_in,
                 tuple(row.mistakes), row.client, row.ehlo, tuple(row.tried), tuple(row.worked), row.waiting)
 
-    def _read(self, lines: tuple[Line, ...], notes: tuple[Note, ...], sent: bytes,
+    def _read(self, received: tuple[bytes | str, ...], masked: int, notes: tuple[Note, ...], sent: bytes,
               tls: bool) -> tuple[tuple[str, ...], int]:
         """A step's reading: the client's lines (and which carry a credential), the notes, the replies."""
         if tls and not self._tls:                 # RFC 3207 §4.2: the session starts over inside TLS
             self._tls, self._ehlo_since_tls = True, False
             self._row.tls = True
-        client: tuple[str, ...] = ()
+        client: list[str] = []
         secret = 0
-        if lines:
-            if len(lines) == 1 and lines[0].direction == "C":   # the usual step: one command line
-                line = lines[0]
-                masked = line.masked is not None
-                client, secret = (line.text,), int(self._client(line.text, tls, masked) or masked)
-            else:
-                client, secret = self._lines(lines, tls)
+        for index, line in enumerate(received):  # as the log shows them (control characters made visible)
+            text = line if isinstance(line, str) else show(line)
+            carries = bool(masked >> index & 1)
+            if self._client(text, tls, carries) or carries:
+                secret |= 1 << index
+            client.append(text)
         for note in notes:
             if note.key in WATCHED_NOTES:
                 self._note(note.key, note.params)
         if self._mechanism and sent:              # replies matter only inside an AUTH exchange
-            for text in sent.split(b"\r\n")[:-1]:
-                self._server(text)
-        return client, secret
-
-    def _lines(self, lines: tuple[Line, ...], tls: bool) -> tuple[tuple[str, ...], int]:
-        """The client's lines of one step, read in order, and the bits of those that carry a credential."""
-        client: list[str] = []
-        secret = 0
-        for line in lines:
-            if line.direction == "C":
-                masked = line.masked is not None
-                if self._client(line.text, tls, masked) or masked:
-                    secret |= 1 << len(client)
-                client.append(line.text)
+            for reply in sent.split(b"\r\n")[:-1]:
+                self._server(reply)
         return tuple(client), secret
 
     def _note(self, key: str, params: dict) -> None:

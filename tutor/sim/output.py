@@ -44,8 +44,11 @@ class Output(NamedTuple):
 
     data: bytes to send to the client; notes: the server's reasoning (Note, source="server", secret=True where
     it reveals a password); close: close after sending; start_tls: do the server side of the TLS handshake
-    now, after sending data; transcript: the lines received and sent, for logs. (A NamedTuple: one is made for
-    every call, and a frozen dataclass costs twice as much to make.)
+    now, after sending data; transcript: the lines received and sent, for logs. When the server summarises
+    (Collector.summarise), no transcript: `client` holds the client's lines as received (bytes; a text for what
+    stands in for a message or an over-long line) and `secret` a bit for each that carries a credential (bit i:
+    client[i]; the role the masks use). (A NamedTuple: one is made for every call, and a frozen dataclass costs
+    twice as much to make.)
     """
 
     data: bytes = b""
@@ -53,6 +56,8 @@ class Output(NamedTuple):
     close: bool = False
     start_tls: bool = False
     transcript: tuple[TranscriptLine, ...] = ()
+    client: tuple[bytes | str, ...] = ()
+    secret: int = 0
 
 
 class Collector:
@@ -60,8 +65,9 @@ class Collector:
 
     Three modes. `explain` True (the default): every note and every transcript line. `explain` False (serve with
     no log, record or classroom view: nobody would read them): no notes and no transcript lines, only the bytes
-    and the close / start_tls flags. `summarise(keys)` (serve with only a classroom view): the client's
-    transcript lines (with their masks) and only the notes whose key is in `keys`; no server lines (the view
+    and the close / start_tls flags. `summarise(keys)` (serve with only a classroom view): the client's lines as
+    received with their secret bits (Output.client, Output.secret: no transcript line is made, the view reads a
+    line only the first time it sees it) and only the notes whose key is in `keys`; no server lines (the view
     reads the reply bytes) and none of the prose the other notes would need.
     """
 
@@ -77,6 +83,7 @@ class Collector:
     def explain(self, on: bool) -> None:
         self._explain = on
         self.lines = on                          # the client's transcript lines are made
+        self.raw = False                         # the client's lines are kept as received (summarise)
         self.watched: frozenset[str] = frozenset()   # when not explaining: the note keys still made
         self.wants_steps = on                    # a SASL mechanism's teaching steps are read (see steps())
 
@@ -84,13 +91,15 @@ class Collector:
         """Only the client's lines and the notes with these keys (what tutor.classroom reads)."""
         self._explain = False                     # (the explain setter's work, in one go: once per session)
         self.watched = keys if isinstance(keys, frozenset) else frozenset(keys)
-        self.lines, self.wants_steps = True, _watches_steps(self.watched)
+        self.lines, self.raw, self.wants_steps = False, True, _watches_steps(self.watched)
 
     def _reset(self) -> None:
         self.data = bytearray()                  # the step's bytes when it sent more than one reply
         self._only: bytes | None = None          # the step's one reply, as it came (a profile's reply, made once)
         self.notes: list[Note] = []
         self.transcript: list[TranscriptLine] = []
+        self.client_lines: tuple[bytes | str, ...] = ()    # (summarise) the client's lines as received
+        self.client_secret = 0                              # ...and a bit for each that carries a credential
         self.close = False
         self.start_tls = False
 
@@ -127,6 +136,15 @@ class Collector:
     def client(self, text: str, masked: str | None = None) -> None:
         if self.lines:
             self.transcript.append(client_line(text, masked))
+        elif self.raw:
+            self.received(text, masked is not None)
+
+    def received(self, line: bytes | str, secret: bool) -> None:
+        """(summarise) One client line as received, and whether it carries a credential."""
+        client = self.client_lines
+        if secret:
+            self.client_secret |= 1 << len(client)
+        self.client_lines = (*client, line)
 
     def sent(self, reply: Reply, wire: bytes) -> None:
         if self._only is None and not self.data:
@@ -151,12 +169,15 @@ class Collector:
         if self.notes or self.transcript:
             notes, transcript = self.notes, self.transcript
             out = _new_tuple(Output, (data, tuple(notes) if notes else (), self.close, self.start_tls,
-                                      tuple(transcript)))
+                                      tuple(transcript), self.client_lines, self.client_secret))
             if notes:
                 self.notes = []
-            self.transcript = []
-        else:   # nothing explained (serve with no log): only the bytes and the flags
-            out = _new_tuple(Output, (data, (), self.close, self.start_tls, ()))
+            if transcript:
+                self.transcript = []
+        else:   # nothing explained (serve with no log): only the bytes and the flags (and the summarised lines)
+            out = _new_tuple(Output, (data, (), self.close, self.start_tls, (), self.client_lines, self.client_secret))
+        if self.client_lines:
+            self.client_lines, self.client_secret = (), 0
         self.close = self.start_tls = False
         return out
 

@@ -249,6 +249,9 @@ class SimServer(Verbs):
         if emit.lines:   # (Collector.client, inline: for every command a log or view reads)
             masked = self._authn.masked_command(command.argument) if command.verb == "AUTH" else None
             emit.transcript.append(client_line(show(command.raw), masked))
+        elif emit.raw:   # a classroom view: the line as received (read only the first time the view sees it)
+            emit.received(command.raw, command.verb == "AUTH" and self._authn.masked_command(command.argument)
+                          is not None)
         if bare_lf:
             emit.note("sim.command.bare-lf")
         handler = HANDLERS.get(command.verb)
@@ -283,6 +286,8 @@ class SimServer(Verbs):
     def _auth_response(self, event: AuthResponseReceived) -> None:
         if self._emit.lines:
             self._emit.client(show(event.line), MASK if self._authn.next_is_secret else None)
+        elif self._emit.raw:
+            self._emit.received(event.line, self._authn.next_is_secret)
         self._auth_outcome(self._authn.respond(event.line))
 
     def _auth_outcome(self, outcome: Outcome) -> None:

@@ -14,6 +14,7 @@ from test_classroom_model import PASSWORD, TIM_PLAIN, b64, play
 from tutor.classroom.model import Classroom
 from tutor.display import dashboard
 from tutor.display.dashboard import Dashboard
+from tutor.pacing import Pacer
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[=>]")
 
@@ -125,12 +126,20 @@ def test_g_groups_each_students_sessions_under_their_name():
     assert users() == ["tim", "demo", "?", "tim"]           # newest first
 
 
-def test_redraws_for_the_class_slow_down_when_a_redraw_is_dear():
+def test_redraws_for_the_class_slow_down_when_serve_is_busy_and_a_redraw_is_dear():
     board, _screen = asyncio.run(drive(class_of_three(), ["q"]))
     assert board.redraw_cost > 0                        # the last redraw was measured
-    board.redraw_cost = 0.002                           # cheap: once a second
+    cpu, wall = [0.0], [0.0]
+    board.pacer = Pacer(dashboard.REFRESH, dashboard.SLOWEST, dashboard.REDRAW_SHARE, cpu=lambda: cpu[0],
+                        wall=lambda: wall[0])
+    board.pacer.cost = 0.009                            # a 9 ms redraw...
+    cpu[0], wall[0] = 0.2, 1.0                          # ...while serve is calm: once a second
     assert board.refresh_interval() == dashboard.REFRESH == 1.0
-    board.redraw_cost = 0.009                           # 9 ms: at most half a percent of a CPU, every 1.8 s
-    assert board.refresh_interval() == pytest.approx(1.8)
-    board.redraw_cost = 1.0                             # however dear, at least every 5 s
+    cpu[0], wall[0] = 1.1, 2.0                          # busy: at most a quarter percent of a CPU, every 3.6 s
+    assert board.refresh_interval() == pytest.approx(3.6)
+    board.pacer.cost = 0.002                            # cheap: still once a second
+    cpu[0], wall[0] = 2.0, 3.0
+    assert board.refresh_interval() == 1.0
+    board.pacer.cost = 1.0                              # however dear, at least every 5 s
+    cpu[0], wall[0] = 3.0, 4.0
     assert board.refresh_interval() == dashboard.SLOWEST == 5.0

@@ -28,6 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "escapes": {"errors"},
     "prose_cache": {"tutor"},
     "explain": {"data", "errors", "escapes", "prose_cache"},
+    "pacing": set(),
     "interfaces": set(),    # typing Protocols (SessionLike, ShellLike): every import is under TYPE_CHECKING
     "protocol": FOUNDATION,
     "sasl": FOUNDATION | {"protocol"},
@@ -39,10 +40,10 @@ ALLOWED: dict[str, set[str]] = {
     "helpers": FOUNDATION | {"explain_codes", "protocol", "sasl"},
     "classroom": FOUNDATION | {"protocol", "sasl", "trace", "transcript"},
     "course": FOUNDATION | {"helpers", "protocol", "sasl", "sim"},
-    "transport": FOUNDATION | {"data", "protocol", "transcript"},
+    "transport": FOUNDATION | {"data", "pacing", "protocol", "transcript"},
     "session": FOUNDATION | {"protocol", "sasl", "transcript", "transport"},
     "lesson_sessions": FOUNDATION | {"course", "session", "sim", "transport"},
-    "display": FOUNDATION | {"classroom", "explain_codes", "protocol", "sasl", "trace", "transcript"},
+    "display": FOUNDATION | {"classroom", "explain_codes", "pacing", "protocol", "sasl", "trace", "transcript"},
     "repl": FOUNDATION | {"course", "display", "explain_codes", "helpers", "lesson_sessions", "protocol", "sasl",
                           "session", "sim", "transcript", "transport"},
     "cli": FOUNDATION | {"tutor", "classroom", "course", "display", "explain_codes", "helpers", "lesson_sessions",
@@ -54,7 +55,7 @@ ALLOWED: dict[str, set[str]] = {
 # tutor/repl and tutor/display).
 CORE = ["protocol", "sasl", "sim", "trace", "course", "helpers", "classroom"]
 CORE_FILES = ["explain.py", "explain_codes.py", "escapes.py", "errors.py", "transcript.py", "redacted_user.py",
-              "prose_cache.py"]
+              "prose_cache.py", "pacing.py"]
 FORBIDDEN = {"socket", "ssl", "asyncio", "selectors", "prompt_toolkit", "pygments", "subprocess"}
 
 

@@ -13,8 +13,8 @@ from typing import Protocol
 from tutor.classroom import clients, memo, payloads
 from tutor.classroom.clients import HAND_PAUSE
 from tutor.classroom.words import failure_mistake
-from tutor.explain import Note
 from tutor.escapes import show
+from tutor.explain import Note
 
 MAX_STEPS = 200                # simulator steps kept per session (each is one command and its reply; the rest counted)
 PASSWORD_MECHANISMS = ("PLAIN", "LOGIN")

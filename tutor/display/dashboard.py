@@ -2,9 +2,9 @@
 
 Top: the class totals. Then one row per session, newest first, coloured by outcome. ↑/↓ select, Enter shows
 the selected session's exchange as the tracer annotates it (passwords masked), Esc goes back, q or Ctrl-C
-leaves (and stops the server). Changes in the class are drawn once a second at most (less often when a redraw
-is dear: a full screen costs ~5-10 ms of prompt_toolkit's work, and the dashboard may take at most
-REDRAW_SHARE of a CPU), keys at once.
+leaves (and stops the server). Changes in the class are drawn once a second at most; while the server is busy,
+less often when a redraw is dear (a full screen costs ~5-10 ms of prompt_toolkit's work, and the dashboard's
+redraws then take at most REDRAW_SHARE of a CPU: tutor.pacing), keys at once.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from prompt_toolkit.styles import Style
 from tutor.classroom import detail, rows, words
 from tutor.classroom.model import Classroom
 from tutor.display.classroom_line import WIDTHS
+from tutor.pacing import Pacer
 
 REFRESH = 1.0       # seconds: new sessions are drawn at most once a second; keys at once
-REDRAW_SHARE = 0.005   # ...and redraws for them take at most this share of a CPU (a 9 ms redraw: every 1.8 s)
+REDRAW_SHARE = 0.0025  # ...and while serve is busy, redraws for them take at most this share of a CPU (a 9 ms
+                       # redraw: every 3.6 s)
 SLOWEST = 5.0       # seconds: but they are drawn at least this often
 STYLE = Style.from_dict({
     "totals": "bold", "heading": "bold underline", "help": "reverse",
@@ -51,7 +53,7 @@ class Dashboard:
         self.app = Application(layout=self._layout(), key_bindings=self._keys(), style=STYLE, full_screen=True,
                                mouse_support=False, **app_options)
         self._drawn = -1                 # room.changes when last drawn
-        self.redraw_cost = 0.0           # seconds the last redraw took (CPU time of this process)
+        self.pacer = Pacer(REFRESH, SLOWEST, REDRAW_SHARE)   # its cost: the last redraw's CPU seconds
         self._render_began = 0.0
         self.app.before_render += self._before_render
         self.app.after_render += self._after_render
@@ -70,15 +72,21 @@ class Dashboard:
                 self._drawn = self.room.changes
                 self.app.invalidate()
 
+    @property
+    def redraw_cost(self) -> float:
+        """CPU seconds the last redraw took."""
+        return self.pacer.cost
+
     def refresh_interval(self) -> float:
-        """Seconds until the class's changes are drawn again: REFRESH, or longer when a redraw is dear."""
-        return min(max(REFRESH, self.redraw_cost / REDRAW_SHARE), SLOWEST)
+        """Seconds until the class's changes are drawn again: REFRESH, or longer while serve is busy and a
+        redraw is dear."""
+        return self.pacer.interval()
 
     def _before_render(self, _app) -> None:
         self._render_began = time.process_time()
 
     def _after_render(self, _app) -> None:
-        self.redraw_cost = time.process_time() - self._render_began
+        self.pacer.cost = time.process_time() - self._render_began
 
     # ---- what is drawn ------------------------------------------------------------------------------------
     def totals_text(self) -> StyleAndTextTuples:

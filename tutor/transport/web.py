@@ -2,7 +2,8 @@
 
 aiohttp (the optional `classroom` extra) serves the page (plain HTML/CSS/JS shipped in tutor/data/web) and
 a server-sent event stream (`/events`): a snapshot on connect, then the changed rows and the totals, batched
-every PUSH_INTERVAL seconds so a busy class costs one JSON encoding per batch, not one per line. The page shows
+every PUSH_INTERVAL seconds (less often while serve is busy and a batch is dear, tutor.pacing) so a busy class
+costs one JSON encoding per batch, not one per line. The page shows
 the newest PAGE_ROWS sessions, so only their rows are sent (a busy class starts hundreds between two batches): the
 rows that changed since the last batch (the classroom stamps each row with its change count), and nothing is made
 while no page is connected. The browser's
@@ -16,15 +17,19 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from importlib import resources
 from typing import TYPE_CHECKING, Protocol
 
 from tutor.errors import InputError, TransportError
+from tutor.pacing import Pacer
 
 if TYPE_CHECKING:
     from aiohttp.web import AppRunner
 
 PUSH_INTERVAL = 0.25        # seconds between two batches of changes
+PUSH_SLOWEST = 0.75         # ...while serve is busy and batches are dear, at most this (a session shows within 1 s)
+PUSH_SHARE = 0.0025         # ...so that batches then take at most this share of a CPU (tutor.pacing)
 KEEPALIVE = 15.0            # a comment line this often, so a dead browser is noticed
 RETRY_MS = 1000             # EventSource: reconnect this soon after the server went away (a restart)
 MAX_CLIENTS = 64            # event streams at once
@@ -67,6 +72,7 @@ class WebView:
         self._queues: set[asyncio.Queue] = set()
         self._stamp = 0                      # the page's change count when the last batch (or snapshot) was made
         self._pusher: asyncio.Task | None = None
+        self.pacer = Pacer(PUSH_INTERVAL, PUSH_SLOWEST, PUSH_SHARE)   # its cost: the last batch's CPU seconds
         self._runner: AppRunner | None = None
         self.pushed = 0                      # batches sent (for tests and the benchmark)
 
@@ -105,9 +111,11 @@ class WebView:
     async def _push(self) -> None:
         """Every PUSH_INTERVAL: the sessions that changed, as one event to every open stream."""
         while True:
-            await asyncio.sleep(PUSH_INTERVAL)
+            await asyncio.sleep(self.pacer.interval())
             if self._queues and self.page.stamp() != self._stamp:
+                began = time.process_time()
                 self._send_batch()
+                self.pacer.cost = time.process_time() - began
 
     def _send_batch(self) -> None:
         stamp = self.page.stamp()

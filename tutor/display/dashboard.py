@@ -4,7 +4,7 @@ Top: the class totals. Then one row per session, newest first, coloured by outco
 the selected session's exchange as the tracer annotates it (passwords masked), Esc goes back, q or Ctrl-C
 leaves (and stops the server). Changes in the class are drawn once a second at most; while the server is busy,
 less often when a redraw is dear (a full screen costs ~5-10 ms of prompt_toolkit's work, and the dashboard's
-redraws then take at most REDRAW_SHARE of a CPU: tutor.pacing), keys at once.
+redraws then take at most REDRAW_SHARE of the CPU serve uses: tutor.pacing), keys at once.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from tutor.display.classroom_line import WIDTHS
 from tutor.pacing import Pacer
 
 REFRESH = 1.0       # seconds: new sessions are drawn at most once a second; keys at once
-REDRAW_SHARE = 0.0025  # ...and while serve is busy, redraws for them take at most this share of a CPU (a 9 ms
-                       # redraw: every 3.6 s)
+REDRAW_SHARE = 0.005   # ...and while serve is busy, redraws for them take at most this share of the CPU it uses
+                       # (a 9 ms redraw, serve using a whole CPU: every 1.8 s)
 SLOWEST = 5.0       # seconds: but they are drawn at least this often
 STYLE = Style.from_dict({
     "totals": "bold", "heading": "bold underline", "help": "reverse",

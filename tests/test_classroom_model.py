@@ -412,3 +412,40 @@ def test_ended_sessions_folded_when_read_count_as_folded_one_by_one(monkeypatch)
     assert totals.sessions == 5 * len(CASES)
     assert sum(s.sessions for s in at_the_end.students()) == 5 * len(CASES)
     assert {p for s in at_the_end.students() for p in s.peers} == {f"192.0.2.{n}" for n in range(4)}
+
+
+def test_steps_handed_on_in_a_list_are_read_when_a_view_looks_and_at_the_end():
+    """serve hands a view's Feed each Output in a list (Feed.session_steps), not by a call per command: the
+    classroom reads the list when a view asks (rows, totals, stamp) and when the session ends, in order, and gives
+    the same rows as the call per command."""
+    by_list, by_call = Classroom(), Classroom()
+    feed, other = Feed(by_list, clock=lambda: 1000.0), Feed(by_call, clock=lambda: 1000.0)
+    server, twin = SimServer("lab", rng=random.Random(1)), SimServer("lab", rng=random.Random(1))
+    for sim in (server, twin):
+        sim.summarise(Feed.notes)
+    feed.session_opened(1, "192.0.2.7:40000", False)
+    other.session_opened(1, "192.0.2.7:40000", False)
+    steps, read_now = feed.session_steps(1)
+    before = by_list.changes
+    for data in (None, b"EHLO pc1\r\n", b"AUTH LOGIN\r\n", b64("tim").encode() + b"\r\n"):
+        out = server.connect() if data is None else server.receive(data)
+        steps += (out, False, 1000.0)
+        other.session_output(1, twin.connect() if data is None else twin.receive(data), False)
+    assert len(steps) == 12 and by_list.changes == before        # nothing read yet
+    stamp = by_list.stamp()                                      # a view looks: everything read, in order
+    assert stamp > before and steps == []
+    row = by_list.summary("1")
+    assert (row.user, row.mechanism, row.waiting, row.open) == ("tim", "LOGIN", True, True)
+    assert by_list.totals().open == 1
+    steps += (server.receive(b64(PASSWORD).encode() + b"\r\n"), False, 1001.0)
+    other.session_output(1, twin.receive(b64(PASSWORD).encode() + b"\r\n"), False)
+    read_now(1)                                                  # serve's list grew long: read now
+    assert steps == [] and by_list.summary("1").logged_in
+    steps += (server.receive(b"QUIT\r\n"), False, 1001.0)
+    other.session_output(1, twin.receive(b"QUIT\r\n"), False)
+    feed.session_closed(1)                                       # the end reads what is left
+    other.session_closed(1)
+    fields = ("user", "mechanism", "result", "logged_in", "mistakes", "client", "tried", "worked", "waiting")
+    assert [getattr(by_list.summary("1"), name) for name in fields] == \
+        [getattr(by_call.summary("1"), name) for name in fields]
+    assert [step[2] for step in by_list.summary("1").steps] == [step[2] for step in by_call.summary("1").steps]

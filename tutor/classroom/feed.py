@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from tutor.classroom.model import Classroom
-from tutor.classroom.session import WATCHED_NOTES, SessionTracker, client_lines
+from tutor.classroom.session import WATCHED_NOTES, SessionTracker
 
 
 class Feed:
@@ -29,21 +29,23 @@ class Feed:
 
     def session_output(self, number: int, out, tls: bool) -> None:
         """One tutor.sim.output.Output: its client lines (with a bit for each that carries a credential), notes
-        and bytes. (Classroom.exchanged, inline: it runs for every command of every student.)"""
+        and bytes. (Classroom.exchange, inline: it runs for every command of every student.)"""
         tracker = self._open.get(number)
-        if tracker is None:
-            return
-        client, notes, sent = out.client, out.notes, out.data
-        if client:                                # a summarising simulator: the lines as received
-            secret = out.secret
-        elif out.transcript:                      # a whole transcript (serve also logs or records)
-            client, secret = client_lines(out.transcript)
-        else:
-            secret = 0
-        if client or notes or sent:
-            tracker.add(client, secret, notes, sent, tls, self._clock())
+        if tracker is not None and tracker.output(out, tls, self._clock()):
             room = self.room
             room.changes = tracker.stamp = room.changes + 1
+
+    def session_steps(self, number: int) -> tuple[list, Callable[[int], None]]:
+        """Instead of session_output per command: the list serve appends (Output, tls, time.time()) to, and what
+        it calls when that list grows long. The classroom reads the list when a view looks (Classroom.stamp,
+        summaries, totals...) and when the session ends, not once per command: a busy class's view then costs
+        serve one list append per command."""
+        return self._open[number].pending, self.read_steps
+
+    def read_steps(self, number: int) -> None:
+        tracker = self._open.get(number)
+        if tracker is not None:
+            self.room.read(tracker)
 
     def session_tls(self, number: int) -> None:
         """TLS is up; the next steps say so themselves (their `tls` flag), so nothing to do here."""
@@ -51,4 +53,6 @@ class Feed:
     def session_closed(self, number: int) -> None:
         tracker = self._open.pop(number, None)
         if tracker is not None:
+            if tracker.pending:
+                self.room.read(tracker)
             self.room.closed(tracker.sid, self._clock())

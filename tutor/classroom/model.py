@@ -146,6 +146,21 @@ class Classroom:
             tracker.add(client, secret, notes, sent, tls, t)
             self.changes = tracker.stamp = self.changes + 1
 
+    def read(self, tracker: SessionTracker) -> None:
+        """An open session's pending steps (serve's list, tutor.classroom.feed.Feed.session_steps), read now."""
+        if tracker.read():
+            self.changes = tracker.stamp = self.changes + 1
+
+    def stamp(self) -> int:
+        """The change count, every open session's pending steps read first (what a view compares)."""
+        self._catch_up()
+        return self.changes
+
+    def _catch_up(self) -> None:
+        for tracker in self._live.values():
+            if tracker.pending:
+                self.read(tracker)
+
     def closed(self, sid: str, t: float) -> None:
         tracker = self._live.pop(sid, None)
         if tracker is None:
@@ -188,11 +203,13 @@ class Classroom:
 
     # ---- views ------------------------------------------------------------------------------------------
     def summary(self, sid: str) -> SessionSummary | None:
+        self._catch_up()
         return self._sessions.get(sid)
 
     def changed_since(self, stamp: int, newest: int) -> list[SessionSummary]:
         """Among the `newest` sessions opened (the rows a page shows), those that changed after `changes` was
         `stamp`, newest first. (A view keeps the stamp it last read: nothing is collected per change.)"""
+        self._catch_up()
         oldest = self._seen - newest
         found = []
         for summary in reversed(self._sessions.values()):
@@ -204,6 +221,7 @@ class Classroom:
 
     def summaries(self, limit: int | None = None) -> list[SessionSummary]:
         """The sessions kept, newest first (only the first `limit` are read)."""
+        self._catch_up()
         return list(islice(reversed(self._sessions.values()), limit))
 
     def __len__(self) -> int:
@@ -211,6 +229,7 @@ class Classroom:
 
     def students(self) -> list[Student]:
         """Per account, open sessions included (as they are now); the no-name group last."""
+        self._catch_up()
         self._settle()
         folded = {user: _copy(s) for user, s in self._students.items()}
         for tracker in self._open():
@@ -220,6 +239,7 @@ class Classroom:
 
     def totals(self) -> Totals:
         """The class so far: the ended sessions' running counts, with the open sessions as they are now."""
+        self._catch_up()
         self._settle()
         tried, worked, mistakes = Counter(self._tried), Counter(self._worked), Counter(self._mistakes)
         named, named_in = self._named, self._named_in

@@ -15,7 +15,7 @@ class ClassroomPage:
 
     def stamp(self) -> int:
         """The class's change count now (what changed() is later asked about)."""
-        return self.room.changes
+        return self.room.stamp()
 
     def changed(self, stamp: int, max_rows: int) -> dict:
         """The rows that changed since `stamp` among those the page shows (the newest `max_rows` sessions), and

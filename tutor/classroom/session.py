@@ -67,8 +67,8 @@ class SessionSummary:
     SessionSummary itself, moves on at each step): a step changes one attribute, however many fields it changes.
     """
 
-    __slots__ = ("_last_client", "_wire", "dropped", "ended", "forgotten", "peer", "seq", "sid", "stamp", "started",
-                 "state")
+    __slots__ = ("_last_client", "_wire", "dropped", "ended", "forgotten", "peer", "pending", "seq", "sid", "stamp",
+                 "started", "state")
 
     def __init__(self, sid: str, peer: str, started: float, tls: bool = False, seq: int = 0) -> None:
         self.sid, self.peer, self.started = sid, peer, started
@@ -77,6 +77,7 @@ class SessionSummary:
         self.ended: float | None = None
         self.state = memo.start(tls)
         self._wire: list = []                  # per step its time, then its memo.Entry (shared); () once forgotten
+        self.pending: list = []                # steps not read yet: (Output, tls, time) flat (SessionTracker.read)
         self.dropped = 0
         self.forgotten = False                # the steps were let go (only recent sessions keep them)
         self._last_client: float | None = None   # when the client last sent a line (SessionTracker)
@@ -147,6 +148,32 @@ class SessionTracker(SessionSummary):
         return self
 
     # ---- input ----------------------------------------------------------------------------------------
+    def output(self, out, tls: bool, t: float) -> bool:
+        """One tutor.sim.output.Output (what one call into the simulator produced): its client lines, with a bit
+        for each that carries a credential, its notes and bytes. Whether it held anything to read."""
+        client, notes, sent = out.client, out.notes, out.data
+        if client:                                # a summarising simulator: the lines as received
+            secret = out.secret
+        elif out.transcript:                      # a whole transcript (serve also logs or records)
+            client, secret = client_lines(out.transcript)
+        else:
+            secret = 0
+        if client or notes or sent:
+            self.add(client, secret, notes, sent, tls, t)
+            return True
+        return False
+
+    def read(self) -> bool:
+        """The pending steps (serve's, handed on in a list: tutor.classroom.feed.Feed.session_steps), read in
+        order. Whether any was."""
+        pending = self.pending
+        read = False
+        output = self.output
+        for index in range(0, len(pending) - 2, 3):
+            read = output(pending[index], pending[index + 1], pending[index + 2]) or read
+        pending.clear()
+        return read
+
     def add(self, client: tuple[bytes | str, ...], secret: int, notes: tuple[Note, ...], sent: bytes, tls: bool,
             t: float) -> None:
         """One call into the simulator: read now (lean: it runs for every command of every student), and keep

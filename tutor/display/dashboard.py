@@ -68,8 +68,9 @@ class Dashboard:
     async def _refresh(self) -> None:
         while True:
             await asyncio.sleep(self.refresh_interval())
-            if self._drawn != self.room.changes:
-                self._drawn = self.room.changes
+            stamp = self.room.stamp()                # (serve's pending steps read first)
+            if self._drawn != stamp:
+                self._drawn = stamp
                 self.app.invalidate()
 
     @property

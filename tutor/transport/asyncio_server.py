@@ -28,7 +28,11 @@ __all__ = ["ServeConfig", "SessionProtocol", "SimService"]
 # What a new session needs to know of the config (session_plan): whether anything reads the simulator's
 # explanations, the note keys to summarise with (a view alone), and what gets each Output (the view's own
 # session_output when nothing else reads them, else log_and_record).
-SessionPlan = tuple[bool, "frozenset[str] | None", Callable[[int, ServerOutput, bool], None]]
+# A view that reads a session's steps when it looks (tutor.classroom.feed.Feed.session_steps): for session number n,
+# the list serve appends (Output, tls, time.time()) to, and what makes the view read it now.
+ViewSteps = Callable[[int], tuple[list, Callable[[int], None]]]
+# (explained, the note keys a summarising simulator makes, what gets each Output, or a view's ViewSteps)
+SessionPlan = tuple[bool, "frozenset[str] | None", Callable[[int, ServerOutput, bool], None], ViewSteps | None]
 SimFactory = EngineFactory   # (tls_available) -> a fresh server (the caller's SimServer) for one connection
 SECRET_NOTE = "(a note that shows a password: masked, use --show-secrets)"
 LOOP_ERROR_INTERVAL = 60.0   # seconds between two log lines about the same kind of event-loop error
@@ -53,7 +57,7 @@ class SimService:
         # one event loop runs them all, so they share it.
         self.read_buffer = memoryview(bytearray(READ_SIZE))
         self._plan_config: ServeConfig | None = None
-        self._plan: SessionPlan = (False, None, self.log_and_record)
+        self._plan: SessionPlan = (False, None, self.log_and_record, None)
 
     @property
     def live_sessions(self) -> int:
@@ -126,8 +130,9 @@ class SimService:
         if self._plan_config is not config:
             watch = config.watch
             only_watch = watch is not None and config.log is None and config.record is None
+            steps_of = getattr(watch, "session_steps", None) if only_watch else None
             self._plan = (explained(config), summary_notes(config),
-                          watch.session_output if only_watch else self.log_and_record)
+                          watch.session_output if only_watch else self.log_and_record, steps_of)
             self._plan_config = config
         return self._plan
 

@@ -11,6 +11,7 @@ Every end (close, reset, timeout, failed handshake, shutdown) goes through _fini
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
@@ -24,6 +25,7 @@ QUEUE_LIMIT = 64 * 1024   # received bytes a blocked session queues before it st
 READ_SIZE = 64 * 1024     # at most this much is read from a client at once (the service's shared read buffer)
 PUMP_TURN = 256        # pieces fed per turn of the event loop, so one pipelining client cannot starve the others
 OUTBOX_LIMIT = 4096   # replies to one pipelined burst are written in batches of about this size (fewer syscalls)
+VIEW_STEPS = 64       # a view's steps handed on in a list (ViewSteps) are read by it at least this often
 
 if TYPE_CHECKING:
     from tutor.transport.asyncio_server import SimService
@@ -65,6 +67,8 @@ class SessionProtocol(asyncio.BufferedProtocol):
         self._tls = implicit_tls          # for the recording: lines after this are inside TLS
         self._explained = True            # a log, a recording or a view reads the simulator's explanations
         self._output: Callable[[int, ServerOutput, bool], None] | None = None   # what gets them (session_plan)
+        self._view_steps: list | None = None   # or: a view's list of (Output, tls, time) it reads when it looks
+        self._view_read: Callable[[int], None] | None = None   # ...and what makes it read them now
 
     @property
     def holding_reply(self) -> bool:
@@ -92,12 +96,14 @@ class SessionProtocol(asyncio.BufferedProtocol):
         peer = transport.get_extra_info("peername")
         self.peer_ip = str(peer[0]) if isinstance(peer, tuple) else str(peer)
         self.number = service.opened(self)   # from now on the service's clock checks its time limits
-        self._explained, summary, self._output = service.session_plan()
+        self._explained, summary, self._output, steps_of = service.session_plan()
         if self._explained:
             where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
             if service.config.log is not None:
                 service.log_line(self.number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
             service.record_begin(self.number, where)
+            if steps_of is not None:
+                self._view_steps, self._view_read = steps_of(self.number)
         self._sim = service.factory(service.config.tls is not None)
         if not self._explained:
             self._sim.explaining = False
@@ -237,8 +243,14 @@ class SessionProtocol(asyncio.BufferedProtocol):
 
     def _write(self, out: ServerOutput) -> None:
         transport = self._transport
-        if self._explained:   # the log and the recording, or the view's own session_output (session_plan)
-            self._output(self.number, out, self._tls)   # type: ignore[misc]
+        if self._explained:   # the log and the recording, or the view (session_plan)
+            steps = self._view_steps
+            if steps is None:
+                self._output(self.number, out, self._tls)   # type: ignore[misc]
+            else:   # the view reads them when it looks or the session ends: no call per command
+                steps += (out, self._tls, time.time())
+                if len(steps) >= 3 * VIEW_STEPS:
+                    self._view_read(self.number)   # type: ignore[misc]
         if transport is None or self._upgrading or self._finished or transport.is_closing():
             return
         if not self._pumping:   # one answer, written as it is (the outbox is empty outside _pump)
@@ -387,6 +399,7 @@ class SessionProtocol(asyncio.BufferedProtocol):
         service.closed(self)
         service.log_line(self.number, "connection closed")
         service.record_end(self.number)
+        self._view_steps = None   # the view read them at its end: anything written later goes through _output
 
 
 def _let_transport_go(transport: asyncio.BaseTransport | None) -> None:

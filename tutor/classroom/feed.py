@@ -23,6 +23,7 @@ class Feed:
         self.room = room
         self._clock = clock
         self._open: dict[int, SessionTracker] = {}    # serve's open sessions by number: no look-up by name per command
+        self._read_steps = self.read_steps             # (one bound method for every session_steps)
 
     def session_opened(self, number: int, peer: str, implicit_tls: bool) -> None:
         self._open[number] = self.room.opened(str(number), peer, self._clock(), implicit_tls)
@@ -40,7 +41,7 @@ class Feed:
         it calls when that list grows long. The classroom reads the list when a view looks (Classroom.stamp,
         summaries, totals...) and when the session ends, not once per command: a busy class's view then costs
         serve one list append per command."""
-        return self._open[number].pending, self.read_steps
+        return self._open[number].pending, self._read_steps
 
     def read_steps(self, number: int) -> None:
         tracker = self._open.get(number)

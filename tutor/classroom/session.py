@@ -76,7 +76,8 @@ class SessionSummary:
         self.stamp = 0                        # the class's change count when this row last changed
         self.ended: float | None = None
         self.state = memo.start(tls)
-        self._wire: list = []                  # per step its time, then its memo.Entry (shared); () once forgotten
+        self._wire: list = []   # per step its time (ms after `started`: a small int, no object), then its memo.Entry
+                                # (shared); () once forgotten
         self.pending: list = []                # steps not read yet: (Output, tls, time) flat (SessionTracker.read)
         self.dropped = 0
         self.forgotten = False                # the steps were let go (only recent sessions keep them)
@@ -89,8 +90,8 @@ class SessionSummary:
     @property
     def steps(self) -> list[Step]:
         """What crossed the wire, step by step (the detail view's; empty once forgotten)."""
-        wire = self._wire
-        return [(wire[i], *wire[i + 1]) for i in range(0, len(wire), 2)]
+        wire, started = self._wire, self.started
+        return [(started + wire[i] / 1000, *wire[i + 1]) for i in range(0, len(wire), 2)]
 
     def forget_steps(self) -> None:
         """Keep the row, let the exchange go (bounded memory; a tuple, which the garbage collector skips)."""
@@ -198,7 +199,7 @@ class SessionTracker(SessionSummary):
         self.state = state
         wire = self._wire
         if len(wire) < 2 * MAX_STEPS:             # (a list while open) the time, and the step as first seen
-            wire.append(t)
+            wire.append(round((t - self.started) * 1000))
             wire.append(entry)
         else:
             self.dropped += 1

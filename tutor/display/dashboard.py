@@ -26,8 +26,8 @@ from tutor.display.classroom_line import WIDTHS
 from tutor.pacing import Pacer
 
 REFRESH = 1.0       # seconds: new sessions are drawn at most once a second; keys at once
-REDRAW_SHARE = 0.005   # ...and while serve is busy, redraws for them take at most this share of the CPU it uses
-                       # (a 9 ms redraw, serve using a whole CPU: every 1.8 s)
+REDRAW_SHARE = 0.0025  # ...and while serve is busy, redraws for them take at most this share of the CPU it uses
+                       # (a 9 ms redraw, serve using a whole CPU: every 3.6 s)
 SLOWEST = 5.0       # seconds: but they are drawn at least this often
 STYLE = Style.from_dict({
     "totals": "bold", "heading": "bold underline", "help": "reverse",

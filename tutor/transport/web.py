@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 PUSH_INTERVAL = 0.25        # seconds between two batches of changes
 PUSH_SLOWEST = 0.75         # ...while serve is busy and batches are dear, at most this (a session shows within 1 s)
-PUSH_SHARE = 0.005          # ...so that batches then take at most this share of the CPU serve uses (tutor.pacing)
+PUSH_SHARE = 0.0025         # ...so that batches then take at most this share of the CPU serve uses (tutor.pacing)
 KEEPALIVE = 15.0            # a comment line this often, so a dead browser is noticed
 RETRY_MS = 1000             # EventSource: reconnect this soon after the server went away (a restart)
 MAX_CLIENTS = 64            # event streams at once

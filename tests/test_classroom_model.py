@@ -449,3 +449,35 @@ def test_steps_handed_on_in_a_list_are_read_when_a_view_looks_and_at_the_end():
     assert [getattr(by_list.summary("1"), name) for name in fields] == \
         [getattr(by_call.summary("1"), name) for name in fields]
     assert [step[2] for step in by_list.summary("1").steps] == [step[2] for step in by_call.summary("1").steps]
+
+
+def test_a_busy_class_is_read_in_bursts_in_order_and_at_once_when_a_view_looks(monkeypatch):
+    """The feed queues sessions' starts and ends and the classroom reads them in bursts (every BURST ends, or
+    when a view reads the class), in order; with someone told of each session as it ends (the one-line log),
+    nothing waits."""
+    from tutor.classroom import feed as feed_module
+
+    monkeypatch.setattr(feed_module, "BURST", 3)
+    room = Classroom()
+    feed = Feed(room, clock=lambda: 1000.0)
+    for number in (1, 2):
+        feed.session_opened(number, f"192.0.2.{number}:40000", False)
+        steps, _read = feed.session_steps(number)
+        sim = SimServer("lab")
+        sim.summarise(Feed.notes)
+        steps += (sim.connect(), False, 1000.0)
+        steps += (sim.receive(b"EHLO pc\r\n"), False, 1000.0)
+        feed.session_closed(number)
+    assert room._sessions == {} and room.changes == 0        # queued: nothing read yet
+    assert [s.sid for s in room.summaries()] == ["2", "1"]   # a view looks: both read, in order
+    assert [s.ehlo for s in room.summaries()] == ["pc", "pc"] and not any(s.open for s in room.summaries())
+    for number in (3, 4, 5):
+        feed.session_opened(number, "192.0.2.9:40000", False)
+        feed.session_closed(number)
+    assert list(room._sessions) == ["1", "2", "3", "4", "5"]   # the third end of the burst read them
+    heard = []
+    room.listen(lambda sid, still_open: heard.append((sid, still_open)))
+    feed.session_opened(6, "192.0.2.9:40000", False)
+    assert heard == [("6", True)]                            # told at once: no queue
+    feed.session_closed(6)
+    assert heard == [("6", True), ("6", False)]

@@ -9,12 +9,20 @@ from collections.abc import Callable
 from tutor.classroom.model import Classroom
 from tutor.classroom.session import WATCHED_NOTES, SessionTracker
 
+BURST = 32      # sessions' starts and ends queued before the classroom reads them (or sooner: when a view looks)
+
 
 class Feed:
-    """The `watch` of ServeConfig: session_opened / session_output / session_tls / session_closed.
+    """The `watch` of ServeConfig: session_opened / session_steps (or session_output) / session_tls / session_closed.
 
     `notes`: the only server notes the classroom reads; with no log or record, serve has the simulator make just
     those and the client's lines (SimServer.summarise), not the whole annotated exchange.
+
+    A busy class starts and ends thousands of sessions a second: the feed queues each start and end (with its
+    time) and the classroom reads them in bursts, in order, when BURST sessions ended or before a view reads the
+    class (Classroom.stamp, rows, totals...): the same rows and totals, the reading's code run once for many
+    sessions instead of between every two of serve's socket calls. (No queue while someone is told of each session
+    as it ends: the one-line log.)
     """
 
     notes = WATCHED_NOTES
@@ -24,13 +32,25 @@ class Feed:
         self._clock = clock
         self._open: dict[int, SessionTracker] = {}    # serve's open sessions by number: no look-up by name per command
         self._read_steps = self.read_steps             # (one bound method for every session_steps)
+        self._queue: list[tuple] = []                  # starts (number, peer, t, tls, steps) and ends (number, t)
+        self._lists: dict[int, list] = {}              # the step lists of sessions whose start is queued
+        self._ended = 0                                # ends in the queue
+        room.before_reading(self.flush)
 
     def session_opened(self, number: int, peer: str, implicit_tls: bool) -> None:
-        self._open[number] = self.room.opened(str(number), peer, self._clock(), implicit_tls)
+        if self.room.listening:                        # told as each session ends: no queue
+            self.flush()
+            self._open[number] = self.room.opened(str(number), peer, self._clock(), implicit_tls)
+            return
+        steps: list = []
+        self._lists[number] = steps
+        self._queue.append((number, peer, self._clock(), implicit_tls, steps))
 
     def session_output(self, number: int, out, tls: bool) -> None:
         """One tutor.sim.output.Output: its client lines (with a bit for each that carries a credential), notes
         and bytes. (Classroom.exchange, inline: it runs for every command of every student.)"""
+        if self._queue:
+            self.flush()
         tracker = self._open.get(number)
         if tracker is not None and tracker.output(out, tls, self._clock()):
             room = self.room
@@ -41,9 +61,11 @@ class Feed:
         it calls when that list grows long. The classroom reads the list when a view looks (Classroom.stamp,
         summaries, totals...) and when the session ends, not once per command: a busy class's view then costs
         serve one list append per command."""
-        return self._open[number].pending, self._read_steps
+        steps = self._lists.get(number)
+        return (self._open[number].pending if steps is None else steps), self._read_steps
 
     def read_steps(self, number: int) -> None:
+        self.flush()
         tracker = self._open.get(number)
         if tracker is not None:
             self.room.read(tracker)
@@ -52,8 +74,33 @@ class Feed:
         """TLS is up; the next steps say so themselves (their `tls` flag), so nothing to do here."""
 
     def session_closed(self, number: int) -> None:
+        self._lists.pop(number, None)
+        if self._queue:                                # after what is queued (its start, perhaps)
+            self._queue.append((number, self._clock()))
+            self._ended += 1
+            if self._ended >= BURST:
+                self.flush()
+            return
+        self._close(number, self._clock())
+
+    def flush(self) -> None:
+        """The queued starts and ends, read in order."""
+        queue = self._queue
+        if not queue:
+            return
+        self._queue, self._ended = [], 0
+        room, opened = self.room, self._open
+        for event in queue:
+            if len(event) == 5:
+                number, peer, t, tls, steps = event
+                tracker = opened[number] = room.opened(str(number), peer, t, tls)
+                tracker.pending = steps
+            else:
+                self._close(*event)
+
+    def _close(self, number: int, t: float) -> None:
         tracker = self._open.pop(number, None)
         if tracker is not None:
             if tracker.pending:
                 self.room.read(tracker)
-            self.room.closed(tracker.sid, self._clock())
+            self.room.closed(tracker.sid, t)

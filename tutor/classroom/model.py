@@ -114,7 +114,17 @@ class Classroom:
         # sessions end in a few states from a few machines, so each pair is folded once, when a view reads
         self._unfolded: dict[tuple[Reading, str], int] = {}
         self._listeners: list[Listener] = []
+        self._before_reading: list[Callable[[], None]] = []   # what queues events for the room (a feed's flush)
         self.changes = 0                             # events so far (each row is stamped with it when it changes)
+
+    def before_reading(self, flush: Callable[[], None]) -> None:
+        """Call `flush` before the class is read (a feed that queues its events: tutor.classroom.feed)."""
+        self._before_reading.append(flush)
+
+    @property
+    def listening(self) -> bool:
+        """Whether someone is told as each session opens and ends (then nothing may wait in a queue)."""
+        return bool(self._listeners)
 
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Call `listener(sid, open)` when a session opens and when it ends; returns what stops it."""
@@ -157,6 +167,8 @@ class Classroom:
         return self.changes
 
     def _catch_up(self) -> None:
+        for flush in self._before_reading:
+            flush()
         for tracker in self._live.values():
             if tracker.pending:
                 self.read(tracker)
@@ -225,6 +237,7 @@ class Classroom:
         return list(islice(reversed(self._sessions.values()), limit))
 
     def __len__(self) -> int:
+        self._catch_up()
         return len(self._sessions)
 
     def students(self) -> list[Student]:

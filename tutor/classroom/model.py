@@ -135,7 +135,7 @@ class Classroom:
     def opened(self, sid: str, peer: str, t: float, tls: bool = False) -> SessionTracker:
         """A new session; returns its tracker (for exchanged())."""
         self._seen += 1
-        tracker = SessionTracker(sid, peer, t, tls, self._seen)
+        tracker = SessionTracker(sid, peer, t, tls)
         self._sessions[sid] = self._live[sid] = tracker
         self._order.append(sid)
         if len(self._sessions) > self.max_sessions:
@@ -222,14 +222,7 @@ class Classroom:
         """Among the `newest` sessions opened (the rows a page shows), those that changed after `changes` was
         `stamp`, newest first. (A view keeps the stamp it last read: nothing is collected per change.)"""
         self._catch_up()
-        oldest = self._seen - newest
-        found = []
-        for summary in reversed(self._sessions.values()):
-            if summary.seq <= oldest:
-                break
-            if summary.stamp > stamp:
-                found.append(summary)
-        return found
+        return [summary for summary in islice(reversed(self._sessions.values()), newest) if summary.stamp > stamp]
 
     def summaries(self, limit: int | None = None) -> list[SessionSummary]:
         """The sessions kept, newest first (only the first `limit` are read)."""

@@ -67,12 +67,11 @@ class SessionSummary:
     SessionSummary itself, moves on at each step): a step changes one attribute, however many fields it changes.
     """
 
-    __slots__ = ("_last_client", "_wire", "dropped", "ended", "forgotten", "peer", "pending", "seq", "sid", "stamp",
+    __slots__ = ("_last_client", "_wire", "dropped", "ended", "forgotten", "peer", "pending", "sid", "stamp",
                  "started", "state")
 
-    def __init__(self, sid: str, peer: str, started: float, tls: bool = False, seq: int = 0) -> None:
+    def __init__(self, sid: str, peer: str, started: float, tls: bool = False) -> None:
         self.sid, self.peer, self.started = sid, peer, started
-        self.seq = seq                        # the how-many-th session of the class (the views show the newest)
         self.stamp = 0                        # the class's change count when this row last changed
         self.ended: float | None = None
         self.state = memo.start(tls)
@@ -168,6 +167,8 @@ class SessionTracker(SessionSummary):
         """The pending steps (serve's, handed on in a list: tutor.classroom.feed.Feed.session_steps), read in
         order. Whether any was."""
         pending = self.pending
+        if not pending:
+            return False
         read = False
         output = self.output
         for index in range(0, len(pending) - 2, 3):
@@ -210,6 +211,7 @@ class SessionTracker(SessionSummary):
         if found is None:
             found = _READER.end(state)
         self.state, self.ended = found[0], t
+        self.pending, self._last_client = (), None   # type: ignore[assignment]  # a kept row holds only what it shows
 
 
 class _Reader:

@@ -350,3 +350,19 @@ def test_the_security_note_states_the_limits_serve_enforces():
         f"{limits.WRITE_HIGH_WATER // 1024} KiB (resumes below {limits.WRITE_LOW_WATER // 1024} KiB)")
     assert rows["Time for a closed session's last replies to drain"].startswith(f"{limits.CLOSE_GRACE:g} s")
     assert "## Other inputs" in note and "TODO" not in note
+
+
+def test_serve_leaves_its_start_up_out_of_collections_and_collects_the_young_less_often():
+    import gc
+
+    from tutor.cli import serve as cli_serve
+
+    before = gc.get_threshold()
+    try:
+        cli_serve._freeze_garbage_collector()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (cli_serve.YOUNG_COLLECTION, before[1], before[2])
+        assert cli_serve.YOUNG_COLLECTION > before[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -362,7 +362,7 @@ def test_serve_leaves_its_start_up_out_of_collections_and_collects_the_young_les
         cli_serve._freeze_garbage_collector()
         assert gc.get_freeze_count() > 0
         assert gc.get_threshold() == (cli_serve.YOUNG_COLLECTION, before[1], before[2])
-        assert cli_serve.YOUNG_COLLECTION > before[0]
+        assert before[0] < cli_serve.YOUNG_COLLECTION
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)

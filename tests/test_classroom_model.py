@@ -481,3 +481,20 @@ def test_a_busy_class_is_read_in_bursts_in_order_and_at_once_when_a_view_looks(m
     assert heard == [("6", True)]                            # told at once: no queue
     feed.session_closed(6)
     assert heard == [("6", True), ("6", False)]
+
+
+def test_a_rows_cells_remembered_by_reading_state_are_the_cells_made_afresh():
+    """The web page's rows take all but their time, peer and id from what their reading state gave before: every
+    row of a class (each case twice, and one left open) is what its cells give made afresh."""
+    room = Classroom()
+    _play_class(room, 2)
+    open_one = Player(room, 999)
+    open_one.send(b"EHLO pc1\r\n")
+    open_one.send(b"AUTH LOGIN\r\n")
+    summaries = room.summaries()
+    assert any(s.open for s in summaries) and any(not s.open for s in summaries)
+    for _round in range(2):                     # the second time from what was remembered
+        for summary in summaries:
+            expected = {**rows.cells(summary), "id": summary.sid, "state": rows.state(summary),
+                        "open": summary.ended is None}
+            assert rows.as_dict(summary) == expected

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from tutor.classroom.model import Classroom
 from tutor.classroom.session import WATCHED_NOTES, SessionTracker
 
-BURST = 32      # sessions' starts and ends queued before the classroom reads them (or sooner: when a view looks)
+BURST = 128     # sessions' starts and ends queued before the classroom reads them (or sooner: when a view looks)
 
 
 class Feed:

@@ -414,6 +414,11 @@ def test_ended_sessions_folded_when_read_count_as_folded_one_by_one(monkeypatch)
     assert {p for s in at_the_end.students() for p in s.peers} == {f"192.0.2.{n}" for n in range(4)}
 
 
+def as_step(out, tls: bool, t: float) -> tuple:
+    """One step as serve hands it on in a list (tutor.transport.serve_session._write)."""
+    return (out.client, out.secret, out.notes, out.data, tls, t)
+
+
 def test_steps_handed_on_in_a_list_are_read_when_a_view_looks_and_at_the_end():
     """serve hands a view's Feed each Output in a list (Feed.session_steps), not by a call per command: the
     classroom reads the list when a view asks (rows, totals, stamp) and when the session ends, in order, and gives
@@ -429,19 +434,19 @@ def test_steps_handed_on_in_a_list_are_read_when_a_view_looks_and_at_the_end():
     before = by_list.changes
     for data in (None, b"EHLO pc1\r\n", b"AUTH LOGIN\r\n", b64("tim").encode() + b"\r\n"):
         out = server.connect() if data is None else server.receive(data)
-        steps += (out, False, 1000.0)
+        steps += as_step(out, False, 1000.0)
         other.session_output(1, twin.connect() if data is None else twin.receive(data), False)
-    assert len(steps) == 12 and by_list.changes == before        # nothing read yet
+    assert len(steps) == 24 and by_list.changes == before        # nothing read yet
     stamp = by_list.stamp()                                      # a view looks: everything read, in order
     assert stamp > before and steps == []
     row = by_list.summary("1")
     assert (row.user, row.mechanism, row.waiting, row.open) == ("tim", "LOGIN", True, True)
     assert by_list.totals().open == 1
-    steps += (server.receive(b64(PASSWORD).encode() + b"\r\n"), False, 1001.0)
+    steps += as_step(server.receive(b64(PASSWORD).encode() + b"\r\n"), False, 1001.0)
     other.session_output(1, twin.receive(b64(PASSWORD).encode() + b"\r\n"), False)
     read_now(1)                                                  # serve's list grew long: read now
     assert steps == [] and by_list.summary("1").logged_in
-    steps += (server.receive(b"QUIT\r\n"), False, 1001.0)
+    steps += as_step(server.receive(b"QUIT\r\n"), False, 1001.0)
     other.session_output(1, twin.receive(b"QUIT\r\n"), False)
     feed.session_closed(1)                                       # the end reads what is left
     other.session_closed(1)
@@ -465,8 +470,8 @@ def test_a_busy_class_is_read_in_bursts_in_order_and_at_once_when_a_view_looks(m
         steps, _read = feed.session_steps(number)
         sim = SimServer("lab")
         sim.summarise(Feed.notes)
-        steps += (sim.connect(), False, 1000.0)
-        steps += (sim.receive(b"EHLO pc\r\n"), False, 1000.0)
+        steps += as_step(sim.connect(), False, 1000.0)
+        steps += as_step(sim.receive(b"EHLO pc\r\n"), False, 1000.0)
         feed.session_closed(number)
     assert room._sessions == {} and room.changes == 0        # queued: nothing read yet
     assert [s.sid for s in room.summaries()] == ["2", "1"]   # a view looks: both read, in order

@@ -57,10 +57,10 @@ class Feed:
             room.changes = tracker.stamp = room.changes + 1
 
     def session_steps(self, number: int) -> tuple[list, Callable[[int], None]]:
-        """Instead of session_output per command: the list serve appends (Output, tls, time.time()) to, and what
-        it calls when that list grows long. The classroom reads the list when a view looks (Classroom.stamp,
-        summaries, totals...) and when the session ends, not once per command: a busy class's view then costs
-        serve one list append per command."""
+        """Instead of session_output per command: the list serve appends each step to (an Output's client,
+        secret, notes and data, then tls and time.time(): six items), and what it calls when that list grows
+        long. The classroom reads the list when a view looks (Classroom.stamp, summaries, totals...) and when the
+        session ends, not once per command: a busy class's view then costs serve one list append per command."""
         steps = self._lists.get(number)
         return (self._open[number].pending if steps is None else steps), self._read_steps
 

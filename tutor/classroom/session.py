@@ -77,7 +77,7 @@ class SessionSummary:
         self.state = memo.start(tls)
         self._wire: list = []   # per step its time (ms after `started`: a small int, no object), then its memo.Entry
                                 # (shared); () once forgotten
-        self.pending: list = []                # steps not read yet: (Output, tls, time) flat (SessionTracker.read)
+        self.pending: list = []                # steps not read yet, six items each (SessionTracker.read)
         self.dropped = 0
         self.forgotten = False                # the steps were let go (only recent sessions keep them)
         self._last_client: float | None = None   # when the client last sent a line (SessionTracker)
@@ -164,15 +164,18 @@ class SessionTracker(SessionSummary):
         return False
 
     def read(self) -> bool:
-        """The pending steps (serve's, handed on in a list: tutor.classroom.feed.Feed.session_steps), read in
-        order. Whether any was."""
+        """The pending steps (serve's, handed on in a list: tutor.classroom.feed.Feed.session_steps), each as six
+        items (an Output's client, secret, notes and data, then tls and the time), read in order. Whether any was."""
         pending = self.pending
         if not pending:
             return False
         read = False
-        output = self.output
-        for index in range(0, len(pending) - 2, 3):
-            read = output(pending[index], pending[index + 1], pending[index + 2]) or read
+        add = self.add
+        for index in range(0, len(pending) - 5, 6):
+            client, secret, notes, sent, tls, t = pending[index:index + 6]
+            if client or notes or sent:
+                add(client, secret, notes, sent, tls, t)
+                read = True
         pending.clear()
         return read
 

@@ -29,7 +29,8 @@ __all__ = ["ServeConfig", "SessionProtocol", "SimService"]
 # explanations, the note keys to summarise with (a view alone), and what gets each Output (the view's own
 # session_output when nothing else reads them, else log_and_record).
 # A view that reads a session's steps when it looks (tutor.classroom.feed.Feed.session_steps): for session number n,
-# the list serve appends (Output, tls, time.time()) to, and what makes the view read it now.
+# the list serve appends each step to (an Output's client, secret, notes and data, then tls and time.time()), and
+# what makes the view read it now.
 ViewSteps = Callable[[int], tuple[list, Callable[[int], None]]]
 # (explained, the note keys a summarising simulator makes, what gets each Output, or a view's ViewSteps)
 SessionPlan = tuple[bool, "frozenset[str] | None", Callable[[int, ServerOutput, bool], None], ViewSteps | None]

@@ -30,6 +30,8 @@ class ServerOutput(Protocol):
     close: bool
     start_tls: bool
     transcript: Sequence[OutputLine]
+    client: Sequence[Any]     # a summarising server's client lines as received (bytes, or a text standing in)
+    secret: int               # ...and a bit for each that carries a credential
 
 
 class ServerEngine(Protocol):

@@ -26,6 +26,7 @@ READ_SIZE = 64 * 1024     # at most this much is read from a client at once (the
 PUMP_TURN = 256        # pieces fed per turn of the event loop, so one pipelining client cannot starve the others
 OUTBOX_LIMIT = 4096   # replies to one pipelined burst are written in batches of about this size (fewer syscalls)
 VIEW_STEPS = 64       # a view's steps handed on in a list (ViewSteps) are read by it at least this often
+VIEW_FIELDS = 6       # ...each as client lines, their secret bits, notes, bytes sent, TLS or not, time.time()
 
 if TYPE_CHECKING:
     from tutor.transport.asyncio_server import SimService
@@ -67,7 +68,7 @@ class SessionProtocol(asyncio.BufferedProtocol):
         self._tls = implicit_tls          # for the recording: lines after this are inside TLS
         self._explained = True            # a log, a recording or a view reads the simulator's explanations
         self._output: Callable[[int, ServerOutput, bool], None] | None = None   # what gets them (session_plan)
-        self._view_steps: list | None = None   # or: a view's list of (Output, tls, time) it reads when it looks
+        self._view_steps: list | None = None   # or: a view's list of steps (VIEW_FIELDS each) it reads when it looks
         self._view_read: Callable[[int], None] | None = None   # ...and what makes it read them now
 
     @property
@@ -247,9 +248,10 @@ class SessionProtocol(asyncio.BufferedProtocol):
             steps = self._view_steps
             if steps is None:
                 self._output(self.number, out, self._tls)   # type: ignore[misc]
-            else:   # the view reads them when it looks or the session ends: no call per command
-                steps += (out, self._tls, time.time())
-                if len(steps) >= 3 * VIEW_STEPS:
+            else:   # the view reads them when it looks or the session ends: no call per command (the Output
+                # itself is not kept: only what the view reads, most of it shared, a profile's reply bytes say)
+                steps += (out.client, out.secret, out.notes, out.data, self._tls, time.time())
+                if len(steps) >= VIEW_FIELDS * VIEW_STEPS:
                     self._view_read(self.number)   # type: ignore[misc]
         if transport is None or self._upgrading or self._finished or transport.is_closing():
             return

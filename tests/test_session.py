@@ -289,3 +289,36 @@ def test_line_and_reply_kinds_are_enums():
     session.send(b"RCPT TO:<b@example.org>")
     session.send(b"DATA")
     assert session.client.line_kind() is LineKind.MESSAGE and session.last_reply.kind is ReplyKind.INTERMEDIATE
+
+
+class SlowToClose(Silent):
+    """A live server that answers QUIT with 221 and closes a moment later (its FIN after the reply)."""
+
+    def __init__(self):
+        super().__init__()
+        self.quit = False
+
+    def send(self, data):
+        self.quit = self.quit or data.startswith(b"QUIT")
+        if self.quit:
+            self.inbox = [b"221 bye\r\n"]
+
+    def receive(self, timeout):
+        if self.inbox:
+            return self.inbox.pop()
+        self.timeouts.append(timeout)
+        if self.quit and timeout > 0:
+            return b""                        # the close arrives while the session waits for it
+        raise ReadTimeout("nothing yet")
+
+
+def test_after_quits_221_the_session_waits_for_the_server_to_close():
+    """RFC 5321 §4.1.1.10: the server closes after its 221; a live server's close may come a moment after the
+    reply, and the session waits for it (boundedly) instead of staying open until the next command."""
+    transport = SlowToClose()
+    session = Session(transport, timeout=5.0)
+    session.open()
+    items = session.send(b"QUIT")
+    assert server_lines(items)[0].startswith("221")
+    assert session.closed and items[-1].key == "shell.note.closed-after-quit"
+    assert 0 < transport.timeouts[-1] <= 2.0                  # bounded: a server that never closes costs 2 s

@@ -34,6 +34,8 @@ from tutor.protocol.states import State
 from tutor.transcript import Entry, Transcript
 from tutor.transport.base import ReadTimeout, TlsInfo, Transport
 
+QUIT_CLOSE_WAIT = 2.0   # seconds a session waits for the server to close after answering QUIT with 221
+
 
 class ItemKind(StrEnum):
     """What a display item is (equal to its short string, as transcripts and front ends spell it)."""
@@ -110,6 +112,7 @@ class Session:
         self.client.tls = self.tls_info is not None
         self.closed = False
         self.quit_sent = False      # after QUIT the server closing is expected (RFC 5321 §4.1.1.10), not news
+        self._quit_answered = False  # ...and once its 221 came, the close is waited for (QUIT_CLOSE_WAIT)
         self.logged_in_with: str | None = None   # the mechanism that got 235 (a later refused AUTH keeps it)
         if not self.transcript.target:
             self.transcript.target = self.transport.description
@@ -197,7 +200,11 @@ class Session:
         got = 0
         while not self.closed:
             try:
-                data = self.transport.receive(self.timeout if got < expected else 0.0)
+                # the replies expected, then whatever else is there; after QUIT's 221 the server closes
+                # (RFC 5321 §4.1.1.10), which a live server's FIN may take a moment to show: wait for it
+                wait = self.timeout if got < expected else (
+                    min(self.timeout, QUIT_CLOSE_WAIT) if self._quit_answered else 0.0)
+                data = self.transport.receive(wait)
             except KeyboardInterrupt:
                 raise Interrupted([*before, *items, self._note(Note("repl.note.stopped-waiting"))]) from None
             except ReadTimeout:
@@ -241,6 +248,8 @@ class Session:
             items += [self._note(n) for n in self.annotator.reply(reply, event.answers, self.auth)]
         self._track_reply(reply, event.answers)
         command = event.answers.command
+        if command is not None and command.verb == "QUIT" and reply.code == 221:
+            self._quit_answered = True
         if command is not None and command.verb == "STARTTLS" and reply.code == 220:
             items += self.start_tls()
         return items

@@ -186,7 +186,7 @@ class Classroom:
                 old.forget_steps()
         self._ended += 1
         unfolded = self._unfolded
-        key = (tracker.state, tracker.peer.rpartition(":")[0] or tracker.peer)   # (address(), inline)
+        key = (tracker.state, address(tracker.peer))
         unfolded[key] = unfolded.get(key, 0) + 1
         if len(unfolded) > MAX_UNFOLDED:
             self._settle()

@@ -103,8 +103,6 @@ class SessionProtocol(asyncio.BufferedProtocol):
             if service.config.log is not None:
                 service.log_line(self.number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
             service.record_begin(self.number, where)
-            if steps_of is not None:
-                self._view_steps, self._view_read = steps_of(self.number)
         self._sim = service.factory(service.config.tls is not None)
         if not self._explained:
             self._sim.explaining = False
@@ -112,6 +110,8 @@ class SessionProtocol(asyncio.BufferedProtocol):
             summarise = getattr(self._sim, "summarise", None)
             if summarise is not None:   # an engine that cannot summarise makes everything
                 summarise(summary)
+                if steps_of is not None:   # the view takes the summarised fields (Output.client...) from a list
+                    self._view_steps, self._view_read = steps_of(self.number)
         refusal = service.refusal(self)
         if refusal:
             service.log_line(self.number, refusal)

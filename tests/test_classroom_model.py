@@ -503,3 +503,148 @@ def test_a_rows_cells_remembered_by_reading_state_are_the_cells_made_afresh():
             expected = {**rows.cells(summary), "id": summary.sid, "state": rows.state(summary),
                         "open": summary.ended is None}
             assert rows.as_dict(summary) == expected
+
+
+def _case_steps(number: int, profile: str, lines) -> list[tuple]:
+    """One case's steps as serve hands them on in a list (six items each), its time moving on with each."""
+    clock = [1000.0 + number]
+    server = SimServer(profile, rng=random.Random(number), clock=lambda: clock[0])
+    server.summarise(Feed.notes)
+    tls, steps = False, [as_step(server.connect(), False, clock[0])]
+    for line in lines:
+        clock[0] += 0.01
+        if line == "<tls>":
+            tls = True
+            steps.append(as_step(server.tls_established(), True, clock[0]))
+            continue
+        data = line if isinstance(line, bytes) else line.encode() + b"\r\n"
+        steps.append(as_step(server.receive(data), tls, clock[0]))
+    return steps
+
+
+def test_a_burst_longer_than_the_rows_kept_gives_what_reading_each_session_as_it_ends_gives(monkeypatch):
+    """A burst that starts more sessions than the rows kept makes no row for the sessions it would drop at once
+    (Classroom.passed) and keeps no exchange for those it would forget at once: its rows (exchanges included),
+    totals and students are what reading each session as it ends gives (a listener: no queue), with a session
+    open across the burst (older than the rows kept: its row stays until it ends) and one still open after."""
+    from tutor.classroom import feed as feed_module
+
+    monkeypatch.setattr(feed_module, "BURST", 10_000)
+    monkeypatch.setattr(feed_module, "KEEP_DETAIL", 4)
+    monkeypatch.setattr(model, "KEEP_DETAIL", 4)
+    in_bursts, as_they_end = Classroom(max_sessions=6), Classroom(max_sessions=6)
+    as_they_end.listen(lambda sid, still_open: None)
+    feeds = [Feed(in_bursts, clock=lambda: 2000.0), Feed(as_they_end, clock=lambda: 2000.0)]
+    lists: dict[tuple[int, int], list] = {}
+
+    def opened(number: int) -> None:
+        for index, feed in enumerate(feeds):
+            feed.session_opened(number, f"192.0.2.{number % 3}:{40000 + number}", False)
+            lists[index, number] = feed.session_steps(number)[0]
+
+    def step(number: int, items: tuple) -> None:
+        for index in range(len(feeds)):
+            lists[index, number].extend(items)
+
+    def closed(number: int) -> None:
+        for feed in feeds:
+            feed.session_closed(number)
+
+    long_one = _case_steps(0, "lab", ["EHLO pc1", "AUTH LOGIN", b64("tim"), b64(PASSWORD), "QUIT"])
+    opened(1)
+    step(1, long_one[0])
+    number = 1
+    for case in CASES[:12]:
+        number += 1
+        opened(number)
+        for items in _case_steps(number, case[1], case[2]):
+            step(number, items)
+        closed(number)
+        if number == 7:                           # the long session goes on meanwhile
+            for items in long_one[1:3]:
+                step(1, items)
+    for items in long_one[3:]:
+        step(1, items)
+    closed(1)
+    opened(99)                                    # and one still open
+    for items in _case_steps(99, "lab", ["EHLO pc9", "AUTH LOGIN"]):
+        step(99, items)
+
+    def shown(room: Classroom) -> list:
+        return [(s.sid, s.peer, s.started, s.ended, s.state, s.forgotten, s.dropped, s.steps)
+                for s in room.summaries()]
+
+    rows_in_bursts = shown(in_bursts)              # (reading the burst now)
+    assert rows_in_bursts == shown(as_they_end)
+    assert [row[0] for row in rows_in_bursts] == ["99", "13", "12", "11", "10", "9"]   # session 1 ended: gone
+    assert [row[5] for row in rows_in_bursts] == [False, False, False, False, True, True]   # 4 keep their exchange
+    assert _class_record(in_bursts) == _class_record(as_they_end)
+    assert in_bursts.totals().sessions == 14 and in_bursts.totals().open == 1
+
+
+def test_an_old_session_keeps_its_row_while_open_and_loses_it_when_it_ends():
+    room = Classroom(max_sessions=2)
+    first = Player(room, 1)
+    first.send(b"EHLO pc1\r\n")
+    for number in (2, 3, 4):
+        play(room, number, "lab", ["EHLO pc2", "QUIT"])
+    assert [s.sid for s in room.summaries()] == ["4", "3", "1"]   # the two newest, and the old one still open
+    first.send(f"AUTH PLAIN {TIM_PLAIN}\r\n".encode())
+    first.close()
+    assert [s.sid for s in room.summaries()] == ["4", "3"]
+    assert room.totals().logged_in == 1 and room.totals().sessions == 4
+
+
+def _play_class_by_list(room: Classroom, rounds: int) -> None:
+    """Every case `rounds` times as serve hands steps on in a list (read at once, the later rounds from a
+    remembered run), one typed by hand (a pause), and one read in two parts (a view looked in between)."""
+    feed = Feed(room, clock=lambda: 3000.0)
+    number = 0
+    for _round in range(rounds):
+        for _name, profile, lines, *_rest in CASES:
+            number += 1
+            feed.session_opened(number, "192.0.2.5:40000", False)
+            steps = feed.session_steps(number)[0]
+            for items in _case_steps(number % len(CASES), profile, lines):
+                steps += items
+            feed.session_closed(number)
+        number += 1
+        feed.session_opened(number, "192.0.2.6:40000", False)
+        steps = feed.session_steps(number)[0]
+        typed = _case_steps(1, "lab", ["EHLO pc1", f"AUTH PLAIN {TIM_PLAIN}", "QUIT"])
+        for index, items in enumerate(typed):
+            steps += (*items[:5], items[5] + 3.0 * (index >= 2))   # a pause like someone typing before the AUTH
+        feed.session_closed(number)
+        number += 1
+        feed.session_opened(number, "192.0.2.7:40000", False)
+        steps = feed.session_steps(number)[0]
+        halves = _case_steps(2, "lab", ["EHLO pc1", "AUTH LOGIN", b64("tim"), b64(PASSWORD), "QUIT"])
+        for items in halves[:3]:
+            steps += items
+        room.stamp()                               # a view looks: the first part is read
+        for items in halves[3:]:
+            steps += (*items[:5], items[5] + 3.0 * (_round == 2))   # (the last time after a pause)
+        feed.session_closed(number)
+
+
+def test_runs_of_steps_read_at_once_give_what_reading_each_step_afresh_gives(monkeypatch):
+    """A session's steps handed on in a list are read at once when the state has seen the same run before
+    (memo.remember_run): every field of every row, its steps and their times included, and the totals are what
+    reading each step afresh gives; a pause like someone typing is still seen."""
+    memo.forget()
+    monkeypatch.setattr(memo, "REMEMBER", False)
+    afresh = Classroom()
+    _play_class_by_list(afresh, 3)
+    monkeypatch.setattr(memo, "REMEMBER", True)
+    remembered = Classroom()
+    _play_class_by_list(remembered, 3)
+    assert sum(len(state.runs) for state in memo._starts.values()) > 0
+
+    def everything(room: Classroom) -> list:
+        return [({name: getattr(s, name) for name in ROW_FIELDS}, s.steps, s.dropped) for s in room.summaries()]
+
+    assert everything(remembered) == everything(afresh)
+    assert _class_record(remembered) == _class_record(afresh)
+    clients = [s.client for s in remembered.summaries()]
+    assert clients[:2] == ["by-hand", "by-hand"]   # the one read in halves (a pause before its second half), and
+    assert clients[2] == clients[len(CASES) + 4]   # the one typed by hand; the second round's like the third's

@@ -6,10 +6,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from tutor.classroom.model import Classroom
+from tutor.classroom.model import KEEP_DETAIL, Classroom
 from tutor.classroom.session import WATCHED_NOTES, SessionTracker
 
-BURST = 128     # sessions' starts and ends queued before the classroom reads them (or sooner: when a view looks)
+# sessions' ends queued (with their starts) before the classroom reads them, or sooner: when a view looks, which a
+# busy class's views do every 0.25-0.75 s (tutor.pacing). A burst longer than the rows kept (model.MAX_SESSIONS)
+# makes no row for the sessions it would drop at once.
+BURST = 1024
 
 
 class Feed:
@@ -21,8 +24,10 @@ class Feed:
     A busy class starts and ends thousands of sessions a second: the feed queues each start and end (with its
     time) and the classroom reads them in bursts, in order, when BURST sessions ended or before a view reads the
     class (Classroom.stamp, rows, totals...): the same rows and totals, the reading's code run once for many
-    sessions instead of between every two of serve's socket calls. (No queue while someone is told of each session
-    as it ends: the one-line log.)
+    sessions instead of between every two of serve's socket calls. What a burst would make and drop before anyone
+    could look is not made: a session with MAX_SESSIONS newer ones in the same burst gets no row
+    (Classroom.passed), and one with KEEP_DETAIL newer ends keeps no exchange. (No queue while someone is told of
+    each session as it ends: the one-line log.)
     """
 
     notes = WATCHED_NOTES
@@ -35,6 +40,8 @@ class Feed:
         self._queue: list[tuple] = []                  # starts (number, peer, t, tls, steps) and ends (number, t)
         self._lists: dict[int, list] = {}              # the step lists of sessions whose start is queued
         self._ended = 0                                # ends in the queue
+        self._starts = 0                               # starts in the queue
+        self._complete: set[int] = set()               # sessions whose start and end are both in the queue
         room.before_reading(self.flush)
 
     def session_opened(self, number: int, peer: str, implicit_tls: bool) -> None:
@@ -45,6 +52,7 @@ class Feed:
         steps: list = []
         self._lists[number] = steps
         self._queue.append((number, peer, self._clock(), implicit_tls, steps))
+        self._starts += 1
 
     def session_output(self, number: int, out, tls: bool) -> None:
         """One tutor.sim.output.Output: its client lines (with a bit for each that carries a credential), notes
@@ -74,7 +82,8 @@ class Feed:
         """TLS is up; the next steps say so themselves (their `tls` flag), so nothing to do here."""
 
     def session_closed(self, number: int) -> None:
-        self._lists.pop(number, None)
+        if self._lists.pop(number, None) is not None:
+            self._complete.add(number)
         if self._queue:                                # after what is queued (its start, perhaps)
             self._queue.append((number, self._clock()))
             self._ended += 1
@@ -88,19 +97,45 @@ class Feed:
         queue = self._queue
         if not queue:
             return
-        self._queue, self._ended = [], 0
-        room, opened = self.room, self._open
+        room, opened, complete = self.room, self._open, self._complete
+        ends, starts = self._ended, self._starts
+        self._queue, self._ended, self._starts, self._complete = [], 0, 0, set()
+        # A session among the first `dropped` starts that also ends in this burst has MAX_SESSIONS newer rows by
+        # the burst's end, so its row would go at once (Classroom._evict): it is only counted (Classroom.passed).
+        dropped = starts - room.max_sessions
+        passing: dict[int, tuple] = {}
+        if dropped > 0:
+            index = 0
+            for event in queue:
+                if len(event) == 5:
+                    if index >= dropped:
+                        break
+                    if event[0] in complete:
+                        passing[event[0]] = event
+                    index += 1
+        # the exchange of a session with KEEP_DETAIL ends after its own in this burst would be forgotten at once
+        # (Classroom._keep_detail), so it is not kept
         for event in queue:
             if len(event) == 5:
                 number, peer, t, tls, steps = event
-                tracker = opened[number] = room.opened(str(number), peer, t, tls)
-                tracker.pending = steps
+                if number not in passing:
+                    tracker = opened[number] = room.opened(str(number), peer, t, tls)
+                    tracker.pending = steps
             else:
-                self._close(*event)
+                number, t = event
+                ends -= 1
+                start = passing.pop(number, None)
+                if start is not None:
+                    _number, peer, began, tls, steps = start
+                    room.passed(peer, began, tls, steps, t)
+                else:
+                    self._close(number, t, ends < KEEP_DETAIL)
 
-    def _close(self, number: int, t: float) -> None:
+    def _close(self, number: int, t: float, keep_steps: bool = True) -> None:
         tracker = self._open.pop(number, None)
         if tracker is not None:
+            if not keep_steps:
+                tracker.forget_steps()
             if tracker.pending:
                 self.room.read(tracker)
             self.room.closed(tracker.sid, t)

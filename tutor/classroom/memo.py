@@ -20,6 +20,8 @@ MAX_KEY_TEXT = 4096       # characters of client lines and reply bytes in one re
 MAX_REMEMBERED = 2048     # states and steps remembered before starting again
 REMEMBER = True           # False: every step is read afresh (tests compare the two)
 MAX_AFTER = 64            # steps remembered from one state
+RUN_STEPS = 8             # steps in a remembered run (a session's steps read at once: remember_run)
+MAX_RUNS = 256            # runs remembered from one state
 ROW = 10                  # state fields before the row's: the tracker's five, then the behaviour's five
 SLOW = 9                  # the behaviour's `slow` (a pause like someone typing) in a state's fields
 ROW_FIELDS = (   # the row's fields, after the first ROW fields of a state
@@ -38,12 +40,13 @@ Found = tuple["Reading", Entry]
 class Reading:
     """One reading state and what is known to follow it."""
 
-    __slots__ = ("after", "fields", "on_close")
+    __slots__ = ("after", "fields", "on_close", "runs")
 
     def __init__(self, fields: tuple) -> None:
         self.fields = fields
         self.after: dict[Any, Found] = {}       # step key -> what it does from here
         self.on_close: Found | None = None       # what the session's end does from here
+        self.runs: dict[tuple, Run] = {}         # several steps' keys -> what they do from here, all at once
 
 
 class _Table:
@@ -74,6 +77,7 @@ def forget() -> None:
     remembered steps alive); they stay valid, and a session under way in one reads its next step afresh."""
     for state in (*_table.states.values(), *_starts.values()):
         state.after = {}
+        state.runs = {}
         state.on_close = None
     _table.states = {}
     _table.remembered = 0
@@ -123,6 +127,32 @@ def learn(state: Reading, key: Any, fields: tuple, entry: Entry) -> Found:
         if _table.remembered >= MAX_REMEMBERED:
             forget()
     return found
+
+
+# A run of steps read at once from a state (tutor.classroom.session.SessionTracker._replay): the state after them,
+# the Entry of each step read, which steps were read (() when every one was), the index of the last step in which
+# the client spoke (-1: none), and whether any step was read.
+Run = tuple["Reading", tuple[Entry, ...], tuple[int, ...], int, bool]
+
+
+def remember_run(state: Reading, key: tuple, after: Reading, taken: list[tuple[int, Entry, bool]],
+                 read: bool) -> None:
+    """Remember that the run of steps `key` (their client lines, secret bits, bytes sent and TLS flags, as lists
+    of each) led from `state` to `after`, each step read as `taken` says (index, Entry, whether the client
+    spoke), unless its text is too big (MAX_KEY_TEXT) or remembering is off."""
+    clients, _secrets, sents, _tls = key
+    if not REMEMBER or sum(map(len, sents)) + sum(len(line) for lines in clients for line in lines) > MAX_KEY_TEXT:
+        return
+    indexes = tuple(index for index, _entry, _spoke in taken)
+    spoke = [index for index, _entry, client_spoke in taken if client_spoke]
+    runs = state.runs
+    if len(runs) >= MAX_RUNS:
+        runs.clear()
+    runs[key] = (after, tuple(entry for _index, entry, _spoke in taken),
+                 () if len(indexes) == len(sents) else indexes, spoke[-1] if spoke else -1, read)
+    _table.remembered += 1
+    if _table.remembered >= MAX_REMEMBERED:
+        forget()
 
 
 def _size(key: tuple) -> int:

@@ -4,9 +4,9 @@
 one-line log and the end-of-class report read summaries(), totals() and students(). Listeners hear when a
 session opens and ends. Every change moves `changes` on and stamps the row with it, so a view asks which rows
 changed since it last looked (changed_since) instead of being told of each change.
-Memory is bounded: the most recent MAX_SESSIONS sessions keep their row, the last KEEP_DETAIL ended ones (and
-the open ones) their exchange; what older sessions taught the totals and the report stays in small
-per-student counters.
+Memory is bounded: the MAX_SESSIONS sessions that started last keep their row (and an older one while it is
+still open), the last KEEP_DETAIL ended ones (and the open ones) their exchange; what older sessions taught the
+totals and the report stays in small per-student counters.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ class Classroom:
         self.max_sessions = max_sessions
         self.roster = tuple(roster[:MAX_STUDENTS])    # the class's accounts (--users): the report lists absentees
         self._sessions: dict[str, SessionSummary] = {}   # rows (an ended session's tracker is let go)
-        self._order: deque[str] = deque()           # oldest first, for forgetting
+        self._order: deque[str] = deque()           # the newest max_sessions rows, oldest first, for forgetting
+        self._overdue: set[str] = set()             # older rows kept only while their session is open
         self._detailed: deque[str] = deque()        # ended sessions that still keep their steps, oldest first
         self._students: dict[str, Student] = {}
         self._live: dict[str, SessionTracker] = {}    # the open sessions
@@ -137,8 +138,9 @@ class Classroom:
         self._seen += 1
         tracker = SessionTracker(sid, peer, t, tls)
         self._sessions[sid] = self._live[sid] = tracker
-        self._order.append(sid)
-        if len(self._sessions) > self.max_sessions:
+        order = self._order
+        order.append(sid)
+        if len(order) > self.max_sessions:
             self._evict()
         self.changes = tracker.stamp = self.changes + 1
         if self._listeners:
@@ -178,21 +180,47 @@ class Classroom:
         if tracker is None:
             return
         tracker.closed(t)
+        self._keep_detail(sid)
+        self._count_ended(tracker)
+        self.changes = tracker.stamp = self.changes + 1
+        if self._listeners:
+            self._tell(sid, tracker)
+        if self._overdue and sid in self._overdue:   # older than the rows kept: it stayed only while open
+            self._overdue.discard(sid)
+            del self._sessions[sid]
+
+    def passed(self, peer: str, started: float, tls: bool, steps: list, ended: float) -> None:
+        """A session that opened and ended while nobody looked, and whose row would go (MAX_SESSIONS newer ones
+        started after it) before anyone could see it: its steps (as serve's list holds them: Feed.session_steps)
+        are read and the session counted, as opened, read and closed would, but no row is made. (A feed that
+        reads a busy class in bursts: tutor.classroom.feed.)"""
+        self._seen += 1
+        tracker = SessionTracker("", peer, started, tls)
+        tracker.forgotten = True                  # nobody will ask for its exchange
+        tracker.pending = steps
+        tracker.read()
+        tracker.closed(ended)
+        self._keep_detail("")                     # (it takes its turn among the ended, as any would)
+        self._count_ended(tracker)
+        self.changes += 1
+
+    def _keep_detail(self, sid: str) -> None:
+        """An ended session keeps its exchange until KEEP_DETAIL more have ended."""
         detailed = self._detailed
         detailed.append(sid)
         if len(detailed) > KEEP_DETAIL:
             old = self._sessions.get(detailed.popleft())
             if old is not None:
                 old.forget_steps()
+
+    def _count_ended(self, tracker: SessionTracker) -> None:
+        """An ended session, for the counts (folded when a view reads them: _settle)."""
         self._ended += 1
         unfolded = self._unfolded
         key = (tracker.state, address(tracker.peer))
         unfolded[key] = unfolded.get(key, 0) + 1
         if len(unfolded) > MAX_UNFOLDED:
             self._settle()
-        self.changes = tracker.stamp = self.changes + 1
-        if self._listeners:
-            self._tell(sid, tracker)
 
     def _settle(self) -> None:
         """The ended sessions not folded yet, into the class totals and their students' records (in the order
@@ -288,15 +316,15 @@ class Classroom:
         return (tracker for tracker in self._live.values())
 
     def _evict(self) -> None:
-        """Forget the oldest ended sessions beyond the bound (their counts live on in the students); an old
-        session still open goes to the back of the line."""
+        """Forget the rows of the sessions that started before the newest max_sessions (their counts live on in
+        the totals and the students); one still open keeps its row until it ends (closed)."""
         sessions, order = self._sessions, self._order
-        while len(sessions) > self.max_sessions and len(sessions) > len(self._live):   # an ended one is there
+        while len(order) > self.max_sessions:
             oldest = order.popleft()
-            if sessions[oldest].ended is not None:
-                del sessions[oldest]
+            if sessions[oldest].ended is None:
+                self._overdue.add(oldest)
             else:
-                order.append(oldest)
+                del sessions[oldest]
 
     def _tell(self, sid: str, tracker: SessionTracker) -> None:
         """The listeners: a session opened or ended."""

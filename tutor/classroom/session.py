@@ -67,16 +67,16 @@ class SessionSummary:
     SessionSummary itself, moves on at each step): a step changes one attribute, however many fields it changes.
     """
 
-    __slots__ = ("_last_client", "_wire", "dropped", "ended", "forgotten", "peer", "pending", "sid", "stamp",
-                 "started", "state")
+    __slots__ = ("_entries", "_last_client", "_times", "dropped", "ended", "forgotten", "peer", "pending", "sid",
+                 "stamp", "started", "state")
 
     def __init__(self, sid: str, peer: str, started: float, tls: bool = False) -> None:
         self.sid, self.peer, self.started = sid, peer, started
         self.stamp = 0                        # the class's change count when this row last changed
         self.ended: float | None = None
         self.state = memo.start(tls)
-        self._wire: list = []   # per step its time (ms after `started`: a small int, no object), then its memo.Entry
-                                # (shared); () once forgotten
+        self._times: list[float] = []          # per step kept, its time, and its memo.Entry (shared); () once forgotten
+        self._entries: list[memo.Entry] = []
         self.pending: list = []                # steps not read yet, six items each (SessionTracker.read)
         self.dropped = 0
         self.forgotten = False                # the steps were let go (only recent sessions keep them)
@@ -89,12 +89,11 @@ class SessionSummary:
     @property
     def steps(self) -> list[Step]:
         """What crossed the wire, step by step (the detail view's; empty once forgotten)."""
-        wire, started = self._wire, self.started
-        return [(started + wire[i] / 1000, *wire[i + 1]) for i in range(0, len(wire), 2)]
+        return [(t, *entry) for t, entry in zip(self._times, self._entries, strict=True)]
 
     def forget_steps(self) -> None:
-        """Keep the row, let the exchange go (bounded memory; a tuple, which the garbage collector skips)."""
-        self._wire = ()   # type: ignore[assignment]
+        """Keep the row, let the exchange go (bounded memory; tuples, which the garbage collector skips)."""
+        self._times = self._entries = ()   # type: ignore[assignment]
         self.forgotten = True
 
     def __repr__(self) -> str:
@@ -165,48 +164,91 @@ class SessionTracker(SessionSummary):
 
     def read(self) -> bool:
         """The pending steps (serve's, handed on in a list: tutor.classroom.feed.Feed.session_steps), each as six
-        items (an Output's client, secret, notes and data, then tls and the time), read in order. Whether any was."""
+        items (an Output's client, secret, notes and data, then tls and the time), read in order. Whether any was.
+        (The list stays serve's: it is emptied, not replaced.)"""
         pending = self.pending
         if not pending:
             return False
-        read = False
-        add = self.add
-        for index in range(0, len(pending) - 5, 6):
-            client, secret, notes, sent, tls, t = pending[index:index + 6]
-            if client or notes or sent:
-                add(client, secret, notes, sent, tls, t)
-                read = True
+        read = self._replay(pending)
+        if read is None:
+            read = self._take(pending)
         pending.clear()
         return read
 
     def add(self, client: tuple[bytes | str, ...], secret: int, notes: tuple[Note, ...], sent: bytes, tls: bool,
             t: float) -> None:
-        """One call into the simulator: read now (lean: it runs for every command of every student), and keep
-        what crossed the wire for the detail view. `client`: the client's lines as received (bytes, or text as
-        logged), `secret` a bit for each that carries a credential; the replies come from `sent`, and only the
-        notes in WATCHED_NOTES are read: what the simulator makes when it summarises."""
-        state = self.state
-        key: tuple | None = (client, secret, memo.notes_key(notes, WATCHED_NOTES) if notes else (), sent, tls)
+        """One call into the simulator: `client`, the client's lines as received (bytes, or text as logged),
+        `secret` a bit for each that carries a credential; the replies come from `sent`, and only the notes in
+        WATCHED_NOTES are read: what the simulator makes when it summarises."""
+        self._take((client, secret, notes, sent, tls, t))
+
+    def _replay(self, pending: list) -> bool | None:
+        """Steps read all at once, when this state has seen the same run of them before (most of a busy class's
+        sessions: the same client saying the same things), as `_take` would read them one by one; None when not
+        (then _take reads them, and remembers the run: memo.remember_run). Only runs without notes, of at most
+        memo.RUN_STEPS steps and too quick for a pause like someone typing (HAND_PAUSE), are remembered."""
+        last = self._last_client
+        if (len(pending) > 6 * memo.RUN_STEPS or pending[-1] - (pending[5] if last is None else last) >= HAND_PAUSE
+                or any(pending[2::6])):
+            return None
+        key = (tuple(pending[0::6]), tuple(pending[1::6]), tuple(pending[3::6]), tuple(pending[4::6]))
         try:
-            found = state.after.get(key)
-        except TypeError:                         # a line type that cannot be a key: read it, remember nothing
-            found, key = None, None
+            found = self.state.runs.get(key)
+        except TypeError:                         # a line type that cannot be a key
+            return None
         if found is None:
-            found = _READER.learn(state, key, client, secret, notes, sent, tls)
-        state, entry = found
-        if entry[1]:                              # client lines: one step is one moment, however many it held
-            last = self._last_client
-            if (last is not None and t - last >= HAND_PAUSE and not state.fields[memo.SLOW]
-                    and not sent.startswith(b"535")):
-                state = memo.slowed(state)        # (serve holds a 535 back: that pause is not someone typing)
-            self._last_client = t
+            state = self.state
+            taken: list = []
+            read = self._take(pending, taken)
+            memo.remember_run(state, key, self.state, taken, read)
+            return read
+        state, entries, indexes, last_client, read = found
+        if not self.forgotten:
+            if len(self._entries) + len(entries) > MAX_STEPS:
+                return None
+            self._entries += entries
+            self._times += [pending[6 * index + 5] for index in indexes] if indexes else pending[5::6]
         self.state = state
-        wire = self._wire
-        if len(wire) < 2 * MAX_STEPS:             # (a list while open) the time, and the step as first seen
-            wire.append(round((t - self.started) * 1000))
-            wire.append(entry)
-        else:
-            self.dropped += 1
+        if last_client >= 0:
+            self._last_client = pending[6 * last_client + 5]
+        return read
+
+    def _take(self, items: list | tuple, taken: list | None = None) -> bool:
+        """Steps, six items each (as `add` takes them), read in order, and what crossed the wire kept for the
+        detail view (unless forgotten); `taken`: a list to put each step read in (its index, its Entry, whether
+        the client spoke), for memo.remember_run. Whether any step was read."""
+        state, times, entries, last = self.state, self._times, self._entries, self._last_client
+        room = 0 if self.forgotten else MAX_STEPS - len(entries)
+        read = False
+        step = iter(items)
+        steps = zip(step, step, step, step, step, step, strict=False)   # (six at a time: a partial one is not read)
+        for index, (client, secret, notes, sent, tls, t) in enumerate(steps):
+            if not (client or notes or sent):
+                continue
+            read = True
+            key: tuple | None = (client, secret, memo.notes_key(notes, WATCHED_NOTES) if notes else (), sent, tls)
+            try:
+                found = state.after.get(key)
+            except TypeError:                     # a line type that cannot be a key: read it, remember nothing
+                found, key = None, None
+            if found is None:
+                found = _READER.learn(state, key, client, secret, notes, sent, tls)
+            state, entry = found
+            if entry[1]:                          # client lines: one step is one moment, however many it held
+                if (last is not None and t - last >= HAND_PAUSE and not state.fields[memo.SLOW]
+                        and not sent.startswith(b"535")):
+                    state = memo.slowed(state)    # (serve holds a 535 back: that pause is not someone typing)
+                last = t
+            if room > 0:                          # the time and the step as first seen
+                times.append(t)
+                entries.append(entry)
+                room -= 1
+            elif not self.forgotten:
+                self.dropped += 1
+            if taken is not None:
+                taken.append((index, entry, bool(entry[1])))
+        self.state, self._last_client = state, last
+        return read
 
     def closed(self, t: float) -> None:
         state = self.state

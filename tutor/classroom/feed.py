@@ -45,14 +45,19 @@ class Feed:
         room.before_reading(self.flush)
 
     def session_opened(self, number: int, peer: str, implicit_tls: bool) -> None:
+        self.session_begin(number, peer, implicit_tls)
+
+    def session_begin(self, number: int, peer: str, implicit_tls: bool = False) -> tuple[list, Callable[[int], None]]:
+        """session_opened, then session_steps, in one call (serve's, when the view alone reads its sessions)."""
         if self.room.listening:                        # told as each session ends: no queue
             self.flush()
-            self._open[number] = self.room.opened(str(number), peer, self._clock(), implicit_tls)
-            return
+            tracker = self._open[number] = self.room.opened(str(number), peer, self._clock(), implicit_tls)
+            return tracker.pending, self._read_steps
         steps: list = []
         self._lists[number] = steps
         self._queue.append((number, peer, self._clock(), implicit_tls, steps))
         self._starts += 1
+        return steps, self._read_steps
 
     def session_output(self, number: int, out, tls: bool) -> None:
         """One tutor.sim.output.Output: its client lines (with a bit for each that carries a credential), notes
@@ -127,7 +132,7 @@ class Feed:
                 start = passing.pop(number, None)
                 if start is not None:
                     _number, peer, began, tls, steps = start
-                    room.passed(peer, began, tls, steps, t)
+                    room.passed(peer, began, tls, steps, t, ends >= KEEP_DETAIL)
                 else:
                     self._close(number, t, ends < KEEP_DETAIL)
 

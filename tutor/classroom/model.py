@@ -115,6 +115,7 @@ class Classroom:
         # sessions end in a few states from a few machines, so each pair is folded once, when a view reads
         self._unfolded: dict[tuple[Reading, str], int] = {}
         self._listeners: list[Listener] = []
+        self._passing = SessionTracker("", "", 0.0)     # (reads each session that passes without a row: passed)
         self._before_reading: list[Callable[[], None]] = []   # what queues events for the room (a feed's flush)
         self.changes = 0                             # events so far (each row is stamped with it when it changes)
 
@@ -189,18 +190,19 @@ class Classroom:
             self._overdue.discard(sid)
             del self._sessions[sid]
 
-    def passed(self, peer: str, started: float, tls: bool, steps: list, ended: float) -> None:
+    def passed(self, peer: str, started: float, tls: bool, steps: list, ended: float, forgotten: bool = False) -> None:
         """A session that opened and ended while nobody looked, and whose row would go (MAX_SESSIONS newer ones
         started after it) before anyone could see it: its steps (as serve's list holds them: Feed.session_steps)
         are read and the session counted, as opened, read and closed would, but no row is made. (A feed that
-        reads a busy class in bursts: tutor.classroom.feed.)"""
+        reads a busy class in bursts: tutor.classroom.feed.) `forgotten`: KEEP_DETAIL more sessions end before
+        anyone looks, so its turn among the ended that keep their exchange need not be taken."""
         self._seen += 1
-        tracker = SessionTracker("", peer, started, tls)
-        tracker.forgotten = True                  # nobody will ask for its exchange
-        tracker.pending = steps
+        tracker = self._passing
+        tracker.restart(peer, started, tls, steps)
         tracker.read()
         tracker.closed(ended)
-        self._keep_detail("")                     # (it takes its turn among the ended, as any would)
+        if not forgotten:
+            self._keep_detail("")                 # (it takes its turn among the ended, as any would)
         self._count_ended(tracker)
         self.changes += 1
 

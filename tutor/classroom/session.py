@@ -162,6 +162,12 @@ class SessionTracker(SessionSummary):
             return True
         return False
 
+    def restart(self, peer: str, started: float, tls: bool, steps: list) -> None:
+        """Follow another session, from its start, whose exchange nobody will ask for (Classroom.passed)."""
+        self.peer, self.started, self.ended, self.state = peer, started, None, memo.start(tls)
+        self.pending, self._last_client, self.dropped = steps, None, 0
+        self.forget_steps()
+
     def read(self) -> bool:
         """The pending steps (serve's, handed on in a list: tutor.classroom.feed.Feed.session_steps), each as six
         items (an Output's client, secret, notes and data, then tls and the time), read in order. Whether any was.

@@ -28,10 +28,10 @@ __all__ = ["ServeConfig", "SessionProtocol", "SimService"]
 # What a new session needs to know of the config (session_plan): whether anything reads the simulator's
 # explanations, the note keys to summarise with (a view alone), and what gets each Output (the view's own
 # session_output when nothing else reads them, else log_and_record).
-# A view that reads a session's steps when it looks (tutor.classroom.feed.Feed.session_steps): for session number n,
-# the list serve appends each step to (an Output's client, secret, notes and data, then tls and time.time()), and
-# what makes the view read it now.
-ViewSteps = Callable[[int], tuple[list, Callable[[int], None]]]
+# A view that reads a session's steps when it looks (tutor.classroom.feed.Feed.session_begin): for session number n
+# from peer p, opened, the list serve appends each step to (an Output's client, secret, notes and data, then tls
+# and time.time()), and what makes the view read it now.
+ViewSteps = Callable[[int, str], tuple[list, Callable[[int], None]]]
 # (explained, the note keys a summarising simulator makes, what gets each Output, or a view's ViewSteps)
 SessionPlan = tuple[bool, "frozenset[str] | None", Callable[[int, ServerOutput, bool], None], ViewSteps | None]
 SimFactory = EngineFactory   # (tls_available) -> a fresh server (the caller's SimServer) for one connection
@@ -131,7 +131,7 @@ class SimService:
         if self._plan_config is not config:
             watch = config.watch
             only_watch = watch is not None and config.log is None and config.record is None
-            steps_of = getattr(watch, "session_steps", None) if only_watch else None
+            steps_of = getattr(watch, "session_begin", None) if only_watch else None
             self._plan = (explained(config), summary_notes(config),
                           watch.session_output if only_watch else self.log_and_record, steps_of)
             self._plan_config = config

@@ -98,20 +98,22 @@ class SessionProtocol(asyncio.BufferedProtocol):
         self.peer_ip = str(peer[0]) if isinstance(peer, tuple) else str(peer)
         self.number = service.opened(self)   # from now on the service's clock checks its time limits
         self._explained, summary, self._output, steps_of = service.session_plan()
-        if self._explained:
-            where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-            if service.config.log is not None:
-                service.log_line(self.number, f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
-            service.record_begin(self.number, where)
         self._sim = service.factory(service.config.tls is not None)
         if not self._explained:
             self._sim.explaining = False
-        elif summary is not None:
-            summarise = getattr(self._sim, "summarise", None)
-            if summarise is not None:   # an engine that cannot summarise makes everything
+        else:
+            where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+            summarise = getattr(self._sim, "summarise", None) if summary is not None else None
+            if summarise is not None:   # (an engine that cannot summarise makes everything)
                 summarise(summary)
-                if steps_of is not None:   # the view takes the summarised fields (Output.client...) from a list
-                    self._view_steps, self._view_read = steps_of(self.number)
+            if summarise is not None and steps_of is not None:
+                # the view alone reads the session: it takes the summarised fields (Output.client...) from a list
+                self._view_steps, self._view_read = steps_of(self.number, where)
+            else:
+                if service.config.log is not None:
+                    service.log_line(self.number,
+                                     f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))
+                service.record_begin(self.number, where)
         refusal = service.refusal(self)
         if refusal:
             service.log_line(self.number, refusal)

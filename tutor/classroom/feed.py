@@ -37,11 +37,12 @@ class Feed:
         self._clock = clock
         self._open: dict[int, SessionTracker] = {}    # serve's open sessions by number: no look-up by name per command
         self._read_steps = self.read_steps             # (one bound method for every session_steps)
-        self._queue: list[tuple] = []                  # starts (number, peer, t, tls, steps) and ends (number, t)
-        self._lists: dict[int, list] = {}              # the step lists of sessions whose start is queued
+        # starts (number, peer, t, tls, steps, how many starts were queued before it) and ends (number, t)
+        self._queue: list[tuple] = []
+        self._lists: dict[int, tuple] = {}             # the starts still queued, by session number
         self._ended = 0                                # ends in the queue
         self._starts = 0                               # starts in the queue
-        self._complete: set[int] = set()               # sessions whose start and end are both in the queue
+        self._complete: dict[int, tuple] = {}          # the starts of the sessions whose end is queued too
         room.before_reading(self.flush)
 
     def session_opened(self, number: int, peer: str, implicit_tls: bool) -> None:
@@ -54,8 +55,8 @@ class Feed:
             tracker = self._open[number] = self.room.opened(str(number), peer, self._clock(), implicit_tls)
             return tracker.pending, self._read_steps
         steps: list = []
-        self._lists[number] = steps
-        self._queue.append((number, peer, self._clock(), implicit_tls, steps))
+        start = self._lists[number] = (number, peer, self._clock(), implicit_tls, steps, self._starts)
+        self._queue.append(start)
         self._starts += 1
         return steps, self._read_steps
 
@@ -74,8 +75,8 @@ class Feed:
         secret, notes and data, then tls and time.time(): six items), and what it calls when that list grows
         long. The classroom reads the list when a view looks (Classroom.stamp, summaries, totals...) and when the
         session ends, not once per command: a busy class's view then costs serve one list append per command."""
-        steps = self._lists.get(number)
-        return (self._open[number].pending if steps is None else steps), self._read_steps
+        start = self._lists.get(number)
+        return (self._open[number].pending if start is None else start[4]), self._read_steps
 
     def read_steps(self, number: int) -> None:
         self.flush()
@@ -87,8 +88,9 @@ class Feed:
         """TLS is up; the next steps say so themselves (their `tls` flag), so nothing to do here."""
 
     def session_closed(self, number: int) -> None:
-        if self._lists.pop(number, None) is not None:
-            self._complete.add(number)
+        start = self._lists.pop(number, None)
+        if start is not None:
+            self._complete[number] = start
         if self._queue:                                # after what is queued (its start, perhaps)
             self._queue.append((number, self._clock()))
             self._ended += 1
@@ -104,35 +106,26 @@ class Feed:
             return
         room, opened, complete = self.room, self._open, self._complete
         ends, starts = self._ended, self._starts
-        self._queue, self._ended, self._starts, self._complete = [], 0, 0, set()
+        self._queue, self._ended, self._starts, self._complete = [], 0, 0, {}
         # A session among the first `dropped` starts that also ends in this burst has MAX_SESSIONS newer rows by
         # the burst's end, so its row would go at once (Classroom._evict): it is only counted (Classroom.passed).
         dropped = starts - room.max_sessions
-        passing: dict[int, tuple] = {}
-        if dropped > 0:
-            index = 0
-            for event in queue:
-                if len(event) == 5:
-                    if index >= dropped:
-                        break
-                    if event[0] in complete:
-                        passing[event[0]] = event
-                    index += 1
-        # the exchange of a session with KEEP_DETAIL ends after its own in this burst would be forgotten at once
-        # (Classroom._keep_detail), so it is not kept
+        passing = {number: start for number, start in complete.items() if start[5] < dropped} if dropped > 0 else {}
+        # The exchange of a session with KEEP_DETAIL ends after its own in this burst would be forgotten at once
+        # (Classroom._keep_detail), so it is not kept.
         for event in queue:
-            if len(event) == 5:
-                number, peer, t, tls, steps = event
-                if number not in passing:
-                    tracker = opened[number] = room.opened(str(number), peer, t, tls)
-                    tracker.pending = steps
+            if len(event) == 6:
+                number = event[0]
+                if number in passing:
+                    continue
+                tracker = opened[number] = room.opened(str(number), event[1], event[2], event[3])
+                tracker.pending = event[4]
             else:
                 number, t = event
                 ends -= 1
-                start = passing.pop(number, None)
+                start = passing.get(number)
                 if start is not None:
-                    _number, peer, began, tls, steps = start
-                    room.passed(peer, began, tls, steps, t, ends >= KEEP_DETAIL)
+                    room.passed(start[1], start[2], start[3], start[4], t, ends >= KEEP_DETAIL)
                 else:
                     self._close(number, t, ends < KEEP_DETAIL)
 

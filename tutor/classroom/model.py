@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
+from tutor.classroom import memo
 from tutor.classroom.memo import ROW, ROW_FIELDS, Reading
-from tutor.classroom.session import Line, SessionSummary, SessionTracker, client_lines
+from tutor.classroom.session import Line, SessionSummary, SessionTracker, client_lines, end_of_run
 from tutor.explain import Note
 
 # Rows kept (the dashboard's; the page shows the newest PAGE_ROWS of them): a live view's, not the class's history,
@@ -182,7 +183,7 @@ class Classroom:
             return
         tracker.closed(t)
         self._keep_detail(sid)
-        self._count_ended(tracker)
+        self._count_ended(tracker.state, address(tracker.peer))
         self.changes = tracker.stamp = self.changes + 1
         if self._listeners:
             self._tell(sid, tracker)
@@ -197,13 +198,17 @@ class Classroom:
         reads a busy class in bursts: tutor.classroom.feed.) `forgotten`: KEEP_DETAIL more sessions end before
         anyone looks, so its turn among the ended that keep their exchange need not be taken."""
         self._seen += 1
-        tracker = self._passing
-        tracker.restart(peer, started, tls, steps)
-        tracker.read()
-        tracker.closed(ended)
+        state = end_of_run(memo.start(tls), steps)    # (most sessions: a run of steps seen before)
+        if state is None:
+            tracker = self._passing
+            tracker.restart(peer, started, tls, steps)
+            tracker.read()
+            tracker.closed(ended)
+            state = tracker.state
+        steps.clear()
         if not forgotten:
             self._keep_detail("")                 # (it takes its turn among the ended, as any would)
-        self._count_ended(tracker)
+        self._count_ended(state, address(peer))
         self.changes += 1
 
     def _keep_detail(self, sid: str) -> None:
@@ -215,11 +220,12 @@ class Classroom:
             if old is not None:
                 old.forget_steps()
 
-    def _count_ended(self, tracker: SessionTracker) -> None:
-        """An ended session, for the counts (folded when a view reads them: _settle)."""
+    def _count_ended(self, state: Reading, peer_address: str) -> None:
+        """An ended session (its final reading state, its address), for the counts (folded when a view reads
+        them: _settle)."""
         self._ended += 1
         unfolded = self._unfolded
-        key = (tracker.state, address(tracker.peer))
+        key = (state, peer_address)
         unfolded[key] = unfolded.get(key, 0) + 1
         if len(unfolded) > MAX_UNFOLDED:
             self._settle()

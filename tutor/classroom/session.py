@@ -193,11 +193,9 @@ class SessionTracker(SessionSummary):
         sessions: the same client saying the same things), as `_take` would read them one by one; None when not
         (then _take reads them, and remembers the run: memo.remember_run). Only runs without notes, of at most
         memo.RUN_STEPS steps and too quick for a pause like someone typing (HAND_PAUSE), are remembered."""
-        last = self._last_client
-        if (len(pending) > 6 * memo.RUN_STEPS or pending[-1] - (pending[5] if last is None else last) >= HAND_PAUSE
-                or any(pending[2::6])):
+        key = run_key(pending, self._last_client)
+        if key is None:
             return None
-        key = (tuple(pending[0::6]), tuple(pending[1::6]), tuple(pending[3::6]), tuple(pending[4::6]))
         try:
             found = self.state.runs.get(key)
         except TypeError:                         # a line type that cannot be a key
@@ -263,6 +261,36 @@ class SessionTracker(SessionSummary):
             found = _READER.end(state)
         self.state, self.ended = found[0], t
         self.pending, self._last_client = (), None   # type: ignore[assignment]  # a kept row holds only what it shows
+
+
+def run_key(pending: list, last: float | None) -> tuple | None:
+    """A run of steps (six items each, as serve hands them on: Feed.session_steps) as a key of memo.Reading.runs:
+    their client lines, secret bits, bytes sent and TLS flags; None when it is not to be remembered: more than
+    memo.RUN_STEPS steps, notes, or a pause like someone typing (HAND_PAUSE) possible within it or since `last`,
+    the client's last line before it."""
+    if (len(pending) > 6 * memo.RUN_STEPS or pending[-1] - (pending[5] if last is None else last) >= HAND_PAUSE
+            or any(pending[2::6])):
+        return None
+    return (tuple(pending[0::6]), tuple(pending[1::6]), tuple(pending[3::6]), tuple(pending[4::6]))
+
+
+def end_of_run(start: memo.Reading, pending: list) -> memo.Reading | None:
+    """The reading state of a whole session, its steps read from `start` and then its end, when both were seen
+    before (memo.Reading.runs, then on_close); None when not (then a tracker reads it)."""
+    if not pending:
+        found = start.on_close
+        return None if found is None else found[0]
+    key = run_key(pending, None)
+    if key is None:
+        return None
+    try:
+        run = start.runs.get(key)
+    except TypeError:
+        return None
+    if run is None:
+        return None
+    found = run[0].on_close
+    return None if found is None else found[0]
 
 
 class _Reader:

@@ -40,9 +40,8 @@ class Feed:
         # starts (number, peer, t, tls, steps, how many starts were queued before it) and ends (number, t)
         self._queue: list[tuple] = []
         self._lists: dict[int, tuple] = {}             # the starts still queued, by session number
-        self._ended = 0                                # ends in the queue
         self._starts = 0                               # starts in the queue
-        self._complete: dict[int, tuple] = {}          # the starts of the sessions whose end is queued too
+        self._complete: dict[int, tuple | None] = {}   # the sessions whose end is queued: their start if queued too
         room.before_reading(self.flush)
 
     def session_opened(self, number: int, peer: str, implicit_tls: bool) -> None:
@@ -88,13 +87,11 @@ class Feed:
         """TLS is up; the next steps say so themselves (their `tls` flag), so nothing to do here."""
 
     def session_closed(self, number: int) -> None:
-        start = self._lists.pop(number, None)
-        if start is not None:
-            self._complete[number] = start
         if self._queue:                                # after what is queued (its start, perhaps)
+            complete = self._complete
+            complete[number] = self._lists.pop(number, None)   # (None: its start was read already)
             self._queue.append((number, self._clock()))
-            self._ended += 1
-            if self._ended >= BURST:
+            if len(complete) >= BURST:
                 self.flush()
             return
         self._close(number, self._clock())
@@ -105,12 +102,14 @@ class Feed:
         if not queue:
             return
         room, opened, complete = self.room, self._open, self._complete
-        ends, starts = self._ended, self._starts
-        self._queue, self._ended, self._starts, self._complete = [], 0, 0, {}
+        starts = self._starts
+        ends = len(queue) - starts
+        self._queue, self._lists, self._starts, self._complete = [], {}, 0, {}   # (every start queued is read now)
         # A session among the first `dropped` starts that also ends in this burst has MAX_SESSIONS newer rows by
         # the burst's end, so its row would go at once (Classroom._evict): it is only counted (Classroom.passed).
         dropped = starts - room.max_sessions
-        passing = {number: start for number, start in complete.items() if start[5] < dropped} if dropped > 0 else {}
+        passing = ({number: start for number, start in complete.items() if start is not None and start[5] < dropped}
+                   if dropped > 0 else {})
         # The exchange of a session with KEEP_DETAIL ends after its own in this burst would be forgotten at once
         # (Classroom._keep_detail), so it is not kept.
         for event in queue:

@@ -14,6 +14,7 @@ MAX_REMEMBERED in all (then a new table is started, and the old states forget wh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 MAX_KEY_TEXT = 4096       # characters of client lines and reply bytes in one remembered step
@@ -83,17 +84,15 @@ def forget() -> None:
     _table.remembered = 0
 
 
-def start(tls: bool) -> Reading:
-    """A new session's state (a row's defaults; `tls` for implicit TLS). The two are kept: every session starts
-    from one of them."""
-    state = _starts.get(tls)
-    if state is None:
-        state = _starts[tls] = Reading((tls, False, "", 0, 0, "", "", "", False, False,
-                                        tls, "", "", None, False, (), "none", "", (), (), False))
-    return state
+def _start(tls: bool) -> Reading:
+    return Reading((tls, False, "", 0, 0, "", "", "", False, False, tls, "", "", None, False, (), "none", "", (), (),
+                    False))
 
 
-_starts: dict[bool, Reading] = {}
+# A new session's state (a row's defaults; True for implicit TLS). The two are kept (forget leaves them): every
+# session starts from one of them. (A dict's own look-up: it runs for every session.)
+_starts: dict[bool, Reading] = {False: _start(False), True: _start(True)}
+start: Callable[[bool], Reading] = _starts.__getitem__
 
 
 def slowed(state: Reading) -> Reading:

@@ -130,7 +130,9 @@ class Classroom:
         return bool(self._listeners)
 
     def listen(self, listener: Listener) -> Callable[[], None]:
-        """Call `listener(sid, open)` when a session opens and when it ends; returns what stops it."""
+        """Call `listener(sid, open)` when a session opens and when it ends; returns what stops it. (What a feed
+        queued before is read first: from now on nothing waits in a queue.)"""
+        self._catch_up()
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 

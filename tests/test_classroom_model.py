@@ -343,16 +343,22 @@ def _play_class(room: Classroom, rounds: int) -> None:
         player.close()
 
 
-def test_remembered_readings_give_every_row_field_as_reading_afresh(monkeypatch):
-    """tutor.classroom.memo replays a step's reading: every field of every row (steps included) must be what
-    reading each step afresh gives."""
+def _afresh_and_remembered(monkeypatch, play_class) -> tuple[Classroom, Classroom]:
+    """The same class (three rounds) read with every step read afresh, then with readings remembered."""
     memo.forget()
     monkeypatch.setattr(memo, "REMEMBER", False)
     afresh = Classroom()
-    _play_class(afresh, 3)
+    play_class(afresh, 3)
     monkeypatch.setattr(memo, "REMEMBER", True)
     remembered = Classroom()
-    _play_class(remembered, 3)
+    play_class(remembered, 3)
+    return afresh, remembered
+
+
+def test_remembered_readings_give_every_row_field_as_reading_afresh(monkeypatch):
+    """tutor.classroom.memo replays a step's reading: every field of every row (steps included) must be what
+    reading each step afresh gives."""
+    afresh, remembered = _afresh_and_remembered(monkeypatch, _play_class)
     assert memo._table.remembered > 0
     assert _rows_of(remembered) == _rows_of(afresh)
     assert remembered.students() == afresh.students() and remembered.totals() == afresh.totals()
@@ -633,13 +639,7 @@ def test_runs_of_steps_read_at_once_give_what_reading_each_step_afresh_gives(mon
     """A session's steps handed on in a list are read at once when the state has seen the same run before
     (memo.remember_run): every field of every row, its steps and their times included, and the totals are what
     reading each step afresh gives; a pause like someone typing is still seen."""
-    memo.forget()
-    monkeypatch.setattr(memo, "REMEMBER", False)
-    afresh = Classroom()
-    _play_class_by_list(afresh, 3)
-    monkeypatch.setattr(memo, "REMEMBER", True)
-    remembered = Classroom()
-    _play_class_by_list(remembered, 3)
+    afresh, remembered = _afresh_and_remembered(monkeypatch, _play_class_by_list)
     assert sum(len(state.runs) for state in memo._starts.values()) > 0
 
     def everything(room: Classroom) -> list:

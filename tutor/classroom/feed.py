@@ -16,7 +16,8 @@ BURST = 1024
 
 
 class Feed:
-    """The `watch` of ServeConfig: session_opened / session_steps (or session_output) / session_tls / session_closed.
+    """The `watch` of ServeConfig: session_begin (or session_opened, then session_steps or session_output per
+    command) / session_tls / session_closed.
 
     `notes`: the only server notes the classroom reads; with no log or record, serve has the simulator make just
     those and the client's lines (SimServer.summarise), not the whole annotated exchange.

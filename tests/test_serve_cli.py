@@ -352,6 +352,22 @@ def test_the_security_note_states_the_limits_serve_enforces():
     assert "## Other inputs" in note and "TODO" not in note
 
 
+def test_the_security_note_states_the_classroom_views_bounds():
+    from tutor.classroom import feed, memo, model
+    from tutor.transport import serve_session
+
+    note = (ROOT / "docs" / "SECURITY.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in note.splitlines()
+            if line.startswith("| ")}
+    kept = rows["The classroom view's rows (`--dashboard`, `--web`, `--report`)"]
+    assert kept.startswith(f"the {model.MAX_SESSIONS} sessions that started last")
+    assert f"the last {model.KEEP_DETAIL} ended" in kept and f"{model.MAX_STUDENTS:,} accounts" in kept
+    queued = rows["Sessions queued for the classroom view to read"]
+    assert queued.startswith(f"{feed.BURST:,} ended") and f"{serve_session.VIEW_STEPS} each" in queued
+    assert (f"{memo.MAX_REMEMBERED:,} states and steps, {memo.MAX_AFTER} steps and {memo.MAX_RUNS} runs of at most "
+            f"{memo.RUN_STEPS} steps from one state, none over {memo.MAX_KEY_TEXT:,} characters") in queued
+
+
 def test_serve_leaves_its_start_up_out_of_collections_and_collects_the_young_less_often():
     import gc
 

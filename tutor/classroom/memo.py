@@ -7,9 +7,11 @@ the row's fields, which the row (tutor.classroom.session.SessionSummary) reads f
 the client's lines as received and their secret bits, the watched notes' keys (and a failure's reason), the bytes
 sent and whether inside TLS.
 What is remembered: the next state, and the step as the detail view keeps it (an Entry: TLS or not, the client
-lines, their secret bits, the bytes sent), which every session that takes the same step then shares. In memory
-only, never written anywhere, and bounded: only steps of at most MAX_KEY_TEXT characters are remembered, at most
-MAX_REMEMBERED in all (then a new table is started, and the old states forget what followed them).
+lines, their secret bits, the bytes sent), which every session that takes the same step then shares; and, for a
+run of up to RUN_STEPS steps read at once (remember_run), the state after them all. In memory only, never written
+anywhere, and bounded: only steps and runs of at most MAX_KEY_TEXT characters are remembered, at most MAX_AFTER
+steps and MAX_RUNS runs from one state, MAX_REMEMBERED in all (then a new table is started, and the old states
+forget what followed them).
 """
 
 from __future__ import annotations

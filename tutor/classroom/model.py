@@ -138,7 +138,7 @@ class Classroom:
 
     # ---- events -----------------------------------------------------------------------------------------
     def opened(self, sid: str, peer: str, t: float, tls: bool = False) -> SessionTracker:
-        """A new session; returns its tracker (for exchanged())."""
+        """A new session; returns its tracker (for read(), or a feed's per-command Outputs)."""
         self._seen += 1
         tracker = SessionTracker(sid, peer, t, tls)
         self._sessions[sid] = self._live[sid] = tracker

@@ -113,7 +113,7 @@ class SessionSummary:
 
 
 class _Row:
-    """The row's reading fields while a step is read afresh (SessionTracker._learn)."""
+    """The row's reading fields while a step is read afresh (_Reader.learn)."""
 
     __slots__ = memo.ROW_FIELDS
 

@@ -249,10 +249,9 @@ class SimServer(Verbs):
         if emit.lines:   # (Collector.client, inline: for every command a log or view reads)
             masked = self._authn.masked_command(command.argument) if command.verb == "AUTH" else None
             emit.transcript.append(client_line(show(command.raw), masked))
-        elif emit.raw:   # a classroom view: the line as received (Collector.received, inline: for every command)
-            if command.verb == "AUTH" and self._authn.masked_command(command.argument) is not None:
-                emit.client_secret |= 1 << len(emit.client_lines)
-            emit.client_lines += (command.raw,)
+        elif emit.raw:   # a classroom view: the line as received (read only the first time the view sees it)
+            emit.received(command.raw, command.verb == "AUTH" and self._authn.masked_command(command.argument)
+                          is not None)
         if bare_lf:
             emit.note("sim.command.bare-lf")
         handler = HANDLERS.get(command.verb)

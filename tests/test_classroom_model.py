@@ -11,7 +11,7 @@ import random
 import pytest
 
 from tutor.classroom import detail, memo, model, payloads, report, rows
-from tutor.classroom.feed import Feed
+from tutor.classroom.feed import HEAD, Feed
 from tutor.classroom.model import Classroom
 from tutor.classroom.page import ClassroomPage
 from tutor.sim import SimServer
@@ -442,7 +442,7 @@ def test_steps_handed_on_in_a_list_are_read_when_a_view_looks_and_at_the_end():
         out = server.connect() if data is None else server.receive(data)
         steps += as_step(out, False, 1000.0)
         other.session_output(1, twin.connect() if data is None else twin.receive(data), False)
-    assert len(steps) == 24 and by_list.changes == before        # nothing read yet
+    assert len(steps) == HEAD + 24 and by_list.changes == before   # nothing read yet (the start, then four steps)
     stamp = by_list.stamp()                                      # a view looks: everything read, in order
     assert stamp > before and steps == []
     row = by_list.summary("1")
@@ -463,9 +463,9 @@ def test_steps_handed_on_in_a_list_are_read_when_a_view_looks_and_at_the_end():
 
 
 def test_a_busy_class_is_read_in_bursts_in_order_and_at_once_when_a_view_looks(monkeypatch):
-    """The feed queues sessions' starts and ends and the classroom reads them in bursts (every BURST ends, or
-    when a view reads the class), in order; with someone told of each session as it ends (the one-line log),
-    nothing waits."""
+    """The feed queues sessions (their starts, then their ends in their lists) and the classroom reads them in
+    bursts (when BURST are queued, or when a view reads the class), in order; with someone told of each session
+    as it ends (the one-line log), nothing waits."""
     from tutor.classroom import feed as feed_module
 
     monkeypatch.setattr(feed_module, "BURST", 3)
@@ -485,13 +485,17 @@ def test_a_busy_class_is_read_in_bursts_in_order_and_at_once_when_a_view_looks(m
     for number in (3, 4, 5):
         feed.session_opened(number, "192.0.2.9:40000", False)
         feed.session_closed(number)
-    assert list(room._sessions) == ["1", "2", "3", "4", "5"]   # the third end of the burst read them
+    assert list(room._sessions) == ["1", "2"]                # a burst of three queued, not read yet
+    feed.session_opened(6, "192.0.2.9:40000", False)
+    assert list(room._sessions) == ["1", "2", "3", "4", "5"]   # a fourth start: the burst is read first
+    assert not any(room.summary(sid).open for sid in "345")
     heard = []
     room.listen(lambda sid, still_open: heard.append((sid, still_open)))
-    feed.session_opened(6, "192.0.2.9:40000", False)
-    assert heard == [("6", True)]                            # told at once: no queue
-    feed.session_closed(6)
-    assert heard == [("6", True), ("6", False)]
+    assert heard == [] and room.summary("6").open            # (what was queued is read before listening)
+    feed.session_opened(7, "192.0.2.9:40000", False)
+    assert heard == [("7", True)]                            # told at once: no queue
+    feed.session_closed(7)
+    assert heard == [("7", True), ("7", False)]
 
 
 def test_a_rows_cells_remembered_by_reading_state_are_the_cells_made_afresh():
@@ -528,6 +532,12 @@ def _case_steps(number: int, profile: str, lines) -> list[tuple]:
     return steps
 
 
+def _ticking(start: float):
+    """A clock that moves on a millisecond each time it is read (events in order have times in order)."""
+    ticks = iter(range(10**9))
+    return lambda: start + next(ticks) / 1000
+
+
 def test_a_burst_longer_than_the_rows_kept_gives_what_reading_each_session_as_it_ends_gives(monkeypatch):
     """A burst that starts more sessions than the rows kept makes no row for the sessions it would drop at once
     (Classroom.passed) and keeps no exchange for those it would forget at once: its rows (exchanges included),
@@ -540,7 +550,7 @@ def test_a_burst_longer_than_the_rows_kept_gives_what_reading_each_session_as_it
     monkeypatch.setattr(model, "KEEP_DETAIL", 4)
     in_bursts, as_they_end = Classroom(max_sessions=6), Classroom(max_sessions=6)
     as_they_end.listen(lambda sid, still_open: None)
-    feeds = [Feed(in_bursts, clock=lambda: 2000.0), Feed(as_they_end, clock=lambda: 2000.0)]
+    feeds = [Feed(in_bursts, clock=_ticking(2000.0)), Feed(as_they_end, clock=_ticking(2000.0))]   # the same times
     lists: dict[tuple[int, int], list] = {}
 
     def opened(number: int) -> None:

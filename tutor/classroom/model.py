@@ -18,14 +18,14 @@ from itertools import islice
 
 from tutor.classroom import memo
 from tutor.classroom.memo import ROW, ROW_FIELDS, Reading
-from tutor.classroom.session import Line, SessionSummary, SessionTracker, client_lines, end_of_run
+from tutor.classroom.session import Line, SessionSummary, SessionTracker, client_lines, run_key
 from tutor.explain import Note
 
-# Rows kept (the dashboard's; the page shows the newest PAGE_ROWS of them): a live view's, not the class's history,
-# which the totals, the per-student records and the report keep for every session. Measured (docs/PERFORMANCE.md):
-# with 1,000 rows a busy serve's view cost ~5 % more CPU per session than with 300, the rows no longer fitting
-# the CPU's cache beside the server's own.
-MAX_SESSIONS = 300
+# Rows kept (the dashboard's; the web page shows as many: tutor.transport.web.PAGE_ROWS): a live view's, not the
+# class's history, which the totals, the per-student records and the report keep for every session. Measured
+# (docs/PERFORMANCE.md): with 1,000 rows a busy serve's view cost ~5 % more CPU per session than with 300, the rows
+# no longer fitting the CPU's cache beside the server's own; a busy class makes each row anew at every look.
+MAX_SESSIONS = 200
 # Ended sessions that keep their exchange (a few KB each) for the detail view; older rows keep only their cells
 # (serve --record DIR keeps every exchange on disk).
 KEEP_DETAIL = 100
@@ -119,22 +119,25 @@ class Classroom:
         self._passing = SessionTracker("", "", 0.0)     # (reads each session that passes without a row: passed)
         self._before_reading: list[Callable[[], None]] = []   # what queues events for the room (a feed's flush)
         self.changes = 0                             # events so far (each row is stamped with it when it changes)
+        # someone is told as each session opens and ends (listen): then nothing may wait in a feed's queue
+        self.listening = False
 
     def before_reading(self, flush: Callable[[], None]) -> None:
         """Call `flush` before the class is read (a feed that queues its events: tutor.classroom.feed)."""
         self._before_reading.append(flush)
-
-    @property
-    def listening(self) -> bool:
-        """Whether someone is told as each session opens and ends (then nothing may wait in a queue)."""
-        return bool(self._listeners)
 
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Call `listener(sid, open)` when a session opens and when it ends; returns what stops it. (What a feed
         queued before is read first: from now on nothing waits in a queue.)"""
         self._catch_up()
         self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        self.listening = True
+
+        def stop() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+            self.listening = bool(self._listeners)
+        return stop
 
     # ---- events -----------------------------------------------------------------------------------------
     def opened(self, sid: str, peer: str, t: float, tls: bool = False) -> SessionTracker:
@@ -198,20 +201,31 @@ class Classroom:
         started after it) before anyone could see it: its steps (as serve's list holds them: Feed.session_steps)
         are read and the session counted, as opened, read and closed would, but no row is made. (A feed that
         reads a busy class in bursts: tutor.classroom.feed.) `forgotten`: KEEP_DETAIL more sessions end before
-        anyone looks, so its turn among the ended that keep their exchange need not be taken."""
+        anyone looks, so its turn among the ended that keep their exchange need not be taken.
+
+        Most of a busy class's sessions: the reading state they end in is the one remembered for the same run of
+        steps (memo.Reading.runs, then on_close), looked up here at once (no call per part: it runs for each)."""
         self._seen += 1
-        state = end_of_run(memo.start(tls), steps)    # (most sessions: a run of steps seen before)
-        if state is None:
+        self.changes += 1
+        start = memo.start(tls)
+        run: memo.Run | None = None
+        if steps:
+            try:
+                run = start.runs.get(run_key(steps, None))   # type: ignore[arg-type]  # (None: never a run's key)
+            except TypeError:                     # a line type that cannot be a key
+                pass
+        found = start.on_close if not steps else None if run is None else run[0].on_close
+        if found is None:                         # read afresh (and remembered for the next ones)
             tracker = self._passing
             tracker.restart(peer, started, tls, steps)
             tracker.read()
             tracker.closed(ended)
             state = tracker.state
-        steps.clear()
+        else:
+            state = found[0]
         if not forgotten:
             self._keep_detail("")                 # (it takes its turn among the ended, as any would)
         self._count_ended(state, address(peer))
-        self.changes += 1
 
     def _keep_detail(self, sid: str) -> None:
         """An ended session keeps its exchange until KEEP_DETAIL more have ended."""

@@ -274,25 +274,6 @@ def run_key(pending: list, last: float | None) -> tuple | None:
     return (tuple(pending[0::6]), tuple(pending[1::6]), tuple(pending[3::6]), tuple(pending[4::6]))
 
 
-def end_of_run(start: memo.Reading, pending: list) -> memo.Reading | None:
-    """The reading state of a whole session, its steps read from `start` and then its end, when both were seen
-    before (memo.Reading.runs, then on_close); None when not (then a tracker reads it)."""
-    if not pending:
-        found = start.on_close
-        return None if found is None else found[0]
-    key = run_key(pending, None)
-    if key is None:
-        return None
-    try:
-        run = start.runs.get(key)
-    except TypeError:
-        return None
-    if run is None:
-        return None
-    found = run[0].on_close
-    return None if found is None else found[0]
-
-
 class _Reader:
     """Reads a step afresh, on a session's fields loaded from its state (one reader for every session: reading
     is done at once, between two steps of no other session)."""

@@ -7,6 +7,7 @@ mechanism is one module in tutor/sasl/, its words in tutor/data/*.toml and one `
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -85,14 +86,20 @@ def register(info: MechanismInfo) -> MechanismInfo:
     if info.name != info.name.upper() or info.name in MECHANISMS:
         raise ValueError(f"mechanism name must be upper case and new: {info.name!r}")
     MECHANISMS[info.name] = info
-    _NAMES.clear()
+    _forget_derived()
     return info
 
 
 def unregister(name: str) -> None:
     """Take a mechanism out again (tests that register a toy one)."""
     MECHANISMS.pop(name, None)
+    _forget_derived()
+
+
+def _forget_derived() -> None:
+    """A mechanism came or went: what was worked out from the registry is worked out again."""
     _NAMES.clear()
+    carries_secret.cache_clear()
 
 
 def get(name: str) -> MechanismInfo:
@@ -124,9 +131,11 @@ def message_role(mechanism: str | None, number: int) -> Role:
     return info.role(number) if info is not None else Role.OTHER
 
 
+@functools.lru_cache(maxsize=512)
 def carries_secret(mechanism: str | None, number: int) -> bool:
     """Does client message `number` carry the password or token itself (PLAIN's message, LOGIN's second
-    answer, the XOAUTH2/OAUTHBEARER message)? What logs and notes mask, and what replays."""
+    answer, the XOAUTH2/OAUTHBEARER message)? What logs and notes mask, and what replays. (Remembered: `serve`
+    asks for every AUTH line a log or a view reads; forgotten when a mechanism comes or goes.)"""
     return message_role(mechanism, number) is Role.SECRET
 
 

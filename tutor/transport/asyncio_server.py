@@ -30,8 +30,9 @@ __all__ = ["ServeConfig", "SessionProtocol", "SimService"]
 # session_output when nothing else reads them, else log_and_record).
 # A view that reads a session's steps when it looks (tutor.classroom.feed.Feed.session_begin): for session number n
 # from peer p, opened, the list serve appends each step to (an Output's client, secret, notes and data, then tls
-# and time.time()), and what makes the view read it now.
-ViewSteps = Callable[[int, str], tuple[list, Callable[[int], None]]]
+# and time.time()), what makes the view read it now, and what says the session ended (appended, then the time,
+# when it ends; None: the view is told, record_end).
+ViewSteps = Callable[[int, str], tuple[list, Callable[[int], None], "str | None"]]
 # (explained, the note keys a summarising simulator makes, what gets each Output, or a view's ViewSteps)
 SessionPlan = tuple[bool, "frozenset[str] | None", Callable[[int, ServerOutput, bool], None], ViewSteps | None]
 SimFactory = EngineFactory   # (tls_available) -> a fresh server (the caller's SimServer) for one connection

@@ -70,6 +70,7 @@ class SessionProtocol(asyncio.BufferedProtocol):
         self._output: Callable[[int, ServerOutput, bool], None] | None = None   # what gets them (session_plan)
         self._view_steps: list | None = None   # or: a view's list of steps (VIEW_FIELDS each) it reads when it looks
         self._view_read: Callable[[int], None] | None = None   # ...and what makes it read them now
+        self._view_end: str | None = None   # ...and what says it ended there (then the time), or None: told
 
     @property
     def holding_reply(self) -> bool:
@@ -108,7 +109,7 @@ class SessionProtocol(asyncio.BufferedProtocol):
                 summarise(summary)
             if summarise is not None and steps_of is not None:
                 # the view alone reads the session: it takes the summarised fields (Output.client...) from a list
-                self._view_steps, self._view_read = steps_of(self.number, where)
+                self._view_steps, self._view_read, self._view_end = steps_of(self.number, where)
             else:
                 if service.config.log is not None:
                     service.log_line(self.number,
@@ -401,9 +402,15 @@ class SessionProtocol(asyncio.BufferedProtocol):
         self._pending.clear()
         service = self._service
         service.closed(self)
+        steps = self._view_steps
+        if steps is not None:
+            self._view_steps = None   # anything written later goes through _output
+            end = self._view_end
+            if end is not None:   # the view alone reads the session: its end goes in the list, no call
+                steps += (end, time.time())
+                return
         service.log_line(self.number, "connection closed")
         service.record_end(self.number)
-        self._view_steps = None   # the view read them at its end: anything written later goes through _output
 
 
 def _let_transport_go(transport: asyncio.BaseTransport | None) -> None:

@@ -140,13 +140,19 @@ class Feed:
         # The exchange of a session with KEEP_DETAIL ends after its own would be forgotten at once
         # (Classroom._keep_detail), so it is not kept.
         keep_from = len(closing) - KEEP_DETAIL
-        for index, (t, number, passing) in enumerate(closing):
-            if passing is None:
-                self._close(number, t, index >= keep_from)
-            else:
-                peer, started, tls = passing[1], passing[2], passing[3]
-                del passing[-2:], passing[:HEAD]
-                room.passed(peer, started, tls, passing, t, index < keep_from)
+        passing: list[tuple] = []                      # (read together, until a row's end comes)
+        for index, (t, number, listed) in enumerate(closing):
+            if listed is not None:
+                peer, started, tls = listed[1], listed[2], listed[3]
+                del listed[-2:], listed[:HEAD]
+                passing.append((peer, started, tls, listed, t, index < keep_from))
+                continue
+            if passing:
+                room.passed(passing)
+                passing = []
+            self._close(number, t, index >= keep_from)
+        if passing:
+            room.passed(passing)
 
     def _close(self, number: int, t: float, keep_steps: bool = True) -> None:
         tracker = self._open.pop(number, None)

@@ -31,6 +31,7 @@ MAX_SESSIONS = 200
 KEEP_DETAIL = 100
 MAX_STUDENTS = 10000
 MAX_UNFOLDED = 1024        # (final state, address) pairs of ended sessions waiting to be folded into the counts
+#                            (checked after each session, or each feed's batch of them: Classroom.passed)
 # where a row's reading fields are among its state's (tutor.classroom.memo)
 USER, LOGGED_IN, MISTAKES, CLIENT, TRIED, WORKED = (ROW_FIELDS.index(name) for name in
                                                     ("user", "logged_in", "mistakes", "client", "tried", "worked"))
@@ -114,7 +115,7 @@ class Classroom:
         self._named_in: set[str] = set()     # ...and those of them who logged in
         # ended sessions not yet folded into the counts above, by (final reading state, address): a class's
         # sessions end in a few states from a few machines, so each pair is folded once, when a view reads
-        self._unfolded: dict[tuple[Reading, str], int] = {}
+        self._unfolded: Counter[tuple[Reading, str]] = Counter()
         self._listeners: list[Listener] = []
         self._passing = SessionTracker("", "", 0.0)     # (reads each session that passes without a row: passed)
         self._before_reading: list[Callable[[], None]] = []   # what queues events for the room (a feed's flush)
@@ -196,36 +197,40 @@ class Classroom:
             self._overdue.discard(sid)
             del self._sessions[sid]
 
-    def passed(self, peer: str, started: float, tls: bool, steps: list, ended: float, forgotten: bool = False) -> None:
-        """A session that opened and ended while nobody looked, and whose row would go (MAX_SESSIONS newer ones
-        started after it) before anyone could see it: its steps (as serve's list holds them: Feed.session_steps)
-        are read and the session counted, as opened, read and closed would, but no row is made. (A feed that
-        reads a busy class in bursts: tutor.classroom.feed.) `forgotten`: KEEP_DETAIL more sessions end before
-        anyone looks, so its turn among the ended that keep their exchange need not be taken.
+    def passed(self, sessions: list[tuple[str, float, bool, list, float, bool]]) -> None:
+        """Sessions that opened and ended while nobody looked, and whose rows would go (MAX_SESSIONS newer ones
+        started after them) before anyone could see them, in the order they ended: each (peer, start, implicit TLS,
+        its steps as serve's list holds them (Feed.session_begin), end, forgotten). Their steps are read and the
+        sessions counted, as opened, read and closed would, but no row is made. (A feed that reads a busy class
+        in bursts: tutor.classroom.feed.) `forgotten`: KEEP_DETAIL more sessions end before anyone looks, so its
+        turn among the ended that keep their exchange need not be taken.
 
-        Most of a busy class's sessions: the reading state they end in is the one remembered for the same run of
-        steps (memo.Reading.runs, then on_close), looked up here at once (no call per part: it runs for each)."""
-        self._seen += 1
-        self.changes += 1
-        start = memo.start(tls)
-        run: memo.Run | None = None
-        if steps:
+        Most of a busy class's sessions: the reading state a session ends in is the one remembered for the same
+        run of steps (memo.Reading.runs, then on_close), looked up at once (in one loop: it runs for each)."""
+        starts, counted = memo.start, []
+        for peer, started, tls, steps, ended, forgotten in sessions:
+            start = starts(tls)
             try:
-                run = start.runs.get(run_key(steps, None))   # type: ignore[arg-type]  # (None: never a run's key)
-            except TypeError:                     # a line type that cannot be a key
-                pass
-        found = start.on_close if not steps else None if run is None else run[0].on_close
-        if found is None:                         # read afresh (and remembered for the next ones)
-            tracker = self._passing
-            tracker.restart(peer, started, tls, steps)
-            tracker.read()
-            tracker.closed(ended)
-            state = tracker.state
-        else:
-            state = found[0]
-        if not forgotten:
-            self._keep_detail("")                 # (it takes its turn among the ended, as any would)
-        self._count_ended(state, address(peer))
+                found = start.runs[run_key(steps, None)][0].on_close if steps else start.on_close   # type: ignore[index]
+            except (KeyError, TypeError):         # not a run remembered (or a line type that cannot be a key)
+                found = None
+            if found is None:                     # read afresh (and remembered for the next ones)
+                tracker = self._passing
+                tracker.restart(peer, started, tls, steps)
+                tracker.read()
+                tracker.closed(ended)
+                state = tracker.state
+            else:
+                state = found[0]
+            if not forgotten:
+                self._keep_detail("")             # (it takes its turn among the ended, as any would)
+            counted.append((state, address(peer)))
+        self._seen += len(sessions)
+        self.changes += len(sessions)
+        self._ended += len(counted)
+        self._unfolded.update(counted)            # (_count_ended for them all)
+        if len(self._unfolded) > MAX_UNFOLDED:
+            self._settle()
 
     def _keep_detail(self, sid: str) -> None:
         """An ended session keeps its exchange until KEEP_DETAIL more have ended."""
@@ -240,16 +245,14 @@ class Classroom:
         """An ended session (its final reading state, its address), for the counts (folded when a view reads
         them: _settle)."""
         self._ended += 1
-        unfolded = self._unfolded
-        key = (state, peer_address)
-        unfolded[key] = unfolded.get(key, 0) + 1
-        if len(unfolded) > MAX_UNFOLDED:
+        self._unfolded[state, peer_address] += 1
+        if len(self._unfolded) > MAX_UNFOLDED:
             self._settle()
 
     def _settle(self) -> None:
         """The ended sessions not folded yet, into the class totals and their students' records (in the order
         they first ended: the totals' order of first appearance is kept)."""
-        unfolded, self._unfolded = self._unfolded, {}
+        unfolded, self._unfolded = self._unfolded, Counter()
         for (state, peer), count in unfolded.items():
             fields = state.fields[ROW:]
             for mechanism in fields[TRIED]:

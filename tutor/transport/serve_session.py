@@ -105,12 +105,13 @@ class SessionProtocol(asyncio.BufferedProtocol):
         else:
             where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
             summarise = getattr(self._sim, "summarise", None) if summary is not None else None
-            if summarise is not None:   # (an engine that cannot summarise makes everything)
-                summarise(summary)
             if summarise is not None and steps_of is not None:
                 # the view alone reads the session: it takes the summarised fields (Output.client...) from a list
+                summarise(summary)
                 self._view_steps, self._view_read, self._view_end = steps_of(self.number, where)
             else:
+                if summarise is not None:   # (an engine that cannot summarise makes everything)
+                    summarise(summary)
                 if service.config.log is not None:
                     service.log_line(self.number,
                                      f"connected from {where}" + (" (implicit TLS)" if self._implicit else ""))

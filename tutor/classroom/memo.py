@@ -24,6 +24,7 @@ MAX_REMEMBERED = 2048     # states and steps remembered before starting again
 REMEMBER = True           # False: every step is read afresh (tests compare the two)
 MAX_AFTER = 64            # steps remembered from one state
 RUN_STEPS = 8             # steps in a remembered run (a session's steps read at once: remember_run)
+RUN_ITEMS = 5             # items a step in a run's key (a step as serve hands it on, but its time)
 MAX_RUNS = 256            # runs remembered from one state
 ROW = 10                  # state fields before the row's: the tracker's five, then the behaviour's five
 SLOW = 9                  # the behaviour's `slow` (a pause like someone typing) in a state's fields
@@ -138,10 +139,10 @@ Run = tuple["Reading", tuple[Entry, ...], tuple[int, ...], int, bool]
 
 def remember_run(state: Reading, key: tuple, after: Reading, taken: list[tuple[int, Entry, bool]],
                  read: bool) -> None:
-    """Remember that the run of steps `key` (their client lines, secret bits, bytes sent and TLS flags, as lists
-    of each) led from `state` to `after`, each step read as `taken` says (index, Entry, whether the client
-    spoke), unless its text is too big (MAX_KEY_TEXT) or remembering is off."""
-    clients, _secrets, sents, _tls = key
+    """Remember that the run of steps `key` (RUN_ITEMS items a step: client lines, secret bits, notes, bytes sent,
+    TLS; tutor.classroom.session.run_key) led from `state` to `after`, each step read as `taken` says (index,
+    Entry, whether the client spoke), unless its text is too big (MAX_KEY_TEXT) or remembering is off."""
+    clients, sents = key[0::RUN_ITEMS], key[3::RUN_ITEMS]
     if not REMEMBER or sum(map(len, sents)) + sum(len(line) for lines in clients for line in lines) > MAX_KEY_TEXT:
         return
     indexes = tuple(index for index, _entry, _spoke in taken)

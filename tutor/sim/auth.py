@@ -80,10 +80,16 @@ class AuthHandler:
     @staticmethod
     def masked_command(argument: str) -> str | None:
         """How to log `AUTH <argument>` with secrets hidden; None if it reveals no password or token."""
-        parts = argument.split()   # as parse_auth splits it (made for every AUTH a log or view reads: no object)
-        if len(parts) < 2 or parts[1] == "=" or not carries_secret(parts[0].upper(), 1):
+        if not AuthHandler.command_carries_secret(argument):
             return None
-        return f"AUTH {parts[0]} {MASK}"
+        return f"AUTH {argument.split(maxsplit=1)[0]} {MASK}"
+
+    @staticmethod
+    def command_carries_secret(argument: str) -> bool:
+        """Whether `AUTH <argument>` carries a password or token: an initial response (not "=", the empty one)
+        of a mechanism whose first message does. (A view asks for every AUTH it reads: no object made.)"""
+        parts = argument.split()   # as parse_auth splits it
+        return len(parts) > 1 and parts[1] != "=" and carries_secret(parts[0].upper(), 1)
 
     def start(self, argument: str, tls: bool) -> Outcome:
         """Handle `AUTH mechanism [initial-response]` once its place in the session was checked."""

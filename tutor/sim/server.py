@@ -250,8 +250,7 @@ class SimServer(Verbs):
             masked = self._authn.masked_command(command.argument) if command.verb == "AUTH" else None
             emit.transcript.append(client_line(show(command.raw), masked))
         elif emit.raw:   # a classroom view: the line as received (read only the first time the view sees it)
-            emit.received(command.raw, command.verb == "AUTH" and self._authn.masked_command(command.argument)
-                          is not None)
+            emit.received(command.raw, command.verb == "AUTH" and self._authn.command_carries_secret(command.argument))
         if bare_lf:
             emit.note("sim.command.bare-lf")
         handler = HANDLERS.get(command.verb)

@@ -307,6 +307,27 @@ def test_web_batches_carry_only_the_rows_the_page_shows():
     assert not any(PASSWORD in json.dumps(row) or TIM_PLAIN in json.dumps(row) for row in body["rows"])
 
 
+def test_a_batch_as_json_text_is_the_batch_the_page_reads_and_escapes_what_came_from_input():
+    """The web view sends each batch as JSON text made without a dict per row (ClassroomPage.changed_json): it
+    is the text of what changed() gives, every row of a class (open and ended, each case twice so the second comes
+    from the encoded cells), and a hostile peer, EHLO name and user name stay inside their strings."""
+    room = Classroom()
+    _play_class(room, 2)
+    hostile = Player(room, 998, peer='192.0.2.9:1"\n<script>\u2028')
+    hostile.send(b'EHLO "pc"\x1b[2J\r\n')
+    hostile.send(b"AUTH PLAIN " + base64.b64encode(b'\0t"i\\m\n\0' + PASSWORD.encode()) + b"\r\n")
+    open_one = Player(room, 999)
+    open_one.send(b"AUTH LOGIN\r\n")
+    page = ClassroomPage(room)
+    for _round in range(2):
+        text = page.changed_json(0, 1000)
+        assert text == json.dumps(page.changed(0, 1000), ensure_ascii=False)   # (what the page got before)
+        assert "\n" not in text and PASSWORD not in text
+    rows_read = json.loads(page.changed_json(0, 1000))["rows"]
+    assert {row["id"] for row in rows_read} >= {"998", "999"}
+    assert next(row for row in rows_read if row["id"] == "998")["peer"] == '192.0.2.9:1"\n<script>\u2028'
+
+
 def test_payload_readings_are_remembered_within_a_bound():
     payloads._readings.clear()
     first = payloads.read_text("PLAIN", TIM_PLAIN, True, 0)

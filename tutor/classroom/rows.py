@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from functools import lru_cache
+from json.encoder import encode_basestring as _text  # a JSON string, escaped (the C encoder's)
 
 from tutor.classroom import words
 from tutor.classroom.model import Totals
@@ -78,6 +80,24 @@ def as_dict(summary: SessionSummary) -> dict:
 READ_COLUMNS = tuple(column for column in COLUMNS if column not in ("time", "peer"))
 READ_CELLS = 1024
 _READ_CELLS: dict[tuple, dict] = {}
+_READ_JSON: dict[tuple, str] = {}
+
+
+def as_json(summary: SessionSummary) -> str:
+    """as_dict(summary) as JSON text: the web page's batches carry up to PAGE_ROWS new rows several times a second
+    while a class is busy, so the cells its reading state gives are encoded once (as as_dict makes them once), and
+    only the time, peer and id for each row (escaped by the JSON encoder: nothing from input goes out raw)."""
+    is_open = summary.ended is None
+    key = (summary.state, is_open)
+    shared = _READ_JSON.get(key)
+    if shared is None:
+        if len(_READ_JSON) >= READ_CELLS:
+            _READ_JSON.clear()
+        row = as_dict(summary)
+        shared = _READ_JSON[key] = json.dumps({name: row[name] for name in (*READ_COLUMNS, "state")},
+                                              ensure_ascii=False)[1:-1]
+    return (f'{{"time": {_text(_clock(int(summary.started)))}, "peer": {_text(summary.peer)}, {shared}, '
+            f'"id": {_text(summary.sid)}, "open": {"true" if is_open else "false"}}}')   # (as json.dumps writes it)
 
 
 def totals_lines(totals: Totals) -> list[str]:

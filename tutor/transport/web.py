@@ -57,7 +57,7 @@ class PageData(Protocol):
     """What the page shows, from the caller (tutor.classroom.page.ClassroomPage): transport imports no classroom."""
 
     def stamp(self) -> int: ...
-    def changed(self, stamp: int, max_rows: int) -> dict: ...
+    def changed_json(self, stamp: int, max_rows: int) -> str: ...
     def snapshot(self, title: str, max_rows: int) -> dict: ...
     def session(self, sid: str) -> dict | None: ...
 
@@ -119,9 +119,9 @@ class WebView:
 
     def _send_batch(self) -> None:
         stamp = self.page.stamp()
-        body = self.page.changed(self._stamp, PAGE_ROWS)
+        body = self.page.changed_json(self._stamp, PAGE_ROWS)
         self._stamp = stamp
-        message = _event("rows", body)
+        message = _event_text("rows", body)
         self.pushed += 1
         for queue in list(self._queues):
             if not _offer(queue, message):
@@ -181,7 +181,12 @@ class WebView:
 
 def _event(name: str, body: dict) -> str:
     """One server-sent event; the JSON has no raw newline, so it fits one `data:` line."""
-    return f"event: {name}\ndata: {json.dumps(body, ensure_ascii=False)}\n\n"
+    return _event_text(name, json.dumps(body, ensure_ascii=False))
+
+
+def _event_text(name: str, body: str) -> str:
+    """One server-sent event whose data is JSON text already (escaped by the JSON encoder: no raw newline)."""
+    return f"event: {name}\ndata: {body}\n\n"
 
 
 def _offer(queue: asyncio.Queue, item) -> bool:

@@ -131,3 +131,23 @@ def test_every_profile_and_mechanism_sends_the_same_bytes_quiet_and_summarised(m
         assert all(o.notes == () and o.transcript == () for o in quiet)
         verdicts.add(loud[-2].data[:3])
     assert {b"235", b"535"} <= verdicts   # RFC 4954 §6: both verdicts were met
+
+
+def test_a_summarised_steps_one_line_is_shared_by_the_steps_that_say_it_within_a_bound(monkeypatch):
+    """A class says the same lines again and again: a summarising simulator hands on one tuple for each line (a
+    classroom view keeps fewer objects, and compares shared ones), and remembers at most SHARED_LINES of them."""
+    from tutor.sim import output
+
+    monkeypatch.setattr(output, "SHARED_LINES", 4)
+    monkeypatch.setattr(output, "_ONE_LINE", {})
+    sessions = [SimServer("lab") for _ in range(2)]
+    for sim in sessions:
+        sim.summarise(frozenset())
+        sim.connect()
+    first, second = (sim.receive(b"EHLO pc1\r\n").client for sim in sessions)
+    assert first == (b"EHLO pc1",) and first is second
+    for number in range(10):                     # as many different lines as a hostile client likes
+        sessions[0].receive(f"NOOP {number}\r\n".encode())
+        assert len(output._ONE_LINE) <= 4
+    pipelined = sessions[1].receive(b"NOOP\r\nNOOP\r\n")
+    assert pipelined.client == (b"NOOP", b"NOOP")   # two lines in one call: a tuple of its own

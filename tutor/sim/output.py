@@ -39,6 +39,10 @@ def client_line(text: str, masked: str | None = None) -> TranscriptLine:
 _new_tuple = tuple.__new__
 
 
+SHARED_LINES = 1024   # a step's one client line, as a tuple shared by every step that says the same (received)
+_ONE_LINE: dict[bytes | str, tuple[bytes | str]] = {}
+
+
 class Output(NamedTuple):
     """What the transport must do after one call into SimServer.
 
@@ -144,7 +148,15 @@ class Collector:
         client = self.client_lines
         if secret:
             self.client_secret |= 1 << len(client)
-        self.client_lines = (*client, line)
+        if client:
+            self.client_lines = (*client, line)
+            return
+        one = _ONE_LINE.get(line)   # (a class says the same lines again and again: one tuple each, shared)
+        if one is None:
+            if len(_ONE_LINE) >= SHARED_LINES:
+                _ONE_LINE.clear()
+            one = _ONE_LINE[line] = (line,)
+        self.client_lines = one
 
     def sent(self, reply: Reply, wire: bytes) -> None:
         if self._only is None and not self.data:

@@ -354,6 +354,7 @@ def test_the_security_note_states_the_limits_serve_enforces():
 
 def test_the_security_note_states_the_classroom_views_bounds():
     from tutor.classroom import feed, memo, model
+    from tutor.sim import output
     from tutor.transport import serve_session
 
     note = (ROOT / "docs" / "SECURITY.md").read_text(encoding="utf-8")
@@ -366,6 +367,7 @@ def test_the_security_note_states_the_classroom_views_bounds():
     assert queued.startswith(f"{feed.BURST:,} started") and f"{serve_session.VIEW_STEPS} at most" in queued
     assert (f"{memo.MAX_REMEMBERED:,} states and steps, {memo.MAX_AFTER} steps and {memo.MAX_RUNS} runs of at most "
             f"{memo.RUN_STEPS} steps from one state, none over {memo.MAX_KEY_TEXT:,} characters") in queued
+    assert f"one client line shared: {output.SHARED_LINES:,} lines" in queued
 
 
 def test_serve_leaves_its_start_up_out_of_collections_and_collects_the_young_less_often():

@@ -485,12 +485,13 @@ def test_steps_handed_on_in_a_list_are_read_when_a_view_looks_and_at_the_end():
 
 def test_a_busy_class_is_read_in_bursts_in_order_and_at_once_when_a_view_looks(monkeypatch):
     """The feed queues sessions (their starts, then their ends in their lists) and the classroom reads them in
-    bursts (when BURST are queued, or when a view reads the class), in order; with someone told of each session
-    as it ends (the one-line log), nothing waits."""
+    bursts, in order, when a view reads the class; once PASS_EVERY more than the rows kept are queued, the oldest
+    are read (the ended only counted, the open given their rows); with someone told of each session as it ends
+    (the one-line log), nothing waits."""
     from tutor.classroom import feed as feed_module
 
-    monkeypatch.setattr(feed_module, "BURST", 3)
-    room = Classroom()
+    monkeypatch.setattr(feed_module, "PASS_EVERY", 3)
+    room = Classroom(max_sessions=2)
     feed = Feed(room, clock=lambda: 1000.0)
     for number in (1, 2):
         feed.session_opened(number, f"192.0.2.{number}:40000", False)
@@ -503,20 +504,21 @@ def test_a_busy_class_is_read_in_bursts_in_order_and_at_once_when_a_view_looks(m
     assert room._sessions == {} and room.changes == 0        # queued: nothing read yet
     assert [s.sid for s in room.summaries()] == ["2", "1"]   # a view looks: both read, in order
     assert [s.ehlo for s in room.summaries()] == ["pc", "pc"] and not any(s.open for s in room.summaries())
-    for number in (3, 4, 5):
+    for number in (3, 4, 5, 6, 7):
         feed.session_opened(number, "192.0.2.9:40000", False)
-        feed.session_closed(number)
-    assert list(room._sessions) == ["1", "2"]                # a burst of three queued, not read yet
-    feed.session_opened(6, "192.0.2.9:40000", False)
-    assert list(room._sessions) == ["1", "2", "3", "4", "5"]   # a fourth start: the burst is read first
-    assert not any(room.summary(sid).open for sid in "345")
+        if number != 4:                                      # (4 stays open)
+            feed.session_closed(number)
+    assert list(room._sessions) == ["1", "2"] and room._seen == 2   # the rows kept and three more, queued
+    feed.session_opened(8, "192.0.2.9:40000", False)         # one more: the three oldest are read first
+    assert room._seen == 5 and list(room._sessions) == ["2", "4"]   # 3 and 5 counted, no row; 4 (open) has one
+    assert [s.sid for s in room.summaries()] == ["8", "7", "4"]     # a view looks: 6 counted; 4 stays while open
+    assert (room.totals().sessions, room.totals().open) == (8, 2)
     heard = []
     room.listen(lambda sid, still_open: heard.append((sid, still_open)))
-    assert heard == [] and room.summary("6").open            # (what was queued is read before listening)
-    feed.session_opened(7, "192.0.2.9:40000", False)
-    assert heard == [("7", True)]                            # told at once: no queue
-    feed.session_closed(7)
-    assert heard == [("7", True), ("7", False)]
+    feed.session_opened(9, "192.0.2.9:40000", False)
+    assert heard == [("9", True)]                            # told at once: no queue
+    feed.session_closed(9)
+    assert heard == [("9", True), ("9", False)]
 
 
 def test_a_rows_cells_remembered_by_reading_state_are_the_cells_made_afresh():
@@ -559,14 +561,16 @@ def _ticking(start: float):
     return lambda: start + next(ticks) / 1000
 
 
-def test_a_burst_longer_than_the_rows_kept_gives_what_reading_each_session_as_it_ends_gives(monkeypatch):
+@pytest.mark.parametrize("pass_every", [10_000, 2])
+def test_a_burst_longer_than_the_rows_kept_gives_what_reading_each_session_as_it_ends_gives(monkeypatch, pass_every):
     """A burst that starts more sessions than the rows kept makes no row for the sessions it would drop at once
     (Classroom.passed) and keeps no exchange for those it would forget at once: its rows (exchanges included),
     totals and students are what reading each session as it ends gives (a listener: no queue), with a session
-    open across the burst (older than the rows kept: its row stays until it ends) and one still open after."""
+    open across the burst (older than the rows kept: its row stays until it ends) and one still open after;
+    the same when the oldest queued are read as the class goes (PASS_EVERY beyond the rows kept)."""
     from tutor.classroom import feed as feed_module
 
-    monkeypatch.setattr(feed_module, "BURST", 10_000)
+    monkeypatch.setattr(feed_module, "PASS_EVERY", pass_every)
     monkeypatch.setattr(feed_module, "KEEP_DETAIL", 4)
     monkeypatch.setattr(model, "KEEP_DETAIL", 4)
     in_bursts, as_they_end = Classroom(max_sessions=6), Classroom(max_sessions=6)

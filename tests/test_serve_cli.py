@@ -364,7 +364,8 @@ def test_the_security_note_states_the_classroom_views_bounds():
     assert kept.startswith(f"the {model.MAX_SESSIONS} sessions that started last")
     assert f"the last {model.KEEP_DETAIL} ended" in kept and f"{model.MAX_STUDENTS:,} accounts" in kept
     queued = rows["Sessions queued for the classroom view to read"]
-    assert queued.startswith(f"{feed.BURST:,} started") and f"{serve_session.VIEW_STEPS} at most" in queued
+    assert queued.startswith(f"the {model.MAX_SESSIONS} newest and {feed.PASS_EVERY} more")
+    assert f"{serve_session.VIEW_STEPS} at most" in queued
     assert (f"{memo.MAX_REMEMBERED:,} states and steps, {memo.MAX_AFTER} steps and {memo.MAX_RUNS} runs of at most "
             f"{memo.RUN_STEPS} steps from one state, none over {memo.MAX_KEY_TEXT:,} characters") in queued
     assert f"one client line shared: {output.SHARED_LINES:,} lines" in queued

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from operator import itemgetter
 
 from tutor.classroom.model import KEEP_DETAIL, Classroom
 from tutor.classroom.session import WATCHED_NOTES, SessionTracker
 
-# sessions' starts queued before the classroom reads them, or sooner: when a view looks, which a busy class's views
-# do every 0.25-0.75 s (tutor.pacing). A burst longer than the rows kept (model.MAX_SESSIONS) makes no row for the
-# sessions it would drop at once.
-BURST = 1024
+# Sessions queued beyond the rows kept (model.MAX_SESSIONS) before the oldest of them are read: those that ended are
+# only counted (their rows would go at once: Classroom.passed), those still open get their rows. So the queue holds
+# at most MAX_SESSIONS + PASS_EVERY sessions between two looks of a view (which read it all: every 0.25-0.75 s while
+# a class is busy, tutor.pacing), and a busy class's sessions are read while their data is still fresh.
+PASS_EVERY = 256
 # What serve appends to a session's list when the session ends (session_begin hands it over), then the time it
 # ended: the feed reads the end from the list, so serve makes no call when a session ends. (Never a step's last
 # but one item, its TLS flag, nor a queued session's, its start time.)
 END = "<session ended>"
-_END_ORDER = itemgetter(0, 1)   # an end's time, then its session's number (flush)
 HEAD = 4   # a queued session's list starts with its number, peer, start time and TLS flag; its steps follow
 
 
@@ -30,11 +29,11 @@ class Feed:
     those and the client's lines (SimServer.summarise), not the whole annotated exchange.
 
     A busy class starts and ends thousands of sessions a second: the feed queues each start (with its time and
-    the list serve appends its steps to, the end last: END) and the classroom reads them in bursts, when BURST
-    sessions started or before a view reads the class (Classroom.stamp, rows, totals...): the same rows and
-    totals, the reading's code run once for many sessions instead of between every two of serve's socket calls,
-    and nothing at all for a session's end. What a burst would make and drop before anyone could look is not
-    made: a session with MAX_SESSIONS newer ones in the same burst gets no row (Classroom.passed), and one with
+    the list serve appends its steps to, the end last: END) and the classroom reads them in bursts, before a view
+    reads the class (Classroom.stamp, rows, totals...): the same rows and totals, the reading's code run once
+    for many sessions instead of between every two of serve's socket calls, and nothing at all for a session's
+    end. What a burst would make and drop before anyone could look is not made: a session with MAX_SESSIONS
+    newer ones gets no row (Classroom.passed; read as soon as PASS_EVERY more are queued), and one with
     KEEP_DETAIL newer ends keeps no exchange. (No queue while someone is told of each session as it ends: the
     one-line log.)
     """
@@ -47,6 +46,7 @@ class Feed:
         self._open: dict[int, SessionTracker] = {}    # serve's open sessions read so far, by number
         self._read_steps = self.read_steps             # (one bound method for every session)
         self._queue: list[list] = []                   # the lists of sessions not read yet (HEAD first), oldest first
+        self._queue_limit = room.max_sessions + PASS_EVERY
         room.before_reading(self.flush)
 
     def session_opened(self, number: int, peer: str, implicit_tls: bool) -> None:
@@ -60,14 +60,18 @@ class Feed:
         None while someone is told of each session as it ends (serve then calls session_closed). The classroom
         reads the list when a view looks (Classroom.stamp, summaries, totals...), not once per command: a busy
         class's view then costs serve one list append per command."""
-        if len(self._queue) < BURST and not self.room.listening:   # (the usual case first: it runs for each)
+        if len(self._queue) < self._queue_limit and not self.room.listening:   # (the usual case: it runs for each)
             steps = [number, peer, self._clock(), implicit_tls]   # (HEAD: one object for the start and the steps)
             self._queue.append(steps)
             return steps, self._read_steps, END
-        self.flush()
         if self.room.listening:                        # told as each session ends: no queue
+            self.flush()
             tracker = self._open[number] = self.room.opened(str(number), peer, self._clock(), implicit_tls)
             return tracker.pending, self._read_steps, None
+        queue = self._queue                            # the oldest, beyond the rows kept, read now
+        old = len(queue) - self.room.max_sessions
+        self._queue = queue[old:]
+        self._read_old(queue[:old])
         return self.session_begin(number, peer, implicit_tls)
 
     def session_output(self, number: int, out, tls: bool) -> None:
@@ -115,44 +119,48 @@ class Feed:
         return None
 
     def flush(self) -> None:
-        """The queued starts, and the ends since the last reading, read: the starts in order, then the ends in the
-        order they came."""
-        queue, opened, room = self._queue, self._open, self.room
-        closing: list[tuple[float, int, list | None]] = [
-            (tracker.pending[-1], number, None) for number, tracker in opened.items() if ended(tracker.pending)]
+        """The queued sessions, and the ends since the last reading, read: the starts in order (the oldest beyond
+        the rows kept as _read_old reads them), then the ends of those with rows in the order they came."""
+        queue, room = self._queue, self.room
+        closing = [(tracker.pending[-1], number) for number, tracker in self._open.items() if ended(tracker.pending)]
         if not queue and not closing:
             return
         self._queue = []
-        # A session among the first `dropped` starts that has also ended has MAX_SESSIONS newer rows by the
-        # burst's end, so its row would go at once (Classroom._evict): it is only counted (Classroom.passed).
-        dropped = len(queue) - room.max_sessions
-        for index, steps in enumerate(queue):
+        old = len(queue) - room.max_sessions
+        if old > 0:
+            self._read_old(queue[:old])
+            queue = queue[old:]
+        for steps in queue:
             if steps[-2] is END:                       # it ended (ended(), inline: this runs for every session)
-                if index < dropped:
-                    closing.append((steps[-1], steps[0], steps))   # (counted in its turn among the ends)
-                    continue
-                closing.append((steps[-1], steps[0], None))
-            number = steps[0]
-            tracker = opened[number] = room.opened(str(number), steps[1], steps[2], steps[3])
-            del steps[:HEAD]
-            tracker.pending = steps
-        closing.sort(key=_END_ORDER)
+                closing.append((steps[-1], steps[0]))
+            self._open_row(steps)
+        closing.sort()                                 # (by time, then number)
         # The exchange of a session with KEEP_DETAIL ends after its own would be forgotten at once
         # (Classroom._keep_detail), so it is not kept.
         keep_from = len(closing) - KEEP_DETAIL
-        passing: list[tuple] = []                      # (read together, until a row's end comes)
-        for index, (t, number, listed) in enumerate(closing):
-            if listed is not None:
-                peer, started, tls = listed[1], listed[2], listed[3]
-                del listed[-2:], listed[:HEAD]
-                passing.append((peer, started, tls, listed, t, index < keep_from))
-                continue
-            if passing:
-                room.passed(passing)
-                passing = []
+        for index, (t, number) in enumerate(closing):
             self._close(number, t, index >= keep_from)
+
+    def _read_old(self, lists: list[list]) -> None:
+        """Queued sessions with MAX_SESSIONS newer ones: a row would go at once, so one that ended is only counted
+        (Classroom.passed, all together); one still open gets its row (kept while it is open: Classroom._evict)."""
+        passing: list[tuple] = []
+        for steps in lists:
+            if steps[-2] is END:
+                peer, started, tls, t = steps[1], steps[2], steps[3], steps[-1]
+                del steps[-2:], steps[:HEAD]
+                passing.append((peer, started, tls, steps, t))
+            else:
+                self._open_row(steps)
         if passing:
-            room.passed(passing)
+            self.room.passed(passing)
+
+    def _open_row(self, steps: list) -> None:
+        """A queued session's row and tracker (its list, HEAD taken off, becomes the tracker's pending steps)."""
+        number = steps[0]
+        tracker = self._open[number] = self.room.opened(str(number), steps[1], steps[2], steps[3])
+        del steps[:HEAD]
+        tracker.pending = steps
 
     def _close(self, number: int, t: float, keep_steps: bool = True) -> None:
         tracker = self._open.pop(number, None)

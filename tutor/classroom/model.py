@@ -197,18 +197,17 @@ class Classroom:
             self._overdue.discard(sid)
             del self._sessions[sid]
 
-    def passed(self, sessions: list[tuple[str, float, bool, list, float, bool]]) -> None:
+    def passed(self, sessions: list[tuple[str, float, bool, list, float]]) -> None:
         """Sessions that opened and ended while nobody looked, and whose rows would go (MAX_SESSIONS newer ones
-        started after them) before anyone could see them, in the order they ended: each (peer, start, implicit TLS,
-        its steps as serve's list holds them (Feed.session_begin), end, forgotten). Their steps are read and the
-        sessions counted, as opened, read and closed would, but no row is made. (A feed that reads a busy class
-        in bursts: tutor.classroom.feed.) `forgotten`: KEEP_DETAIL more sessions end before anyone looks, so its
-        turn among the ended that keep their exchange need not be taken.
+        started after them) before anyone could see them: each (peer, start, implicit TLS, its steps as serve's
+        list holds them (Feed.session_begin), end). Their steps are read and the sessions counted, as opened, read
+        and closed would, but no row is made, and no exchange kept (the ended that keep theirs, KEEP_DETAIL, are
+        sessions with rows). (A feed that reads a busy class in bursts: tutor.classroom.feed.)
 
         Most of a busy class's sessions: the reading state a session ends in is the one remembered for the same
         run of steps (memo.Reading.runs, then on_close), looked up at once (in one loop: it runs for each)."""
         starts, counted = memo.start, []
-        for peer, started, tls, steps, ended, forgotten in sessions:
+        for peer, started, tls, steps, ended in sessions:
             start = starts(tls)
             try:
                 found = start.runs[run_key(steps, None)][0].on_close if steps else start.on_close   # type: ignore[index]
@@ -222,8 +221,6 @@ class Classroom:
                 state = tracker.state
             else:
                 state = found[0]
-            if not forgotten:
-                self._keep_detail("")             # (it takes its turn among the ended, as any would)
             counted.append((state, address(peer)))
         self._seen += len(sessions)
         self.changes += len(sessions)

@@ -27,6 +27,8 @@ PUMP_TURN = 256        # pieces fed per turn of the event loop, so one pipelinin
 OUTBOX_LIMIT = 4096   # replies to one pipelined burst are written in batches of about this size (fewer syscalls)
 VIEW_STEPS = 64       # a view's steps handed on in a list (ViewSteps) are read by it at least this often
 VIEW_FIELDS = 6       # ...each as client lines, their secret bits, notes, bytes sent, TLS or not, time.time()
+_VIEW_ITEMS = VIEW_FIELDS * VIEW_STEPS
+_now = time.time      # (one look-up for each step a view reads)
 
 if TYPE_CHECKING:
     from tutor.transport.asyncio_server import SimService
@@ -254,8 +256,8 @@ class SessionProtocol(asyncio.BufferedProtocol):
                 self._output(self.number, out, self._tls)   # type: ignore[misc]
             else:   # the view reads them when it looks or the session ends: no call per command (the Output
                 # itself is not kept: only what the view reads, most of it shared, a profile's reply bytes say)
-                steps += (out.client, out.secret, out.notes, out.data, self._tls, time.time())
-                if len(steps) >= VIEW_FIELDS * VIEW_STEPS:
+                steps += (out.client, out.secret, out.notes, out.data, self._tls, _now())
+                if len(steps) >= _VIEW_ITEMS:
                     self._view_read(self.number)   # type: ignore[misc]
         if transport is None or self._upgrading or self._finished or transport.is_closing():
             return
@@ -408,7 +410,7 @@ class SessionProtocol(asyncio.BufferedProtocol):
             self._view_steps = None   # anything written later goes through _output
             end = self._view_end
             if end is not None:   # the view alone reads the session: its end goes in the list, no call
-                steps += (end, time.time())
+                steps += (end, _now())
                 return
         service.log_line(self.number, "connection closed")
         service.record_end(self.number)

@@ -368,7 +368,7 @@ def test_the_security_note_states_the_classroom_views_bounds():
     assert f"{serve_session.VIEW_STEPS} at most" in queued
     assert (f"{memo.MAX_REMEMBERED:,} states and steps, {memo.MAX_AFTER} steps and {memo.MAX_RUNS} runs of at most "
             f"{memo.RUN_STEPS} steps from one state, none over {memo.MAX_KEY_TEXT:,} characters") in queued
-    assert f"one client line shared: {output.SHARED_LINES:,} lines" in queued
+    assert f"one client line shared: {output.SHARED_LINES:,} lines of at most {output.SHARED_LINE_SIZE:,}" in queued
 
 
 def test_serve_leaves_its_start_up_out_of_collections_and_collects_the_young_less_often():

@@ -149,5 +149,9 @@ def test_a_summarised_steps_one_line_is_shared_by_the_steps_that_say_it_within_a
     for number in range(10):                     # as many different lines as a hostile client likes
         sessions[0].receive(f"NOOP {number}\r\n".encode())
         assert len(output._ONE_LINE) <= 4
+    sessions[0].receive(b"AUTH LOGIN\r\n")
+    long_line = base64.b64encode(b"x" * output.SHARED_LINE_SIZE)   # (an AUTH answer may be that long)
+    assert sessions[0].receive(long_line + b"\r\n").client == (long_line,)
+    assert long_line not in output._ONE_LINE                 # a long line is not kept for sharing
     pipelined = sessions[1].receive(b"NOOP\r\nNOOP\r\n")
     assert pipelined.client == (b"NOOP", b"NOOP")   # two lines in one call: a tuple of its own

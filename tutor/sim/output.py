@@ -40,6 +40,7 @@ _new_tuple = tuple.__new__
 
 
 SHARED_LINES = 1024   # a step's one client line, as a tuple shared by every step that says the same (received)
+SHARED_LINE_SIZE = 1024   # ...when it is no longer than this (so what is shared stays within about a megabyte)
 _ONE_LINE: dict[bytes | str, tuple[bytes | str]] = {}
 
 
@@ -148,7 +149,7 @@ class Collector:
         client = self.client_lines
         if secret:
             self.client_secret |= 1 << len(client)
-        if client:
+        if client or len(line) > SHARED_LINE_SIZE:
             self.client_lines = (*client, line)
             return
         one = _ONE_LINE.get(line)   # (a class says the same lines again and again: one tuple each, shared)

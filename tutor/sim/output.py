@@ -220,7 +220,6 @@ def _cleaned(params: dict) -> dict:
 
 
 @lru_cache(maxsize=16)
-@lru_cache(maxsize=64)
 def _watches_steps(keys: frozenset[str]) -> bool:
     """Whether any of these note keys is a step note: the SASL mechanisms' own (sasl., scram., oauth., mechs.) or
     the impostor's rewrites of them (sim.impostor.). When none is, the mechanisms need not make their steps at all.

@@ -254,8 +254,8 @@ class SessionProtocol(asyncio.BufferedProtocol):
             steps = self._view_steps
             if steps is None:
                 self._output(self.number, out, self._tls)   # type: ignore[misc]
-            else:   # the view reads them when it looks or the session ends: no call per command (the Output
-                # itself is not kept: only what the view reads, most of it shared, a profile's reply bytes say)
+            else:   # the view reads them when it looks or the session ends: no call per command (not the Output
+                # itself: only the fields the view reads, most of them objects shared by many sessions)
                 steps += (out.client, out.secret, out.notes, out.data, self._tls, _now())
                 if len(steps) >= _VIEW_ITEMS:
                     self._view_read(self.number)   # type: ignore[misc]
